@@ -1,0 +1,75 @@
+"""The registry: the geography of an election down to each mesa (polling table)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Levels of the geography from the largest to the smallest. `country` has one area.
+LEVELS: tuple[str, ...] = ("country", "state", "municipality", "parish", "center", "mesa")
+
+
+@dataclass(frozen=True)
+class Area:
+    """A geographic unit above the mesa (state, municipality, parish or center).
+
+    `registered` is only set where the source gives a figure for the whole area
+    (for ve2024: centers), since summing known mesas would undercount areas whose
+    mesas are not all in the registry.
+    """
+
+    id: str
+    level: str
+    name: str
+    parent_id: str | None
+    registered: int | None = None
+
+
+@dataclass(frozen=True)
+class Mesa:
+    """A polling table. `id` is the registry key (ve2024: `<center code>.<mesa 2 digits>`)."""
+
+    id: str
+    center_id: str
+    number: int
+    registered: int | None
+
+
+@dataclass
+class Registry:
+    """All areas and mesas known for an election, plus the national figures.
+
+    `mesas_national` / `centers_national` are the official counts of the whole
+    country, which can exceed what the registry knows (coverage is reported
+    against both).
+    """
+
+    areas: dict[str, Area] = field(default_factory=dict)
+    mesas: dict[str, Mesa] = field(default_factory=dict)
+    mesas_national: int | None = None
+    centers_national: int | None = None
+
+    def ancestors(self, area_id: str) -> list[Area]:
+        """The chain of areas from `area_id` up to the largest (state)."""
+        chain = []
+        current: str | None = area_id
+        while current is not None:
+            area = self.areas[current]
+            chain.append(area)
+            current = area.parent_id
+        return chain
+
+    def area_of(self, mesa: Mesa, level: str) -> str:
+        """The id of the area at `level` that contains `mesa` ('' for country)."""
+        if level == "country":
+            return ""
+        if level == "mesa":
+            return mesa.id
+        for area in self.ancestors(mesa.center_id):
+            if area.level == level:
+                return area.id
+        raise KeyError(f"mesa {mesa.id} has no area at level {level!r}")
+
+    def center_registered(self, center_id: str) -> int | None:
+        """Registered voters of a center: the center's own figure, else None."""
+        area = self.areas.get(center_id)
+        return area.registered if area else None

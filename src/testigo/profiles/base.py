@@ -1,0 +1,94 @@
+"""The interface every tally-sheet format implements.
+
+A profile turns the text of a sheet's code into a typed `Record` and checks it
+against the registry. Adding a country means adding one module with a subclass.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from testigo.domain import Election, Record, Registry
+
+
+class PayloadError(ValueError):
+    """The payload is not a well-formed sheet of this profile; str() is the one-line reason."""
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What validation needs beyond the record itself.
+
+    `center_votes_elsewhere` is the total of the accepted sheets of the record's
+    center other than its own mesa, so the center-level ceiling can be checked.
+    """
+
+    registry: Registry
+    center_votes_elsewhere: int = 0
+
+
+class Profile(ABC):
+    """One tally-sheet format."""
+
+    #: short name used in workspaces and on the command line
+    name: str
+    #: ballot of the election this format belongs to
+    election: Election
+    #: largest count any single card may plausibly carry
+    max_card_votes: int = 10_000
+
+    @abstractmethod
+    def recognises(self, payload: str) -> bool:
+        """Whether a decoded code is meant to be a sheet of this format.
+
+        A code that is not (a URL, another barcode) is no sheet at all; one that is
+        but does not parse is an invalid sheet, with the parse error as reason.
+        """
+
+    @abstractmethod
+    def parse(self, payload: str) -> Record:
+        """Parse a payload; raise `PayloadError` with the reason when malformed."""
+
+    @abstractmethod
+    def encode(self, acta_id: str, counts: list[int], null_votes: int, extra: dict[str, int | str] | None = None) -> str:
+        """The payload a genuine sheet with these contents would carry (for simulation)."""
+
+    @abstractmethod
+    def load_registry(self) -> Registry:
+        """The registry shipped with the profile."""
+
+    def check(self, record: Record, ctx: CheckContext) -> list[str]:
+        """Reasons the record cannot be accepted (empty when it is valid).
+
+        The generic checks live here; a profile adds its own by overriding and
+        extending the list.
+        """
+        problems: list[str] = []
+        if len(record.counts) != len(self.election.cards):
+            problems.append(f"expected {len(self.election.cards)} card counts, found {len(record.counts)}")
+        negative = [i + 1 for i, v in enumerate(record.counts) if v < 0]
+        if negative or record.null_votes < 0:
+            problems.append(f"negative counts on card(s) {negative or 'null votes'}")
+        too_big = [i + 1 for i, v in enumerate(record.counts) if v > self.max_card_votes]
+        if too_big:
+            problems.append(f"implausible count above {self.max_card_votes} on card(s) {too_big}")
+        if record.total_votes == 0:
+            problems.append("all counts are zero")
+        mesa = ctx.registry.mesas.get(record.mesa_id)
+        if mesa is None:
+            center = record.mesa_id.rsplit(".", 1)[0]
+            if center not in ctx.registry.areas:
+                problems.append(f"unknown center {center}")
+            else:
+                problems.append(f"unknown mesa {record.mesa_id} (center {center} is known)")
+            return problems
+        if mesa.registered is not None and record.total_votes > mesa.registered:
+            problems.append(f"{record.total_votes} votes exceed the mesa's {mesa.registered} registered voters")
+        center_registered = ctx.registry.center_registered(mesa.center_id)
+        center_total = ctx.center_votes_elsewhere + record.total_votes
+        if center_registered is not None and center_total > center_registered:
+            problems.append(
+                f"center {mesa.center_id} would total {center_total} votes, above its {center_registered} registered voters"
+            )
+        return problems

@@ -1,0 +1,139 @@
+"""Profile `ve2024`: the CNE acta de escrutinio of Venezuela's presidential election of 28 July 2024.
+
+The voting machine printed, at the bottom of each acta, a QR code whose text is::
+
+    <acta id>!<38 comma-separated counts, one per party card in ballot order>!<null votes>!<second count>
+
+e.g. ``201301006.01.1.0001!140,7,...,1,1!0!0``. The acta id is
+``<9-digit center code>.<2-digit mesa>.1.0001``; the center code's digits encode
+state (2), municipality (2), parish (2) and center (3). The last two parts of the
+id and the fourth field (equal to the null votes in every known acta) are kept
+verbatim and flagged when unusual.
+
+Limitation: the QR carries no signature. The printed acta has a machine hash and
+the witnesses' signatures, but the QR alone can be forged by anyone who knows the
+format. A forged acta can only be caught by consistency — the registry, the
+arithmetic, duplicate vote vectors across mesas, conflicting sheets for one mesa
+and, later, OCR of the printed figures against the QR.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+
+from testigo.domain import Candidate, Card, Election, Record, Registry
+from testigo.profiles.base import PayloadError, Profile
+
+CANDIDATES = (
+    Candidate("maduro", "Nicolás Maduro"),
+    Candidate("martinez", "Luis Eduardo Martínez"),
+    Candidate("bertucci", "Javier Bertucci"),
+    Candidate("brito", "José Brito"),
+    Candidate("ecarri", "Antonio Ecarri"),
+    Candidate("fermin", "Claudio Fermín"),
+    Candidate("ceballos", "Daniel Ceballos"),
+    Candidate("gonzalez", "Edmundo González"),
+    Candidate("marquez", "Enrique Márquez"),
+    Candidate("rausseo", "Benjamín Rausseo"),
+)
+
+_PARTIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("maduro", ("PSUV", "PCV", "TUPAMARO", "PPT", "MSV", "PODEMOS", "MEP", "APC", "ORA", "UPV", "EV", "PVV", "PFV")),
+    ("martinez", ("AD", "COPEI", "MR", "BR", "DDP", "UNE")),
+    ("bertucci", ("EL CAMBIO",)),
+    ("brito", ("PV", "VU", "UVV", "MPJ")),
+    ("ecarri", ("AP", "MOVEV", "CMC", "FV", "ALIANZA DEL LAPIZ", "MIN UNIDAD")),
+    ("fermin", ("SPV",)),
+    ("ceballos", ("VPA", "AREPA")),
+    ("gonzalez", ("UNTC", "MPV", "MUD")),
+    ("marquez", ("CENTRADOS",)),
+    ("rausseo", ("CONDE",)),
+)
+
+CARDS = tuple(
+    Card(number, party, candidate)
+    for number, (candidate, party) in enumerate(
+        ((cand, party) for cand, parties in _PARTIES for party in parties), start=1
+    )
+)
+
+ELECTION = Election("Elección presidencial de Venezuela, 28 de julio de 2024", CANDIDATES, CARDS)
+
+#: Official national figures of the election (CNE): coverage is also reported against them.
+MESAS_NATIONAL = 30_026
+CENTERS_NATIONAL = 15_797
+
+#: The constant tail of every known acta id.
+USUAL_ID_SUFFIX = "1.0001"
+
+_ACTA_ID = re.compile(r"(\d{9})\.(\d{2})\.(\d{1,4})\.(\d{1,6})")
+_LOOKS_LIKE_ACTA = re.compile(r"\d{6,12}\.\d{1,3}[.!]|\d{6,12}\.\d{1,3}$|[\d.]+![\d,\s-]+!")
+_INT = re.compile(r"-?\d{1,9}")
+
+
+class VE2024(Profile):
+    name = "ve2024"
+    election = ELECTION
+
+    def recognises(self, payload: str) -> bool:
+        return bool(_LOOKS_LIKE_ACTA.match(payload.strip()))
+
+    def parse(self, payload: str) -> Record:
+        text = payload.strip()
+        fields = text.split("!")
+        if len(fields) != 4:
+            raise PayloadError(f"wrong shape: expected 4 fields separated by '!', found {len(fields)}")
+        acta_id, counts_text, null_text, second_text = fields
+        match = _ACTA_ID.fullmatch(acta_id)
+        if not match:
+            raise PayloadError(f"wrong shape: acta id {acta_id[:40]!r} is not <9-digit center>.<2-digit mesa>.N.N")
+        center, mesa, part3, part4 = match.groups()
+        raw_counts = counts_text.split(",")
+        if len(raw_counts) != len(CARDS):
+            raise PayloadError(f"wrong shape: expected {len(CARDS)} card counts, found {len(raw_counts)}")
+        counts = tuple(_number(v, f"card {i}") for i, v in enumerate(raw_counts, start=1))
+        null_votes = _number(null_text, "null votes")
+        second = _number(second_text, "fourth field")
+        flags = []
+        if f"{part3}.{part4}" != USUAL_ID_SUFFIX:
+            flags.append(f"unusual acta id suffix .{part3}.{part4} (every known acta has .{USUAL_ID_SUFFIX})")
+        if second != null_votes:
+            flags.append(f"fourth field {second} differs from null votes {null_votes}")
+        return Record(
+            profile=self.name,
+            acta_id=acta_id,
+            mesa_id=f"{center}.{mesa}",
+            counts=counts,
+            null_votes=null_votes,
+            payload=text,
+            extra={"second_count": second},
+            flags=tuple(flags),
+        )
+
+    def encode(self, acta_id: str, counts: list[int], null_votes: int, extra: dict[str, int | str] | None = None) -> str:
+        second = (extra or {}).get("second_count", null_votes)
+        return f"{acta_id}!{','.join(str(v) for v in counts)}!{null_votes}!{second}"
+
+    def load_registry(self) -> Registry:
+        return self._registry
+
+    @cached_property
+    def _registry(self) -> Registry:
+        from testigo.profiles.ve2024_data import load_registry
+
+        registry = load_registry()
+        registry.mesas_national = MESAS_NATIONAL
+        registry.centers_national = CENTERS_NATIONAL
+        return registry
+
+
+def acta_id_for(mesa_id: str) -> str:
+    """The acta id a genuine sheet of registry mesa `mesa_id` carries."""
+    return f"{mesa_id}.{USUAL_ID_SUFFIX}"
+
+
+def _number(text: str, what: str) -> int:
+    if not _INT.fullmatch(text):
+        raise PayloadError(f"non-numeric {what}: {text[:20]!r}")
+    return int(text)
