@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from functools import cache
 
+from testigo.errors import UserError
 from testigo.profiles.base import CheckContext, PayloadError, Profile
 
 
 @cache
 def get_profile(name: str) -> Profile:
-    """The profile called `name`; raises KeyError listing the known ones."""
+    """The profile called `name`; raises UserError listing the known ones."""
     if name == "ve2024":
         from testigo.profiles.ve2024 import VE2024
 
         return VE2024()
-    raise KeyError(f"unknown profile {name!r}; known: {', '.join(PROFILE_NAMES)}")
+    raise UserError(f"unknown profile {name!r}; known: {', '.join(PROFILE_NAMES)}")
 
 
 PROFILE_NAMES: tuple[str, ...] = ("ve2024",)

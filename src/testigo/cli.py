@@ -1,0 +1,302 @@
+"""The `testigo` command line: a thin shell over the library functions.
+
+Every command that reports takes ``--json`` and then prints exactly one JSON
+document on stdout (progress bars go to stderr). User mistakes and bad input
+are reported in one line; exit codes: 0 done, 1 a check failed, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from testigo.domain import LEVELS, Status
+from testigo.errors import UserError
+
+app = typer.Typer(
+    help="testigo: verified, tamper-evident results from photos and scans of election tally sheets.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+registry_app = typer.Typer(help="Build the registry shipped with a profile (for maintainers).", no_args_is_help=True)
+app.add_typer(registry_app, name="registry")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+WorkspaceOpt = Annotated[
+    str | None,
+    typer.Option("--workspace", "-w", envvar="TESTIGO_WORKSPACE", help="Workspace folder [default: ./testigo-data]"),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+class RichProgress:
+    """The pipeline's Progress protocol drawn as a Rich bar on stderr."""
+
+    def __init__(self, enabled: bool) -> None:
+        self._bar = Progress(
+            TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            TimeRemainingColumn(), console=err, disable=not enabled, transient=False,
+        )
+        self._task: Any = None
+
+    def __enter__(self) -> RichProgress:
+        self._bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.__exit__(*exc)  # type: ignore[arg-type]
+
+    def phase(self, name: str, total: int | None) -> None:
+        if self._task is not None:
+            self._bar.update(self._task, total=self._bar.tasks[self._task].completed)
+        self._task = self._bar.add_task(name, total=total)
+
+    def advance(self, steps: int = 1) -> None:
+        if self._task is not None:
+            self._bar.advance(self._task, steps)
+
+
+@app.command()
+def init(
+    profile: Annotated[str, typer.Option(help="Tally-sheet format of the election.")] = "ve2024",
+    database: Annotated[
+        str, typer.Option(envvar="TESTIGO_DATABASE_URL", help="SQLAlchemy URL [default: the workspace's SQLite]")
+    ] = "",
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a workspace (database, blob store, registry of the profile)."""
+    from testigo.store.workspace import init_workspace
+
+    store = init_workspace(workspace, profile, database)
+    registry = store.registry
+    info = {
+        "workspace": str(store.workspace.root), "profile": store.profile.name,
+        "mesas_registry": len(registry.mesas), "mesas_national": registry.mesas_national,
+    }
+    if as_json:
+        emit_json(info)
+    else:
+        out.print(f"workspace {info['workspace']} ready: profile {profile}, {len(registry.mesas):,} mesas in the registry")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files, folders (recursive) and zip archives.")],
+    workers: Annotated[int | None, typer.Option(min=1, help="Decoding processes [default: all cores]")] = None,
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Store, read, validate and reconcile tally-sheet images."""
+    from testigo.pipeline.ingest import ingest as run_ingest
+    from testigo.store.workspace import open_workspace
+
+    store = open_workspace(workspace)
+    with RichProgress(enabled=err.is_terminal or not as_json) as progress:
+        report = run_ingest(store, paths, workers=workers, progress=progress)
+    if as_json:
+        emit_json(report.to_json())
+        return
+    _print_ingest(report.to_json())
+
+
+def _print_ingest(report: dict[str, Any]) -> None:
+    summary = report["summary"]
+    out.print(" · ".join(f"{k}: {v}" for k, v in summary.items()))
+    problems = [f for f in report["files"] if f["status"] not in (Status.ACCEPTED, Status.DUPLICATE)]
+    if problems:
+        table = Table("file", "status", "reason", title="needs attention", title_justify="left")
+        for f in problems:
+            page = f" (page {f['page'] + 1})" if f["page"] else ""
+            table.add_row(f["path"] + page, f["status"], f["reason"] or "")
+        out.print(table)
+
+
+@app.command("tally")
+def tally_command(
+    level: Annotated[str, typer.Option(help=f"One of: {', '.join(LEVELS)}")] = "country",
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of tables.")] = False,
+) -> None:
+    """Votes, shares and coverage at any level of the geography."""
+    from testigo.store.workspace import open_workspace
+    from testigo.tally import tally
+    from testigo.tally.export import write_csv
+
+    result = tally(open_workspace(workspace), level)
+    if as_json:
+        emit_json(result.to_json())
+    elif as_csv:
+        write_csv(result, sys.stdout)
+    else:
+        _print_tally(result.to_json())
+
+
+def _print_tally(result: dict[str, Any]) -> None:
+    names = result["candidate_names"]
+    rows = result["rows"]
+    if result["level"] == "country" and rows:
+        row = rows[0]
+        table = Table("candidate", "votes", "share", title="national result", title_justify="left")
+        for key, votes in sorted(row["candidates"].items(), key=lambda kv: -kv[1]):
+            table.add_row(names[key], f"{votes:,}", f"{row['shares'][key]:.2%}")
+        table.add_row("null votes", f"{row['null_votes']:,}", "")
+        out.print(table)
+    else:
+        leaders = sorted(names, key=lambda k: -sum(r["candidates"][k] for r in rows))[:3]
+        table = Table("id", "name", "actas", *[names[k] for k in leaders], "valid", title=f"by {result['level']}")
+        for row in rows:
+            table.add_row(
+                row["id"], row["name"], str(row["actas"]), *[f"{row['candidates'][k]:,}" for k in leaders],
+                f"{row['valid_votes']:,}",
+            )
+        out.print(table)
+    cov = result["coverage"]
+    national = f" of {cov['mesas_national']:,} nationally" if cov["mesas_national"] else ""
+    out.print(
+        f"coverage: {cov['mesas_covered']:,} of {cov['mesas_registry']:,} mesas in the registry{national}; "
+        f"{cov['registered_covered']:,} of {cov['registered_total']:,} registered voters"
+    )
+
+
+@app.command()
+def status(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+    """What the workspace holds: files by outcome, records, coverage."""
+    from testigo.pipeline.overview import overview
+    from testigo.store.workspace import open_workspace
+
+    info = overview(open_workspace(workspace))
+    if as_json:
+        emit_json(info)
+        return
+    out.print(f"workspace {info['workspace']} (profile {info['profile']})")
+    out.print("items: " + " · ".join(f"{k}: {v}" for k, v in info["items"].items()))
+    out.print("records: " + " · ".join(f"{k}: {v}" for k, v in info["records"].items()))
+
+
+@app.command()
+def items(
+    status_filter: Annotated[
+        str | None, typer.Option("--status", help="Only this outcome (e.g. conflict, unreadable).")
+    ] = None,
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List submitted files with their outcome and reason (the review queue)."""
+    from testigo.pipeline.overview import list_items
+    from testigo.store.workspace import open_workspace
+
+    if status_filter is not None and status_filter not in {s.value for s in Status}:
+        raise UserError(f"unknown status {status_filter!r}; one of {', '.join(s.value for s in Status)}")
+    rows = list_items(open_workspace(workspace), status_filter)
+    if as_json:
+        emit_json({"items": rows})
+        return
+    table = Table("file", "sha256", "status", "mesa", "reason")
+    for row in rows:
+        table.add_row(row["path"], (row["sha256"] or "")[:12], row["status"], row["mesa"] or "", row["reason"] or "")
+    out.print(table)
+
+
+@app.command()
+def simulate(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the images and truth.json.")],
+    mesas: Annotated[int, typer.Option(min=1, help="Number of mesas (actas) to draw.")] = 300,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 2024,
+    quality: Annotated[str, typer.Option(help="scan, photo, hard or mixed")] = "photo",
+    bad_files: Annotated[bool, typer.Option("--bad-files", help="Also write malformed and hostile files.")] = False,
+    forgeries: Annotated[int, typer.Option(min=0, help="Also write this many forged actas.")] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Render a synthetic election's actas as scans or photos, with their truth."""
+    from testigo.simulate import QUALITIES, simulate as run_simulate
+
+    if quality not in QUALITIES:
+        raise UserError(f"unknown quality {quality!r}; one of {', '.join(QUALITIES)}")
+    with RichProgress(enabled=not as_json) as progress:
+        progress.phase("render", mesas)
+        truth = run_simulate(
+            out_dir, mesas, seed, quality, bad_files=bad_files, forgeries=forgeries,
+            progress=lambda done, total: progress.advance(),
+        )
+    files = json.loads(truth.read_text(encoding="utf-8"))["files"]
+    info = {"out": str(out_dir), "truth": str(truth), "files": len(files)}
+    if as_json:
+        emit_json(info)
+    else:
+        out.print(f"wrote {len(files)} files and {truth}")
+
+
+@app.command()
+def demo(
+    mesas: Annotated[int, typer.Option(min=1, help="Number of simulated mesas.")] = 300,
+    seed: Annotated[int, typer.Option(help="Random seed of the synthetic election.")] = 2024,
+    folder: Annotated[Path, typer.Option("--dir", help="Folder for the demo's images and workspace.")] = Path(
+        "testigo-demo"
+    ),
+    workers: Annotated[int | None, typer.Option(min=1, help="Decoding processes [default: all cores]")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Simulate an election, render its actas, ingest, verify against the truth and tally."""
+    from testigo.pipeline.demo import run_demo
+
+    with RichProgress(enabled=not as_json) as progress:
+        result = run_demo(folder, mesas=mesas, seed=seed, workers=workers, progress=progress)
+    if as_json:
+        emit_json(result)
+    else:
+        _print_demo(result)
+    if not result["verified"]["exact"]:
+        raise typer.Exit(1)
+
+
+def _print_demo(result: dict[str, Any]) -> None:
+    _print_ingest({"summary": result["ingest"]["summary"], "files": result["ingest"]["problems"]})
+    _print_tally(result["tally"])
+    check = result["verified"]
+    verdict = "[green]every mesa matches[/]" if check["exact"] else "[red]MISMATCH[/]"
+    out.print(
+        f"verified against the simulation's truth: {check['mesas_matching']}/{check['mesas_expected']} mesas exact, "
+        f"{check['wrong_reads']} wrong reads, {check['missing']} missing — {verdict}"
+    )
+    out.print(f"took {result['seconds']:.1f} s; workspace: {result['workspace']}")
+
+
+@registry_app.command("build")
+def registry_build(
+    source: Annotated[Path, typer.Option(help="Folder with the two 2024 CSV tables.")] = Path("../shared/data/ve2024"),
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Where to write [default: the package]")] = None,
+) -> None:
+    """Rebuild the ve2024 registry and results files from the public tables."""
+    from testigo.profiles import ve2024_data
+
+    target = out_dir or Path(ve2024_data.__file__).parent / "data"
+    mesas, results = ve2024_data.build(source, target)
+    out.print(f"wrote {mesas:,} mesas and {results:,} results to {target}")
+
+
+def main() -> None:
+    """Entry point: run the app, turning user errors into one line and exit code 2."""
+    try:
+        app()
+    except UserError as error:
+        err.print(f"testigo: {error}", markup=False)
+        raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        err.print("testigo: interrupted; everything committed so far is kept, re-run to resume", markup=False)
+        raise SystemExit(130) from None

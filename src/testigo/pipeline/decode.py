@@ -1,0 +1,48 @@
+"""The part of ingest that runs in worker processes: bytes in, readings out.
+
+Workers only read blobs and decode images; every database write stays in the
+parent process, so a crashed or killed worker can never leave partial state.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from testigo.profiles import PayloadError, get_profile
+from testigo.read import FileReading, UnusableInput, read_file
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A worker's answer for one blob: its reading, or why the file is unusable."""
+
+    sha256: str
+    reading: FileReading | None
+    reject: str | None = None
+
+
+def accepts(profile_name: str, text: str) -> bool:
+    """Whether `text` is a well-formed payload of the profile (what counts as 'read')."""
+    profile = get_profile(profile_name)
+    if not profile.recognises(text):
+        return False
+    try:
+        profile.parse(text)
+    except PayloadError:
+        return False
+    return True
+
+
+def decode_blob(sha256: str, path: str, profile_name: str) -> Decoded:
+    """Read every page of the stored file. Never raises: failures become a reason."""
+    try:
+        data = Path(path).read_bytes()
+        return Decoded(sha256, read_file(data, functools.partial(accepts, profile_name)))
+    except UnusableInput as error:
+        return Decoded(sha256, None, str(error))
+    except MemoryError:
+        return Decoded(sha256, None, "image too large to decode in memory")
+    except Exception as error:  # noqa: BLE001 - one bad file must not stop a batch
+        return Decoded(sha256, None, f"could not decode file ({type(error).__name__}: {error})")

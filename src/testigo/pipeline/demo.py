@@ -1,0 +1,103 @@
+"""`testigo demo`: the whole flow on a synthetic election, checked against its truth.
+
+simulate → acta images (scans, photos, hard photos, bad files, forgeries) →
+ingest → verify every outcome against what the simulator says each file holds →
+tally → report.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from testigo.errors import UserError
+from testigo.pipeline.ingest import IngestReport, Progress, ingest
+from testigo.store.workspace import init_workspace
+from testigo.tally import TallyResult, tally
+
+MARKER = ".testigo-demo"
+DEMO_FORGERIES = 3
+
+
+def run_demo(
+    folder: Path, *, mesas: int = 300, seed: int = 2024, workers: int | None = None, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Run the demo in `folder` (re-created if it holds an earlier demo) and return its report."""
+    from testigo.simulate import simulate
+
+    started = time.perf_counter()
+    _fresh_folder(folder)
+    images = folder / "actas"
+    if progress:
+        progress.phase("render", mesas)
+    truth_path = simulate(
+        images, mesas, seed, "mixed", bad_files=True, forgeries=DEMO_FORGERIES, workers=workers,
+        progress=(lambda done, total: progress.advance()) if progress else None,
+    )
+    store = init_workspace(str(folder / "workspace"))
+    report = ingest(store, [images], workers=workers, progress=progress)
+    truth = json.loads(truth_path.read_text(encoding="utf-8"))
+    national = tally(store, "country")
+    result = {
+        "workspace": str(store.workspace.root),
+        "images": str(images),
+        "ingest": {
+            "summary": report.summary(),
+            "problems": [f.to_json() for f in report.files if f.status not in ("accepted", "duplicate")],
+        },
+        "verified": check_against_truth(report, tally(store, "mesa"), truth, images),
+        "tally": national.to_json(),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+    store.close()
+    return result
+
+
+def check_against_truth(
+    report: IngestReport, mesas: TallyResult, truth: dict[str, Any], images: Path
+) -> dict[str, Any]:
+    """Compare each file's outcome with what the simulator says it should be.
+
+    A genuine acta must be accepted and its mesa's tally must equal, card by
+    card, what the image encodes; every other file must end in the status the
+    simulator expects (a forged acta of a mesa already accepted is a conflict, a
+    hostile file is rejected, ...).
+    """
+    by_path = {Path(f.path).resolve(): f for f in report.files}
+    tallied = {row.id: (row.cards, row.null_votes) for row in mesas.rows}
+    expected = [e for e in truth["files"] if e["kind"] == "acta"]
+    matching = wrong = missing = 0
+    unexpected: list[str] = []
+    for entry in truth["files"]:
+        got = by_path.get((images / entry["file"]).resolve())
+        if got is None:
+            if entry["kind"] == "acta":
+                missing += 1
+            continue
+        if got.status != entry["expected"]:
+            unexpected.append(f"{entry['file']}: expected {entry['expected']}, got {got.status} ({got.reason})")
+        if entry["kind"] == "acta" and got.status == "accepted":
+            if tallied.get(entry["acta_id"]) == (entry["counts"], entry["null_votes"]):
+                matching += 1
+            else:
+                wrong += 1
+    return {
+        "mesas_expected": len(expected),
+        "mesas_matching": matching,
+        "wrong_reads": wrong,
+        "missing": missing,
+        "unexpected_outcomes": unexpected,
+        "exact": matching == len(expected) and wrong == 0 and not unexpected,
+    }
+
+
+def _fresh_folder(folder: Path) -> None:
+    if folder.exists():
+        if not (folder / MARKER).exists() and any(folder.iterdir()):
+            raise UserError(f"{folder} exists and is not a demo folder; choose another with --dir")
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    (folder / MARKER).write_text("created by testigo demo; deleted and re-created by the next demo\n")

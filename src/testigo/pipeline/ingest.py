@@ -1,0 +1,226 @@
+"""Ingest: files in, one outcome per page/code out, every step resumable.
+
+Two phases. *Register*: each input's bytes go to the blob store and a
+submission row is committed (pending) — from then on the file is never lost.
+*Decode*: pending submissions are read in worker processes and their outcomes
+written, with the submission marked done, in one transaction per file. A run
+killed at any point leaves only committed whole steps; the next run finds the
+pending submissions (its own inputs again, or leftovers) and finishes them, and
+files already done are reported from the database, not processed twice.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from itertools import islice
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from testigo.capture import Incoming, iter_inputs
+from testigo.domain import Status
+from testigo.pipeline.decode import Decoded, decode_blob
+from testigo.pipeline.reconcile import settle_payload
+from testigo.read import FileReading, sniff
+from testigo.store import submissions as subs
+from testigo.store.schema import ItemRow, SubmissionRow
+from testigo.store.workspace import Store
+
+CHANNEL_CLI = "cli"
+#: Inputs registered per database transaction in the register phase.
+REGISTER_BATCH = 64
+
+
+class Progress(Protocol):
+    """Where ingest reports progress (the CLI shows a Rich bar; the library is silent)."""
+
+    def phase(self, name: str, total: int | None) -> None: ...
+
+    def advance(self, steps: int = 1) -> None: ...
+
+
+class _Silent:
+    def phase(self, name: str, total: int | None) -> None:
+        pass
+
+    def advance(self, steps: int = 1) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """One line of the ingest report: a file (or one page/code of it)."""
+
+    path: str
+    sha256: str | None
+    status: str
+    reason: str | None
+    mesa: str | None
+    page: int = 0
+    strategy: str | None = None
+    from_earlier_run: bool = False
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "path": self.path, "sha256": self.sha256, "status": self.status, "reason": self.reason,
+            "mesa": self.mesa, "page": self.page, "strategy": self.strategy, "from_earlier_run": self.from_earlier_run,
+        }
+
+
+@dataclass
+class IngestReport:
+    files: list[FileResult] = field(default_factory=list)
+
+    def summary(self) -> dict[str, int]:
+        counts = Counter(f.status for f in self.files)
+        summary = {"files": len(self.files)}
+        summary.update({status.value: counts.get(status.value, 0) for status in Status})
+        return summary
+
+    def to_json(self) -> dict[str, object]:
+        return {"summary": self.summary(), "files": [f.to_json() for f in self.files]}
+
+
+def ingest(
+    store: Store,
+    paths: Iterable[str | Path],
+    *,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    channel: str = CHANNEL_CLI,
+    submitted_by: str | None = None,
+) -> IngestReport:
+    """Ingest every file under `paths` (and any work left pending by an earlier run)."""
+    progress = progress or _Silent()
+    with store.sessions() as session:
+        progress.phase("storing", None)
+        arrivals: dict[int, bool] = {}  # submission id -> finished in an earlier run
+        batch: list[Incoming] = []
+        for incoming in iter_inputs(paths):
+            batch.append(incoming)
+            if len(batch) >= REGISTER_BATCH:
+                arrivals.update(_register(store, session, batch, channel, submitted_by))
+                progress.advance(len(batch))
+                batch = []
+        arrivals.update(_register(store, session, batch, channel, submitted_by))
+        progress.advance(len(batch))
+        pending = subs.pending_submissions(session)
+        for row in pending:  # leftovers of a killed run are reported too
+            arrivals.setdefault(row.id, False)
+        _decode_all(store, session, pending, workers, progress)
+        return IngestReport(_results(session, arrivals))
+
+
+def _register(
+    store: Store, session: Session, batch: list[Incoming], channel: str, submitted_by: str | None
+) -> dict[int, bool]:
+    """Store the batch's bytes and commit a submission for each new arrival.
+
+    Returns the submission id of every input, with whether it was already done.
+    """
+    arrivals: dict[int, bool] = {}
+    for incoming in batch:
+        sha = store.blobs.put(incoming.data) if incoming.data is not None else None
+        if incoming.data is not None and sha is not None:
+            subs.ensure_blob(session, sha, len(incoming.data), sniff(incoming.data))
+        earlier = subs.find_arrival(session, incoming.origin, sha)
+        if earlier is not None:
+            arrivals[earlier.id] = earlier.state == subs.DONE
+            continue
+        same_bytes = subs.first_submission_of_blob(session, sha) if sha and not incoming.reject else None
+        row = subs.add_submission(
+            session, origin=incoming.origin, display_path=incoming.display, sha256=sha, channel=channel,
+            submitted_by=submitted_by,
+        )
+        arrivals[row.id] = False
+        if incoming.reject is not None:
+            subs.finish(session, row, [subs.ItemOutcome(status=Status.REJECTED, reason=incoming.reject)])
+        elif same_bytes is not None:
+            reason = f"identical file already submitted as {same_bytes.display_path}"
+            subs.finish(session, row, [subs.ItemOutcome(status=Status.DUPLICATE, reason=reason)])
+    session.commit()
+    return arrivals
+
+
+def _decode_all(
+    store: Store, session: Session, pending: list[SubmissionRow], workers: int | None, progress: Progress
+) -> None:
+    progress.phase("reading", len(pending))
+    by_sha: dict[str, list[SubmissionRow]] = {}
+    for row in pending:
+        if row.blob_sha256 is not None:
+            by_sha.setdefault(row.blob_sha256, []).append(row)
+    jobs = [(sha, str(store.blobs.path(sha)), store.profile.name) for sha in by_sha]
+    for decoded in _run(jobs, workers):
+        for row in by_sha[decoded.sha256]:
+            _settle(store, session, row, decoded)
+            session.commit()
+            progress.advance()
+
+
+def _run(jobs: list[tuple[str, str, str]], workers: int | None) -> Iterator[Decoded]:
+    """Decode in a process pool, yielding results as they finish (bounded in flight)."""
+    workers = min(workers or os.cpu_count() or 1, max(len(jobs), 1))
+    if workers == 1:
+        yield from (decode_blob(*job) for job in jobs)
+        return
+    # spawn, not fork: the parent holds database connections and a progress thread
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        queue = iter(jobs)
+        in_flight: set[Future[Decoded]] = {pool.submit(decode_blob, *job) for job in islice(queue, workers * 4)}
+        while in_flight:
+            finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in finished:
+                yield future.result()
+                following = next(queue, None)
+                if following is not None:
+                    in_flight.add(pool.submit(decode_blob, *following))
+
+
+def _settle(store: Store, session: Session, row: SubmissionRow, decoded: Decoded) -> None:
+    """Turn a worker's reading into outcomes and finish the submission (one transaction)."""
+    if decoded.reading is None:
+        outcomes = [subs.ItemOutcome(status=Status.REJECTED, reason=decoded.reject)]
+    else:
+        outcomes = list(_page_outcomes(store, session, decoded.reading))
+    subs.finish(session, row, outcomes)
+
+
+def _page_outcomes(store: Store, session: Session, reading: FileReading) -> Iterator[subs.ItemOutcome]:
+    profile, registry = store.profile, store.registry
+    for page in reading.pages:
+        if page.payloads:
+            for part, payload in enumerate(page.payloads):
+                yield settle_payload(
+                    session, profile, registry, payload, source="image", page=page.page, part=part,
+                    strategy=page.strategy,
+                )
+            continue
+        meant = [text for text in page.foreign if profile.recognises(text)]
+        if meant:
+            # an acta code was read but does not parse: invalid, with the parse error
+            yield settle_payload(session, profile, registry, meant[0], source="image", page=page.page)
+        else:
+            yield subs.ItemOutcome(status=Status.UNREADABLE, reason=page.reason or "no acta QR code found", page=page.page)
+
+
+def _results(session: Session, arrivals: dict[int, bool]) -> list[FileResult]:
+    results: list[FileResult] = []
+    for sid, earlier in arrivals.items():
+        row = session.get(SubmissionRow, sid)
+        assert row is not None
+        results.extend(_file_result(row, item, earlier) for item in subs.items_of(session, sid))
+    return results
+
+
+def _file_result(row: SubmissionRow, item: ItemRow, earlier: bool) -> FileResult:
+    return FileResult(
+        path=row.display_path, sha256=row.blob_sha256, status=item.status, reason=item.reason, mesa=item.mesa_id,
+        page=item.page, strategy=item.strategy, from_earlier_run=earlier,
+    )

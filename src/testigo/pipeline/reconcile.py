@@ -1,0 +1,83 @@
+"""Validation and reconciliation: what one decoded payload becomes.
+
+Rules (the order matters):
+
+1. A payload the profile cannot parse, or whose record fails the profile's
+   checks against the registry, is **invalid**, with the reason.
+2. A record identical (same mesa, same payload) to one already kept is a
+   **duplicate** of it; nothing new is stored.
+3. A record for a mesa that already has an accepted one, with different content,
+   is kept as a **conflict** for review; the accepted one stays.
+4. Otherwise it is **accepted**. The database's unique index on accepted records
+   per mesa is the final arbiter: if another writer accepted the mesa first, the
+   insert fails and this record becomes a conflict instead.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from testigo.domain import Record, Registry, Status
+from testigo.profiles import CheckContext, PayloadError, Profile
+from testigo.store import records
+from testigo.store.schema import RecordRow
+from testigo.store.submissions import ItemOutcome
+
+
+def settle_payload(
+    session: Session, profile: Profile, registry: Registry, payload: str, *, source: str, page: int = 0, part: int = 0,
+    strategy: str | None = None,
+) -> ItemOutcome:
+    """Parse, validate and reconcile one payload inside the caller's transaction."""
+    base = {"page": page, "part": part, "payload": payload, "strategy": strategy}
+    try:
+        record = profile.parse(payload)
+    except PayloadError as error:
+        return ItemOutcome(status=Status.INVALID, reason=str(error), **base)
+    mesa = registry.mesas.get(record.mesa_id)
+    elsewhere = records.center_votes_elsewhere(session, mesa.center_id, mesa.id) if mesa else 0
+    problems = profile.check(record, CheckContext(registry, elsewhere))
+    if problems:
+        return ItemOutcome(status=Status.INVALID, reason="; ".join(problems), mesa_id=record.acta_id, **base)
+    status, row, reason = reconcile(session, profile, record, source)
+    return ItemOutcome(status=status, reason=reason, mesa_id=record.acta_id, record_id=row.id, **base)
+
+
+def reconcile(session: Session, profile: Profile, record: Record, source: str) -> tuple[Status, RecordRow, str | None]:
+    """Decide accepted / duplicate / conflict for a valid record and store it if new."""
+    same = records.find_same(session, record)
+    if same is not None:
+        where = records.first_file_of(session, same.id) or f"record {same.id}"
+        return Status.DUPLICATE, same, f"same acta as the {same.status} one from {where}"
+    accepted = records.accepted_for(session, record.mesa_id)
+    if accepted is None:
+        try:
+            with session.begin_nested():
+                row = records.insert(session, record, records.ACCEPTED, source)
+            return Status.ACCEPTED, row, _flag_note(record)
+        except IntegrityError:
+            accepted = records.accepted_for(session, record.mesa_id)
+            if accepted is None:
+                raise
+    row = records.insert(session, record, records.CONFLICT, source)
+    return Status.CONFLICT, row, describe_conflict(session, profile, accepted, record)
+
+
+def describe_conflict(session: Session, profile: Profile, accepted: RecordRow, record: Record) -> str:
+    """One line naming where the new sheet differs from the accepted one."""
+    old = [int(v) for v in accepted.counts.split(",")]
+    old_by = profile.election.per_candidate(old)
+    new_by = profile.election.per_candidate(record.counts)
+    diffs = [f"{k} {old_by[k]}→{new_by[k]}" for k in old_by if old_by[k] != new_by[k]]
+    if accepted.null_votes != record.null_votes:
+        diffs.append(f"null {accepted.null_votes}→{record.null_votes}")
+    if not diffs:
+        moved = [str(i + 1) for i, (a, b) in enumerate(zip(old, record.counts, strict=True)) if a != b]
+        diffs.append(f"votes moved between cards {', '.join(moved)}" if moved else "other fields differ")
+    where = records.first_file_of(session, accepted.id) or f"record {accepted.id}"
+    return f"differs from the accepted acta of mesa {record.acta_id} (from {where}): {'; '.join(diffs)}"
+
+
+def _flag_note(record: Record) -> str | None:
+    return "; ".join(record.flags) or None

@@ -1,0 +1,78 @@
+"""Reading and writing reconciled records (SQL access only; the rules live in pipeline.reconcile)."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from testigo.domain import Record
+from testigo.store.schema import ItemRow, MesaRow, RecordRow, SubmissionRow
+from testigo.store.submissions import now
+
+ACCEPTED = "accepted"
+CONFLICT = "conflict"
+
+
+def find_same(session: Session, record: Record) -> RecordRow | None:
+    query = select(RecordRow).where(
+        RecordRow.mesa_id == record.mesa_id, RecordRow.payload_sha256 == record.payload_sha256
+    )
+    return session.execute(query).scalar_one_or_none()
+
+
+def accepted_for(session: Session, mesa_id: str) -> RecordRow | None:
+    query = select(RecordRow).where(RecordRow.mesa_id == mesa_id, RecordRow.status == ACCEPTED)
+    return session.execute(query).scalar_one_or_none()
+
+
+def insert(session: Session, record: Record, status: str, source: str) -> RecordRow:
+    row = RecordRow(
+        profile=record.profile,
+        mesa_id=record.mesa_id,
+        acta_id=record.acta_id,
+        payload=record.payload,
+        payload_sha256=record.payload_sha256,
+        counts=",".join(str(v) for v in record.counts),
+        null_votes=record.null_votes,
+        valid_votes=record.valid_votes,
+        extra=json.dumps(record.extra, sort_keys=True),
+        flags=json.dumps(list(record.flags)),
+        status=status,
+        source=source,
+        created_at=now(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def center_votes_elsewhere(session: Session, center_id: str, mesa_id: str) -> int:
+    """Votes (valid + null) of the accepted records of a center's other mesas."""
+    query = (
+        select(func.coalesce(func.sum(RecordRow.valid_votes + RecordRow.null_votes), 0))
+        .join(MesaRow, MesaRow.id == RecordRow.mesa_id)
+        .where(MesaRow.center_id == center_id, RecordRow.status == ACCEPTED, RecordRow.mesa_id != mesa_id)
+    )
+    return int(session.execute(query).scalar_one())
+
+
+def first_file_of(session: Session, record_id: int) -> str | None:
+    """The path of the first file whose reading produced this record (for messages)."""
+    query = (
+        select(SubmissionRow.display_path)
+        .join(ItemRow, ItemRow.submission_id == SubmissionRow.id)
+        .where(ItemRow.record_id == record_id)
+        .order_by(ItemRow.id)
+        .limit(1)
+    )
+    return session.execute(query).scalar_one_or_none()
+
+
+def accepted_counts(session: Session) -> list[tuple[str, str, str, int]]:
+    """(mesa_id, acta_id, counts text, null votes) of every accepted record."""
+    query = select(RecordRow.mesa_id, RecordRow.acta_id, RecordRow.counts, RecordRow.null_votes).where(
+        RecordRow.status == ACCEPTED
+    )
+    return [tuple(row) for row in session.execute(query)]  # type: ignore[misc]

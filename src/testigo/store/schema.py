@@ -1,0 +1,138 @@
+"""The database schema (SQLAlchemy 2 declarative). Alembic migrations mirror it.
+
+Every table is written so that nothing accepted is ever overwritten:
+submissions and items are only inserted (a submission's `state` moves from
+pending to done once), records are inserted once per distinct content per mesa,
+and the one-accepted-record-per-mesa rule is a unique index the database
+enforces, so two concurrent writers can never both accept a mesa.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Meta(Base):
+    """Key/value facts about the workspace's data (profile, registry version)."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class AreaRow(Base):
+    """A geographic area above the mesa (state, municipality, parish, center)."""
+
+    __tablename__ = "areas"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    level: Mapped[str] = mapped_column(String(16), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("areas.id"), index=True)
+    registered: Mapped[int | None] = mapped_column(Integer)
+
+
+class MesaRow(Base):
+    """A polling table of the registry."""
+
+    __tablename__ = "mesas"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    center_id: Mapped[str] = mapped_column(ForeignKey("areas.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    registered: Mapped[int | None] = mapped_column(Integer)
+
+
+class BlobRow(Base):
+    """An original file, stored byte for byte in the blob store under its SHA-256."""
+
+    __tablename__ = "blobs"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str | None] = mapped_column(String(64))
+    stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SubmissionRow(Base):
+    """One arrival of a file: who/when/how, and whether its reading is finished.
+
+    `origin` says where it came from (``file:/abs/path``, ``file:/abs/a.zip!entry``,
+    ``web:...``); the pair (origin, blob) identifies an arrival so that re-running
+    an ingest over the same folder resumes instead of adding new arrivals.
+    `blob_sha256` is empty only for inputs refused before their bytes were read
+    (an unsafe archive entry).
+    """
+
+    __tablename__ = "submissions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    blob_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"), index=True)
+    origin: Mapped[str] = mapped_column(Text)
+    display_path: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16))
+    submitted_by: Mapped[str | None] = mapped_column(String(128))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(16), index=True)  # pending | done
+    __table_args__ = (Index("ix_submissions_origin", "origin", "blob_sha256"),)
+
+
+class ItemRow(Base):
+    """The outcome of one page / one code of a submission.
+
+    A single photo gives one item; a PDF gives one per page; a page showing two
+    actas gives one per distinct code. `payload` keeps the decoded text even for
+    invalid sheets, so a reviewer sees exactly what was read.
+    """
+
+    __tablename__ = "items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    page: Mapped[int] = mapped_column(Integer)
+    part: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[str | None] = mapped_column(Text)
+    strategy: Mapped[str | None] = mapped_column(String(64))
+    mesa_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("records.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (UniqueConstraint("submission_id", "page", "part", name="uq_items_submission_page_part"),)
+
+
+class RecordRow(Base):
+    """One distinct, valid sheet content for a mesa.
+
+    Identical content arriving again links to the same row (a duplicate); a
+    different valid content for a mesa that already has an accepted one is
+    inserted with status ``conflict`` and waits for review.
+    """
+
+    __tablename__ = "records"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    profile: Mapped[str] = mapped_column(String(32))
+    mesa_id: Mapped[str] = mapped_column(String(64), index=True)
+    acta_id: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)
+    payload_sha256: Mapped[str] = mapped_column(String(64))
+    counts: Mapped[str] = mapped_column(Text)  # comma-separated per-card counts, ballot order
+    null_votes: Mapped[int] = mapped_column(Integer)
+    valid_votes: Mapped[int] = mapped_column(Integer)
+    extra: Mapped[str] = mapped_column(Text)  # JSON
+    flags: Mapped[str] = mapped_column(Text)  # JSON list of strings
+    status: Mapped[str] = mapped_column(String(16), index=True)  # accepted | conflict
+    source: Mapped[str] = mapped_column(String(16))  # image | import
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        UniqueConstraint("mesa_id", "payload_sha256", name="uq_records_mesa_payload"),
+        Index(
+            "uq_records_one_accepted_per_mesa",
+            "mesa_id",
+            unique=True,
+            sqlite_where=text("status = 'accepted'"),
+            postgresql_where=text("status = 'accepted'"),
+        ),
+    )

@@ -1,0 +1,108 @@
+"""Arrivals of files and the outcome of each of their pages/codes (SQL access only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from testigo.store.schema import BlobRow, ItemRow, SubmissionRow
+
+PENDING = "pending"
+DONE = "done"
+
+
+@dataclass(frozen=True)
+class ItemOutcome:
+    """What became of one page/code of a submission, before it is written."""
+
+    status: str
+    reason: str | None = None
+    page: int = 0
+    part: int = 0
+    payload: str | None = None
+    strategy: str | None = None
+    mesa_id: str | None = None
+    record_id: int | None = None
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def ensure_blob(session: Session, sha256: str, size: int, media_type: str | None) -> None:
+    if session.get(BlobRow, sha256) is None:
+        session.add(BlobRow(sha256=sha256, size=size, media_type=media_type, stored_at=now()))
+        session.flush()
+
+
+def find_arrival(session: Session, origin: str, sha256: str | None) -> SubmissionRow | None:
+    """The earlier submission of these exact bytes from this exact place, if any."""
+    query = select(SubmissionRow).where(SubmissionRow.origin == origin)
+    query = query.where(SubmissionRow.blob_sha256.is_(None) if sha256 is None else SubmissionRow.blob_sha256 == sha256)
+    return session.execute(query.order_by(SubmissionRow.id).limit(1)).scalar_one_or_none()
+
+
+def first_submission_of_blob(session: Session, sha256: str) -> SubmissionRow | None:
+    query = select(SubmissionRow).where(SubmissionRow.blob_sha256 == sha256).order_by(SubmissionRow.id).limit(1)
+    return session.execute(query).scalar_one_or_none()
+
+
+def add_submission(
+    session: Session,
+    *,
+    origin: str,
+    display_path: str,
+    sha256: str | None,
+    channel: str,
+    submitted_by: str | None = None,
+    state: str = PENDING,
+) -> SubmissionRow:
+    row = SubmissionRow(
+        blob_sha256=sha256,
+        origin=origin,
+        display_path=display_path,
+        channel=channel,
+        submitted_by=submitted_by,
+        submitted_at=now(),
+        state=state,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def pending_submissions(session: Session) -> list[SubmissionRow]:
+    query = select(SubmissionRow).where(SubmissionRow.state == PENDING).order_by(SubmissionRow.id)
+    return list(session.execute(query).scalars())
+
+
+def finish(session: Session, submission: SubmissionRow, outcomes: list[ItemOutcome]) -> list[ItemRow]:
+    """Write the outcomes and mark the submission done, in the caller's transaction."""
+    created = now()
+    rows = [
+        ItemRow(
+            submission_id=submission.id,
+            page=o.page,
+            part=o.part,
+            status=o.status,
+            reason=o.reason,
+            payload=o.payload,
+            strategy=o.strategy,
+            mesa_id=o.mesa_id,
+            record_id=o.record_id,
+            created_at=created,
+        )
+        for o in outcomes
+    ]
+    session.add_all(rows)
+    submission.state = DONE
+    session.flush()
+    return rows
+
+
+def items_of(session: Session, submission_id: int) -> list[ItemRow]:
+    query = select(ItemRow).where(ItemRow.submission_id == submission_id).order_by(ItemRow.page, ItemRow.part)
+    return list(session.execute(query).scalars())

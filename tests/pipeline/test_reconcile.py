@@ -1,0 +1,61 @@
+"""Reconciliation rules: first accepted stays, identical is duplicate, different is conflict."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from testigo.domain import Status
+from testigo.pipeline.reconcile import settle_payload
+from testigo.store.schema import RecordRow
+from testigo.store.workspace import Store
+from tests.conftest import payload_for, small_mesas
+
+
+def _settle(store: Store, payload: str):  # type: ignore[no-untyped-def]
+    with store.sessions.begin() as session:
+        return settle_payload(session, store.profile, store.registry, payload, source="image")
+
+
+def test_first_accepted_then_duplicate_then_conflict_kept_side_by_side(store: Store) -> None:
+    [mesa] = small_mesas(1)
+    first = _settle(store, payload_for(mesa, gonzalez=200))
+    again = _settle(store, payload_for(mesa, gonzalez=200))
+    other = _settle(store, payload_for(mesa, gonzalez=150))
+    other_again = _settle(store, payload_for(mesa, gonzalez=150))
+    assert first.status == Status.ACCEPTED and first.mesa_id == mesa + ".1.0001"
+    assert again.status == Status.DUPLICATE and again.record_id == first.record_id
+    assert other.status == Status.CONFLICT and other.record_id != first.record_id
+    assert "gonzalez 200→150" in (other.reason or "")
+    assert other_again.status == Status.DUPLICATE and other_again.record_id == other.record_id
+    assert "conflict" in (other_again.reason or "")
+    with store.sessions() as session:
+        rows = session.execute(select(RecordRow).where(RecordRow.mesa_id == mesa).order_by(RecordRow.id)).scalars().all()
+    assert [(r.status, r.payload) for r in rows] == [
+        ("accepted", payload_for(mesa, gonzalez=200)),
+        ("conflict", payload_for(mesa, gonzalez=150)),
+    ]
+
+
+def test_votes_moved_between_cards_of_one_candidate_is_a_conflict(store: Store) -> None:
+    [mesa] = small_mesas(1)
+    counts = [0] * 38
+    counts[0], counts[35] = 50, 60
+    moved = list(counts)
+    moved[35], moved[34] = 50, 10
+    acta = mesa + ".1.0001"
+    assert _settle(store, store.profile.encode(acta, counts, 0)).status == Status.ACCEPTED
+    conflict = _settle(store, store.profile.encode(acta, moved, 0))
+    assert conflict.status == Status.CONFLICT
+    assert "votes moved between cards 35, 36" in (conflict.reason or "")
+
+
+def test_invalid_payloads_never_become_records(store: Store) -> None:
+    [mesa] = small_mesas(1)
+    too_many = payload_for(mesa, gonzalez=store.registry.mesas[mesa].registered or 0)
+    outcomes = [_settle(store, p) for p in (too_many, "201301006.01.1.0001!1,2!0!0", payload_for("999999999.01"))]
+    assert [o.status for o in outcomes] == [Status.INVALID] * 3
+    assert "exceed the mesa's" in (outcomes[0].reason or "")
+    assert outcomes[1].reason == "wrong shape: expected 38 card counts, found 2"
+    assert outcomes[2].reason == "unknown center 999999999"
+    with store.sessions() as session:
+        assert session.execute(select(RecordRow)).first() is None
