@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from testigo.errors import UserError
-from testigo.pipeline.ingest import IngestReport, Progress, ingest
+from testigo.pipeline.ingest import FileResult, IngestReport, Progress, ingest
 from testigo.store.workspace import init_workspace
 from testigo.tally import TallyResult, tally
 
@@ -30,25 +30,25 @@ def run_demo(
 
     started = time.perf_counter()
     _fresh_folder(folder)
-    images = folder / "actas"
+    sim = folder / "simulation"
     if progress:
         progress.phase("render", mesas)
     truth_path = simulate(
-        images, mesas, seed, "mixed", bad_files=True, forgeries=DEMO_FORGERIES, workers=workers,
+        sim, mesas, seed, "mixed", bad_files=True, forgeries=DEMO_FORGERIES, workers=workers,
         progress=(lambda done, total: progress.advance()) if progress else None,
     )
     store = init_workspace(str(folder / "workspace"))
-    report = ingest(store, [images], workers=workers, progress=progress)
+    report = ingest(store, [sim / "actas"], workers=workers, progress=progress)
     truth = json.loads(truth_path.read_text(encoding="utf-8"))
     national = tally(store, "country")
     result = {
         "workspace": str(store.workspace.root),
-        "images": str(images),
+        "images": str(sim / "actas"),
         "ingest": {
             "summary": report.summary(),
             "problems": [f.to_json() for f in report.files if f.status not in ("accepted", "duplicate")],
         },
-        "verified": check_against_truth(report, tally(store, "mesa"), truth, images),
+        "verified": check_against_truth(report, tally(store, "mesa"), truth, sim),
         "tally": national.to_json(),
         "seconds": round(time.perf_counter() - started, 2),
     }
@@ -57,7 +57,7 @@ def run_demo(
 
 
 def check_against_truth(
-    report: IngestReport, mesas: TallyResult, truth: dict[str, Any], images: Path
+    report: IngestReport, mesas: TallyResult, truth: dict[str, Any], sim: Path
 ) -> dict[str, Any]:
     """Compare each file's outcome with what the simulator says it should be.
 
@@ -66,20 +66,22 @@ def check_against_truth(
     simulator expects (a forged acta of a mesa already accepted is a conflict, a
     hostile file is rejected, ...).
     """
-    by_path = {Path(f.path).resolve(): f for f in report.files}
+    by_path: dict[Path, list[FileResult]] = {}
+    for f in report.files:  # a zip archive yields one result per entry, named <archive>!<entry>
+        by_path.setdefault(Path(f.path.split("!")[0]).resolve(), []).append(f)
     tallied = {row.id: (row.cards, row.null_votes) for row in mesas.rows}
     expected = [e for e in truth["files"] if e["kind"] == "acta"]
     matching = wrong = missing = 0
     unexpected: list[str] = []
     for entry in truth["files"]:
-        got = by_path.get((images / entry["file"]).resolve())
-        if got is None:
-            if entry["kind"] == "acta":
-                missing += 1
+        results = by_path.get((sim / entry["file"]).resolve(), [])
+        if not results:
+            missing += entry["kind"] == "acta"
             continue
-        if got.status != entry["expected"]:
-            unexpected.append(f"{entry['file']}: expected {entry['expected']}, got {got.status} ({got.reason})")
-        if entry["kind"] == "acta" and got.status == "accepted":
+        for got in results:
+            if got.status != entry["expected"]:
+                unexpected.append(f"{entry['file']}: expected {entry['expected']}, got {got.status} ({got.reason})")
+        if entry["kind"] == "acta" and results[0].status == "accepted":
             if tallied.get(entry["acta_id"]) == (entry["counts"], entry["null_votes"]):
                 matching += 1
             else:

@@ -1,0 +1,5 @@
+"""`python -m testigo` runs the command line."""
+
+from testigo.cli import main
+
+main()
