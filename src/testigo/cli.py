@@ -28,6 +28,10 @@ app = typer.Typer(
 )
 registry_app = typer.Typer(help="Build the registry shipped with a profile (for maintainers).", no_args_is_help=True)
 app.add_typer(registry_app, name="registry")
+log_app = typer.Typer(help="The tamper-evident log: entries, proofs, signed checkpoints.", no_args_is_help=True)
+app.add_typer(log_app, name="log")
+key_app = typer.Typer(help="The workspace's checkpoint-signing key.", no_args_is_help=True)
+app.add_typer(key_app, name="key")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -275,6 +279,84 @@ def _print_demo(result: dict[str, Any]) -> None:
         f"{check['wrong_reads']} wrong reads, {check['missing']} missing — {verdict}"
     )
     out.print(f"took {result['seconds']:.1f} s; workspace: {result['workspace']}")
+
+
+@log_app.command("show")
+def log_show(
+    start: Annotated[int, typer.Option(min=0, help="First entry.")] = 0,
+    limit: Annotated[int, typer.Option(min=1, help="Most entries to show.")] = 50,
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Log entries (each the exact JSON bytes that were hashed)."""
+    from testigo.store import ledger as log_table
+    from testigo.store.workspace import open_workspace
+
+    store = open_workspace(workspace)
+    with store.sessions() as session:
+        rows = log_table.entries(session, start, start + limit)
+        entries = [{"seq": r.seq, "kind": r.kind, "entry": json.loads(r.body)} for r in rows]
+    if as_json:
+        emit_json({"entries": entries})
+        return
+    table = Table("seq", "status", "file", "acta id", "received")
+    for e in entries:
+        body = e["entry"]
+        table.add_row(str(e["seq"]), body.get("status", ""), body.get("file", ""), body.get("acta_id") or "",
+                      body.get("received_at", ""))
+    out.print(table)
+
+
+@log_app.command("proof")
+def log_proof(
+    seq: Annotated[int | None, typer.Argument(help="Entry to prove included.")] = None,
+    size: Annotated[int | None, typer.Option(help="Tree size [default: latest checkpoint]")] = None,
+    old: Annotated[int | None, typer.Option(help="Prove consistency from this older tree size instead.")] = None,
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """An inclusion proof for an entry, or (with --old) a consistency proof between two sizes."""
+    from testigo.pipeline.logbook import consistency, inclusion
+    from testigo.store.workspace import open_workspace
+
+    store = open_workspace(workspace)
+    if old is not None:
+        data = consistency(store, old, size)
+    elif seq is not None:
+        data = inclusion(store, seq, size).to_json()
+    else:
+        raise UserError("give an entry number, or --old SIZE for a consistency proof")
+    if as_json:
+        emit_json(data)
+    else:
+        for key, value in data.items():
+            out.print(f"{key}: {value}", markup=False)
+
+
+@log_app.command("checkpoint")
+def log_checkpoint(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+    """Sign (if the log grew) and print the latest checkpoint as a C2SP signed note."""
+    from testigo.pipeline.logbook import checkpoint
+    from testigo.store.workspace import open_workspace
+
+    signed = checkpoint(open_workspace(workspace))
+    if as_json:
+        emit_json({"size": signed.size, "root_hash": signed.root_hash.hex(), "note": signed.note})
+    else:
+        out.print(signed.note, end="", markup=False)
+
+
+@key_app.command("export")
+def key_export(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+    """Print the public key that verifies this workspace's checkpoints (note verifier format)."""
+    from testigo.store.workspace import open_workspace
+
+    store = open_workspace(workspace)
+    verifier = str(store.signer.verifier)
+    if as_json:
+        emit_json({"origin": store.signer.name, "verifier_key": verifier})
+    else:
+        out.print(verifier, markup=False)
 
 
 @registry_app.command("build")

@@ -21,11 +21,14 @@ SETTINGS_FILE = "testigo.json"
 class Settings:
     """The persisted settings of a workspace (``testigo.json``).
 
-    `database_url` empty means the workspace's own SQLite file.
+    `database_url` empty means the workspace's own SQLite file. `log_origin`
+    names the workspace's tamper-evident log (and its signing key) in
+    checkpoints; it is set once, at creation.
     """
 
     profile: str = DEFAULT_PROFILE
     database_url: str = ""
+    log_origin: str = ""
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,11 @@ class Workspace:
     @property
     def blobs_dir(self) -> Path:
         return self.root / "blobs"
+
+    @property
+    def signer_key_path(self) -> Path:
+        """The log's private signing key (C2SP note signer text); never published."""
+        return self.root / "keys" / "log-signer.key"
 
     @property
     def sqlite_path(self) -> Path:

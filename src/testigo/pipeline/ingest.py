@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from testigo.capture import Incoming, iter_inputs
 from testigo.domain import Status
 from testigo.pipeline.decode import Decoded, decode_blob
+from testigo.pipeline.logbook import checkpoint, finish_logged
 from testigo.pipeline.reconcile import settle_payload
 from testigo.read import FileReading, sniff
 from testigo.store import submissions as subs
@@ -114,7 +115,9 @@ def ingest(
         for row in pending:  # leftovers of a killed run are reported too
             arrivals.setdefault(row.id, False)
         _decode_all(store, session, pending, workers, progress)
-        return IngestReport(_results(session, arrivals))
+        report = IngestReport(_results(session, arrivals))
+    checkpoint(store)
+    return report
 
 
 def _register(
@@ -140,10 +143,10 @@ def _register(
         )
         arrivals[row.id] = False
         if incoming.reject is not None:
-            subs.finish(session, row, [subs.ItemOutcome(status=Status.REJECTED, reason=incoming.reject)])
+            finish_logged(session, store, row, [subs.ItemOutcome(status=Status.REJECTED, reason=incoming.reject)])
         elif same_bytes is not None:
             reason = f"identical file already submitted as {same_bytes.display_path}"
-            subs.finish(session, row, [subs.ItemOutcome(status=Status.DUPLICATE, reason=reason)])
+            finish_logged(session, store, row, [subs.ItemOutcome(status=Status.DUPLICATE, reason=reason)])
     session.commit()
     return arrivals
 
@@ -189,7 +192,7 @@ def _settle(store: Store, session: Session, row: SubmissionRow, decoded: Decoded
         outcomes = [subs.ItemOutcome(status=Status.REJECTED, reason=decoded.reject)]
     else:
         outcomes = list(_page_outcomes(store, session, decoded.reading))
-    subs.finish(session, row, outcomes)
+    finish_logged(session, store, row, outcomes)
 
 
 def _page_outcomes(store: Store, session: Session, reading: FileReading) -> Iterator[subs.ItemOutcome]:

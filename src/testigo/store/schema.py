@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -136,3 +136,41 @@ class RecordRow(Base):
             postgresql_where=text("status = 'accepted'"),
         ),
     )
+
+
+class LogEntryRow(Base):
+    """One entry of the tamper-evident log: leaf `seq` of the Merkle tree.
+
+    `body` is the exact byte string that was hashed (canonical JSON, UTF-8);
+    `item_id` links an entry that records an item outcome back to it.
+    """
+
+    __tablename__ = "log_entries"
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LogNodeRow(Base):
+    """The hash of a perfect subtree of the log, written once when it completes.
+
+    The primary key makes the log append-only at the database level: a second
+    writer trying to add the same node (a fork of the log) fails.
+    """
+
+    __tablename__ = "log_nodes"
+    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class CheckpointRow(Base):
+    """A signed checkpoint (C2SP signed note) of the log at some size."""
+
+    __tablename__ = "log_checkpoints"
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    root_hash: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -12,8 +12,10 @@ from testigo.config import DEFAULT_PROFILE, Settings, Workspace
 from testigo.domain import Area, Mesa, Registry
 from testigo.errors import UserError
 from testigo.profiles import Profile, get_profile
+from testigo.ledger import Signer
 from testigo.store.blobs import BlobStore
 from testigo.store.db import make_engine, session_factory, upgrade
+from testigo.store.keys import load_or_create_signer, new_origin
 from testigo.store.schema import AreaRow, MesaRow, Meta
 
 
@@ -26,6 +28,7 @@ class Store:
     engine: Engine
     sessions: sessionmaker[Session]
     blobs: BlobStore
+    signer: Signer
     _registry: Registry | None = field(default=None, repr=False)
 
     @property
@@ -53,7 +56,7 @@ def init_workspace(path: str | None, profile: str = DEFAULT_PROFILE, database_ur
             raise UserError(f"workspace {workspace.root} already uses profile {settings.profile!r}, not {profile!r}")
     else:
         get_profile(profile)  # fail before writing anything if the profile is unknown
-        settings = Settings(profile=profile, database_url=database_url)
+        settings = Settings(profile=profile, database_url=database_url, log_origin=new_origin(profile))
         workspace.save_settings(settings)
     return _open(workspace, settings)
 
@@ -70,7 +73,8 @@ def _open(workspace: Workspace, settings: Settings) -> Store:
     workspace.blobs_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(workspace.database_url(settings))
     upgrade(engine)
-    store = Store(workspace, settings, engine, session_factory(engine), BlobStore(workspace.blobs_dir))
+    signer = load_or_create_signer(workspace, settings.log_origin)
+    store = Store(workspace, settings, engine, session_factory(engine), BlobStore(workspace.blobs_dir), signer)
     with store.sessions.begin() as session:
         if session.get(Meta, "profile") is None:
             _load_registry(session, store.profile)

@@ -1,0 +1,65 @@
+"""The bytes of each log entry: canonical JSON, so anyone can re-derive and re-hash them.
+
+An entry is hashed exactly as stored; canonical JSON (sorted keys, no spaces,
+UTF-8) makes the encoding of the same facts unique, so a verifier holding the
+decoded facts (from a bundle's data files) can rebuild the bytes and compare.
+
+Entries never name who submitted a file: public bundles must not expose
+witnesses. They carry the file's SHA-256 (the image itself is in the bundle),
+when and through which channel it arrived, and what testigo concluded.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import PurePosixPath
+from typing import Any
+
+ENTRY_VERSION = 1
+
+
+def canonical(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def parse(body: bytes) -> dict[str, Any]:
+    data = json.loads(body.decode("utf-8"))
+    if not isinstance(data, dict) or canonical(data) != body:
+        raise ValueError("log entry is not canonical JSON")
+    return data
+
+
+def item_entry(
+    *,
+    received_at: datetime,
+    channel: str,
+    file_name: str,
+    sha256: str | None,
+    page: int,
+    part: int,
+    status: str,
+    reason: str | None,
+    profile: str,
+    payload: str | None,
+    acta_id: str | None,
+) -> bytes:
+    """The entry recording what became of one page/code of a submitted file."""
+    return canonical(
+        {
+            "v": ENTRY_VERSION,
+            "kind": "item",
+            "received_at": received_at.isoformat(),
+            "channel": channel,
+            # only the file's own name: the submitter's folders may reveal who they are
+            "file": PurePosixPath(file_name.replace("\\", "/").split("!")[-1]).name,
+            "sha256": sha256,
+            "page": page,
+            "part": part,
+            "status": status,
+            "reason": reason,
+            "profile": profile,
+            "payload": payload,
+            "acta_id": acta_id,
+        }
+    )

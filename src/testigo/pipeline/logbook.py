@@ -1,0 +1,117 @@
+"""Writing outcomes into the tamper-evident log, and signing checkpoints of it.
+
+Every item outcome (accepted, duplicate, conflict, unreadable, invalid,
+rejected) is logged, not only accepted ones: proving that an unreadable or
+conflicting sheet was received, and when, matters as much as proving a count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from testigo.errors import UserError
+from testigo.ledger import Checkpoint, sign_checkpoint
+from testigo.ledger.entries import item_entry
+from testigo.store import ledger as log_table
+from testigo.store import submissions as subs
+from testigo.store.schema import CheckpointRow, ItemRow, SubmissionRow
+from testigo.store.workspace import Store
+
+
+def finish_logged(
+    session: Session, store: Store, submission: SubmissionRow, outcomes: list[subs.ItemOutcome]
+) -> list[ItemRow]:
+    """Write the outcomes, mark the submission done and log each item — one transaction."""
+    items = subs.finish(session, submission, outcomes)
+    log_table.append(
+        session,
+        [
+            (
+                "item",
+                item_entry(
+                    received_at=submission.submitted_at,
+                    channel=submission.channel,
+                    file_name=submission.display_path,
+                    sha256=submission.blob_sha256,
+                    page=item.page,
+                    part=item.part,
+                    status=item.status,
+                    reason=item.reason,
+                    profile=store.profile.name,
+                    payload=item.payload,
+                    acta_id=item.mesa_id,
+                ),
+                item.id,
+            )
+            for item in items
+        ],
+    )
+    return items
+
+
+@dataclass(frozen=True)
+class SignedCheckpoint:
+    size: int
+    root_hash: bytes
+    note: str
+
+
+def checkpoint(store: Store) -> SignedCheckpoint:
+    """Sign the current tree head, storing it unless the latest checkpoint already has this size."""
+    with store.sessions.begin() as session:
+        log = log_table.open_log(session)
+        latest = log_table.latest_checkpoint(session)
+        if latest is not None and latest.size == log.size:
+            return _signed(latest)
+        root = log.root()
+        note = sign_checkpoint(Checkpoint(store.signer.name, log.size, root), store.signer)
+        return _signed(log_table.add_checkpoint(session, log.size, root, note))
+
+
+def _signed(row: CheckpointRow) -> SignedCheckpoint:
+    return SignedCheckpoint(row.size, bytes.fromhex(row.root_hash), row.note)
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    seq: int
+    size: int
+    leaf_hash: bytes
+    proof: list[bytes]
+    root_hash: bytes
+    body: bytes
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "seq": self.seq, "tree_size": self.size, "leaf_hash": self.leaf_hash.hex(),
+            "proof": [h.hex() for h in self.proof], "root_hash": self.root_hash.hex(),
+            "entry": self.body.decode("utf-8"),
+        }
+
+
+def inclusion(store: Store, seq: int, size: int | None = None) -> InclusionProof:
+    """Proof that entry `seq` is in the tree of `size` entries (the latest checkpoint's by default)."""
+    with store.sessions() as session:
+        log = log_table.open_log(session)
+        if size is None:
+            latest = log_table.latest_checkpoint(session)
+            size = latest.size if latest else log.size
+        if not 0 <= seq < size <= log.size:
+            raise UserError(f"entry {seq} is not in a tree of size {size} (the log has {log.size} entries)")
+        [entry] = log_table.entries(session, seq, seq + 1)
+        return InclusionProof(seq, size, log.leaf_hash(seq), log.inclusion_proof(seq, size), log.root(size), entry.body)
+
+
+def consistency(store: Store, old_size: int, new_size: int | None = None) -> dict[str, object]:
+    """Proof that the tree of `old_size` entries is a prefix of the tree of `new_size`."""
+    with store.sessions() as session:
+        log = log_table.open_log(session)
+        new_size = log.size if new_size is None else new_size
+        if not 0 <= old_size <= new_size <= log.size:
+            raise UserError(f"sizes {old_size} → {new_size} do not fit a log of {log.size} entries")
+        return {
+            "old_size": old_size, "new_size": new_size, "old_root": log.root(old_size).hex(),
+            "new_root": log.root(new_size).hex(), "proof": [h.hex() for h in log.consistency_proof(old_size, new_size)],
+        }

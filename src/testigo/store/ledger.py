@@ -1,0 +1,100 @@
+"""The tamper-evident log in the database (SQL access only; the Merkle logic lives in `testigo.ledger`).
+
+Entries and tree nodes are inserted in the caller's transaction, so data and
+its log entry commit or vanish together. The tree nodes' primary key
+(level, index) makes the log append-only inside the database itself: a second
+writer that read the same frontier cannot add a conflicting node, its whole
+transaction fails and is retried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import func, insert, select, tuple_
+from sqlalchemy.orm import Session
+
+from testigo.ledger import MerkleLog, Node, NodeId
+from testigo.store.schema import CheckpointRow, LogEntryRow, LogNodeRow
+
+#: Largest number of node ids fetched in one query (well under SQLite's variable limit).
+_FETCH_CHUNK = 200
+
+
+class SqlNodeStore:
+    """A `testigo.ledger.NodeStore` over the `log_nodes` table, inside one session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def size(self) -> int:
+        last = self.session.execute(select(func.max(LogNodeRow.idx)).where(LogNodeRow.level == 0)).scalar_one()
+        return 0 if last is None else int(last) + 1
+
+    def get_many(self, ids: Sequence[NodeId]) -> list[bytes]:
+        found: dict[tuple[int, int], bytes] = {}
+        for start in range(0, len(ids), _FETCH_CHUNK):
+            chunk = [(level, index) for level, index in ids[start : start + _FETCH_CHUNK]]
+            query = select(LogNodeRow.level, LogNodeRow.idx, LogNodeRow.hash).where(
+                tuple_(LogNodeRow.level, LogNodeRow.idx).in_(chunk)
+            )
+            found.update({(level, idx): bytes(hash_) for level, idx, hash_ in self.session.execute(query)})
+        missing = [node for node in ids if (node[0], node[1]) not in found]
+        if missing:
+            raise KeyError(f"log node {missing[0]} is missing from the database")
+        return [found[(level, index)] for level, index in ids]
+
+    def put_many(self, nodes: Sequence[Node]) -> None:
+        if nodes:
+            self.session.execute(
+                insert(LogNodeRow), [{"level": n.level, "idx": n.index, "hash": n.hash} for n in nodes]
+            )
+
+
+def open_log(session: Session) -> MerkleLog:
+    """The log as of the session's transaction (reads its frontier once)."""
+    return MerkleLog(SqlNodeStore(session))
+
+
+def append(session: Session, entries: Sequence[tuple[str, bytes, int | None]]) -> range:
+    """Append (kind, body, item id) entries in the caller's transaction; returns their sequence numbers."""
+    if not entries:
+        return range(0)
+    indices = open_log(session).append_many(body for _, body, _ in entries)
+    now = datetime.now(UTC)
+    session.execute(
+        insert(LogEntryRow),
+        [
+            {"seq": seq, "kind": kind, "body": body, "item_id": item_id, "created_at": now}
+            for seq, (kind, body, item_id) in zip(indices, entries, strict=True)
+        ],
+    )
+    return indices
+
+
+def entries(session: Session, start: int = 0, stop: int | None = None) -> list[LogEntryRow]:
+    query = select(LogEntryRow).where(LogEntryRow.seq >= start).order_by(LogEntryRow.seq)
+    if stop is not None:
+        query = query.where(LogEntryRow.seq < stop)
+    return list(session.execute(query).scalars())
+
+
+def entry_for_item(session: Session, item_id: int) -> LogEntryRow | None:
+    return session.execute(select(LogEntryRow).where(LogEntryRow.item_id == item_id)).scalar_one_or_none()
+
+
+def add_checkpoint(session: Session, size: int, root_hash: bytes, note: str) -> CheckpointRow:
+    row = CheckpointRow(size=size, root_hash=root_hash.hex(), note=note, created_at=datetime.now(UTC))
+    session.add(row)
+    session.flush()
+    return row
+
+
+def checkpoints(session: Session) -> list[CheckpointRow]:
+    return list(session.execute(select(CheckpointRow).order_by(CheckpointRow.size)).scalars())
+
+
+def latest_checkpoint(session: Session) -> CheckpointRow | None:
+    query = select(CheckpointRow).order_by(CheckpointRow.size.desc()).limit(1)
+    return session.execute(query).scalar_one_or_none()
