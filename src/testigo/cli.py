@@ -2,12 +2,14 @@
 
 Every command that reports takes ``--json`` and then prints exactly one JSON
 document on stdout (progress bars go to stderr). User mistakes and bad input
-are reported in one line; exit codes: 0 done, 1 a check failed, 2 usage error.
+are reported in one line; exit codes: 0 done, 1 a check failed, 2 usage error,
+3 internal error (a bug: one line, the traceback with TESTIGO_DEBUG=1).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -33,7 +35,8 @@ app.add_typer(log_app, name="log")
 key_app = typer.Typer(help="The workspace's checkpoint-signing key.", no_args_is_help=True)
 app.add_typer(key_app, name="key")
 
-out = Console(highlight=False)
+# soft_wrap: lines longer than the terminal (keys, hashes, paths) must stay whole
+out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)
 
 WorkspaceOpt = Annotated[
@@ -343,7 +346,7 @@ def log_checkpoint(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> 
     if as_json:
         emit_json({"size": signed.size, "root_hash": signed.root_hash.hex(), "note": signed.note})
     else:
-        out.print(signed.note, end="", markup=False)
+        sys.stdout.write(signed.note)
 
 
 @key_app.command("export")
@@ -356,7 +359,7 @@ def key_export(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None
     if as_json:
         emit_json({"origin": store.signer.name, "verifier_key": verifier})
     else:
-        out.print(verifier, markup=False)
+        sys.stdout.write(verifier + "\n")
 
 
 @registry_app.command("build")
@@ -382,3 +385,12 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("testigo: interrupted; everything committed so far is kept, re-run to resume", markup=False)
         raise SystemExit(130) from None
+    except Exception as error:  # noqa: BLE001 - last resort: a bug must still be one line for the user
+        if os.environ.get("TESTIGO_DEBUG"):
+            raise
+        err.print(
+            f"testigo: internal error ({type(error).__name__}: {error}); nothing committed was lost. "
+            "Re-run with TESTIGO_DEBUG=1 for the traceback and report it.",
+            markup=False,
+        )
+        raise SystemExit(3) from None

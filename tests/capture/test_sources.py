@@ -86,3 +86,11 @@ def test_corrupt_zip_is_one_rejected_input(tmp_path: Path) -> None:
     [only] = list(iter_inputs([broken]))
     assert only.reject is not None and only.reject.startswith("corrupt zip archive")
     assert only.data is not None  # kept: the bytes are stored for review
+
+
+def test_walk_skips_the_workspace_folder(tmp_path: Path) -> None:
+    (tmp_path / "ws" / "blobs").mkdir(parents=True)
+    (tmp_path / "ws" / "blobs" / "x").write_bytes(b"blob")
+    (tmp_path / "acta.jpg").write_bytes(b"jpeg")
+    found = [Path(i.display).name for i in iter_inputs([tmp_path], skip_folder=tmp_path / "ws")]
+    assert found == ["acta.jpg"]

@@ -6,7 +6,9 @@ but entries that a careless tool would extract outside the target folder
 (``../x``, ``/etc/x``), encrypted entries, nested archives and entries whose
 size gives them away as a zip bomb are refused with a reason, since an archive
 carrying them is malformed or malicious. Every input yields exactly one
-`Incoming`, so nothing a user gave is silently skipped.
+`Incoming`, so nothing a user gave is silently skipped — except the
+workspace's own folder when a walk meets it (its blobs and database are
+testigo's, not the user's submissions).
 """
 
 from __future__ import annotations
@@ -41,20 +43,26 @@ class Incoming:
     reject: str | None = None
 
 
-def iter_inputs(paths: Iterable[str | Path], max_file_bytes: int = MAX_FILE_BYTES) -> Iterator[Incoming]:
-    """Yield every file under `paths`, one at a time (only one file's bytes in memory)."""
+def iter_inputs(
+    paths: Iterable[str | Path], max_file_bytes: int = MAX_FILE_BYTES, skip_folder: Path | None = None
+) -> Iterator[Incoming]:
+    """Yield every file under `paths`, one at a time (only one file's bytes in memory).
+
+    Folder walks do not enter `skip_folder` (the workspace).
+    """
+    skip = skip_folder.resolve() if skip_folder else None
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            yield from _walk(path, max_file_bytes)
+            yield from _walk(path, max_file_bytes, skip)
         else:
             yield from _file(path, str(given), max_file_bytes)
 
 
-def _walk(folder: Path, max_file_bytes: int) -> Iterator[Incoming]:
+def _walk(folder: Path, max_file_bytes: int, skip: Path | None) -> Iterator[Incoming]:
     # followlinks=False: a symlinked folder could loop or escape the tree
     for root, dirs, files in os.walk(folder, followlinks=False):
-        dirs.sort()
+        dirs[:] = sorted(d for d in dirs if skip is None or (Path(root) / d).resolve() != skip)
         for name in sorted(files):
             yield from _file(Path(root) / name, str(Path(root) / name), max_file_bytes)
 

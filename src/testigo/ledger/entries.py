@@ -12,11 +12,18 @@ when and through which channel it arrived, and what testigo concluded.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
 ENTRY_VERSION = 1
+
+
+def utc_timestamp(moment: datetime) -> str:
+    """ISO 8601 in UTC with a Z; a naive time (as SQLite returns them) is taken as UTC."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat(timespec="microseconds") + "Z"
 
 
 def canonical(data: dict[str, Any]) -> bytes:
@@ -49,7 +56,7 @@ def item_entry(
         {
             "v": ENTRY_VERSION,
             "kind": "item",
-            "received_at": received_at.isoformat(),
+            "received_at": utc_timestamp(received_at),
             "channel": channel,
             # only the file's own name: the submitter's folders may reveal who they are
             "file": PurePosixPath(file_name.replace("\\", "/").split("!")[-1]).name,

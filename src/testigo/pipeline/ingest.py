@@ -103,7 +103,7 @@ def ingest(
         progress.phase("storing", None)
         arrivals: dict[int, bool] = {}  # submission id -> finished in an earlier run
         batch: list[Incoming] = []
-        for incoming in iter_inputs(paths):
+        for incoming in iter_inputs(paths, skip_folder=store.workspace.root):
             batch.append(incoming)
             if len(batch) >= REGISTER_BATCH:
                 arrivals.update(_register(store, session, batch, channel, submitted_by))

@@ -35,15 +35,15 @@ class SqlNodeStore:
     def get_many(self, ids: Sequence[NodeId]) -> list[bytes]:
         found: dict[tuple[int, int], bytes] = {}
         for start in range(0, len(ids), _FETCH_CHUNK):
-            chunk = [(level, index) for level, index in ids[start : start + _FETCH_CHUNK]]
+            chunk = [(node.level, node.index) for node in ids[start : start + _FETCH_CHUNK]]
             query = select(LogNodeRow.level, LogNodeRow.idx, LogNodeRow.hash).where(
                 tuple_(LogNodeRow.level, LogNodeRow.idx).in_(chunk)
             )
             found.update({(level, idx): bytes(hash_) for level, idx, hash_ in self.session.execute(query)})
-        missing = [node for node in ids if (node[0], node[1]) not in found]
+        missing = [node for node in ids if (node.level, node.index) not in found]
         if missing:
             raise KeyError(f"log node {missing[0]} is missing from the database")
-        return [found[(level, index)] for level, index in ids]
+        return [found[(node.level, node.index)] for node in ids]
 
     def put_many(self, nodes: Sequence[Node]) -> None:
         if nodes:

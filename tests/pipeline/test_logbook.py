@@ -1,0 +1,68 @@
+"""Every outcome is logged with its data, and checkpoints and proofs verify."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import segno
+from sqlalchemy import func, select
+
+from testigo.ledger import leaf_hash, verify_checkpoint, verify_consistency, verify_inclusion
+from testigo.pipeline.ingest import ingest
+from testigo.pipeline.logbook import checkpoint, consistency, inclusion
+from testigo.store.schema import ItemRow, LogEntryRow
+from testigo.store.workspace import Store
+from tests.conftest import payload_for, small_mesas
+
+
+def _qr(path: Path, text: str) -> Path:
+    segno.make(text, error="m").save(str(path), scale=4, border=4)
+    return path
+
+
+def test_each_item_is_logged_with_what_was_concluded(store: Store, tmp_path: Path) -> None:
+    mesa_a, mesa_b = small_mesas(2)
+    _qr(tmp_path / "a.png", payload_for(mesa_a))
+    _qr(tmp_path / "b.png", payload_for(mesa_b))
+    _qr(tmp_path / "c-forged.png", payload_for(mesa_b, gonzalez=1))
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    report = ingest(store, [tmp_path], workers=1)
+    assert sorted(f.status for f in report.files) == ["accepted", "accepted", "conflict", "rejected"]
+    with store.sessions() as session:
+        entries = session.execute(select(LogEntryRow).order_by(LogEntryRow.seq)).scalars().all()
+        items = session.execute(select(func.count()).select_from(ItemRow)).scalar_one()
+        bodies = [json.loads(e.body) for e in entries]
+    assert [e.seq for e in entries] == list(range(items))
+    by_file = {b["file"]: b for b in bodies}
+    assert by_file["c-forged.png"]["status"] == "conflict"
+    assert by_file["c-forged.png"]["payload"] == payload_for(mesa_b, gonzalez=1)
+    assert by_file["a.png"]["acta_id"] == mesa_a + ".1.0001"
+    assert by_file["empty.jpg"]["reason"] == "empty file (0 bytes)"
+    assert all(str(tmp_path) not in e.body.decode() for e in entries)  # no local folders published
+    assert all(b["received_at"].endswith("Z") for b in bodies)
+
+
+def test_checkpoint_and_proofs_verify_with_the_public_key(store: Store, tmp_path: Path) -> None:
+    mesas = small_mesas(5)
+    for i, mesa in enumerate(mesas[:3]):
+        _qr(tmp_path / f"first{i}.png", payload_for(mesa))
+    ingest(store, [tmp_path], workers=1)
+    old = verify_checkpoint(checkpoint(store).note, [store.signer.verifier], origin=store.signer.name)
+    assert old.size == 3
+    later = tmp_path / "later"
+    later.mkdir()
+    for i, mesa in enumerate(mesas[3:]):
+        _qr(later / f"later{i}.png", payload_for(mesa))
+    ingest(store, [later], workers=1)
+    new = verify_checkpoint(checkpoint(store).note, [store.signer.verifier], origin=store.signer.name)
+    assert new.size == 5
+    for seq in range(new.size):
+        proof = inclusion(store, seq)
+        assert proof.size == new.size and proof.leaf_hash == leaf_hash(proof.body)
+        verify_inclusion(seq, new.size, leaf_hash(proof.body), proof.proof, new.root_hash)
+    linked = consistency(store, old.size)
+    verify_consistency(
+        old.size, new.size, [bytes.fromhex(h) for h in linked["proof"]], old.root_hash, new.root_hash  # type: ignore[union-attr]
+    )
+    assert checkpoint(store).size == 5  # no new checkpoint while the log has not grown
