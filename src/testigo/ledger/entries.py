@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import PurePosixPath
 from typing import Any
+
+from testigo.domain.files import file_label
 
 ENTRY_VERSION = 1
 
@@ -58,8 +59,7 @@ def item_entry(
             "kind": "item",
             "received_at": utc_timestamp(received_at),
             "channel": channel,
-            # only the file's own name: the submitter's folders may reveal who they are
-            "file": PurePosixPath(file_name.replace("\\", "/").split("!")[-1]).name,
+            "file": file_label(file_name),
             "sha256": sha256,
             "page": page,
             "part": part,

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from testigo.capture import Incoming, iter_inputs
 from testigo.domain import Status
+from testigo.domain.files import file_label
 from testigo.pipeline.decode import Decoded, decode_blob
 from testigo.pipeline.logbook import checkpoint, finish_logged
 from testigo.pipeline.reconcile import settle_payload
@@ -145,7 +146,7 @@ def _register(
         if incoming.reject is not None:
             finish_logged(session, store, row, [subs.ItemOutcome(status=Status.REJECTED, reason=incoming.reject)])
         elif same_bytes is not None:
-            reason = f"identical file already submitted as {same_bytes.display_path}"
+            reason = f"identical file already submitted as {file_label(same_bytes.display_path)}"
             finish_logged(session, store, row, [subs.ItemOutcome(status=Status.DUPLICATE, reason=reason)])
     session.commit()
     return arrivals

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from testigo.domain import Record, Registry, Status
+from testigo.domain.files import file_label
 from testigo.profiles import CheckContext, PayloadError, Profile
 from testigo.store import records
 from testigo.store.schema import RecordRow
@@ -48,7 +49,7 @@ def reconcile(session: Session, profile: Profile, record: Record, source: str) -
     """Decide accepted / duplicate / conflict for a valid record and store it if new."""
     same = records.find_same(session, record)
     if same is not None:
-        where = records.first_file_of(session, same.id) or f"record {same.id}"
+        where = _label(session, same.id)
         return Status.DUPLICATE, same, f"same acta as the {same.status} one from {where}"
     accepted = records.accepted_for(session, record.mesa_id)
     if accepted is None:
@@ -75,8 +76,13 @@ def describe_conflict(session: Session, profile: Profile, accepted: RecordRow, r
     if not diffs:
         moved = [str(i + 1) for i, (a, b) in enumerate(zip(old, record.counts, strict=True)) if a != b]
         diffs.append(f"votes moved between cards {', '.join(moved)}" if moved else "other fields differ")
-    where = records.first_file_of(session, accepted.id) or f"record {accepted.id}"
+    where = _label(session, accepted.id)
     return f"differs from the accepted acta of mesa {record.acta_id} (from {where}): {'; '.join(diffs)}"
+
+
+def _label(session: Session, record_id: int) -> str:
+    path = records.first_file_of(session, record_id)
+    return file_label(path) if path else f"record {record_id}"
 
 
 def _flag_note(record: Record) -> str | None:
