@@ -115,6 +115,7 @@ def ingest(
         pending = subs.pending_submissions(session)
         for row in pending:  # leftovers of a killed run are reported too
             arrivals.setdefault(row.id, False)
+        session.commit()  # hold no lock while the workers decode
         _decode_all(store, session, pending, workers, progress)
         report = IngestReport(_results(session, arrivals))
     checkpoint(store)

@@ -2,7 +2,10 @@
 
 SQLite is the zero-setup default; it runs in WAL mode so readers (a dashboard,
 a tally) never block the ingest writer, with synchronous=FULL so a power cut or
-kill -9 after a commit loses nothing. PostgreSQL works through the same URL
+kill -9 after a commit loses nothing. Transactions start with BEGIN IMMEDIATE:
+a deferred transaction that read and then tries to write after another process
+committed fails at once in WAL mode, whereas an immediate one simply waits its
+turn (busy timeout), so a CLI ingest and the web server can write side by side. PostgreSQL works through the same URL
 setting and the same Alembic migrations.
 """
 
@@ -23,17 +26,23 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 60})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _begin_immediate)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    dbapi_connection.isolation_level = None  # the driver must not BEGIN on its own: _begin_immediate does
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=60000")
     cursor.close()
+
+
+def _begin_immediate(connection) -> None:  # type: ignore[no-untyped-def]
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def upgrade(engine: Engine) -> None:
