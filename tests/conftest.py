@@ -2,19 +2,55 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, make_url, text
 
 from testigo.profiles import get_profile
 from testigo.profiles.ve2024 import acta_id_for
 from testigo.store.workspace import Store, init_workspace
 
 
+POSTGRES_URL = os.environ.get("TESTIGO_TEST_POSTGRES_URL", "")
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = init_workspace(str(tmp_path / "ws"), "ve2024")
+def postgres_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database on the test server; dropped afterwards.
+
+    The server comes from scripts/postgres.sh (the test command starts it). Run
+    by hand without it, these tests skip — unless TESTIGO_REQUIRE_POSTGRES is
+    set, as the test command does, so CI can never pass without them.
+    """
+    if not POSTGRES_URL:
+        if os.environ.get("TESTIGO_REQUIRE_POSTGRES"):
+            pytest.fail("TESTIGO_TEST_POSTGRES_URL is not set: start the server with scripts/postgres.sh")
+        pytest.skip("no PostgreSQL test server (scripts/postgres.sh)")
+    name = f"testigo_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each database test runs on SQLite (the default) and on a real PostgreSQL server."""
+    if request.param == "sqlite":
+        return ""
+    return str(request.getfixturevalue("postgres_database"))
+
+
+@pytest.fixture
+def store(tmp_path: Path, database_url: str) -> Iterator[Store]:
+    opened = init_workspace(str(tmp_path / "ws"), "ve2024", database_url)
     yield opened
     opened.close()
 

@@ -22,7 +22,13 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`, with SQLite tuned for durability and concurrent readers."""
+    """An engine for `url`, with SQLite tuned for durability and concurrent readers.
+
+    A plain ``postgresql://`` URL uses psycopg 3 (the driver testigo ships with).
+    """
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            url = "postgresql+psycopg://" + url[len(plain):]
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 60})
         event.listen(engine, "connect", _sqlite_pragmas)

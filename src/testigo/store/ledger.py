@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import func, insert, select, tuple_
+from sqlalchemy import func, insert, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from testigo.ledger import MerkleLog, Node, NodeId
 from testigo.store.schema import CheckpointRow, LogEntryRow, LogNodeRow
 
+#: Arbitrary constant naming the log's advisory lock in PostgreSQL.
+_LOG_LOCK_KEY = 0x7E5716
 #: Largest number of node ids fetched in one query (well under SQLite's variable limit).
 _FETCH_CHUNK = 200
 
@@ -61,6 +63,7 @@ def append(session: Session, entries: Sequence[tuple[str, bytes, int | None]]) -
     """Append (kind, body, item id) entries in the caller's transaction; returns their sequence numbers."""
     if not entries:
         return range(0)
+    _lock_log(session)
     indices = open_log(session).append_many(body for _, body, _ in entries)
     now = datetime.now(UTC)
     session.execute(
@@ -71,6 +74,17 @@ def append(session: Session, entries: Sequence[tuple[str, bytes, int | None]]) -
         ],
     )
     return indices
+
+
+def _lock_log(session: Session) -> None:
+    """Serialise appenders until the transaction ends.
+
+    PostgreSQL: a transaction-scoped advisory lock, so two writers never read the
+    same frontier. SQLite needs nothing: its transactions begin IMMEDIATE and so
+    already hold the single writer lock.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOG_LOCK_KEY})
 
 
 def entries(session: Session, start: int = 0, stop: int | None = None) -> list[LogEntryRow]:
