@@ -98,23 +98,42 @@ def ingest(
     channel: str = CHANNEL_CLI,
     submitted_by: str | None = None,
 ) -> IngestReport:
-    """Ingest every file under `paths` (and any work left pending by an earlier run)."""
+    """Ingest every file under `paths` (files, folders, zip archives)."""
+    incoming = iter_inputs(paths, skip_folder=store.workspace.root)
+    return ingest_files(
+        store, incoming, workers=workers, progress=progress, channel=channel, submitted_by=submitted_by
+    )
+
+
+def ingest_files(
+    store: Store,
+    incoming: Iterable[Incoming],
+    *,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    channel: str = CHANNEL_CLI,
+    submitted_by: str | None = None,
+) -> IngestReport:
+    """Register, then read and settle, the given files; sign a checkpoint of the log.
+
+    Only this call's own arrivals are read: work another process has pending is
+    left to it. Arrivals a killed run left pending are this call's again when
+    the same files are given, which is how a re-run finishes them.
+    """
     progress = progress or _Silent()
     with store.sessions() as session:
         progress.phase("storing", None)
         arrivals: dict[int, bool] = {}  # submission id -> finished in an earlier run
         batch: list[Incoming] = []
-        for incoming in iter_inputs(paths, skip_folder=store.workspace.root):
-            batch.append(incoming)
+        for item in incoming:
+            batch.append(item)
             if len(batch) >= REGISTER_BATCH:
                 arrivals.update(_register(store, session, batch, channel, submitted_by))
                 progress.advance(len(batch))
                 batch = []
         arrivals.update(_register(store, session, batch, channel, submitted_by))
         progress.advance(len(batch))
-        pending = subs.pending_submissions(session)
-        for row in pending:  # leftovers of a killed run are reported too
-            arrivals.setdefault(row.id, False)
+        pending = subs.pending_among(session, [sid for sid, earlier in arrivals.items() if not earlier])
         session.commit()  # hold no lock while the workers decode
         _decode_all(store, session, pending, workers, progress)
         report = IngestReport(_results(session, arrivals))
@@ -164,8 +183,11 @@ def _decode_all(
     jobs = [(sha, str(store.blobs.path(sha)), store.profile.name) for sha in by_sha]
     for decoded in _run(jobs, workers):
         for row in by_sha[decoded.sha256]:
-            _settle(store, session, row, decoded)
-            session.commit()
+            try:
+                _settle(store, session, row, decoded)
+                session.commit()
+            except subs.AlreadyFinished:
+                session.rollback()  # another process settled it first: its outcome stands
             progress.advance()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from testigo.store.schema import BlobRow, ItemRow, SubmissionRow
@@ -74,13 +74,36 @@ def add_submission(
     return row
 
 
-def pending_submissions(session: Session) -> list[SubmissionRow]:
-    query = select(SubmissionRow).where(SubmissionRow.state == PENDING).order_by(SubmissionRow.id)
-    return list(session.execute(query).scalars())
+class AlreadyFinished(Exception):
+    """The submission was finished by someone else in the meantime; roll back."""
+
+
+def pending_among(session: Session, submission_ids: list[int]) -> list[SubmissionRow]:
+    """Those of the given submissions still pending, in id order."""
+    rows: list[SubmissionRow] = []
+    for start in range(0, len(submission_ids), 500):
+        chunk = submission_ids[start : start + 500]
+        query = select(SubmissionRow).where(SubmissionRow.id.in_(chunk), SubmissionRow.state == PENDING)
+        rows.extend(session.execute(query).scalars())
+    return sorted(rows, key=lambda row: row.id)
 
 
 def finish(session: Session, submission: SubmissionRow, outcomes: list[ItemOutcome]) -> list[ItemRow]:
-    """Write the outcomes and mark the submission done, in the caller's transaction."""
+    """Write the outcomes and mark the submission done, in the caller's transaction.
+
+    The state moves from pending to done with a conditional update, so of two
+    processes settling the same submission only one can: the other gets
+    `AlreadyFinished` and must roll back. That is what makes "exactly once" hold.
+    """
+    claimed = session.execute(
+        update(SubmissionRow)
+        .where(SubmissionRow.id == submission.id, SubmissionRow.state == PENDING)
+        .values(state=DONE)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise AlreadyFinished(f"submission {submission.id} is already done")
+    submission.state = DONE
     created = now()
     rows = [
         ItemRow(
@@ -98,7 +121,6 @@ def finish(session: Session, submission: SubmissionRow, outcomes: list[ItemOutco
         for o in outcomes
     ]
     session.add_all(rows)
-    submission.state = DONE
     session.flush()
     return rows
 
