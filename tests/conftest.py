@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,8 +19,8 @@ POSTGRES_URL = os.environ.get("TESTIGO_TEST_POSTGRES_URL", "")
 
 
 @pytest.fixture
-def postgres_database() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database on the test server; dropped afterwards.
+def new_postgres_database() -> Iterator[Callable[[], str]]:
+    """Makes fresh, empty PostgreSQL databases on the test server; drops them afterwards.
 
     The server comes from scripts/postgres.sh (the test command starts it). Run
     by hand without it, these tests skip — unless TESTIGO_REQUIRE_POSTGRES is
@@ -30,13 +30,20 @@ def postgres_database() -> Iterator[str]:
         if os.environ.get("TESTIGO_REQUIRE_POSTGRES"):
             pytest.fail("TESTIGO_TEST_POSTGRES_URL is not set: start the server with scripts/postgres.sh")
         pytest.skip("no PostgreSQL test server (scripts/postgres.sh)")
-    name = f"testigo_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    created: list[str] = []
+
+    def create() -> str:
+        name = f"testigo_{uuid.uuid4().hex[:12]}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+    yield create
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for name in created:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 
@@ -45,7 +52,7 @@ def database_url(request: pytest.FixtureRequest) -> str:
     """Each database test runs on SQLite (the default) and on a real PostgreSQL server."""
     if request.param == "sqlite":
         return ""
-    return str(request.getfixturevalue("postgres_database"))
+    return request.getfixturevalue("new_postgres_database")()
 
 
 @pytest.fixture

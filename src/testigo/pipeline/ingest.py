@@ -11,6 +11,7 @@ files already done are reported from the database, not processed twice.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -32,11 +33,10 @@ from testigo.pipeline.reconcile import settle_payload
 from testigo.read import FileReading, sniff
 from testigo.store import submissions as subs
 from testigo.store.schema import ItemRow, SubmissionRow
+from testigo.store.db import run_in_transaction
 from testigo.store.workspace import Store
 
 CHANNEL_CLI = "cli"
-#: Inputs registered per database transaction in the register phase.
-REGISTER_BATCH = 64
 
 
 class Progress(Protocol):
@@ -124,15 +124,13 @@ def ingest_files(
     with store.sessions() as session:
         progress.phase("storing", None)
         arrivals: dict[int, bool] = {}  # submission id -> finished in an earlier run
-        batch: list[Incoming] = []
         for item in incoming:
-            batch.append(item)
-            if len(batch) >= REGISTER_BATCH:
-                arrivals.update(_register(store, session, batch, channel, submitted_by))
-                progress.advance(len(batch))
-                batch = []
-        arrivals.update(_register(store, session, batch, channel, submitted_by))
-        progress.advance(len(batch))
+            # one transaction per file: concurrent ingests then never hold two files' locks
+            row, earlier = run_in_transaction(
+                session, functools.partial(_register, store, session, item, channel, submitted_by)
+            )
+            arrivals[row] = earlier
+            progress.advance()
         pending = subs.pending_among(session, [sid for sid, earlier in arrivals.items() if not earlier])
         session.commit()  # hold no lock while the workers decode
         _decode_all(store, session, pending, workers, progress)
@@ -142,34 +140,30 @@ def ingest_files(
 
 
 def _register(
-    store: Store, session: Session, batch: list[Incoming], channel: str, submitted_by: str | None
-) -> dict[int, bool]:
-    """Store the batch's bytes and commit a submission for each new arrival.
+    store: Store, session: Session, incoming: Incoming, channel: str, submitted_by: str | None
+) -> tuple[int, bool]:
+    """Store the file's bytes and add its submission if it is a new arrival.
 
-    Returns the submission id of every input, with whether it was already done.
+    Returns the submission id and whether it was finished by an earlier run.
+    Refused inputs and byte-identical copies are finished here and then; the
+    rest stays pending for the decoders.
     """
-    arrivals: dict[int, bool] = {}
-    for incoming in batch:
-        sha = store.blobs.put(incoming.data) if incoming.data is not None else None
-        if incoming.data is not None and sha is not None:
-            subs.ensure_blob(session, sha, len(incoming.data), sniff(incoming.data))
-        earlier = subs.find_arrival(session, incoming.origin, sha)
-        if earlier is not None:
-            arrivals[earlier.id] = earlier.state == subs.DONE
-            continue
-        same_bytes = subs.first_submission_of_blob(session, sha) if sha and not incoming.reject else None
-        row = subs.add_submission(
-            session, origin=incoming.origin, display_path=incoming.display, sha256=sha, channel=channel,
-            submitted_by=submitted_by,
-        )
-        arrivals[row.id] = False
-        if incoming.reject is not None:
-            finish_logged(session, store, row, [subs.ItemOutcome(status=Status.REJECTED, reason=incoming.reject)])
-        elif same_bytes is not None:
-            reason = f"identical file already submitted as {file_label(same_bytes.display_path)}"
-            finish_logged(session, store, row, [subs.ItemOutcome(status=Status.DUPLICATE, reason=reason)])
-    session.commit()
-    return arrivals
+    sha = store.blobs.put(incoming.data) if incoming.data is not None else None
+    if incoming.data is not None and sha is not None:
+        subs.ensure_blob(session, sha, len(incoming.data), sniff(incoming.data))
+    same_bytes = subs.first_submission_of_blob(session, sha) if sha and not incoming.reject else None
+    row, new = subs.register_arrival(
+        session, origin=incoming.origin, display_path=incoming.display, sha256=sha, channel=channel,
+        submitted_by=submitted_by,
+    )
+    if not new:
+        return row.id, row.state == subs.DONE
+    if incoming.reject is not None:
+        finish_logged(session, store, row, [subs.ItemOutcome(status=Status.REJECTED, reason=incoming.reject)])
+    elif same_bytes is not None:
+        reason = f"identical file already submitted as {file_label(same_bytes.display_path)}"
+        finish_logged(session, store, row, [subs.ItemOutcome(status=Status.DUPLICATE, reason=reason)])
+    return row.id, False
 
 
 def _decode_all(
@@ -184,8 +178,7 @@ def _decode_all(
     for decoded in _run(jobs, workers):
         for row in by_sha[decoded.sha256]:
             try:
-                _settle(store, session, row, decoded)
-                session.commit()
+                run_in_transaction(session, functools.partial(_settle, store, session, row, decoded))
             except subs.AlreadyFinished:
                 session.rollback()  # another process settled it first: its outcome stands
             progress.advance()

@@ -8,9 +8,10 @@ Rules (the order matters):
    **duplicate** of it; nothing new is stored.
 3. A record for a mesa that already has an accepted one, with different content,
    is kept as a **conflict** for review; the accepted one stays.
-4. Otherwise it is **accepted**. The database's unique index on accepted records
-   per mesa is the final arbiter: if another writer accepted the mesa first, the
-   insert fails and this record becomes a conflict instead.
+4. Otherwise it is **accepted**. The database's unique indexes (one accepted
+   record per mesa, one record per mesa and content) are the final arbiters: if
+   another writer stored the mesa first, the insert fails and the decision is
+   taken again, becoming a conflict or a duplicate.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from testigo.profiles import CheckContext, PayloadError, Profile
 from testigo.store import records
 from testigo.store.schema import RecordRow
 from testigo.store.submissions import ItemOutcome
+
+#: Decisions retried when a concurrent writer wins a race (one retry always suffices in practice).
+_ATTEMPTS = 5
 
 
 def settle_payload(
@@ -46,23 +50,26 @@ def settle_payload(
 
 
 def reconcile(session: Session, profile: Profile, record: Record, source: str) -> tuple[Status, RecordRow, str | None]:
-    """Decide accepted / duplicate / conflict for a valid record and store it if new."""
-    same = records.find_same(session, record)
-    if same is not None:
-        where = _label(session, same.id)
-        return Status.DUPLICATE, same, f"same acta as the {same.status} one from {where}"
-    accepted = records.accepted_for(session, record.mesa_id)
-    if accepted is None:
+    """Decide accepted / duplicate / conflict for a valid record and store it if new.
+
+    The decision reads, then inserts inside a savepoint. If another writer
+    committed the same mesa in between, a unique index refuses the insert and
+    the decision is simply taken again with what that writer stored.
+    """
+    for _ in range(_ATTEMPTS):
+        same = records.find_same(session, record)
+        if same is not None:
+            return Status.DUPLICATE, same, f"same acta as the {same.status} one from {_label(session, same.id)}"
+        accepted = records.accepted_for(session, record.mesa_id)
         try:
             with session.begin_nested():
-                row = records.insert(session, record, records.ACCEPTED, source)
-            return Status.ACCEPTED, row, _flag_note(record)
+                row = records.insert(session, record, records.CONFLICT if accepted else records.ACCEPTED, source)
         except IntegrityError:
-            accepted = records.accepted_for(session, record.mesa_id)
-            if accepted is None:
-                raise
-    row = records.insert(session, record, records.CONFLICT, source)
-    return Status.CONFLICT, row, describe_conflict(session, profile, accepted, record)
+            continue
+        if accepted is None:
+            return Status.ACCEPTED, row, _flag_note(record)
+        return Status.CONFLICT, row, describe_conflict(session, profile, accepted, record)
+    raise RuntimeError(f"could not settle mesa {record.mesa_id}: concurrent writers kept changing it")
 
 
 def describe_conflict(session: Session, profile: Profile, accepted: RecordRow, record: Record) -> str:

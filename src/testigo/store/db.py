@@ -11,14 +11,19 @@ setting and the same Alembic migrations.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+T = TypeVar("T")
 
 
 def make_engine(url: str) -> Engine:
@@ -62,3 +67,27 @@ def upgrade(engine: Engine) -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+#: SQLSTATEs after which the whole transaction may simply be run again.
+_TRANSIENT = {"40P01", "40001"}  # deadlock detected, serialization failure
+_ATTEMPTS = 5
+
+
+def run_in_transaction(session: Session, work: Callable[[], T]) -> T:
+    """Run `work` and commit; if the database aborted it as a deadlock victim, roll back and run it again.
+
+    PostgreSQL resolves lock cycles between concurrent writers by aborting one
+    of them; such a transaction did nothing and is safe to repeat.
+    """
+    for attempt in range(_ATTEMPTS):
+        try:
+            result = work()
+            session.commit()
+            return result
+        except OperationalError as error:
+            session.rollback()
+            if getattr(error.orig, "sqlstate", None) not in _TRANSIENT or attempt == _ATTEMPTS - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+    raise AssertionError("unreachable")

@@ -77,7 +77,7 @@ class SubmissionRow(Base):
     submitted_by: Mapped[str | None] = mapped_column(String(128))
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     state: Mapped[str] = mapped_column(String(16), index=True)  # pending | done
-    __table_args__ = (Index("ix_submissions_origin", "origin", "blob_sha256"),)
+    __table_args__ = (UniqueConstraint("origin", "blob_sha256", name="uq_submissions_origin_blob"),)
 
 
 class ItemRow(Base):

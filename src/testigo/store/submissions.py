@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from testigo.store.schema import BlobRow, ItemRow, SubmissionRow
@@ -33,9 +36,11 @@ def now() -> datetime:
 
 
 def ensure_blob(session: Session, sha256: str, size: int, media_type: str | None) -> None:
+    """Record a stored blob; a row another writer added first is left as it is."""
     if session.get(BlobRow, sha256) is None:
-        session.add(BlobRow(sha256=sha256, size=size, media_type=media_type, stored_at=now()))
-        session.flush()
+        values = {"sha256": sha256, "size": size, "media_type": media_type, "stored_at": now()}
+        insert_ignore = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+        session.execute(insert_ignore(BlobRow).values(**values).on_conflict_do_nothing())
 
 
 def find_arrival(session: Session, origin: str, sha256: str | None) -> SubmissionRow | None:
@@ -48,6 +53,38 @@ def find_arrival(session: Session, origin: str, sha256: str | None) -> Submissio
 def first_submission_of_blob(session: Session, sha256: str) -> SubmissionRow | None:
     query = select(SubmissionRow).where(SubmissionRow.blob_sha256 == sha256).order_by(SubmissionRow.id).limit(1)
     return session.execute(query).scalar_one_or_none()
+
+
+def register_arrival(
+    session: Session,
+    *,
+    origin: str,
+    display_path: str,
+    sha256: str | None,
+    channel: str,
+    submitted_by: str | None = None,
+) -> tuple[SubmissionRow, bool]:
+    """The submission for this (origin, bytes): (row, True) if new, (earlier row, False) if known.
+
+    Two processes registering the same file at once both get the one row: the
+    unique (origin, blob) constraint refuses the second insert, which then
+    finds the first.
+    """
+    earlier = find_arrival(session, origin, sha256)
+    if earlier is not None:
+        return earlier, False
+    try:
+        with session.begin_nested():
+            row = add_submission(
+                session, origin=origin, display_path=display_path, sha256=sha256, channel=channel,
+                submitted_by=submitted_by,
+            )
+        return row, True
+    except IntegrityError:
+        earlier = find_arrival(session, origin, sha256)
+        if earlier is None:
+            raise
+        return earlier, False
 
 
 def add_submission(

@@ -84,11 +84,11 @@ def upgrade() -> None:
     sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.ForeignKeyConstraint(['blob_sha256'], ['blobs.sha256'], ),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('origin', 'blob_sha256', name='uq_submissions_origin_blob')
     )
     with op.batch_alter_table('submissions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_submissions_blob_sha256'), ['blob_sha256'], unique=False)
-        batch_op.create_index('ix_submissions_origin', ['origin', 'blob_sha256'], unique=False)
         batch_op.create_index(batch_op.f('ix_submissions_state'), ['state'], unique=False)
 
     op.create_table('items',
@@ -126,7 +126,6 @@ def downgrade() -> None:
     op.drop_table('items')
     with op.batch_alter_table('submissions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_submissions_state'))
-        batch_op.drop_index('ix_submissions_origin')
         batch_op.drop_index(batch_op.f('ix_submissions_blob_sha256'))
 
     op.drop_table('submissions')
