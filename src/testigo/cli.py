@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from testigo.domain import LEVELS, Status
+from testigo.domain.files import file_label
 from testigo.errors import UserError
 
 app = typer.Typer(
@@ -129,7 +130,7 @@ def _print_ingest(report: dict[str, Any]) -> None:
         table = Table("file", "status", "reason", title="needs attention", title_justify="left")
         for f in problems:
             page = f" (page {f['page'] + 1})" if f["page"] else ""
-            table.add_row(f["path"] + page, f["status"], f["reason"] or "")
+            table.add_row(file_label(f["path"]) + page, f["status"], f["reason"] or "")
         out.print(table)
 
 

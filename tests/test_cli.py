@@ -1,0 +1,90 @@
+"""The command line as a user runs it: JSON shapes, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from testigo.simulate import simulate
+
+
+def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([sys.executable, "-m", "testigo", *args], capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"exit {result.returncode}: {result.stderr}")
+    return result
+
+
+def run_json(*args: str) -> Any:
+    return json.loads(run(*args, "--json").stdout)
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    root = tmp_path_factory.mktemp("cli")
+    simulate(root / "sim", 5, seed=21, quality="scan", workers=1)
+    (root / "sim" / "actas" / "empty.jpg").write_bytes(b"")
+    (root / "sim" / "actas" / "notes.jpg").write_text("not a photo", encoding="utf-8")
+    workspace = root / "ws"
+    report = run_json("ingest", str(root / "sim" / "actas"), "--workspace", str(workspace), "--workers", "1")
+    return workspace, report
+
+
+def test_ingest_json_shape_and_outcomes(ingested: tuple[Path, dict[str, Any]]) -> None:
+    _, report = ingested
+    assert set(report["summary"]) == {"files", "accepted", "duplicate", "conflict", "unreadable", "invalid", "rejected"}
+    assert report["summary"]["files"] == 7 and report["summary"]["accepted"] == 5
+    assert report["summary"]["rejected"] == 2
+    by_name = {Path(f["path"]).name: f for f in report["files"]}
+    assert by_name["empty.jpg"]["reason"] == "empty file (0 bytes)"
+    assert by_name["notes.jpg"]["status"] == "rejected" and "not an image" in by_name["notes.jpg"]["reason"]
+    for entry in report["files"]:
+        assert {"path", "sha256", "status", "reason", "mesa"} <= set(entry)
+
+
+def test_tally_json_at_every_level(ingested: tuple[Path, dict[str, Any]]) -> None:
+    workspace, report = ingested
+    accepted = {f["mesa"] for f in report["files"] if f["status"] == "accepted"}
+    mesa_level = run_json("tally", "--level", "mesa", "--workspace", str(workspace))
+    assert mesa_level["level"] == "mesa"
+    assert {r["id"] for r in mesa_level["rows"]} == accepted
+    assert all(len(r["cards"]) == 38 for r in mesa_level["rows"])
+    country = run_json("tally", "--workspace", str(workspace))
+    [row] = country["rows"]
+    assert row["actas"] == 5
+    assert row["candidates"]["gonzalez"] == sum(sum(r["cards"][33:36]) for r in mesa_level["rows"])
+    assert set(country["coverage"]) >= {
+        "mesas_covered", "mesas_registry", "mesas_national", "registered_covered", "registered_total"
+    }
+    assert country["coverage"]["mesas_covered"] == 5 and country["coverage"]["mesas_national"] == 30026
+    csv_out = run("tally", "--level", "state", "--csv", "--workspace", str(workspace)).stdout
+    assert csv_out.splitlines()[0].startswith("level,id,name,actas")
+
+
+def test_status_and_items_json(ingested: tuple[Path, dict[str, Any]]) -> None:
+    workspace, _ = ingested
+    status = run_json("status", "--workspace", str(workspace))
+    assert status["items"] == {"accepted": 5, "rejected": 2} and status["pending_submissions"] == 0
+    rejected = run_json("items", "--status", "rejected", "--workspace", str(workspace))["items"]
+    assert sorted(Path(i["path"]).name for i in rejected) == ["empty.jpg", "notes.jpg"]
+
+
+def test_user_errors_are_one_line_with_exit_2(tmp_path: Path) -> None:
+    workspace = str(tmp_path / "ws")
+    bad_level = run("tally", "--level", "galaxy", "--workspace", workspace, check=False)
+    assert bad_level.returncode == 2
+    assert bad_level.stderr.strip() == "testigo: unknown level 'galaxy'; choose one of country, state, municipality, parish, center, mesa"
+    bad_profile = run("init", "--profile", "atlantis", "--workspace", str(tmp_path / "other"), check=False)
+    assert bad_profile.returncode == 2 and "unknown profile 'atlantis'" in bad_profile.stderr
+    assert "Traceback" not in bad_level.stderr + bad_profile.stderr
+
+
+def test_missing_path_is_reported_not_fatal(tmp_path: Path) -> None:
+    report = run_json("ingest", str(tmp_path / "nowhere"), "--workspace", str(tmp_path / "ws"))
+    [entry] = report["files"]
+    assert entry["status"] == "rejected" and entry["reason"] == "no such file or folder"
