@@ -78,7 +78,9 @@ def test_user_errors_are_one_line_with_exit_2(tmp_path: Path) -> None:
     workspace = str(tmp_path / "ws")
     bad_level = run("tally", "--level", "galaxy", "--workspace", workspace, check=False)
     assert bad_level.returncode == 2
-    assert bad_level.stderr.strip() == "testigo: unknown level 'galaxy'; choose one of country, state, municipality, parish, center, mesa"
+    assert bad_level.stderr.strip() == (
+        "testigo: unknown level 'galaxy'; choose one of country, state, municipality, parish, center, mesa"
+    )
     bad_profile = run("init", "--profile", "atlantis", "--workspace", str(tmp_path / "other"), check=False)
     assert bad_profile.returncode == 2 and "unknown profile 'atlantis'" in bad_profile.stderr
     assert "Traceback" not in bad_level.stderr + bad_profile.stderr

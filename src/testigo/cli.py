@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from testigo.cli_common import JsonOpt, RichProgress, WorkspaceOpt, emit_json, err, out
+from testigo.cli_publish import publish_command, verify_command
 from testigo.domain import LEVELS, Status
 from testigo.domain.files import file_label
 from testigo.errors import UserError
@@ -35,48 +35,6 @@ log_app = typer.Typer(help="The tamper-evident log: entries, proofs, signed chec
 app.add_typer(log_app, name="log")
 key_app = typer.Typer(help="The workspace's checkpoint-signing key.", no_args_is_help=True)
 app.add_typer(key_app, name="key")
-
-# soft_wrap: lines longer than the terminal (keys, hashes, paths) must stay whole
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
-
-WorkspaceOpt = Annotated[
-    str | None,
-    typer.Option("--workspace", "-w", envvar="TESTIGO_WORKSPACE", help="Workspace folder [default: ./testigo-data]"),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
-
-
-def emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-
-
-class RichProgress:
-    """The pipeline's Progress protocol drawn as a Rich bar on stderr."""
-
-    def __init__(self, enabled: bool) -> None:
-        self._bar = Progress(
-            TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            TimeRemainingColumn(), console=err, disable=not enabled, transient=False,
-        )
-        self._task: Any = None
-
-    def __enter__(self) -> RichProgress:
-        self._bar.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._bar.__exit__(*exc)  # type: ignore[arg-type]
-
-    def phase(self, name: str, total: int | None) -> None:
-        if self._task is not None:
-            self._bar.update(self._task, total=self._bar.tasks[self._task].completed)
-        self._task = self._bar.add_task(name, total=total)
-
-    def advance(self, steps: int = 1) -> None:
-        if self._task is not None:
-            self._bar.advance(self._task, steps)
-
 
 @app.command()
 def init(
@@ -99,7 +57,8 @@ def init(
     if as_json:
         emit_json(info)
     else:
-        out.print(f"workspace {info['workspace']} ready: profile {profile}, {len(registry.mesas):,} mesas in the registry")
+        mesas = len(registry.mesas)
+        out.print(f"workspace {info['workspace']} ready: profile {profile}, {mesas:,} mesas in the registry")
 
 
 @app.command()
@@ -140,13 +99,29 @@ def tally_command(
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of tables.")] = False,
+    project: Annotated[
+        bool, typer.Option("--project", help="Also estimate the full result with 95% intervals.")
+    ] = False,
 ) -> None:
     """Votes, shares and coverage at any level of the geography."""
     from testigo.store.workspace import open_workspace
     from testigo.tally import tally
     from testigo.tally.export import write_csv
 
-    result = tally(open_workspace(workspace), level)
+    store = open_workspace(workspace)
+    result = tally(store, level)
+    if project:
+        from testigo.pipeline.analysis import accepted_table
+        from testigo.tally.projection import Strata
+        from testigo.tally.projection import project as run_projection
+
+        projection = run_projection(accepted_table(store), Strata.from_registry(store.registry)).to_json()
+        if as_json:
+            emit_json({**result.to_json(), "projection": projection})
+        else:
+            _print_tally(result.to_json())
+            out.print_json(data=projection)
+        return
     if as_json:
         emit_json(result.to_json())
     elif as_csv:
@@ -180,6 +155,43 @@ def _print_tally(result: dict[str, Any]) -> None:
         f"coverage: {cov['mesas_covered']:,} of {cov['mesas_registry']:,} mesas in the registry{national}; "
         f"{cov['registered_covered']:,} of {cov['registered_total']:,} registered voters"
     )
+
+
+@app.command()
+def forensics(
+    report: Annotated[Path | None, typer.Option(help="Also write a self-contained HTML report here.")] = None,
+    candidate: Annotated[
+        str | None, typer.Option(help="Candidate whose share the fingerprint examines [default: the most voted]")
+    ] = None,
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Statistical tests on the accepted per-mesa results, with the mesas they flag and why."""
+    from testigo.forensics import run_all, to_json
+    from testigo.forensics.html import render_html
+    from testigo.pipeline.analysis import accepted_table
+    from testigo.store.workspace import open_workspace
+
+    store = open_workspace(workspace)
+    if candidate is not None and candidate not in store.profile.election.candidate_keys():
+        raise UserError(f"unknown candidate {candidate!r}; one of {', '.join(store.profile.election.candidate_keys())}")
+    table = accepted_table(store)
+    if len(table) == 0:
+        raise UserError("no accepted actas yet: ingest some first")
+    results = run_all(table, candidate=candidate)
+    if report is not None:
+        report.write_text(render_html(results, table), encoding="utf-8")
+    if as_json:
+        emit_json(to_json(results))
+        return
+    summary = Table("test", "statistic", "p-value", "flagged mesas", title="forensics", title_justify="left")
+    for result in results:
+        p_value = "" if result.p_value is None else f"{result.p_value:.3g}"
+        statistic = "" if result.statistic is None else f"{result.statistic:.4g}"
+        summary.add_row(result.id, statistic, p_value, str(len(result.flagged)))
+    out.print(summary)
+    if report is not None:
+        out.print(f"report written to {report}")
 
 
 @app.command()
@@ -232,7 +244,8 @@ def simulate(
     as_json: JsonOpt = False,
 ) -> None:
     """Render a synthetic election's actas as scans or photos, with their truth."""
-    from testigo.simulate import QUALITIES, simulate as run_simulate
+    from testigo.simulate import QUALITIES
+    from testigo.simulate import simulate as run_simulate
 
     if quality not in QUALITIES:
         raise UserError(f"unknown quality {quality!r}; one of {', '.join(QUALITIES)}")
@@ -374,6 +387,10 @@ def registry_build(
     target = out_dir or Path(ve2024_data.__file__).parent / "data"
     mesas, results = ve2024_data.build(source, target)
     out.print(f"wrote {mesas:,} mesas and {results:,} results to {target}")
+
+
+app.command("publish")(publish_command)
+app.command("verify")(verify_command)
 
 
 def main() -> None:

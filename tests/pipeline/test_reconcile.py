@@ -29,7 +29,8 @@ def test_first_accepted_then_duplicate_then_conflict_kept_side_by_side(store: St
     assert other_again.status == Status.DUPLICATE and other_again.record_id == other.record_id
     assert "conflict" in (other_again.reason or "")
     with store.sessions() as session:
-        rows = session.execute(select(RecordRow).where(RecordRow.mesa_id == mesa).order_by(RecordRow.id)).scalars().all()
+        query = select(RecordRow).where(RecordRow.mesa_id == mesa).order_by(RecordRow.id)
+        rows = session.execute(query).scalars().all()
     assert [(r.status, r.payload) for r in rows] == [
         ("accepted", payload_for(mesa, gonzalez=200)),
         ("conflict", payload_for(mesa, gonzalez=150)),

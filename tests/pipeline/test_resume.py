@@ -33,7 +33,8 @@ def test_kill_9_then_rerun_completes_exactly_once(tmp_path: Path) -> None:
     truth = json.loads((images / "truth.json").read_text(encoding="utf-8"))
     expected = {e["acta_id"]: e["counts"] for e in truth["files"] if e["kind"] == "acta"}
     workspace = tmp_path / "ws"
-    command = [sys.executable, "-m", "testigo", "ingest", str(images / "actas"), "--workspace", str(workspace), "--json"]
+    command = [sys.executable, "-m", "testigo", "ingest", str(images / "actas"), "--workspace", str(workspace)]
+    command.append("--json")
     victim = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     database = workspace / "testigo.sqlite"
     deadline = time.monotonic() + 120

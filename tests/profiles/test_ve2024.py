@@ -94,7 +94,8 @@ def test_center_ceiling_counts_other_mesas() -> None:
     assert PROFILE.check(record, fits) == []
     over = CheckContext(REGISTRY, center_votes_elsewhere=center_registered - record.total_votes + 1)
     assert PROFILE.check(record, over) == [
-        f"center {mesa.center_id} would total {center_registered + 1} votes, above its {center_registered} registered voters"
+        f"center {mesa.center_id} would total {center_registered + 1} votes, "
+        f"above its {center_registered} registered voters"
     ]
 
 

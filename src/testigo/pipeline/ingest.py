@@ -32,8 +32,8 @@ from testigo.pipeline.logbook import checkpoint, finish_logged
 from testigo.pipeline.reconcile import settle_payload
 from testigo.read import FileReading, sniff
 from testigo.store import submissions as subs
-from testigo.store.schema import ItemRow, SubmissionRow
 from testigo.store.db import run_in_transaction
+from testigo.store.schema import ItemRow, SubmissionRow
 from testigo.store.workspace import Store
 
 CHANNEL_CLI = "cli"
@@ -227,7 +227,8 @@ def _page_outcomes(store: Store, session: Session, reading: FileReading) -> Iter
             # an acta code was read but does not parse: invalid, with the parse error
             yield settle_payload(session, profile, registry, meant[0], source="image", page=page.page)
         else:
-            yield subs.ItemOutcome(status=Status.UNREADABLE, reason=page.reason or "no acta QR code found", page=page.page)
+            reason = page.reason or "no acta QR code found"
+            yield subs.ItemOutcome(status=Status.UNREADABLE, reason=reason, page=page.page)
 
 
 def _results(session: Session, arrivals: dict[int, bool]) -> list[FileResult]:

@@ -51,7 +51,9 @@ class Profile(ABC):
         """Parse a payload; raise `PayloadError` with the reason when malformed."""
 
     @abstractmethod
-    def encode(self, acta_id: str, counts: list[int], null_votes: int, extra: dict[str, int | str] | None = None) -> str:
+    def encode(
+        self, acta_id: str, counts: list[int], null_votes: int, extra: dict[str, int | str] | None = None
+    ) -> str:
         """The payload a genuine sheet with these contents would carry (for simulation)."""
 
     @abstractmethod
@@ -89,6 +91,7 @@ class Profile(ABC):
         center_total = ctx.center_votes_elsewhere + record.total_votes
         if center_registered is not None and center_total > center_registered:
             problems.append(
-                f"center {mesa.center_id} would total {center_total} votes, above its {center_registered} registered voters"
+                f"center {mesa.center_id} would total {center_total} votes, "
+                f"above its {center_registered} registered voters"
             )
         return problems

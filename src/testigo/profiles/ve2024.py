@@ -111,7 +111,9 @@ class VE2024(Profile):
             flags=tuple(flags),
         )
 
-    def encode(self, acta_id: str, counts: list[int], null_votes: int, extra: dict[str, int | str] | None = None) -> str:
+    def encode(
+        self, acta_id: str, counts: list[int], null_votes: int, extra: dict[str, int | str] | None = None
+    ) -> str:
         second = (extra or {}).get("second_count", null_votes)
         return f"{acta_id}!{','.join(str(v) for v in counts)}!{null_votes}!{second}"
 

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from testigo.config import DEFAULT_PROFILE, Settings, Workspace
 from testigo.domain import Area, Mesa, Registry
 from testigo.errors import UserError
-from testigo.profiles import Profile, get_profile
 from testigo.ledger import Signer
+from testigo.profiles import Profile, get_profile
 from testigo.store.blobs import BlobStore
 from testigo.store.db import make_engine, session_factory, upgrade
 from testigo.store.keys import load_or_create_signer, new_origin
@@ -86,14 +86,16 @@ def _load_registry(session: Session, profile: Profile) -> None:
     registry = profile.load_registry()
     levels = ("state", "municipality", "parish", "center")
     areas = sorted(registry.areas.values(), key=lambda a: levels.index(a.level))
-    session.execute(
-        insert(AreaRow),
-        [{"id": a.id, "level": a.level, "name": a.name, "parent_id": a.parent_id, "registered": a.registered} for a in areas],
-    )
-    session.execute(
-        insert(MesaRow),
-        [{"id": m.id, "center_id": m.center_id, "number": m.number, "registered": m.registered} for m in registry.mesas.values()],
-    )
+    area_rows = [
+        {"id": a.id, "level": a.level, "name": a.name, "parent_id": a.parent_id, "registered": a.registered}
+        for a in areas
+    ]
+    session.execute(insert(AreaRow), area_rows)
+    mesa_rows = [
+        {"id": m.id, "center_id": m.center_id, "number": m.number, "registered": m.registered}
+        for m in registry.mesas.values()
+    ]
+    session.execute(insert(MesaRow), mesa_rows)
     facts = {
         "profile": profile.name,
         "created_at": datetime.now(UTC).isoformat(),

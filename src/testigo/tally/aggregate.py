@@ -95,20 +95,45 @@ def tally(store: Store, level: str = "country") -> TallyResult:
     """Totals of accepted records at `level`, one row per area that has at least one acta."""
     if level not in LEVELS:
         raise UserError(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
+    return tally_accepted(store.profile.election, store.registry, level, accepted_matrix(store))
+
+
+def tally_accepted(election: Election, registry: Registry, level: str, accepted: Accepted) -> TallyResult:
+    """Totals of the given accepted records at `level` (shared by `tally` and the published bundle)."""
+    coverage = _coverage(registry, accepted.mesa_ids)
+    names = {c.key: c.name for c in election.candidates}
+    if level == "mesa":
+        rows = [
+            _mesa_row(election, acta_id, accepted.cards[i], int(accepted.nulls[i]))
+            for i, acta_id in enumerate(accepted.acta_ids)
+        ]
+        return TallyResult(level, sorted(rows, key=lambda r: r.id), coverage, names)
+    rows = _area_rows(election, registry, level, accepted.mesa_ids, accepted.cards, accepted.nulls)
+    return TallyResult(level, rows, coverage, names)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The accepted records of the registry's mesas as arrays: what every aggregate starts from."""
+
+    mesa_ids: list[str]
+    acta_ids: list[str]
+    cards: np.ndarray  # mesas × cards
+    nulls: np.ndarray
+
+
+def accepted_matrix(store: Store) -> Accepted:
+    """Accepted records of mesas the registry knows, as a mesa × card matrix."""
     election, registry = store.profile.election, store.registry
     with store.sessions() as session:
         accepted = [row for row in records.accepted_counts(session) if row[0] in registry.mesas]
-    mesa_ids = [row[0] for row in accepted]
-    cards = np.array([[int(v) for v in row[2].split(",")] for row in accepted], dtype=np.int64).reshape(
-        len(accepted), len(election.cards)
+    cards = np.array([[int(v) for v in row[2].split(",")] for row in accepted], dtype=np.int64)
+    return Accepted(
+        mesa_ids=[row[0] for row in accepted],
+        acta_ids=[row[1] for row in accepted],
+        cards=cards.reshape(len(accepted), len(election.cards)),
+        nulls=np.array([row[3] for row in accepted], dtype=np.int64),
     )
-    nulls = np.array([row[3] for row in accepted], dtype=np.int64)
-    coverage = _coverage(registry, mesa_ids)
-    names = {c.key: c.name for c in election.candidates}
-    if level == "mesa":
-        rows = [_mesa_row(election, acta_id, cards[i], int(nulls[i])) for i, (_, acta_id, _, _) in enumerate(accepted)]
-        return TallyResult(level, sorted(rows, key=lambda r: r.id), coverage, names)
-    return TallyResult(level, _area_rows(election, registry, level, mesa_ids, cards, nulls), coverage, names)
 
 
 def _candidate_matrix(election: Election) -> np.ndarray:

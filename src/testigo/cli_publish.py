@@ -1,0 +1,71 @@
+"""The `publish` and `verify` commands, registered on the `testigo` app by `testigo.cli`.
+
+`publish` exits 0 once the bundle is written; `verify` exits 0 only when every
+check holds and 1 otherwise, printing each problem on a line of its own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from testigo.cli_common import JsonOpt, RichProgress, WorkspaceOpt, emit_json, err, out
+from testigo.errors import UserError
+
+
+def publish_command(
+    out_dir: Annotated[Path, typer.Option("--out", help="Bundle folder: created, or updated in place.")],
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write the static, self-verifying bundle: result pages, open data, acta images and the signed log."""
+    from testigo.publish import publish
+    from testigo.store.workspace import open_workspace
+
+    report = publish(open_workspace(workspace), out_dir).to_json()
+    if as_json:
+        emit_json(report)
+        return
+    kinds = ", ".join(f"{kind} {counts['written']}/{counts['written'] + counts['unchanged']}"
+                      for kind, counts in report["files"].items())
+    out.print(f"published {report['mesas']:,} mesas, log of {report['tree_size']:,} entries, to {report['out']}")
+    out.print(f"wrote {report['written']:,} files, {report['unchanged']:,} unchanged (written/total: {kinds})")
+
+
+def verify_command(
+    bundle: Annotated[Path, typer.Argument(help="Folder of a published bundle.")],
+    checkpoint: Annotated[
+        Path | None, typer.Option("--checkpoint", help="A signed checkpoint kept from before: the log must extend it.")
+    ] = None,
+    key: Annotated[
+        str | None,
+        typer.Option(help="The log's verifier key, as text or a file, obtained independently [default: log/key.pub]"),
+    ] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Decoding processes [default: all cores]")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Recompute everything in a bundle from its images and signed log; exit 1 on any problem."""
+    from testigo.ledger.verify import verify_bundle
+
+    old = None
+    if checkpoint is not None:
+        try:
+            old = checkpoint.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise UserError(f"cannot read the checkpoint {checkpoint}: {error}") from None
+    with RichProgress(enabled=err.is_terminal) as progress:
+        report = verify_bundle(bundle, key=key, old_checkpoint=old, workers=workers, progress=progress)
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        for check in report.checks:
+            mark = "[green]ok[/]" if check.ok else "[red]FAILED[/]"
+            out.print(f"{mark} {escape(check.check)}: [dim]{escape(check.detail)}[/]")
+        for problem in report.problems:
+            out.print(problem, markup=False)
+        out.print("[green]bundle verified[/]" if report.ok else f"[red]{len(report.problems)} problem(s)[/]")
+    if not report.ok:
+        raise typer.Exit(1)

@@ -1,0 +1,225 @@
+"""`testigo verify`: check a published bundle from its own files, trusting none of them.
+
+The checks and their order are listed in `testigo.ledger.bundle`. This module
+checks the log (key, checkpoints, entries, Merkle root, consistency with an
+older checkpoint) and hands the entries it checked to `testigo.publish.audit`,
+which checks the images, re-decodes them and recomputes every published
+figure. Every failure becomes one line naming the file, entry or number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from testigo.ledger.bundle import CHECKPOINT, ENTRIES, KEY, MANIFEST, Bundle, BundleError, checkpoint_path
+from testigo.ledger.bundle import consistency_path, read_bundle
+from testigo.ledger.checkpoint import Checkpoint, verify_checkpoint
+from testigo.ledger.errors import LedgerError
+from testigo.ledger.merkle import MerkleLog, verify_consistency
+from testigo.ledger.note import Verifier, parse_note
+from testigo.pipeline.ingest import Progress
+from testigo.publish.audit import audit
+from testigo.publish.files import tree_of
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check: str
+    ok: bool
+    detail: str
+
+
+@dataclass
+class VerifyReport:
+    """Every check with its outcome, and every problem found, one line each."""
+
+    checks: list[CheckResult] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and all(check.ok for check in self.checks)
+
+    def add(self, check: str, detail: str, problems: list[str]) -> None:
+        self.checks.append(CheckResult(check, not problems, detail))
+        self.problems.extend(problems)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "checks": [{"check": c.check, "ok": c.ok, "detail": c.detail} for c in self.checks],
+            "problems": self.problems,
+        }
+
+
+@dataclass(frozen=True)
+class CheckedLog:
+    """The log as far as it checked out: the head to trust and a tree of the entries it covers."""
+
+    head: Checkpoint
+    tree: MerkleLog
+    entries: list[bytes]
+    sizes: tuple[int, ...]
+    """Sizes of the checkpoints the pages cite: those shipped below the tree's size, and that size."""
+
+
+def verify_bundle(
+    root: Path, *, key: str | None = None, old_checkpoint: str | None = None, workers: int | None = None,
+    progress: Progress | None = None,
+) -> VerifyReport:
+    """Verify the bundle in folder `root`.
+
+    `key` is the log's verifier key text (or a file holding it) obtained
+    independently; without it the bundle's own log/key.pub is used, which
+    proves self-consistency only. `old_checkpoint` is the text of a signed
+    checkpoint seen earlier, which the log must extend. `progress` follows
+    `testigo.pipeline.ingest.Progress`.
+    """
+    report = VerifyReport()
+    try:
+        bundle = read_bundle(root)
+    except BundleError as error:
+        report.add("bundle", "the files every bundle has", [str(error)])
+        return report
+    verifier = _check_key(report, bundle, key)
+    if verifier is None:
+        return report
+    log = _check_log(report, bundle, verifier)
+    if log is None:
+        return report
+    _check_checkpoints(report, bundle, verifier, log)
+    if old_checkpoint is not None:
+        _check_old(report, bundle, verifier, log, old_checkpoint)
+    audit(report, bundle, log, workers=workers, progress=progress)
+    return report
+
+
+def _check_key(report: VerifyReport, bundle: Bundle, given: str | None) -> Verifier | None:
+    """The key checkpoints must be signed with: the one given, else the bundle's own."""
+    text = bundle.key_text if given is None else _key_text(given)
+    source = "the key given with --key" if given is not None else f"the bundle's own {KEY}"
+    try:
+        verifier = Verifier.parse(text)
+    except LedgerError as error:
+        report.add("key", source, [f"{source}: {error}"])
+        return None
+    problems = []
+    if given is not None and bundle.key_text != str(verifier):
+        problems.append(f"{KEY} is not the key given with --key ({verifier.name}+{verifier.key_id:08x})")
+    detail = f"checkpoints checked with {source}: {verifier.name}+{verifier.key_id:08x}"
+    if given is None:
+        detail += " (this proves the bundle is self-consistent, not who signed it: pass --key with the log's key)"
+    report.add("key", detail, problems)
+    return verifier
+
+
+def _key_text(given: str) -> str:
+    path = Path(given)
+    try:
+        return path.read_text(encoding="utf-8").strip() if path.is_file() else given.strip()
+    except OSError:
+        return given.strip()
+
+
+def _check_log(report: VerifyReport, bundle: Bundle, verifier: Verifier) -> CheckedLog | None:
+    """Signature of log/checkpoint, then the entries and their Merkle root against it."""
+    problems = []
+    try:
+        head = verify_checkpoint(bundle.checkpoint, [verifier], origin=verifier.name)
+    except LedgerError as error:
+        problems.append(f"{CHECKPOINT}: {error}")
+        try:  # read it anyway, to say what else is wrong
+            head = Checkpoint.parse(parse_note(bundle.checkpoint).text)
+        except LedgerError:
+            report.add("checkpoint", CHECKPOINT, problems)
+            return None
+    for name, value in (("origin", head.origin), ("tree_size", head.size), ("root_hash", head.root_hash.hex())):
+        if bundle.manifest.get(name) != value:
+            problems.append(f"{MANIFEST}: {name} is {bundle.manifest.get(name)!r}, the checkpoint says {value!r}")
+    detail = f"{CHECKPOINT}: log {head.origin}, {head.size} entries, root {head.root_hash.hex()}"
+    report.add("checkpoint", detail, problems)
+
+    entries = bundle.entries[: head.size]
+    tree = tree_of(entries)
+    problems = []
+    if len(bundle.entries) != head.size:
+        problems.append(f"{ENTRIES} has {len(bundle.entries)} entries; the signed checkpoint covers {head.size}")
+    if tree.root() != head.root_hash:
+        problems.append(
+            f"{ENTRIES}: its {len(entries)} entries hash to root {tree.root().hex()}, but the signed checkpoint "
+            f"has root {head.root_hash.hex()}: entries were altered, removed, added or reordered"
+        )
+    report.add("merkle root", f"{ENTRIES}: RFC 9162 root of {len(entries)} entries recomputed", problems)
+    sizes = tuple(sorted({size for size in bundle.checkpoints if size < tree.size} | {tree.size}))
+    return CheckedLog(head, tree, entries, sizes)
+
+
+def _check_checkpoints(report: VerifyReport, bundle: Bundle, verifier: Verifier, log: CheckedLog) -> None:
+    """Every checkpoint shipped in log/checkpoints/: signed by the key, a prefix of the entries, proved consistent."""
+    problems = []
+    latest = bundle.checkpoints.get(log.head.size)
+    if latest != bundle.checkpoint:
+        problems.append(f"{checkpoint_path(log.head.size)} is not the same as {CHECKPOINT}")
+    for size, note in sorted(bundle.checkpoints.items()):
+        where = checkpoint_path(size)
+        try:
+            old = verify_checkpoint(note, [verifier], origin=verifier.name)
+        except LedgerError as error:
+            problems.append(f"{where}: {error}")
+            continue
+        if old.size != size:
+            problems.append(f"{where} holds a checkpoint of size {old.size}")
+        elif size > log.head.size:
+            problems.append(f"{where} is larger than the latest checkpoint ({log.head.size})")
+        elif size < log.head.size:
+            problems.extend(_consistency_problems(bundle, log, old, where, require_proof=True))
+    count = len(bundle.checkpoints)
+    detail = f"{count} signed checkpoint{'s' * (count != 1)} in log/checkpoints/, each a prefix of the log"
+    report.add("checkpoints", detail, problems)
+
+
+def _check_old(report: VerifyReport, bundle: Bundle, verifier: Verifier, log: CheckedLog, note: str) -> None:
+    """The checkpoint the user kept from before: the current log must extend it."""
+    where = "the checkpoint given with --checkpoint"
+    try:
+        old = verify_checkpoint(note, [verifier], origin=verifier.name)
+    except LedgerError as error:
+        report.add("old checkpoint", where, [f"{where}: {error}"])
+        return
+    if old.size > log.head.size:
+        problems = [
+            f"{where} has {old.size} entries, more than the {log.head.size} of this bundle's log: "
+            "the log was truncated, or this bundle is older than that checkpoint"
+        ]
+    else:
+        problems = _consistency_problems(bundle, log, old, where, require_proof=False)
+    report.add("old checkpoint", f"{where} (size {old.size}): the log only grew since", problems)
+
+
+def _consistency_problems(
+    bundle: Bundle, log: CheckedLog, old: Checkpoint, where: str, *, require_proof: bool
+) -> list[str]:
+    """Whether the entries extend `old`: by recomputing its root, and by the shipped proof (if any, or required)."""
+    problems = []
+    if old.size <= len(log.entries):
+        prefix = log.tree.root(old.size)
+        if prefix != old.root_hash:
+            problems.append(
+                f"{where} is not consistent with this log: its first {old.size} entries hash to {prefix.hex()}, "
+                f"not the root {old.root_hash.hex()} signed then: entries before {old.size} were rewritten"
+            )
+    shipped = bundle.consistency.get(old.size)
+    if shipped is None:
+        if require_proof and old.size < log.head.size:
+            problems.append(f"{consistency_path(old.size)} is missing")
+        return problems
+    try:
+        proof = [bytes.fromhex(h) for h in shipped["proof"]]
+        if shipped.get("old_size") != old.size or shipped.get("new_size") != log.head.size:
+            raise ValueError(f"it is for sizes {shipped.get('old_size')} to {shipped.get('new_size')}")
+        verify_consistency(old.size, log.head.size, proof, old.root_hash, log.head.root_hash)
+    except (LedgerError, ValueError, KeyError, TypeError) as error:
+        problems.append(f"{consistency_path(old.size)}: {error}")
+    return problems

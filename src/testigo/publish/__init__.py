@@ -1,0 +1,11 @@
+"""Publishing: a static, self-verifying bundle of results, open data, images and the signed log.
+
+    report = publish(store, Path("bundle"))     # writes or updates the folder
+
+The layout of a bundle and what `testigo verify` checks are documented in
+`testigo.ledger.bundle`.
+"""
+
+from testigo.publish.publisher import PublishReport, publish
+
+__all__ = ["PublishReport", "publish"]

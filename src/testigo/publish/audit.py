@@ -1,0 +1,208 @@
+"""Checking a bundle's content against its verified log: images, their decoding, every derived file.
+
+Called by `testigo.ledger.verify` once the entries are checked against the
+signed checkpoint. The images are hashed and decoded again in a process pool
+(decoding is the slow part: about as slow as the ingest that first read
+them); then every data file and page is derived again from the entries with
+the same code `publish` used, and compared with what the bundle holds.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from testigo import __version__
+from testigo.domain import Election
+from testigo.errors import UserError
+from testigo.ledger.bundle import CHECKPOINT, ENTRIES, IMAGES_DIR, KEY, MANIFEST, Bundle, BundleError
+from testigo.ledger.bundle import checkpoint_path, consistency_path, image_path
+from testigo.pipeline.decode import Decoded, decode_blob
+from testigo.profiles import PayloadError, Profile, get_profile
+from testigo.publish.compare import MAX_LINES, explain
+from testigo.publish.files import derived_files
+from testigo.publish.model import Entry, Publication, derive, published_images, read_entries
+from testigo.publish.pages import LogView
+from testigo.read import sniff
+from testigo.store.blobs import sha256_hex
+
+if TYPE_CHECKING:
+    from testigo.ledger.verify import CheckedLog, VerifyReport
+    from testigo.pipeline.ingest import Progress
+
+
+def audit(
+    report: VerifyReport, bundle: Bundle, log: CheckedLog, *, workers: int | None, progress: Progress | None
+) -> None:
+    """Add the content checks to `report`: records, images, decoding, data files, pages, stray files."""
+    entries, problems = read_entries(log.entries)
+    try:
+        profile = get_profile(str(bundle.manifest.get("profile")))
+    except UserError as error:
+        report.add("records", f"{MANIFEST} names the profile", [f"{MANIFEST}: {error}"])
+        return
+    expected = published_images(entries)
+    names = {sha: bundle.images.get(sha, f"{IMAGES_DIR}/{sha}") for sha in expected}
+    publication = derive(entries, profile, profile.load_registry(), names)
+    report.add(
+        "records", f"{len(publication.mesas)} mesas with an accepted acta in {len(entries)} entries",
+        [*problems, *publication.problems],
+    )
+    _check_images(report, bundle, publication, expected, workers, progress)
+    _check_derived(report, bundle, publication, log, progress)
+
+
+def _check_images(
+    report: VerifyReport, bundle: Bundle, publication: Publication, expected: list[str], workers: int | None,
+    progress: Progress | None,
+) -> None:
+    """Hash every image against its name, decode each again and compare with its logged payloads."""
+    hash_problems = [f"{path} is not named <sha256>.<extension>" for path in bundle.stray_images]
+    hash_problems += [f"{path} is not the image of any published log entry" for sha, path in bundle.images.items()
+                      if sha not in publication.image_files]
+    missing = [sha for sha in expected if sha not in bundle.images]
+    hash_problems += [f"{IMAGES_DIR}/{sha}.*, the image of a published log entry, is missing" for sha in missing]
+    present = [sha for sha in expected if sha in bundle.images]
+    logged: dict[str, list[Entry]] = {}
+    for entry in publication.entries:
+        if entry.shows_acta and entry.sha256:
+            logged.setdefault(entry.sha256, []).append(entry)
+    decode_problems: list[str] = []
+    if progress:
+        progress.phase("decoding", len(present))
+    jobs = [(sha, str(bundle.root / bundle.images[sha]), publication.profile.name) for sha in present]
+    for sha, digest, media_type, decoded in _reread_all(jobs, workers):
+        path = bundle.images[sha]
+        if digest != sha:
+            hash_problems.append(f"{path}: the file hashes to {digest}, not its name: the image was altered")
+        elif image_path(sha, media_type) != path:
+            hash_problems.append(f"{path}: the file is {media_type or 'of no known type'}, not what its name says")
+        else:
+            for entry in logged[sha]:
+                problem = _reading_problem(publication.profile, entry, path, decoded)
+                if problem:
+                    decode_problems.append(problem)
+        if progress:
+            progress.advance()
+    detail = f"{len(present)} images in {IMAGES_DIR}/ hashed against their names"
+    report.add("images", detail, _capped(hash_problems, "image problems"))
+    count = sum(len(logged[sha]) for sha in present)
+    detail = f"{len(present)} images decoded again for {count} logged payloads"
+    report.add("decoding", detail, _capped(decode_problems, "payloads not read again"))
+
+
+_Reread = tuple[str, str, str | None, Decoded]
+"""(sha256 in the name, sha256 of the bytes, sniffed media type, decoding) of one image."""
+
+
+def _reread(sha: str, path: str, profile_name: str) -> _Reread:
+    """Hash, sniff and decode one image (runs in a worker process)."""
+    data = Path(path).read_bytes()
+    return sha, sha256_hex(data), sniff(data), decode_blob(sha, path, profile_name)
+
+
+def _reread_all(jobs: list[tuple[str, str, str]], workers: int | None) -> Iterator[_Reread]:
+    workers = min(workers or os.cpu_count() or 1, max(len(jobs), 1))
+    if workers == 1:
+        yield from (_reread(*job) for job in jobs)
+        return
+    # spawn, not fork: the parent may hold a progress thread
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        yield from pool.map(_reread, *zip(*jobs, strict=True))
+
+
+def _reading_problem(profile: Profile, entry: Entry, path: str, decoded: Decoded) -> str | None:
+    """Why the image does not yield the payload the entry logged, or None when it does."""
+    where = f"log entry {entry.seq}: {path}"
+    if decoded.reading is None:
+        return f"{where} cannot be read again ({decoded.reject})"
+    page = next((p for p in decoded.reading.pages if p.page == entry.get("page")), None)
+    if page is None:
+        return f"{where} has no page {int(entry.get('page') or 0) + 1}"
+    if entry.payload in page.payloads:
+        return None
+    if not page.payloads:
+        return f"{where} yields no acta code any more ({page.reason}), but the entry logs one"
+    return f"{where} does not yield the logged payload: {_difference(profile, str(entry.payload), page.payloads)}"
+
+
+def _difference(profile: Profile, logged: str, read: tuple[str, ...]) -> str:
+    """The cards (or acta id) where what the image reads differs from what was logged."""
+    try:
+        want = profile.parse(logged)
+        got = [profile.parse(text) for text in read]
+    except PayloadError:
+        return f"the image reads {read[0][:60]!r}..., the entry logs {logged[:60]!r}..."
+    same_acta = [record for record in got if record.acta_id == want.acta_id]
+    if not same_acta:
+        return f"the image reads acta {', '.join(r.acta_id for r in got)}, the entry logs acta {want.acta_id}"
+    record = same_acta[0]
+    cards = profile.election.cards
+    diffs = [
+        f"card {card.number} ({card.party}): the image reads {a}, the entry logs {b}"
+        for card, a, b in zip(cards, record.counts, want.counts, strict=False)
+        if a != b
+    ]
+    if record.null_votes != want.null_votes:
+        diffs.append(f"null votes: the image reads {record.null_votes}, the entry logs {want.null_votes}")
+    return "; ".join(diffs) or "the texts differ"
+
+
+def _check_derived(
+    report: VerifyReport, bundle: Bundle, publication: Publication, log: CheckedLog, progress: Progress | None
+) -> None:
+    """Derive every data file and page again from the entries and compare; then look for stray files."""
+    if progress:
+        progress.phase("rendering", None)
+    same_version = bundle.manifest.get("testigo") == __version__
+    election = publication.profile.election
+    view = LogView(log.tree, bundle.checkpoint, bundle.key_text, log.sizes)
+    expected: set[str] = set()
+    page_problems: list[str] = []
+    pages = 0
+    for path, data, kind in derived_files(publication, view, log.head.origin):
+        expected.add(path)
+        if kind != "data" and not same_version:
+            continue
+        try:
+            found = bundle.read_bytes(path)
+        except BundleError as error:
+            problems = [str(error)]
+        else:
+            problems = [] if found == data else _file_difference(path, kind, data, found, election)
+        if kind == "data":
+            report.add(path, "every value recomputed from the log entries", problems)
+        else:
+            pages += 1 if kind == "pages" else 0
+            page_problems += problems
+    if same_version:
+        detail = f"{pages} pages and the stylesheet rendered again from the verified data"
+        report.add("pages", detail, _capped(page_problems, "pages differ"))
+    else:
+        made_by = bundle.manifest.get("testigo")
+        report.add("pages", f"not checked: the bundle was made by testigo {made_by}, this is testigo {__version__}", [])
+    known = expected | {MANIFEST, ENTRIES, CHECKPOINT, KEY, *bundle.images.values(), *bundle.stray_images}
+    known |= {checkpoint_path(size) for size in bundle.checkpoints}
+    known |= {consistency_path(size) for size in log.sizes if size < log.head.size}
+    stray = [f"{path} is not part of the bundle: nothing in the log gives it"
+             for path in bundle.files() if path not in known]
+    report.add("files", "every file of the bundle is accounted for", _capped(stray, "files are not part of the bundle"))
+
+
+def _capped(problems: list[str], what: str) -> list[str]:
+    """At most `MAX_LINES` problems of one kind, then their count: one altered entry can shift every page."""
+    if len(problems) <= MAX_LINES:
+        return problems
+    return [*problems[:MAX_LINES], f"... and {len(problems) - MAX_LINES} more {what}"]
+
+
+def _file_difference(path: str, kind: str, expected: bytes, found: bytes, election: Election) -> list[str]:
+    if kind == "data":
+        return explain(path, expected, found, election)
+    want, got = expected.decode("utf-8", "replace").splitlines(), found.decode("utf-8", "replace").splitlines()
+    line = next((i for i, (a, b) in enumerate(zip(want, got, strict=False), 1) if a != b), min(len(want), len(got)) + 1)
+    return [f"{path} differs from what the verified data gives (from line {line})"]

@@ -1,0 +1,225 @@
+"""The static result pages: national, each area down to the center, each mesa, and the log.
+
+Pages are plain HTML with one vendored stylesheet, so they work from
+``file://``, any static host or a USB stick, and survive a blocked CDN. Each
+page is a pure function of the derived results and the log: `verify` renders
+them again and requires the published pages to be byte-identical, so a page
+cannot show figures the data files and the signed log do not carry.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+from markupsafe import Markup
+
+from testigo.domain import Status
+from testigo.ledger import MerkleLog
+from testigo.ledger.bundle import INDEX_PAGE, LOG_PAGE, MESAS_CSV, MESAS_JSON, MESAS_PARQUET, NIST_JSON, TOTALS_JSON
+from testigo.ledger.bundle import page_path
+from testigo.publish.model import AREA_LEVELS, Entry, MesaResult, Publication
+from testigo.tally import TallyResult, TallyRow
+
+_HERE = Path(__file__).parent
+STYLESHEET_SOURCE = _HERE / "static" / "testigo.css"
+
+#: The level below each level, down to the mesa.
+_CHILD = dict(zip(AREA_LEVELS, (*AREA_LEVELS[1:], "mesa"), strict=True))
+_LABELS = {
+    "state": "Estado", "municipality": "Municipio", "parish": "Parroquia", "center": "Centro", "mesa": "Mesa",
+}
+_CHILD_LABELS = {
+    "state": "Estados / States", "municipality": "Municipios / Municipalities", "parish": "Parroquias / Parishes",
+    "center": "Centros de votación / Voting centers", "mesa": "Mesas / Polling tables",
+}
+_TEMPLATES = ("area", "mesa", "log")
+_DOWNLOADS = (
+    (MESAS_CSV, "resultados por mesa, CSV / per-mesa results"),
+    (MESAS_PARQUET, "resultados por mesa, Parquet"),
+    (MESAS_JSON, "resultados por mesa, JSON"),
+    (TOTALS_JSON, "totales por nivel / totals by level, JSON"),
+    (NIST_JSON, "NIST SP 1500-100 v2 Election Results CDF, JSON"),
+)
+
+
+@dataclass(frozen=True)
+class LogView:
+    """The signed log as the pages show it; `tree` holds exactly the published entries."""
+
+    tree: MerkleLog
+    checkpoint: str
+    key: str
+    sizes: tuple[int, ...]
+    """Sizes of the checkpoints shipped in log/checkpoints/, increasing, the latest (`tree.size`) last."""
+
+    @property
+    def size(self) -> int:
+        return self.tree.size
+
+    @property
+    def earlier(self) -> tuple[int, ...]:
+        return self.sizes[:-1]
+
+    @cached_property
+    def root(self) -> str:
+        return self.tree.root().hex()
+
+    def covering(self, seq: int) -> int:
+        """The first checkpoint that covers entry `seq`: a proof against it never changes as the log grows."""
+        return self.sizes[bisect_right(self.sizes, seq)]
+
+
+def render_pages(publication: Publication, totals: dict[str, TallyResult], log: LogView) -> Iterator[tuple[str, bytes]]:
+    """Every page of the bundle as (relative path, bytes), areas first, then mesas, then the log."""
+    site = _Site(publication, totals, log)
+    yield from site.area_pages()
+    for result in publication.mesas.values():
+        yield site.mesa_page(result)
+    yield site.log_page()
+
+
+def _num(value: int) -> Markup:
+    """Spanish thousands separator: 1.234.567 (digits and dots only: nothing to escape)."""
+    return Markup(f"{value:,}".replace(",", "."))
+
+
+def _pct(ratio: float) -> Markup:
+    return Markup(f"{ratio * 100:.2f}".replace(".", ",") + " %")
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(_HERE / "templates"), autoescape=True, undefined=StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    )
+    env.filters.update(num=_num, pct=_pct)
+    return env
+
+
+class _Site:
+    """Shared context and the compiled templates for one rendering of the whole site."""
+
+    def __init__(self, publication: Publication, totals: dict[str, TallyResult], log: LogView) -> None:
+        self.pub, self.totals, self.log = publication, totals, log
+        env = _environment()
+        self.templates: dict[str, Template] = {name: env.get_template(f"{name}.html") for name in _TEMPLATES}
+        election = publication.profile.election
+        self.names = {c.key: c.name for c in election.candidates}
+        self.ballot = election.candidate_keys()
+        self.short = {key: name.split()[-1] for key, name in self.names.items()}
+        # the fixed cells of the per-card table, escaped once for every mesa page
+        self.card_cells = [
+            Markup('<td class="n">{}</td><td>{}</td><td>{}</td>').format(c.number, c.party, self.names[c.candidate])
+            for c in election.cards
+        ]
+        self.mesa_rows = {result.mesa.id: self.mesa_row(result) for result in publication.mesas.values()}
+        self.children: dict[tuple[str, str], list[tuple[str, str, TallyRow]]] = {}
+        for level in AREA_LEVELS[1:]:
+            for row in totals[level].rows:
+                parent = publication.registry.areas[row.id].parent_id or ""
+                entry = (page_path(level, row.id), row.name, row)
+                self.children.setdefault((_parent_level(level), parent), []).append(entry)
+        for result in publication.mesas.values():
+            entry = (page_path("mesa", result.mesa.id), f"Mesa {result.mesa.number}", self.mesa_rows[result.mesa.id])
+            self.children.setdefault(("center", result.mesa.center_id), []).append(entry)
+        self.mesa_of = {e.seq: r.mesa.id for r in publication.mesas.values() for e in r.related}
+
+    def render(self, template: str, path: str, **context: Any) -> tuple[str, bytes]:
+        root = "../" * path.count("/")
+        html = self.templates[template].render(
+            root=root, election=self.pub.profile.election.name, log=self.log, names=self.names,
+            candidates=self.by_votes(context["row"]) if "row" in context else self.ballot, **context,
+        )
+        return path, html.encode("utf-8")
+
+    def by_votes(self, row: TallyRow) -> list[str]:
+        """Candidates by the page's own votes (ties in ballot order): a page changes only when its figures do."""
+        return sorted(self.ballot, key=lambda key: (-row.candidates[key], self.ballot.index(key)))
+
+    def crumbs(self, parent_id: str | None) -> list[tuple[str, str]]:
+        chain = self.pub.registry.ancestors(parent_id) if parent_id else []
+        return [("Nacional", INDEX_PAGE)] + [(a.name, page_path(a.level, a.id)) for a in reversed(chain)]
+
+    def mesa_row(self, result: MesaResult) -> TallyRow:
+        record = result.record
+        candidates = self.pub.profile.election.per_candidate(record.counts)
+        return TallyRow(result.mesa.id, result.mesa.id, 1, 1, candidates, record.null_votes, list(record.counts))
+
+    def area_pages(self) -> Iterator[tuple[str, bytes]]:
+        for level in AREA_LEVELS:
+            for row in self.totals[level].rows or self._nothing_yet(level):
+                area_id = "" if level == "country" else row.id
+                area = self.pub.registry.areas.get(area_id)
+                yield self.render(
+                    "area", page_path(level, area_id),
+                    title=row.name if area else "Resultado nacional",
+                    heading=f"{_LABELS[level]} {row.name}" if area else "Resultado nacional / National result",
+                    crumbs=self.crumbs(area.parent_id) if area else [],
+                    row=row, short=self.short, child_label=_CHILD_LABELS[_CHILD[level]],
+                    children=self.children.get((level, area_id), []),
+                    coverage=None if area else self.totals[level].coverage,
+                    downloads=() if area else _DOWNLOADS,
+                )
+
+    def _nothing_yet(self, level: str) -> list[TallyRow]:
+        """The national page exists even before the first acta: it says there is nothing yet."""
+        if level != "country":
+            return []
+        zeros = dict.fromkeys(self.ballot, 0)
+        return [TallyRow("national", "national", 0, len(self.pub.registry.mesas), zeros, 0)]
+
+    def mesa_page(self, result: MesaResult) -> tuple[str, bytes]:
+        record = result.record
+        center = self.pub.registry.areas[result.mesa.center_id]
+        return self.render(
+            "mesa", page_path("mesa", result.mesa.id),
+            title=f"Mesa {result.mesa.number} · {center.name}",
+            heading=f"Mesa {result.mesa.number} · {center.name}",
+            crumbs=self.crumbs(center.id),
+            acta_id=record.acta_id, registered=result.mesa.registered, flags=record.flags,
+            row=self.mesa_rows[result.mesa.id],
+            conflicts=sum(1 for e in result.related if e.status == Status.CONFLICT),
+            cards=list(zip(self.card_cells, record.counts, strict=True)),
+            images=[self.pub.image_files[sha] for sha in result.image_shas()],
+            entries=[self._entry_view(e) for e in result.related],
+        )
+
+    def _entry_view(self, entry: Entry) -> dict[str, Any]:
+        size = self.log.covering(entry.seq)
+        return {
+            "seq": entry.seq, "status": entry.status, "file": entry.get("file"), "reason": entry.get("reason"),
+            "received_at": entry.get("received_at"),
+            "image": self.pub.image_of(entry.sha256) if entry.shows_acta else None,
+            "body": entry.body.decode("utf-8"), "leaf": self.log.tree.leaf_hash(entry.seq).hex(),
+            "size": size, "root": self.log.tree.root(size).hex(),
+            "proof": [h.hex() for h in self.log.tree.inclusion_proof(entry.seq, size)],
+        }
+
+    def log_page(self) -> tuple[str, bytes]:
+        outcomes = Counter(str(e.status) for e in self.pub.entries)
+        others = [
+            {
+                "seq": e.seq, "status": e.status, "file": e.get("file"), "acta_id": e.get("acta_id"),
+                "reason": e.get("reason"), "received_at": e.get("received_at"),
+                "image": self.pub.image_of(e.sha256) if e.shows_acta else None,
+                "mesa_href": page_path("mesa", self.mesa_of[e.seq]) if e.seq in self.mesa_of else None,
+            }
+            for e in self.pub.entries
+            if e.status not in (Status.ACCEPTED, Status.DUPLICATE)
+        ]
+        return self.render(
+            "log", LOG_PAGE, title="Registro verificable", crumbs=[("Nacional", INDEX_PAGE)],
+            outcomes=sorted(outcomes.items()), others=others,
+        )
+
+
+def _parent_level(level: str) -> str:
+    return AREA_LEVELS[AREA_LEVELS.index(level) - 1]

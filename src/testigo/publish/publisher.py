@@ -1,0 +1,130 @@
+"""`testigo publish`: a workspace's signed log, its acta images and every result derived from them, as a static bundle.
+
+The bundle shows the log as of a checkpoint signed at publish time; every
+result is derived from the entries that checkpoint covers (see `model`), so
+an ingest running meanwhile cannot make the bundle incoherent. Re-publishing
+into the same folder only writes what changed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from testigo.errors import UserError
+from testigo.ledger import Checkpoint, MerkleLog
+from testigo.ledger.bundle import CHECKPOINT, ENTRIES, KEY, MANIFEST, checkpoint_path, consistency_path, image_path
+from testigo.pipeline.logbook import SignedCheckpoint
+from testigo.pipeline.logbook import checkpoint as sign_head
+from testigo.publish.files import derived_files, manifest, tree_of
+from testigo.publish.model import derive, published_images, read_entries
+from testigo.publish.pages import LogView
+from testigo.publish.tables import json_bytes
+from testigo.publish.writer import BundleWriter
+from testigo.store import ledger as log_table
+from testigo.store import publication as publication_table
+from testigo.store.workspace import Store
+
+
+@dataclass(frozen=True)
+class PublishReport:
+    out: Path
+    tree_size: int
+    root_hash: str
+    mesas: int
+    files: dict[str, dict[str, int]]
+    """Per kind of file (images, pages, data, log, ...): how many were written and how many were already there."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "out": str(self.out), "tree_size": self.tree_size, "root_hash": self.root_hash, "mesas": self.mesas,
+            "files": self.files,
+            "written": sum(f["written"] for f in self.files.values()),
+            "unchanged": sum(f["unchanged"] for f in self.files.values()),
+        }
+
+
+def publish(store: Store, out: Path) -> PublishReport:
+    """Write (or update) the bundle of `store` in folder `out`; raises `UserError` when it must not."""
+    signed = sign_head(store)
+    with store.sessions() as session:
+        bodies = [row.body for row in log_table.entries(session, 0, signed.size)]
+        notes = {row.size: row.note for row in log_table.checkpoints(session) if row.size <= signed.size}
+        folders = publication_table.local_folders(session)
+        _refuse_local_folders(bodies, folders)
+        entries, problems = read_entries(bodies)
+        shas = published_images(entries)
+        media = publication_table.media_types(session, shas)
+    tree = tree_of(bodies)
+    if len(bodies) != signed.size or tree.root() != signed.root_hash:
+        raise UserError(f"the log in the database does not match its checkpoint of size {signed.size}; not publishing")
+    images = {sha: image_path(sha, media.get(sha)) for sha in shas}
+    publication = derive(entries, store.profile, store.registry, images)
+    if problems or publication.problems:
+        raise UserError(f"the log cannot be published: {[*problems, *publication.problems][0]}")
+    origin = store.signer.name
+    _require_bundle_folder(out, origin)
+    writer = BundleWriter(out)
+    for sha, relative in images.items():
+        writer.copy_image(relative, store.blobs.path(sha))
+    key = str(store.signer.verifier)
+    _write_log(writer, signed, bodies, notes, tree, key)
+    view = LogView(tree, signed.note, key, tuple(sorted(notes)))
+    for relative, data, kind in derived_files(publication, view, origin):
+        writer.write(relative, data, kind)
+    head = Checkpoint(origin, signed.size, signed.root_hash)
+    writer.write(MANIFEST, json_bytes(manifest(store.profile.name, head), indent=1), "manifest")  # last: complete
+    return PublishReport(out, signed.size, signed.root_hash.hex(), len(publication.mesas), writer.report())
+
+
+def _write_log(
+    writer: BundleWriter, signed: SignedCheckpoint, bodies: list[bytes], notes: dict[int, str], tree: MerkleLog,
+    key: str,
+) -> None:
+    """The entries, every checkpoint with a consistency proof to the latest, and the public key."""
+    writer.write(ENTRIES, b"".join(body + b"\n" for body in bodies), "log")
+    writer.write(CHECKPOINT, signed.note.encode(), "log")
+    writer.write(KEY, (key + "\n").encode(), "log")
+    for size, note in notes.items():
+        writer.write(checkpoint_path(size), note.encode(), "log")
+        if size < signed.size:
+            proof = [h.hex() for h in tree.consistency_proof(size)]
+            document = {"old_size": size, "new_size": signed.size, "proof": proof}
+            writer.write(consistency_path(size), json_bytes(document, indent=1), "log")
+
+
+def _refuse_local_folders(bodies: list[bytes], folders: set[str]) -> None:
+    """Stop before publishing an entry that names a folder a file came from.
+
+    Entries are hashed as written, so such an entry cannot be redacted: the
+    log itself has to be fixed, which is why this is an error, not a warning.
+    """
+    if not folders:
+        return
+    longest_first = sorted(folders, key=len, reverse=True)
+    pattern = re.compile(b"|".join(re.escape(folder.encode()) for folder in longest_first))
+    for seq, body in enumerate(bodies):
+        found = pattern.search(body)
+        if found:
+            raise UserError(
+                f"log entry {seq} names the local folder {found.group().decode()!r}; publishing it would reveal where "
+                "the file came from (and perhaps who took it), and a logged entry cannot be redacted"
+            )
+
+
+def _require_bundle_folder(out: Path, origin: str) -> None:
+    """`out` must be new, empty, or a bundle of this same log: publish never writes into anything else."""
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{out} is not a folder")
+    if not out.exists() or not any(out.iterdir()):
+        return
+    try:
+        existing = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise UserError(f"{out} is not empty and holds no testigo bundle; choose a new or empty folder") from None
+    found = existing.get("origin") if isinstance(existing, dict) else None
+    if found != origin:
+        raise UserError(f"{out} holds the bundle of another log ({found!r}); choose another folder")

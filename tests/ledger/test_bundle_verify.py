@@ -1,0 +1,232 @@
+"""`testigo verify` on a real bundle: it passes untouched, and each kind of tampering fails with its reason."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from testigo.cli_publish import publish_command, verify_command
+from testigo.ledger import Checkpoint, Signer, parse_note, sign_checkpoint
+from testigo.ledger.bundle import CHECKPOINT, ENTRIES, KEY, MESAS_CSV, MESAS_JSON, MESAS_PARQUET, TOTALS_JSON
+from testigo.ledger.entries import canonical
+from testigo.ledger.verify import verify_bundle
+from testigo.pipeline.ingest import ingest
+from testigo.profiles import get_profile
+from testigo.publish import publish
+from tests.publish.bundles import FIRST, IMAGES, LOG_SIZE, Published, copy_of, shared, workspace_with_same_key
+
+MUD = 36  # card of Edmundo González's main party
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Published:
+    return shared(tmp_path_factory)
+
+
+def test_the_untouched_bundle_verifies_with_the_key_and_an_old_checkpoint(published: Published) -> None:
+    report = verify_bundle(published.bundle, key=published.key, old_checkpoint=published.old_checkpoint, workers=1)
+    assert report.ok, report.problems
+    checks = {c.check: c for c in report.checks}
+    assert "given with --key" in checks["key"].detail
+    assert checks["old checkpoint"].ok and f"size {FIRST}" in checks["old checkpoint"].detail
+    assert f"{IMAGES} images decoded again for {IMAGES} logged payloads" in checks["decoding"].detail
+    assert {"merkle root", "checkpoints", "records", "images", "pages", "files", MESAS_CSV, TOTALS_JSON} <= set(checks)
+
+
+def test_without_a_key_the_report_says_only_self_consistency_is_proved(published: Published) -> None:
+    report = verify_bundle(published.bundle, workers=1)
+    assert report.ok, report.problems
+    key = next(c for c in report.checks if c.check == "key")
+    assert "bundle's own log/key.pub" in key.detail and "self-consistent" in key.detail
+
+
+# --- Tampering: each function changes one thing in a copy of the bundle.
+
+
+def _first_mesa(bundle: Path) -> dict[str, object]:
+    return json.loads((bundle / MESAS_JSON).read_text(encoding="utf-8"))["mesas"][0]
+
+
+def flip_image_byte(bundle: Path) -> str:
+    image = sorted((bundle / "actas").iterdir())[0]
+    data = bytearray(image.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    image.write_bytes(bytes(data))
+    return f"actas/{image.name}: the file hashes to"
+
+
+def add_vote_in_csv(bundle: Path) -> str:
+    rows = list(csv.DictReader(io.StringIO((bundle / MESAS_CSV).read_text(encoding="utf-8"))))
+    for column in (f"card_{MUD}", "gonzalez", "valid_votes"):  # a careful forger keeps the row's sums right
+        rows[0][column] = str(int(rows[0][column]) + 1)
+    stream = io.StringIO()
+    writer = csv.DictWriter(stream, list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    (bundle / MESAS_CSV).write_text(stream.getvalue(), encoding="utf-8")
+    return f"data/mesas.csv: rows[{rows[0]['mesa_id']}].card_{MUD} is"
+
+
+def add_vote_in_json(bundle: Path) -> str:
+    document = json.loads((bundle / MESAS_JSON).read_text(encoding="utf-8"))
+    document["mesas"][0]["cards"][MUD - 1] += 1
+    (bundle / MESAS_JSON).write_text(json.dumps(document), encoding="utf-8")
+    return f"data/mesas.json: mesas[{document['mesas'][0]['mesa_id']}].cards[{MUD - 1}] is"
+
+
+def add_vote_in_parquet(bundle: Path) -> str:
+    rows = pq.read_table(bundle / MESAS_PARQUET).to_pylist()
+    rows[0][f"card_{MUD}"] += 1
+    pq.write_table(pa.Table.from_pylist(rows), bundle / MESAS_PARQUET)
+    return f"data/mesas.parquet: rows[{rows[0]['mesa_id']}].card_{MUD} is"
+
+
+def add_vote_in_log_entry(bundle: Path) -> str:
+    lines = (bundle / ENTRIES).read_bytes().splitlines()
+    fields = json.loads(lines[2])
+    profile = get_profile("ve2024")
+    record = profile.parse(fields["payload"])
+    counts = list(record.counts)
+    counts[MUD - 1] += 1
+    fields["payload"] = profile.encode(record.acta_id, counts, record.null_votes, record.extra)
+    lines[2] = canonical(fields)
+    (bundle / ENTRIES).write_bytes(b"\n".join(lines) + b"\n")
+    image = next((bundle / "actas").glob(f"{fields['sha256']}.*")).name
+    return f"log entry 2: actas/{image} does not yield the logged payload: card {MUD} (MUD): the image reads"
+
+
+def remove_entry(bundle: Path) -> str:
+    lines = (bundle / ENTRIES).read_bytes().splitlines(keepends=True)
+    del lines[3]
+    (bundle / ENTRIES).write_bytes(b"".join(lines))
+    return f"log/entries.jsonl has {LOG_SIZE - 1} entries; the signed checkpoint covers {LOG_SIZE}"
+
+
+def swap_entries(bundle: Path) -> str:
+    lines = (bundle / ENTRIES).read_bytes().splitlines(keepends=True)
+    lines[1], lines[2] = lines[2], lines[1]
+    (bundle / ENTRIES).write_bytes(b"".join(lines))
+    return f"log/entries.jsonl: its {LOG_SIZE} entries hash to root"
+
+
+def resign_checkpoint(bundle: Path) -> str:
+    head = Checkpoint.parse(parse_note((bundle / CHECKPOINT).read_text(encoding="utf-8")).text)
+    impostor = Signer.generate(head.origin)
+    (bundle / CHECKPOINT).write_text(sign_checkpoint(head, impostor), encoding="utf-8")
+    return "log/checkpoint: the note is not signed by a trusted key"
+
+
+def edit_total(bundle: Path) -> str:
+    totals = json.loads((bundle / TOTALS_JSON).read_text(encoding="utf-8"))
+    row = totals["state"]["rows"][0]
+    row["candidates"]["gonzalez"] += 1
+    (bundle / TOTALS_JSON).write_text(json.dumps(totals, indent=1), encoding="utf-8")
+    return f"data/totals.json: state.rows[{row['id']}].candidates.gonzalez is"
+
+
+def edit_page(bundle: Path) -> str:
+    page = bundle / "index.html"
+    html = page.read_text(encoding="utf-8")
+    page.write_text(html.replace("Edmundo González", "Nicolás Maduro", 1), encoding="utf-8")
+    return "index.html differs from what the verified data gives"
+
+
+def add_page(bundle: Path) -> str:
+    (bundle / "mesa" / "999999999.01.html").write_text("<p>fake</p>", encoding="utf-8")
+    return "mesa/999999999.01.html is not part of the bundle"
+
+
+TAMPERING: dict[str, Callable[[Path], str]] = {
+    f.__name__: f
+    for f in (flip_image_byte, add_vote_in_csv, add_vote_in_json, add_vote_in_parquet, add_vote_in_log_entry,
+              remove_entry, swap_entries, resign_checkpoint, edit_total, edit_page, add_page)
+}
+
+
+@pytest.mark.parametrize("tamper", TAMPERING)
+def test_tampering_fails_with_its_reason(published: Published, tmp_path: Path, tamper: str) -> None:
+    bundle = copy_of(published, tmp_path)
+    reason = TAMPERING[tamper](bundle)
+    report = verify_bundle(bundle, key=published.key, workers=1)
+    assert not report.ok
+    assert any(reason in problem for problem in report.problems), report.problems
+    assert all("\n" not in problem for problem in report.problems)
+
+
+def test_a_vote_changed_in_the_log_is_caught_three_ways(published: Published, tmp_path: Path) -> None:
+    bundle = copy_of(published, tmp_path)
+    add_vote_in_log_entry(bundle)
+    failed = {c.check for c in verify_bundle(bundle, key=published.key, workers=1).checks if not c.ok}
+    assert {"merkle root", "decoding", MESAS_JSON, MESAS_CSV, TOTALS_JSON} <= failed
+
+
+def test_a_replaced_key_is_caught_by_the_users_key_and_by_earlier_checkpoints(
+    published: Published, tmp_path: Path
+) -> None:
+    bundle = copy_of(published, tmp_path)
+    head = Checkpoint.parse(parse_note((bundle / CHECKPOINT).read_text(encoding="utf-8")).text)
+    impostor = Signer.generate(head.origin)
+    (bundle / CHECKPOINT).write_text(sign_checkpoint(head, impostor), encoding="utf-8")
+    (bundle / KEY).write_text(f"{impostor.verifier}\n", encoding="utf-8")
+    with_key = verify_bundle(bundle, key=published.key, workers=1)
+    assert "log/key.pub is not the key given with --key" in " ".join(with_key.problems)
+    without_key = verify_bundle(bundle, workers=1)  # the impostor's key opens log/checkpoint, not the older ones
+    untrusted = f"log/checkpoints/{FIRST}: the note is not signed by a trusted key"
+    assert any(problem.startswith(untrusted) for problem in without_key.problems)
+
+
+@pytest.mark.slow
+def test_a_log_rewritten_from_an_early_entry_is_inconsistent_with_an_old_checkpoint(
+    published: Published, tmp_path: Path
+) -> None:
+    store = workspace_with_same_key(published, tmp_path / "ws")
+    try:  # the operator re-builds the log without the first acta, signing with the log's own key
+        ingest(store, published.images[1:FIRST], workers=1)
+        ingest(store, [*published.images[FIRST:], published.forged], workers=1)
+        publish(store, tmp_path / "rewritten")
+    finally:
+        store.close()
+    alone = verify_bundle(tmp_path / "rewritten", key=published.key, workers=1)
+    assert alone.ok, alone.problems  # internally coherent and validly signed: only an old checkpoint tells
+    old = published.old_checkpoint
+    report = verify_bundle(tmp_path / "rewritten", key=published.key, old_checkpoint=old, workers=1)
+    assert not report.ok
+    [problem] = report.problems
+    assert problem.startswith("the checkpoint given with --checkpoint is not consistent with this log: ")
+    assert f"its first {FIRST} entries hash to" in problem
+    assert f"entries before {FIRST} were rewritten" in problem
+
+
+# --- The command line (registered on a local app, as `testigo.cli` registers them).
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    app.command("publish")(publish_command)
+    app.command("verify")(verify_command)
+    return app
+
+
+def test_verify_command_exit_codes_and_json(published: Published, tmp_path: Path) -> None:
+    runner = CliRunner()
+    key_file = tmp_path / "key.pub"
+    key_file.write_text(published.key + "\n", encoding="utf-8")
+    good = runner.invoke(_app(), ["verify", str(published.bundle), "--key", str(key_file), "--workers", "1", "--json"])
+    assert good.exit_code == 0, good.output
+    document = json.loads(good.stdout)
+    assert document["ok"] is True and document["problems"] == []
+    assert all(set(check) == {"check", "ok", "detail"} for check in document["checks"])
+    bundle = copy_of(published, tmp_path)
+    reason = edit_total(bundle)
+    bad = runner.invoke(_app(), ["verify", str(bundle), "--workers", "1"])
+    assert bad.exit_code == 1
+    assert any(line.startswith(reason) for line in bad.stdout.splitlines()), bad.stdout
