@@ -1,0 +1,94 @@
+"""Decoding the QR codes of one page: run the cascade until a payload is accepted.
+
+Only a payload the caller's `accept` predicate approves counts as read. zxing's
+Reed-Solomon check and the profile's strict parse together make a wrong read
+practically impossible; a result zxing flags with an error is never used, and
+a decoded code that is not accepted (a URL, another form's code) does not stop
+the cascade but is reported as *foreign*, so the caller can say what was found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import zxingcpp
+
+from testigo.read.images import Pixels
+from testigo.read.strategies import CASCADE, Attempt, Strategy, Views
+
+#: How much of a foreign code's text a reason quotes.
+QUOTE_CHARS = 60
+
+
+@dataclass(frozen=True)
+class PageReading:
+    """What one page yielded.
+
+    `page` counts from 0. `payloads` are the distinct accepted texts, in the
+    order found; `foreign` the distinct decoded texts that were not accepted.
+    `strategy` names the attempt that first found an accepted payload; `reason`
+    says, when nothing was accepted, why (no code, a damaged code, a code that
+    is not an acta, or a page that could not be loaded).
+    """
+
+    page: int
+    payloads: tuple[str, ...] = ()
+    foreign: tuple[str, ...] = ()
+    strategy: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class _Findings:
+    accepted: list[str] = field(default_factory=list)
+    foreign: list[str] = field(default_factory=list)
+    damaged: bool = False
+    strategy: str | None = None
+
+    def add(self, attempt: Attempt, barcodes: Iterable[zxingcpp.Barcode], accept: Callable[[str], bool], views: Views) -> None:
+        for barcode in barcodes:
+            if not barcode.valid or barcode.error is not None:
+                self.damaged = True
+                views.suspects.append(attempt.page_corners(barcode.position))
+                continue
+            text = barcode.text
+            if text in self.accepted or text in self.foreign:
+                continue
+            if accept(text):
+                self.accepted.append(text)
+                self.strategy = self.strategy or attempt.name
+            else:
+                self.foreign.append(text)
+
+    def reason(self) -> str:
+        if self.foreign:
+            quoted = ", ".join(repr(_quote(text)) for text in self.foreign)
+            return f"QR code is not an acta: {quoted}"
+        if self.damaged:
+            return "QR code found but could not be decoded"
+        return "no QR code found"
+
+
+def read_page(
+    index: int, pixels: Pixels | np.ndarray, accept: Callable[[str], bool], cascade: Iterable[Strategy] = CASCADE
+) -> PageReading:
+    """Run `cascade` on the page until a strategy yields an accepted payload.
+
+    Every attempt of the successful strategy still runs, so that all the codes
+    that strategy sees (two actas photographed together) are collected.
+    """
+    views = Views(pixels if isinstance(pixels, Pixels) else Pixels.of(pixels))
+    findings = _Findings()
+    for strategy in cascade:
+        for attempt in strategy(views):
+            findings.add(attempt, zxingcpp.read_barcodes(attempt.image, **attempt.options), accept, views)
+        if findings.accepted:
+            return PageReading(index, tuple(findings.accepted), tuple(findings.foreign), findings.strategy)
+    return PageReading(index, (), tuple(findings.foreign), None, findings.reason())
+
+
+def _quote(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= QUOTE_CHARS else flat[: QUOTE_CHARS - 1] + "…"
