@@ -39,7 +39,10 @@ def test_sheets_carry_the_registry_geography() -> None:
         assert sheet.center_code == mesa.center_id and sheet.mesa_number == mesa.number
         assert sheet.registered == mesa.registered
         assert [a.name for a in REGISTRY.ancestors(mesa.center_id)] == [
-            sheet.center_name, sheet.parish, sheet.municipality, sheet.state
+            sheet.center_name,
+            sheet.parish,
+            sheet.municipality,
+            sheet.state,
         ]
 
 

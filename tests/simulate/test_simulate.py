@@ -11,14 +11,22 @@ import pytest
 from testigo.errors import UserError
 from testigo.profiles import get_profile
 from testigo.simulate import simulate
+from testigo.simulate.plan import KINDS
 from tests.simulate.imaging import plain_read
 
 PROFILE = get_profile("ve2024")
 REGISTRY = PROFILE.load_registry()
 EXPECTED_BAD = {
-    "bad_01_empty": "rejected", "bad_02_truncated": "rejected", "bad_03_text": "rejected", "bad_04_bomb": "rejected",
-    "bad_05_traversal": "rejected", "bad_06_absolute": "rejected", "bad_07_encrypted": "rejected",
-    "bad_08_nested": "rejected", "bad_09_url_qr": "unreadable", "bad_10_garbage_qr": "invalid",
+    "bad_01_empty": "rejected",
+    "bad_02_truncated": "rejected",
+    "bad_03_text": "rejected",
+    "bad_04_bomb": "rejected",
+    "bad_05_traversal": "rejected",
+    "bad_06_absolute": "rejected",
+    "bad_07_encrypted": "rejected",
+    "bad_08_nested": "rejected",
+    "bad_09_url_qr": "unreadable",
+    "bad_10_garbage_qr": "invalid",
 }
 
 
@@ -26,7 +34,9 @@ EXPECTED_BAD = {
 def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     out = tmp_path_factory.mktemp("sim")
     calls: list[tuple[int, int]] = []
-    truth = simulate(out, 3, seed=11, quality="scan", bad_files=True, forgeries=3, workers=1, progress=lambda *a: calls.append(a))
+    truth = simulate(
+        out, 3, seed=11, quality="scan", bad_files=True, forgeries=3, workers=1, progress=lambda *a: calls.append(a)
+    )
     assert calls[-1] == (len(calls), len(calls))
     return out, json.loads(truth.read_text(encoding="utf-8"))
 
@@ -38,6 +48,7 @@ def test_truth_lists_every_file_written(simulated: tuple[Path, dict[str, Any]]) 
     assert names == sorted(names)
     assert {f"actas/{p.name}" for p in (out / "actas").iterdir()} == set(names)
     assert [e["kind"] for e in truth["files"]].count("acta") == 3
+    assert {e["kind"] for e in truth["files"]} == set(KINDS)
 
 
 def test_genuine_actas_carry_their_payload(simulated: tuple[Path, dict[str, Any]]) -> None:

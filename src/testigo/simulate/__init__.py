@@ -23,7 +23,7 @@ from testigo.domain import Status
 from testigo.errors import UserError
 from testigo.profiles import get_profile
 from testigo.simulate import badfiles
-from testigo.simulate.degrade import Degraded, degrade, degrade_image
+from testigo.simulate.degrade import Degraded, degrade_image
 from testigo.simulate.election import draw_sheets
 from testigo.simulate.plan import Planned
 from testigo.simulate.render import render_acta
@@ -37,7 +37,8 @@ PROFILE = "ve2024"
 #: Independent random streams derived from the seed (numpy SeedSequence entropy).
 _PLAN_STREAM, _SAMPLE_STREAM, _FILE_STREAM = 1, 2, 3
 
-__all__ = ["QUALITIES", "ActaSheet", "degrade", "draw_sheets", "render_acta", "simulate"]
+# (`degrade` is not re-exported: the name belongs to the submodule testigo.simulate.degrade)
+__all__ = ["QUALITIES", "ActaSheet", "draw_sheets", "render_acta", "simulate"]
 
 
 def simulate(
@@ -79,20 +80,27 @@ def simulate(
 
 def _plan(mesas: int, seed: int, quality: str, bad_files: bool, forgeries: int) -> list[Planned]:
     """Every file of the simulation, in file-name order (which is also the order ingest walks them)."""
-    over_registered = len(range(2, forgeries, len(badfiles.FORGERY_KINDS)))
-    # spare mesas outside the election: one to print bad files on, some to forge; a few extra
-    # because a spare without a registered figure cannot be over-registered
-    spares = 1 + 2 * over_registered + 4 if bad_files or forgeries else 0
+    # spare mesas outside the election: one to print bad files on, one per forgery at most, and
+    # a few more since a spare without a registered figure cannot be forged over its registered
+    spares = forgeries + 5 if bad_files or forgeries else 0
     sheets = draw_sheets(mesas + spares, seed, PROFILE)
     election, spare = sheets[:mesas], sheets[mesas:]
     qualities = ("scan", "photo", "hard") if quality == "mixed" else (quality,)
     plan = [
-        Planned(f"acta_{i + 1:05d}", "acta", Status.ACCEPTED, "genuine acta", sheet=sheet, quality=qualities[i % len(qualities)])
+        Planned(
+            f"acta_{i + 1:05d}",
+            "acta",
+            Status.ACCEPTED,
+            "genuine acta",
+            sheet=sheet,
+            quality=qualities[i % len(qualities)],
+        )
         for i, sheet in enumerate(election)
     ]
     rng = np.random.default_rng([seed, _PLAN_STREAM])
     if bad_files:
-        sample = degrade(render_acta(spare[0], rng), "photo", np.random.default_rng([seed, _SAMPLE_STREAM]))
+        sample_rng = np.random.default_rng([seed, _SAMPLE_STREAM])
+        sample = degrade_image(render_acta(spare[0], sample_rng), "photo", sample_rng).data
         plan += badfiles.bad_files(sample, spare[0])
         plan.append(badfiles.reshoot(election, rng))
     if forgeries:
@@ -104,7 +112,11 @@ def _plan(mesas: int, seed: int, quality: str, bad_files: bool, forgeries: int) 
 
 def _write_all(plan: list[Planned], folder: Path, seed: int, workers: int | None) -> Iterator[dict[str, object]]:
     """Write every planned file (images in a process pool), yielding truth entries in plan order."""
-    jobs = [(str(folder / p.name), p.sheet, p.quality, (seed, _FILE_STREAM, i)) for i, p in enumerate(plan) if p.data is None]
+    jobs = [
+        (str(folder / p.name), p.sheet, p.quality, (seed, _FILE_STREAM, i))
+        for i, p in enumerate(plan)
+        if p.data is None
+    ]
     rendered = _render_all(jobs, workers)
     for planned in plan:
         if planned.data is not None:

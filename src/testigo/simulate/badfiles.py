@@ -111,28 +111,50 @@ def bad_files(sample: bytes, sheet: ActaSheet) -> list[Planned]:
         Planned("bad_03_text.jpg", bad, rejected, "a text file named .jpg", data=b"Acta de la mesa 3, ver foto\n"),
         Planned("bad_04_bomb.png", bad, rejected, "PNG header claims 40000x40000 pixels", data=png_bomb()),
         Planned(
-            "bad_05_traversal.zip", bad, rejected, "zip entry ../evil.jpg escapes the folder",
+            "bad_05_traversal.zip",
+            bad,
+            rejected,
+            "zip entry ../evil.jpg escapes the folder",
             data=zip_with([("../evil.jpg", sample)]),
         ),
         Planned(
-            "bad_06_absolute.zip", bad, rejected, "zip entry with an absolute path",
+            "bad_06_absolute.zip",
+            bad,
+            rejected,
+            "zip entry with an absolute path",
             data=zip_with([("/tmp/evil.jpg", sample)]),
         ),
         Planned(
-            "bad_07_encrypted.zip", bad, rejected, "encrypted zip entry",
+            "bad_07_encrypted.zip",
+            bad,
+            rejected,
+            "encrypted zip entry",
             data=zip_with([("acta.jpg", sample)], encrypted=True),
         ),
         Planned(
-            "bad_08_nested.zip", bad, rejected, "zip inside a zip",
+            "bad_08_nested.zip",
+            bad,
+            rejected,
+            "zip inside a zip",
             data=zip_with([("inner.zip", zip_with([("acta.jpg", sample)]))]),
         ),
         Planned(
-            "bad_09_url_qr", bad, Status.UNREADABLE, "an acta whose QR is a web address",
-            sheet=dataclasses.replace(sheet, payload=RESULTS_URL), quality="scan", carries_sheet=False,
+            "bad_09_url_qr",
+            bad,
+            Status.UNREADABLE,
+            "an acta whose QR is a web address",
+            sheet=dataclasses.replace(sheet, payload=RESULTS_URL),
+            quality="scan",
+            carries_sheet=False,
         ),
         Planned(
-            "bad_10_garbage_qr", bad, Status.INVALID, "ve2024-shaped QR with non-numeric counts",
-            sheet=dataclasses.replace(sheet, payload=garbage), quality="scan", carries_sheet=False,
+            "bad_10_garbage_qr",
+            bad,
+            Status.INVALID,
+            "ve2024-shaped QR with non-numeric counts",
+            sheet=dataclasses.replace(sheet, payload=garbage),
+            quality="scan",
+            carries_sheet=False,
         ),
     ]
 
@@ -140,7 +162,14 @@ def bad_files(sample: bytes, sheet: ActaSheet) -> list[Planned]:
 def reshoot(election: Sequence[ActaSheet], rng: np.random.Generator) -> Planned:
     """Another photo of an acta already in the election: same payload, different bytes."""
     sheet = election[int(rng.integers(0, _first_half(election)))]
-    return Planned("copy_001", "copy", Status.DUPLICATE, f"second photo of the acta of {sheet.mesa_id}", sheet=sheet, quality="photo")
+    return Planned(
+        "copy_001",
+        "copy",
+        Status.DUPLICATE,
+        f"second photo of the acta of {sheet.mesa_id}",
+        sheet=sheet,
+        quality="photo",
+    )
 
 
 def forgeries(
@@ -180,7 +209,10 @@ _Forgery = tuple[ActaSheet, Status, str]
 
 
 def _other_mesa(
-    election: Sequence[ActaSheet], outsiders: Sequence[ActaSheet], profile: Profile, registry: Registry,
+    election: Sequence[ActaSheet],
+    outsiders: Sequence[ActaSheet],
+    profile: Profile,
+    registry: Registry,
     rng: np.random.Generator,
 ) -> _Forgery:
     """A clean-looking acta for a target mesa carrying another real mesa's figures.
@@ -192,8 +224,10 @@ def _other_mesa(
     elsewhere = _center_votes(election, target)
     center_registered = registry.center_registered(registry.mesas[target.mesa_id].center_id)
     fitting = [
-        s for s in (*election, *outsiders)
-        if s.mesa_id != target.mesa_id and s.counts != target.counts
+        s
+        for s in (*election, *outsiders)
+        if s.mesa_id != target.mesa_id
+        and s.counts != target.counts
         and (target.registered is None or s.total_votes <= target.registered)
         and (center_registered is None or elsewhere + s.total_votes <= center_registered)
     ]
@@ -222,7 +256,11 @@ def _altered(election: Sequence[ActaSheet], profile: Profile, registry: Registry
     counts[sink] += moved
     forged = make_sheet(profile, registry, target.mesa_id, counts, target.null_votes)
     parties = profile.election.cards[source].party, profile.election.cards[sink].party
-    return forged, Status.CONFLICT, f"acta of {target.mesa_id} with {moved} votes moved from {parties[0]} to {parties[1]}"
+    return (
+        forged,
+        Status.CONFLICT,
+        f"acta of {target.mesa_id} with {moved} votes moved from {parties[0]} to {parties[1]}",
+    )
 
 
 def _over_registered(outsider: ActaSheet, profile: Profile, registry: Registry, rng: np.random.Generator) -> _Forgery:

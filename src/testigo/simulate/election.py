@@ -24,18 +24,45 @@ from testigo.simulate.sheet import ActaSheet, make_sheet
 #: a single card are absent (their card takes everything).
 CARD_SHARES: dict[str, float] = {
     # maduro: PSUV ~80 %, the allies share the rest
-    "PSUV": 0.80, "PCV": 0.015, "TUPAMARO": 0.025, "PPT": 0.025, "MSV": 0.01, "PODEMOS": 0.025,
-    "MEP": 0.015, "APC": 0.01, "ORA": 0.01, "UPV": 0.02, "EV": 0.01, "PVV": 0.01, "PFV": 0.025,
+    "PSUV": 0.80,
+    "PCV": 0.015,
+    "TUPAMARO": 0.025,
+    "PPT": 0.025,
+    "MSV": 0.01,
+    "PODEMOS": 0.025,
+    "MEP": 0.015,
+    "APC": 0.01,
+    "ORA": 0.01,
+    "UPV": 0.02,
+    "EV": 0.01,
+    "PVV": 0.01,
+    "PFV": 0.025,
     # martinez
-    "AD": 0.45, "COPEI": 0.20, "MR": 0.08, "BR": 0.07, "DDP": 0.10, "UNE": 0.10,
+    "AD": 0.45,
+    "COPEI": 0.20,
+    "MR": 0.08,
+    "BR": 0.07,
+    "DDP": 0.10,
+    "UNE": 0.10,
     # brito
-    "PV": 0.40, "VU": 0.25, "UVV": 0.20, "MPJ": 0.15,
+    "PV": 0.40,
+    "VU": 0.25,
+    "UVV": 0.20,
+    "MPJ": 0.15,
     # ecarri
-    "AP": 0.35, "MOVEV": 0.10, "CMC": 0.10, "FV": 0.10, "ALIANZA DEL LAPIZ": 0.25, "MIN UNIDAD": 0.10,
+    "AP": 0.35,
+    "MOVEV": 0.10,
+    "CMC": 0.10,
+    "FV": 0.10,
+    "ALIANZA DEL LAPIZ": 0.25,
+    "MIN UNIDAD": 0.10,
     # ceballos
-    "VPA": 0.60, "AREPA": 0.40,
+    "VPA": 0.60,
+    "AREPA": 0.40,
     # gonzalez: MUD ~90 %
-    "UNTC": 0.05, "MPV": 0.05, "MUD": 0.90,
+    "UNTC": 0.05,
+    "MPV": 0.05,
+    "MUD": 0.90,
 }
 #: Dirichlet concentration of the per-mesa card shares: about ±5 points on PSUV,
 #: the spread seen between real actas.

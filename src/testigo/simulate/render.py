@@ -267,7 +267,10 @@ def _draw_mark(draw: ImageDraw.ImageDraw, mark: str, bbox: tuple[int, int, int, 
         draw.line(points, fill=255, width=stroke)
     elif mark == "diaeresis":
         for dx in (-(x1 - x0) / 4, (x1 - x0) / 4):
-            draw.ellipse([cx + dx - stroke, bottom - height / 2 - stroke, cx + dx + stroke, bottom - height / 2 + stroke], fill=255)
+            draw.ellipse(
+                [cx + dx - stroke, bottom - height / 2 - stroke, cx + dx + stroke, bottom - height / 2 + stroke],
+                fill=255,
+            )
 
 
 def _ink_to_paper(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
