@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian machine with Python 3.11: installs the
-# package with its test dependencies, starts a throwaway PostgreSQL server on
+# package with its test dependencies and Debian's Chromium (browser tests),
+# starts a throwaway PostgreSQL server on
 # loopback (installing Debian's postgresql if needed) so the database tests run
 # on SQLite and PostgreSQL, then runs every test, slow ones included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PIP_BREAK_SYSTEM_PACKAGES=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 python3 -m pip install --quiet --editable '.[test]'
+
+# the browser tests drive Debian's Chromium (Playwright's own browser download is not used)
+if [ ! -x /usr/bin/chromium ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+fi
+export TESTIGO_REQUIRE_BROWSER=1
 
 pg_dir=$(mktemp -d /tmp/testigo-pg.XXXXXX)
 trap 'bash scripts/postgres.sh stop "$pg_dir"; rm -rf "$pg_dir"' EXIT

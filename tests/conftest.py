@@ -14,7 +14,6 @@ from testigo.profiles import get_profile
 from testigo.profiles.ve2024 import acta_id_for
 from testigo.store.workspace import Store, init_workspace
 
-
 POSTGRES_URL = os.environ.get("TESTIGO_TEST_POSTGRES_URL", "")
 
 

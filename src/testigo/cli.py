@@ -17,8 +17,11 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from testigo.cli_analysis import MapOpt, compare_command, import_command, simulate_inject_command
 from testigo.cli_common import JsonOpt, RichProgress, WorkspaceOpt, emit_json, err, out
 from testigo.cli_publish import publish_command, verify_command
+from testigo.cli_scale import scheduler_command, worker_command
+from testigo.cli_web import serve_command, user_invite_command, user_list, user_revoke
 from testigo.domain import LEVELS, Status
 from testigo.domain.files import file_label
 from testigo.errors import UserError
@@ -35,6 +38,8 @@ log_app = typer.Typer(help="The tamper-evident log: entries, proofs, signed chec
 app.add_typer(log_app, name="log")
 key_app = typer.Typer(help="The workspace's checkpoint-signing key.", no_args_is_help=True)
 app.add_typer(key_app, name="key")
+user_app = typer.Typer(help="Accounts of the web application (invitation only).", no_args_is_help=True)
+app.add_typer(user_app, name="user")
 
 @app.command()
 def init(
@@ -42,13 +47,16 @@ def init(
     database: Annotated[
         str, typer.Option(envvar="TESTIGO_DATABASE_URL", help="SQLAlchemy URL [default: the workspace's SQLite]")
     ] = "",
+    blobs: Annotated[
+        str, typer.Option(envvar="TESTIGO_BLOBS_URL", help="Blob store: a (shared) folder or s3://bucket/prefix")
+    ] = "",
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Create a workspace (database, blob store, registry of the profile)."""
     from testigo.store.workspace import init_workspace
 
-    store = init_workspace(workspace, profile, database)
+    store = init_workspace(workspace, profile, database, blobs)
     registry = store.registry
     info = {
         "workspace": str(store.workspace.root), "profile": store.profile.name,
@@ -65,16 +73,22 @@ def init(
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files, folders (recursive) and zip archives.")],
     workers: Annotated[int | None, typer.Option(min=1, help="Decoding processes [default: all cores]")] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(envvar="TESTIGO_SCHEDULER", help="Dask scheduler (tcp://HOST:PORT): decode on its workers"),
+    ] = None,
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Store, read, validate and reconcile tally-sheet images."""
+    from testigo.pipeline.executors import DaskExecutor
     from testigo.pipeline.ingest import ingest as run_ingest
     from testigo.store.workspace import open_workspace
 
     store = open_workspace(workspace)
+    executor = DaskExecutor(scheduler) if scheduler else None
     with RichProgress(enabled=err.is_terminal or not as_json) as progress:
-        report = run_ingest(store, paths, workers=workers, progress=progress)
+        report = run_ingest(store, paths, workers=workers, executor=executor, progress=progress)
     if as_json:
         emit_json(report.to_json())
         return
@@ -180,7 +194,8 @@ def forensics(
         raise UserError("no accepted actas yet: ingest some first")
     results = run_all(table, candidate=candidate)
     if report is not None:
-        report.write_text(render_html(results, table), encoding="utf-8")
+        names = {area.id: area.name for area in store.registry.areas.values()}
+        report.write_text(render_html(results, table, area_names=names), encoding="utf-8")
     if as_json:
         emit_json(to_json(results))
         return
@@ -241,16 +256,33 @@ def simulate(
     quality: Annotated[str, typer.Option(help="scan, photo, hard or mixed")] = "photo",
     bad_files: Annotated[bool, typer.Option("--bad-files", help="Also write malformed and hostile files.")] = False,
     forgeries: Annotated[int, typer.Option(min=0, help="Also write this many forged actas.")] = 0,
+    inject: Annotated[
+        str | None,
+        typer.Option(help="Instead: manipulate the results table FILE, e.g. stuffing:0.02:0.15,copy:0.01"),
+    ] = None,
+    table: Annotated[Path | None, typer.Argument(metavar="[FILE]", help="Results table for --inject.")] = None,
+    mapping: MapOpt = None,
+    workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Render a synthetic election's actas as scans or photos, with their truth."""
+    """Render a synthetic election's actas as scans or photos, with their truth.
+
+    With --inject, manipulate a results table instead and list the manipulated mesas.
+    """
     from testigo.simulate import QUALITIES
     from testigo.simulate import simulate as run_simulate
 
+    if inject is not None:
+        if table is None:
+            raise UserError("--inject needs a results table: testigo simulate --inject SPEC FILE --out DIR")
+        simulate_inject_command(table, inject, out_dir, seed, mapping, workspace, as_json)
+        return
+    if table is not None:
+        raise UserError(f"a FILE argument ({table}) only goes with --inject")
     if quality not in QUALITIES:
         raise UserError(f"unknown quality {quality!r}; one of {', '.join(QUALITIES)}")
     with RichProgress(enabled=not as_json) as progress:
-        progress.phase("render", mesas)
+        progress.phase("render", None)  # bad files and forgeries add to the mesas
         truth = run_simulate(
             out_dir, mesas, seed, quality, bad_files=bad_files, forgeries=forgeries,
             progress=lambda done, total: progress.advance(),
@@ -389,6 +421,14 @@ def registry_build(
     out.print(f"wrote {mesas:,} mesas and {results:,} results to {target}")
 
 
+app.command("import")(import_command)
+app.command("compare")(compare_command)
+app.command("serve")(serve_command)
+user_app.command("invite")(user_invite_command)
+user_app.command("list")(user_list)
+user_app.command("revoke")(user_revoke)
+app.command("scheduler")(scheduler_command)
+app.command("worker")(worker_command)
 app.command("publish")(publish_command)
 app.command("verify")(verify_command)
 

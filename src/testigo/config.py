@@ -21,7 +21,9 @@ SETTINGS_FILE = "testigo.json"
 class Settings:
     """The persisted settings of a workspace (``testigo.json``).
 
-    `database_url` empty means the workspace's own SQLite file. `log_origin`
+    `database_url` empty means the workspace's own SQLite file; `blobs_url`
+    empty means the workspace's own ``blobs/`` folder (else a shared folder path
+    or ``s3://bucket/prefix``, see `testigo.store.blobs`). `log_origin`
     names the workspace's tamper-evident log (and its signing key) in
     checkpoints; it is set once, at creation.
     """
@@ -29,6 +31,7 @@ class Settings:
     profile: str = DEFAULT_PROFILE
     database_url: str = ""
     log_origin: str = ""
+    blobs_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,3 +78,7 @@ class Workspace:
     def database_url(self, settings: Settings) -> str:
         """The URL to connect to: the environment wins, then the settings, then SQLite."""
         return os.environ.get("TESTIGO_DATABASE_URL") or settings.database_url or f"sqlite:///{self.sqlite_path}"
+
+    def blobs_url(self, settings: Settings) -> str:
+        """Where the original files are: the environment wins, then the settings, then ``blobs/``."""
+        return os.environ.get("TESTIGO_BLOBS_URL") or settings.blobs_url or str(self.blobs_dir)

@@ -13,10 +13,9 @@ import pytest
 
 from testigo.domain import Status
 from testigo.errors import UserError
-from testigo.ledger import Verifier, parse_note, verify_checkpoint, verify_inclusion
+from testigo.ledger import Verifier, verify_checkpoint, verify_inclusion
 from testigo.ledger.bundle import CHECKPOINT, ENTRIES, KEY, MANIFEST, MESAS_CSV, MESAS_JSON, MESAS_PARQUET, NIST_JSON
 from testigo.ledger.bundle import TOTALS_JSON
-from testigo.ledger.checkpoint import Checkpoint
 from testigo.ledger.merkle import leaf_hash
 from testigo.pipeline.logbook import finish_logged
 from testigo.publish import publish
@@ -127,7 +126,7 @@ def test_mesa_pages_carry_an_inclusion_proof_of_their_entry(published: Published
         size, seq, proof = int(found[1]), int(found[2]), found[3].split()
         assert seq == row["log_entry"] and size == (FIRST if seq < FIRST else LOG_SIZE)
         note = (bundle / "log" / "checkpoints" / str(size)).read_text(encoding="utf-8")
-        head = Checkpoint.parse(parse_note(note).text)
+        head = verify_checkpoint(note, [key], origin=key.name)
         verify_inclusion(seq, size, leaf_hash(bodies[seq]), [bytes.fromhex(h) for h in proof], head.root_hash)
 
 

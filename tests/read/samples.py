@@ -71,7 +71,8 @@ def multipage(pages: list[np.ndarray], fmt: str) -> bytes:
     """A multi-page TIFF or PDF of `pages`."""
     images = [Image.fromarray(page) for page in pages]
     buffer = io.BytesIO()
-    images[0].save(buffer, fmt, save_all=True, append_images=images[1:], **({"resolution": 200.0} if fmt == "PDF" else {}))
+    options = {"resolution": 200.0} if fmt == "PDF" else {}
+    images[0].save(buffer, fmt, save_all=True, append_images=images[1:], **options)
     return buffer.getvalue()
 
 
@@ -113,7 +114,8 @@ def png_header_only(width: int, height: int) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    body = chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + body
 
 
 def rotate(gray: np.ndarray, degrees: float) -> np.ndarray:

@@ -15,7 +15,19 @@ from testigo.read import PageReading, read_file
 from testigo.read.decode import read_page
 from testigo.read.images import Pixels
 from testigo.read.strategies import (
-    FAST, Attempt, Strategy, Views, adaptive, bands, contrast, downscaled, full, rectified, rotated, upscaled, zoomed,
+    FAST,
+    Attempt,
+    Strategy,
+    Views,
+    adaptive,
+    bands,
+    contrast,
+    downscaled,
+    full,
+    rectified,
+    rotated,
+    upscaled,
+    zoomed,
 )
 from tests.read.samples import URL, accept, encode, payloads, qr, rotate, strip
 

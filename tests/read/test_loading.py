@@ -13,7 +13,15 @@ from PIL import Image
 from testigo.read import FileReading, UnusableInput, read_file
 from testigo.read.images import MAX_PAGES
 from tests.read.samples import (
-    accept, blank_pdf, encode, encrypted_pdf, multipage, payloads, png_header_only, qr, strip,
+    accept,
+    blank_pdf,
+    encode,
+    encrypted_pdf,
+    multipage,
+    payloads,
+    png_header_only,
+    qr,
+    strip,
 )
 
 [PAYLOAD, SECOND, THIRD] = payloads(3)
@@ -95,12 +103,12 @@ def _mode_variants() -> dict[str, Image.Image]:
     }
 
 
-@pytest.mark.parametrize("variant", list(_mode_variants()))
-@pytest.mark.parametrize("fmt", ["TIFF", "PNG"])
+@pytest.mark.parametrize(
+    ("variant", "fmt"),
+    [(variant, fmt) for variant in _mode_variants() for fmt in ("TIFF", "PNG") if (variant, fmt) != ("cmyk", "PNG")],
+)
 def test_unusual_pixel_modes_are_converted_with_ink_dark(variant: str, fmt: str) -> None:
     image = _mode_variants()[variant]
-    if fmt == "PNG" and image.mode == "CMYK":
-        pytest.skip("PNG has no CMYK")
     buffer = io.BytesIO()
     image.save(buffer, fmt)
     assert _read(buffer.getvalue()).pages[0].payloads == (PAYLOAD,)
@@ -127,21 +135,28 @@ def _bad_inputs() -> dict[str, tuple[bytes, str]]:
     return {
         "empty": (b"", "empty file (0 bytes)"),
         "text named .jpg": (b"mesa;votos\n1;120\n2;98\n", "not an image: looks like text"),
-        "html error page": (b"<html><head><title>403 Forbidden</title></head></html>", "not an image: looks like an HTML page"),
+        "html error page": (b"<html><head><title>403</title></head></html>", "not an image: looks like an HTML page"),
         "truncated jpeg": (jpeg[: len(jpeg) // 2], "truncated or corrupt JPEG image"),
         "jpeg header only": (jpeg[:300], "truncated or corrupt JPEG image"),
         "truncated png": (png[: len(png) // 2], "truncated or corrupt PNG image"),
         "corrupt png header": (png[:16] + b"\xff" * 64, "truncated or corrupt PNG image"),
         "truncated webp": (encode(STRIP, "WEBP")[:400], "truncated or corrupt WEBP image"),
         "truncated heic": (encode(STRIP, "HEIF")[:400], "truncated or corrupt HEIC image"),
-        "bomb": (png_header_only(10_000, 10_000), "image too large: 10000x10000 pixels (100 megapixels), above the limit of 80 megapixels"),
-        "huge bomb": (png_header_only(40_000, 40_000), "image too large: its declared size is far above the limit of 80 megapixels"),
+        "bomb": (
+            png_header_only(10_000, 10_000),
+            "image too large: 10000x10000 pixels (100 megapixels), above the limit of 80 megapixels",
+        ),
+        "huge bomb": (
+            png_header_only(40_000, 40_000),
+            "image too large: its declared size is far above the limit of 80 megapixels",
+        ),
         "corrupt pdf": (b"%PDF-1.7\n" + b"\x00garbage" * 50, "corrupt PDF"),
         "truncated pdf": (pdf[: len(pdf) // 3], "corrupt PDF"),
         "encrypted pdf": (encrypted_pdf(), "encrypted PDF: it needs a password to open"),
         "too many pdf pages": (blank_pdf(MAX_PAGES + 1), f"PDF has more than {MAX_PAGES} pages"),
         "too many tiff pages": (
-            multipage([np.full((8, 8), 255, np.uint8)] * (MAX_PAGES + 1), "TIFF"), f"TIFF has more than {MAX_PAGES} pages"
+            multipage([np.full((8, 8), 255, np.uint8)] * (MAX_PAGES + 1), "TIFF"),
+            f"TIFF has more than {MAX_PAGES} pages",
         ),
     }
 

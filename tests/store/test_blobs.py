@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 import pytest
@@ -30,3 +32,19 @@ def test_put_is_content_addressed_read_only_and_idempotent(tmp_path: Path) -> No
 def test_rejects_paths_that_are_not_digests(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         BlobStore(tmp_path).path("../../etc/passwd")
+
+
+def _put_many(root: str, seed: int) -> list[str]:
+    blobs = BlobStore(Path(root))
+    return [blobs.put(b"shared acta " * 50_000), blobs.put(f"own acta {seed}".encode())]
+
+
+def test_concurrent_writers_of_one_folder_all_see_whole_blobs(tmp_path: Path) -> None:
+    """As on a folder shared by several machines: eight writers race to store the same blob."""
+    with ProcessPoolExecutor(8, mp_context=get_context("spawn")) as pool:
+        results = list(pool.map(_put_many, [str(tmp_path)] * 8, range(8)))
+    shared = {r[0] for r in results}
+    assert len(shared) == 1
+    blobs = BlobStore(tmp_path)
+    assert all(blobs.verify(sha) for r in results for sha in r)
+    assert len([p for p in tmp_path.rglob("*") if p.is_file()]) == 1 + 8  # no temporary file left

@@ -70,3 +70,44 @@ def item_entry(
             "acta_id": acta_id,
         }
     )
+
+
+def decision_entry(
+    *,
+    decided_at: datetime,
+    action: str,
+    profile: str,
+    acta_id: str | None,
+    payload: str | None,
+    status: str,
+    reason: str | None,
+    reviewers: list[str],
+    set_aside: list[str] | None = None,
+    sha256: str | None = None,
+) -> bytes:
+    """The entry recording a reviewer's decision, so the log alone replays every change of a mesa.
+
+    `action` is ``resolve_conflict`` (`payload` becomes the accepted acta of
+    its mesa; the records whose payload SHA-256 is in `set_aside` stop
+    counting), ``manual_entry`` (two reviewers typed `payload` from the
+    unreadable image `sha256`; `status` is what reconciliation made of it) or
+    ``flag_reviewed``. `reviewers` are pseudonyms — stable per workspace, so
+    one person's decisions can be followed, but never a name: bundles are
+    public.
+    """
+    return canonical(
+        {
+            "v": ENTRY_VERSION,
+            "kind": "decision",
+            "decided_at": utc_timestamp(decided_at),
+            "action": action,
+            "profile": profile,
+            "acta_id": acta_id,
+            "payload": payload,
+            "status": status,
+            "reason": reason,
+            "reviewers": sorted(reviewers),
+            "set_aside": sorted(set_aside or []),
+            "sha256": sha256,
+        }
+    )

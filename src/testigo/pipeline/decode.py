@@ -7,11 +7,13 @@ parent process, so a crashed or killed worker can never leave partial state.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from testigo.profiles import PayloadError, get_profile
 from testigo.read import FileReading, UnusableInput, read_file
+from testigo.store.blobs import open_blobs
 
 
 @dataclass(frozen=True)
@@ -36,9 +38,24 @@ def accepts(profile_name: str, text: str) -> bool:
 
 
 def decode_blob(sha256: str, path: str, profile_name: str) -> Decoded:
-    """Read every page of the stored file. Never raises: failures become a reason."""
+    """Read every page of the file at `path`. Never raises for a bad file: its failure becomes a reason."""
+    return _decode(sha256, lambda: Path(path).read_bytes(), profile_name)
+
+
+def decode_stored(sha256: str, blobs_url: str, profile_name: str) -> Decoded:
+    """Read the blob from the store at `blobs_url` (a shared folder or S3): what a job names.
+
+    Jobs carry the store's URL, not a local path, so a worker on any machine
+    that can reach the store can decode them.
+    """
+    return _decode(sha256, lambda: open_blobs(blobs_url).get(sha256), profile_name)
+
+
+def _decode(sha256: str, load: Callable[[], bytes], profile_name: str) -> Decoded:
+    # a blob that cannot be fetched (store unreachable) is not a bad file: raise, so
+    # the job is retried or its submission stays pending, never settled as rejected
+    data = load()
     try:
-        data = Path(path).read_bytes()
         return Decoded(sha256, read_file(data, functools.partial(accepts, profile_name)))
     except UnusableInput as error:
         return Decoded(sha256, None, str(error))

@@ -32,7 +32,7 @@ def run_demo(
     _fresh_folder(folder)
     sim = folder / "simulation"
     if progress:
-        progress.phase("render", mesas)
+        progress.phase("render", None)  # bad files and forgeries add to the mesas
     truth_path = simulate(
         sim, mesas, seed, "mixed", bad_files=True, forgeries=DEMO_FORGERIES, workers=workers,
         progress=(lambda done, total: progress.advance()) if progress else None,

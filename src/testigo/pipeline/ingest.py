@@ -2,7 +2,8 @@
 
 Two phases. *Register*: each input's bytes go to the blob store and a
 submission row is committed (pending) — from then on the file is never lost.
-*Decode*: pending submissions are read in worker processes and their outcomes
+*Decode*: pending submissions are read by an executor (a local process pool, or
+a Dask cluster: `testigo.pipeline.executors`) and their outcomes
 written, with the submission marked done, in one transaction per file. A run
 killed at any point leaves only committed whole steps; the next run finds the
 pending submissions (its own inputs again, or leftovers) and finishes them, and
@@ -12,13 +13,9 @@ files already done are reported from the database, not processed twice.
 from __future__ import annotations
 
 import functools
-import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from itertools import islice
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Protocol
 
@@ -27,7 +24,8 @@ from sqlalchemy.orm import Session
 from testigo.capture import Incoming, iter_inputs
 from testigo.domain import Status
 from testigo.domain.files import file_label
-from testigo.pipeline.decode import Decoded, decode_blob
+from testigo.pipeline.decode import Decoded
+from testigo.pipeline.executors import DecodeJob, Executor, LocalExecutor
 from testigo.pipeline.logbook import checkpoint, finish_logged
 from testigo.pipeline.reconcile import settle_payload
 from testigo.read import FileReading, sniff
@@ -94,6 +92,7 @@ def ingest(
     paths: Iterable[str | Path],
     *,
     workers: int | None = None,
+    executor: Executor | None = None,
     progress: Progress | None = None,
     channel: str = CHANNEL_CLI,
     submitted_by: str | None = None,
@@ -101,7 +100,8 @@ def ingest(
     """Ingest every file under `paths` (files, folders, zip archives)."""
     incoming = iter_inputs(paths, skip_folder=store.workspace.root)
     return ingest_files(
-        store, incoming, workers=workers, progress=progress, channel=channel, submitted_by=submitted_by
+        store, incoming, workers=workers, executor=executor, progress=progress, channel=channel,
+        submitted_by=submitted_by,
     )
 
 
@@ -110,11 +110,14 @@ def ingest_files(
     incoming: Iterable[Incoming],
     *,
     workers: int | None = None,
+    executor: Executor | None = None,
     progress: Progress | None = None,
     channel: str = CHANNEL_CLI,
     submitted_by: str | None = None,
 ) -> IngestReport:
     """Register, then read and settle, the given files; sign a checkpoint of the log.
+
+    Decoding runs on `executor`, by default a local pool of `workers` processes.
 
     Only this call's own arrivals are read: work another process has pending is
     left to it. Arrivals a killed run left pending are this call's again when
@@ -133,7 +136,7 @@ def ingest_files(
             progress.advance()
         pending = subs.pending_among(session, [sid for sid, earlier in arrivals.items() if not earlier])
         session.commit()  # hold no lock while the workers decode
-        _decode_all(store, session, pending, workers, progress)
+        _decode_all(store, session, pending, executor or LocalExecutor(workers), progress)
         report = IngestReport(_results(session, arrivals))
     checkpoint(store)
     return report
@@ -167,40 +170,21 @@ def _register(
 
 
 def _decode_all(
-    store: Store, session: Session, pending: list[SubmissionRow], workers: int | None, progress: Progress
+    store: Store, session: Session, pending: list[SubmissionRow], executor: Executor, progress: Progress
 ) -> None:
     progress.phase("reading", len(pending))
     by_sha: dict[str, list[SubmissionRow]] = {}
     for row in pending:
         if row.blob_sha256 is not None:
             by_sha.setdefault(row.blob_sha256, []).append(row)
-    jobs = [(sha, str(store.blobs.path(sha)), store.profile.name) for sha in by_sha]
-    for decoded in _run(jobs, workers):
+    jobs = [DecodeJob(sha, store.blobs.url, store.profile.name) for sha in by_sha]
+    for decoded in executor.run(jobs):
         for row in by_sha[decoded.sha256]:
             try:
                 run_in_transaction(session, functools.partial(_settle, store, session, row, decoded))
             except subs.AlreadyFinished:
                 session.rollback()  # another process settled it first: its outcome stands
             progress.advance()
-
-
-def _run(jobs: list[tuple[str, str, str]], workers: int | None) -> Iterator[Decoded]:
-    """Decode in a process pool, yielding results as they finish (bounded in flight)."""
-    workers = min(workers or os.cpu_count() or 1, max(len(jobs), 1))
-    if workers == 1:
-        yield from (decode_blob(*job) for job in jobs)
-        return
-    # spawn, not fork: the parent holds database connections and a progress thread
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        queue = iter(jobs)
-        in_flight: set[Future[Decoded]] = {pool.submit(decode_blob, *job) for job in islice(queue, workers * 4)}
-        while in_flight:
-            finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
-            for future in finished:
-                yield future.result()
-                following = next(queue, None)
-                if following is not None:
-                    in_flight.add(pool.submit(decode_blob, *following))
 
 
 def _settle(store: Store, session: Session, row: SubmissionRow, decoded: Decoded) -> None:

@@ -16,6 +16,8 @@ Rules (the order matters):
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,18 +37,29 @@ def settle_payload(
     strategy: str | None = None,
 ) -> ItemOutcome:
     """Parse, validate and reconcile one payload inside the caller's transaction."""
-    base = {"page": page, "part": part, "payload": payload, "strategy": strategy}
     try:
         record = profile.parse(payload)
     except PayloadError as error:
-        return ItemOutcome(status=Status.INVALID, reason=str(error), **base)
+        return ItemOutcome(status=Status.INVALID, reason=str(error), page=page, part=part, payload=payload,
+                           strategy=strategy)
+    outcome = settle_record(session, profile, registry, record, source=source, page=page, part=part, strategy=strategy)
+    return replace(outcome, payload=payload)  # what was read, byte for byte, not the parsed form
+
+
+def settle_record(
+    session: Session, profile: Profile, registry: Registry, record: Record, *, source: str, page: int = 0,
+    part: int = 0, strategy: str | None = None,
+) -> ItemOutcome:
+    """Validate and reconcile one parsed record (a decoded sheet, or an imported row) in the caller's transaction."""
+    outcome = ItemOutcome(status=Status.INVALID, page=page, part=part, payload=record.payload, strategy=strategy,
+                          mesa_id=record.acta_id)
     mesa = registry.mesas.get(record.mesa_id)
     elsewhere = records.center_votes_elsewhere(session, mesa.center_id, mesa.id) if mesa else 0
     problems = profile.check(record, CheckContext(registry, elsewhere))
     if problems:
-        return ItemOutcome(status=Status.INVALID, reason="; ".join(problems), mesa_id=record.acta_id, **base)
+        return replace(outcome, reason="; ".join(problems))
     status, row, reason = reconcile(session, profile, record, source)
-    return ItemOutcome(status=status, reason=reason, mesa_id=record.acta_id, record_id=row.id, **base)
+    return replace(outcome, status=status, reason=reason, record_id=row.id)
 
 
 def reconcile(session: Session, profile: Profile, record: Record, source: str) -> tuple[Status, RecordRow, str | None]:

@@ -15,9 +15,13 @@ def get_profile(name: str) -> Profile:
         from testigo.profiles.ve2024 import VE2024
 
         return VE2024()
+    if name == "generic":
+        from testigo.profiles.generic import Generic
+
+        return Generic()
     raise UserError(f"unknown profile {name!r}; known: {', '.join(PROFILE_NAMES)}")
 
 
-PROFILE_NAMES: tuple[str, ...] = ("ve2024",)
+PROFILE_NAMES: tuple[str, ...] = ("ve2024", "generic")
 
 __all__ = ["PROFILE_NAMES", "CheckContext", "PayloadError", "Profile", "get_profile"]

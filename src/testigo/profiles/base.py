@@ -7,7 +7,8 @@ against the registry. Adding a country means adding one module with a subclass.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 from testigo.domain import Election, Record, Registry
 
@@ -59,6 +60,35 @@ class Profile(ABC):
     @abstractmethod
     def load_registry(self) -> Registry:
         """The registry shipped with the profile."""
+
+    def for_workspace(self, facts: Mapping[str, str]) -> Profile:
+        """This profile as a workspace's stored facts (its `meta` table) complete it.
+
+        A shipped format needs nothing (itself); a format whose ballot comes from
+        the imported data (`generic`) rebuilds its candidates from the facts.
+        """
+        return self
+
+    def acta_id_for(self, mesa_id: str) -> str:
+        """The sheet id a genuine sheet of registry mesa `mesa_id` carries."""
+        return mesa_id
+
+    def record_from_counts(
+        self, mesa_id: str, counts: list[int], null_votes: int, *, acta_id: str | None = None,
+        sheet: dict[str, int | str] | None = None, extra: dict[str, int | str] | None = None,
+        flags: tuple[str, ...] = (),
+    ) -> Record:
+        """The record of a sheet known only by its figures (an imported table row).
+
+        The payload is the one a genuine sheet with these figures would carry, so
+        an imported row and a decoded sheet with the same figures reconcile as
+        duplicates; `extra` and `flags` say what the payload cannot (where the
+        row came from, what the source did not give); `sheet` holds the figures
+        beyond the counts that the payload itself carries (see `encode`).
+        """
+        sheet_id = acta_id or self.acta_id_for(mesa_id)
+        record = self.parse(self.encode(sheet_id, counts, null_votes, sheet))
+        return replace(record, extra={**record.extra, **(extra or {})}, flags=record.flags + flags)
 
     def check(self, record: Record, ctx: CheckContext) -> list[str]:
         """Reasons the record cannot be accepted (empty when it is valid).

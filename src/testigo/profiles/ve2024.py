@@ -120,6 +120,9 @@ class VE2024(Profile):
     def load_registry(self) -> Registry:
         return self._registry
 
+    def acta_id_for(self, mesa_id: str) -> str:
+        return acta_id_for(mesa_id)
+
     @cached_property
     def _registry(self) -> Registry:
         from testigo.profiles.ve2024_data import load_registry

@@ -47,7 +47,10 @@ class _Findings:
     damaged: bool = False
     strategy: str | None = None
 
-    def add(self, attempt: Attempt, barcodes: Iterable[zxingcpp.Barcode], accept: Callable[[str], bool], views: Views) -> None:
+    def add(
+        self, attempt: Attempt, barcodes: Iterable[zxingcpp.Barcode], accept: Callable[[str], bool], views: Views
+    ) -> None:
+        """Sort what one attempt found; damaged codes are never used, only remembered as places to look again."""
         for barcode in barcodes:
             if not barcode.valid or barcode.error is not None:
                 self.damaged = True

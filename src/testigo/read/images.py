@@ -224,7 +224,9 @@ def _parsing(label: str, max_pixels: int, *, strict: bool = False) -> Iterator[N
         except UnusableInput:
             raise
         except Image.DecompressionBombError:
-            raise UnusableInput(f"image too large: its declared size is far above the limit of {max_pixels / 1e6:.3g} megapixels") from None
+            raise UnusableInput(
+                f"image too large: its declared size is far above the limit of {max_pixels / 1e6:.3g} megapixels"
+            ) from None
         except UnidentifiedImageError:
             raise UnusableInput(f"truncated or corrupt {label} image (header not recognised)") from None
         except Exception as error:  # noqa: BLE001 - any parser step can fail on hostile bytes
@@ -289,7 +291,9 @@ def _pdf_page(document: pdfium.PdfDocument, index: int, max_pixels: int) -> Page
 
 
 def _too_many_pages(label: str) -> UnusableInput:
-    return UnusableInput(f"{label} has more than {MAX_PAGES} pages, the most read from one file; split it into smaller files")
+    return UnusableInput(
+        f"{label} has more than {MAX_PAGES} pages, the most read from one file; split it into smaller files"
+    )
 
 
 def _one_line(error: BaseException) -> str:

@@ -303,7 +303,7 @@ def _distinct(quads: list[np.ndarray]) -> list[np.ndarray]:
 def _unwarp(gray: np.ndarray, quad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The quadrilateral `quad` of `gray` as an upright square with a margin, and the map back to the page."""
     lo, hi = _MARGIN * _PX, (_MARGIN + _MODULES) * _PX
-    square = np.float32([[lo, lo], [hi, lo], [hi, hi], [lo, hi]])
+    square = np.array([[lo, lo], [hi, lo], [hi, hi], [lo, hi]], dtype=np.float32)
     matrix = cv2.getPerspectiveTransform(quad.astype(np.float32), square)
     side = (_MODULES + 2 * _MARGIN) * _PX
     image = cv2.warpPerspective(gray, matrix, (side, side), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
@@ -313,8 +313,9 @@ def _unwarp(gray: np.ndarray, quad: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 def _flat_sharpened(image: np.ndarray) -> np.ndarray:
     """`image` divided by its local paper brightness (shadows and glare evened out), stretched and sharpened."""
     paper = cv2.GaussianBlur(cv2.dilate(image, np.ones((3 * _PX, 3 * _PX), np.uint8)), (0, 0), _PX)
-    flat = cv2.normalize(image.astype(np.float32) / np.maximum(paper, 1), None, 0, 255, cv2.NORM_MINMAX)
-    flat = flat.astype(np.uint8)
+    ratio = image.astype(np.float32) / np.maximum(paper, 1)
+    low, high = float(ratio.min()), float(ratio.max())
+    flat = ((ratio - low) * (255 / max(high - low, 1e-6))).astype(np.uint8)
     return cv2.addWeighted(flat, 2.0, cv2.GaussianBlur(flat, (0, 0), _PX / 2), -1.0, 0)
 
 

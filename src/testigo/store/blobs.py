@@ -4,6 +4,14 @@ Each file is stored once under its SHA-256 (``ab/cd/abcd…``), written to a
 temporary file, flushed to disk and atomically renamed into place, then made
 read-only. An existing blob is never rewritten, so a crash mid-write leaves at
 worst a stray temporary file, never a corrupt blob.
+
+Several machines can share one folder store (NFS, SMB, CephFS...): the temporary
+file is unique per writer (``mkstemp``) and lives in the blob's own directory, so
+the final rename is atomic on the shared filesystem too; two writers racing on
+the same blob both rename identical bytes into place and either one wins.
+Beyond a shared folder, ``s3://bucket/prefix`` selects the S3-compatible store
+(`testigo.store.s3blobs`); `open_blobs` turns either URL into a store, which is
+how decoding workers on other machines reach the bytes.
 """
 
 from __future__ import annotations
@@ -11,23 +19,68 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
+
+S3_SCHEME = "s3://"
 
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def check_sha256(sha256: str) -> None:
+    """Refuse anything but a hex digest: blob names come from requests and must never be paths."""
+    if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
+        raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+
+
+def blob_key(sha256: str) -> str:
+    """The blob's name under the store's root (``ab/cd/abcd…``): few entries per folder or prefix."""
+    check_sha256(sha256)
+    return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+class Blobs(Protocol):
+    """What ingest and decoding workers need of a blob store, whatever its backend."""
+
+    @property
+    def url(self) -> str:
+        """Where the store is, as `open_blobs` takes it (a folder path or ``s3://bucket/prefix``)."""
+        ...
+
+    def put(self, data: bytes) -> str: ...
+
+    def get(self, sha256: str) -> bytes: ...
+
+    def has(self, sha256: str) -> bool: ...
+
+    def verify(self, sha256: str) -> bool: ...
+
+
+@lru_cache(maxsize=8)
+def open_blobs(url: str) -> Blobs:
+    """The blob store at `url`; cached so that a worker decoding many jobs opens it once."""
+    if url.startswith(S3_SCHEME):
+        from testigo.store.s3blobs import S3BlobStore  # boto3 only where S3 is used
+
+        return S3BlobStore.from_url(url)
+    return BlobStore(Path(url))
+
+
 class BlobStore:
-    """A folder of blobs; safe for several processes writing the same blob at once."""
+    """A folder of blobs; safe for several processes (or machines sharing the folder) writing at once."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
 
+    @property
+    def url(self) -> str:
+        return str(self.root)
+
     def path(self, sha256: str) -> Path:
-        if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
-            raise ValueError(f"not a sha256 hex digest: {sha256!r}")
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        return self.root / blob_key(sha256)
 
     def put(self, data: bytes) -> str:
         """Store `data` (if not already there) and return its SHA-256."""

@@ -11,7 +11,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -173,4 +185,108 @@ class CheckpointRow(Base):
     size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     root_hash: Mapped[str] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class UserRow(Base):
+    """An account of the web application: a volunteer, a reviewer or an admin.
+
+    Accounts are never deleted, since uploads and review decisions refer to
+    them. Revoking sets `revoked_at`, which refuses every session and API token
+    of the account at once; `blocked` only stops it from uploading and acting
+    (an abusive volunteer), and `uploads_per_hour` overrides the default upload
+    rate limit for this one account (a coordinator sending a whole state).
+    """
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # admin | reviewer | volunteer
+    password_hash: Mapped[str] = mapped_column(Text)
+    invited_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    uploads_per_hour: Mapped[int | None] = mapped_column(Integer)
+
+
+class InvitationRow(Base):
+    """A single-use invitation to create an account with a given role.
+
+    Only the SHA-256 of the invitation token is stored, so a copy of the
+    database does not let anyone create accounts. `created_by` is empty for
+    invitations made on the command line (how the first admin is created).
+    """
+
+    __tablename__ = "invitations"
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuthTokenRow(Base):
+    """A login session (browser cookie) or an API token of an account.
+
+    Stored server-side, by the SHA-256 of the secret the client holds, so that
+    logging out, revoking a token or revoking the account takes effect on the
+    very next request.
+    """
+
+    __tablename__ = "auth_tokens"
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # session | api
+    label: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ManualEntryRow(Base):
+    """One reviewer's typing of an unreadable sheet: the mesa, the per-card counts and the null votes.
+
+    An entry is never edited; a sheet is settled when two different reviewers
+    typed exactly the same thing (the unique constraint keeps one entry per
+    reviewer and sheet, so one person can never supply both).
+    """
+
+    __tablename__ = "manual_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    mesa_id: Mapped[str] = mapped_column(String(64))
+    counts: Mapped[str] = mapped_column(Text)  # comma-separated per-card counts, ballot order
+    null_votes: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (UniqueConstraint("item_id", "reviewer_id", name="uq_manual_entries_item_reviewer"),)
+
+
+class DecisionRow(Base):
+    """A reviewer's decision: who, when, why, on what — and its entry in the tamper-evident log.
+
+    `action` is ``resolve_conflict`` (`record_id` becomes the accepted record
+    of the mesa, `replaced_record_id` was accepted before), ``manual_entry``
+    (two matching entries for unreadable item `item_id` produced `record_id`
+    with `outcome`; `reviewers` lists every agreeing reviewer as JSON) or
+    ``flag_reviewed`` (a reviewer looked at the flags of accepted `record_id`).
+    """
+
+    __tablename__ = "review_decisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    action: Mapped[str] = mapped_column(String(32))
+    mesa_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("records.id"), index=True)
+    replaced_record_id: Mapped[int | None] = mapped_column(ForeignKey("records.id"))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reviewers: Mapped[str] = mapped_column(Text)  # JSON list of user ids
+    reason: Mapped[str | None] = mapped_column(Text)
+    log_seq: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from testigo.config import DEFAULT_PROFILE, Settings, Workspace
@@ -13,7 +13,7 @@ from testigo.domain import Area, Mesa, Registry
 from testigo.errors import UserError
 from testigo.ledger import Signer
 from testigo.profiles import Profile, get_profile
-from testigo.store.blobs import BlobStore
+from testigo.store.blobs import Blobs, open_blobs
 from testigo.store.db import make_engine, session_factory, upgrade
 from testigo.store.keys import load_or_create_signer, new_origin
 from testigo.store.schema import AreaRow, MesaRow, Meta
@@ -27,13 +27,19 @@ class Store:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
-    blobs: BlobStore
+    blobs: Blobs
     signer: Signer
     _registry: Registry | None = field(default=None, repr=False)
+    _profile: Profile | None = field(default=None, repr=False)
 
     @property
     def profile(self) -> Profile:
-        return get_profile(self.settings.profile)
+        """The workspace's profile, completed by its stored facts (loaded once per Store)."""
+        if self._profile is None:
+            with self.sessions() as session:
+                facts = {m.key: m.value for m in session.execute(select(Meta)).scalars()}
+            self._profile = get_profile(self.settings.profile).for_workspace(facts)
+        return self._profile
 
     @property
     def registry(self) -> Registry:
@@ -43,11 +49,23 @@ class Store:
                 self._registry = _read_registry(session)
         return self._registry
 
+    def forget_cached(self) -> None:
+        """Re-read the profile and drop the loaded registry, after an import has extended them.
+
+        Call it outside any transaction: with SQLite, a read on a second
+        connection inside a write transaction would wait for that transaction.
+        """
+        self._profile = None
+        self._registry = None
+        _ = self.profile
+
     def close(self) -> None:
         self.engine.dispose()
 
 
-def init_workspace(path: str | None, profile: str = DEFAULT_PROFILE, database_url: str = "") -> Store:
+def init_workspace(
+    path: str | None, profile: str = DEFAULT_PROFILE, database_url: str = "", blobs_url: str = ""
+) -> Store:
     """Create (or re-open, if it already has the same profile) a workspace."""
     workspace = Workspace.locate(path)
     if workspace.exists():
@@ -56,7 +74,9 @@ def init_workspace(path: str | None, profile: str = DEFAULT_PROFILE, database_ur
             raise UserError(f"workspace {workspace.root} already uses profile {settings.profile!r}, not {profile!r}")
     else:
         get_profile(profile)  # fail before writing anything if the profile is unknown
-        settings = Settings(profile=profile, database_url=database_url, log_origin=new_origin(profile))
+        settings = Settings(
+            profile=profile, database_url=database_url, log_origin=new_origin(profile), blobs_url=blobs_url
+        )
         workspace.save_settings(settings)
     return _open(workspace, settings)
 
@@ -74,28 +94,23 @@ def _open(workspace: Workspace, settings: Settings) -> Store:
     engine = make_engine(workspace.database_url(settings))
     upgrade(engine)
     signer = load_or_create_signer(workspace, settings.log_origin)
-    store = Store(workspace, settings, engine, session_factory(engine), BlobStore(workspace.blobs_dir), signer)
+    blobs = open_blobs(workspace.blobs_url(settings))
+    store = Store(workspace, settings, engine, session_factory(engine), blobs, signer)
     with store.sessions.begin() as session:
         if session.get(Meta, "profile") is None:
-            _load_registry(session, store.profile)
+            _load_registry(session, get_profile(settings.profile))
+        # fresh statistics keep the planner on the per-mesa indexes as records grow (SQLite
+        # otherwise scans every accepted record for each center check); cheap at this size
+        session.execute(text("ANALYZE"))
+    # loaded now, so that no later write transaction has to open a second connection for them
+    _ = store.profile, store.registry
     return store
 
 
 def _load_registry(session: Session, profile: Profile) -> None:
     """Copy the profile's registry into the database, once, in one transaction."""
     registry = profile.load_registry()
-    levels = ("state", "municipality", "parish", "center")
-    areas = sorted(registry.areas.values(), key=lambda a: levels.index(a.level))
-    area_rows = [
-        {"id": a.id, "level": a.level, "name": a.name, "parent_id": a.parent_id, "registered": a.registered}
-        for a in areas
-    ]
-    session.execute(insert(AreaRow), area_rows)
-    mesa_rows = [
-        {"id": m.id, "center_id": m.center_id, "number": m.number, "registered": m.registered}
-        for m in registry.mesas.values()
-    ]
-    session.execute(insert(MesaRow), mesa_rows)
+    add_to_registry(session, list(registry.areas.values()), list(registry.mesas.values()))
     facts = {
         "profile": profile.name,
         "created_at": datetime.now(UTC).isoformat(),
@@ -103,6 +118,30 @@ def _load_registry(session: Session, profile: Profile) -> None:
         "centers_national": str(registry.centers_national or ""),
     }
     session.add_all(Meta(key=k, value=v) for k, v in facts.items())
+
+
+def add_to_registry(session: Session, areas: list[Area], mesas: list[Mesa]) -> None:
+    """Insert new areas (any order: parents go first) and mesas, in the caller's transaction.
+
+    Used once at creation for a shipped registry, and by `testigo import` for
+    a profile whose registry comes from the imported table (`generic`).
+    """
+    levels = ("state", "municipality", "parish", "center")
+    ordered = sorted(areas, key=lambda a: levels.index(a.level))
+    if ordered:
+        session.execute(insert(AreaRow), [
+            {"id": a.id, "level": a.level, "name": a.name, "parent_id": a.parent_id, "registered": a.registered}
+            for a in ordered
+        ])
+    if mesas:
+        session.execute(insert(MesaRow), [
+            {"id": m.id, "center_id": m.center_id, "number": m.number, "registered": m.registered} for m in mesas
+        ])
+
+
+def set_fact(session: Session, key: str, value: str) -> None:
+    """Store one workspace fact (`meta` row), replacing its earlier value."""
+    session.merge(Meta(key=key, value=value))
 
 
 def _read_registry(session: Session) -> Registry:

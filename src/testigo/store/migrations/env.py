@@ -2,6 +2,7 @@
 
 from alembic import context
 
+import testigo.store.official  # noqa: F401  (its tables join Base.metadata)
 from testigo.store.schema import Base
 
 connection = context.config.attributes["connection"]

@@ -1,0 +1,203 @@
+"""How tally, forensics and decoding cost grow with mesas and workers.
+
+Registries of 30k, 300k and 1M mesas are made by copying the real 2024
+registry's centers (each copy under the same parish, so the geography keeps its
+shape), and every mesa gets one accepted record whose card counts are a real
+mesa's, thinned at random (so sibling and duplicate tests see realistic, not
+identical, vectors). Records are bulk-inserted (`testigo.store.bulk`): no
+images, no log, so publish is not timed. Then, on a fresh `Store` (as a CLI
+command would open it):
+
+* open: loading the registry from the database;
+* tally: country, state and mesa level (target: 1M mesas < 10 s);
+* forensics: the accepted records as a `MesaTable` plus every test of
+  `run_all` (target: 1M < 60 s).
+
+Decoding throughput: simulated scans ingested with 1, 2 and 4 local worker
+processes, and through a local Dask cluster with as many worker processes.
+
+Run: ``python benchmarks/scale.py [--mesas 30000,300000,1000000] [--actas 48] [--database URL]``
+(``--database`` must name an empty PostgreSQL database, reused for each size).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+from sqlalchemy import MetaData, create_engine
+
+from testigo.domain import Area, Mesa, Registry
+from testigo.forensics.report_data import run_all
+from testigo.pipeline.analysis import accepted_table
+from testigo.pipeline.executors import DaskExecutor, Executor, LocalExecutor
+from testigo.pipeline.ingest import ingest
+from testigo.profiles import get_profile
+from testigo.profiles.ve2024_data import load_results
+from testigo.simulate import simulate
+from testigo.simulate.election import split_votes
+from testigo.store.bulk import add_accepted_records
+from testigo.store.workspace import Store, add_to_registry, init_workspace, open_workspace
+from testigo.tally import tally
+
+T = TypeVar("T")
+PROFILE = "ve2024"
+
+
+def timed(action: Callable[[], T]) -> tuple[T, float]:
+    start = time.perf_counter()
+    result = action()
+    return result, time.perf_counter() - start
+
+
+def synthetic_registry(real: Registry, mesas: int) -> tuple[list[Area], list[Mesa]]:
+    """New centers and mesas, copies of the real ones, so that the registry holds `mesas` in all."""
+    areas: list[Area] = []
+    added: list[Mesa] = []
+    by_center: dict[str, list[Mesa]] = {}
+    for mesa in real.mesas.values():
+        by_center.setdefault(mesa.center_id, []).append(mesa)
+    copy = 0
+    while len(real.mesas) + len(added) < mesas:
+        copy += 1
+        for center_id, members in by_center.items():
+            center = real.areas[center_id]
+            new_id = f"{center_id}-{copy}"
+            areas.append(Area(new_id, "center", f"{center.name} ({copy})", center.parent_id, center.registered))
+            added.extend(Mesa(f"{new_id}.{m.number:02}", new_id, m.number, m.registered) for m in members)
+    return areas, added[: max(mesas - len(real.mesas), 0)]
+
+
+def template_cards(seed: int) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """Per-card counts and null votes of every real mesa with a published result."""
+    profile = get_profile(PROFILE)
+    rng = np.random.default_rng(seed)
+    cards, nulls = {}, {}
+    for row in load_results():
+        votes = {c.key: int(row[c.key]) for c in profile.election.candidates}
+        cards[str(row["mesa_id"])] = np.array(split_votes(profile, votes, rng), dtype=np.int64)
+        nulls[str(row["mesa_id"])] = int(row["null"])
+    return cards, nulls
+
+
+def build(root: Path, database: str, mesas: int, templates: tuple[dict[str, np.ndarray], dict[str, int]],
+          seed: int) -> float:
+    """A workspace with `mesas` registry mesas, each with an accepted record; returns seconds taken."""
+    start = time.perf_counter()
+    store = init_workspace(str(root), PROFILE, database)
+    areas, extra = synthetic_registry(store.registry, mesas)
+    cards_of, nulls_of = templates
+    every = [*store.registry.mesas.values(), *extra]
+    # a copied mesa takes the template of the real mesa it copies; real mesas without a result take any one
+    fallback = list(cards_of)
+    source = [_original(m.id) for m in every]
+    picked = [s if s in cards_of else fallback[i % len(fallback)] for i, s in enumerate(source)]
+    rng = np.random.default_rng(seed)
+    keep = rng.uniform(0.85, 1.0, size=(len(every), 1))
+    cards = rng.binomial(np.stack([cards_of[p] for p in picked]), keep)
+    nulls = rng.binomial(np.array([nulls_of[p] for p in picked]), keep[:, 0])
+    with store.sessions.begin() as session:
+        add_to_registry(session, areas, extra)
+        add_accepted_records(session, store.profile, [m.id for m in every], cards, nulls)
+    store.close()
+    return time.perf_counter() - start
+
+
+def _original(mesa_id: str) -> str:
+    """The real mesa a copy was made from (``<center>-<copy>.<nn>`` → ``<center>.<nn>``)."""
+    center, number = mesa_id.rsplit(".", 1)
+    return f"{center.split('-')[0]}.{number}"
+
+
+def measure_registry(root: Path, mesas: int, templates: tuple[dict[str, np.ndarray], dict[str, int]],
+                     database: str, seed: int) -> dict[str, float]:
+    figures = {"build": build(root, database, mesas, templates, seed)}
+    store, figures["open"] = timed(lambda: _opened(root))
+    for level in ("country", "state", "mesa"):
+        _, figures[f"tally {level}"] = timed(lambda: tally(store, level))  # noqa: B023 - called at once
+    table, figures["forensics table"] = timed(lambda: accepted_table(store))
+    _, figures["forensics tests"] = timed(lambda: run_all(table))
+    store.close()
+    return figures
+
+
+def _opened(root: Path) -> Store:
+    store = open_workspace(str(root))
+    _ = store.registry  # what every command pays first
+    return store
+
+
+def decode_throughput(actas: int, workers: tuple[int, ...], work: Path) -> dict[str, float]:
+    """Actas per second through ingest (store + decode + settle), per executor."""
+    simulate(work / "sim", actas, seed=5, quality="scan")
+    rates: dict[str, float] = {}
+    runs: list[tuple[str, Callable[[], Executor]]] = [(f"local {w}", lambda w=w: LocalExecutor(w)) for w in workers]
+    for name, make in runs:
+        rates[name] = _rate(work / name.replace(" ", "-"), work / "sim" / "actas", make(), actas)
+    from distributed import LocalCluster
+
+    for w in workers:
+        with LocalCluster(n_workers=w, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+            rates[f"dask {w}"] = _rate(work / f"dask-{w}", work / "sim" / "actas",
+                                       DaskExecutor(cluster.scheduler_address), actas)
+    return rates
+
+
+def _rate(root: Path, actas_dir: Path, executor: Executor, actas: int) -> float:
+    store = init_workspace(str(root), PROFILE)
+    report, seconds = timed(lambda: ingest(store, [actas_dir], executor=executor))
+    assert report.summary()["accepted"] == actas, report.summary()
+    store.close()
+    return actas / seconds
+
+
+def _fresh_database(url: str) -> None:
+    """Empty the benchmark's PostgreSQL database between sizes."""
+    engine = create_engine(url)
+    meta = MetaData()
+    meta.reflect(engine)
+    meta.drop_all(engine)
+    engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mesas", default="30000,300000,1000000", help="comma-separated registry sizes")
+    parser.add_argument("--actas", type=int, default=48, help="simulated scans for the decoding throughput (0: skip)")
+    parser.add_argument("--workers", default="1,2,4", help="worker counts for decoding")
+    parser.add_argument("--database", default="", help="SQLAlchemy URL of an empty database [default: SQLite]")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} cores; database: {args.database or 'SQLite'}")
+    with tempfile.TemporaryDirectory(prefix="testigo-scale-") as tmp:
+        work = Path(tmp)
+        sizes = [int(n) for n in args.mesas.split(",") if n]
+        if sizes:
+            templates = template_cards(args.seed)
+        rows: dict[int, dict[str, float]] = {}
+        for n in sizes:
+            if args.database:
+                _fresh_database(args.database)
+            rows[n] = measure_registry(work / f"ws-{n}", n, templates, args.database, args.seed)
+            print(f"{n:>9,} mesas: " + ", ".join(f"{k} {v:.2f}s" for k, v in rows[n].items()), flush=True)
+        if len(sizes) > 1:
+            first, last = sizes[0], sizes[-1]
+            print(f"growth from {first:,} to {last:,} mesas (x{last / first:.0f}):")
+            for key in rows[first]:
+                print(f"  {key:<16} x{rows[last][key] / rows[first][key]:.1f}")
+        if args.actas:
+            workers = tuple(int(w) for w in args.workers.split(","))
+            rates = decode_throughput(args.actas, workers, work)
+            base = rates[f"local {workers[0]}"]
+            for name, rate in rates.items():
+                print(f"decode {name:<8} {rate:6.1f} actas/s  (x{rate / base:.2f} of local {workers[0]})")
+
+
+if __name__ == "__main__":
+    main()

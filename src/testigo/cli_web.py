@@ -1,0 +1,97 @@
+"""The `serve` and `user` commands, registered on the `testigo` app by `testigo.cli`.
+
+Accounts are created by invitation only; ``testigo user invite --role admin``
+is how the first admin gets in, and then invites everyone else from the web.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from testigo.cli_common import JsonOpt, WorkspaceOpt, emit_json, out
+
+
+def serve_command(
+    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    decode_workers: Annotated[
+        int | None, typer.Option(min=0, help="Processes reading uploads [default: one per core; 0: in a thread]")
+    ] = None,
+    forwarded_allow_ips: Annotated[
+        str, typer.Option(help="Reverse proxies trusted for X-Forwarded-For/-Proto (comma-separated, or '*').")
+    ] = "127.0.0.1",
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Run the web application: public results, volunteer uploads, review and admin pages, JSON API."""
+    import uvicorn
+
+    from testigo.store.workspace import open_workspace
+    from testigo.web import create_app
+    from testigo.web.settings import WebSettings
+
+    settings = WebSettings() if decode_workers is None else WebSettings(decode_workers=decode_workers)
+    app = create_app(open_workspace(workspace), settings)
+    out.print(f"testigo serving on http://{host}:{port} (OpenAPI at /api/v1/openapi.json); Ctrl-C stops")
+    uvicorn.run(app, host=host, port=port, proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips,
+                log_level="warning", server_header=False)
+
+
+def user_invite_command(
+    role: Annotated[str, typer.Option(help="volunteer, reviewer or admin")] = "volunteer",
+    note: Annotated[str, typer.Option(help="Who it is for (seen by admins only).")] = "",
+    base_url: Annotated[str, typer.Option(help="The site's address, to print the whole link.")] = "http://127.0.0.1:8000",
+    days: Annotated[int, typer.Option(min=1, help="Days before the invitation expires.")] = 7,
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a single-use invitation link (how the first admin gets an account)."""
+    from testigo.store.workspace import open_workspace
+    from testigo.web import accounts
+
+    token = accounts.invite(open_workspace(workspace), role, note=note, days=days)
+    url = f"{base_url.rstrip('/')}/invite/{token}"
+    if as_json:
+        emit_json({"role": role, "url": url, "expires_in_days": days})
+    else:
+        out.print(f"invitation for a {role}, valid {days} days, usable once:\n{url}", markup=False)
+
+
+def user_list(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+    """List the accounts of the web application."""
+    from testigo.store.workspace import open_workspace
+    from testigo.web import accounts
+
+    found = accounts.list_accounts(open_workspace(workspace))
+    rows = [
+        {"username": a.username, "role": a.role, "blocked": a.blocked, "uploads_per_hour": a.uploads_per_hour,
+         "created_at": a.created_at.isoformat(), "revoked": a.revoked_at is not None}
+        for a in found
+    ]
+    if as_json:
+        emit_json({"users": rows})
+        return
+    table = Table("username", "role", "state", "uploads/hour", "created")
+    for row in rows:
+        state = "revoked" if row["revoked"] else ("blocked" if row["blocked"] else "active")
+        limit = "default" if row["uploads_per_hour"] is None else str(row["uploads_per_hour"])
+        table.add_row(str(row["username"]), str(row["role"]), state, limit, str(row["created_at"])[:16])
+    out.print(table)
+
+
+def user_revoke(
+    username: Annotated[str, typer.Argument(help="The account to revoke.")],
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Revoke an account: its sessions and API tokens stop working at once."""
+    from testigo.store.workspace import open_workspace
+    from testigo.web import accounts
+
+    account = accounts.revoke_account(open_workspace(workspace), username)
+    if as_json:
+        emit_json({"username": account.username, "revoked": True})
+    else:
+        out.print(f"revoked {account.username}", markup=False)

@@ -1,0 +1,228 @@
+"""Accounts, invitations, sessions/API tokens and web upload activity (SQL access only).
+
+The rules (who may do what, how secrets are made and checked) live in
+`testigo.web`; this module only reads and writes rows. Secrets never reach the
+database: invitations and tokens are stored by the SHA-256 of the secret.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from testigo.store.schema import AuthTokenRow, InvitationRow, ItemRow, SubmissionRow, UserRow
+from testigo.store.submissions import PENDING, now
+
+SESSION = "session"
+API = "api"
+#: The channel of submissions that arrive through the web application.
+WEB_CHANNEL = "web"
+
+
+def create_user(session: Session, *, username: str, role: str, password_hash: str, invited_by: int | None) -> UserRow:
+    row = UserRow(
+        username=username, role=role, password_hash=password_hash, invited_by=invited_by, created_at=now(),
+        blocked=False,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def user_by_name(session: Session, username: str) -> UserRow | None:
+    return session.execute(select(UserRow).where(UserRow.username == username)).scalar_one_or_none()
+
+
+def set_password_hash(session: Session, user_id: int, password_hash: str) -> None:
+    session.execute(update(UserRow).where(UserRow.id == user_id).values(password_hash=password_hash))
+
+
+def all_users(session: Session) -> list[UserRow]:
+    return list(session.execute(select(UserRow).order_by(UserRow.id)).scalars())
+
+
+def revoke_user(session: Session, user_id: int) -> bool:
+    """Revoke the account and every session and token it holds; False if no such active account."""
+    moment = now()
+    done = session.execute(
+        update(UserRow).where(UserRow.id == user_id, UserRow.revoked_at.is_(None)).values(revoked_at=moment)
+    )
+    session.execute(
+        update(AuthTokenRow)
+        .where(AuthTokenRow.user_id == user_id, AuthTokenRow.revoked_at.is_(None))
+        .values(revoked_at=moment)
+    )
+    return done.rowcount == 1
+
+
+def set_restrictions(session: Session, user_id: int, *, blocked: bool, uploads_per_hour: int | None) -> bool:
+    done = session.execute(
+        update(UserRow).where(UserRow.id == user_id).values(blocked=blocked, uploads_per_hour=uploads_per_hour)
+    )
+    return done.rowcount == 1
+
+
+def add_invitation(
+    session: Session, *, token_sha256: str, role: str, note: str, created_by: int | None, expires_at: datetime
+) -> InvitationRow:
+    row = InvitationRow(
+        token_sha256=token_sha256, role=role, note=note, created_by=created_by, created_at=now(), expires_at=expires_at,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def usable_invitation(session: Session, token_sha256: str) -> InvitationRow | None:
+    """The invitation if it exists, is unused, unrevoked and unexpired."""
+    row = session.get(InvitationRow, token_sha256)
+    if row is None or row.used_at is not None or row.revoked_at is not None or _aware(row.expires_at) <= now():
+        return None
+    return row
+
+
+def use_invitation(session: Session, token_sha256: str, user_id: int) -> bool:
+    """Mark the invitation used by `user_id`; False if someone used it first (single use, race-free)."""
+    done = session.execute(
+        update(InvitationRow)
+        .where(
+            InvitationRow.token_sha256 == token_sha256, InvitationRow.used_at.is_(None),
+            InvitationRow.revoked_at.is_(None),
+        )
+        .values(used_at=now(), used_by=user_id)
+    )
+    return done.rowcount == 1
+
+
+def open_invitations(session: Session) -> list[InvitationRow]:
+    query = (
+        select(InvitationRow)
+        .where(InvitationRow.used_at.is_(None), InvitationRow.revoked_at.is_(None), InvitationRow.expires_at > now())
+        .order_by(InvitationRow.created_at.desc())
+    )
+    return list(session.execute(query).scalars())
+
+
+def revoke_invitation(session: Session, token_sha256: str) -> bool:
+    done = session.execute(
+        update(InvitationRow)
+        .where(InvitationRow.token_sha256 == token_sha256, InvitationRow.used_at.is_(None))
+        .values(revoked_at=now())
+    )
+    return done.rowcount == 1
+
+
+def add_token(
+    session: Session, *, token_sha256: str, user_id: int, kind: str, label: str | None, expires_at: datetime | None
+) -> AuthTokenRow:
+    row = AuthTokenRow(
+        token_sha256=token_sha256, user_id=user_id, kind=kind, label=label, created_at=now(), expires_at=expires_at,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def user_for_token(session: Session, token_sha256: str, kind: str) -> UserRow | None:
+    """The account holding this live session/token, unless it or the account is revoked or it expired."""
+    query = (
+        select(UserRow)
+        .join(AuthTokenRow, AuthTokenRow.user_id == UserRow.id)
+        .where(
+            AuthTokenRow.token_sha256 == token_sha256, AuthTokenRow.kind == kind, AuthTokenRow.revoked_at.is_(None),
+            or_(AuthTokenRow.expires_at.is_(None), AuthTokenRow.expires_at > now()), UserRow.revoked_at.is_(None),
+        )
+    )
+    return session.execute(query).scalar_one_or_none()
+
+
+def revoke_token(session: Session, token_sha256: str, user_id: int) -> bool:
+    done = session.execute(
+        update(AuthTokenRow)
+        .where(
+            AuthTokenRow.token_sha256 == token_sha256, AuthTokenRow.user_id == user_id,
+            AuthTokenRow.revoked_at.is_(None),
+        )
+        .values(revoked_at=now())
+    )
+    return done.rowcount == 1
+
+
+def api_tokens_of(session: Session, user_id: int) -> list[AuthTokenRow]:
+    query = (
+        select(AuthTokenRow)
+        .where(AuthTokenRow.user_id == user_id, AuthTokenRow.kind == API, AuthTokenRow.revoked_at.is_(None))
+        .order_by(AuthTokenRow.created_at)
+    )
+    return list(session.execute(query).scalars())
+
+
+def web_origin(user_id: int, upload_id: str) -> str:
+    """The origin of a web upload: one per account and client upload id, so a retry is the same arrival."""
+    return f"{WEB_CHANNEL}:{user_id}:{upload_id}"
+
+
+def upload_of(session: Session, user_id: int, upload_id: str) -> SubmissionRow | None:
+    """The latest arrival of this account's upload id (a retry of the same bytes maps onto it)."""
+    query = (
+        select(SubmissionRow)
+        .where(SubmissionRow.origin == web_origin(user_id, upload_id))
+        .order_by(SubmissionRow.id.desc())
+        .limit(1)
+    )
+    return session.execute(query).scalar_one_or_none()
+
+
+def pending_web_uploads(session: Session) -> list[SubmissionRow]:
+    """Web arrivals stored but not yet read (the server stopped before reading them)."""
+    query = (
+        select(SubmissionRow)
+        .where(SubmissionRow.channel == WEB_CHANNEL, SubmissionRow.state == PENDING)
+        .order_by(SubmissionRow.id)
+    )
+    return list(session.execute(query).scalars())
+
+
+@dataclass(frozen=True)
+class UploadLine:
+    """One web upload as the admin's activity view shows it (admins only: it names the account)."""
+
+    submitted_at: datetime
+    username: str | None
+    file: str
+    sha256: str | None
+    state: str
+    status: str | None
+    mesa: str | None
+
+
+def recent_uploads(session: Session, limit: int = 100) -> list[UploadLine]:
+    query = (
+        select(
+            SubmissionRow.submitted_at, SubmissionRow.submitted_by, SubmissionRow.display_path,
+            SubmissionRow.blob_sha256, SubmissionRow.state, ItemRow.status, ItemRow.mesa_id,
+        )
+        .outerjoin(ItemRow, ItemRow.submission_id == SubmissionRow.id)
+        .where(SubmissionRow.channel == WEB_CHANNEL)
+        .order_by(SubmissionRow.id.desc())
+        .limit(limit)
+    )
+    return [UploadLine(*row) for row in session.execute(query)]
+
+
+def uploads_per_account(session: Session, since: datetime) -> dict[str, int]:
+    """Web arrivals per account name since `since`."""
+    query = (
+        select(SubmissionRow.submitted_by, func.count())
+        .where(SubmissionRow.channel == WEB_CHANNEL, SubmissionRow.submitted_at >= since)
+        .group_by(SubmissionRow.submitted_by)
+    )
+    return {name or "": count for name, count in session.execute(query)}
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they were written in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=now().tzinfo)

@@ -1,0 +1,209 @@
+"""The FastAPI application: wiring of state, middleware, routers, static files and error pages."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+import testigo
+from testigo.store.workspace import Store
+from testigo.web.auth import LoginRequired
+from testigo.web.keys import load_or_create_secret
+from testigo.web.ratelimit import RateLimiter
+from testigo.web.render import STATIC, Pages, build_id
+from testigo.web.results import Geography, PublicResults
+from testigo.web.routes import account, admin, api, public, review, upload
+from testigo.web.settings import WebSettings
+from testigo.web.uploads import Uploads
+
+#: Scripts only from this site ('wasm-unsafe-eval' lets the QR reader compile its WebAssembly), nothing inline.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' blob: data:; "
+    "connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+#: Request bodies above this are refused outright, except uploads (which get their own limit).
+MAX_FORM_BYTES = 1024 * 1024
+#: Room for the multipart envelope and the small fields that travel with an upload.
+MULTIPART_OVERHEAD = 64 * 1024
+UPLOAD_PATHS = ("/api/v1/uploads", "/upload")
+
+
+@dataclass
+class WebState:
+    """Everything the request handlers share, held on ``app.state.web``."""
+
+    store: Store
+    settings: WebSettings
+    secret: bytes
+    results: PublicResults
+    geography: Geography
+    uploads: Uploads
+    limiter: RateLimiter
+    pages: Pages
+
+
+def create_app(store: Store, settings: WebSettings | None = None) -> FastAPI:
+    """The web application over an open workspace (`testigo serve` runs it under uvicorn)."""
+    settings = settings or WebSettings()
+    assert store.profile is not None  # loaded now: decisions use it inside write transactions
+    state = WebState(
+        store=store,
+        settings=settings,
+        secret=load_or_create_secret(store.workspace),
+        results=PublicResults(store, settings.results_refresh_seconds),
+        geography=Geography(store.registry),
+        uploads=Uploads(store, settings.decode_workers, settings.checkpoint_seconds),
+        limiter=RateLimiter(),
+        pages=Pages(build_id(), settings.public_max_age),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        state.uploads.start()
+        try:
+            yield
+        finally:
+            state.uploads.close()
+
+    app = FastAPI(
+        title="testigo",
+        version=testigo.__version__,
+        description="Verified, tamper-evident per-mesa election results. Public reads need no account.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,  # Swagger UI would load from a CDN; the OpenAPI document itself is served
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.web = state
+    for module in (public, api, account, upload, review, admin):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_middleware(SecurityHeaders)
+    # a results page shrinks about fivefold: what matters on a throttled phone connection
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
+    app.add_middleware(LimitBody, upload_limit=settings.max_upload_bytes + MULTIPART_OVERHEAD)
+    return app
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+async def _login_required(request: Request, _exc: Exception) -> Response:
+    if _is_api(request):
+        return JSONResponse({"detail": "log in, or send an API token"}, status_code=401,
+                            headers={"WWW-Authenticate": "Bearer"})
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """JSON for the API; a short page in the visitor's language for browsers."""
+    assert isinstance(exc, HTTPException)
+    if _is_api(request):
+        return await http_exception_handler(request, exc)
+    pages: Pages = request.app.state.web.pages
+    response = pages.private(request, "error.html", {"status": exc.status_code, "detail": exc.detail},
+                             status_code=exc.status_code)
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+class SecurityHeaders:
+    """Security headers on every response; static assets are cacheable for a day (their URLs carry the build)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = scope["path"].startswith("/static/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                present = {name.lower() for name, _ in headers}
+                extra: list[tuple[bytes, bytes]] = [
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"x-frame-options", b"DENY"),
+                ]
+                if b"content-security-policy" not in present:
+                    extra.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
+                if static and b"cache-control" not in present:
+                    extra.append((b"cache-control", b"public, max-age=86400"))
+                headers.extend(extra)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class LimitBody:
+    """Refuse request bodies above the limit (413) before they are parsed or spooled to disk.
+
+    Checked on the declared Content-Length and again while the body streams, so
+    a chunked request cannot get around it.
+    """
+
+    def __init__(self, app: ASGIApp, upload_limit: int) -> None:
+        self.app = app
+        self.upload_limit = upload_limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.upload_limit if scope["path"] in UPLOAD_PATHS else MAX_FORM_BYTES
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _refuse(send, limit)
+            return
+        seen = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise _TooLarge()
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await _refuse(send, limit)
+
+
+async def _refuse(send: Send, limit: int) -> None:
+    body = f'{{"detail": "request body above the limit of {limit} bytes"}}'.encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})

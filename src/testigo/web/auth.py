@@ -1,0 +1,121 @@
+"""Who is asking, what they may do, and the checks every state-changing request passes.
+
+Two ways in: a session cookie (browsers) or ``Authorization: Bearer <API
+token>`` (scripts, bulk uploaders). A request authenticated by cookie that
+changes anything must carry the CSRF token of its session (a form field or the
+``X-CSRF-Token`` header): another site can make a browser send the cookie, but
+cannot read the token. Bearer requests need no CSRF token, since a browser
+never adds that header on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from fastapi import HTTPException, Request
+from starlette.responses import Response
+
+from testigo.store.users import API, SESSION
+from testigo.web.accounts import Account, account_for
+from testigo.web.keys import csrf_token, csrf_valid
+
+if TYPE_CHECKING:
+    from testigo.web.app import WebState
+
+SESSION_COOKIE = "testigo_session"
+#: A random per-browser value that anonymous forms (login, invitation) bind their CSRF token to.
+VISITOR_COOKIE = "testigo_visitor"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+
+
+class LoginRequired(Exception):
+    """Raised for anonymous requests to pages that need an account (HTML: redirect; API: 401)."""
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """The account behind a request (None: anonymous) and what its CSRF token is bound to."""
+
+    account: Account | None
+    via: str | None  # "session" | "token" | None
+    binding: str
+
+    def csrf(self, state: WebState) -> str:
+        return csrf_token(state.secret, self.binding)
+
+
+def web_state(request: Request) -> WebState:
+    return request.app.state.web  # type: ignore[no-any-return]
+
+
+def visitor(request: Request) -> Visitor:
+    """Authenticate the request once (a FastAPI dependency; sync, so it runs in the thread pool)."""
+    cached = getattr(request.state, "visitor", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    state = web_state(request)
+    found = Visitor(None, None, request.cookies.get(VISITOR_COOKIE) or "")
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        token = header[7:].strip()
+        account = account_for(state.store, token, API) if token else None
+        if account is None:
+            raise HTTPException(401, "invalid or revoked API token", headers={"WWW-Authenticate": "Bearer"})
+        found = Visitor(account, "token", token)
+    elif (session := request.cookies.get(SESSION_COOKIE)) is not None:
+        account = account_for(state.store, session, SESSION)
+        if account is not None:
+            found = Visitor(account, "session", session)
+    request.state.visitor = found
+    return found
+
+
+def require(request: Request, role: str) -> Account:
+    """The account of the request if it has at least `role`; 401 anonymous, 403 otherwise or if blocked."""
+    account = visitor(request).account
+    if account is None:
+        raise LoginRequired()
+    if not account.may(role):
+        raise HTTPException(403, f"this needs the {role} role")
+    if account.blocked:
+        raise HTTPException(403, "this account is blocked; ask an admin")
+    return account
+
+
+def check_csrf(request: Request, presented: str | None = None) -> None:
+    """Refuse a cookie-authenticated (or anonymous) state change without the right CSRF token.
+
+    The token comes from the ``X-CSRF-Token`` header (scripts) or, for plain
+    HTML forms, from their ``csrf_token`` field, passed as `presented`.
+    """
+    found = visitor(request)
+    if found.via == "token":
+        return
+    presented = request.headers.get(CSRF_HEADER) or presented
+    if not found.binding or not csrf_valid(web_state(request).secret, found.binding, presented):
+        raise HTTPException(403, "missing or wrong CSRF token; reload the page and try again")
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str, max_age: int | None = None) -> None:
+    """Set an HttpOnly, SameSite=Lax cookie, Secure whenever the site is served over https."""
+    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="lax", secure=secure_cookies(request),
+                        path="/")
+
+
+def secure_cookies(request: Request) -> bool:
+    setting = web_state(request).settings.secure_cookies
+    return request.url.scheme == "https" if setting is None else setting
+
+
+def client_ip(request: Request) -> str:
+    """The peer address (behind a reverse proxy, run uvicorn with --proxy-headers so this is the real client)."""
+    return request.client.host if request.client else "unknown"
+
+
+def rate_limit(request: Request, key: str, per_minute: float, burst: float | None = None) -> None:
+    """Spend one request of the bucket `key`; 429 with Retry-After when it is empty."""
+    wait = web_state(request).limiter.allow(key, per_minute, burst)
+    if wait is not None:
+        raise HTTPException(429, "too many requests; slow down", headers={"Retry-After": str(max(1, round(wait)))})

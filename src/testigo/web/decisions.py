@@ -1,0 +1,211 @@
+"""Reviewer decisions as a library: resolve a conflict, double-enter an unreadable sheet, clear flags.
+
+Each decision is one transaction that changes the records, stores who decided
+what, when and why, and appends a ``decision`` entry to the tamper-evident log
+— so the log alone replays every change of a mesa, and a decision cannot be
+half made. Reviewers appear in the log only as pseudonyms.
+
+Manual entry follows the double-entry rule of volunteer tallies (Honduras
+2025 "Actas Abiertas"): a sheet typed by hand counts only when two different
+reviewers typed exactly the same mesa and numbers; when two disagree, the next
+entry that matches either of them settles it. Entries are blind: nobody sees
+another's numbers before typing their own.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from testigo.domain import Status
+from testigo.ledger.entries import decision_entry
+from testigo.pipeline.reconcile import settle_payload
+from testigo.profiles.ve2024 import acta_id_for  # the only profile today; see the report to the lead
+from testigo.store import ledger as log_table
+from testigo.store import reviews
+from testigo.store.records import ACCEPTED, CONFLICT
+from testigo.store.schema import ManualEntryRow
+from testigo.store.submissions import now
+from testigo.store.workspace import Store
+from testigo.web.accounts import Account
+from testigo.web.keys import pseudonym
+
+MAX_REASON = 1000
+
+
+class DecisionError(Exception):
+    """A decision that cannot be taken as asked; `status_code` is the HTTP answer (404, 409, 422)."""
+
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+@dataclass(frozen=True)
+class Decided:
+    """What a decision did: the status it produced and where it sits in the log."""
+
+    action: str
+    status: str
+    mesa_id: str | None
+    log_seq: int
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {"action": self.action, "status": self.status, "mesa": self.mesa_id, "log_seq": self.log_seq,
+                "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class ManualResult:
+    """After one manual entry: settled (`decided`) or waiting for a matching one."""
+
+    entries: int
+    disagreement: bool
+    decided: Decided | None
+
+    def to_json(self) -> dict[str, object]:
+        return {"entries": self.entries, "disagreement": self.disagreement,
+                "decided": self.decided.to_json() if self.decided else None}
+
+
+def resolve_conflict(
+    store: Store, secret: bytes, reviewer: Account, mesa_id: str, record_id: int, reason: str
+) -> Decided:
+    """Make `record_id` the accepted record of the mesa; every other live record of it is superseded."""
+    reason = _reason(reason)
+    with store.sessions.begin() as session:
+        live = [r for r in reviews.records_of_mesa(session, mesa_id) if r.status in (ACCEPTED, CONFLICT)]
+        if not any(r.status == CONFLICT for r in live):
+            raise DecisionError(409, f"mesa {mesa_id} has no open conflict (someone may have resolved it)")
+        chosen = next((r for r in live if r.id == record_id), None)
+        if chosen is None:
+            raise DecisionError(422, f"record {record_id} is not one of the acta versions of mesa {mesa_id}")
+        set_aside = [r for r in live if r.id != chosen.id]
+        replaced = next((r.id for r in set_aside if r.status == ACCEPTED), None)
+        # the previously accepted record leaves first: the database allows one accepted record per mesa
+        for row in sorted(set_aside, key=lambda r: r.status != ACCEPTED):
+            if not reviews.set_record_status(session, row.id, row.status, reviews.SUPERSEDED):
+                raise DecisionError(409, f"mesa {mesa_id} changed meanwhile; reload and decide again")
+        if chosen.status == CONFLICT and not reviews.set_record_status(session, chosen.id, CONFLICT, ACCEPTED):
+            raise DecisionError(409, f"mesa {mesa_id} changed meanwhile; reload and decide again")
+        body = decision_entry(
+            decided_at=now(), action=reviews.RESOLVE_CONFLICT, profile=store.profile.name, acta_id=chosen.acta_id,
+            payload=chosen.payload, status=ACCEPTED, reason=reason, reviewers=[pseudonym(secret, reviewer.id)],
+            set_aside=[r.payload_sha256 for r in set_aside],
+        )
+        seq = _log(session, body)
+        reviews.add_decision(
+            session, action=reviews.RESOLVE_CONFLICT, reviewer_id=reviewer.id, reviewers=[reviewer.id],
+            mesa_id=mesa_id, record_id=chosen.id, replaced_record_id=replaced, outcome=ACCEPTED, reason=reason,
+            log_seq=seq,
+        )
+    return Decided(reviews.RESOLVE_CONFLICT, ACCEPTED, mesa_id, seq, reason)
+
+
+def review_flags(store: Store, secret: bytes, reviewer: Account, record_id: int, note: str) -> Decided:
+    """Record that a reviewer checked the flags of an accepted record (it keeps counting)."""
+    note = _reason(note)
+    with store.sessions.begin() as session:
+        found = reviews.flagged_queue(session, record_id)
+        if not found:
+            raise DecisionError(409, f"record {record_id} is not an accepted record with unreviewed flags")
+        row = found[0]
+        body = decision_entry(
+            decided_at=now(), action=reviews.FLAG_REVIEWED, profile=store.profile.name, acta_id=row.acta_id,
+            payload=row.payload, status=ACCEPTED, reason=note, reviewers=[pseudonym(secret, reviewer.id)],
+        )
+        seq = _log(session, body)
+        reviews.add_decision(
+            session, action=reviews.FLAG_REVIEWED, reviewer_id=reviewer.id, reviewers=[reviewer.id],
+            mesa_id=row.mesa_id, record_id=row.id, outcome=ACCEPTED, reason=note, log_seq=seq,
+        )
+    return Decided(reviews.FLAG_REVIEWED, ACCEPTED, row.mesa_id, seq, note)
+
+
+def enter_manual(
+    store: Store, secret: bytes, reviewer: Account, item_id: int, mesa_id: str, counts: list[int], null_votes: int
+) -> ManualResult:
+    """Store one reviewer's typing of an unreadable sheet; settle the sheet when two entries agree."""
+    _check_numbers(store, mesa_id, counts, null_votes)
+    with store.sessions.begin() as session:
+        found = reviews.item_with_submission(session, item_id)
+        if found is None or found[0].status != Status.UNREADABLE:
+            raise DecisionError(404, f"item {item_id} is not an unreadable sheet")
+        if reviews.decision_for_item(session, item_id, reviews.MANUAL_ENTRY) is not None:
+            raise DecisionError(409, "this sheet has already been settled by two matching entries")
+        try:
+            with session.begin_nested():
+                reviews.add_manual_entry(
+                    session, item_id=item_id, reviewer_id=reviewer.id, mesa_id=mesa_id, counts=counts,
+                    null_votes=null_votes,
+                )
+        except IntegrityError:
+            raise DecisionError(409, "you already typed this sheet; a different reviewer must type it") from None
+        entries = reviews.manual_entries(session, item_id)
+        agreeing = _agreeing(entries)
+        sha256 = found[1].blob_sha256
+        decided = _settle_manual(store, secret, session, reviewer, item_id, sha256, agreeing) if agreeing else None
+    return ManualResult(len(entries), len({_key(e) for e in entries}) > 1, decided)
+
+
+def _settle_manual(
+    store: Store, secret: bytes, session: Session, reviewer: Account, item_id: int, sha256: str | None,
+    agreeing: list[ManualEntryRow],
+) -> Decided:
+    first = agreeing[0]
+    acta_id = acta_id_for(first.mesa_id)
+    payload = store.profile.encode(acta_id, [int(v) for v in first.counts.split(",")], first.null_votes)
+    outcome = settle_payload(session, store.profile, store.registry, payload, source="manual")
+    reviewer_ids = sorted({e.reviewer_id for e in agreeing})
+    body = decision_entry(
+        decided_at=now(), action=reviews.MANUAL_ENTRY, profile=store.profile.name, acta_id=acta_id, payload=payload,
+        status=outcome.status, reason=outcome.reason, reviewers=[pseudonym(secret, i) for i in reviewer_ids],
+        sha256=sha256,
+    )
+    seq = _log(session, body)
+    reviews.add_decision(
+        session, action=reviews.MANUAL_ENTRY, reviewer_id=reviewer.id, reviewers=reviewer_ids, mesa_id=first.mesa_id,
+        item_id=item_id, record_id=outcome.record_id, outcome=outcome.status, reason=outcome.reason, log_seq=seq,
+    )
+    return Decided(reviews.MANUAL_ENTRY, outcome.status, first.mesa_id, seq, outcome.reason)
+
+
+def _key(entry: ManualEntryRow) -> tuple[str, str, int]:
+    return entry.mesa_id, entry.counts, entry.null_votes
+
+
+def _agreeing(entries: list[ManualEntryRow]) -> list[ManualEntryRow]:
+    """The first group of identical entries typed by two different reviewers, else empty."""
+    groups: dict[tuple[str, str, int], list[ManualEntryRow]] = defaultdict(list)
+    for entry in entries:
+        groups[_key(entry)].append(entry)
+        if len({e.reviewer_id for e in groups[_key(entry)]}) >= 2:
+            return groups[_key(entry)]
+    return []
+
+
+def _check_numbers(store: Store, mesa_id: str, counts: list[int], null_votes: int) -> None:
+    cards = len(store.profile.election.cards)
+    if mesa_id not in store.registry.mesas:
+        example = "<center code>.<mesa number>, e.g. 010101001.01"
+        raise DecisionError(422, f"unknown mesa {mesa_id!r} (type it as {example})")
+    if len(counts) != cards:
+        raise DecisionError(422, f"expected {cards} card counts, got {len(counts)}")
+    if any(v < 0 for v in counts) or null_votes < 0:
+        raise DecisionError(422, "counts cannot be negative")
+
+
+def _reason(text: str) -> str:
+    text = " ".join(text.split())
+    if not text:
+        raise DecisionError(422, "say why: a decision without a reason cannot be audited")
+    return text[:MAX_REASON]
+
+
+def _log(session: Session, body: bytes) -> int:
+    [seq] = log_table.append(session, [("decision", body, None)])
+    return seq

@@ -1,0 +1,37 @@
+"""Spanish by default, English on request: one JSON catalog per language in ``locales/``.
+
+The language is chosen by the ``lang`` query parameter only (never a cookie or
+Accept-Language), so that a public page's URL alone determines its bytes and a
+CDN or reverse proxy can cache it without varying on headers.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+LANGUAGES: tuple[str, ...] = ("es", "en")
+DEFAULT_LANGUAGE = "es"
+_LOCALES = Path(__file__).parent / "locales"
+
+
+@cache
+def catalog(language: str) -> dict[str, str]:
+    return json.loads((_LOCALES / f"{language}.json").read_text(encoding="utf-8"))
+
+
+def pick_language(requested: str | None) -> str:
+    return requested if requested in LANGUAGES else DEFAULT_LANGUAGE
+
+
+class Translator:
+    """`t("key", name=...)` in templates and handlers; a key missing from the catalog is a bug, shown as the key."""
+
+    def __init__(self, language: str) -> None:
+        self.language = pick_language(language)
+        self._messages = catalog(self.language)
+
+    def __call__(self, key: str, **params: object) -> str:
+        text = self._messages.get(key, key)
+        return text.format(**params) if params else text

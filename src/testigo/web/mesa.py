@@ -1,0 +1,146 @@
+"""What one mesa's page shows: its records, their images and log entries, decisions and the inclusion proof.
+
+Nothing here names who uploaded a file or who decided: the page shows files
+by their SHA-256, decisions by what they changed and when, and the proof that
+the accepted acta's entry is in the signed log.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from testigo.domain import Area, Mesa
+from testigo.errors import UserError
+from testigo.pipeline.logbook import InclusionProof, inclusion
+from testigo.store import ledger as log_table
+from testigo.store import reviews
+from testigo.store.records import ACCEPTED, CONFLICT
+from testigo.store.schema import DecisionRow, RecordRow
+from testigo.store.workspace import Store
+
+
+@dataclass(frozen=True)
+class RecordView:
+    """One distinct acta content for the mesa, with the files that carried it."""
+
+    id: int
+    status: str
+    acta_id: str
+    counts: list[int]
+    candidates: dict[str, int]
+    null_votes: int
+    valid_votes: int
+    flags: list[str]
+    source: str
+    payload: str
+    evidence: list[reviews.Evidence]
+
+    @property
+    def image(self) -> str | None:
+        return next((e.sha256 for e in self.evidence if e.sha256), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "status": self.status, "acta_id": self.acta_id, "counts": self.counts,
+            "candidates": self.candidates, "null_votes": self.null_votes, "valid_votes": self.valid_votes,
+            "flags": self.flags, "source": self.source, "payload": self.payload,
+            "files": [
+                {"sha256": e.sha256, "status": e.status, "received_at": e.received_at.isoformat(), "log_seq": e.log_seq}
+                for e in self.evidence
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    action: str
+    outcome: str | None
+    reason: str | None
+    decided_at: datetime
+    log_seq: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"action": self.action, "outcome": self.outcome, "reason": self.reason,
+                "decided_at": self.decided_at.isoformat(), "log_seq": self.log_seq}
+
+
+@dataclass(frozen=True)
+class MesaView:
+    mesa: Mesa
+    trail: list[Area]
+    accepted: RecordView | None
+    others: list[RecordView]
+    decisions: list[DecisionView]
+
+    @property
+    def state(self) -> str:
+        """accepted, conflict (waiting for a reviewer) or missing (no valid acta yet)."""
+        if any(r.status == CONFLICT for r in self.others):
+            return "conflict"
+        return "accepted" if self.accepted else "missing"
+
+    @property
+    def proof_seq(self) -> int | None:
+        """The log entry that made the accepted record count: the latest decision about it, else its first file."""
+        if self.accepted is None:
+            return None
+        decided = [d.log_seq for d in self.decisions if d.outcome == ACCEPTED and d.log_seq is not None]
+        if decided:
+            return decided[-1]
+        return next((e.log_seq for e in self.accepted.evidence if e.status == ACCEPTED), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "mesa": self.mesa.id, "number": self.mesa.number, "registered": self.mesa.registered,
+            "areas": [{"id": a.id, "level": a.level, "name": a.name} for a in self.trail],
+            "state": self.state, "accepted": self.accepted.to_json() if self.accepted else None,
+            "others": [r.to_json() for r in self.others], "decisions": [d.to_json() for d in self.decisions],
+            "proof_seq": self.proof_seq,
+        }
+
+
+def mesa_view(store: Store, mesa_id: str) -> MesaView | None:
+    registry = store.registry
+    mesa = registry.mesas.get(mesa_id)
+    if mesa is None:
+        return None
+    with store.sessions() as session:
+        rows = reviews.records_of_mesa(session, mesa_id)
+        evidence = reviews.evidence_of(session, [r.id for r in rows])
+        decisions = [_decision(d) for d in reviews.decisions_of_mesa(session, mesa_id)]
+    views = [record_view(store, row, evidence[row.id]) for row in rows]
+    accepted = next((v for v in views if v.status == ACCEPTED), None)
+    others = [v for v in views if v.status != ACCEPTED]
+    trail = list(reversed(registry.ancestors(mesa.center_id)))
+    return MesaView(mesa, trail, accepted, others, decisions)
+
+
+def record_view(store: Store, row: RecordRow, evidence: list[reviews.Evidence]) -> RecordView:
+    counts = [int(v) for v in row.counts.split(",")]
+    return RecordView(
+        row.id, row.status, row.acta_id, counts, store.profile.election.per_candidate(counts), row.null_votes,
+        row.valid_votes, json.loads(row.flags), row.source, row.payload, evidence,
+    )
+
+
+def _decision(row: DecisionRow) -> DecisionView:
+    return DecisionView(row.action, row.outcome, row.reason, row.created_at, row.log_seq)
+
+
+def proof_for(store: Store, seq: int) -> tuple[InclusionProof, str] | None:
+    """The inclusion proof of entry `seq` against the latest signed checkpoint, with that checkpoint's note.
+
+    None while the entry is newer than the latest checkpoint (the server signs
+    one every few seconds).
+    """
+    with store.sessions() as session:
+        latest = log_table.latest_checkpoint(session)
+    if latest is None or seq >= latest.size:
+        return None
+    try:
+        return inclusion(store, seq, latest.size), latest.note
+    except UserError:
+        return None

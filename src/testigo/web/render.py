@@ -1,0 +1,165 @@
+"""Server-rendered pages: Jinja2 with autoescaping, and the caching rules of public and private pages.
+
+Public pages are the same for everyone — no account, no CSRF token, no cookie
+— so they carry an ETag (the data version, the language and the build) and a
+short public max-age: a CDN or reverse proxy can absorb a flood, and a phone
+revalidating gets a 304 without the page being rendered. Private pages are
+``no-store``. Autoescaping is on for every template, so whatever a user typed
+(a reason, a username, a file name) is always rendered as text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from starlette.responses import HTMLResponse, Response
+
+from testigo.web.auth import VISITOR_COOKIE, set_cookie, visitor, web_state
+from testigo.web.i18n import DEFAULT_LANGUAGE, Translator, pick_language
+from testigo.web.keys import csrf_token, new_token
+
+_HERE = Path(__file__).parent
+TEMPLATES = _HERE / "templates"
+STATIC = _HERE / "static"
+
+
+def build_id() -> str:
+    """A short hash of the templates, catalogs and static files: part of every ETag and static URL."""
+    digest = hashlib.sha256()
+    for folder in (TEMPLATES, STATIC / "app", _HERE / "locales"):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def language(request: Request) -> str:
+    return pick_language(request.query_params.get("lang"))
+
+
+def link(lang: str, path: str, **params: object) -> str:
+    """A site URL in the given language (Spanish URLs carry no parameter)."""
+    query = {k: v for k, v in params.items() if v is not None}
+    if lang != DEFAULT_LANGUAGE:
+        query["lang"] = lang
+    return path + ("?" + urlencode(query) if query else "")
+
+
+def number(lang: str, value: float | int | None) -> str:
+    if value is None:
+        return "—"
+    text = f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
+    return text.translate(str.maketrans(",.", ".,")) if lang == "es" else text
+
+
+def percent(lang: str, share: float | None) -> str:
+    if share is None:
+        return "—"
+    text = f"{share * 100:.2f}"
+    return (text.replace(".", ",") + " %") if lang == "es" else text + "%"
+
+
+class BodyCache:
+    """The latest public bodies built, by (ETag, path, query); least recently used ones are dropped."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._bodies: OrderedDict[tuple[str, str, str], tuple[bytes, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, str], build: Callable[[], tuple[bytes, str]]) -> tuple[bytes, str]:
+        with self._lock:
+            found = self._bodies.get(key)
+            if found is not None:
+                self._bodies.move_to_end(key)
+                return found
+        built = build()  # outside the lock: two threads may build the same body once each, never wait on each other
+        with self._lock:
+            self._bodies[key] = built
+            while len(self._bodies) > self._size:
+                self._bodies.popitem(last=False)
+        return built
+
+
+class Pages:
+    """Renders templates into responses with the right language, links and caching headers."""
+
+    #: Public bodies kept in memory (about 10 KB each).
+    CACHED_BODIES = 2048
+
+    def __init__(self, build: str, max_age: int) -> None:
+        self.build = build
+        self.max_age = max_age
+        self.bodies = BodyCache(self.CACHED_BODIES)
+        self.env = Environment(
+            loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined, trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.globals["static"] = lambda path: f"/static/{path}?v={build}"
+
+    def _context(self, request: Request, lang: str, context: dict[str, Any]) -> dict[str, Any]:
+        other = "en" if lang == "es" else "es"
+        params = {k: v for k, v in request.query_params.items() if k != "lang"}
+        return {
+            "t": Translator(lang), "lang": lang, "other_lang": other,
+            "switch_url": link(other, request.url.path, **params),
+            "link": lambda path, **kw: link(lang, path, **kw),
+            "num": lambda value: number(lang, value), "pct": lambda share: percent(lang, share),
+            "election": web_state(request).store.profile.election,
+            **context,
+        }
+
+    def public(
+        self, request: Request, version: int | str, build: Callable[[str], tuple[str, dict[str, Any]]]
+    ) -> Response:
+        """A public page: `build(lang)` gives (template, context), rendered unless cached (see `answer`)."""
+        lang = language(request)
+
+        def render() -> tuple[bytes, str]:
+            template, context = build(lang)
+            context = self._context(request, lang, {"account": None, "csrf": "", **context})
+            return self.env.get_template(template).render(context).encode("utf-8"), "text/html; charset=utf-8"
+
+        return self.answer(request, version, render)
+
+    def answer(
+        self, request: Request, version: int | str, build: Callable[[], tuple[bytes, str]], download: str = ""
+    ) -> Response:
+        """A public answer (page or API): 304 if the client holds this version, else the body, built at most once
+        per URL and data version — so a flood of the same pages costs one rendering."""
+        etag = f'W/"{version}-{language(request)}-{self.build}"'
+        headers = {"ETag": etag, "Cache-Control": public_cache_control(self.max_age), "Vary": "Accept-Encoding"}
+        if download:
+            headers["Content-Disposition"] = f'attachment; filename="{download}"'
+        if etag in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers=headers)
+        body, media_type = self.bodies.get((etag, request.url.path, request.url.query), build)
+        return Response(body, media_type=media_type, headers=headers)
+
+    def private(self, request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
+        """A page for one visitor: with the account, a CSRF token for its forms, and never cached."""
+        found = visitor(request)
+        binding = found.binding or new_token()
+        lang = language(request)
+        full = self._context(
+            request, lang, {"account": found.account, "csrf": csrf_token(web_state(request).secret, binding), **context}
+        )
+        response = HTMLResponse(
+            self.env.get_template(template).render(full), status_code=status_code,
+            headers={"Cache-Control": "no-store"},
+        )
+        if not found.binding:
+            set_cookie(request, response, VISITOR_COOKIE, binding)
+        return response
+
+
+def public_cache_control(max_age: int) -> str:
+    return f"public, max-age={max_age}, stale-while-revalidate={max_age * 3}"

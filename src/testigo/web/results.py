@@ -1,0 +1,210 @@
+"""Public results held in memory, recomputed only when the log has grown, at most every few seconds.
+
+A national tally over 30,000 mesas takes a noticeable fraction of a second; a
+flood of visitors must not trigger one per request. The size of the
+tamper-evident log is the data version: every outcome and every reviewer
+decision appends to it, so the results cannot change without it growing.
+Requests are served from the latest snapshot while a newer one is computed in
+the background (stale-while-revalidate), and the version is also the ETag.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from testigo.domain import Area, Election, Mesa, Registry
+from testigo.store import ledger as log_table
+from testigo.store import records
+from testigo.store.workspace import Store
+from testigo.tally import TallyResult, TallyRow
+
+# The aggregation is the tally module's own, as publish uses it: `tally()` reads the database once per level,
+# and a snapshot needs five levels from one read (the lead is asked for a public multi-level `tally`).
+from testigo.tally.aggregate import _area_rows, _coverage, _mesa_row
+
+#: Levels with a page of their own above the mesa, from the largest.
+AREA_LEVELS: tuple[str, ...] = ("country", "state", "municipality", "parish", "center")
+#: The level right below each level.
+CHILD_LEVEL = dict(zip(AREA_LEVELS, (*AREA_LEVELS[1:], "mesa"), strict=True))
+NATIONAL = "national"
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The accepted records of the registry's mesas as arrays: one database read serves every level."""
+
+    mesa_ids: list[str]
+    acta_ids: list[str]
+    cards: np.ndarray
+    nulls: np.ndarray
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The tallies of every area level as of log size `version`; the mesa level is built on first use."""
+
+    version: int
+    totals: dict[str, TallyResult]
+    accepted: Accepted
+    election: Election
+    rows: dict[str, dict[str, TallyRow]] = field(default_factory=dict)
+
+    @property
+    def national(self) -> TallyRow | None:
+        return self.rows["country"].get(NATIONAL)
+
+    def row(self, level: str, area_id: str) -> TallyRow | None:
+        return self.rows[level].get(area_id)
+
+    @cached_property
+    def mesas(self) -> TallyResult:
+        """Every accepted acta with its 38 cards, as ``testigo tally --level mesa`` gives them."""
+        data = self.accepted
+        rows = [
+            _mesa_row(self.election, acta_id, data.cards[i], int(data.nulls[i]))
+            for i, acta_id in enumerate(data.acta_ids)
+        ]
+        national = self.totals["country"]
+        return TallyResult("mesa", sorted(rows, key=lambda r: r.id), national.coverage, national.candidate_names)
+
+
+def compute(store: Store, version: int) -> Snapshot:
+    """Every area level from one read of the accepted records, aggregated as `testigo tally` does."""
+    election, registry = store.profile.election, store.registry
+    with store.sessions() as session:
+        found = [row for row in records.accepted_counts(session) if row[0] in registry.mesas]
+    cards = np.array(",".join(row[2] for row in found).split(",") if found else [], dtype=np.int64)
+    accepted = Accepted(
+        [row[0] for row in found], [row[1] for row in found], cards.reshape(len(found), len(election.cards)),
+        np.array([row[3] for row in found], dtype=np.int64),
+    )
+    coverage = _coverage(registry, accepted.mesa_ids)
+    names = {c.key: c.name for c in election.candidates}
+    totals = {
+        level: TallyResult(
+            level, _area_rows(election, registry, level, accepted.mesa_ids, accepted.cards, accepted.nulls),
+            coverage, names,
+        )
+        for level in AREA_LEVELS
+    }
+    rows = {level: {row.id: row for row in result.rows} for level, result in totals.items()}
+    return Snapshot(version, totals, accepted, election, rows)
+
+
+def data_version(store: Store) -> int:
+    with store.sessions() as session:
+        return log_table.open_log(session).size
+
+
+def live_version(store: Store) -> str:
+    """The version of what is read live from the database (a mesa page): log size and latest checkpoint."""
+    with store.sessions() as session:
+        latest = log_table.latest_checkpoint(session)
+        return f"{log_table.open_log(session).size}.{latest.size if latest else 0}"
+
+
+class PublicResults:
+    """The latest snapshot, refreshed in the background when the log grew (one refresh at a time).
+
+    With `refresh_seconds` 0 every call checks the version and recomputes in
+    the caller when it changed: always current, for tests and small sites.
+    """
+
+    def __init__(self, store: Store, refresh_seconds: float) -> None:
+        self._store = store
+        self._refresh_seconds = refresh_seconds
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._checked_at = 0.0
+        self._refreshing = False
+
+    def current(self) -> Snapshot:
+        """The snapshot to serve now; the first one (or every one, without a refresh interval) computed here."""
+        snapshot = self._snapshot
+        if snapshot is None or self._refresh_seconds <= 0:
+            with self._lock:
+                self._update()
+                assert self._snapshot is not None
+                return self._snapshot
+        if time.monotonic() - self._checked_at >= self._refresh_seconds:
+            self._refresh_in_background()
+        return snapshot
+
+    def _refresh_in_background(self) -> None:
+        with self._lock:
+            if self._refreshing:
+                return
+            self._refreshing = True
+            self._checked_at = time.monotonic()
+        threading.Thread(target=self._background, name="testigo-results", daemon=True).start()
+
+    def _background(self) -> None:
+        try:
+            self._update()
+        finally:
+            with self._lock:
+                self._refreshing = False
+                self._checked_at = time.monotonic()
+
+    def _update(self) -> None:
+        version = data_version(self._store)
+        if self._snapshot is None or version != self._snapshot.version:
+            self._snapshot = compute(self._store, version)
+
+
+class Geography:
+    """The registry arranged for browsing: children of each area, mesas of each center, search."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        children: dict[str, list[Area]] = defaultdict(list)
+        for area in registry.areas.values():
+            children[area.parent_id or NATIONAL].append(area)
+        self._children = {key: sorted(value, key=lambda a: a.name) for key, value in children.items()}
+        mesas: dict[str, list[Mesa]] = defaultdict(list)
+        for mesa in registry.mesas.values():
+            mesas[mesa.center_id].append(mesa)
+        self._mesas = {key: sorted(value, key=lambda m: m.number) for key, value in mesas.items()}
+
+    def children(self, area_id: str) -> list[Area]:
+        return self._children.get(area_id, [])
+
+    def mesas(self, center_id: str) -> list[Mesa]:
+        return self._mesas.get(center_id, [])
+
+    def area(self, area_id: str) -> Area | None:
+        return self.registry.areas.get(area_id)
+
+    def trail(self, area_id: str) -> list[Area]:
+        """The areas from the state down to `area_id` (breadcrumbs)."""
+        return list(reversed(self.registry.ancestors(area_id)))
+
+    @cached_property
+    def _names(self) -> list[tuple[str, Area]]:
+        return [(fold(a.name), a) for a in self.registry.areas.values() if a.level == "center"]
+
+    def search(self, query: str, limit: int = 50) -> list[Area]:
+        """Centers whose code starts with the digits typed, or whose name contains every word typed."""
+        text = query.strip()
+        if not text:
+            return []
+        code = text.replace(".", "")
+        if code.isdigit():
+            found = [a for a in self.registry.areas.values() if a.level == "center" and a.id.startswith(code)]
+            return sorted(found, key=lambda a: a.id)[:limit]
+        words = fold(text).split()
+        found = [area for name, area in self._names if all(w in name for w in words)]
+        return sorted(found, key=lambda a: (a.name, a.id))[:limit]
+
+
+def fold(text: str) -> str:
+    """Lowercase without accents, so "BOLÍVAR", "bolivar" and "Bolívar" match."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

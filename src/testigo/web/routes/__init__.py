@@ -1,0 +1,1 @@
+"""The routers: public pages, public API, accounts, uploads, review and admin."""

@@ -1,0 +1,118 @@
+"""Logging in and out, accepting an invitation, and one's own API tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from starlette.responses import RedirectResponse, Response
+
+from testigo.errors import UserError
+from testigo.store import users
+from testigo.web import accounts
+from testigo.web.accounts import VOLUNTEER, Account
+from testigo.web.auth import SESSION_COOKIE, check_csrf, client_ip, rate_limit, require, set_cookie, visitor, web_state
+from testigo.web.keys import token_hash
+from testigo.web.render import language, link
+
+router = APIRouter(include_in_schema=False)
+
+Field = Annotated[str, Form()]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path of this site (never ``//evil.example``), so the login form is no open redirect."""
+    return target if target and target.startswith("/") and not target.startswith("//") else "/upload"
+
+
+@router.get("/login")
+def login_page(request: Request, next: str | None = None) -> Response:  # noqa: A002 - the query parameter's name
+    return web_state(request).pages.private(request, "login.html", {"next": _safe_next(next), "error": None})
+
+
+@router.post("/login")
+def login(
+    request: Request, username: Field = "", password: Field = "", next: Field = "", csrf_token: Field = "",  # noqa: A002
+) -> Response:
+    check_csrf(request, csrf_token)
+    state = web_state(request)
+    per_minute = state.settings.login_attempts_per_minute
+    rate_limit(request, f"login-ip:{client_ip(request)}", per_minute)
+    rate_limit(request, f"login-user:{username.strip().lower()}", per_minute)
+    account = accounts.authenticate(state.store, username, password)
+    if account is None:
+        return state.pages.private(request, "login.html", {"next": _safe_next(next), "error": "login_failed"}, 401)
+    return _start_session(request, account, link(language(request), _safe_next(next)))
+
+
+def _start_session(request: Request, account: Account, target: str) -> Response:
+    state = web_state(request)
+    token = accounts.open_session(state.store, account, state.settings.session_days)
+    response = RedirectResponse(target, status_code=303)
+    set_cookie(request, response, SESSION_COOKIE, token, max_age=state.settings.session_days * 86400)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, csrf_token: Field = "") -> Response:
+    check_csrf(request, csrf_token)
+    found = visitor(request)
+    if found.account is not None and found.via == users.SESSION:
+        accounts.revoke_token(web_state(request).store, found.account, token_hash(found.binding))
+    response = RedirectResponse(link(language(request), "/"), status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/invite/{token}")
+def invitation_page(request: Request, token: str) -> Response:
+    state = web_state(request)
+    rate_limit(request, f"invite-ip:{client_ip(request)}", state.settings.login_attempts_per_minute)
+    role = accounts.invitation_role(state.store, token)
+    if role is None:
+        raise HTTPException(404, "this invitation is unknown, expired or already used")
+    return state.pages.private(request, "invite.html", {"token": token, "role": role, "error": None})
+
+
+@router.post("/invite/{token}")
+def accept_invitation(
+    request: Request, token: str, username: Field = "", password: Field = "", csrf_token: Field = ""
+) -> Response:
+    check_csrf(request, csrf_token)
+    state = web_state(request)
+    rate_limit(request, f"invite-ip:{client_ip(request)}", state.settings.login_attempts_per_minute)
+    try:
+        account = accounts.accept_invitation(state.store, token, username, password)
+    except UserError as error:
+        role = accounts.invitation_role(state.store, token)
+        if role is None:
+            raise HTTPException(404, str(error)) from None
+        return state.pages.private(request, "invite.html", {"token": token, "role": role, "error": str(error)}, 422)
+    return _start_session(request, account, link(language(request), "/upload"))
+
+
+@router.get("/account")
+def account_page(request: Request) -> Response:
+    return _account_page(request, require(request, VOLUNTEER), None)
+
+
+@router.post("/account/tokens")
+def create_token(request: Request, label: Field = "", csrf_token: Field = "") -> Response:
+    check_csrf(request, csrf_token)
+    account = require(request, VOLUNTEER)
+    return _account_page(request, account, accounts.create_api_token(web_state(request).store, account, label))
+
+
+@router.post("/account/tokens/revoke")
+def revoke_token(request: Request, token_sha256: Field = "", csrf_token: Field = "") -> Response:
+    check_csrf(request, csrf_token)
+    accounts.revoke_token(web_state(request).store, require(request, VOLUNTEER), token_sha256)
+    return RedirectResponse(link(language(request), "/account"), status_code=303)
+
+
+def _account_page(request: Request, account: Account, new_token: str | None) -> Response:
+    """One's API tokens; a token just created is shown this once (only its hash is kept)."""
+    state = web_state(request)
+    with state.store.sessions() as session:
+        tokens = users.api_tokens_of(session, account.id)
+    return state.pages.private(request, "account.html", {"tokens": tokens, "new_token": new_token})

@@ -1,0 +1,179 @@
+"""The admin's page: invite and revoke accounts, see upload activity, block or rate-limit an abusive account.
+
+This is the one place that shows which account uploaded what; it needs the
+admin role, and nothing here is ever cached.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from pydantic import BaseModel, Field
+from starlette.responses import RedirectResponse, Response
+
+from testigo.errors import UserError
+from testigo.store import users
+from testigo.store.submissions import now
+from testigo.web import accounts
+from testigo.web.accounts import ADMIN, ROLES, Account
+from testigo.web.auth import check_csrf, rate_limit, require, web_state
+from testigo.web.render import language, link
+
+router = APIRouter()
+api = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+
+FormText = Annotated[str, Form()]
+
+
+def _acting_admin(request: Request, csrf_token: str | None = None) -> Account:
+    check_csrf(request, csrf_token)
+    account = require(request, ADMIN)
+    rate_limit(request, f"action:{account.id}", web_state(request).settings.actions_per_minute)
+    return account
+
+
+def _user_error(call: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return call(*args, **kwargs)
+    except UserError as error:
+        raise HTTPException(422, str(error)) from None
+
+
+def _invite(request: Request, admin: Account, role: str, note: str) -> str:
+    """A new invitation; returns the link to hand to the person (shown once)."""
+    state = web_state(request)
+    token = _user_error(accounts.invite, state.store, role, note=note, created_by=admin.id,
+                        days=state.settings.invitation_days)
+    return f"{str(request.base_url).rstrip('/')}/invite/{token}"
+
+
+def _revoke(request: Request, admin: Account, username: str) -> Account:
+    if username.strip().lower() == admin.username:
+        raise HTTPException(422, "you cannot revoke your own account")
+    return _user_error(accounts.revoke_account, web_state(request).store, username)  # type: ignore[no-any-return]
+
+
+def _activity(request: Request) -> dict[str, Any]:
+    store = web_state(request).store
+    with store.sessions() as session:
+        return {
+            "accounts": accounts.list_accounts(store),
+            "invitations": users.open_invitations(session),
+            "uploads": users.recent_uploads(session),
+            "per_account": users.uploads_per_account(session, now() - timedelta(days=1)),
+        }
+
+
+# --- pages ---------------------------------------------------------------------------------------------------------
+
+
+@router.get("/admin", include_in_schema=False)
+def admin_page(request: Request) -> Response:
+    require(request, ADMIN)
+    return _page(request, None)
+
+
+def _page(request: Request, new_link: str | None) -> Response:
+    context = {**_activity(request), "roles": ROLES, "new_link": new_link}
+    return web_state(request).pages.private(request, "admin.html", context)
+
+
+@router.post("/admin/invitations", include_in_schema=False)
+def invite_form(request: Request, role: FormText = "", note: FormText = "", csrf_token: FormText = "") -> Response:
+    return _page(request, _invite(request, _acting_admin(request, csrf_token), role, note))
+
+
+@router.post("/admin/invitations/{token_sha256}/revoke", include_in_schema=False)
+def revoke_invitation_form(request: Request, token_sha256: str, csrf_token: FormText = "") -> Response:
+    _acting_admin(request, csrf_token)
+    with web_state(request).store.sessions.begin() as session:
+        users.revoke_invitation(session, token_sha256)
+    return RedirectResponse(link(language(request), "/admin"), status_code=303)
+
+
+@router.post("/admin/users/{username}/revoke", include_in_schema=False)
+def revoke_form(request: Request, username: str, csrf_token: FormText = "") -> Response:
+    _revoke(request, _acting_admin(request, csrf_token), username)
+    return RedirectResponse(link(language(request), "/admin"), status_code=303)
+
+
+@router.post("/admin/users/{username}/restrict", include_in_schema=False)
+def restrict_form(
+    request: Request, username: str, blocked: FormText = "", uploads_per_hour: FormText = "", csrf_token: FormText = ""
+) -> Response:
+    _acting_admin(request, csrf_token)
+    text = uploads_per_hour.strip()
+    if text and not text.isdigit():
+        raise HTTPException(422, "uploads per hour: a whole number, or empty for the default")
+    _user_error(accounts.restrict, web_state(request).store, username, blocked=bool(blocked),
+                uploads_per_hour=int(text) if text else None)
+    return RedirectResponse(link(language(request), "/admin"), status_code=303)
+
+
+# --- the same as JSON ----------------------------------------------------------------------------------------------
+
+
+def _account_json(account: Account) -> dict[str, Any]:
+    return {
+        "username": account.username, "role": account.role, "blocked": account.blocked,
+        "uploads_per_hour": account.uploads_per_hour, "created_at": account.created_at.isoformat(),
+        "revoked": account.revoked_at is not None,
+    }
+
+
+@api.get("/users")
+def users_api(request: Request) -> dict[str, Any]:
+    """Every account with its role and restrictions."""
+    require(request, ADMIN)
+    return {"users": [_account_json(a) for a in accounts.list_accounts(web_state(request).store)]}
+
+
+class Invitation(BaseModel):
+    role: str = Field(description=f"one of {', '.join(ROLES)}")
+    note: str = Field("", max_length=200, description="who it is for (seen by admins only)")
+
+
+@api.post("/invitations")
+def invite_api(request: Request, body: Invitation) -> dict[str, str]:
+    """Create a single-use invitation; the link is returned once."""
+    return {"url": _invite(request, _acting_admin(request), body.role, body.note)}
+
+
+@api.post("/users/{username}/revoke")
+def revoke_api(request: Request, username: str) -> dict[str, Any]:
+    """Revoke an account: its sessions and API tokens stop working at once."""
+    return _account_json(_revoke(request, _acting_admin(request), username))
+
+
+class Restriction(BaseModel):
+    blocked: bool = False
+    uploads_per_hour: int | None = Field(None, ge=0, description="this account's own limit; null: the default")
+
+
+@api.post("/users/{username}/restrict")
+def restrict_api(request: Request, username: str, body: Restriction) -> dict[str, Any]:
+    """Block or unblock an account, and set or clear its own upload rate limit."""
+    _acting_admin(request)
+    account = _user_error(accounts.restrict, web_state(request).store, username, blocked=body.blocked,
+                          uploads_per_hour=body.uploads_per_hour)
+    return _account_json(account)
+
+
+@api.get("/uploads")
+def uploads_api(request: Request) -> dict[str, Any]:
+    """The latest web uploads with the account that sent each, and uploads per account over the last day."""
+    require(request, ADMIN)
+    found = _activity(request)
+    return {
+        "uploads": [
+            {"submitted_at": u.submitted_at.isoformat(), "username": u.username, "file": u.file, "sha256": u.sha256,
+             "state": u.state, "status": u.status, "mesa": u.mesa}
+            for u in found["uploads"]
+        ],
+        "per_account": found["per_account"],
+    }
+
+
+router.include_router(api)

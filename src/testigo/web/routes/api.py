@@ -1,0 +1,149 @@
+"""The public JSON API under /api/v1: results, areas, mesas with proofs, search, downloads, the log head.
+
+Every answer carries an ETag (the data version) and a short public max-age,
+like the public pages, so clients and proxies revalidate cheaply.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from starlette.responses import Response
+
+from testigo.domain import LEVELS
+from testigo.store import ledger as log_table
+from testigo.tally.export import write_csv
+from testigo.web.auth import web_state
+from testigo.web.browse import area_page
+from testigo.web.mesa import mesa_view, proof_for
+from testigo.web.results import live_version
+
+router = APIRouter(prefix="/api/v1", tags=["public"])
+
+
+def cached(request: Request, version: int | str, build: Callable[[], tuple[bytes, str]], name: str = "") -> Response:
+    """The answer of `build()` (body, media type) for this data version, cacheable and revalidated by ETag."""
+    return web_state(request).pages.answer(request, version, build, download=name)
+
+
+def as_json(data: Any) -> tuple[bytes, str]:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), "application/json"
+
+
+@router.get("/results")
+def results(request: Request, level: str = "country") -> Response:
+    """Votes, shares and coverage at a level (country, state, municipality, parish, center or mesa)."""
+    if level not in LEVELS:
+        raise HTTPException(422, f"unknown level {level!r}; one of {', '.join(LEVELS)}")
+    snapshot = web_state(request).results.current()
+    return cached(request, snapshot.version,
+                  lambda: as_json((snapshot.mesas if level == "mesa" else snapshot.totals[level]).to_json()))
+
+
+@router.get("/areas")
+def national_area(request: Request) -> Response:
+    """The country: totals, coverage and each state with its figures."""
+    return _area(request, None)
+
+
+@router.get("/areas/{area_id}")
+def area(request: Request, area_id: str) -> Response:
+    """An area (state, municipality, parish or center): totals and each sub-area or mesa with its figures."""
+    return _area(request, area_id)
+
+
+def _area(request: Request, area_id: str | None) -> Response:
+    state = web_state(request)
+    snapshot = state.results.current()
+
+    def build() -> tuple[bytes, str]:
+        page = area_page(state.store, state.geography, snapshot, area_id)
+        if page is None:
+            raise HTTPException(404, f"no area {area_id!r}")
+        return as_json(page.to_json())
+
+    return cached(request, snapshot.version, build)
+
+
+@router.get("/mesas/{mesa_id}")
+def mesa(request: Request, mesa_id: str) -> Response:
+    """A mesa: its accepted acta (38 cards), other versions, the files behind them and reviewer decisions."""
+    state = web_state(request)
+
+    def build() -> tuple[bytes, str]:
+        view = mesa_view(state.store, mesa_id)
+        if view is None:
+            raise HTTPException(404, f"no mesa {mesa_id!r} in the registry")
+        return as_json(view.to_json())
+
+    return cached(request, live_version(state.store), build)
+
+
+@router.get("/mesas/{mesa_id}/proof")
+def mesa_proof(request: Request, mesa_id: str) -> Response:
+    """Inclusion proof (RFC 9162) of the entry that made the mesa's acta count, against the latest signed checkpoint."""
+    state = web_state(request)
+
+    def build() -> tuple[bytes, str]:
+        view = mesa_view(state.store, mesa_id)
+        if view is None or view.proof_seq is None:
+            raise HTTPException(404, f"mesa {mesa_id!r} has no accepted acta")
+        found = proof_for(state.store, view.proof_seq)
+        if found is None:
+            raise HTTPException(404, "the entry is newer than the latest checkpoint; try again in a few seconds")
+        proof, note = found
+        return as_json({**proof.to_json(), "checkpoint": note, "verifier_key": str(state.store.signer.verifier)})
+
+    return cached(request, live_version(state.store), build)
+
+
+@router.get("/search")
+def search(request: Request, q: str = "") -> Response:
+    """Voting centers whose code starts with `q` or whose name contains every word of `q`."""
+    state = web_state(request)
+    geography = state.geography
+
+    def build() -> tuple[bytes, str]:
+        found = geography.search(q[:100])
+        return as_json({"query": q[:100], "centers": [
+            {"id": a.id, "name": a.name, "areas": [{"id": t.id, "name": t.name} for t in geography.trail(a.id)[:-1]]}
+            for a in found
+        ]})
+
+    return cached(request, "registry", build)
+
+
+@router.get("/downloads/{level}.csv")
+def download_csv(request: Request, level: str) -> Response:
+    """The tally at a level as CSV (at mesa level with the 38 per-card counts)."""
+    if level not in LEVELS:
+        raise HTTPException(404, f"unknown level {level!r}")
+
+    snapshot = web_state(request).results.current()
+
+    def build() -> tuple[bytes, str]:
+        out = io.StringIO()
+        write_csv(snapshot.mesas if level == "mesa" else snapshot.totals[level], out)
+        return out.getvalue().encode("utf-8"), "text/csv; charset=utf-8"
+
+    return cached(request, snapshot.version, build, name=f"testigo-{level}.csv")
+
+
+@router.get("/log/checkpoint")
+def log_checkpoint(request: Request) -> Response:
+    """The latest signed checkpoint of the tamper-evident log (C2SP signed note) and the key that verifies it."""
+    state = web_state(request)
+
+    def build() -> tuple[bytes, str]:
+        with state.store.sessions() as session:
+            latest = log_table.latest_checkpoint(session)
+        if latest is None:
+            raise HTTPException(404, "no checkpoint signed yet")
+        return as_json({"size": latest.size, "root_hash": latest.root_hash, "note": latest.note,
+                        "verifier_key": str(state.store.signer.verifier)})
+
+    return cached(request, live_version(state.store), build)

@@ -1,0 +1,129 @@
+"""Public pages (no login): results, drill-down, map, mesa pages with image and proof, search, downloads.
+
+Every page here is identical for every visitor and cacheable (see `render`);
+none shows who uploaded a file or who took a decision.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from starlette.responses import Response
+
+from testigo.read import sniff
+from testigo.store import reviews
+from testigo.web.accounts import REVIEWER
+from testigo.web.auth import visitor, web_state
+from testigo.web.browse import area_page, state_map
+from testigo.web.i18n import Translator
+from testigo.web.mesa import mesa_view, proof_for
+from testigo.web.previews import BROWSER_IMAGES, preview
+from testigo.web.render import link
+from testigo.web.results import AREA_LEVELS, live_version
+
+router = APIRouter(include_in_schema=False)
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+@router.get("/")
+def national(request: Request) -> Response:
+    return _area(request, None)
+
+
+@router.get("/area/{area_id}")
+def area(request: Request, area_id: str) -> Response:
+    return _area(request, area_id)
+
+
+def _area(request: Request, area_id: str | None) -> Response:
+    state = web_state(request)
+    snapshot = state.results.current()
+    page = area_page(state.store, state.geography, snapshot, area_id)
+    if page is None:
+        raise HTTPException(404, f"no area {area_id!r}")
+
+    def build(lang: str) -> tuple[str, dict[str, Any]]:
+        context: dict[str, Any] = {"page": page, "map": None}
+        if page.level == "country":
+            title = Translator(lang)("map_title")
+            context["map"] = state_map(snapshot, page.candidates, lambda sid: link(lang, f"/area/{sid}"), title)
+        return "area.html", context
+
+    return state.pages.public(request, snapshot.version, build)
+
+
+@router.get("/mesa/{mesa_id}")
+def mesa(request: Request, mesa_id: str) -> Response:
+    state = web_state(request)
+    if mesa_id not in state.store.registry.mesas:
+        raise HTTPException(404, f"no mesa {mesa_id!r} in the registry")
+
+    def build(_lang: str) -> tuple[str, dict[str, Any]]:
+        view = mesa_view(state.store, mesa_id)
+        seq = view.proof_seq if view else None
+        return "mesa.html", {"view": view, "proof": proof_for(state.store, seq) if seq is not None else None}
+
+    return state.pages.public(request, live_version(state.store), build)
+
+
+@router.get("/search")
+def search(request: Request, q: str = "") -> Response:
+    state = web_state(request)
+    found = state.geography.search(q[:100])
+    trails = {a.id: state.geography.trail(a.id)[:-1] for a in found}
+    return state.pages.public(
+        request, state.results.current().version,
+        lambda _lang: ("search.html", {"query": q[:100], "found": found, "trails": trails}),
+    )
+
+
+@router.get("/downloads")
+def downloads(request: Request) -> Response:
+    state = web_state(request)
+    levels = [*AREA_LEVELS, "mesa"]
+    version = state.results.current().version
+    return state.pages.public(request, version, lambda _lang: ("downloads.html", {"levels": levels}))
+
+
+@router.get("/blobs/{sha256}/preview.jpg")
+def blob_preview(request: Request, sha256: str) -> Response:
+    """A phone-sized JPEG of a stored file (public when it shows an acta; reviewers see every file)."""
+    state, cache = _blob_access(request, sha256)
+    data = preview(state.store.blobs, sha256, state.settings.max_upload_pixels)
+    if data is None:
+        raise HTTPException(404, "no preview for this file; download the original")
+    return Response(data, media_type="image/jpeg", headers=_blob_headers(cache))
+
+
+@router.get("/blobs/{sha256}")
+def blob_original(request: Request, sha256: str) -> Response:
+    """The original bytes, exactly as uploaded (their SHA-256 is the name); non-web formats as a download."""
+    state, cache = _blob_access(request, sha256)
+    data = state.store.blobs.get(sha256)
+    media_type = sniff(data) or "application/octet-stream"
+    headers = _blob_headers(cache)
+    if media_type not in BROWSER_IMAGES:
+        headers["Content-Disposition"] = f'attachment; filename="{sha256}"'
+        media_type = "application/octet-stream"
+    return Response(data, media_type=media_type, headers=headers)
+
+
+def _blob_access(request: Request, sha256: str) -> tuple[Any, str]:
+    state = web_state(request)
+    if not _SHA256.fullmatch(sha256) or not state.store.blobs.has(sha256):
+        raise HTTPException(404, "no such file")
+    with state.store.sessions() as session:
+        public = reviews.image_is_public(session, sha256)
+    if public:
+        return state, "public, max-age=31536000, immutable"
+    account = visitor(request).account
+    if account is None or not account.may(REVIEWER):
+        raise HTTPException(404, "no such file")  # not 403: do not confirm that an unpublished file exists
+    return state, "private, no-store"
+
+
+def _blob_headers(cache: str) -> dict[str, str]:
+    # a file is data, never a document: no script may run in it even if a browser were fooled
+    return {"Cache-Control": cache, "Content-Security-Policy": "default-src 'none'; img-src 'self'; sandbox"}

@@ -1,0 +1,226 @@
+"""The reviewer's queue and decisions: conflicts side by side, blind double entry of unreadable sheets, flags.
+
+Each action has a page with a plain form and a JSON twin under
+/api/v1/review; both call the same function of `testigo.web.decisions`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from testigo.store import reviews
+from testigo.store.records import ACCEPTED, CONFLICT
+from testigo.web import decisions
+from testigo.web.accounts import REVIEWER, Account
+from testigo.web.auth import check_csrf, rate_limit, require, web_state
+from testigo.web.mesa import RecordView, record_view
+from testigo.web.render import language, link
+
+router = APIRouter()
+api = APIRouter(prefix="/api/v1/review", tags=["review"])
+
+FormText = Annotated[str, Form()]
+
+
+def _acting_reviewer(request: Request, csrf_token: str | None = None) -> Account:
+    """A reviewer taking a decision: CSRF-checked and rate-limited per account."""
+    check_csrf(request, csrf_token)
+    account = require(request, REVIEWER)
+    rate_limit(request, f"action:{account.id}", web_state(request).settings.actions_per_minute)
+    return account
+
+
+def _decide(call: Any, *args: Any) -> Any:
+    try:
+        return call(*args)
+    except decisions.DecisionError as error:
+        raise HTTPException(error.status_code, str(error)) from None
+
+
+# --- the queue ---------------------------------------------------------------------------------------------------
+
+
+def queue(request: Request, account: Account) -> dict[str, Any]:
+    store = web_state(request).store
+    with store.sessions() as session:
+        return {
+            "unreadable": reviews.unreadable_queue(session, account.id),
+            "conflicts": reviews.conflict_queue(session),
+            "flagged": reviews.flagged_queue(session),
+        }
+
+
+@router.get("/review", include_in_schema=False)
+def queue_page(request: Request, done: str | None = None) -> Response:
+    account = require(request, REVIEWER)
+    context = {**queue(request, account), "done": done}
+    return web_state(request).pages.private(request, "review_queue.html", context)
+
+
+@api.get("/queue")
+def queue_api(request: Request) -> dict[str, Any]:
+    """Unreadable sheets waiting for manual entry, mesas with conflicting actas, accepted actas with flags."""
+    found = queue(request, require(request, REVIEWER))
+    return {
+        "unreadable": [
+            {"item_id": u.item_id, "sha256": u.sha256, "received_at": u.received_at.isoformat(), "reason": u.reason,
+             "entries": u.entries, "entered_by_me": u.entered_by_me}
+            for u in found["unreadable"]
+        ],
+        "conflicts": [{"mesa": mesa, "conflicting": count} for mesa, count in found["conflicts"]],
+        "flagged": [{"record_id": r.id, "mesa": r.mesa_id, "acta_id": r.acta_id} for r in found["flagged"]],
+    }
+
+
+# --- conflicts ---------------------------------------------------------------------------------------------------
+
+
+def live_records(request: Request, mesa_id: str) -> list[RecordView]:
+    """The accepted record and the conflicting ones of a mesa, accepted first, with their files."""
+    store = web_state(request).store
+    with store.sessions() as session:
+        rows = [r for r in reviews.records_of_mesa(session, mesa_id) if r.status in (ACCEPTED, CONFLICT)]
+        evidence = reviews.evidence_of(session, [r.id for r in rows])
+    views = [record_view(store, row, evidence[row.id]) for row in rows]
+    return sorted(views, key=lambda v: (v.status != ACCEPTED, v.id))
+
+
+@router.get("/review/conflicts/{mesa_id}", include_in_schema=False)
+def conflict_page(request: Request, mesa_id: str) -> Response:
+    require(request, REVIEWER)
+    versions = live_records(request, mesa_id)
+    if not any(v.status == CONFLICT for v in versions):
+        raise HTTPException(404, f"mesa {mesa_id} has no open conflict")
+    differs = [len({v.counts[i] for v in versions}) > 1 for i in range(len(versions[0].counts))]
+    candidate_differs = {key for key in versions[0].candidates if len({v.candidates[key] for v in versions}) > 1}
+    if len({v.null_votes for v in versions}) > 1:
+        candidate_differs.add("null_votes")
+    context = {"mesa_id": mesa_id, "versions": versions, "differs": differs, "candidate_differs": candidate_differs}
+    return web_state(request).pages.private(request, "review_conflict.html", context)
+
+
+@router.post("/review/conflicts/{mesa_id}", include_in_schema=False)
+def conflict_decide(
+    request: Request, mesa_id: str, record_id: Annotated[int, Form()], reason: FormText = "", csrf_token: FormText = ""
+) -> Response:
+    account = _acting_reviewer(request, csrf_token)
+    state = web_state(request)
+    _decide(decisions.resolve_conflict, state.store, state.secret, account, mesa_id, record_id, reason)
+    return RedirectResponse(link(language(request), "/review", done=f"conflict:{mesa_id}"), status_code=303)
+
+
+class Resolution(BaseModel):
+    record_id: int = Field(description="the record (acta version) that becomes the accepted one")
+    reason: str = Field(min_length=1, max_length=decisions.MAX_REASON)
+
+
+@api.get("/conflicts/{mesa_id}")
+def conflict_api(request: Request, mesa_id: str) -> dict[str, Any]:
+    """The versions of a mesa's acta a reviewer chooses between."""
+    require(request, REVIEWER)
+    return {"mesa": mesa_id, "versions": [v.to_json() for v in live_records(request, mesa_id)]}
+
+
+@api.post("/conflicts/{mesa_id}")
+def conflict_decide_api(request: Request, mesa_id: str, body: Resolution) -> dict[str, Any]:
+    """Make one version the accepted acta of the mesa; the others are superseded (kept, never deleted)."""
+    account = _acting_reviewer(request)
+    state = web_state(request)
+    decided = _decide(decisions.resolve_conflict, state.store, state.secret, account, mesa_id, body.record_id,
+                      body.reason)
+    return decided.to_json()  # type: ignore[no-any-return]
+
+
+# --- unreadable sheets: blind double entry ---------------------------------------------------------------------
+
+
+@router.get("/review/unreadable/{item_id}", include_in_schema=False)
+def manual_page(request: Request, item_id: int) -> Response:
+    account = require(request, REVIEWER)
+    state = web_state(request)
+    with state.store.sessions() as session:
+        found = reviews.unreadable_queue(session, account.id, item_id=item_id)
+    if not found:
+        raise HTTPException(404, f"item {item_id} is not an unreadable sheet waiting for entry")
+    return state.pages.private(request, "review_manual.html", {"line": found[0]})
+
+
+@router.post("/review/unreadable/{item_id}", include_in_schema=False)
+async def manual_enter(request: Request, item_id: int) -> Response:
+    form = await request.form(max_fields=100)
+    values = {key: value for key, value in form.items() if isinstance(value, str)}
+    return await run_in_threadpool(_manual_enter_form, request, item_id, values)
+
+
+def _manual_enter_form(request: Request, item_id: int, values: dict[str, str]) -> Response:
+    account = _acting_reviewer(request, values.get("csrf_token"))
+    state = web_state(request)
+    cards = len(state.store.profile.election.cards)
+    try:
+        counts = [int(values.get(f"card_{i}", "").strip() or "x") for i in range(1, cards + 1)]
+        nulls = int(values.get("null_votes", "").strip() or "x")
+    except ValueError:
+        raise HTTPException(422, "every card and the null votes need a whole number (0 if empty)") from None
+    mesa_id = values.get("mesa", "").strip()
+    result = _decide(decisions.enter_manual, state.store, state.secret, account, item_id, mesa_id, counts, nulls)
+    return state.pages.private(request, "review_manual_done.html", {"result": result, "item_id": item_id})
+
+
+class ManualEntry(BaseModel):
+    mesa: str = Field(description="registry mesa id: <center code>.<mesa number, 2 digits>")
+    counts: list[int] = Field(description="the votes of every card, in ballot order")
+    null_votes: int
+
+
+@api.post("/unreadable/{item_id}")
+def manual_enter_api(request: Request, item_id: int, body: ManualEntry) -> dict[str, Any]:
+    """One reviewer's typing of an unreadable sheet; settles it when two reviewers typed the same."""
+    account = _acting_reviewer(request)
+    state = web_state(request)
+    result = _decide(decisions.enter_manual, state.store, state.secret, account, item_id, body.mesa.strip(),
+                     body.counts, body.null_votes)
+    return result.to_json()  # type: ignore[no-any-return]
+
+
+# --- flags ---------------------------------------------------------------------------------------------------------
+
+
+@router.get("/review/flagged/{record_id}", include_in_schema=False)
+def flag_page(request: Request, record_id: int) -> Response:
+    require(request, REVIEWER)
+    store = web_state(request).store
+    with store.sessions() as session:
+        found = reviews.flagged_queue(session, record_id)
+        if not found:
+            raise HTTPException(404, f"record {record_id} has no flags waiting for review")
+        evidence = reviews.evidence_of(session, [record_id])[record_id]
+    view = record_view(store, found[0], evidence)
+    return web_state(request).pages.private(request, "review_flag.html", {"version": view})
+
+
+@router.post("/review/flagged/{record_id}", include_in_schema=False)
+def flag_decide(request: Request, record_id: int, note: FormText = "", csrf_token: FormText = "") -> Response:
+    account = _acting_reviewer(request, csrf_token)
+    state = web_state(request)
+    _decide(decisions.review_flags, state.store, state.secret, account, record_id, note)
+    return RedirectResponse(link(language(request), "/review"), status_code=303)
+
+
+class FlagReview(BaseModel):
+    note: str = Field(min_length=1, max_length=decisions.MAX_REASON)
+
+
+@api.post("/flagged/{record_id}")
+def flag_decide_api(request: Request, record_id: int, body: FlagReview) -> dict[str, Any]:
+    """Record that the flags of an accepted acta were checked (it keeps counting)."""
+    account = _acting_reviewer(request)
+    state = web_state(request)
+    return _decide(decisions.review_flags, state.store, state.secret, account, record_id, body.note).to_json()  # type: ignore[no-any-return]
+
+
+router.include_router(api)

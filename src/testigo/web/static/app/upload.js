@@ -1,0 +1,377 @@
+/*
+ * testigo upload page: photograph an acta, read its QR code on the phone, queue it, send it.
+ *
+ * Why it is built this way: witnesses upload from cheap phones on bad networks, sometimes while the
+ * site is throttled. So every photo goes first into IndexedDB (closing the tab loses nothing), its
+ * QR code is read right here with zxing-wasm (the witness learns at once whether the photo is
+ * usable and which mesa it is, even offline), and a sender retries with exponential back-off until
+ * the server confirms the photo's SHA-256. Without JavaScript the plain form still uploads.
+ */
+(function () {
+  "use strict";
+
+  const form = document.getElementById("upload-form");
+  if (!form || !window.indexedDB || !window.fetch || !window.Blob) return;
+  document.documentElement.classList.add("js");
+
+  const messages = JSON.parse(form.dataset.messages);
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const photo = document.getElementById("photo");
+  const reading = document.getElementById("reading");
+  const list = document.getElementById("queue");
+  const empty = document.getElementById("queue-empty");
+  const network = document.getElementById("network");
+
+  const MAX_BACKOFF_MS = 5 * 60 * 1000;
+  const KEEP_CONFIRMED = 50;
+  const POLL_MS = 5000;
+  const OFFLINE_CACHE = "testigo-upload-v1";  // the same name as in upload-sw.js
+
+  function t(key, params) {
+    return (messages[key] || key).replace(/\{(\w+)\}/g, (_, name) => (params && name in params ? params[name] : ""));
+  }
+
+  // --- IndexedDB: the queue survives reloads, crashes and closed tabs -------------------------------------------
+
+  const db = new Promise((resolve, reject) => {
+    const request = indexedDB.open("testigo-uploads", 1);
+    request.onupgradeneeded = () => request.result.createObjectStore("queue", { keyPath: "id" });
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+
+  function transaction(mode, work) {
+    return db.then((handle) => new Promise((resolve, reject) => {
+      const tx = handle.transaction("queue", mode);
+      const request = work(tx.objectStore("queue"));
+      tx.oncomplete = () => resolve(request ? request.result : undefined);
+      tx.onerror = () => reject(tx.error);
+      tx.onabort = () => reject(tx.error);
+    }));
+  }
+
+  const save = (item) => transaction("readwrite", (store) => store.put(item));
+  const load = (id) => transaction("readonly", (store) => store.get(id));
+  const remove = (id) => transaction("readwrite", (store) => store.delete(id));
+  const everything = () => transaction("readonly", (store) => store.getAll());
+
+  // --- reading the QR code in the phone ---------------------------------------------------------------------------
+
+  let zxingModule = null;
+
+  /** The QR reader's WebAssembly, fetched and compiled once; started with the page, so it is ready offline. */
+  function zxing() {
+    if (!zxingModule) {
+      const wasm = form.dataset.wasm;
+      zxingModule = window.ZXingWASM.prepareZXingModule({
+        overrides: { locateFile: (path, prefix) => (path.endsWith(".wasm") ? wasm : prefix + path) },
+        fireImmediately: true,
+      });
+      zxingModule.catch(() => { zxingModule = null; });  // offline before it loaded: try again next photo
+    }
+    return zxingModule;
+  }
+
+  async function downscaled(blob, side) {
+    const bitmap = await createImageBitmap(blob);
+    const scale = Math.min(1, side / Math.max(bitmap.width, bitmap.height));
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.round(bitmap.width * scale);
+    canvas.height = Math.round(bitmap.height * scale);
+    const context = canvas.getContext("2d", { willReadFrequently: true });
+    context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    bitmap.close();
+    return context.getImageData(0, 0, canvas.width, canvas.height);
+  }
+
+  /** {state: "read", acta} | {state: "other"} | {state: "none"}; never throws (reading is only a hint). */
+  async function readQr(blob) {
+    if (!window.ZXingWASM || !window.createImageBitmap) return { state: "none" };
+    const options = { formats: ["QRCode"], tryHarder: true, maxNumberOfSymbols: 4 };
+    const texts = [];
+    try {
+      await zxing();
+      // a smaller copy first (tens of milliseconds, and enough for nearly every photo), then the whole photo
+      for (const input of [await downscaled(blob, 2400), blob]) {
+        const found = await window.ZXingWASM.readBarcodes(input, options);
+        texts.push(...found.filter((r) => r.isValid).map((r) => r.text));
+        if (texts.length) break;
+      }
+    } catch (error) {
+      return { state: "none" };
+    }
+    const acta = texts.find((text) => /^\d{9}\.\d{2}\.\d+\.\d+!/.test(text));
+    if (acta) return { state: "read", acta: acta.split("!")[0] };
+    return { state: texts.length ? "other" : "none" };
+  }
+
+  function mesaOf(acta) {
+    return acta.split(".").slice(0, 2).join(".");
+  }
+
+  function showReading(item, url) {
+    reading.hidden = false;
+    reading.className = "reading " + (item.qr ? (item.qr.state === "read" ? "ok" : "warn") : "");
+    reading.replaceChildren();
+    if (url) {
+      const image = document.createElement("img");
+      image.src = url;
+      image.alt = "";
+      reading.append(image);
+    }
+    const text = document.createElement("p");
+    text.id = "qr-result";
+    if (!item.qr) text.textContent = t("qr_reading");
+    else if (item.qr.state === "read") text.textContent = t("qr_read", { mesa: mesaOf(item.qr.acta) });
+    else text.textContent = t(item.qr.state === "other" ? "qr_other" : "qr_none");
+    reading.append(text);
+    if (item.qr && item.qr.state === "read") nameCenter(mesaOf(item.qr.acta), reading);
+  }
+
+  /** When online, add the voting center's name, so the witness sees the photo is of the right mesa. */
+  async function nameCenter(mesa, where) {
+    if (!navigator.onLine) return;
+    try {
+      const response = await fetch("/api/v1/mesas/" + encodeURIComponent(mesa));
+      if (!response.ok) return;
+      const areas = (await response.json()).areas;
+      const center = document.createElement("p");
+      center.className = "center";
+      center.textContent = areas.map((area) => area.name).join(" › ");
+      where.append(center);
+    } catch (error) {
+      // the name is a convenience; the reading itself is already shown
+    }
+  }
+
+  // --- taking photos ----------------------------------------------------------------------------------------------
+
+  async function sha256Hex(buffer) {
+    if (!window.crypto || !crypto.subtle) return null;  // plain http: the server's hash alone confirms
+    const digest = await crypto.subtle.digest("SHA-256", buffer);
+    return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
+  }
+
+  async function enqueue(file) {
+    const buffer = await file.arrayBuffer();
+    const item = {
+      id: newId(), name: file.name || "acta.jpg", size: file.size, type: file.type,
+      blob: new Blob([buffer], { type: file.type }), sha256: await sha256Hex(buffer),
+      qr: null, state: "queued", attempts: 0, nextAt: 0, addedAt: Date.now(), server: null, note: null,
+    };
+    await save(item);  // from here on the photo survives a closed tab
+    const url = URL.createObjectURL(item.blob);
+    showReading(item, url);
+    await render();
+    pump();
+    item.qr = await readQr(item.blob);
+    const current = await load(item.id);  // the sender may have moved it on meanwhile
+    if (current) {
+      current.qr = item.qr;
+      await save(current);
+    }
+    showReading(item, url);
+    await render();
+  }
+
+  form.addEventListener("submit", (event) => event.preventDefault());
+  photo.required = false;
+  photo.addEventListener("change", async () => {
+    const files = Array.from(photo.files);
+    photo.value = "";
+    for (const file of files) await enqueue(file);
+  });
+
+  // --- sending, with back-off, until the server confirms the SHA-256 ---------------------------------------------
+
+  let pumping = false;
+  let timer = null;
+
+  function backoff(item, retryAfterSeconds) {
+    item.attempts += 1;
+    const exponential = Math.min(MAX_BACKOFF_MS, 2000 * 2 ** Math.min(item.attempts, 10));
+    const jittered = exponential * (0.5 + Math.random() / 2);
+    item.nextAt = Date.now() + (retryAfterSeconds ? retryAfterSeconds * 1000 : jittered);
+    item.state = "queued";
+  }
+
+  async function send(item) {
+    item.state = "sending";
+    await save(item);
+    await render();
+    const body = new FormData();
+    body.append("file", item.blob, item.name);
+    body.append("upload_id", item.id);
+    if (item.sha256) body.append("sha256", item.sha256);
+    let response;
+    try {
+      response = await fetch(form.dataset.api, {
+        method: "POST", body, credentials: "same-origin", headers: { "X-CSRF-Token": csrf },
+      });
+    } catch (error) {
+      backoff(item);  // offline, or the connection dropped mid-way
+      item.note = null;
+      return settle(item);
+    }
+    let data = {};
+    try { data = await response.json(); } catch (error) { data = {}; }
+    if (response.ok && data.sha256 && (!item.sha256 || data.sha256 === item.sha256)) {
+      item.state = "confirmed";
+      item.server = data;
+      item.blob = null;  // the server holds the bytes now; free the phone's storage
+      item.note = null;
+    } else if (response.status === 401 || response.status === 403) {
+      item.note = t("q_login");
+      backoff(item, 60);
+    } else if ([413, 415, 422].includes(response.status)) {
+      item.state = "failed";
+      item.note = data.detail || String(response.status);
+    } else {
+      backoff(item, Number(response.headers.get("Retry-After")) || 0);  // 429, 5xx, damaged transfer
+      item.note = null;
+    }
+    return settle(item);
+  }
+
+  /** Save what sending learnt, keeping the QR reading if it finished while the request was in flight. */
+  async function settle(item) {
+    const current = await load(item.id);
+    if (current && current.qr && !item.qr) item.qr = current.qr;
+    return save(item);
+  }
+
+  async function pump() {
+    if (pumping) return;
+    pumping = true;
+    try {
+      for (;;) {
+        if (!navigator.onLine) break;
+        const due = (await everything()).filter((item) => item.state === "queued" && item.nextAt <= Date.now());
+        if (!due.length) break;
+        due.sort((a, b) => a.addedAt - b.addedAt);
+        await send(due[0]);
+        await render();
+      }
+      await poll();
+    } finally {
+      pumping = false;
+    }
+    await schedule();
+  }
+
+  /** Ask again about confirmed uploads the server was still reading. */
+  async function poll() {
+    const waiting = (await everything()).filter((item) => item.state === "confirmed" && item.server && item.server.state === "pending");
+    for (const item of waiting) {
+      try {
+        const response = await fetch("/api/v1/uploads/" + encodeURIComponent(item.id), { credentials: "same-origin" });
+        if (response.ok) {
+          item.server = await response.json();
+          await save(item);
+        }
+      } catch (error) {
+        return;
+      }
+    }
+    if (waiting.length) await render();
+  }
+
+  async function schedule() {
+    clearTimeout(timer);
+    const items = await everything();
+    const queued = items.filter((item) => item.state === "queued");
+    const polling = items.some((item) => item.state === "confirmed" && item.server && item.server.state === "pending");
+    if (!queued.length && !polling) return;
+    const next = queued.length ? Math.min(...queued.map((item) => item.nextAt)) : Date.now() + POLL_MS;
+    timer = setTimeout(pump, Math.max(500, Math.min(next - Date.now(), polling ? POLL_MS : Infinity)));
+  }
+
+  // --- showing the queue --------------------------------------------------------------------------------------------
+
+  function line(item) {
+    const li = document.createElement("li");
+    li.className = item.state;
+    li.dataset.id = item.id;
+    const title = document.createElement("span");
+    const when = new Date(item.addedAt).toLocaleTimeString();
+    title.textContent = when + " · " + (item.qr && item.qr.state === "read" ? mesaOf(item.qr.acta) : item.name);
+    const state = document.createElement("span");
+    state.className = "state";
+    let text = t("q_" + item.state);
+    if (item.state === "queued" && item.attempts) {
+      text += " · " + t("q_retry", { seconds: Math.max(0, Math.round((item.nextAt - Date.now()) / 1000)) });
+    }
+    if (item.state === "confirmed" && item.server) {
+      text += " · " + t("status_" + item.server.status) + (item.server.mesa ? " · " + item.server.mesa : "");
+    }
+    state.textContent = text;
+    li.append(title, state);
+    if (item.sha256 || (item.server && item.server.sha256)) {
+      const hash = document.createElement("code");
+      hash.textContent = "sha256 " + (item.sha256 || item.server.sha256).slice(0, 16) + "…";
+      li.append(hash);
+    }
+    if (item.note) {
+      const note = document.createElement("small");
+      note.textContent = item.note;
+      li.append(note);
+    }
+    return li;
+  }
+
+  async function render() {
+    const items = (await everything()).sort((a, b) => b.addedAt - a.addedAt);
+    list.replaceChildren(...items.map(line));
+    empty.hidden = items.length > 0;
+    network.textContent = t(navigator.onLine ? "online" : "offline");
+    network.className = "network " + (navigator.onLine ? "online" : "offline");
+  }
+
+  async function start() {
+    const items = await everything();
+    for (const item of items) {
+      if (item.state === "sending") {  // the tab closed mid-request: the server dedupes a resend
+        item.state = "queued";
+        await save(item);
+      }
+    }
+    const confirmed = items.filter((item) => item.state === "confirmed").sort((a, b) => b.addedAt - a.addedAt);
+    for (const old of confirmed.slice(KEEP_CONFIRMED)) await remove(old.id);
+    await render();
+    pump();
+    if (window.ZXingWASM) zxing().catch(() => {});
+  }
+
+  /** The network is back: what waited for it is due now, whatever its back-off said. */
+  async function reconnected() {
+    for (const item of await everything()) {
+      if (item.state === "queued") {
+        item.nextAt = 0;
+        await save(item);
+      }
+    }
+    await render();
+    pump();
+  }
+
+  /** Keep this page and what it loads in the service worker's cache, so it opens with no network. */
+  async function keepForOffline() {
+    if (!navigator.serviceWorker || !window.caches) return;
+    await navigator.serviceWorker.register("/upload-sw.js", { scope: "/upload" });
+    const assets = [location.href, form.dataset.wasm,
+      ...Array.from(document.scripts, (script) => script.src).filter(Boolean),
+      ...Array.from(document.querySelectorAll('link[rel="stylesheet"]'), (link) => link.href)];
+    const cache = await caches.open(OFFLINE_CACHE);
+    await cache.addAll(assets);
+  }
+
+  window.addEventListener("online", reconnected);
+  window.addEventListener("offline", render);
+  keepForOffline().catch(() => {});  // without it the page still works, only not opened offline
+  start();
+})();

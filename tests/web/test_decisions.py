@@ -1,0 +1,180 @@
+"""Reviewer decisions on SQLite and PostgreSQL: conflicts, blind double entry, flags — each logged."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from testigo.capture import Incoming
+from testigo.pipeline.ingest import ingest_files
+from testigo.pipeline.logbook import checkpoint, inclusion
+from testigo.store import ledger as log_table
+from testigo.store import reviews
+from testigo.store.records import ACCEPTED, CONFLICT
+from testigo.store.workspace import Store
+from testigo.tally import tally
+from testigo.web import accounts
+from testigo.web.decisions import DecisionError, enter_manual, resolve_conflict, review_flags
+from testigo.web.keys import pseudonym
+from tests.conftest import small_mesas
+from tests.web.conftest import PASSWORD, acta_png, blank_png, qr_png, ready
+
+SECRET = b"s" * 32
+
+
+def _ingest(store: Store, name: str, data: bytes) -> None:
+    ingest_files(store, [Incoming(f"test:{name}", name, data)], workers=1)
+
+
+def _reviewer(store: Store, name: str) -> accounts.Account:
+    return accounts.accept_invitation(store, accounts.invite(store, accounts.REVIEWER), name, PASSWORD)
+
+
+def _decision_entries(store: Store) -> list[dict[str, object]]:
+    with store.sessions() as session:
+        return [json.loads(e.body) for e in log_table.entries(session) if e.kind == "decision"]
+
+
+@pytest.fixture
+def conflict(store: Store) -> tuple[str, int, int]:
+    """A mesa with an accepted acta (González 200) and a conflicting one (González 150)."""
+    ready(store)
+    mesa = small_mesas(1)[0]
+    _ingest(store, "first.png", acta_png(mesa, gonzalez=200))
+    _ingest(store, "second.png", acta_png(mesa, gonzalez=150))
+    with store.sessions() as session:
+        rows = {r.status: r.id for r in reviews.records_of_mesa(session, mesa)}
+    return mesa, rows[ACCEPTED], rows[CONFLICT]
+
+
+def test_choosing_the_conflicting_acta_supersedes_the_accepted_one(
+    store: Store, conflict: tuple[str, int, int]
+) -> None:
+    mesa, accepted, conflicting = conflict
+    ana = _reviewer(store, "ana")
+    decided = resolve_conflict(store, SECRET, ana, mesa, conflicting, "the printed figures say 150")
+    with store.sessions() as session:
+        statuses = {r.id: r.status for r in reviews.records_of_mesa(session, mesa)}
+        [decision] = reviews.decisions_of_mesa(session, mesa)
+        assert reviews.conflict_queue(session) == []
+    assert statuses == {accepted: reviews.SUPERSEDED, conflicting: ACCEPTED}
+    assert (decision.reviewer_id, decision.record_id, decision.replaced_record_id) == (ana.id, conflicting, accepted)
+    assert decision.reason == "the printed figures say 150" and decision.created_at is not None
+    [row] = tally(store, "mesa").rows
+    assert row.candidates["gonzalez"] == 150
+    [entry] = _decision_entries(store)
+    assert entry["action"] == "resolve_conflict" and entry["status"] == "accepted"
+    assert entry["reviewers"] == [pseudonym(SECRET, ana.id)] and "ana" not in json.dumps(entry)
+    assert len(entry["set_aside"]) == 1  # type: ignore[arg-type]
+    size = checkpoint(store).size
+    assert inclusion(store, decided.log_seq, size).body == log_table_body(store, decided.log_seq)
+
+
+def log_table_body(store: Store, seq: int) -> bytes:
+    with store.sessions() as session:
+        [entry] = log_table.entries(session, seq, seq + 1)
+        return entry.body
+
+
+def test_keeping_the_accepted_acta_sets_the_conflict_aside(store: Store, conflict: tuple[str, int, int]) -> None:
+    mesa, accepted, conflicting = conflict
+    resolve_conflict(store, SECRET, _reviewer(store, "ana"), mesa, accepted, "the second photo is of a forgery")
+    with store.sessions() as session:
+        statuses = {r.id: r.status for r in reviews.records_of_mesa(session, mesa)}
+    assert statuses == {accepted: ACCEPTED, conflicting: reviews.SUPERSEDED}
+
+
+def test_a_conflict_is_decided_once_and_only_between_its_own_versions(
+    store: Store, conflict: tuple[str, int, int]
+) -> None:
+    mesa, accepted, conflicting = conflict
+    ana = _reviewer(store, "ana")
+    with pytest.raises(DecisionError, match="say why"):
+        resolve_conflict(store, SECRET, ana, mesa, conflicting, "  ")
+    with pytest.raises(DecisionError) as other:
+        resolve_conflict(store, SECRET, ana, mesa, 999_999, "x")
+    assert other.value.status_code == 422
+    resolve_conflict(store, SECRET, ana, mesa, conflicting, "ok")
+    with pytest.raises(DecisionError) as again:
+        resolve_conflict(store, SECRET, _reviewer(store, "bea"), mesa, accepted, "no")
+    assert again.value.status_code == 409
+
+
+def _unreadable_item(store: Store) -> int:
+    ready(store)
+    _ingest(store, "blurred.png", blank_png())
+    with store.sessions() as session:
+        [line] = reviews.unreadable_queue(session, reviewer_id=0)
+    return line.item_id
+
+
+def test_two_matching_entries_accept_a_typed_sheet_and_a_third_breaks_a_tie(store: Store) -> None:
+    item = _unreadable_item(store)
+    mesa = small_mesas(1)[0]
+    right = [0] * 38
+    right[0], right[35] = 120, 240
+    typo = list(right)
+    typo[35] = 204
+    ana, bea, carla = (_reviewer(store, name) for name in ("ana", "bea", "carla"))
+    first = enter_manual(store, SECRET, ana, item, mesa, right, 3)
+    assert (first.entries, first.decided) == (1, None)
+    with pytest.raises(DecisionError) as twice:
+        enter_manual(store, SECRET, ana, item, mesa, right, 3)  # one person can never supply both entries
+    assert twice.value.status_code == 409
+    second = enter_manual(store, SECRET, bea, item, mesa, typo, 3)
+    assert second.disagreement and second.decided is None
+    third = enter_manual(store, SECRET, carla, item, mesa, right, 3)
+    assert third.decided is not None and third.decided.status == ACCEPTED
+    [row] = tally(store, "mesa").rows
+    assert row.candidates["gonzalez"] == 240 and row.null_votes == 3
+    with store.sessions() as session:
+        assert reviews.unreadable_queue(session, reviewer_id=0) == []
+        [record] = reviews.records_of_mesa(session, mesa)
+        assert record.source == "manual"
+        [decision] = reviews.decisions_of_mesa(session, mesa)
+        assert json.loads(decision.reviewers) == sorted([ana.id, carla.id])
+    [entry] = _decision_entries(store)
+    assert entry["action"] == "manual_entry" and entry["sha256"] and entry["payload"].startswith(mesa)  # type: ignore[union-attr]
+    assert sorted(entry["reviewers"]) == sorted(pseudonym(SECRET, r.id) for r in (ana, carla))  # type: ignore[arg-type]
+    with pytest.raises(DecisionError, match="already been settled"):
+        enter_manual(store, SECRET, _reviewer(store, "dora"), item, mesa, right, 3)
+
+
+def test_typed_numbers_are_checked_before_they_are_stored(store: Store) -> None:
+    item = _unreadable_item(store)
+    ana = _reviewer(store, "ana")
+    for mesa, counts, nulls in (("999999999.01", [1] * 38, 0), (small_mesas(1)[0], [1] * 37, 0),
+                                (small_mesas(1)[0], [-1] + [1] * 37, 0)):
+        with pytest.raises(DecisionError) as refused:
+            enter_manual(store, SECRET, ana, item, mesa, counts, nulls)
+        assert refused.value.status_code == 422
+    with store.sessions() as session:
+        assert reviews.manual_entries(session, item) == []
+
+
+def test_two_entries_of_an_impossible_sheet_settle_it_as_invalid(store: Store) -> None:
+    item = _unreadable_item(store)
+    mesa = small_mesas(1)[0]
+    counts = [9000] + [0] * 37  # more votes than the mesa's registered voters
+    enter_manual(store, SECRET, _reviewer(store, "ana"), item, mesa, counts, 0)
+    result = enter_manual(store, SECRET, _reviewer(store, "bea"), item, mesa, counts, 0)
+    assert result.decided is not None and result.decided.status == "invalid"
+    assert tally(store, "mesa").rows == []
+
+
+def test_flags_are_reviewed_once_and_logged(store: Store) -> None:
+    ready(store)
+    mesa = small_mesas(1)[0]
+    counts = [0] * 38
+    counts[0], counts[35] = 10, 20
+    flagged = store.profile.encode(f"{mesa}.1.0001", counts, 1, {"second_count": 7})  # fourth field ≠ null votes
+    _ingest(store, "flagged.png", qr_png(flagged))
+    with store.sessions() as session:
+        [record] = reviews.flagged_queue(session)
+    review_flags(store, SECRET, _reviewer(store, "ana"), record.id, "the machine printed it so")
+    with store.sessions() as session:
+        assert reviews.flagged_queue(session) == []
+    with pytest.raises(DecisionError):
+        review_flags(store, SECRET, _reviewer(store, "bea"), record.id, "again")
+    assert [e["action"] for e in _decision_entries(store)] == ["flag_reviewed"]
