@@ -23,6 +23,7 @@ Simulating the files comes first, in a process pool, and is not timed.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -38,7 +39,7 @@ from pathlib import Path
 import cv2
 import zxingcpp
 
-from testigo.profiles import PayloadError, get_profile
+from testigo.pipeline.decode import accepts as pipeline_accepts
 from testigo.read import DEFAULT_MAX_PIXELS, UnusableInput, read_file, sniff
 from testigo.read.images import load_pages
 from testigo.simulate import simulate
@@ -91,16 +92,8 @@ class Figures:
         }
 
 
-def accepts(text: str) -> bool:
-    """What counts as read: a payload the profile recognises and parses (as the pipeline does)."""
-    profile = get_profile(PROFILE)
-    if not profile.recognises(text):
-        return False
-    try:
-        profile.parse(text)
-    except PayloadError:
-        return False
-    return True
+#: What counts as read: a payload the profile recognises and parses (exactly as ingest decides).
+accepts = functools.partial(pipeline_accepts, PROFILE)
 
 
 def generate(quality: str, n: int, seed: int, workers: int, folder: Path) -> list[Sample]:

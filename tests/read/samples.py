@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import zlib
@@ -12,22 +13,14 @@ import pypdfium2 as pdfium
 import segno
 from PIL import Image, ImageDraw
 
-from testigo.profiles import PayloadError, get_profile
+from testigo.pipeline.decode import accepts
 from tests.conftest import payload_for, small_mesas
 
 URL = "https://example.org/acta/123"
 
 
-def accept(text: str) -> bool:
-    """What the pipeline counts as read: a payload the ve2024 profile recognises and parses."""
-    profile = get_profile("ve2024")
-    if not profile.recognises(text):
-        return False
-    try:
-        profile.parse(text)
-    except PayloadError:
-        return False
-    return True
+#: What the pipeline counts as read: a payload the ve2024 profile recognises and parses.
+accept = functools.partial(accepts, "ve2024")
 
 
 def payloads(count: int) -> list[str]:
