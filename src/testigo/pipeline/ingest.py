@@ -130,7 +130,7 @@ def ingest_files(
         for item in incoming:
             # one transaction per file: concurrent ingests then never hold two files' locks
             row, earlier = run_in_transaction(
-                session, functools.partial(_register, store, session, item, channel, submitted_by)
+                session, functools.partial(register_incoming, store, session, item, channel, submitted_by)
             )
             arrivals[row] = earlier
             progress.advance()
@@ -142,7 +142,7 @@ def ingest_files(
     return report
 
 
-def _register(
+def register_incoming(
     store: Store, session: Session, incoming: Incoming, channel: str, submitted_by: str | None
 ) -> tuple[int, bool]:
     """Store the file's bytes and add its submission if it is a new arrival.
@@ -181,13 +181,13 @@ def _decode_all(
     for decoded in executor.run(jobs):
         for row in by_sha[decoded.sha256]:
             try:
-                run_in_transaction(session, functools.partial(_settle, store, session, row, decoded))
+                run_in_transaction(session, functools.partial(settle_decoded, store, session, row, decoded))
             except subs.AlreadyFinished:
                 session.rollback()  # another process settled it first: its outcome stands
             progress.advance()
 
 
-def _settle(store: Store, session: Session, row: SubmissionRow, decoded: Decoded) -> None:
+def settle_decoded(store: Store, session: Session, row: SubmissionRow, decoded: Decoded) -> None:
     """Turn a worker's reading into outcomes and finish the submission (one transaction)."""
     if decoded.reading is None:
         outcomes = [subs.ItemOutcome(status=Status.REJECTED, reason=decoded.reject)]

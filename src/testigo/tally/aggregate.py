@@ -127,7 +127,8 @@ def accepted_matrix(store: Store) -> Accepted:
     election, registry = store.profile.election, store.registry
     with store.sessions() as session:
         accepted = [row for row in records.accepted_counts(session) if row[0] in registry.mesas]
-    cards = np.array([[int(v) for v in row[2].split(",")] for row in accepted], dtype=np.int64)
+    # one join and one split for all records: far faster than parsing row by row at national scale
+    cards = np.array(",".join(row[2] for row in accepted).split(",") if accepted else [], dtype=np.int64)
     return Accepted(
         mesa_ids=[row[0] for row in accepted],
         acta_ids=[row[1] for row in accepted],

@@ -114,6 +114,14 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def acting(request: Request, role: str, csrf_token: str | None = None) -> Account:
+    """The account taking a decision: CSRF-checked, at least `role`, rate-limited per account."""
+    check_csrf(request, csrf_token)
+    account = require(request, role)
+    rate_limit(request, f"action:{account.id}", web_state(request).settings.actions_per_minute)
+    return account
+
+
 def rate_limit(request: Request, key: str, per_minute: float, burst: float | None = None) -> None:
     """Spend one request of the bucket `key`; 429 with Retry-After when it is empty."""
     wait = web_state(request).limiter.allow(key, per_minute, burst)

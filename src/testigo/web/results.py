@@ -17,33 +17,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import numpy as np
-
 from testigo.domain import Area, Election, Mesa, Registry
 from testigo.store import ledger as log_table
-from testigo.store import records
 from testigo.store.workspace import Store
 from testigo.tally import TallyResult, TallyRow
 
-# The aggregation is the tally module's own, as publish uses it: `tally()` reads the database once per level,
-# and a snapshot needs five levels from one read (the lead is asked for a public multi-level `tally`).
-from testigo.tally.aggregate import _area_rows, _coverage, _mesa_row
+# the tally module's own aggregation, as publish uses it: one read of the records serves every level
+from testigo.tally.aggregate import Accepted, accepted_matrix, tally_accepted
 
 #: Levels with a page of their own above the mesa, from the largest.
 AREA_LEVELS: tuple[str, ...] = ("country", "state", "municipality", "parish", "center")
 #: The level right below each level.
 CHILD_LEVEL = dict(zip(AREA_LEVELS, (*AREA_LEVELS[1:], "mesa"), strict=True))
 NATIONAL = "national"
-
-
-@dataclass(frozen=True)
-class Accepted:
-    """The accepted records of the registry's mesas as arrays: one database read serves every level."""
-
-    mesa_ids: list[str]
-    acta_ids: list[str]
-    cards: np.ndarray
-    nulls: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -54,6 +40,7 @@ class Snapshot:
     totals: dict[str, TallyResult]
     accepted: Accepted
     election: Election
+    registry: Registry
     rows: dict[str, dict[str, TallyRow]] = field(default_factory=dict)
 
     @property
@@ -66,36 +53,16 @@ class Snapshot:
     @cached_property
     def mesas(self) -> TallyResult:
         """Every accepted acta with its 38 cards, as ``testigo tally --level mesa`` gives them."""
-        data = self.accepted
-        rows = [
-            _mesa_row(self.election, acta_id, data.cards[i], int(data.nulls[i]))
-            for i, acta_id in enumerate(data.acta_ids)
-        ]
-        national = self.totals["country"]
-        return TallyResult("mesa", sorted(rows, key=lambda r: r.id), national.coverage, national.candidate_names)
+        return tally_accepted(self.election, self.registry, "mesa", self.accepted)
 
 
 def compute(store: Store, version: int) -> Snapshot:
     """Every area level from one read of the accepted records, aggregated as `testigo tally` does."""
     election, registry = store.profile.election, store.registry
-    with store.sessions() as session:
-        found = [row for row in records.accepted_counts(session) if row[0] in registry.mesas]
-    cards = np.array(",".join(row[2] for row in found).split(",") if found else [], dtype=np.int64)
-    accepted = Accepted(
-        [row[0] for row in found], [row[1] for row in found], cards.reshape(len(found), len(election.cards)),
-        np.array([row[3] for row in found], dtype=np.int64),
-    )
-    coverage = _coverage(registry, accepted.mesa_ids)
-    names = {c.key: c.name for c in election.candidates}
-    totals = {
-        level: TallyResult(
-            level, _area_rows(election, registry, level, accepted.mesa_ids, accepted.cards, accepted.nulls),
-            coverage, names,
-        )
-        for level in AREA_LEVELS
-    }
+    accepted = accepted_matrix(store)
+    totals = {level: tally_accepted(election, registry, level, accepted) for level in AREA_LEVELS}
     rows = {level: {row.id: row for row in result.rows} for level, result in totals.items()}
-    return Snapshot(version, totals, accepted, election, rows)
+    return Snapshot(version, totals, accepted, election, registry, rows)
 
 
 def data_version(store: Store) -> int:

@@ -37,8 +37,7 @@ from testigo.pipeline.decode import Decoded, accepts, decode_stored
 
 # Ingest's own steps, so a web upload is registered and settled exactly as a CLI file is (see the report:
 # the lead is asked to make these two public).
-from testigo.pipeline.ingest import _register as register_arrival
-from testigo.pipeline.ingest import _settle as settle_decoded
+from testigo.pipeline.ingest import register_incoming, settle_decoded
 from testigo.pipeline.logbook import checkpoint
 from testigo.read import sniff
 from testigo.read.sniff import describe_unsupported
@@ -197,7 +196,7 @@ class Uploads:
             submission_id, _done = run_in_transaction(
                 session,
                 functools.partial(
-                    register_arrival, self._store, session, incoming, users.WEB_CHANNEL, account.username
+                    register_incoming, self._store, session, incoming, users.WEB_CHANNEL, account.username
                 ),
             )
             row = session.get(SubmissionRow, submission_id)

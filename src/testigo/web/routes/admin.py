@@ -18,7 +18,7 @@ from testigo.store import users
 from testigo.store.submissions import now
 from testigo.web import accounts
 from testigo.web.accounts import ADMIN, ROLES, Account
-from testigo.web.auth import check_csrf, rate_limit, require, web_state
+from testigo.web.auth import acting, require, web_state
 from testigo.web.render import language, link
 
 router = APIRouter()
@@ -28,10 +28,7 @@ FormText = Annotated[str, Form()]
 
 
 def _acting_admin(request: Request, csrf_token: str | None = None) -> Account:
-    check_csrf(request, csrf_token)
-    account = require(request, ADMIN)
-    rate_limit(request, f"action:{account.id}", web_state(request).settings.actions_per_minute)
-    return account
+    return acting(request, ADMIN, csrf_token)
 
 
 def _user_error(call: Any, *args: Any, **kwargs: Any) -> Any:

@@ -17,7 +17,7 @@ from testigo.store import reviews
 from testigo.store.records import ACCEPTED, CONFLICT
 from testigo.web import decisions
 from testigo.web.accounts import REVIEWER, Account
-from testigo.web.auth import check_csrf, rate_limit, require, web_state
+from testigo.web.auth import acting, require, web_state
 from testigo.web.mesa import RecordView, record_view
 from testigo.web.render import language, link
 
@@ -28,11 +28,7 @@ FormText = Annotated[str, Form()]
 
 
 def _acting_reviewer(request: Request, csrf_token: str | None = None) -> Account:
-    """A reviewer taking a decision: CSRF-checked and rate-limited per account."""
-    check_csrf(request, csrf_token)
-    account = require(request, REVIEWER)
-    rate_limit(request, f"action:{account.id}", web_state(request).settings.actions_per_minute)
-    return account
+    return acting(request, REVIEWER, csrf_token)
 
 
 def _decide(call: Any, *args: Any) -> Any:
