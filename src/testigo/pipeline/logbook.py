@@ -59,8 +59,14 @@ class SignedCheckpoint:
 
 
 def checkpoint(store: Store) -> SignedCheckpoint:
-    """Sign the current tree head, storing it unless the latest checkpoint already has this size."""
+    """Sign the current tree head, storing it unless the latest checkpoint already has this size.
+
+    The log lock is taken first: several ingest processes finishing at once on
+    PostgreSQL would otherwise all see the same unsigned size and insert the
+    same checkpoint twice.
+    """
     with store.sessions.begin() as session:
+        log_table.lock_log(session)
         log = log_table.open_log(session)
         latest = log_table.latest_checkpoint(session)
         if latest is not None and latest.size == log.size:

@@ -63,7 +63,7 @@ def append(session: Session, entries: Sequence[tuple[str, bytes, int | None]]) -
     """Append (kind, body, item id) entries in the caller's transaction; returns their sequence numbers."""
     if not entries:
         return range(0)
-    _lock_log(session)
+    lock_log(session)
     indices = open_log(session).append_many(body for _, body, _ in entries)
     now = datetime.now(UTC)
     session.execute(
@@ -76,11 +76,11 @@ def append(session: Session, entries: Sequence[tuple[str, bytes, int | None]]) -
     return indices
 
 
-def _lock_log(session: Session) -> None:
-    """Serialise appenders until the transaction ends.
+def lock_log(session: Session) -> None:
+    """Serialise appenders and checkpoint signers until the transaction ends.
 
     PostgreSQL: a transaction-scoped advisory lock, so two writers never read the
-    same frontier. SQLite needs nothing: its transactions begin IMMEDIATE and so
+    same frontier and two signers never store a checkpoint of the same size. SQLite needs nothing: its transactions begin IMMEDIATE and so
     already hold the single writer lock.
     """
     if session.get_bind().dialect.name == "postgresql":
