@@ -66,3 +66,32 @@ def test_checkpoint_and_proofs_verify_with_the_public_key(store: Store, tmp_path
         old.size, new.size, [bytes.fromhex(h) for h in linked["proof"]], old.root_hash, new.root_hash  # type: ignore[union-attr]
     )
     assert checkpoint(store).size == 5  # no new checkpoint while the log has not grown
+
+
+def test_simultaneous_signers_store_one_checkpoint_per_size(store: Store) -> None:
+    """Ingests finishing at once all sign the same head: one row, and no signer fails."""
+    import threading
+
+    from testigo.store import ledger as log_table
+    from testigo.store.schema import CheckpointRow
+
+    with store.sessions.begin() as session:
+        log_table.append(session, [("item", f'{{"n":{i}}}'.encode(), None) for i in range(7)])
+    barrier = threading.Barrier(8)
+    results: list[object] = []
+
+    def sign() -> None:
+        barrier.wait()
+        try:
+            results.append(checkpoint(store).size)
+        except Exception as error:  # noqa: BLE001 - the test reports any failure below
+            results.append(error)
+
+    threads = [threading.Thread(target=sign) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [7] * 8
+    with store.sessions() as session:
+        assert session.execute(select(CheckpointRow.size)).scalars().all() == [7]
