@@ -94,3 +94,46 @@ def test_walk_skips_the_workspace_folder(tmp_path: Path) -> None:
     (tmp_path / "acta.jpg").write_bytes(b"jpeg")
     found = [Path(i.display).name for i in iter_inputs([tmp_path], skip_folder=tmp_path / "ws")]
     assert found == ["acta.jpg"]
+
+
+def test_an_archive_larger_than_the_file_limit_is_read_entry_by_entry(tmp_path: Path) -> None:
+    """A coordinator's zip of many photos may exceed the per-file limit; only its entries are held to it."""
+    import random
+
+    noise = random.Random(7)  # incompressible, like JPEG data
+    photos = {f"lote/acta{i}.jpg": noise.randbytes(600) for i in range(5)}
+    archive = _zip(tmp_path / "lote.zip", {**photos, "huge.jpg": noise.randbytes(5000)})
+    assert archive.stat().st_size > 1000
+    found = {i.display.split("!", 1)[1]: i for i in iter_inputs([archive], max_file_bytes=1000)}
+    assert {name: found[name].data for name in photos} == photos
+    assert found["huge.jpg"].data is None
+    assert found["huge.jpg"].reject == "archive entry too large: 5000 bytes (limit 1000)"
+
+
+def test_an_oversized_corrupt_archive_is_refused_without_its_bytes(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(b"PK\x03\x04" + b"\x00" * 2000)
+    [only] = list(iter_inputs([broken], max_file_bytes=1000))
+    assert only.data is None
+    assert only.reject is not None and only.reject.startswith("corrupt zip archive") and "too large to keep" in only.reject
+
+
+def test_a_folder_that_cannot_be_listed_is_reported_not_skipped(tmp_path: Path, monkeypatch) -> None:
+    """Root reads every folder, so the refusal is simulated where os.walk lists folders."""
+    import os
+
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "acta.jpg").write_bytes(b"jpeg")
+    (tmp_path / "open.jpg").write_bytes(b"jpeg")
+    real_scandir = os.scandir
+
+    def scandir(path):  # type: ignore[no-untyped-def]
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    found = {Path(i.display).name: i for i in iter_inputs([tmp_path])}
+    assert set(found) == {"locked", "open.jpg"}
+    assert found["locked"].reject == "cannot read folder: Permission denied"
+    assert found["open.jpg"].reject is None

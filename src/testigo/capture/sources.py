@@ -1,7 +1,8 @@
 """Expanding paths into the individual files to ingest.
 
 Folders are walked recursively (sorted, so runs are reproducible) and zip
-archives are opened in memory: their entries are never written to disk by name,
+archives are read from disk one entry at a time (an archive of any size is
+accepted; the file limit applies to each entry): their entries are never written to disk by name,
 but entries that a careless tool would extract outside the target folder
 (``../x``, ``/etc/x``), encrypted entries, nested archives and entries whose
 size gives them away as a zip bomb are refused with a reason, since an archive
@@ -13,7 +14,6 @@ testigo's, not the user's submissions).
 
 from __future__ import annotations
 
-import io
 import os
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -60,11 +60,22 @@ def iter_inputs(
 
 
 def _walk(folder: Path, max_file_bytes: int, skip: Path | None) -> Iterator[Incoming]:
+    unreadable: list[OSError] = []
     # followlinks=False: a symlinked folder could loop or escape the tree
-    for root, dirs, files in os.walk(folder, followlinks=False):
+    for root, dirs, files in os.walk(folder, onerror=unreadable.append, followlinks=False):
+        yield from _unreadable_folders(unreadable)
         dirs[:] = sorted(d for d in dirs if skip is None or (Path(root) / d).resolve() != skip)
         for name in sorted(files):
             yield from _file(Path(root) / name, str(Path(root) / name), max_file_bytes)
+    yield from _unreadable_folders(unreadable)
+
+
+def _unreadable_folders(errors: list[OSError]) -> Iterator[Incoming]:
+    """A folder the walk could not list is an input with a reason, not a silent gap."""
+    while errors:
+        error = errors.pop(0)
+        where = Path(error.filename) if error.filename else Path("?")
+        yield Incoming(f"file:{where.resolve()}", str(where), None, f"cannot read folder: {error.strerror or error}")
 
 
 def _file(path: Path, display: str, max_file_bytes: int) -> Iterator[Incoming]:
@@ -73,6 +84,13 @@ def _file(path: Path, display: str, max_file_bytes: int) -> Iterator[Incoming]:
         size = path.stat().st_size
         if not path.is_file():
             yield Incoming(origin, display, None, "not a regular file")
+            return
+        with path.open("rb") as handle:
+            head = handle.read(len(_ZIP_MAGIC[0]))
+        if head.startswith(_ZIP_MAGIC):
+            # an archive is not one file: the size limit applies to each entry, so a
+            # coordinator's zip of thousands of photos is never refused whole
+            yield from _zip_entries(path, origin, display, max_file_bytes)
             return
         if size > max_file_bytes:
             yield Incoming(origin, display, None, f"file too large: {size} bytes (limit {max_file_bytes})")
@@ -84,38 +102,46 @@ def _file(path: Path, display: str, max_file_bytes: int) -> Iterator[Incoming]:
     except OSError as error:
         yield Incoming(origin, display, None, f"cannot read file: {error.strerror or error}")
         return
-    if data.startswith(_ZIP_MAGIC):
-        yield from _zip_entries(data, origin, display, max_file_bytes)
-        return
     yield Incoming(origin, display, data, "empty file (0 bytes)" if not data else None)
 
 
-def _zip_entries(data: bytes, origin: str, display: str, max_file_bytes: int) -> Iterator[Incoming]:
+def _zip_entries(path: Path, origin: str, display: str, max_file_bytes: int) -> Iterator[Incoming]:
+    """Each entry of the archive at `path`, read from disk one entry at a time."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(path)
         entries = [info for info in archive.infolist() if not info.is_dir()]
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
-        yield Incoming(origin, display, data, f"corrupt zip archive: {error}")
+    except (zipfile.BadZipFile, ValueError) as error:
+        yield _whole_archive(path, origin, display, max_file_bytes, f"corrupt zip archive: {error}")
         return
-    if not entries:
-        yield Incoming(origin, display, data, "zip archive has no files")
-        return
-    for info in entries:
-        entry_origin = f"{origin}!{info.filename}"
-        entry_display = f"{display}!{info.filename}"
-        reason = _unsafe_entry(info, max_file_bytes)
-        if reason:
-            yield Incoming(entry_origin, entry_display, None, reason)
-            continue
-        try:
-            content = archive.read(info)
-        except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, NotImplementedError, EOFError) as error:
-            yield Incoming(entry_origin, entry_display, None, f"corrupt zip entry: {error}")
-            continue
-        if content.startswith(_ZIP_MAGIC):
-            yield Incoming(entry_origin, entry_display, None, "nested archive: extract it and ingest the inner zip")
-            continue
-        yield Incoming(entry_origin, entry_display, content, None if content else "empty file (0 bytes)")
+    with archive:
+        if not entries:
+            yield _whole_archive(path, origin, display, max_file_bytes, "zip archive has no files")
+            return
+        for info in entries:
+            yield _entry(archive, info, origin, display, max_file_bytes)
+
+
+def _whole_archive(path: Path, origin: str, display: str, max_file_bytes: int, reason: str) -> Incoming:
+    """A refused archive as one input; its bytes are kept for review when they fit the file limit."""
+    size = path.stat().st_size
+    if size > max_file_bytes:
+        return Incoming(origin, display, None, f"{reason} ({size} bytes, too large to keep)")
+    return Incoming(origin, display, path.read_bytes(), reason)
+
+
+def _entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, origin: str, display: str, max_file_bytes: int) -> Incoming:
+    entry_origin = f"{origin}!{info.filename}"
+    entry_display = f"{display}!{info.filename}"
+    reason = _unsafe_entry(info, max_file_bytes)
+    if reason:
+        return Incoming(entry_origin, entry_display, None, reason)
+    try:
+        content = archive.read(info)
+    except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, NotImplementedError, EOFError) as error:
+        return Incoming(entry_origin, entry_display, None, f"corrupt zip entry: {error}")
+    if content.startswith(_ZIP_MAGIC):
+        return Incoming(entry_origin, entry_display, None, "nested archive: extract it and ingest the inner zip")
+    return Incoming(entry_origin, entry_display, content, None if content else "empty file (0 bytes)")
 
 
 def _unsafe_entry(info: zipfile.ZipInfo, max_file_bytes: int) -> str | None:
