@@ -48,6 +48,10 @@ def test_ballot_has_38_cards_in_issue_order() -> None:
         ("201301006.01.1.0001!" + ",".join(["1"] * 37 + ["x"]) + "!0!0", "non-numeric card 38"),
         ("201301006.01.1.0001!" + ",".join(["1"] * 38) + "!zero!0", "non-numeric null votes"),
         ("201301006.01.1.0001!" + ",".join(["1 "] * 38) + "!0!0", "non-numeric card 1"),
+        ("201301006.01.1.0001!" + ",".join(["1"] * 37 + ["\u0663"]) + "!0!0", "non-numeric card 38"),
+        ("201301006.01.1.0001!" + ",".join(["1"] * 37 + ["\uff17"]) + "!0!0", "non-numeric card 38"),
+        ("201301006.01.1.0001!" + ",".join(["007"] + ["1"] * 37) + "!0!0", r"non-canonical card 1: '007' \(leading"),
+        ("201301006.01.1.0001!" + ",".join(["1"] * 38) + "!-0!0", "non-canonical null votes"),
     ],
 )
 def test_malformed_payloads_are_refused_with_reason(payload: str, reason: str) -> None:

@@ -67,9 +67,13 @@ CENTERS_NATIONAL = 15_797
 #: The constant tail of every known acta id.
 USUAL_ID_SUFFIX = "1.0001"
 
-_ACTA_ID = re.compile(r"(\d{9})\.(\d{2})\.(\d{1,4})\.(\d{1,6})")
-_LOOKS_LIKE_ACTA = re.compile(r"\d{6,12}\.\d{1,3}[.!]|\d{6,12}\.\d{1,3}$|[\d.]+![\d,\s-]+!")
-_INT = re.compile(r"-?\d{1,9}")
+# ASCII digits only: Python's \d also matches other scripts' digits ("٣"), which
+# no voting machine prints, so a payload carrying them is not read as a number.
+_ACTA_ID = re.compile(r"([0-9]{9})\.([0-9]{2})\.([0-9]{1,4})\.([0-9]{1,6})")
+_LOOKS_LIKE_ACTA = re.compile(r"[0-9]{6,12}\.[0-9]{1,3}[.!]|[0-9]{6,12}\.[0-9]{1,3}$|[0-9.]+![0-9,\s-]+!")
+# Canonical integers only: the machine never pads with zeros, and accepting "007"
+# would make two payloads of the same numbers look different (a false conflict).
+_INT = re.compile(r"0|-?[1-9][0-9]{0,8}")
 
 
 class VE2024(Profile):
@@ -140,5 +144,7 @@ def acta_id_for(mesa_id: str) -> str:
 
 def _number(text: str, what: str) -> int:
     if not _INT.fullmatch(text):
+        if text.isascii() and text.lstrip("-").isdigit():
+            raise PayloadError(f"non-canonical {what}: {text[:20]!r} (leading zero)")
         raise PayloadError(f"non-numeric {what}: {text[:20]!r}")
     return int(text)
