@@ -90,3 +90,28 @@ def test_missing_path_is_reported_not_fatal(tmp_path: Path) -> None:
     report = run_json("ingest", str(tmp_path / "nowhere"), "--workspace", str(tmp_path / "ws"))
     [entry] = report["files"]
     assert entry["status"] == "rejected" and entry["reason"] == "no such file or folder"
+
+
+def test_a_workspace_that_is_a_file_or_has_corrupt_settings_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "plain-file").write_text("not a workspace", encoding="utf-8")
+    as_file = run("status", "--workspace", str(tmp_path / "plain-file"), check=False)
+    assert as_file.returncode == 2
+    assert as_file.stderr.strip() == f"testigo: workspace {tmp_path / 'plain-file'} is a file, not a folder"
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "testigo.json").write_text("{half a file", encoding="utf-8")
+    corrupt = run("tally", "--workspace", str(tmp_path / "broken"), check=False)
+    assert corrupt.returncode == 2 and "cannot read the workspace settings" in corrupt.stderr
+    assert len(corrupt.stderr.strip().splitlines()) == 1
+    assert (tmp_path / "broken" / "testigo.json").read_text(encoding="utf-8") == "{half a file"  # left as it was
+
+
+@pytest.mark.slow
+def test_demo_verifies_every_outcome_against_the_simulation(tmp_path: Path) -> None:
+    report = run_json("demo", "--mesas", "12", "--seed", "7", "--dir", str(tmp_path / "demo"), "--workers", "1")
+    verified = report["verified"]
+    assert verified["exact"] is True and verified["unexpected_outcomes"] == []
+    assert verified["mesas_expected"] == verified["mesas_matching"] == 12 and verified["wrong_reads"] == 0
+    assert report["tally"]["coverage"]["mesas_covered"] == 12
+    summary = report["ingest"]["summary"]
+    assert summary["accepted"] == 12 and summary["rejected"] > 0 and summary["conflict"] > 0
+    assert Path(report["workspace"]).is_dir()

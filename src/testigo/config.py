@@ -12,6 +12,8 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from testigo.errors import UserError
+
 DEFAULT_WORKSPACE = "testigo-data"
 DEFAULT_PROFILE = "ve2024"
 SETTINGS_FILE = "testigo.json"
@@ -63,10 +65,19 @@ class Workspace:
         return self.root / "testigo.sqlite"
 
     def exists(self) -> bool:
+        """Whether a workspace was created here; a file in its place is a usage error, not a new workspace."""
+        if self.root.exists() and not self.root.is_dir():
+            raise UserError(f"workspace {self.root} is a file, not a folder")
         return self.settings_path.is_file()
 
     def load_settings(self) -> Settings:
-        data = json.loads(self.settings_path.read_text(encoding="utf-8"))
+        """The settings file, or a one-line reason: a hand-edited or half-copied file is a user's matter."""
+        try:
+            data = json.loads(self.settings_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise UserError(f"cannot read the workspace settings {self.settings_path}: {error}") from error
+        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+            raise UserError(f"the workspace settings {self.settings_path} are not an object of text values")
         return Settings(**{k: v for k, v in data.items() if k in Settings.__dataclass_fields__})
 
     def save_settings(self, settings: Settings) -> None:
