@@ -179,6 +179,26 @@ def report(results: dict[str, dict[str, Figures]]) -> str:
     return "\n".join(lines)
 
 
+#: The issue's targets: speed on scans, decode rate on photos, and never a wrong read anywhere.
+TARGET_SCANS_PER_SECOND = 25.0
+TARGET_PHOTO_RATE = 0.995
+
+
+def verdicts(results: dict[str, dict[str, Figures]]) -> list[tuple[str, bool]]:
+    """Each target as (what was measured against what, met?)."""
+    checks = []
+    for quality, pair in results.items():
+        ours = pair["testigo"]
+        if quality == "scan":
+            checks.append((f"scan: {ours.per_second:.1f} actas/s/core (target >= {TARGET_SCANS_PER_SECOND:g})",
+                           ours.per_second >= TARGET_SCANS_PER_SECOND))
+        else:
+            checks.append((f"{quality}: {ours.rate:.2%} decoded (target >= {TARGET_PHOTO_RATE:.1%})",
+                           ours.rate >= TARGET_PHOTO_RATE))
+        checks.append((f"{quality}: {ours.wrong} wrong reads (target 0)", ours.wrong == 0))
+    return checks
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=200, help="actas per quality (default 200)")
@@ -202,16 +222,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         quality: {"baseline": measure(batch, baseline), "testigo": measure(batch, testigo)}
         for quality, batch in samples.items()
     }
+    checks = verdicts(results)
     if args.json:
         print(json.dumps({
             "n": args.n, "seed": args.seed, "cpu": pinning,
             "zxing_cpp": version("zxing-cpp"),
             "results": {q: {name: f.summary() for name, f in pair.items()} for q, pair in results.items()},
+            "targets": [{"target": what, "met": met} for what, met in checks],
         }, indent=2))
     else:
         print(f"decode benchmark: n={args.n} per quality, seed={args.seed}, one core ({pinning})\n")
         print(report(results))
-    return 0
+        print("\n" + "\n".join(f"-> {'target met' if met else 'TARGET MISSED'}: {what}" for what, met in checks))
+    return 0 if all(met for _, met in checks) else 1
 
 
 if __name__ == "__main__":
