@@ -60,3 +60,30 @@ def test_invalid_payloads_never_become_records(store: Store) -> None:
     assert outcomes[2].reason == "unknown center 999999999"
     with store.sessions() as session:
         assert session.execute(select(RecordRow)).first() is None
+
+
+def test_a_writer_that_loses_the_race_for_a_mesa_ends_as_a_conflict(store: Store) -> None:
+    """Writer B decides while A's accepted acta is still uncommitted: the database, not the code, settles it.
+
+    On PostgreSQL B reads no accepted acta, its insert waits on the unique index
+    and fails once A commits, and B decides again; on SQLite B's transaction
+    waits for A's. Either way: one accepted, one conflict, never two accepted.
+    """
+    import threading
+    import time
+
+    [mesa] = small_mesas(1)
+    outcome_b: list[object] = []
+    writer_b = threading.Thread(target=lambda: outcome_b.append(_settle(store, payload_for(mesa, gonzalez=150))))
+    with store.sessions.begin() as session:
+        outcome_a = settle_payload(session, store.profile, store.registry, payload_for(mesa, gonzalez=200),
+                                   source="image")
+        writer_b.start()
+        time.sleep(0.5)  # B reads and tries its insert while A is uncommitted
+    writer_b.join(timeout=30)
+    [outcome] = outcome_b
+    assert outcome_a.status == Status.ACCEPTED
+    assert outcome.status == Status.CONFLICT and "gonzalez 200→150" in (outcome.reason or "")
+    with store.sessions() as session:
+        statuses = session.execute(select(RecordRow.status).where(RecordRow.mesa_id == mesa)).scalars().all()
+    assert sorted(statuses) == ["accepted", "conflict"]
