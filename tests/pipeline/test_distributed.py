@@ -124,3 +124,21 @@ def test_a_killed_worker_loses_nothing_and_duplicates_nothing(
     assert sorted(items_per_submission) == [("done", 1)] * ACTAS  # one set of items each, none pending
     assert records == ACTAS
     store.close()
+
+
+@pytest.mark.slow
+def test_the_ingest_command_decodes_on_the_cluster(
+    simulated: Path, cluster: tuple[str, list[subprocess.Popen[bytes]]], tmp_path: Path
+) -> None:
+    """`testigo ingest --scheduler ADDRESS` as a coordinator types it."""
+    address, _ = cluster
+    result = subprocess.run(
+        [sys.executable, "-m", "testigo", "ingest", str(simulated / "actas"), "--scheduler", address,
+         "--workspace", str(tmp_path / "ws"), "--json"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["summary"]["accepted"] == report["summary"]["files"] == ACTAS
+    truth = {e["acta_id"] for e in json.loads((simulated / "truth.json").read_text())["files"] if e["kind"] == "acta"}
+    assert {f["mesa"] for f in report["files"]} == truth
