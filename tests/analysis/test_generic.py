@@ -22,21 +22,35 @@ MAP = ("id=Территориальная комиссия,Номер УИК,reg
        "ballots=Бюллетени,region=Область,Район,candidates=" + ",".join(CANDIDATES))
 
 
-def _table(path: Path, stations: int = 400, seed: int = 7) -> None:
+HEADER = ["Область", "Район", "Территориальная комиссия", "Номер УИК", "Число избирателей", *CANDIDATES,
+          "Недействительные", "Бюллетени"]
+#: The station whose declared ballots are 7 more than its votes plus invalid ones.
+MISCOUNTED = "ТИК 5-1005"
+
+
+def _rows(stations: int = 400, seed: int = 7) -> list[list[str]]:
+    """Stations in 12 districts whose support for the leader differs by district (so projection has work)."""
     rng = np.random.default_rng(seed)
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["Область", "Район", "Территориальная комиссия", "Номер УИК", "Число избирателей",
-                         *CANDIDATES, "Недействительные", "Бюллетени"])
-        for i in range(stations):
-            registered = int(rng.integers(800, 2500))
-            turnout = rng.uniform(0.4, 0.8)
-            votes = rng.multinomial(int(registered * turnout), [0.55, 0.35, 0.10])
-            invalid = int(rng.integers(0, 20))
-            region = f"Область {i % 4}"
-            writer.writerow([region, f"Район {i % 12}", f"ТИК {i % 12}", str(1000 + i), str(registered),
-                             *map(str, votes), str(invalid), str(int(votes.sum()) + invalid)])
-        writer.writerow(["Область 0", "Район 0", "ТИК 0", "9999", "много", "1", "2", "3", "0", "6"])
+    rows = []
+    for i in range(stations):
+        registered = int(rng.integers(800, 2500))
+        turnout = rng.uniform(0.4, 0.8)
+        lead = 0.4 + 0.025 * (i % 12)
+        votes = rng.multinomial(int(registered * turnout), [lead, 0.9 - lead, 0.10])
+        invalid = int(rng.integers(0, 20))
+        ballots = int(votes.sum()) + invalid + (7 if f"ТИК {i % 12}-{1000 + i}" == MISCOUNTED else 0)
+        rows.append([f"Область {i % 4}", f"Район {i % 12}", f"ТИК {i % 12}", str(1000 + i), str(registered),
+                     *map(str, votes), str(invalid), str(ballots)])
+    return rows
+
+
+def _write(path: Path, rows: list[list[str]], encoding: str = "utf-8") -> None:
+    with path.open("w", encoding=encoding, newline="") as handle:
+        csv.writer(handle).writerows([HEADER, *rows])
+
+
+def _table(path: Path, stations: int = 400, seed: int = 7) -> None:
+    _write(path, [*_rows(stations, seed), ["Область 0", "Район 0", "ТИК 0", "9999", "много", "1", "2", "3", "0", "6"]])
 
 
 def test_generic_profile_end_to_end(tmp_path: Path, cli: Callable[..., Any]) -> None:
@@ -64,13 +78,48 @@ def test_generic_profile_end_to_end(tmp_path: Path, cli: Callable[..., Any]) -> 
     parishes = run("tally", "--level", "parish")  # two region columns: parish repeats the smallest (Район)
     assert len(parishes["rows"]) == 12
 
-    projected = run("tally", "--project")
-    assert "projection" in projected
     forensics = run("forensics")
     assert {t["id"] for t in forensics["tests"]} >= {"fingerprint", "siblings", "benford2"}
+    [impossible] = [t for t in forensics["tests"] if t["id"] == "impossible"]
+    assert impossible["estimate"]["total_mismatch"] == 1
+    [miscounted] = impossible["flagged"]
+    assert miscounted["mesa"] == MISCOUNTED and miscounted["score"] == 7
+    assert "declared total" in miscounted["reason"]
     [fingerprint] = [t for t in forensics["tests"] if t["id"] == "fingerprint"]
     assert "skipped" not in fingerprint["estimate"]
 
     reordered = MAP.replace(",".join(CANDIDATES), ",".join(reversed(CANDIDATES)))
     with pytest.raises(UserError, match="this workspace's candidates are Иванов, Петров, Сидорова"):
         import_table(open_workspace(root), table, "citizen", reordered)
+
+
+def test_generic_projection_interval_holds_the_truth(tmp_path: Path, cli: Callable[..., Any]) -> None:
+    """All stations enter as the official source (the registry); 60% of them, fewer where the leader is
+    strong, as citizen rows. The projected totals' 95% intervals must hold the full table's true totals."""
+    root = str(tmp_path / "ws")
+    rows = _rows(stations=600, seed=11)
+    everything, covered = tmp_path / "all.csv", tmp_path / "covered.csv"
+    _write(everything, rows)
+    rng = np.random.default_rng(2)  # one draw of coverage; see the projection benchmark for rates
+    keep = [row for i, row in enumerate(rows) if rng.random() < (0.8 if i % 12 < 6 else 0.4)]
+    _write(covered, keep)
+    runner = CliRunner()
+    assert runner.invoke(app, ["init", "--profile", "generic", "--workspace", root]).exit_code == 0
+    assert cli("import", str(everything), "--source", "official", "--map", MAP, "--workspace", root)[
+        "summary"]["accepted"] == 600
+    assert cli("import", str(covered), "--map", MAP, "--workspace", root)["summary"]["accepted"] == len(keep)
+    result = runner.invoke(app, ["tally", "--project", "--workspace", root, "--json"], catch_exceptions=False)
+    projection = json.loads(result.stdout)["projection"]
+    assert projection["coverage"]["mesas_covered"] == len(keep) < projection["coverage"]["mesas_total"] == 600
+    columns = [*CANDIDATES, "null"]  # "null" is the invalid ballots, the column after the candidates
+    truth = {name: sum(int(row[5 + k]) for row in rows) for k, name in enumerate(columns)}
+    covered_only = {name: sum(int(row[5 + k]) for row in keep) for k, name in enumerate(columns)}
+    assert set(projection["votes"]) == set(columns)
+    for name, interval in projection["votes"].items():
+        assert interval["low"] <= truth[name] <= interval["high"], (name, truth[name], interval)
+        if name in CANDIDATES:  # informative, not a blanket (invalid ballots are few and noisy: wider)
+            assert interval["high"] - interval["low"] < 0.05 * truth[name]
+        assert interval["low"] > covered_only[name]  # it did extrapolate beyond the covered stations
+    valid = sum(truth[name] for name in CANDIDATES)
+    margin = (truth[projection["leader"]] - truth[projection["runner_up"]]) / valid
+    assert projection["margin"]["low"] <= margin <= projection["margin"]["high"], (margin, projection)

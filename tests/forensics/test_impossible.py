@@ -26,5 +26,5 @@ def test_each_rule_flags_its_planted_mesa_and_nothing_else() -> None:
     assert "negative" in reasons[table.mesa_ids[0]]
     assert "too many" in reasons[table.mesa_ids[1]]
     assert reasons[table.mesa_ids[2]] == "every count is zero"
-    assert "printed total" in reasons[table.mesa_ids[3]]
+    assert "declared total" in reasons[table.mesa_ids[3]]
     assert result.estimate["mesas_flagged"] == 4 and result.p_value is None

@@ -41,7 +41,7 @@ def impossible(table: MesaTable) -> TestResult:
         reason = f"{total[i]} ballots for {table.registered[i]} registered voters ({excess} too many)"
         flags.append(Flag(str(table.mesa_ids[i]), reason, float(excess)))
     for i in np.flatnonzero(mismatch):
-        reason = f"printed total {declared[i]} but the counts add up to {total[i]}"
+        reason = f"declared total {declared[i]} (printed or in the source table) but the counts add up to {total[i]}"
         flags.append(Flag(str(table.mesa_ids[i]), reason, float(abs(declared[i] - total[i]))))
     for i in np.flatnonzero(zero):
         flags.append(Flag(str(table.mesa_ids[i]), "every count is zero", 0.0))

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
+
 from testigo.forensics import MesaTable
+from testigo.store import records
 from testigo.store.workspace import Store
 from testigo.tally.aggregate import accepted_matrix
 
 
 def accepted_table(store: Store) -> MesaTable:
-    """The accepted records as the forensics' per-mesa table (votes per candidate and per card)."""
+    """The accepted records as the forensics' per-mesa table (votes per candidate and per card).
+
+    Ballots a source declares (an imported ``ballots`` column) become the
+    table's `declared_totals`, so `impossible` checks them against the counts;
+    mesas whose source declares none get -1.
+    """
     accepted = accepted_matrix(store)
-    return MesaTable.from_cards(
+    table = MesaTable.from_cards(
         accepted.mesa_ids, accepted.cards, accepted.nulls, store.profile.election, store.registry
     )
+    with store.sessions() as session:
+        declared = records.declared_ballots(session)
+    if not declared:
+        return table
+    totals = np.array([declared.get(mesa, -1) for mesa in accepted.mesa_ids], dtype=np.int64)
+    return replace(table, declared_totals=totals)

@@ -37,7 +37,7 @@ from testigo.pipeline.reconcile import settle_record
 from testigo.pipeline.table_file import read_table
 from testigo.profiles import Profile
 from testigo.profiles.generic import CANDIDATES_FACT, Generic, areas_for
-from testigo.store import official
+from testigo.store import official, records
 from testigo.store import submissions as subs
 from testigo.store.workspace import Store, add_to_registry, set_fact
 
@@ -47,6 +47,8 @@ PER_CANDIDATE_ONLY = (
     "they are recorded on the candidate's first card"
 )
 NO_NULL_VOTES = "null votes not in the source: recorded as 0"
+#: Key of a record's `extra` holding the ballots its source declares (see `testigo.store.records.declared_ballots`).
+DECLARED_BALLOTS = records.DECLARED_BALLOTS
 
 
 @dataclass(frozen=True)
@@ -210,7 +212,7 @@ def _citizen(
         record = profile.record_from_counts(
             row.mesa_id, _cards(profile, row), row.null_votes or 0, acta_id=row.acta_id,
             sheet={"ballots": row.ballots} if row.ballots is not None else None,
-            extra={"imported_from": layout.name, "source_row": row.line, **row.extra},
+            extra={"imported_from": layout.name, "source_row": row.line, **row.extra, **_declared(row)},
             flags=_flags(profile, layout, row),
         )
         outcomes.append(settle_record(session, profile, registry, record, source="import", part=row.line))
@@ -230,6 +232,14 @@ def _cards(profile: Profile, row: ParsedRow) -> list[int]:
     for key, votes in zip(election.candidate_keys(), row.votes, strict=True):
         cards[first[key]] = votes
     return cards
+
+
+def _declared(row: ParsedRow) -> dict[str, int | str]:
+    """The ballots the source declares, kept on the record so forensics can check them against the counts.
+
+    A flag alone is prose for a reviewer; `impossible` needs the number itself.
+    """
+    return {DECLARED_BALLOTS: row.ballots} if row.ballots is not None else {}
 
 
 def _flags(profile: Profile, layout: Layout, row: ParsedRow) -> tuple[str, ...]:
