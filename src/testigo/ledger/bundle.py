@@ -86,6 +86,9 @@ INDEX_PAGE = "index.html"
 LOG_PAGE = "registro.html"
 STYLESHEET = "static/testigo.css"
 IMAGES_DIR = "actas"
+SOURCES_DIR = "sources"
+PREVIEWS_DIR = "previews"
+REGISTRY_JSON = "data/registry.json"
 MESAS_JSON = "data/mesas.json"
 MESAS_CSV = "data/mesas.csv"
 MESAS_PARQUET = "data/mesas.parquet"
@@ -109,6 +112,12 @@ EXTENSIONS: dict[str, str] = {
     "image/heif-sequence": "heifs", "image/avif": "avif", "application/pdf": "pdf",
 }
 
+#: File extension of each media type an imported table can have (`testigo import`).
+TABLE_EXTENSIONS: dict[str, str] = {"text/csv": "csv", "application/vnd.apache.parquet": "parquet"}
+
+#: Extensions of the originals every browser shows in an <img>; the others get a JPEG preview.
+BROWSER_EXTENSIONS = frozenset({"jpg", "png", "gif", "webp"})
+
 _SHA256_NAME = re.compile(r"([0-9a-f]{64})(\.[a-z0-9]+)?")
 
 
@@ -119,6 +128,21 @@ class BundleError(Exception):
 def image_path(sha256: str, media_type: str | None) -> str:
     """Where the original with this hash lies in a bundle (an unknown type gets ``.bin``)."""
     return f"{IMAGES_DIR}/{sha256}.{EXTENSIONS.get(media_type or '', 'bin')}"
+
+
+def source_path(sha256: str, media_type: str | None) -> str:
+    """Where an imported table with this hash lies in a bundle."""
+    return f"{SOURCES_DIR}/{sha256}.{TABLE_EXTENSIONS.get(media_type or '', 'bin')}"
+
+
+def preview_path(sha256: str) -> str:
+    """Where the JPEG preview of the original with this hash lies in a bundle."""
+    return f"{PREVIEWS_DIR}/{sha256}.jpg"
+
+
+def needs_preview(path: str) -> bool:
+    """Whether the original at bundle path `path` needs a preview to be seen in a browser (HEIC, TIFF, PDF...)."""
+    return path.rsplit(".", 1)[-1] not in BROWSER_EXTENSIONS
 
 
 def page_path(level: str, area_id: str) -> str:
@@ -149,8 +173,12 @@ class Bundle:
     """Parsed log/consistency/ files, by the old size in their file name."""
     images: dict[str, str] = field(default_factory=dict)
     """sha256 -> bundle-relative path of every file in actas/ named by a hash."""
+    tables: dict[str, str] = field(default_factory=dict)
+    """sha256 -> bundle-relative path of every file in sources/ named by a hash."""
+    previews: dict[str, str] = field(default_factory=dict)
+    """sha256 of the original -> bundle-relative path of every file in previews/ named by a hash."""
     stray_images: list[str] = field(default_factory=list)
-    """Files in actas/ not named ``<sha256>.<ext>``."""
+    """Files in actas/, sources/ or previews/ not named ``<sha256>.<ext>``."""
 
     def read_bytes(self, relative: str) -> bytes:
         return read_bytes(self.root, relative)
@@ -209,10 +237,18 @@ def read_bundle(root: Path) -> Bundle:
     for path in sorted((root / CONSISTENCY_DIR).glob("*.json")):
         if path.stem.isdigit():
             bundle.consistency[int(path.stem)] = read_json(root, consistency_path(int(path.stem)))
-    for path in sorted((root / IMAGES_DIR).glob("*")):
-        match = _SHA256_NAME.fullmatch(path.name)
-        if match and path.is_file() and match.group(1) not in bundle.images:
-            bundle.images[match.group(1)] = f"{IMAGES_DIR}/{path.name}"
-        elif not path.name.startswith("."):
-            bundle.stray_images.append(f"{IMAGES_DIR}/{path.name}")
+    for folder, found in ((IMAGES_DIR, bundle.images), (SOURCES_DIR, bundle.tables), (PREVIEWS_DIR, bundle.previews)):
+        bundle.stray_images += _hash_named(root, folder, found)
     return bundle
+
+
+def _hash_named(root: Path, folder: str, found: dict[str, str]) -> list[str]:
+    """Fill `found` with the files of `folder` named by a SHA-256; return the others (hidden files aside)."""
+    stray = []
+    for path in sorted((root / folder).glob("*")):
+        match = _SHA256_NAME.fullmatch(path.name)
+        if match and path.is_file() and match.group(1) not in found:
+            found[match.group(1)] = f"{folder}/{path.name}"
+        elif not path.name.startswith("."):
+            stray.append(f"{folder}/{path.name}")
+    return stray

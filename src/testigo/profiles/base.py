@@ -38,6 +38,9 @@ class Profile(ABC):
     election: Election
     #: largest count any single card may plausibly carry
     max_card_votes: int = 10_000
+    #: whether the registry and ballot come from the workspace's imported data rather than the
+    #: profile itself (then a published bundle must carry them: see `testigo.ledger.bundle`)
+    registry_from_data: bool = False
 
     @abstractmethod
     def recognises(self, payload: str) -> bool:

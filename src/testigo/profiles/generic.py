@@ -48,6 +48,7 @@ def election_of(candidates: tuple[str, ...]) -> Election:
 
 class Generic(Profile):
     name = "generic"
+    registry_from_data = True
     #: stations of other countries can be larger than Venezuelan mesas; the registry's ceiling still applies
     max_card_votes = 1_000_000
 

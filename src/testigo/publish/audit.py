@@ -1,5 +1,8 @@
 """Checking a bundle's content against its verified log: images, their decoding, every derived file.
 
+Tables, previews and the registry rules have their own modules (`audit_tables`,
+`audit_previews`, `audit_rules`); this one runs them in order.
+
 Called by `testigo.ledger.verify` once the entries are checked against the
 signed checkpoint. The images are hashed and decoded again in a process pool
 (decoding is the slow part: about as slow as the ingest that first read
@@ -19,14 +22,20 @@ from typing import TYPE_CHECKING
 from testigo import __version__
 from testigo.domain import Election
 from testigo.errors import UserError
-from testigo.ledger.bundle import CHECKPOINT, ENTRIES, IMAGES_DIR, KEY, MANIFEST, Bundle, BundleError
+from testigo.domain import Registry
+from testigo.ledger.bundle import CHECKPOINT, ENTRIES, IMAGES_DIR, KEY, MANIFEST, REGISTRY_JSON, SOURCES_DIR, Bundle
+from testigo.ledger.bundle import BundleError
 from testigo.ledger.bundle import checkpoint_path, consistency_path, image_path
 from testigo.pipeline.decode import Decoded, decode_blob
 from testigo.profiles import PayloadError, Profile, get_profile
 from testigo.publish.compare import MAX_LINES, explain
 from testigo.publish.files import derived_files
-from testigo.publish.model import Entry, Publication, derive, published_images, read_entries
+from testigo.publish.audit_previews import check_previews, previews_in
+from testigo.publish.audit_rules import check_rules
+from testigo.publish.audit_tables import check_tables
+from testigo.publish.model import Entry, Files, Publication, derive, published_images, published_tables, read_entries
 from testigo.publish.pages import LogView
+from testigo.publish.registry_file import read_registry_document
 from testigo.read import sniff
 from testigo.store.blobs import sha256_hex
 
@@ -38,22 +47,53 @@ if TYPE_CHECKING:
 def audit(
     report: VerifyReport, bundle: Bundle, log: CheckedLog, *, workers: int | None, progress: Progress | None
 ) -> None:
-    """Add the content checks to `report`: records, images, decoding, data files, pages, stray files."""
+    """Add the content checks to `report`: records, images, decoding, tables, previews, rules, data files, pages."""
     entries, problems = read_entries(log.entries)
+    loaded = _profile_and_registry(report, bundle)
+    if loaded is None:
+        return
+    profile, registry, registry_published = loaded
+    expected = published_images(entries)
+    images = {sha: bundle.images.get(sha, f"{IMAGES_DIR}/{sha}") for sha in expected}
+    tables = {sha: bundle.tables.get(sha, f"{SOURCES_DIR}/{sha}") for sha in published_tables(entries)}
+    files = Files(images, tables, previews_in(bundle, images))
+    publication = derive(entries, profile, registry, files, registry_published=registry_published)
+    report.add(
+        "records",
+        f"{len(publication.mesas)} mesas with an accepted acta in {len(entries)} entries, every reviewer decision "
+        "replayed in log order; manual entries name two different reviewers and a sheet logged as unreadable",
+        [*problems, *publication.problems],
+    )
+    _check_images(report, bundle, publication, expected, workers, progress)
+    check_tables(report, bundle, publication, _capped)
+    check_previews(report, bundle, publication, _capped)
+    check_rules(report, publication, _capped)
+    _check_derived(report, bundle, publication, log, progress)
+
+
+def _profile_and_registry(report: VerifyReport, bundle: Bundle) -> tuple[Profile, Registry, bool] | None:
+    """The profile named by the manifest, and the registry: the installed profile's, or the bundle's own.
+
+    A profile whose registry comes from imported data (``generic``) has none
+    installed; its bundle carries it (see `testigo.ledger.bundle` for what that costs in trust).
+    """
     try:
         profile = get_profile(str(bundle.manifest.get("profile")))
     except UserError as error:
         report.add("records", f"{MANIFEST} names the profile", [f"{MANIFEST}: {error}"])
-        return
-    expected = published_images(entries)
-    names = {sha: bundle.images.get(sha, f"{IMAGES_DIR}/{sha}") for sha in expected}
-    publication = derive(entries, profile, profile.load_registry(), names)
-    report.add(
-        "records", f"{len(publication.mesas)} mesas with an accepted acta in {len(entries)} entries",
-        [*problems, *publication.problems],
-    )
-    _check_images(report, bundle, publication, expected, workers, progress)
-    _check_derived(report, bundle, publication, log, progress)
+        return None
+    if not profile.registry_from_data:
+        return profile, profile.load_registry(), False
+    try:
+        profile, registry = read_registry_document(profile, bundle.read_json(REGISTRY_JSON))
+    except (BundleError, ValueError) as error:
+        report.add("registry", f"{REGISTRY_JSON}: the registry and ballot the bundle relies on", [f"{error}"])
+        return None
+    detail = (f"{REGISTRY_JSON}: {len(registry.mesas)} stations and the ballot, taken from the bundle itself "
+              f"(profile {profile.name} has no installed registry): figures are checked against what the "
+              "publisher says the stations are")
+    report.add("registry", detail, [])
+    return profile, registry, True
 
 
 def _check_images(
@@ -68,20 +108,24 @@ def _check_images(
     hash_problems += [f"{IMAGES_DIR}/{sha}.*, the image of a published log entry, is missing" for sha in missing]
     present = [sha for sha in expected if sha in bundle.images]
     logged: dict[str, list[Entry]] = {}
+    typed: set[str] = set()
     for entry in publication.entries:
         if entry.shows_acta and entry.sha256:
-            logged.setdefault(entry.sha256, []).append(entry)
+            if entry.is_decision:
+                typed.add(entry.sha256)
+            else:
+                logged.setdefault(entry.sha256, []).append(entry)
     decode_problems: list[str] = []
     if progress:
         progress.phase("decoding", len(present))
-    jobs = [(sha, str(bundle.root / bundle.images[sha]), publication.profile.name) for sha in present]
+    jobs = [(sha, str(bundle.root / bundle.images[sha]), publication.profile.name, sha in logged) for sha in present]
     for sha, digest, media_type, decoded in _reread_all(jobs, workers):
         path = bundle.images[sha]
         if digest != sha:
             hash_problems.append(f"{path}: the file hashes to {digest}, not its name: the image was altered")
         elif image_path(sha, media_type) != path:
             hash_problems.append(f"{path}: the file is {media_type or 'of no known type'}, not what its name says")
-        else:
+        elif decoded is not None:
             for entry in logged[sha]:
                 problem = _reading_problem(publication.profile, entry, path, decoded)
                 if problem:
@@ -90,22 +134,29 @@ def _check_images(
             progress.advance()
     detail = f"{len(present)} images in {IMAGES_DIR}/ hashed against their names"
     report.add("images", detail, _capped(hash_problems, "image problems"))
-    count = sum(len(logged[sha]) for sha in present)
-    detail = f"{len(present)} images decoded again for {count} logged payloads"
+    count = sum(len(logged.get(sha, ())) for sha in present)
+    manual = len(typed - set(logged))
+    detail = f"{len(present) - manual} images decoded again for {count} logged payloads"
+    if manual:
+        detail += (
+            f"; {manual} images of unreadable sheets typed by hand were hashed, not decoded: their figures rest on "
+            "the logged manual-entry decision (the log keeps the figures two different reviewers agreed on, "
+            "not each one's typing)"
+        )
     report.add("decoding", detail, _capped(decode_problems, "payloads not read again"))
 
 
-_Reread = tuple[str, str, str | None, Decoded]
-"""(sha256 in the name, sha256 of the bytes, sniffed media type, decoding) of one image."""
+_Reread = tuple[str, str, str | None, Decoded | None]
+"""(sha256 in the name, sha256 of the bytes, sniffed media type, decoding if asked) of one image."""
 
 
-def _reread(sha: str, path: str, profile_name: str) -> _Reread:
-    """Hash, sniff and decode one image (runs in a worker process)."""
+def _reread(sha: str, path: str, profile_name: str, decode: bool) -> _Reread:
+    """Hash, sniff and (when an entry logs what its code says) decode one image (runs in a worker process)."""
     data = Path(path).read_bytes()
-    return sha, sha256_hex(data), sniff(data), decode_blob(sha, path, profile_name)
+    return sha, sha256_hex(data), sniff(data), decode_blob(sha, path, profile_name) if decode else None
 
 
-def _reread_all(jobs: list[tuple[str, str, str]], workers: int | None) -> Iterator[_Reread]:
+def _reread_all(jobs: list[tuple[str, str, str, bool]], workers: int | None) -> Iterator[_Reread]:
     workers = min(workers or os.cpu_count() or 1, max(len(jobs), 1))
     if workers == 1:
         yield from (_reread(*job) for job in jobs)
@@ -186,6 +237,9 @@ def _check_derived(
         made_by = bundle.manifest.get("testigo")
         report.add("pages", f"not checked: the bundle was made by testigo {made_by}, this is testigo {__version__}", [])
     known = expected | {MANIFEST, ENTRIES, CHECKPOINT, KEY, *bundle.images.values(), *bundle.stray_images}
+    known |= {*bundle.tables.values(), *bundle.previews.values()}  # checked by "tables" and "previews"
+    if publication.registry_published:
+        known.add(REGISTRY_JSON)
     known |= {checkpoint_path(size) for size in bundle.checkpoints}
     known |= {consistency_path(size) for size in log.sizes if size < log.head.size}
     stray = [f"{path} is not part of the bundle: nothing in the log gives it"

@@ -11,18 +11,23 @@ only the entries the checkpoint covers are used.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from testigo.domain import Mesa, Record, Registry, Status
 from testigo.ledger import entries as entry_format
-from testigo.profiles import PayloadError, Profile
+from testigo.ledger.bundle import needs_preview
+from testigo.profiles import Profile
+from testigo.publish.replay import replay
 from testigo.tally.aggregate import Accepted, TallyResult, tally_accepted
 
 #: Outcomes whose image shows a valid acta, and is therefore published.
 PUBLISHED_STATUSES = frozenset({Status.ACCEPTED, Status.DUPLICATE, Status.CONFLICT})
+
+#: Channel of the entries of an imported table's rows (`testigo.pipeline.importer`).
+IMPORT_CHANNEL = "import"
 
 #: Levels whose totals are published in data/totals.json (mesas have data/mesas.*).
 AREA_LEVELS = ("country", "state", "municipality", "parish", "center")
@@ -52,9 +57,38 @@ class Entry:
         return self.fields.get("payload")
 
     @property
-    def shows_acta(self) -> bool:
-        """Whether this entry's image holds a valid acta (and so is published)."""
+    def is_decision(self) -> bool:
+        return self.fields.get("kind") == "decision"
+
+    @property
+    def from_table(self) -> bool:
+        """Whether this entry is a row of an imported table (its sha256 is the table's, not an image's)."""
+        return self.fields.get("kind") == "item" and self.fields.get("channel") == IMPORT_CHANNEL
+
+    @property
+    def _valid_acta(self) -> bool:
         return self.payload is not None and self.sha256 is not None and self.status in PUBLISHED_STATUSES
+
+    @property
+    def shows_acta(self) -> bool:
+        """Whether this entry's file is the image of a valid acta (and so is published in actas/).
+
+        A sheet read from its code, or an unreadable sheet two reviewers typed
+        (a ``manual_entry`` decision names its image); a row of a table is not an image.
+        """
+        return self._valid_acta and not self.from_table
+
+    @property
+    def table_row(self) -> bool:
+        """Whether this entry is a valid row of an imported table (published in sources/)."""
+        return self._valid_acta and self.from_table
+
+    @property
+    def evidence(self) -> str:
+        """What backs this entry's figures: an ``image`` read by its code, a ``table`` row, a ``manual`` entry."""
+        if self.from_table:
+            return "table"
+        return "manual" if self.is_decision else "image"
 
 
 def read_entries(bodies: Sequence[bytes]) -> tuple[list[Entry], list[str]]:
@@ -74,6 +108,11 @@ def published_images(entries: Sequence[Entry]) -> list[str]:
     return list(dict.fromkeys(e.sha256 for e in entries if e.shows_acta and e.sha256))
 
 
+def published_tables(entries: Sequence[Entry]) -> list[str]:
+    """SHA-256 of every imported table the bundle publishes (one with a valid row), in log order."""
+    return list(dict.fromkeys(e.sha256 for e in entries if e.table_row and e.sha256))
+
+
 @dataclass(frozen=True)
 class MesaResult:
     """A mesa with an accepted acta: its record and every log entry about it."""
@@ -81,11 +120,29 @@ class MesaResult:
     mesa: Mesa
     record: Record
     accepted: Entry
+    """The entry that logged the counted figures (a sheet, a table row, or a manual entry)."""
     related: tuple[Entry, ...]
-    """Every entry about this mesa (accepted, duplicates, conflicts, invalid sheets), in log order."""
+    """Every entry about this mesa (sheets, rows, duplicates, conflicts, invalid sheets, decisions), in log order."""
+    decision: Entry | None = None
+    """The reviewer decision that made these figures count, when one did."""
 
     def image_shas(self) -> list[str]:
         return list(dict.fromkeys(e.sha256 for e in self.related if e.shows_acta and e.sha256))
+
+    def table_shas(self) -> list[str]:
+        return list(dict.fromkeys(e.sha256 for e in self.related if e.table_row and e.sha256))
+
+
+@dataclass(frozen=True)
+class Files:
+    """Where the bundle keeps each published file, by SHA-256 of the original."""
+
+    images: Mapping[str, str] = field(default_factory=dict)
+    """Acta images (actas/)."""
+    tables: Mapping[str, str] = field(default_factory=dict)
+    """Imported tables (sources/)."""
+    previews: Mapping[str, str] = field(default_factory=dict)
+    """JPEG previews (previews/) of the images a browser cannot show."""
 
 
 @dataclass(frozen=True)
@@ -97,67 +154,55 @@ class Publication:
     entries: tuple[Entry, ...]
     mesas: dict[str, MesaResult]
     """By mesa id, sorted."""
-    image_files: Mapping[str, str]
-    """sha256 -> bundle-relative path of each published image."""
+    files: Files
     problems: tuple[str, ...]
     """Why some entries could not be used (always empty for a log testigo wrote)."""
+    registry_published: bool = False
+    """Whether the bundle carries the registry (and ballot) it relies on (see `testigo.ledger.bundle`)."""
+
+    @property
+    def image_files(self) -> Mapping[str, str]:
+        return self.files.images
 
     def image_of(self, sha256: str | None) -> str | None:
-        return self.image_files.get(sha256) if sha256 else None
+        return self.files.images.get(sha256) if sha256 else None
+
+    def table_of(self, sha256: str | None) -> str | None:
+        return self.files.tables.get(sha256) if sha256 else None
+
+    def shown_image(self, sha256: str) -> str | None:
+        """What a page shows of an image in <img>: the original, its preview, or None (a download link only)."""
+        original = self.files.images[sha256]
+        return self.files.previews.get(sha256) or (None if needs_preview(original) else original)
 
     @property
     def data_as_of(self) -> str | None:
-        """When the latest logged file arrived: the "as of" of everything published."""
-        return max((str(e.get("received_at")) for e in self.entries if e.get("received_at")), default=None)
+        """When the latest logged file arrived or decision was taken: the "as of" of everything published."""
+        times = (str(e.get("received_at") or e.get("decided_at")) for e in self.entries
+                 if e.get("received_at") or e.get("decided_at"))
+        return max(times, default=None)
 
 
 def derive(
-    entries: Sequence[Entry], profile: Profile, registry: Registry, image_files: Mapping[str, str]
+    entries: Sequence[Entry], profile: Profile, registry: Registry, files: Files, *, registry_published: bool = False
 ) -> Publication:
-    """The results the entries give: the first accepted acta of each mesa, with every entry about it.
+    """The results the entries give: each mesa's counted record after every decision, with every entry about it.
 
-    A second accepted entry for a mesa, an accepted payload that does not
-    parse or a mesa missing from the registry are problems, not results:
-    testigo never writes such a log, so they mean it was altered.
+    The log is replayed as the live system applies it (`replay`), so the
+    bundle's figures are those of `testigo tally`. Anything the live system
+    never logs is a problem, not a result: it means the log was altered.
     """
-    problems: list[str] = []
-    accepted: dict[str, tuple[Entry, Record]] = {}
-    related: dict[str, list[Entry]] = {}
-    mesas_of_image: dict[str, list[str]] = {}
-    for entry in entries:
-        if entry.get("kind") != "item":
-            continue
-        if entry.get("profile") != profile.name:
-            problems.append(f"log entry {entry.seq} is for profile {entry.get('profile')!r}, not {profile.name!r}")
-            continue
-        if entry.payload is None:
-            if entry.status == Status.DUPLICATE and entry.sha256 in mesas_of_image:
-                for mesa_id in mesas_of_image[entry.sha256]:  # the same file again: shown with its acta
-                    related[mesa_id].append(entry)
-            continue
-        try:
-            record = profile.parse(entry.payload)
-        except PayloadError as error:
-            if entry.status in PUBLISHED_STATUSES:
-                problems.append(f"log entry {entry.seq} is {entry.status} but its payload does not parse: {error}")
-            continue
-        related.setdefault(record.mesa_id, []).append(entry)
-        if entry.shows_acta and entry.sha256:
-            mesas_of_image.setdefault(entry.sha256, []).append(record.mesa_id)
-        if entry.status != Status.ACCEPTED:
-            continue
-        if record.mesa_id in accepted:
-            first = accepted[record.mesa_id][0].seq
-            problems.append(f"log entries {first} and {entry.seq} both accept mesa {record.mesa_id}")
-        elif record.mesa_id not in registry.mesas:
-            problems.append(f"log entry {entry.seq} accepts mesa {record.mesa_id}, which is not in the registry")
-        else:
-            accepted[record.mesa_id] = (entry, record)
-    mesas = {
-        mesa_id: MesaResult(registry.mesas[mesa_id], record, entry, tuple(related[mesa_id]))
-        for mesa_id, (entry, record) in sorted(accepted.items())
-    }
-    return Publication(profile, registry, tuple(entries), mesas, image_files, tuple(problems))
+    replayed = replay(entries, profile, registry)
+    mesas = {}
+    for mesa_id, state in sorted(replayed.mesas.items()):
+        counted = state.counted()
+        if counted is not None:
+            mesas[mesa_id] = MesaResult(
+                registry.mesas[mesa_id], counted.record, counted.entry, tuple(state.related), state.decision
+            )
+    return Publication(
+        profile, registry, tuple(entries), mesas, files, tuple(replayed.problems), registry_published
+    )
 
 
 def tallies(publication: Publication) -> dict[str, TallyResult]:

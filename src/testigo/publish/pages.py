@@ -188,16 +188,29 @@ class _Site:
             row=self.mesa_rows[result.mesa.id],
             conflicts=sum(1 for e in result.related if e.status == Status.CONFLICT),
             cards=list(zip(self.card_cells, record.counts, strict=True)),
-            images=[self.pub.image_files[sha] for sha in result.image_shas()],
+            images=[(self.pub.shown_image(sha), self.pub.image_files[sha]) for sha in result.image_shas()],
+            tables=[self.pub.files.tables[sha] for sha in result.table_shas()],
+            evidence=result.accepted.evidence, accepted_seq=result.accepted.seq,
+            decision=self._decision_view(result.decision) if result.decision else None,
             entries=[self._entry_view(e) for e in result.related],
         )
+
+    def _decision_view(self, entry: Entry) -> dict[str, Any]:
+        """Who (pseudonyms, as logged), when, what and why a reviewer decision made the figures count."""
+        return {
+            "seq": entry.seq, "action": entry.get("action"), "decided_at": entry.get("decided_at"),
+            "reviewers": entry.get("reviewers") or [], "reason": entry.get("reason"),
+            "image": self.pub.image_of(entry.sha256) if entry.shows_acta else None,
+        }
 
     def _entry_view(self, entry: Entry) -> dict[str, Any]:
         size = self.log.covering(entry.seq)
         return {
             "seq": entry.seq, "status": entry.status, "file": entry.get("file"), "reason": entry.get("reason"),
-            "received_at": entry.get("received_at"),
+            "received_at": entry.get("received_at") or entry.get("decided_at"),
+            "action": entry.get("action"), "reviewers": entry.get("reviewers") or [],
             "image": self.pub.image_of(entry.sha256) if entry.shows_acta else None,
+            "table": self.pub.table_of(entry.sha256) if entry.table_row else None, "row": entry.get("part"),
             "body": entry.body.decode("utf-8"), "leaf": self.log.tree.leaf_hash(entry.seq).hex(),
             "size": size, "root": self.log.tree.root(size).hex(),
             "proof": [h.hex() for h in self.log.tree.inclusion_proof(entry.seq, size)],
@@ -207,9 +220,9 @@ class _Site:
         outcomes = Counter(str(e.status) for e in self.pub.entries)
         others = [
             {
-                "seq": e.seq, "status": e.status, "file": e.get("file"), "acta_id": e.get("acta_id"),
-                "reason": e.get("reason"), "received_at": e.get("received_at"),
-                "image": self.pub.image_of(e.sha256) if e.shows_acta else None,
+                "seq": e.seq, "status": e.status, "file": e.get("file") or e.get("action"), "acta_id": e.get("acta_id"),
+                "reason": e.get("reason"), "received_at": e.get("received_at") or e.get("decided_at"),
+                "image": self.pub.image_of(e.sha256) if e.shows_acta else self.pub.table_of(e.sha256),
                 "mesa_href": page_path("mesa", self.mesa_of[e.seq]) if e.seq in self.mesa_of else None,
             }
             for e in self.pub.entries

@@ -10,20 +10,25 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from testigo.errors import UserError
 from testigo.ledger import Checkpoint, MerkleLog
-from testigo.ledger.bundle import CHECKPOINT, ENTRIES, KEY, MANIFEST, checkpoint_path, consistency_path, image_path
+from testigo.ledger.bundle import CHECKPOINT, ENTRIES, KEY, MANIFEST, REGISTRY_JSON, checkpoint_path
+from testigo.ledger.bundle import consistency_path, image_path, needs_preview, preview_path, source_path
 from testigo.pipeline.logbook import SignedCheckpoint
 from testigo.pipeline.logbook import checkpoint as sign_head
 from testigo.publish.files import derived_files, manifest, tree_of
-from testigo.publish.model import derive, published_images, read_entries
+from testigo.publish.model import Files, derive, published_images, published_tables, read_entries
 from testigo.publish.pages import LogView
+from testigo.publish.registry_file import registry_document
 from testigo.publish.tables import json_bytes
 from testigo.publish.writer import BundleWriter
+from testigo.read.previews import jpeg_preview
+from testigo.store.blobs import Blobs
 from testigo.store import ledger as log_table
 from testigo.store import publication as publication_table
 from testigo.store.workspace import Store
@@ -57,19 +62,27 @@ def publish(store: Store, out: Path) -> PublishReport:
         _refuse_local_folders(bodies, folders)
         entries, problems = read_entries(bodies)
         shas = published_images(entries)
-        media = publication_table.media_types(session, shas)
+        table_shas = published_tables(entries)
+        media = publication_table.media_types(session, [*shas, *table_shas])
     tree = tree_of(bodies)
     if len(bodies) != signed.size or tree.root() != signed.root_hash:
         raise UserError(f"the log in the database does not match its checkpoint of size {signed.size}; not publishing")
     images = {sha: image_path(sha, media.get(sha)) for sha in shas}
-    publication = derive(entries, store.profile, store.registry, images)
+    tables = {sha: source_path(sha, media.get(sha)) for sha in table_shas}
+    with_registry = store.profile.registry_from_data
+    publication = derive(entries, store.profile, store.registry, Files(images, tables),
+                         registry_published=with_registry)
     if problems or publication.problems:
         raise UserError(f"the log cannot be published: {[*problems, *publication.problems][0]}")
     origin = store.signer.name
     _require_bundle_folder(out, origin)
     writer = BundleWriter(out)
-    for sha, relative in images.items():
-        writer.copy_image(relative, store.blobs.path(sha))
+    _copy_originals(writer, store.blobs, images, "images")
+    _copy_originals(writer, store.blobs, tables, "sources")
+    previews = _write_previews(writer, store.blobs, images)
+    publication = replace(publication, files=Files(images, tables, previews))
+    if with_registry:
+        writer.write(REGISTRY_JSON, json_bytes(registry_document(store.profile, store.registry), indent=1), "data")
     key = str(store.signer.verifier)
     _write_log(writer, signed, bodies, notes, tree, key)
     view = LogView(tree, signed.note, key, tuple(sorted(notes)))
@@ -78,6 +91,28 @@ def publish(store: Store, out: Path) -> PublishReport:
     head = Checkpoint(origin, signed.size, signed.root_hash)
     writer.write(MANIFEST, json_bytes(manifest(store.profile.name, head), indent=1), "manifest")  # last: complete
     return PublishReport(out, signed.size, signed.root_hash.hex(), len(publication.mesas), writer.report())
+
+
+def _copy_originals(writer: BundleWriter, blobs: Blobs, paths: dict[str, str], kind: str) -> None:
+    """Copy each published original through the `Blobs` interface (a folder or S3), unless already there."""
+    for sha, relative in paths.items():
+        writer.write_once(relative, partial(blobs.get, sha), kind)
+
+
+def _write_previews(writer: BundleWriter, blobs: Blobs, images: dict[str, str]) -> dict[str, str]:
+    """A JPEG preview of every image a browser cannot show, drawn once (its name is the original's hash).
+
+    An original that cannot be drawn gets none: its page links it for download only.
+    """
+    previews: dict[str, str] = {}
+    for sha, relative in images.items():
+        if needs_preview(relative) and writer.write_once(preview_path(sha), partial(_draw, blobs, sha), "previews"):
+            previews[sha] = preview_path(sha)
+    return previews
+
+
+def _draw(blobs: Blobs, sha: str) -> bytes | None:
+    return jpeg_preview(blobs.get(sha))
 
 
 def _write_log(

@@ -1,5 +1,11 @@
 """The per-mesa open data: one row per mesa with an accepted acta, as JSON, CSV and Parquet.
 
+Each row says what backs its figures (`evidence`): ``image`` (a sheet read by
+its code; `images` lists it), ``table`` (a row of an imported table, in
+`tables`: no image proves it) or ``manual`` (two reviewers typed an unreadable
+sheet, in `images`); `decision_entry` is the log entry of the reviewer decision
+that made the figures count, if one did.
+
 The three files carry the same rows; `columns` fixes their order and types, and
 each format has a writer and a reader returning flat rows, so `verify` can
 compare every file, cell by cell, with the rows the log gives.
@@ -22,9 +28,12 @@ from testigo.publish.model import MesaResult, Publication
 #: Columns before the per-candidate ones; `registered` may be empty, the rest always have a value.
 _LEADING: tuple[tuple[str, type], ...] = (
     ("mesa_id", str), ("acta_id", str), ("state_id", str), ("municipality_id", str), ("parish_id", str),
-    ("center_id", str), ("registered", int), ("log_entry", int), ("images", str),
+    ("center_id", str), ("registered", int), ("log_entry", int), ("images", str), ("tables", str),
+    ("evidence", str), ("decision_entry", int),
 )
-_NULLABLE = frozenset({"registered"})
+_NULLABLE = frozenset({"registered", "decision_entry"})
+#: Columns holding lists in JSON, joined by spaces in the tables.
+_LISTS = ("images", "tables")
 
 
 def columns(election: Election) -> list[tuple[str, type]]:
@@ -48,6 +57,9 @@ def mesa_row(publication: Publication, result: MesaResult) -> dict[str, Any]:
         "registered": mesa.registered,
         "log_entry": result.accepted.seq,
         "images": [publication.image_files[sha] for sha in result.image_shas()],
+        "tables": [publication.files.tables[sha] for sha in result.table_shas()],
+        "evidence": result.accepted.evidence,
+        "decision_entry": result.decision.seq if result.decision else None,
         "candidates": election.per_candidate(record.counts),
         "valid_votes": record.valid_votes,
         "null_votes": record.null_votes,
@@ -58,7 +70,7 @@ def mesa_row(publication: Publication, result: MesaResult) -> dict[str, Any]:
 def flatten(row: dict[str, Any], election: Election) -> dict[str, Any]:
     """A JSON row as a table row (images joined by spaces, one column per candidate and per card)."""
     flat = {name: row.get(name) for name, _ in _LEADING}
-    flat["images"] = " ".join(row.get("images") or [])
+    flat.update({name: " ".join(row.get(name) or []) for name in _LISTS})
     flat.update({c.key: (row.get("candidates") or {}).get(c.key) for c in election.candidates})
     flat["valid_votes"], flat["null_votes"] = row.get("valid_votes"), row.get("null_votes")
     cards = row.get("cards") or []

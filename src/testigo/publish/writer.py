@@ -3,14 +3,13 @@
 Re-publishing after every ingest must stay cheap with 30,000 mesa pages and
 their images, and mirrors syncing the folder (rsync, object storage) should
 only see what is new. So a file whose bytes are already there is left alone,
-an image (named by its hash) is never rewritten, and anything written goes
+an original or a preview (named by a hash) is never rewritten, and anything written goes
 to a hidden temporary file first, renamed into place when complete.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable
@@ -38,15 +37,23 @@ class BundleWriter:
         self._replace(target, lambda handle: handle.write(data))
         self.written[kind] += 1
 
-    def copy_image(self, relative: str, source: Path) -> None:
-        """Copy an original unless a file of its size already lies there (its name is its hash)."""
+    def write_once(self, relative: str, make: Callable[[], bytes | None], kind: str) -> bool:
+        """Write what `make` returns at `relative` unless a file already lies there; False if there is none.
+
+        For files named by a hash (originals, their previews): one that is
+        there is complete (writes are atomic) and never needs rewriting, so
+        `make` — a download from the blob store, a drawing — is not even called.
+        """
         target = self.root / relative
-        if target.exists() and target.stat().st_size == source.stat().st_size:
-            self.unchanged["images"] += 1
-            return
-        with source.open("rb") as original:
-            self._replace(target, lambda handle: shutil.copyfileobj(original, handle))
-        self.written["images"] += 1
+        if target.exists():
+            self.unchanged[kind] += 1
+            return True
+        data = make()
+        if data is None:
+            return False
+        self._replace(target, lambda handle: handle.write(data))
+        self.written[kind] += 1
+        return True
 
     def report(self) -> dict[str, dict[str, int]]:
         kinds = sorted(set(self.written) | set(self.unchanged))

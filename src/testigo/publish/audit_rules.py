@@ -1,0 +1,39 @@
+"""Checking the counted records against the registry rules, as `verify` recomputes them from the log.
+
+The live system validates each sheet when it arrives (votes within the mesa's
+registered voters, not all zero, the center's total within the center's
+registered voters). A reviewer's decision can change a mesa afterwards, and a
+log can be altered; so `verify` runs the profile's own validation again on
+every counted record, with the center totals of the final result, and names
+each mesa that fails.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from testigo.profiles import CheckContext
+from testigo.publish.model import Publication
+
+if TYPE_CHECKING:
+    from testigo.ledger.verify import VerifyReport
+
+
+def check_rules(report: VerifyReport, publication: Publication, cap: Callable[[list[str], str], list[str]]) -> None:
+    """Add the ``rules`` check: `Profile.check` on every counted record, one problem line per failure and mesa."""
+    results = publication.mesas.values()
+    center_votes: Counter[str] = Counter()
+    for result in results:
+        center_votes[result.mesa.center_id] += result.record.total_votes
+    problems = []
+    for result in results:
+        elsewhere = center_votes[result.mesa.center_id] - result.record.total_votes
+        for problem in publication.profile.check(result.record, CheckContext(publication.registry, elsewhere)):
+            problems.append(f"mesa {result.mesa.id} (log entry {result.accepted.seq}): {problem}")
+    detail = (
+        f"{len(publication.mesas)} counted records validated again by profile {publication.profile.name}: "
+        "votes within the mesa's registered voters, not all zero, center totals within the center's"
+    )
+    report.add("rules", detail, cap(problems, "records that break the rules"))
