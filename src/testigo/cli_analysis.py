@@ -28,6 +28,9 @@ def import_command(
     file: Annotated[Path, typer.Argument(help="CSV (any common encoding) or Parquet table of per-mesa results.")],
     source: Annotated[str, typer.Option(help="citizen (reconciled like actas) or official (kept apart).")] = "citizen",
     mapping: MapOpt = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="Text encoding of a CSV (e.g. cp1251), when detection gets it wrong.")
+    ] = None,
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -35,7 +38,7 @@ def import_command(
     from testigo.pipeline.importer import import_table
     from testigo.store.workspace import open_workspace
 
-    report = import_table(open_workspace(workspace), file, source, mapping).to_json()
+    report = import_table(open_workspace(workspace), file, source, mapping, encoding).to_json()
     if as_json:
         emit_json(report)
         return

@@ -123,3 +123,35 @@ def test_generic_projection_interval_holds_the_truth(tmp_path: Path, cli: Callab
     valid = sum(truth[name] for name in CANDIDATES)
     margin = (truth[projection["leader"]] - truth[projection["runner_up"]]) / valid
     assert projection["margin"]["low"] <= margin <= projection["margin"]["high"], (margin, projection)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "forced", "reported"),
+    [("cp1251", None, "cp1251"), ("utf-16-le", None, "utf-16-le"), ("koi8-r", "koi8-r", "koi8-r")],
+)
+def test_cyrillic_tables_in_legacy_encodings(
+    tmp_path: Path, cli: Callable[..., Any], encoding: str, forced: str | None, reported: str
+) -> None:
+    """Windows-1251 is detected (it used to be read as cp1252 gibberish and fail on the Cyrillic --map);
+    BOM-less UTF-16 is recognised; --encoding forces a code page."""
+    root = str(tmp_path / "ws")
+    table = tmp_path / "итоги.csv"
+    _write(table, _rows(stations=60), encoding)
+    assert CliRunner().invoke(app, ["init", "--profile", "generic", "--workspace", root]).exit_code == 0
+    extra = ["--encoding", forced] if forced else []
+    report = cli("import", str(table), "--map", MAP, *extra, "--workspace", root)
+    assert report["encoding"] == reported
+    assert report["summary"]["accepted"] == 60 and not report["problems"]
+    stations = CliRunner().invoke(app, ["tally", "--level", "state", "--workspace", root, "--json"])
+    assert sorted(r["name"] for r in json.loads(stations.stdout)["rows"]) == [f"Область {i}" for i in range(4)]
+
+
+def test_a_wrong_forced_encoding_is_a_usage_error(tmp_path: Path) -> None:
+    table = tmp_path / "t.csv"
+    _write(table, _rows(stations=3), "utf-16-le")
+    root = str(tmp_path / "ws")
+    runner = CliRunner()
+    assert runner.invoke(app, ["init", "--profile", "generic", "--workspace", root]).exit_code == 0
+    for wrong in ("no-such-codec", "utf-8"):
+        result = runner.invoke(app, ["import", str(table), "--map", MAP, "--encoding", wrong, "--workspace", root])
+        assert isinstance(result.exception, UserError), result.output  # `main` turns it into exit code 2

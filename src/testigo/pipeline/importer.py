@@ -87,15 +87,17 @@ class ImportReport:
 _REPORTED = (Status.ACCEPTED, Status.DUPLICATE, Status.CONFLICT, Status.INVALID)
 
 
-def import_table(store: Store, path: Path, source: str, mapping: str | None = None) -> ImportReport:
-    """Import one CSV or Parquet table into the workspace (see the module docstring)."""
+def import_table(
+    store: Store, path: Path, source: str, mapping: str | None = None, encoding: str | None = None
+) -> ImportReport:
+    """Import one CSV or Parquet table into the workspace (see the module docstring); `encoding` forces the CSV's."""
     if source not in SOURCES:
         raise UserError(f"unknown source {source!r}; one of {', '.join(SOURCES)}")
     try:
         data = path.read_bytes()
     except OSError as error:
         raise UserError(f"cannot read {path}: {error.strerror}") from None
-    table = read_table(path, data)
+    table = read_table(path, data, encoding)
     profile = store.profile
     if isinstance(profile, Generic) and mapping is None:
         raise UserError("the generic profile needs --map id=COL,...,candidates=COL,... to read a table")

@@ -1,18 +1,21 @@
 """Reading a results table from CSV (any common encoding and delimiter) or Parquet.
 
-Tables come from many hands: spreadsheets save Windows-1252 or UTF-16, some
-tools add a byte-order mark, Europeans use ``;``. The reader accepts them all
+Tables come from many hands: spreadsheets save Windows-1252, Windows-1251 or
+UTF-16, some tools add a byte-order mark, Europeans use ``;``. The reader accepts them all
 and keeps each row's line number, so every problem can be reported as
 "row N: ...", the line a person opening the file in an editor will find.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+import charset_normalizer
 
 from testigo.errors import UserError
 
@@ -32,24 +35,68 @@ class TableFile:
     encoding: str
 
 
-def read_table(path: Path, data: bytes) -> TableFile:
-    """The table in `data` (the bytes of `path`): Parquet by its magic number, else CSV."""
+def read_table(path: Path, data: bytes, encoding: str | None = None) -> TableFile:
+    """The table in `data` (the bytes of `path`): Parquet by its magic number, else CSV.
+
+    `encoding` forces the CSV's text encoding (any name Python knows), for the
+    file a detector cannot be sure about.
+    """
     if data[:4] == b"PAR1":
         return _parquet(data)
-    return _csv(path, data)
+    return _csv(path, data, encoding)
 
 
-def decode_text(data: bytes) -> tuple[str, str]:
-    """(text, encoding): a BOM decides; else UTF-8 if it decodes, else Windows-1252, else Latin-1."""
-    for bom, encoding in _BOMS:
+def decode_text(data: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """(text, encoding): the forced `encoding`; else a BOM; else UTF-8 if it decodes; else what is detected.
+
+    Only the last step guesses. A single-byte fallback such as Windows-1252
+    "decodes" every file, so a Windows-1251 or KOI8-R table of Cyrillic names
+    used to come out as Latin gibberish without any error; charset-normalizer
+    picks the code page whose text reads as a language. A UTF-16 file without
+    BOM is recognised first by its NUL bytes: detectors are unreliable on it.
+    """
+    if encoding is not None:
+        return _forced(data, encoding)
+    for bom, name in _BOMS:
         if data.startswith(bom):
-            return data.decode(encoding), encoding
-    for encoding in ("utf-8", "cp1252"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
+            return data.decode(name), name
+    utf16 = _bomless_utf16(data)  # before UTF-8: UTF-16 of ASCII and Cyrillic is also valid UTF-8, full of NULs
+    if utf16 is not None:
+        return data.decode(utf16), utf16
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(data).best()
+    if best is not None:
+        return str(best), best.encoding
     return data.decode("latin-1"), "latin-1"  # every byte is a Latin-1 character: never fails
+
+
+def _forced(data: bytes, encoding: str) -> tuple[str, str]:
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise UserError(f"unknown encoding {encoding!r}") from None
+    try:
+        return data.decode(name), name
+    except UnicodeDecodeError as error:
+        raise UserError(f"the file is not {encoding}: byte {error.start} cannot be decoded ({error.reason})") from None
+
+
+def _bomless_utf16(data: bytes) -> str | None:
+    """utf-16-le or -be when NULs sit at nearly every odd (or even) byte of the start, as in UTF-16 text of
+    Latin or Cyrillic script (whose high bytes are 0x00 or 0x04); None otherwise."""
+    head = data[:4096]
+    if len(head) < 4 or head.count(0) < len(head) // 4:
+        return None
+    pairs = len(head) // 2
+    odd, even = head[1::2].count(0), head[0::2].count(0)
+    if odd > 0.3 * pairs and even < 0.05 * pairs:
+        return "utf-16-le"
+    if even > 0.3 * pairs and odd < 0.05 * pairs:
+        return "utf-16-be"
+    return None
 
 
 def whole_number(text: str, what: str) -> int:
@@ -60,8 +107,8 @@ def whole_number(text: str, what: str) -> int:
     return int(value.split(".")[0])
 
 
-def _csv(path: Path, data: bytes) -> TableFile:
-    text, encoding = decode_text(data)
+def _csv(path: Path, data: bytes, forced: str | None) -> TableFile:
+    text, encoding = decode_text(data, forced)
     first = text.split("\n", 1)[0]
     delimiter = max(_DELIMITERS, key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
