@@ -13,15 +13,27 @@ Layout (paths relative to DIR)::
     municipio/<id>.html           municipality,
     parroquia/<id>.html           parish
     centro/<id>.html              and voting center
-    mesa/<mesa id>.html           one page per mesa: acta image(s), per-card counts, validation status,
-                                  every log entry about it with its inclusion proof (see below)
+    mesa/<mesa id>.html           one page per mesa: what backs its figures (an image read by its code, a row
+                                  of an imported table, or a sheet two reviewers typed), the reviewer decision
+                                  that made them count if any (when, reviewer pseudonyms as logged, which
+                                  sheet, why), acta image(s), per-card counts, validation status, every log
+                                  entry about it (sheets, rows, decisions) with its inclusion proof (see below)
     registro.html                 the log: checkpoint, key, outcomes, every entry not accepted
     static/testigo.css            the only stylesheet (vendored; no CDN)
-    actas/<sha256>.<ext>          the original image of every valid acta (accepted, duplicate, conflict),
-                                  named by the SHA-256 of its bytes
+    actas/<sha256>.<ext>          the original image of every valid acta (accepted, duplicate, conflict), and
+                                  of every unreadable sheet two reviewers typed, named by the SHA-256 of its bytes
+    previews/<sha256>.jpg         a JPEG preview (pixels only, no metadata) of each original a browser cannot
+                                  show (HEIC, TIFF, PDF...), named by the original's hash; pages show it and
+                                  link the original, which stays the verified artifact
+    sources/<sha256>.csv|parquet  every imported table (`testigo import --source citizen`) with a valid row,
+                                  byte for byte: the evidence of its rows, which no image backs
     data/mesas.json               one row per mesa with an accepted acta (ids of its areas, registered
-    data/mesas.csv                voters, log entry, images, per-candidate and per-card votes);
-    data/mesas.parquet            the same rows in three formats
+    data/mesas.csv                voters, log entry, images, tables, evidence: image | table | manual, the
+    data/mesas.parquet            log entry of the decision that made it count, per-candidate and per-card
+                                  votes); the same rows in three formats
+    data/registry.json            only for a profile whose registry comes from imported data (generic): the
+                                  areas, stations with their registered voters, and the ballot, as the
+                                  workspace's database holds them (see "Trust" below)
     data/totals.json              totals and coverage at country, state, municipality, parish, center
                                   level (the rows of `testigo tally --json`)
     data/nist-1500-100.json       NIST SP 1500-100 v2 ElectionReport: geography as GpUnits, the contest,
@@ -36,8 +48,15 @@ Layout (paths relative to DIR)::
 What the bundle never holds: the signing key, who submitted a file, or the
 local folders files came from (log entries keep only a file's own name).
 
+Figures are derived by replaying the log in order exactly as the live system
+applies it (`testigo.publish.replay`): sheets and rows as reconciled, then
+each reviewer decision (a resolved conflict makes the chosen version count and
+sets the others aside; two matching manual entries settle an unreadable
+sheet), so every total equals `testigo tally` after any decision.
+
 What `testigo verify DIR` checks, from the bundle alone (the registry comes
-from the installed profile, not from the bundle). Each check below is one
+from the installed profile, not from the bundle, except for a generic
+workspace: see "Trust" below). Each check below is one
 ``{"check", "ok", "detail"}`` of ``verify --json``; each failure adds one line
 to ``problems`` naming the file, entry or number::
 
@@ -53,17 +72,42 @@ to ``problems`` naming the file, entry or number::
     old checkpoint   (--checkpoint OLD) OLD is signed by the key, not larger than the log, and the first
                      OLD.size entries hash to its root (and a shipped proof from that size verifies):
                      the log was only appended to since OLD
-    records          every entry is canonical JSON; one accepted acta per mesa, accepted payloads parse,
-                     accepted mesas are in the registry
+    registry         (generic only) data/registry.json is there and well-formed
+    records          every entry is canonical JSON; replaying items and decisions gives one accepted acta
+                     per mesa, accepted payloads parse, accepted mesas are in the registry; every decision
+                     is one the live system could log (a resolution chooses among the mesa's live versions
+                     and sets aside exactly the others; a manual entry names two different reviewers and a
+                     sheet logged as unreadable before it)
     images           every file in actas/ hashes to its name and is of the type its extension says;
                      every image the log publishes is there, and no other
     decoding         every image is decoded again (the profile's reader, a process pool over all cores)
-                     and yields, on the logged page, the payload each of its entries logged
+                     and yields, on the logged page, the payload each of its entries logged. An image
+                     typed by hand is hashed, not decoded (it is unreadable): the log keeps the figures two
+                     different reviewers agreed on and their pseudonyms, not each one's typing, so that is
+                     all that can be proved of it
+    tables           every file in sources/ hashes to its name; each logged row is found at its line and,
+                     when the profile recognises the table's layout from its header, parsed again and
+                     compared (station, per-candidate, per-card and null votes); a table imported with
+                     --map (the mapping is not logged) is compared by candidate column only: the detail
+                     says how many rows were checked which way
+    previews         every file in previews/ is the preview of a published original that needs one, a
+                     JPEG without metadata; not proved: that its pixels are the original's (compare by eye)
+    rules            every counted record passes the profile's validation again (votes within the mesa's
+                     registered voters, not all zero, center totals of the final result within the
+                     center's registered voters); each failure names the mesa
     data/...         each data file carries exactly the values the entries give: per-mesa rows,
                      totals recomputed at every level, the NIST report (values, not bytes, are compared)
     pages            every page and the stylesheet, rendered again from the verified data, is
                      byte-identical (not checked, and said so, for a bundle of another testigo version)
     files            no file lies in the bundle that the log does not account for (hidden files aside)
+
+Trust: a generic workspace builds its registry and ballot from the tables it
+imports; they are not in the log, so its bundle carries data/registry.json and
+verify uses it. That proves the figures follow from the log *given* that
+registry: the registered voters the rules check against, and the areas totals
+are grouped by, are the publisher's word (the tables in sources/ hold them, but
+the --map that read them is not logged). A shipped profile's registry comes
+from the verifier's own installation instead.
 
 Mesa pages prove each entry against the first checkpoint that covers it, not
 the latest: that proof never changes as the log grows, so re-publishing
@@ -182,6 +226,9 @@ class Bundle:
 
     def read_bytes(self, relative: str) -> bytes:
         return read_bytes(self.root, relative)
+
+    def read_json(self, relative: str) -> Any:
+        return read_json(self.root, relative)
 
     def files(self) -> list[str]:
         """Every non-hidden file of the bundle, relative and sorted."""

@@ -1,9 +1,10 @@
 """What a bundle says, derived from the log entries alone; shared by `publish` and `verify`.
 
 The published results are derived from the signed log (plus the profile's
-registry), never from the database's other tables: `verify` runs this very
-derivation on entries it has just checked against the signed checkpoint, so
-every figure in the data files and pages either follows from the signed log
+registry, or the bundle's own for a generic workspace), never from the
+database's other tables; reviewer decisions are replayed from their log
+entries (`replay`). `verify` runs this very derivation on entries it has just
+checked against the signed checkpoint, so every figure in the data files and pages either follows from the signed log
 or is reported. It also keeps a bundle coherent while an ingest is running:
 only the entries the checkpoint covers are used.
 """

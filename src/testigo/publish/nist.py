@@ -43,6 +43,16 @@ _FACTS: dict[str, ElectionFacts] = {
 }
 
 
+def _imported_facts(publication: Publication) -> ElectionFacts:
+    """Facts for a ballot imported from a table (``generic``), which names no date, country or language.
+
+    The date is that of the latest logged data, so the report stays derivable
+    from the log alone; it is not claimed to be the election's date.
+    """
+    as_of = (publication.data_as_of or "1970-01-01")[:10]
+    return ElectionFacts(as_of, "", publication.profile.election.name, "und")
+
+
 def unit_id(level: str, area_id: str) -> str:
     """The GpUnit @id of an area (an XML NCName: starts with a letter)."""
     return "gpu-country" if level == "country" else f"gpu-{level}-{area_id}"
@@ -50,7 +60,7 @@ def unit_id(level: str, area_id: str) -> str:
 
 def election_report(publication: Publication, origin: str) -> dict[str, Any]:
     """The ElectionReport of the mesas with an accepted acta; `origin` (the log's name) is the issuer."""
-    facts = _FACTS[publication.profile.name]
+    facts = _FACTS.get(publication.profile.name) or _imported_facts(publication)
     election = publication.profile.election
     results = list(publication.mesas.values())
     votes = [election.per_candidate(r.record.counts) for r in results]
