@@ -44,3 +44,14 @@ def test_too_few_usable_mesas_is_skipped_not_fitted() -> None:
     table = _klimek_election(50, 0.0, 0.0, seed=3)
     result = fingerprint(table)
     assert result.statistic is None and "skipped" in result.estimate
+
+
+def test_large_elections_fit_on_thinned_draws_and_still_recover_the_fraud() -> None:
+    """At 80,000 mesas the simulation is capped (MAX_DRAWS) below mesas × replicates; the fit must not suffer."""
+    from testigo.forensics.fingerprint import MAX_DRAWS, REPLICATES
+
+    mesas = 80_000
+    assert mesas * REPLICATES > MAX_DRAWS
+    result = fingerprint(_klimek_election(mesas, 0.1, 0.02, seed=4), "w")
+    assert result.estimate["incremental_fraction"] == pytest.approx(0.1, abs=0.03)
+    assert result.estimate["extreme_fraction"] == pytest.approx(0.02, abs=0.01)
