@@ -35,3 +35,16 @@ def test_planted_integer_turnout_is_detected() -> None:
     turnout = result.estimate["per_feature"]["turnout"]  # type: ignore[index]
     assert turnout["z"] > 4 and turnout["excess"] > 0.5 * len(chosen) * 0.8
     assert result.p_value is not None and result.p_value < 1e-3
+    # the headline figures: the excess over the null and its significance, for the most significant feature
+    assert result.estimate["feature"] == "turnout" and result.estimate["excess"] == turnout["excess"]
+    assert result.estimate["p_value"] == turnout["p_value"] < 1e-3
+
+
+def test_repeated_sizes_and_counts_share_one_computation() -> None:
+    """Mesas are grouped by (size, count) for speed; each still gets its own exact probability."""
+    from testigo.forensics.integer_peaks import _per_mesa
+
+    rng = np.random.default_rng(3)
+    sizes = rng.integers(100, 140, 5000)
+    counts = rng.binomial(sizes, 0.6)
+    assert np.array_equal(_per_mesa(sizes, counts, 0.1), integer_probability(sizes, counts / sizes, 0.1))
