@@ -58,3 +58,40 @@ def test_minor_candidates_are_not_tested() -> None:
     votes[:, 1] = np.minimum(votes[:, 1], 12)  # 'b' now has a tiny share
     result = benford2(replace(table, votes=votes))
     assert list(result.estimate["per_candidate"]) == ["a"]  # type: ignore[call-overload]
+
+
+def _last_digit_detail(counts: np.ndarray) -> tuple[object, dict[str, dict[str, float]]]:
+    result = last_digit(_table(counts))
+    return result, result.estimate["per_candidate"]  # type: ignore[return-value]
+
+
+def test_last_digit_mean_test_on_uniform_digits_is_not_flagged() -> None:
+    counts = np.random.default_rng(5).integers(10, 1000, 4000)  # last digits uniform on 0-9
+    result, per_candidate = _last_digit_detail(counts)
+    assert result.p_value is not None and result.p_value > 0.05  # type: ignore[attr-defined]
+    assert result.estimate["expected_mean"] == 4.5  # type: ignore[attr-defined]
+    for detail in per_candidate.values():
+        assert abs(detail["mean"] - 4.5) < 0.15 and abs(detail["mean_effect"]) < 0.05
+        assert detail["q_chi2"] > 0.05 and detail["q_mean"] > 0.05 and detail["p_mean"] > 0.01
+
+
+def test_last_digits_biased_to_0_and_5_fail_both_the_chi_square_and_the_mean_test() -> None:
+    counts = np.random.default_rng(6).integers(10, 1000, 3000)
+    rounded = counts - counts % 5  # a person rounding to 0 and 5: mean last digit 2.5
+    result, per_candidate = _last_digit_detail(rounded)
+    detail = per_candidate["a"]
+    assert abs(detail["mean"] - 2.5) < 0.15 and detail["mean_difference"] < -1.8
+    assert detail["z_mean"] < -30 and detail["mean_effect"] < -0.6
+    assert detail["q_chi2"] < 1e-10 and detail["q_mean"] < 1e-10 and detail["cohens_w"] > 0.5
+    # false-discovery control: the family's p-value is the smallest q-value over both tests of every member
+    q = [d[name] for d in per_candidate.values() for name in ("q_chi2", "q_mean")]
+    assert result.p_value == min(q) and len(q) == 2 * len(per_candidate)  # type: ignore[attr-defined]
+
+
+def test_last_digit_mean_test_misses_a_bias_that_keeps_the_mean_the_chi_square_does_not() -> None:
+    counts = np.random.default_rng(7).integers(10, 1000, 3000)
+    extremes = counts - counts % 10 + np.where(counts % 2 == 0, 0, 9)  # only 0 and 9: mean 4.5, as the caveat says
+    _, per_candidate = _last_digit_detail(extremes)
+    detail = per_candidate["a"]
+    assert detail["q_chi2"] < 1e-10
+    assert detail["p_mean"] > 0.01 and abs(detail["mean_effect"]) < 0.05

@@ -1,8 +1,11 @@
 """Digit tests: second-digit Benford (`benford2`) and last-digit uniformity (`last_digit`).
 
 Both look at the digits of each candidate's per-mesa counts over all mesas,
-one candidate at a time, and report a chi-square test with Cohen's w as the
-effect size. The family's p-value is Simes' combination of its members (the
+one candidate at a time, and report two tests: a chi-square goodness of fit
+with Cohen's w as its effect size, and the mean-digit test (the mean digit
+against its expected value, with a normal z, its p-value and the difference as
+the effect size), which is more sensitive to a shift towards small or large
+digits and less to one odd digit. The family's p-value is Simes' combination of its members (the
 smallest Benjamini–Hochberg q-value), and each member's q-value is reported.
 Neither test flags mesas: a digit is evidence only in aggregate.
 """
@@ -21,6 +24,8 @@ BENFORD2 = np.array([sum(np.log10(1 + 1 / (10 * k + d)) for k in range(1, 10)) f
 BENFORD2_MEAN = float(BENFORD2 @ np.arange(10))  # 4.187
 BENFORD2_SD = float(np.sqrt(BENFORD2 @ (np.arange(10) - BENFORD2_MEAN) ** 2))
 UNIFORM = np.full(10, 0.1)
+UNIFORM_MEAN = 4.5
+UNIFORM_SD = float(np.sqrt(UNIFORM @ (np.arange(10) - UNIFORM_MEAN) ** 2))  # sqrt(8.25) = 2.872
 
 #: Counts below this have no second digit (2BL) or a last digit tied to their size (last digit).
 MIN_COUNT = 10
@@ -41,7 +46,9 @@ LAST_DIGIT_CAVEAT = (
     "People who invent numbers favour some final digits, so the last digits of invented counts are not uniform "
     "(Beber & Scacco 2012); honest counts of 10 or more have nearly uniform last digits. A uniform result does "
     "not prove honesty (numbers changed by a computer, or by adding a fixed amount, stay uniform), and a "
-    "departure in a candidate with mostly small counts can be an artefact. Read Cohen's w before the p-value."
+    "departure in a candidate with mostly small counts can be an artefact. Read Cohen's w and the mean last "
+    "digit (4.5 expected) before the p-value; the mean alone misses a bias that keeps the average at 4.5, such "
+    "as a preference for both 0 and 9."
 )
 
 
@@ -86,7 +93,12 @@ def benford2(table: MesaTable, min_share: float = MIN_SHARE, min_mesas: int = MI
 
 
 def last_digit(table: MesaTable, min_share: float = MIN_SHARE, min_mesas: int = MIN_MESAS) -> TestResult:
-    """Last-digit uniformity per main candidate and pooled over them (``all``), on counts >= 10."""
+    """Last-digit uniformity per main candidate and pooled over them (``all``), on counts >= 10.
+
+    Chi-square against uniform digits, and the mean test: z = (mean - 4.5) / (sd / sqrt(n)) with the sd of a
+    uniform digit (sqrt(8.25)), normal p-value; effect sizes Cohen's w and the mean difference (also in sd
+    units, ``mean_effect``). Every p-value of the family enters its Benjamini–Hochberg q-values and Simes' p.
+    """
     per_candidate: dict[str, dict[str, object]] = {}
     p_values: list[float] = []
     chi2s: list[float] = []
@@ -96,14 +108,23 @@ def last_digit(table: MesaTable, min_share: float = MIN_SHARE, min_mesas: int = 
         counts = counts[counts >= MIN_COUNT]
         if len(counts) < min_mesas:
             continue
-        observed = np.bincount(counts % 10, minlength=10)
-        chi2, p, w = chi_square_gof(observed, UNIFORM)
-        per_candidate[key] = {"n": len(counts), "chi2": chi2, "p_value": p, "cohens_w": w,
-                              "frequencies": (observed / len(counts)).round(4).tolist()}
-        p_values.append(p)
+        digits = counts % 10
+        observed = np.bincount(digits, minlength=10)
+        chi2, p_chi2, w = chi_square_gof(observed, UNIFORM)
+        mean = float(digits.mean())
+        z = float((mean - UNIFORM_MEAN) / (UNIFORM_SD / np.sqrt(len(digits))))
+        p_mean = float(2 * stats.norm.sf(abs(z)))
+        per_candidate[key] = {
+            "n": len(counts), "chi2": chi2, "p_chi2": p_chi2, "cohens_w": w,
+            "mean": mean, "mean_difference": mean - UNIFORM_MEAN, "mean_effect": (mean - UNIFORM_MEAN) / UNIFORM_SD,
+            "z_mean": z, "p_mean": p_mean,
+            "frequencies": (observed / len(counts)).round(4).tolist(),
+        }
+        p_values += [p_chi2, p_mean]
         chi2s.append(chi2)
-    _attach_q(per_candidate, p_values, ("q_value",))
-    return _family("last_digit", chi2s, p_values, {"per_candidate": per_candidate}, LAST_DIGIT_CAVEAT)
+    _attach_q(per_candidate, p_values, ("q_chi2", "q_mean"))
+    estimate: dict[str, object] = {"expected_mean": UNIFORM_MEAN, "per_candidate": per_candidate}
+    return _family("last_digit", chi2s, p_values, estimate, LAST_DIGIT_CAVEAT)
 
 
 def _attach_q(per_candidate: dict[str, dict[str, object]], p_values: list[float], names: tuple[str, ...]) -> None:
