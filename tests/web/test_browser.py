@@ -24,6 +24,7 @@ import uvicorn
 from testigo.capture import Incoming
 from testigo.pipeline.ingest import ingest_files
 from testigo.store import reviews
+from testigo.store.schema import SubmissionRow
 from testigo.store.workspace import Store
 from testigo.web import accounts, create_app
 from testigo.web.render import number
@@ -237,3 +238,28 @@ def test_pages_fit_a_phone_screen(open_page: Any, web_store: Store) -> None:
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{path} is {overflow}px wider than the phone"
 
+
+
+def test_each_account_on_a_phone_has_its_own_queue_and_too_big_photos_are_refused_at_once(
+    open_page: Any, web_store: Store, photos: list[tuple[Path, dict[str, Any]]]
+) -> None:
+    """A phone passed from one witness to the next must not send the first one's photos under the second's name."""
+    from playwright.sync_api import expect
+
+    photo, _truth = photos[0]
+    page = open_page()
+    page.route("**/api/v1/uploads*", lambda route: route.abort())  # the server cannot be reached for now
+    _log_in(page, web_store, "ana", accounts.VOLUNTEER, "/upload")
+    page.set_input_files("#photo", str(photo))
+    expect(page.locator("#queue li.queued")).to_have_count(1)
+    too_big = {"name": "huge.jpg", "mimeType": "image/jpeg", "buffer": b"\xff" * (20 * 1024 * 1024 + 1)}
+    page.set_input_files("#photo", files=[too_big])
+    expect(page.locator("#qr-result")).to_contain_text("demasiado grande")
+    expect(page.locator("#queue li")).to_have_count(1)  # not queued
+    page.context.clear_cookies()  # ana leaves; bea logs in on the same phone (same browser storage)
+    page.unroute("**/api/v1/uploads*")
+    _log_in(page, web_store, "bea", accounts.VOLUNTEER, "/upload")
+    expect(page.locator("#queue-empty")).to_be_visible()
+    page.wait_for_timeout(1500)
+    with web_store.sessions() as session:
+        assert session.query(SubmissionRow).count() == 0  # ana's photo was not sent under bea's name

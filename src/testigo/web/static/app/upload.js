@@ -6,6 +6,12 @@
  * QR code is read right here with zxing-wasm (the witness learns at once whether the photo is
  * usable and which mesa it is, even offline), and a sender retries with exponential back-off until
  * the server confirms the photo's SHA-256. Without JavaScript the plain form still uploads.
+ *
+ * The queue belongs to the account logged in: each account has its own IndexedDB database, so on a
+ * phone passed from one witness to another nobody sends the previous person's photos under their
+ * own name. The browser is asked to keep that storage (navigator.storage.persist), since Android
+ * otherwise evicts it when space runs low, and a photo above the server's size limit is refused at
+ * once rather than queued to fail later.
  */
 (function () {
   "use strict";
@@ -26,6 +32,8 @@
   const KEEP_CONFIRMED = 50;
   const POLL_MS = 5000;
   const OFFLINE_CACHE = "testigo-upload-v1";  // the same name as in upload-sw.js
+  const MAX_BYTES = Number(form.dataset.maxBytes) || Infinity;
+  const QUEUE_DB = "testigo-uploads-" + form.dataset.account;  // one queue per account
 
   function t(key, params) {
     return (messages[key] || key).replace(/\{(\w+)\}/g, (_, name) => (params && name in params ? params[name] : ""));
@@ -34,7 +42,7 @@
   // --- IndexedDB: the queue survives reloads, crashes and closed tabs -------------------------------------------
 
   const db = new Promise((resolve, reject) => {
-    const request = indexedDB.open("testigo-uploads", 1);
+    const request = indexedDB.open(QUEUE_DB, 1);
     request.onupgradeneeded = () => request.result.createObjectStore("queue", { keyPath: "id" });
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
@@ -157,7 +165,21 @@
     return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
   }
 
+  /** Refuse at once what the server would refuse for its size, instead of queuing it to fail later. */
+  function tooBig(file) {
+    if (file.size <= MAX_BYTES) return false;
+    reading.hidden = false;
+    reading.className = "reading warn";
+    const text = document.createElement("p");
+    text.id = "qr-result";
+    const mb = (bytes) => (bytes / 1e6).toFixed(1);
+    text.textContent = (file.name || "") + ": " + t("q_too_big", { size: mb(file.size), max: mb(MAX_BYTES) });
+    reading.replaceChildren(text);
+    return true;
+  }
+
   async function enqueue(file) {
+    if (tooBig(file)) return;
     const buffer = await file.arrayBuffer();
     const item = {
       id: newId(), name: file.name || "acta.jpg", size: file.size, type: file.type,
@@ -370,7 +392,13 @@
     await cache.addAll(assets);
   }
 
+  /** Ask the browser not to evict the queue when the phone runs short of space (granted or not, go on). */
+  function keepQueue() {
+    if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+  }
+
   window.addEventListener("online", reconnected);
+  keepQueue();
   window.addEventListener("offline", render);
   keepForOffline().catch(() => {});  // without it the page still works, only not opened offline
   start();
