@@ -1,7 +1,8 @@
 """Web benchmark: public API latency under a steady flood, and sustained uploads with none lost.
 
-Loads an accepted acta for every mesa of the registry (24,560: every mesa the
-ve2024 registry knows; the country had 30,026), starts ``testigo serve``'s
+Loads an accepted acta for each of the country's 30,026 mesas (the 24,560 the
+ve2024 registry knows, plus copies of real centers under unused center numbers
+of the same parishes, so every acta id keeps the real format), starts ``testigo serve``'s
 application under uvicorn in its own process, and measures from this process:
 
 * **public reads**: an open-loop generator sends `--rate` requests per second
@@ -50,14 +51,43 @@ UPLOAD_TARGET_PER_S = 50.0
 SEED = 2024
 
 
+def national_registry(registry: Any, target: int) -> tuple[list[Any], list[Any]]:
+    """Centers and mesas to add so the registry holds `target` mesas: copies of real centers, in turn,
+    each under the highest center number its parish does not use (so its acta ids are well-formed)."""
+    from dataclasses import replace
+
+    from testigo.domain import Mesa
+
+    members: dict[str, list[Any]] = {}
+    for mesa in registry.mesas.values():
+        members.setdefault(mesa.center_id, []).append(mesa)
+    used = set(members) | {a.id for a in registry.areas.values() if a.level == "center"}
+    areas, mesas = [], []
+    for center_id in itertools.cycle(sorted(members)):
+        if len(registry.mesas) + len(mesas) >= target:
+            break
+        parish = center_id[:6]
+        number = next(n for n in range(999, 0, -1) if f"{parish}{n:03d}" not in used)
+        new_id = f"{parish}{number:03d}"
+        used.add(new_id)
+        center = registry.areas[center_id]
+        areas.append(replace(center, id=new_id, name=f"{center.name} (copia)"))
+        mesas += [Mesa(f"{new_id}.{m.number:02}", new_id, m.number, m.registered) for m in members[center_id]]
+    return areas, mesas[: target - len(registry.mesas)]
+
+
 def load_results(workspace: Path, seed: int) -> int:
-    """An accepted record for every registry mesa, with plausible counts (the database as after an election)."""
+    """An accepted record for every mesa of the country, with plausible counts (the database as after an election)."""
     from testigo.domain import Record
-    from testigo.profiles.ve2024 import acta_id_for
+    from testigo.profiles.ve2024 import MESAS_NATIONAL, acta_id_for
     from testigo.store import records
-    from testigo.store.workspace import init_workspace
+    from testigo.store.workspace import add_to_registry, init_workspace, open_workspace
 
     store = init_workspace(str(workspace))
+    with store.sessions.begin() as session:
+        add_to_registry(session, *national_registry(store.registry, MESAS_NATIONAL))
+    store.close()
+    store = open_workspace(str(workspace))
     profile, registry = store.profile, store.registry
     rng = random.Random(seed)
     with store.sessions.begin() as session:
