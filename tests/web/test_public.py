@@ -95,7 +95,7 @@ def test_public_pages_and_api_never_reveal_who_uploaded(published: TestClient) -
 
 def test_unreadable_photos_are_for_reviewers_only(published: TestClient, web_store: Store) -> None:
     with web_store.sessions() as session:
-        [line] = reviews.unreadable_queue(session, reviewer_id=0)
+        [line] = reviews.unreadable_queue(session, reviewer_id=0).items
     assert published.get(f"/blobs/{line.sha256}").status_code == 404
     log_in(published, web_store, "rev", accounts.REVIEWER)
     private = published.get(f"/blobs/{line.sha256}")
@@ -180,3 +180,38 @@ def test_front_end_assets_are_vendored_small_and_never_from_a_cdn() -> None:
     for path in ours:
         text = path.read_text(encoding="utf-8")
         assert "//cdn" not in text and "jsdelivr" not in text and "unpkg" not in text, path
+
+
+def test_private_json_is_never_stored_and_https_answers_carry_hsts(client: TestClient, web_store: Store) -> None:
+    csrf = log_in(client, web_store, "boss", accounts.ADMIN)
+    for path in ("/api/v1/review/queue", "/api/v1/admin/users", "/api/v1/admin/uploads", "/api/v1/admin/actions"):
+        response = client.get(path)
+        assert response.status_code == 200 and response.headers["cache-control"] == "no-store", path
+    refused = client.post("/api/v1/admin/invitations", json={"role": "nobody"}, headers={"X-CSRF-Token": csrf})
+    assert refused.status_code == 422 and refused.headers["cache-control"] == "no-store"
+    assert client.get("/").headers["strict-transport-security"].startswith("max-age=")
+    plain = TestClient(client.app, base_url="http://testserver")
+    assert "strict-transport-security" not in plain.get("/").headers
+
+
+def test_search_finds_a_center_code_without_its_leading_zero_and_a_mesa_or_acta_id(published: TestClient) -> None:
+    assert CENTER.startswith("0")
+    by_short_code = published.get(f"/api/v1/search?q={CENTER[1:]}").json()
+    assert by_short_code["centers"][0]["id"] == CENTER
+    number = MESA.split(".")[1]
+    for typed in (MESA, f"{MESA}.1.0001", f"{CENTER[1:]}.{int(number)}"):
+        found = published.get("/api/v1/search", params={"q": typed}).json()
+        assert [m["id"] for m in found["mesas"]] == [MESA] and [c["id"] for c in found["centers"]] == [CENTER], typed
+    assert f'href="/mesa/{MESA}"' in published.get("/search", params={"q": f"{MESA}.1.0001"}).text
+
+
+def test_openapi_documents_the_upload_body_and_how_to_authenticate(client: TestClient) -> None:
+    spec = client.get("/api/v1/openapi.json").json()
+    schemes = spec["components"]["securitySchemes"]
+    assert {s["type"] for s in schemes.values()} == {"http", "apiKey"}
+    assert any(s.get("in") == "cookie" and s["name"] == "testigo_session" for s in schemes.values())
+    upload = spec["paths"]["/api/v1/uploads"]["post"]
+    body = upload["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert body["properties"]["file"]["format"] == "binary" and "file" in body["required"]
+    assert upload["security"] and spec["paths"]["/api/v1/admin/users"]["get"]["security"]
+    assert "security" not in spec["paths"]["/api/v1/results"]["get"]

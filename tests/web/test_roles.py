@@ -171,3 +171,24 @@ def test_the_login_redirect_never_leaves_the_site(client: TestClient, web_store:
     response = client.post("/login", data={"username": "vol", "password": PASSWORD, "csrf_token": csrf,
                                            "next": "//evil.example/x"}, follow_redirects=False)
     assert response.headers["location"] == "/upload"
+
+
+def test_admin_actions_record_who_and_when_and_the_admin_page_shows_them(
+    make_client: Callable[..., TestClient], web_store: Store
+) -> None:
+    admin = make_client()
+    csrf = log_in(admin, web_store, "boss", accounts.ADMIN)
+    for name in ("vol", "spammer"):
+        add_account(web_store, name, accounts.VOLUNTEER)
+    headers = {"X-CSRF-Token": csrf}
+    admin.post("/api/v1/admin/users/vol/restrict", json={"blocked": True}, headers=headers)
+    admin.post("/api/v1/admin/users/vol/restrict", json={"blocked": True, "uploads_per_hour": 6}, headers=headers)
+    admin.post("/api/v1/admin/users/spammer/revoke", headers=headers)
+    actions = admin.get("/api/v1/admin/actions").json()["actions"]
+    assert [(a["action"], a["username"], a["admin"], a["detail"]) for a in actions] == [
+        ("revoke", "spammer", "boss", None), ("rate_limit", "vol", "boss", "6"), ("block", "vol", "boss", None),
+    ]
+    assert all(a["at"] for a in actions)
+    page = admin.get("/admin").text
+    assert 'id="admin-actions"' in page and "revocada" in page and "bloqueada" in page
+    assert "límite de envíos cambiado por boss" in page  # vol's line shows the latest action on it

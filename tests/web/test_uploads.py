@@ -20,7 +20,8 @@ from tests.web.conftest import acta_png, blank_png, log_in, web_settings
 
 
 def _post(client: TestClient, csrf: str, data: bytes, name: str = "acta.png", **fields: str):  # type: ignore[no-untyped-def]
-    return client.post("/api/v1/uploads", files={"file": (name, data, "image/png")}, data=fields,
+    """Upload asking for English answers, whose words these tests check (Spanish ones: test_spanish)."""
+    return client.post("/api/v1/uploads?lang=en", files={"file": (name, data, "image/png")}, data=fields,
                        headers={"X-CSRF-Token": csrf})
 
 
@@ -145,7 +146,7 @@ def test_a_damaged_transfer_is_refused_so_the_phone_sends_again(volunteer: tuple
 
 def test_the_file_field_is_required(volunteer: tuple[TestClient, str]) -> None:
     client, csrf = volunteer
-    response = client.post("/api/v1/uploads", data={"photo": "x"}, headers={"X-CSRF-Token": csrf})
+    response = client.post("/api/v1/uploads?lang=en", data={"photo": "x"}, headers={"X-CSRF-Token": csrf})
     assert response.status_code == 422 and "'file'" in response.json()["detail"]
 
 

@@ -7,11 +7,12 @@ The rules — when two entries agree, what a resolution changes — live in
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import ColumnElement, Select, exists, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from testigo.domain import Status
@@ -35,6 +36,38 @@ MANUAL_ENTRY = "manual_entry"
 FLAG_REVIEWED = "flag_reviewed"
 
 
+#: Lines of a queue shown at once: a reviewer works from the top, and 30,000 lines would not load on a phone.
+QUEUE_PAGE = 50
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a queue: its lines, how many wait in all, and where the page starts."""
+
+    items: list[T]
+    total: int
+    offset: int
+    limit: int
+
+    @property
+    def next_offset(self) -> int | None:
+        return self.offset + self.limit if self.offset + self.limit < self.total else None
+
+    @property
+    def previous_offset(self) -> int | None:
+        return max(0, self.offset - self.limit) if self.offset > 0 else None
+
+
+def _page(session: Session, query: Select[Any], offset: int, limit: int, line: Callable[[Any], T]) -> Page[T]:
+    """Run `query` for one page (it must be ordered) and count every line it has."""
+    offset, limit = max(0, offset), max(1, limit)
+    total = session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+    rows = session.execute(query.offset(offset).limit(limit))
+    return Page([line(row) for row in rows], total, offset, limit)
+
+
 @dataclass(frozen=True)
 class UnreadableLine:
     """An unreadable sheet waiting for manual entry."""
@@ -48,8 +81,8 @@ class UnreadableLine:
 
 
 def unreadable_queue(
-    session: Session, reviewer_id: int, limit: int = 200, item_id: int | None = None
-) -> list[UnreadableLine]:
+    session: Session, reviewer_id: int, *, offset: int = 0, limit: int = QUEUE_PAGE, item_id: int | None = None
+) -> Page[UnreadableLine]:
     """Unreadable items no manual-entry decision has settled yet, oldest first (or only `item_id`)."""
     settled = exists().where(DecisionRow.item_id == ItemRow.id, DecisionRow.action == MANUAL_ENTRY)
     entries = select(func.count()).where(ManualEntryRow.item_id == ItemRow.id).scalar_subquery()
@@ -59,14 +92,13 @@ def unreadable_queue(
         .join(SubmissionRow, SubmissionRow.id == ItemRow.submission_id)
         .where(ItemRow.status == Status.UNREADABLE, ~settled)
         .order_by(ItemRow.id)
-        .limit(limit)
     )
     if item_id is not None:
         query = query.where(ItemRow.id == item_id)
-    return [UnreadableLine(*row) for row in session.execute(query)]
+    return _page(session, query, offset, limit, lambda row: UnreadableLine(*row))
 
 
-def conflict_queue(session: Session) -> list[tuple[str, int]]:
+def conflict_queue(session: Session, *, offset: int = 0, limit: int = QUEUE_PAGE) -> Page[tuple[str, int]]:
     """(mesa id, number of conflicting records) of every mesa with an undecided conflict."""
     query = (
         select(RecordRow.mesa_id, func.count())
@@ -74,20 +106,45 @@ def conflict_queue(session: Session) -> list[tuple[str, int]]:
         .group_by(RecordRow.mesa_id)
         .order_by(RecordRow.mesa_id)
     )
-    return [(mesa_id, count) for mesa_id, count in session.execute(query)]
+    return _page(session, query, offset, limit, lambda row: (row[0], row[1]))
 
 
-def flagged_queue(session: Session, record_id: int | None = None) -> list[RecordRow]:
-    """Accepted records carrying flags that no reviewer has looked at yet (or only `record_id`)."""
+def flagged_queue(
+    session: Session, ignored: Sequence[str] = (), *, record_id: int | None = None, offset: int = 0,
+    limit: int = QUEUE_PAGE,
+) -> Page[RecordRow]:
+    """Accepted records with a flag that is not in `ignored` and that no reviewer has looked at yet.
+
+    `ignored` are flags that only inform (which ones is the caller's policy);
+    a record carrying nothing else is not waiting for anyone.
+    """
     reviewed = exists().where(DecisionRow.record_id == RecordRow.id, DecisionRow.action == FLAG_REVIEWED)
     query = (
         select(RecordRow)
-        .where(RecordRow.status == ACCEPTED, RecordRow.flags != "[]", ~reviewed)
-        .order_by(RecordRow.mesa_id)
+        .where(RecordRow.status == ACCEPTED, _has_flag_besides(ignored), ~reviewed)
+        .order_by(RecordRow.mesa_id, RecordRow.id)
     )
     if record_id is not None:
         query = query.where(RecordRow.id == record_id)
-    return list(session.execute(query).scalars())
+    return _page(session, query, offset, limit, lambda row: row[0])
+
+
+def _has_flag_besides(ignored: Sequence[str]) -> ColumnElement[bool]:
+    """Whether the record's JSON list of flags holds one not in `ignored`, decided in SQL (so paging counts right).
+
+    Each ignored flag is cut out of the stored JSON text as the JSON string it
+    is stored as; any other flag leaves its quotes behind.
+    """
+    remaining: ColumnElement[str] = RecordRow.flags
+    for flag in ignored:
+        remaining = func.replace(remaining, json.dumps(flag), literal(""))
+    return remaining.contains('"')
+
+
+def lock_record(session: Session, record_id: int) -> bool:
+    """Lock a record's row until the transaction ends (PostgreSQL; SQLite's write transactions are serial already)."""
+    query = select(RecordRow.id).where(RecordRow.id == record_id).with_for_update()
+    return session.execute(query).first() is not None
 
 
 def records_of_mesa(session: Session, mesa_id: str) -> list[RecordRow]:
@@ -174,8 +231,13 @@ def image_is_public(session: Session, sha256: str) -> bool:
     return session.execute(read).first() is not None or session.execute(typed).first() is not None
 
 
-def item_with_submission(session: Session, item_id: int) -> tuple[ItemRow, SubmissionRow] | None:
+def item_with_submission(
+    session: Session, item_id: int, *, lock: bool = False
+) -> tuple[ItemRow, SubmissionRow] | None:
+    """An item and the arrival it came in; `lock`: the item's row stays locked until the transaction ends."""
     query = select(ItemRow, SubmissionRow).join(SubmissionRow, SubmissionRow.id == ItemRow.submission_id)
+    if lock:
+        query = query.with_for_update(of=ItemRow)
     row = session.execute(query.where(ItemRow.id == item_id)).first()
     return (row[0], row[1]) if row else None
 

@@ -275,6 +275,10 @@ class DecisionRow(Base):
     (two matching entries for unreadable item `item_id` produced `record_id`
     with `outcome`; `reviewers` lists every agreeing reviewer as JSON) or
     ``flag_reviewed`` (a reviewer looked at the flags of accepted `record_id`).
+    An admin's action on an account is recorded here too, as ``admin_block``,
+    ``admin_unblock``, ``admin_rate_limit`` or ``admin_revoke``: `reviewer_id`
+    is the admin, `reviewers` holds the account acted upon, `reason` the new
+    limit (see `testigo.store.users.record_admin_action`).
     """
 
     __tablename__ = "review_decisions"

@@ -7,13 +7,14 @@ database: invitations and tokens are stored by the SHA-256 of the secret.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from testigo.store.schema import AuthTokenRow, InvitationRow, ItemRow, SubmissionRow, UserRow
+from testigo.store.schema import AuthTokenRow, DecisionRow, InvitationRow, ItemRow, SubmissionRow, UserRow
 from testigo.store.submissions import PENDING, now
 
 SESSION = "session"
@@ -221,6 +222,57 @@ def uploads_per_account(session: Session, since: datetime) -> dict[str, int]:
         .group_by(SubmissionRow.submitted_by)
     )
     return {name or "": count for name, count in session.execute(query)}
+
+
+#: What an admin can do to an account, as recorded (``admin_`` + one of these is the row's action).
+BLOCK, UNBLOCK, RATE_LIMIT, REVOKE = "block", "unblock", "rate_limit", "revoke"
+_ADMIN_PREFIX = "admin_"
+
+
+@dataclass(frozen=True)
+class AdminAction:
+    """One admin action on an account: who took it, when, on whom, and what (admins only)."""
+
+    action: str
+    admin: str
+    username: str
+    detail: str | None
+    at: datetime
+
+
+def record_admin_action(session: Session, *, admin_id: int, action: str, user_id: int, detail: str | None) -> None:
+    """Record that admin `admin_id` took `action` on account `user_id`, now.
+
+    Kept in the decisions table, which already records who decided what and
+    when (here `reviewers` names the account acted upon), so that blocking,
+    limiting or revoking an account is as accountable as a review decision
+    without a schema change. Not in the public log: it names accounts.
+    """
+    session.add(DecisionRow(
+        action=_ADMIN_PREFIX + action, reviewer_id=admin_id, reviewers=json.dumps([user_id]), reason=detail,
+        created_at=now(),
+    ))
+    session.flush()
+
+
+def admin_actions(session: Session, limit: int = 100) -> list[AdminAction]:
+    """The latest admin actions, newest first."""
+    admin = aliased(UserRow)
+    query = (
+        select(DecisionRow.action, admin.username, DecisionRow.reviewers, DecisionRow.reason, DecisionRow.created_at)
+        .join(admin, admin.id == DecisionRow.reviewer_id)
+        .where(DecisionRow.action.startswith(_ADMIN_PREFIX))
+        .order_by(DecisionRow.id.desc())
+        .limit(limit)
+    )
+    rows = session.execute(query).all()
+    ids = {json.loads(row.reviewers)[0] for row in rows}
+    names = dict(session.execute(select(UserRow.id, UserRow.username).where(UserRow.id.in_(ids))).tuples().all())
+    return [
+        AdminAction(row.action.removeprefix(_ADMIN_PREFIX), row.username, names.get(json.loads(row.reviewers)[0], "?"),
+                    row.reason, _aware(row.created_at))
+        for row in rows
+    ]
 
 
 def _aware(moment: datetime) -> datetime:

@@ -20,6 +20,7 @@ from testigo.store import users
 from testigo.store.schema import UserRow
 from testigo.store.submissions import now
 from testigo.store.workspace import Store
+from testigo.web.i18n import Message
 from testigo.web.keys import new_token, token_hash
 
 VOLUNTEER, REVIEWER, ADMIN = "volunteer", "reviewer", "admin"
@@ -35,6 +36,14 @@ MAX_PASSWORD = 256
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 #: Verified against when the account does not exist, so timing does not tell which names exist.
 _DUMMY_HASH = _hasher.hash("testigo-no-such-account")
+
+
+class AccountError(UserError):
+    """A refused account operation: English for the command line (``str()``), the catalog message for the web."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        self.message = Message(key, params)
+        super().__init__(str(self.message))
 
 
 @dataclass(frozen=True)
@@ -60,7 +69,7 @@ class Account:
 
 def check_role(role: str) -> str:
     if role not in ROLES:
-        raise UserError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+        raise AccountError("account_unknown_role", role=role, roles=", ".join(ROLES))
     return role
 
 
@@ -86,22 +95,22 @@ def accept_invitation(store: Store, token: str, username: str, password: str) ->
     """Create the account an invitation grants; the invitation is then used up."""
     username = username.strip().lower()
     if not _USERNAME.fullmatch(username):
-        raise UserError("username: 3 to 64 characters, lowercase letters, digits, '.', '_' or '-'")
+        raise AccountError("account_bad_username")
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise UserError(f"password: {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+        raise AccountError("account_bad_password", min=MIN_PASSWORD, max=MAX_PASSWORD)
     password_hash = _hasher.hash(password)  # slow on purpose: outside the transaction
     with store.sessions.begin() as session:
         invitation = users.usable_invitation(session, token_hash(token))
         if invitation is None:
-            raise UserError("this invitation is unknown, expired or already used")
+            raise AccountError("account_invitation_unusable")
         if users.user_by_name(session, username) is not None:
-            raise UserError(f"the username {username!r} is taken")
+            raise AccountError("account_username_taken", username=username)
         row = users.create_user(
             session, username=username, role=invitation.role, password_hash=password_hash,
             invited_by=invitation.created_by,
         )
         if not users.use_invitation(session, invitation.token_sha256, row.id):
-            raise UserError("this invitation was used in the meantime")
+            raise AccountError("account_invitation_used")
         return Account.of(row)
 
 
@@ -162,24 +171,45 @@ def find_account(store: Store, username: str) -> Account:
     with store.sessions() as session:
         row = users.user_by_name(session, username.strip().lower())
         if row is None:
-            raise UserError(f"no account named {username!r}")
+            raise AccountError("account_unknown", username=username)
         return Account.of(row)
 
 
-def revoke_account(store: Store, username: str) -> Account:
-    """Revoke an account: every session and token it holds stops working at once."""
+def revoke_account(store: Store, username: str, by: Account | None = None) -> Account:
+    """Revoke an account: every session and token it holds stops working at once.
+
+    `by` is the admin who did it, recorded with the time (None: the command
+    line, where whoever holds the workspace acts; `revoked_at` still says when).
+    """
     account = find_account(store, username)
     with store.sessions.begin() as session:
         if not users.revoke_user(session, account.id):
-            raise UserError(f"{username!r} is already revoked")
+            raise AccountError("account_already_revoked", username=username)
+        if by is not None:
+            users.record_admin_action(session, admin_id=by.id, action=users.REVOKE, user_id=account.id, detail=None)
     return find_account(store, username)
 
 
-def restrict(store: Store, username: str, *, blocked: bool, uploads_per_hour: int | None) -> Account:
-    """Block or unblock an account, and set (or clear, with None) its own upload rate limit."""
+def restrict(
+    store: Store, username: str, *, blocked: bool, uploads_per_hour: int | None, by: Account | None = None
+) -> Account:
+    """Block or unblock an account, and set (or clear, with None) its own upload rate limit.
+
+    Each change made records which admin (`by`) made it and when, so an
+    account blocked by mistake, or a limit nobody remembers setting, can be
+    traced to a person.
+    """
     if uploads_per_hour is not None and uploads_per_hour < 0:
-        raise UserError("uploads per hour cannot be negative")
+        raise AccountError("account_negative_limit")
     account = find_account(store, username)
     with store.sessions.begin() as session:
         users.set_restrictions(session, account.id, blocked=blocked, uploads_per_hour=uploads_per_hour)
+        if by is not None:
+            changes: list[tuple[str, str | None]] = []
+            if blocked != account.blocked:
+                changes.append((users.BLOCK if blocked else users.UNBLOCK, None))
+            if uploads_per_hour != account.uploads_per_hour:
+                changes.append((users.RATE_LIMIT, None if uploads_per_hour is None else str(uploads_per_hour)))
+            for action, detail in changes:
+                users.record_admin_action(session, admin_id=by.id, action=action, user_id=account.id, detail=detail)
     return find_account(store, username)

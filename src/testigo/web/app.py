@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -17,9 +18,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import testigo
 from testigo.store.workspace import Store
 from testigo.web.auth import LoginRequired
+from testigo.web.i18n import Translator, pick_language
 from testigo.web.keys import load_or_create_secret
+from testigo.web.openapi import describe
+from testigo.web.problems import detail_text
 from testigo.web.ratelimit import RateLimiter
-from testigo.web.render import STATIC, Pages, build_id
+from testigo.web.render import STATIC, Pages, build_id, language
 from testigo.web.results import Geography, PublicResults
 from testigo.web.routes import account, admin, api, public, review, upload
 from testigo.web.settings import WebSettings
@@ -36,6 +40,10 @@ MAX_FORM_BYTES = 1024 * 1024
 #: Room for the multipart envelope and the small fields that travel with an upload.
 MULTIPART_OVERHEAD = 64 * 1024
 UPLOAD_PATHS = ("/api/v1/uploads", "/upload")
+#: JSON answers for one account (review queue, admin activity): no proxy or browser cache may keep them.
+PRIVATE_API_PREFIXES = ("/api/v1/review/", "/api/v1/admin/", "/api/v1/uploads")
+#: Browsers that once reached the site over https refuse plain http for a year (no downgrade on a hostile network).
+STRICT_TRANSPORT_SECURITY = b"max-age=31536000"
 
 
 @dataclass
@@ -85,6 +93,7 @@ def create_app(store: Store, settings: WebSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.web = state
+    describe(app)
     for module in (public, api, account, upload, review, admin):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -103,7 +112,7 @@ def _is_api(request: Request) -> bool:
 
 async def _login_required(request: Request, _exc: Exception) -> Response:
     if _is_api(request):
-        return JSONResponse({"detail": "log in, or send an API token"}, status_code=401,
+        return JSONResponse({"detail": Translator(language(request))("err_login_required")}, status_code=401,
                             headers={"WWW-Authenticate": "Bearer"})
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
@@ -112,10 +121,11 @@ async def _login_required(request: Request, _exc: Exception) -> Response:
 async def _http_error(request: Request, exc: Exception) -> Response:
     """JSON for the API; a short page in the visitor's language for browsers."""
     assert isinstance(exc, HTTPException)
+    detail = detail_text(exc.detail, language(request))
     if _is_api(request):
-        return await http_exception_handler(request, exc)
+        return await http_exception_handler(request, HTTPException(exc.status_code, detail, exc.headers))
     pages: Pages = request.app.state.web.pages
-    response = pages.private(request, "error.html", {"status": exc.status_code, "detail": exc.detail},
+    response = pages.private(request, "error.html", {"status": exc.status_code, "detail": detail},
                              status_code=exc.status_code)
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value
@@ -123,7 +133,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 class SecurityHeaders:
-    """Security headers on every response; static assets are cacheable for a day (their URLs carry the build)."""
+    """Security headers on every response; static assets are cacheable for a day (their URLs carry the build).
+
+    Answers of the private API (review, admin, one's uploads) are ``no-store``
+    whatever the handler set, so a shared proxy never hands one reviewer's
+    queue or the admin's list of accounts to someone else; over https, HSTS.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -133,6 +148,8 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         static = scope["path"].startswith("/static/")
+        private = scope["path"].startswith(PRIVATE_API_PREFIXES)
+        https = scope.get("scheme") == "https"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -147,6 +164,11 @@ class SecurityHeaders:
                     extra.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
                 if static and b"cache-control" not in present:
                     extra.append((b"cache-control", b"public, max-age=86400"))
+                if private:
+                    headers[:] = [(name, value) for name, value in headers if name.lower() != b"cache-control"]
+                    extra.append((b"cache-control", b"no-store"))
+                if https:
+                    extra.append((b"strict-transport-security", STRICT_TRANSPORT_SECURITY))
                 headers.extend(extra)
             await send(message)
 
@@ -174,8 +196,9 @@ class LimitBody:
             return
         limit = self.upload_limit if scope["path"] in UPLOAD_PATHS else MAX_FORM_BYTES
         declared = dict(scope["headers"]).get(b"content-length")
+        lang = pick_language(parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [""])[0])
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _refuse(send, limit)
+            await _refuse(send, limit, lang)
             return
         seen = 0
         started = False
@@ -198,11 +221,11 @@ class LimitBody:
             await self.app(scope, counting_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await _refuse(send, limit)
+                await _refuse(send, limit, lang)
 
 
-async def _refuse(send: Send, limit: int) -> None:
-    body = f'{{"detail": "request body above the limit of {limit} bytes"}}'.encode()
+async def _refuse(send: Send, limit: int, lang: str) -> None:
+    body = json.dumps({"detail": Translator(lang)("err_body_too_large", limit=limit)}, ensure_ascii=False).encode()
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close")]})

@@ -13,12 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from fastapi import HTTPException, Request
+from fastapi import Request
 from starlette.responses import Response
 
 from testigo.store.users import API, SESSION
 from testigo.web.accounts import Account, account_for
 from testigo.web.keys import csrf_token, csrf_valid
+from testigo.web.problems import Problem
 
 if TYPE_CHECKING:
     from testigo.web.app import WebState
@@ -62,7 +63,7 @@ def visitor(request: Request) -> Visitor:
         token = header[7:].strip()
         account = account_for(state.store, token, API) if token else None
         if account is None:
-            raise HTTPException(401, "invalid or revoked API token", headers={"WWW-Authenticate": "Bearer"})
+            raise Problem(401, "err_bad_token", headers={"WWW-Authenticate": "Bearer"})
         found = Visitor(account, "token", token)
     elif (session := request.cookies.get(SESSION_COOKIE)) is not None:
         account = account_for(state.store, session, SESSION)
@@ -78,9 +79,9 @@ def require(request: Request, role: str) -> Account:
     if account is None:
         raise LoginRequired()
     if not account.may(role):
-        raise HTTPException(403, f"this needs the {role} role")
+        raise Problem(403, f"err_needs_{role}")
     if account.blocked:
-        raise HTTPException(403, "this account is blocked; ask an admin")
+        raise Problem(403, "err_blocked")
     return account
 
 
@@ -95,7 +96,7 @@ def check_csrf(request: Request, presented: str | None = None) -> None:
         return
     presented = request.headers.get(CSRF_HEADER) or presented
     if not found.binding or not csrf_valid(web_state(request).secret, found.binding, presented):
-        raise HTTPException(403, "missing or wrong CSRF token; reload the page and try again")
+        raise Problem(403, "err_csrf")
 
 
 def set_cookie(request: Request, response: Response, name: str, value: str, max_age: int | None = None) -> None:
@@ -126,4 +127,4 @@ def rate_limit(request: Request, key: str, per_minute: float, burst: float | Non
     """Spend one request of the bucket `key`; 429 with Retry-After when it is empty."""
     wait = web_state(request).limiter.allow(key, per_minute, burst)
     if wait is not None:
-        raise HTTPException(429, "too many requests; slow down", headers={"Retry-After": str(max(1, round(wait)))})
+        raise Problem(429, "err_rate_limited", headers={"Retry-After": str(max(1, round(wait)))})

@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 from testigo.domain import Status
 from testigo.ledger.entries import decision_entry
 from testigo.pipeline.reconcile import settle_payload
-from testigo.profiles.ve2024 import acta_id_for  # the only profile today; see the report to the lead
 from testigo.store import ledger as log_table
 from testigo.store import reviews
 from testigo.store.records import ACCEPTED, CONFLICT
@@ -31,16 +30,23 @@ from testigo.store.schema import ManualEntryRow
 from testigo.store.submissions import now
 from testigo.store.workspace import Store
 from testigo.web.accounts import Account
+from testigo.web.flags import INFORMATIONAL_FLAGS
+from testigo.web.i18n import Message
 from testigo.web.keys import pseudonym
 
 MAX_REASON = 1000
 
 
 class DecisionError(Exception):
-    """A decision that cannot be taken as asked; `status_code` is the HTTP answer (404, 409, 422)."""
+    """A decision that cannot be taken as asked; `status_code` is the HTTP answer (404, 409, 422).
 
-    def __init__(self, status_code: int, message: str) -> None:
-        super().__init__(message)
+    It carries a catalog `message`, so the reviewer reads why in the page's
+    language; ``str()`` is the English text.
+    """
+
+    def __init__(self, status_code: int, key: str, **params: object) -> None:
+        self.message = Message(key, params)
+        super().__init__(str(self.message))
         self.status_code = status_code
 
 
@@ -80,18 +86,18 @@ def resolve_conflict(
     with store.sessions.begin() as session:
         live = [r for r in reviews.records_of_mesa(session, mesa_id) if r.status in (ACCEPTED, CONFLICT)]
         if not any(r.status == CONFLICT for r in live):
-            raise DecisionError(409, f"mesa {mesa_id} has no open conflict (someone may have resolved it)")
+            raise DecisionError(409, "decision_no_open_conflict", mesa=mesa_id)
         chosen = next((r for r in live if r.id == record_id), None)
         if chosen is None:
-            raise DecisionError(422, f"record {record_id} is not one of the acta versions of mesa {mesa_id}")
+            raise DecisionError(422, "decision_not_a_version", record=record_id, mesa=mesa_id)
         set_aside = [r for r in live if r.id != chosen.id]
         replaced = next((r.id for r in set_aside if r.status == ACCEPTED), None)
         # the previously accepted record leaves first: the database allows one accepted record per mesa
         for row in sorted(set_aside, key=lambda r: r.status != ACCEPTED):
             if not reviews.set_record_status(session, row.id, row.status, reviews.SUPERSEDED):
-                raise DecisionError(409, f"mesa {mesa_id} changed meanwhile; reload and decide again")
+                raise DecisionError(409, "decision_changed_meanwhile", mesa=mesa_id)
         if chosen.status == CONFLICT and not reviews.set_record_status(session, chosen.id, CONFLICT, ACCEPTED):
-            raise DecisionError(409, f"mesa {mesa_id} changed meanwhile; reload and decide again")
+            raise DecisionError(409, "decision_changed_meanwhile", mesa=mesa_id)
         body = decision_entry(
             decided_at=now(), action=reviews.RESOLVE_CONFLICT, profile=store.profile.name, acta_id=chosen.acta_id,
             payload=chosen.payload, status=ACCEPTED, reason=reason, reviewers=[pseudonym(secret, reviewer.id)],
@@ -110,9 +116,11 @@ def review_flags(store: Store, secret: bytes, reviewer: Account, record_id: int,
     """Record that a reviewer checked the flags of an accepted record (it keeps counting)."""
     note = _reason(note)
     with store.sessions.begin() as session:
-        found = reviews.flagged_queue(session, record_id)
+        if not reviews.lock_record(session, record_id):  # two reviewers clearing the same flags: one decision
+            raise DecisionError(409, "decision_no_flags", record=record_id)
+        found = reviews.flagged_queue(session, INFORMATIONAL_FLAGS, record_id=record_id).items
         if not found:
-            raise DecisionError(409, f"record {record_id} is not an accepted record with unreviewed flags")
+            raise DecisionError(409, "decision_no_flags", record=record_id)
         row = found[0]
         body = decision_entry(
             decided_at=now(), action=reviews.FLAG_REVIEWED, profile=store.profile.name, acta_id=row.acta_id,
@@ -132,11 +140,15 @@ def enter_manual(
     """Store one reviewer's typing of an unreadable sheet; settle the sheet when two entries agree."""
     _check_numbers(store, mesa_id, counts, null_votes)
     with store.sessions.begin() as session:
-        found = reviews.item_with_submission(session, item_id)
+        # The item's row is locked before anything is read, so entries of one sheet are taken one at a time:
+        # on PostgreSQL two simultaneous matching entries would otherwise each miss the other (and the sheet
+        # never settle), and two simultaneous tie-breakers would both settle it. SQLite ignores FOR UPDATE;
+        # its write transactions (BEGIN IMMEDIATE) already run one at a time.
+        found = reviews.item_with_submission(session, item_id, lock=True)
         if found is None or found[0].status != Status.UNREADABLE:
-            raise DecisionError(404, f"item {item_id} is not an unreadable sheet")
+            raise DecisionError(404, "decision_not_unreadable", item=item_id)
         if reviews.decision_for_item(session, item_id, reviews.MANUAL_ENTRY) is not None:
-            raise DecisionError(409, "this sheet has already been settled by two matching entries")
+            raise DecisionError(409, "decision_already_settled")
         try:
             with session.begin_nested():
                 reviews.add_manual_entry(
@@ -144,7 +156,7 @@ def enter_manual(
                     null_votes=null_votes,
                 )
         except IntegrityError:
-            raise DecisionError(409, "you already typed this sheet; a different reviewer must type it") from None
+            raise DecisionError(409, "decision_typed_twice") from None
         entries = reviews.manual_entries(session, item_id)
         agreeing = _agreeing(entries)
         sha256 = found[1].blob_sha256
@@ -157,7 +169,7 @@ def _settle_manual(
     agreeing: list[ManualEntryRow],
 ) -> Decided:
     first = agreeing[0]
-    acta_id = acta_id_for(first.mesa_id)
+    acta_id = store.profile.acta_id_for(first.mesa_id)
     payload = store.profile.encode(acta_id, [int(v) for v in first.counts.split(",")], first.null_votes)
     outcome = settle_payload(session, store.profile, store.registry, payload, source="manual")
     reviewer_ids = sorted({e.reviewer_id for e in agreeing})
@@ -188,21 +200,37 @@ def _agreeing(entries: list[ManualEntryRow]) -> list[ManualEntryRow]:
     return []
 
 
+def manual_entry_possible(store: Store) -> bool:
+    """Whether the workspace's profile has a ballot to type into (a `generic` workspace has none before its import).
+
+    Typed figures become a record through the profile itself — the sheet id
+    its genuine sheets carry for the mesa, its payload encoding — so a typed
+    sheet reconciles with a decoded one of the same mesa, whatever the format.
+    """
+    return bool(store.profile.election.cards)
+
+
+def example_mesa(store: Store) -> str:
+    """A mesa id of this workspace's registry, to show how one is typed."""
+    return min(store.registry.mesas, default="")
+
+
 def _check_numbers(store: Store, mesa_id: str, counts: list[int], null_votes: int) -> None:
+    if not manual_entry_possible(store):
+        raise DecisionError(409, "decision_no_ballot", profile=store.profile.name)
     cards = len(store.profile.election.cards)
     if mesa_id not in store.registry.mesas:
-        example = "<center code>.<mesa number>, e.g. 010101001.01"
-        raise DecisionError(422, f"unknown mesa {mesa_id!r} (type it as {example})")
+        raise DecisionError(422, "decision_unknown_mesa", mesa=mesa_id, example=example_mesa(store))
     if len(counts) != cards:
-        raise DecisionError(422, f"expected {cards} card counts, got {len(counts)}")
+        raise DecisionError(422, "decision_card_count", cards=cards, got=len(counts))
     if any(v < 0 for v in counts) or null_votes < 0:
-        raise DecisionError(422, "counts cannot be negative")
+        raise DecisionError(422, "decision_negative")
 
 
 def _reason(text: str) -> str:
     text = " ".join(text.split())
     if not text:
-        raise DecisionError(422, "say why: a decision without a reason cannot be audited")
+        raise DecisionError(422, "decision_say_why")
     return text[:MAX_REASON]
 
 

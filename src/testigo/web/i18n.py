@@ -8,6 +8,8 @@ CDN or reverse proxy can cache it without varying on headers.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -35,3 +37,27 @@ class Translator:
     def __call__(self, key: str, **params: object) -> str:
         text = self._messages.get(key, key)
         return text.format(**params) if params else text
+
+
+@dataclass(frozen=True)
+class Message:
+    """A text for a person, kept as catalog key and parameters until the reader's language is known.
+
+    Errors are raised deep in the library (a decision refused, an upload
+    refused), far from the request that knows the language; carrying the key
+    lets the page or the API answer in Spanish by default, while ``str()``
+    stays English for logs and the command line.
+    """
+
+    key: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def text(self, language: str) -> str:
+        return Translator(language)(self.key, **self.params)
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+
+def message(key: str, **params: object) -> Message:
+    return Message(key, params)

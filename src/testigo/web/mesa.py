@@ -47,8 +47,10 @@ class RecordView:
             "id": self.id, "status": self.status, "acta_id": self.acta_id, "counts": self.counts,
             "candidates": self.candidates, "null_votes": self.null_votes, "valid_votes": self.valid_votes,
             "flags": self.flags, "source": self.source, "payload": self.payload,
+            # the public sees the metadata-free preview and the original's SHA-256, never the original itself
             "files": [
-                {"sha256": e.sha256, "status": e.status, "received_at": e.received_at.isoformat(), "log_seq": e.log_seq}
+                {"sha256": e.sha256, "preview": f"/blobs/{e.sha256}/preview.jpg" if e.sha256 else None,
+                 "status": e.status, "received_at": e.received_at.isoformat(), "log_seq": e.log_seq}
                 for e in self.evidence
             ],
         }

@@ -23,6 +23,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.responses import HTMLResponse, Response
 
 from testigo.web.auth import VISITOR_COOKIE, set_cookie, visitor, web_state
+from testigo.web.flags import flag_text
 from testigo.web.i18n import DEFAULT_LANGUAGE, Translator, pick_language
 from testigo.web.keys import csrf_token, new_token
 
@@ -113,6 +114,7 @@ class Pages:
             "switch_url": link(other, request.url.path, **params),
             "link": lambda path, **kw: link(lang, path, **kw),
             "num": lambda value: number(lang, value), "pct": lambda share: percent(lang, share),
+            "flag_label": lambda flag: flag_text(flag, lang),
             "election": web_state(request).store.profile.election,
             **context,
         }

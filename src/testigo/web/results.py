@@ -157,18 +157,59 @@ class Geography:
     def _names(self) -> list[tuple[str, Area]]:
         return [(fold(a.name), a) for a in self.registry.areas.values() if a.level == "center"]
 
-    def search(self, query: str, limit: int = 50) -> list[Area]:
-        """Centers whose code starts with the digits typed, or whose name contains every word typed."""
+    def search(self, query: str, limit: int = 50) -> Found:
+        """Centers whose code starts with the digits typed, or whose name contains every word typed; a mesa id.
+
+        Codes are matched as people copy them: a center code with its leading
+        zero dropped (as the opposition's 2024 table prints it) finds the
+        center, and a mesa id or an acta id (``010101001.01`` or
+        ``010101001.01.1.0001``, with or without that zero) finds the mesa.
+        """
         text = query.strip()
         if not text:
-            return []
+            return Found([], [])
+        mesa = self._mesa_in(text)
+        if mesa is not None:
+            center = self.registry.areas.get(mesa.center_id)
+            return Found([center] if center else [], [mesa])
         code = text.replace(".", "")
         if code.isdigit():
-            found = [a for a in self.registry.areas.values() if a.level == "center" and a.id.startswith(code)]
-            return sorted(found, key=lambda a: a.id)[:limit]
+            exact = [self.registry.areas[c] for c in dict.fromkeys((code, "0" + code)) if self._is_center(c)]
+            starting = sorted(
+                (a for a in self.registry.areas.values()
+                 if a.level == "center" and a.id.startswith(code) and a not in exact),
+                key=lambda a: a.id,
+            )
+            return Found((exact + starting)[:limit], [])
         words = fold(text).split()
         found = [area for name, area in self._names if all(w in name for w in words)]
-        return sorted(found, key=lambda a: (a.name, a.id))[:limit]
+        return Found(sorted(found, key=lambda a: (a.name, a.id))[:limit], [])
+
+    def _is_center(self, area_id: str) -> bool:
+        area = self.registry.areas.get(area_id)
+        return area is not None and area.level == "center"
+
+    def _mesa_in(self, text: str) -> Mesa | None:
+        """The mesa a typed mesa id or acta id names: its first two dotted parts, leading zeros restored."""
+        if text in self.registry.mesas:
+            return self.registry.mesas[text]
+        parts = text.split(".")
+        if len(parts) < 2 or not (parts[0].isdigit() and parts[1].isdigit()):
+            return None
+        for center in dict.fromkeys((parts[0], "0" + parts[0])):
+            for number in dict.fromkeys((parts[1], parts[1].zfill(2))):
+                mesa = self.registry.mesas.get(f"{center}.{number}")
+                if mesa is not None:
+                    return mesa
+        return None
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a search found: voting centers, and the mesa when a mesa or acta id was typed."""
+
+    centers: list[Area]
+    mesas: list[Mesa]
 
 
 def fold(text: str) -> str:

@@ -48,6 +48,7 @@ from testigo.store.db import run_in_transaction
 from testigo.store.schema import SubmissionRow
 from testigo.store.workspace import Store
 from testigo.web.accounts import Account
+from testigo.web.i18n import Message
 
 _UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 #: File name extension of each accepted type, for the (non-identifying) name an upload is logged under.
@@ -57,8 +58,9 @@ _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"
 class UploadRefused(Exception):
     """An upload refused before anything was stored; `status_code` is the HTTP answer."""
 
-    def __init__(self, status_code: int, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, status_code: int, key: str, **params: object) -> None:
+        self.message = Message(key, params)
+        super().__init__(str(self.message))
         self.status_code = status_code
 
 
@@ -70,16 +72,16 @@ def check_upload(data: bytes, max_pixels: int, claimed_sha256: str | None) -> st
     client's own SHA-256 differs (400, and the phone sends again).
     """
     if not data:
-        raise UploadRefused(422, "empty file (0 bytes)")
+        raise UploadRefused(422, "upload_empty")
     media_type = sniff(data)
     if media_type is None:
-        raise UploadRefused(415, describe_unsupported(data))
+        raise UploadRefused(415, "upload_unsupported", what=describe_unsupported(data))
     pixels = _pixels(data) if media_type.startswith("image/") else None
     if pixels is not None and pixels > max_pixels:
-        raise UploadRefused(413, f"image of {pixels / 1e6:.0f} megapixels, above the limit of {max_pixels / 1e6:.0f}")
+        raise UploadRefused(413, "upload_too_many_pixels", megapixels=round(pixels / 1e6), limit=round(max_pixels / 1e6))
     sha256 = sha256_hex(data)
     if claimed_sha256 and claimed_sha256.lower() != sha256:
-        raise UploadRefused(400, "the file arrived damaged (its SHA-256 differs from the one the client computed)")
+        raise UploadRefused(400, "upload_damaged")
     return sha256
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from testigo.errors import UserError
@@ -13,6 +13,7 @@ from testigo.web import accounts
 from testigo.web.accounts import VOLUNTEER, Account
 from testigo.web.auth import SESSION_COOKIE, check_csrf, client_ip, rate_limit, require, set_cookie, visitor, web_state
 from testigo.web.keys import token_hash
+from testigo.web.problems import Problem, message_of, user_error
 from testigo.web.render import language, link
 
 router = APIRouter(include_in_schema=False)
@@ -70,7 +71,7 @@ def invitation_page(request: Request, token: str) -> Response:
     rate_limit(request, f"invite-ip:{client_ip(request)}", state.settings.login_attempts_per_minute)
     role = accounts.invitation_role(state.store, token)
     if role is None:
-        raise HTTPException(404, "this invitation is unknown, expired or already used")
+        raise Problem(404, "account_invitation_unusable")
     return state.pages.private(request, "invite.html", {"token": token, "role": role, "error": None})
 
 
@@ -86,8 +87,9 @@ def accept_invitation(
     except UserError as error:
         role = accounts.invitation_role(state.store, token)
         if role is None:
-            raise HTTPException(404, str(error)) from None
-        return state.pages.private(request, "invite.html", {"token": token, "role": role, "error": str(error)}, 422)
+            raise user_error(error, 404) from None
+        why = message_of(error).text(language(request))
+        return state.pages.private(request, "invite.html", {"token": token, "role": role, "error": why}, 422)
     return _start_session(request, account, link(language(request), "/upload"))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, Request
 from pydantic import BaseModel, Field
 from starlette.responses import RedirectResponse, Response
 
@@ -19,6 +19,7 @@ from testigo.store.submissions import now
 from testigo.web import accounts
 from testigo.web.accounts import ADMIN, ROLES, Account
 from testigo.web.auth import acting, require, web_state
+from testigo.web.problems import Problem, user_error
 from testigo.web.render import language, link
 
 router = APIRouter()
@@ -35,7 +36,7 @@ def _user_error(call: Any, *args: Any, **kwargs: Any) -> Any:
     try:
         return call(*args, **kwargs)
     except UserError as error:
-        raise HTTPException(422, str(error)) from None
+        raise user_error(error) from None
 
 
 def _invite(request: Request, admin: Account, role: str, note: str) -> str:
@@ -48,8 +49,9 @@ def _invite(request: Request, admin: Account, role: str, note: str) -> str:
 
 def _revoke(request: Request, admin: Account, username: str) -> Account:
     if username.strip().lower() == admin.username:
-        raise HTTPException(422, "you cannot revoke your own account")
-    return _user_error(accounts.revoke_account, web_state(request).store, username)  # type: ignore[no-any-return]
+        raise Problem(422, "err_revoke_self")
+    store = web_state(request).store
+    return _user_error(accounts.revoke_account, store, username, by=admin)  # type: ignore[no-any-return]
 
 
 def _activity(request: Request) -> dict[str, Any]:
@@ -60,6 +62,7 @@ def _activity(request: Request) -> dict[str, Any]:
             "invitations": users.open_invitations(session),
             "uploads": users.recent_uploads(session),
             "per_account": users.uploads_per_account(session, now() - timedelta(days=1)),
+            "actions": users.admin_actions(session),
         }
 
 
@@ -100,12 +103,12 @@ def revoke_form(request: Request, username: str, csrf_token: FormText = "") -> R
 def restrict_form(
     request: Request, username: str, blocked: FormText = "", uploads_per_hour: FormText = "", csrf_token: FormText = ""
 ) -> Response:
-    _acting_admin(request, csrf_token)
+    admin = _acting_admin(request, csrf_token)
     text = uploads_per_hour.strip()
     if text and not text.isdigit():
-        raise HTTPException(422, "uploads per hour: a whole number, or empty for the default")
+        raise Problem(422, "err_uploads_per_hour")
     _user_error(accounts.restrict, web_state(request).store, username, blocked=bool(blocked),
-                uploads_per_hour=int(text) if text else None)
+                uploads_per_hour=int(text) if text else None, by=admin)
     return RedirectResponse(link(language(request), "/admin"), status_code=303)
 
 
@@ -152,9 +155,9 @@ class Restriction(BaseModel):
 @api.post("/users/{username}/restrict")
 def restrict_api(request: Request, username: str, body: Restriction) -> dict[str, Any]:
     """Block or unblock an account, and set or clear its own upload rate limit."""
-    _acting_admin(request)
+    admin = _acting_admin(request)
     account = _user_error(accounts.restrict, web_state(request).store, username, blocked=body.blocked,
-                          uploads_per_hour=body.uploads_per_hour)
+                          uploads_per_hour=body.uploads_per_hour, by=admin)
     return _account_json(account)
 
 
@@ -171,6 +174,16 @@ def uploads_api(request: Request) -> dict[str, Any]:
         ],
         "per_account": found["per_account"],
     }
+
+
+@api.get("/actions")
+def actions_api(request: Request) -> dict[str, Any]:
+    """The latest admin actions on accounts (block, unblock, rate limit, revoke): who took each, when, on whom."""
+    require(request, ADMIN)
+    return {"actions": [
+        {"action": a.action, "admin": a.admin, "username": a.username, "detail": a.detail, "at": a.at.isoformat()}
+        for a in _activity(request)["actions"]
+    ]}
 
 
 router.include_router(api)

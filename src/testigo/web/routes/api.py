@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from testigo.domain import LEVELS
@@ -20,6 +20,7 @@ from testigo.tally.export import write_csv
 from testigo.web.auth import web_state
 from testigo.web.browse import area_page
 from testigo.web.mesa import mesa_view, proof_for
+from testigo.web.problems import Problem
 from testigo.web.results import live_version
 
 router = APIRouter(prefix="/api/v1", tags=["public"])
@@ -38,7 +39,7 @@ def as_json(data: Any) -> tuple[bytes, str]:
 def results(request: Request, level: str = "country") -> Response:
     """Votes, shares and coverage at a level (country, state, municipality, parish, center or mesa)."""
     if level not in LEVELS:
-        raise HTTPException(422, f"unknown level {level!r}; one of {', '.join(LEVELS)}")
+        raise Problem(422, "err_unknown_level", level=level, levels=", ".join(LEVELS))
     snapshot = web_state(request).results.current()
     return cached(request, snapshot.version,
                   lambda: as_json((snapshot.mesas if level == "mesa" else snapshot.totals[level]).to_json()))
@@ -63,7 +64,7 @@ def _area(request: Request, area_id: str | None) -> Response:
     def build() -> tuple[bytes, str]:
         page = area_page(state.store, state.geography, snapshot, area_id)
         if page is None:
-            raise HTTPException(404, f"no area {area_id!r}")
+            raise Problem(404, "err_no_area", area=area_id)
         return as_json(page.to_json())
 
     return cached(request, snapshot.version, build)
@@ -77,7 +78,7 @@ def mesa(request: Request, mesa_id: str) -> Response:
     def build() -> tuple[bytes, str]:
         view = mesa_view(state.store, mesa_id)
         if view is None:
-            raise HTTPException(404, f"no mesa {mesa_id!r} in the registry")
+            raise Problem(404, "err_no_mesa", mesa=mesa_id)
         return as_json(view.to_json())
 
     return cached(request, live_version(state.store), build)
@@ -91,10 +92,10 @@ def mesa_proof(request: Request, mesa_id: str) -> Response:
     def build() -> tuple[bytes, str]:
         view = mesa_view(state.store, mesa_id)
         if view is None or view.proof_seq is None:
-            raise HTTPException(404, f"mesa {mesa_id!r} has no accepted acta")
+            raise Problem(404, "err_no_accepted_acta", mesa=mesa_id)
         found = proof_for(state.store, view.proof_seq)
         if found is None:
-            raise HTTPException(404, "the entry is newer than the latest checkpoint; try again in a few seconds")
+            raise Problem(404, "err_proof_pending")
         proof, note = found
         return as_json({**proof.to_json(), "checkpoint": note, "verifier_key": str(state.store.signer.verifier)})
 
@@ -103,16 +104,22 @@ def mesa_proof(request: Request, mesa_id: str) -> Response:
 
 @router.get("/search")
 def search(request: Request, q: str = "") -> Response:
-    """Voting centers whose code starts with `q` or whose name contains every word of `q`."""
+    """Voting centers whose code starts with `q` (its leading zero may be dropped) or whose name contains every
+    word of `q`; a mesa id or acta id in `q` also gives the mesa."""
     state = web_state(request)
     geography = state.geography
 
     def build() -> tuple[bytes, str]:
         found = geography.search(q[:100])
-        return as_json({"query": q[:100], "centers": [
-            {"id": a.id, "name": a.name, "areas": [{"id": t.id, "name": t.name} for t in geography.trail(a.id)[:-1]]}
-            for a in found
-        ]})
+        return as_json({
+            "query": q[:100],
+            "centers": [
+                {"id": a.id, "name": a.name,
+                 "areas": [{"id": t.id, "name": t.name} for t in geography.trail(a.id)[:-1]]}
+                for a in found.centers
+            ],
+            "mesas": [{"id": m.id, "number": m.number, "center": m.center_id} for m in found.mesas],
+        })
 
     return cached(request, "registry", build)
 
@@ -121,7 +128,7 @@ def search(request: Request, q: str = "") -> Response:
 def download_csv(request: Request, level: str) -> Response:
     """The tally at a level as CSV (at mesa level with the 38 per-card counts)."""
     if level not in LEVELS:
-        raise HTTPException(404, f"unknown level {level!r}")
+        raise Problem(404, "err_unknown_level", level=level, levels=", ".join(LEVELS))
 
     snapshot = web_state(request).results.current()
 
@@ -142,7 +149,7 @@ def log_checkpoint(request: Request) -> Response:
         with state.store.sessions() as session:
             latest = log_table.latest_checkpoint(session)
         if latest is None:
-            raise HTTPException(404, "no checkpoint signed yet")
+            raise Problem(404, "err_no_checkpoint")
         return as_json({"size": latest.size, "root_hash": latest.root_hash, "note": latest.note,
                         "verifier_key": str(state.store.signer.verifier)})
 

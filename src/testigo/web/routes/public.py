@@ -7,9 +7,9 @@ none shows who uploaded a file or who took a decision.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from testigo.read import sniff
@@ -19,9 +19,13 @@ from testigo.web.auth import visitor, web_state
 from testigo.web.browse import area_page, state_map
 from testigo.web.i18n import Translator
 from testigo.web.mesa import mesa_view, proof_for
+from testigo.web.problems import Problem
 from testigo.web.previews import BROWSER_IMAGES, preview
 from testigo.web.render import link
 from testigo.web.results import AREA_LEVELS, live_version
+
+if TYPE_CHECKING:
+    from testigo.web.app import WebState
 
 router = APIRouter(include_in_schema=False)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -42,7 +46,7 @@ def _area(request: Request, area_id: str | None) -> Response:
     snapshot = state.results.current()
     page = area_page(state.store, state.geography, snapshot, area_id)
     if page is None:
-        raise HTTPException(404, f"no area {area_id!r}")
+        raise Problem(404, "err_no_area", area=area_id)
 
     def build(lang: str) -> tuple[str, dict[str, Any]]:
         context: dict[str, Any] = {"page": page, "map": None}
@@ -58,7 +62,7 @@ def _area(request: Request, area_id: str | None) -> Response:
 def mesa(request: Request, mesa_id: str) -> Response:
     state = web_state(request)
     if mesa_id not in state.store.registry.mesas:
-        raise HTTPException(404, f"no mesa {mesa_id!r} in the registry")
+        raise Problem(404, "err_no_mesa", mesa=mesa_id)
 
     def build(_lang: str) -> tuple[str, dict[str, Any]]:
         view = mesa_view(state.store, mesa_id)
@@ -72,11 +76,9 @@ def mesa(request: Request, mesa_id: str) -> Response:
 def search(request: Request, q: str = "") -> Response:
     state = web_state(request)
     found = state.geography.search(q[:100])
-    trails = {a.id: state.geography.trail(a.id)[:-1] for a in found}
-    return state.pages.public(
-        request, state.results.current().version,
-        lambda _lang: ("search.html", {"query": q[:100], "found": found, "trails": trails}),
-    )
+    trails = {a.id: state.geography.trail(a.id)[:-1] for a in found.centers}
+    context = {"query": q[:100], "found": found.centers, "mesas": found.mesas, "trails": trails}
+    return state.pages.public(request, state.results.current().version, lambda _lang: ("search.html", context))
 
 
 @router.get("/downloads")
@@ -89,39 +91,62 @@ def downloads(request: Request) -> Response:
 
 @router.get("/blobs/{sha256}/preview.jpg")
 def blob_preview(request: Request, sha256: str) -> Response:
-    """A phone-sized JPEG of a stored file (public when it shows an acta; reviewers see every file)."""
-    state, cache = _blob_access(request, sha256)
+    """A phone-sized JPEG of a stored file, re-encoded from its pixels alone (public when it shows an acta).
+
+    This is the only form in which the public sees an upload: the re-encoding
+    drops EXIF, XMP and every other metadata block, which on a phone photo can
+    hold the GPS position and the device's serial numbers, and so point at the
+    witness who took it. The original's SHA-256 is published beside it, so
+    anyone holding the original can check it is the same file.
+    """
+    state = web_state(request)
+    _known(state, sha256)
+    with state.store.sessions() as session:
+        public = reviews.image_is_public(session, sha256)
+    if not public:
+        _require_reviewer(request, hidden=True)
     data = preview(state.store.blobs, sha256, state.settings.max_upload_pixels)
     if data is None:
-        raise HTTPException(404, "no preview for this file; download the original")
+        raise Problem(404, "err_no_preview")
+    cache = "public, max-age=31536000, immutable" if public else "private, no-store"
     return Response(data, media_type="image/jpeg", headers=_blob_headers(cache))
 
 
 @router.get("/blobs/{sha256}")
 def blob_original(request: Request, sha256: str) -> Response:
-    """The original bytes, exactly as uploaded (their SHA-256 is the name); non-web formats as a download."""
-    state, cache = _blob_access(request, sha256)
+    """The original bytes, exactly as uploaded (their SHA-256 is the name), for reviewers and admins only.
+
+    An original keeps whatever metadata the phone wrote into it (GPS position,
+    device serials): in Venezuela 2024 witnesses were persecuted, so it never
+    leaves the server to anyone without an account trusted with review.
+    """
+    state = web_state(request)
+    _known(state, sha256)
+    with state.store.sessions() as session:
+        public = reviews.image_is_public(session, sha256)
+    _require_reviewer(request, hidden=not public)
     data = state.store.blobs.get(sha256)
     media_type = sniff(data) or "application/octet-stream"
-    headers = _blob_headers(cache)
+    headers = _blob_headers("private, no-store")
     if media_type not in BROWSER_IMAGES:
         headers["Content-Disposition"] = f'attachment; filename="{sha256}"'
         media_type = "application/octet-stream"
     return Response(data, media_type=media_type, headers=headers)
 
 
-def _blob_access(request: Request, sha256: str) -> tuple[Any, str]:
-    state = web_state(request)
+def _known(state: WebState, sha256: str) -> None:
     if not _SHA256.fullmatch(sha256) or not state.store.blobs.has(sha256):
-        raise HTTPException(404, "no such file")
-    with state.store.sessions() as session:
-        public = reviews.image_is_public(session, sha256)
-    if public:
-        return state, "public, max-age=31536000, immutable"
+        raise Problem(404, "err_no_such_file")
+
+
+def _require_reviewer(request: Request, *, hidden: bool) -> None:
+    """Refuse anyone but a reviewer or admin; `hidden`: 404, so an unpublished file's existence is not confirmed."""
     account = visitor(request).account
-    if account is None or not account.may(REVIEWER):
-        raise HTTPException(404, "no such file")  # not 403: do not confirm that an unpublished file exists
-    return state, "private, no-store"
+    if account is not None and account.may(REVIEWER) and not account.blocked:
+        return
+    if hidden:
+        raise Problem(404, "err_no_such_file")
+    raise Problem(403, "err_original_reviewers_only")
 
 
 def _blob_headers(cache: str) -> dict[str, str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
@@ -18,7 +18,9 @@ from testigo.store.records import ACCEPTED, CONFLICT
 from testigo.web import decisions
 from testigo.web.accounts import REVIEWER, Account
 from testigo.web.auth import acting, require, web_state
+from testigo.web.flags import INFORMATIONAL_FLAGS
 from testigo.web.mesa import RecordView, record_view
+from testigo.web.problems import Problem, refuse
 from testigo.web.render import language, link
 
 router = APIRouter()
@@ -35,42 +37,64 @@ def _decide(call: Any, *args: Any) -> Any:
     try:
         return call(*args)
     except decisions.DecisionError as error:
-        raise HTTPException(error.status_code, str(error)) from None
+        raise refuse(error.status_code, error.message) from None
 
 
 # --- the queue ---------------------------------------------------------------------------------------------------
 
 
-def queue(request: Request, account: Account) -> dict[str, Any]:
+#: The most lines of one queue a single request may ask for.
+MAX_QUEUE_LIMIT = 500
+QUEUES = ("unreadable", "conflicts", "flagged")
+
+
+def queue(request: Request, account: Account, offsets: dict[str, int], limit: int) -> dict[str, reviews.Page[Any]]:
+    """One page of each queue; informational flags (see `testigo.web.flags`) wait for nobody."""
     store = web_state(request).store
+    limit = min(max(1, limit), MAX_QUEUE_LIMIT)
     with store.sessions() as session:
         return {
-            "unreadable": reviews.unreadable_queue(session, account.id),
-            "conflicts": reviews.conflict_queue(session),
-            "flagged": reviews.flagged_queue(session),
+            "unreadable": reviews.unreadable_queue(session, account.id, offset=offsets["unreadable"], limit=limit),
+            "conflicts": reviews.conflict_queue(session, offset=offsets["conflicts"], limit=limit),
+            "flagged": reviews.flagged_queue(session, INFORMATIONAL_FLAGS, offset=offsets["flagged"], limit=limit),
         }
 
 
 @router.get("/review", include_in_schema=False)
 def queue_page(request: Request, done: str | None = None) -> Response:
+    """The three queues, each paged on its own (``?unreadable_from=50`` ...), so any one can be worked through."""
     account = require(request, REVIEWER)
-    context = {**queue(request, account), "done": done}
-    return web_state(request).pages.private(request, "review_queue.html", context)
+    offsets = {name: _offset(request.query_params.get(f"{name}_from")) for name in QUEUES}
+    pages = queue(request, account, offsets, reviews.QUEUE_PAGE)
+
+    def page_link(name: str, offset: int) -> str:
+        params = {f"{other}_from": offsets[other] or None for other in QUEUES if other != name}
+        return link(language(request), "/review", **params, **{f"{name}_from": offset or None}) + f"#{name}"
+
+    return web_state(request).pages.private(request, "review_queue.html",
+                                            {**pages, "done": done, "page_link": page_link})
+
+
+def _offset(text: str | None) -> int:
+    return int(text) if text and text.isdigit() else 0
 
 
 @api.get("/queue")
-def queue_api(request: Request) -> dict[str, Any]:
-    """Unreadable sheets waiting for manual entry, mesas with conflicting actas, accepted actas with flags."""
-    found = queue(request, require(request, REVIEWER))
-    return {
+def queue_api(request: Request, offset: int = 0, limit: int = reviews.QUEUE_PAGE) -> dict[str, Any]:
+    """Unreadable sheets waiting for manual entry, mesas with conflicting actas, accepted actas with flags that
+    need review; each list paged by `offset` and `limit` (at most 500), with the `total` waiting."""
+    found = queue(request, require(request, REVIEWER), dict.fromkeys(QUEUES, max(0, offset)), limit)
+    lines = {
         "unreadable": [
             {"item_id": u.item_id, "sha256": u.sha256, "received_at": u.received_at.isoformat(), "reason": u.reason,
              "entries": u.entries, "entered_by_me": u.entered_by_me}
-            for u in found["unreadable"]
+            for u in found["unreadable"].items
         ],
-        "conflicts": [{"mesa": mesa, "conflicting": count} for mesa, count in found["conflicts"]],
-        "flagged": [{"record_id": r.id, "mesa": r.mesa_id, "acta_id": r.acta_id} for r in found["flagged"]],
+        "conflicts": [{"mesa": mesa, "conflicting": count} for mesa, count in found["conflicts"].items],
+        "flagged": [{"record_id": r.id, "mesa": r.mesa_id, "acta_id": r.acta_id} for r in found["flagged"].items],
     }
+    return {**lines, "total": {name: found[name].total for name in QUEUES}, "offset": max(0, offset),
+            "limit": found["flagged"].limit}
 
 
 # --- conflicts ---------------------------------------------------------------------------------------------------
@@ -91,7 +115,7 @@ def conflict_page(request: Request, mesa_id: str) -> Response:
     require(request, REVIEWER)
     versions = live_records(request, mesa_id)
     if not any(v.status == CONFLICT for v in versions):
-        raise HTTPException(404, f"mesa {mesa_id} has no open conflict")
+        raise Problem(404, "err_no_open_conflict", mesa=mesa_id)
     differs = [len({v.counts[i] for v in versions}) > 1 for i in range(len(versions[0].counts))]
     candidate_differs = {key for key in versions[0].candidates if len({v.candidates[key] for v in versions}) > 1}
     if len({v.null_votes for v in versions}) > 1:
@@ -140,10 +164,14 @@ def manual_page(request: Request, item_id: int) -> Response:
     account = require(request, REVIEWER)
     state = web_state(request)
     with state.store.sessions() as session:
-        found = reviews.unreadable_queue(session, account.id, item_id=item_id)
+        found = reviews.unreadable_queue(session, account.id, item_id=item_id).items
     if not found:
-        raise HTTPException(404, f"item {item_id} is not an unreadable sheet waiting for entry")
-    return state.pages.private(request, "review_manual.html", {"line": found[0]})
+        raise Problem(404, "err_not_waiting_for_entry", item=item_id)
+    if not decisions.manual_entry_possible(state.store):
+        raise Problem(409, "decision_no_ballot", profile=state.store.profile.name)
+    context = {"line": found[0], "example": decisions.example_mesa(state.store),
+               "max_card": state.store.profile.max_card_votes}
+    return state.pages.private(request, "review_manual.html", context)
 
 
 @router.post("/review/unreadable/{item_id}", include_in_schema=False)
@@ -161,15 +189,15 @@ def _manual_enter_form(request: Request, item_id: int, values: dict[str, str]) -
         counts = [int(values.get(f"card_{i}", "").strip() or "x") for i in range(1, cards + 1)]
         nulls = int(values.get("null_votes", "").strip() or "x")
     except ValueError:
-        raise HTTPException(422, "every card and the null votes need a whole number (0 if empty)") from None
+        raise Problem(422, "err_whole_numbers") from None
     mesa_id = values.get("mesa", "").strip()
     result = _decide(decisions.enter_manual, state.store, state.secret, account, item_id, mesa_id, counts, nulls)
     return state.pages.private(request, "review_manual_done.html", {"result": result, "item_id": item_id})
 
 
 class ManualEntry(BaseModel):
-    mesa: str = Field(description="registry mesa id: <center code>.<mesa number, 2 digits>")
-    counts: list[int] = Field(description="the votes of every card, in ballot order")
+    mesa: str = Field(description="the registry's mesa id (ve2024: <center code>.<mesa number, 2 digits>)")
+    counts: list[int] = Field(description="the votes of every card of the workspace's ballot, in ballot order")
     null_votes: int
 
 
@@ -191,9 +219,9 @@ def flag_page(request: Request, record_id: int) -> Response:
     require(request, REVIEWER)
     store = web_state(request).store
     with store.sessions() as session:
-        found = reviews.flagged_queue(session, record_id)
+        found = reviews.flagged_queue(session, INFORMATIONAL_FLAGS, record_id=record_id).items
         if not found:
-            raise HTTPException(404, f"record {record_id} has no flags waiting for review")
+            raise Problem(404, "err_no_flags_waiting", record=record_id)
         evidence = reviews.evidence_of(session, [record_id])[record_id]
     view = record_view(store, found[0], evidence)
     return web_state(request).pages.private(request, "review_flag.html", {"version": view})

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.responses import FileResponse, JSONResponse, Response
@@ -20,6 +20,8 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from testigo.web.accounts import VOLUNTEER, Account
 from testigo.web.auth import check_csrf, client_ip, rate_limit, require, web_state
 from testigo.web.i18n import Translator
+from testigo.web.openapi import UPLOAD_BODY
+from testigo.web.problems import Problem, refuse
 from testigo.web.render import STATIC, language
 from testigo.web.uploads import UploadRefused, UploadResult, check_upload, clean_upload_id
 
@@ -29,7 +31,7 @@ router = APIRouter()
 SCRIPT_MESSAGES = (
     "q_queued", "q_sending", "q_confirmed", "q_failed", "q_retry", "q_login", "qr_read", "qr_none", "qr_other",
     "qr_reading", "status_accepted", "status_duplicate", "status_conflict", "status_unreadable", "status_invalid",
-    "status_rejected", "status_pending", "offline", "online",
+    "status_rejected", "status_pending", "offline", "online", "q_too_big",
 )
 
 
@@ -63,7 +65,7 @@ async def upload_form(request: Request) -> Response:
     202: {"description": "stored and confirmed; still being read: poll GET /api/v1/uploads/{upload_id}"},
     413: {"description": "too many bytes or pixels"}, 415: {"description": "not an image or PDF"},
     429: {"description": "rate limited (see Retry-After)"},
-})
+}, openapi_extra={"requestBody": UPLOAD_BODY})
 async def upload_api(request: Request) -> JSONResponse:
     """Upload one photo or scan of an acta (multipart field `file`); needs a session or an API token."""
     result = await _receive(request)
@@ -77,7 +79,7 @@ def upload_status(request: Request, upload_id: str) -> JSONResponse:
     account = require(request, VOLUNTEER)
     result = web_state(request).uploads.result(account, upload_id)
     if result is None:
-        raise HTTPException(404, "no upload with this id from this account")
+        raise Problem(404, "err_no_upload")
     return JSONResponse(result.to_json(), headers={"Cache-Control": "no-store"})
 
 
@@ -92,12 +94,12 @@ async def _receive(request: Request) -> UploadResult:
     check_csrf(request, _text(form.get("csrf_token")))
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
-        raise HTTPException(422, "send the photo in the multipart field 'file'")
+        raise Problem(422, "err_no_file_field")
     data = await upload.read()
     try:
         sha = await run_in_threadpool(check_upload, data, settings.max_upload_pixels, _text(form.get("sha256")))
     except UploadRefused as refused:
-        raise HTTPException(refused.status_code, str(refused)) from None
+        raise refuse(refused.status_code, refused.message) from None
     upload_id = clean_upload_id(_text(form.get("upload_id")), sha)
     submission_id, repeat = await run_in_threadpool(state.uploads.receive, account, upload_id, data, sha)
     await state.uploads.wait(submission_id, settings.settle_wait_seconds)
