@@ -4,10 +4,14 @@ One file with inline SVG figures and no external asset, so it can be mailed,
 archived next to a published bundle, or opened offline. Figures are drawn
 with matplotlib's object API (no pyplot state, no GUI backend).
 
-The report's own words are in Spanish and English side by side (its readers
-are Venezuelan observers and international ones alike); each test's caveat
-and estimates are the test's own, in English. Every flagged mesa in the review
-queue links to an anchor in the same page holding that mesa's figures.
+The report is in Spanish and English side by side (its readers are Venezuelan
+observers and international ones alike), every English passage marked
+``lang=en`` and everything else Spanish (the page is ``lang=es``): the report's
+own words, each test's caveat (the English one is the test's own, the Spanish
+one comes from `testigo.forensics.i18n`), the reasons of the flags and the
+labels of the estimates. The raw estimates are shown as JSON marked
+``lang=zxx`` (data, no language). Every flagged mesa in the review queue links
+to an anchor in the same page holding that mesa's figures.
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ from matplotlib.figure import Figure
 from testigo.forensics.data import MesaTable
 from testigo.forensics.digits import BENFORD2, UNIFORM
 from testigo.forensics.fingerprint import histogram, observed
+from testigo.forensics.i18n import caveat_es, label, reason_es
 from testigo.forensics.report_data import flagged_mesas
-from testigo.forensics.result import TestResult
+from testigo.forensics.result import Flag, TestResult
 from testigo.forensics.stats import leave_one_out_median
 
 _STYLE = """
@@ -34,7 +39,7 @@ body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0
 table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}
 th{background:#f3f3f3}.caveat{background:#fff8e1;border-left:4px solid #f0b400;padding:.5rem 1rem}
 pre{background:#f7f7f7;padding:.5rem;overflow:auto;max-height:20rem}figure{margin:1rem 0}
-.en{color:#555;font-style:italic}
+.en{color:#555;font-style:italic}.caveat.en{font-style:normal;margin-top:0}
 """
 
 
@@ -85,27 +90,87 @@ def _summary(results: list[TestResult]) -> str:
             f"</th><th>{_both('mesas señaladas', 'mesas flagged')}</th></tr>{rows}</table>")
 
 
+_NO_CAVEAT_ES = ("Traducción pendiente: la advertencia de esta prueba cambió y su versión en español aún no se ha "
+                 "revisado; léase la versión en inglés.")
+
+
 def _section(result: TestResult, table: MesaTable | None) -> str:
     figure = _FIGURES.get(result.id)
     drawn = figure(result, table) if figure else None
+    spanish = caveat_es(result)
     return (
         f"<h2 id='{result.id}'>{_TITLES.get(result.id, result.id)} <small>({result.id})</small></h2>"
-        f"<p class=caveat lang=en>{html.escape(result.caveat)}</p>"
+        f"<p class=caveat>{html.escape(spanish or _NO_CAVEAT_ES)}</p>"
+        f"<p class='caveat en' lang=en>{html.escape(result.caveat)}</p>"
         + (f"<figure>{drawn}</figure>" if drawn else "")
-        + f"<details><summary>estimates</summary><pre>{html.escape(json.dumps(result.estimate, indent=1))}</pre>"
-        "</details>"
+        + _estimates(result.estimate)
+        + f"<details><summary>{_both('estimaciones en JSON', 'estimates as JSON')}</summary>"
+        f"<pre lang=zxx>{html.escape(json.dumps(result.estimate, indent=1))}</pre></details>"
     )
+
+
+def _label(key: str) -> str:
+    """An estimate key (or a value, or a row name) in both languages; a name needing none (a candidate) as is."""
+    names = label(key)
+    if names is None:
+        return html.escape(key)
+    spanish, english = names
+    return html.escape(spanish) if spanish == english else _both(html.escape(spanish), html.escape(english))
+
+
+def _cell(value: object) -> str:
+    return _label(value) if isinstance(value, str) else _number(value)
+
+
+def _scalar(value: object) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def _estimates(estimate: Mapping[str, object]) -> str:
+    """The estimate's figures under bilingual labels: scalars one per row, nested tables as tables.
+
+    Lists (e.g. digit frequencies) are left to the JSON below and to the figures.
+    """
+    rows = []
+    for key, value in estimate.items():
+        if _scalar(value):
+            rows.append(f"<tr><th>{_label(key)}</th><td>{_cell(value)}</td></tr>")
+        elif isinstance(value, dict) and value:
+            inner = _subtable(value)
+            if inner:
+                rows.append(f"<tr><th>{_label(key)}</th><td>{inner}</td></tr>")
+    return f"<table class=estimates>{''.join(rows)}</table>" if rows else ""
+
+
+def _subtable(value: dict[str, object]) -> str:
+    """A dict of scalars as one row, or a dict of dicts of scalars as one row per entry."""
+    if all(_scalar(v) for v in value.values()):
+        head = "".join(f"<th>{_label(k)}</th>" for k in value)
+        return f"<table><tr>{head}</tr><tr>{''.join(f'<td>{_cell(v)}</td>' for v in value.values())}</tr></table>"
+    if not all(isinstance(v, dict) for v in value.values()):
+        return ""
+    columns: list[str] = []
+    for entry in value.values():
+        columns += [k for k, v in entry.items() if _scalar(v) and k not in columns]  # type: ignore[attr-defined]
+    head = "".join(f"<th>{_label(c)}</th>" for c in columns)
+    body = "".join(
+        f"<tr><th>{_label(name)}</th>"
+        + "".join(f"<td>{_cell(entry.get(c))}</td>" for c in columns)  # type: ignore[attr-defined]
+        + "</tr>"
+        for name, entry in value.items()
+    )
+    return f"<table><tr><th></th>{head}</tr>{body}</table>"
 
 
 def _queue(results: list[TestResult], max_flags: int) -> str:
     reasons: dict[str, list[str]] = {}
     for result in results:
         for flag in result.flagged:
-            reasons.setdefault(flag.mesa, []).append(f"{result.id}: {flag.reason}")
+            reasons.setdefault(flag.mesa, []).append(f"<code>{html.escape(result.id)}</code>: {_reason(flag)}")
     queue = list(flagged_mesas(results))
     rows = "".join(
         f"<tr><td><a href='#{_anchor(mesa)}'>{html.escape(mesa)}</a></td>"
-        f"<td>{'<br>'.join(html.escape(r) for r in reasons[mesa])}</td></tr>"
+        f"<td>{'<br>'.join(reasons[mesa])}</td></tr>"
         for mesa in queue[:max_flags]
     )
     rest = len(queue) - max_flags
@@ -115,6 +180,12 @@ def _queue(results: list[TestResult], max_flags: int) -> str:
                   f"{len(queue)} mesas flagged, those flagged by most tests first.")
     return (f"<h2 id=queue>{_both('Mesas a revisar', 'Review queue')}</h2><p>{intro}</p>"
             f"<table><tr><th>mesa</th><th>{_both('por qué', 'why')}</th></tr>{rows}</table>{more}")
+
+
+def _reason(flag: Flag) -> str:
+    """A flag's reason in Spanish, then in English; a reason without Spanish says so."""
+    spanish = reason_es(flag)
+    return _both(html.escape(spanish) if spanish is not None else "(sin traducción)", html.escape(flag.reason))
 
 
 def _mesa_data(table: MesaTable, mesas: list[str]) -> str:
@@ -173,7 +244,7 @@ def _by_state(table: MesaTable, names: Mapping[str, str]) -> str:
             f"<table><tr><th>{_both('estado', 'state')}</th><th>mesas</th>{head}</tr>{rows}</table>")
 
 
-def _digits(expected: np.ndarray, label: str) -> Callable[[TestResult, MesaTable | None], str | None]:
+def _digits(expected: np.ndarray, axis: str) -> Callable[[TestResult, MesaTable | None], str | None]:
     def draw(result: TestResult, _: MesaTable | None) -> str | None:
         per_candidate = result.estimate.get("per_candidate")
         if not isinstance(per_candidate, dict) or not per_candidate:
@@ -182,11 +253,13 @@ def _digits(expected: np.ndarray, label: str) -> Callable[[TestResult, MesaTable
         ax = fig.add_subplot()
         width = 0.8 / len(per_candidate)
         for k, (key, detail) in enumerate(per_candidate.items()):
-            ax.bar(np.arange(10) + k * width - 0.4 + width / 2, detail["frequencies"], width, label=key)
-        ax.plot(np.arange(10), expected, "k_", markersize=18, label="expected")
+            name = label(key)
+            ax.bar(np.arange(10) + k * width - 0.4 + width / 2, detail["frequencies"], width,
+                   label=f"{name[0]} / {name[1]}" if name else key)
+        ax.plot(np.arange(10), expected, "k_", markersize=18, label="esperado / expected")
         ax.set_xticks(range(10))
-        ax.set_xlabel(label)
-        ax.set_ylabel("share of counts")
+        ax.set_xlabel(axis)
+        ax.set_ylabel("proporción de las cifras / share of counts")
         ax.legend(fontsize="small")
         return _svg(fig)
 
@@ -203,8 +276,8 @@ def _fingerprint(result: TestResult, table: MesaTable | None) -> str | None:
     ax = fig.add_subplot()
     image = ax.imshow(counts.T + 1, origin="lower", extent=(0, 100, 0, 100), norm=LogNorm(), cmap="viridis")
     fig.colorbar(image, ax=ax, label="mesas + 1")
-    ax.set_xlabel("turnout (%)")
-    ax.set_ylabel(f"{candidate} share (%)")
+    ax.set_xlabel("participación / turnout (%)")
+    ax.set_ylabel(f"porcentaje de {candidate} / {candidate} share (%)")
     return _svg(fig)
 
 
@@ -215,7 +288,8 @@ def _peaks(result: TestResult, table: MesaTable | None) -> str | None:
     ax = fig.add_subplot()
     turnout = 100 * table.turnout[table.registered >= _whole(result.estimate["min_size"])]
     ax.hist(turnout[~np.isnan(turnout)], bins=np.arange(0, 100.1, 0.1).tolist(), color="#555")
-    ax.set_xlabel("turnout (%), in steps of 0.1: spikes at whole numbers would show here")
+    ax.set_xlabel("participación (%), en pasos de 0,1: aquí se verían picos en los números enteros\n"
+                  "turnout (%), in steps of 0.1: spikes at whole numbers would show here")
     ax.set_ylabel("mesas")
     return _svg(fig)
 
@@ -253,8 +327,8 @@ _TITLES = {
 }
 
 _FIGURES: dict[str, Callable[[TestResult, MesaTable | None], str | None]] = {
-    "benford2": _digits(BENFORD2, "second digit"),
-    "last_digit": _digits(UNIFORM, "last digit"),
+    "benford2": _digits(BENFORD2, "segundo dígito / second digit"),
+    "last_digit": _digits(UNIFORM, "último dígito / last digit"),
     "fingerprint": _fingerprint,
     "integer_peaks": _peaks,
     "siblings": _siblings,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from testigo.forensics.data import MesaTable
+from testigo.forensics.i18n import coded_flag
 from testigo.forensics.result import Flag, TestResult
 
 CAVEAT = (
@@ -35,16 +36,17 @@ def impossible(table: MesaTable) -> TestResult:
 
     flags: list[Flag] = []
     for i in np.flatnonzero(negative_cells > 0):
-        flags.append(Flag(str(table.mesa_ids[i]), f"{negative_cells[i]} negative count(s)", float(negative_cells[i])))
+        cells = int(negative_cells[i])
+        flags.append(coded_flag(str(table.mesa_ids[i]), "negative", float(cells), cells=cells))
     for i in np.flatnonzero(over):
-        excess = int(total[i] - table.registered[i])
-        reason = f"{total[i]} ballots for {table.registered[i]} registered voters ({excess} too many)"
-        flags.append(Flag(str(table.mesa_ids[i]), reason, float(excess)))
+        ballots, registered = int(total[i]), int(table.registered[i])
+        flags.append(coded_flag(str(table.mesa_ids[i]), "over_registered", float(ballots - registered),
+                                ballots=ballots, registered=registered, excess=ballots - registered))
     for i in np.flatnonzero(mismatch):
-        reason = f"declared total {declared[i]} (printed or in the source table) but the counts add up to {total[i]}"
-        flags.append(Flag(str(table.mesa_ids[i]), reason, float(abs(declared[i] - total[i]))))
+        flags.append(coded_flag(str(table.mesa_ids[i]), "total_mismatch", float(abs(declared[i] - total[i])),
+                                declared=int(declared[i]), total=int(total[i])))
     for i in np.flatnonzero(zero):
-        flags.append(Flag(str(table.mesa_ids[i]), "every count is zero", 0.0))
+        flags.append(coded_flag(str(table.mesa_ids[i]), "all_zero", 0.0))
 
     counts = {
         "negative": int((negative_cells > 0).sum()),

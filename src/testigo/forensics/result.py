@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
@@ -11,12 +12,16 @@ class Flag:
 
     `score` is test-specific and documented by each test (for `siblings` it is the
     Benjamini–Hochberg q-value, so lower is stronger); `reason` says in plain words
-    what was seen, with the numbers.
+    what was seen, with the numbers, in English. Where a test also gives `code`
+    and `params` (see `testigo.forensics.i18n.coded_flag`), the reason can be
+    rendered in other languages; neither takes part in equality or in the JSON.
     """
 
     mesa: str
     reason: str
     score: float
+    code: str = field(default="", compare=False)
+    params: Mapping[str, object] = field(default_factory=dict, compare=False)
 
     def to_json(self) -> dict[str, object]:
         return {"mesa": self.mesa, "reason": self.reason, "score": self.score}

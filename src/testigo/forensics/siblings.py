@@ -38,7 +38,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from testigo.forensics.data import MesaTable
-from testigo.forensics.result import Flag, TestResult
+from testigo.forensics.i18n import coded_flag
+from testigo.forensics.result import TestResult
 from testigo.forensics.stats import (
     MAD_TO_SD,
     group_medians,
@@ -112,8 +113,9 @@ def siblings(
     values = np.stack([f.value for f in features], axis=1)
     rows = np.arange(len(table))
     flags = [
-        Flag(str(table.mesa_ids[i]), _reason(features[j].name, values[i, j], reference[i, j], level[i, j], z[i, j]),
-             float(q[i]))
+        coded_flag(str(table.mesa_ids[i]), "sibling", float(q[i]), feature=features[j].name,
+                   value=float(values[i, j]), reference=float(reference[i, j]), level=int(level[i, j]),
+                   z=float(z[i, j]))
         for i, j in zip(flagged, strongest[flagged], strict=True)
     ]
     effect = np.abs(values - reference)[rows, strongest][flagged]
@@ -179,8 +181,3 @@ def _standardise(value: np.ndarray, reference: np.ndarray, size: np.ndarray) -> 
     tau2 = max(0.0, spread**2 - float(np.median(sampling)))
     return robust_z(d / np.sqrt(sampling + tau2)), float(np.sqrt(tau2))
 
-
-def _reason(feature: str, value: float, reference: float, level: int, z: float) -> str:
-    label = "turnout" if feature == "turnout" else f"{feature.split(':', 1)[1]} share"
-    where = ("its center's other mesas", "its center's other mesa", "the other mesas of its parish")[level]
-    return f"{label} {value:.1%} vs {reference:.1%} at {where} (z = {z:+.1f})"
