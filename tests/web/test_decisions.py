@@ -116,13 +116,19 @@ def _unreadable_item(store: Store) -> int:
     return line.item_id
 
 
-def test_two_matching_entries_accept_a_typed_sheet_and_a_third_breaks_a_tie(store: Store) -> None:
-    item = _unreadable_item(store)
-    mesa = small_mesas(1)[0]
+def _right_and_typo() -> tuple[list[int], list[int]]:
+    """The counts of a sheet, and the same with one figure mistyped (240 as 204)."""
     right = [0] * 38
     right[0], right[35] = 120, 240
     typo = list(right)
     typo[35] = 204
+    return right, typo
+
+
+def test_two_matching_entries_accept_a_typed_sheet_and_a_third_breaks_a_tie(store: Store) -> None:
+    item = _unreadable_item(store)
+    mesa = small_mesas(1)[0]
+    right, typo = _right_and_typo()
     ana, bea, carla = (_reviewer(store, name) for name in ("ana", "bea", "carla"))
     first = enter_manual(store, SECRET, ana, item, mesa, right, 3)
     assert (first.entries, first.decided) == (1, None)
@@ -254,10 +260,7 @@ def test_two_simultaneous_matching_entries_settle_the_sheet(store: Store, monkey
 def test_two_simultaneous_tie_breakers_settle_the_sheet_once(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     item = _unreadable_item(store)
     mesa = small_mesas(1)[0]
-    right = [0] * 38
-    right[0], right[35] = 120, 240
-    typo = list(right)
-    typo[35] = 204
+    right, typo = _right_and_typo()
     ana, bea, carla, dora = (_reviewer(store, name) for name in ("ana", "bea", "carla", "dora"))
     enter_manual(store, SECRET, ana, item, mesa, right, 3)
     enter_manual(store, SECRET, bea, item, mesa, typo, 3)
