@@ -34,7 +34,24 @@ def published(client: TestClient, web_store: Store) -> TestClient:
         assert response.status_code == 201
     client.post("/logout", data={"csrf_token": csrf})
     client.cookies.clear()
+    _wait_until_settled_and_signed(web_store, entries=2)
     return client
+
+
+def _wait_until_settled_and_signed(store: Store, entries: int) -> None:
+    """Uploads are read in the background and checkpoints signed every 0.2 s: both change every ETag,
+    so tests about pages start once the log holds `entries` entries and a checkpoint covers them all."""
+    from testigo.store import ledger as log_table
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with store.sessions() as session:
+            size = log_table.open_log(session).size
+            latest = log_table.latest_checkpoint(session)
+        if size == entries and latest is not None and latest.size == size:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the uploads were not settled and signed in time (log size {size})")
 
 
 def test_national_results_and_coverage(published: TestClient) -> None:
