@@ -13,10 +13,16 @@ command would open it):
 * forensics: the accepted records as a `MesaTable` plus every test of
   `run_all` (target: 1M < 60 s).
 
+Publication: a bundle holds a page, log entries and proofs per mesa, so its
+cost is linear in the mesas by construction; it is measured on the real 2024
+citizen table (24,532 mesas) imported as a user imports it (`testigo import`,
+every row reconciled and logged) and then published, and reported per mesa
+with the extrapolation to each registry size (time and bytes).
+
 Decoding throughput: simulated scans ingested with 1, 2 and 4 local worker
 processes, and through a local Dask cluster with as many worker processes.
 
-Run: ``python benchmarks/scale.py [--mesas 30000,300000,1000000] [--actas 48] [--database URL]``
+Run: ``python benchmarks/scale.py [--mesas 30000,300000,1000000] [--actas 48] [--database URL] [--table CSV]``
 (``--database`` must name an empty PostgreSQL database, reused for each size).
 """
 
@@ -48,6 +54,8 @@ from testigo.tally import tally
 
 T = TypeVar("T")
 PROFILE = "ve2024"
+#: The opposition's 2024 table, beside the project in the shared data folder.
+REAL_TABLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "ve2024" / "resultados_2024_csv_v1.csv"
 
 
 def timed(action: Callable[[], T]) -> tuple[T, float]:
@@ -133,6 +141,22 @@ def _opened(root: Path) -> Store:
     return store
 
 
+def publish_cost(table: Path, work: Path, database: str) -> dict[str, float]:
+    """Import `table` as citizen results and publish the workspace; seconds and bytes, in all and per mesa."""
+    from testigo.pipeline.importer import import_table
+    from testigo.publish.publisher import publish
+
+    store = init_workspace(str(work / "publish-ws"), PROFILE, database)
+    report, import_seconds = timed(lambda: import_table(store, table, "citizen"))
+    _, publish_seconds = timed(lambda: publish(store, work / "bundle"))
+    store.close()
+    mesas = report.to_json()["summary"]["accepted"]
+    size = sum(f.stat().st_size for f in (work / "bundle").rglob("*") if f.is_file())
+    return {"mesas": mesas, "import s": import_seconds, "publish s": publish_seconds, "bundle bytes": size,
+            "import ms/mesa": 1e3 * import_seconds / mesas, "publish ms/mesa": 1e3 * publish_seconds / mesas,
+            "bundle KB/mesa": size / mesas / 1e3}
+
+
 def decode_throughput(actas: int, workers: tuple[int, ...], work: Path) -> dict[str, float]:
     """Actas per second through ingest (store + decode + settle), per executor."""
     simulate(work / "sim", actas, seed=5, quality="scan")
@@ -173,6 +197,7 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2,4", help="worker counts for decoding")
     parser.add_argument("--database", default="", help="SQLAlchemy URL of an empty database [default: SQLite]")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--table", default=str(REAL_TABLE), help="citizen table imported and published ('' to skip)")
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores; database: {args.database or 'SQLite'}")
     with tempfile.TemporaryDirectory(prefix="testigo-scale-") as tmp:
@@ -191,6 +216,17 @@ def main() -> None:
             print(f"growth from {first:,} to {last:,} mesas (x{last / first:.0f}):")
             for key in rows[first]:
                 print(f"  {key:<16} x{rows[last][key] / rows[first][key]:.1f}")
+        if args.table:
+            if args.database:
+                _fresh_database(args.database)
+            cost = publish_cost(Path(args.table), work, args.database)
+            print(f"import + publish of {cost['mesas']:,} real mesas: import {cost['import s']:.1f}s "
+                  f"({cost['import ms/mesa']:.2f} ms/mesa), publish {cost['publish s']:.1f}s "
+                  f"({cost['publish ms/mesa']:.2f} ms/mesa), bundle {cost['bundle bytes'] / 1e6:.0f} MB "
+                  f"({cost['bundle KB/mesa']:.1f} KB/mesa)")
+            for n in sizes:
+                print(f"  linear extrapolation to {n:>9,} mesas: import {n * cost['import ms/mesa'] / 1e3:7.0f}s, "
+                      f"publish {n * cost['publish ms/mesa'] / 1e3:7.0f}s, bundle {n * cost['bundle KB/mesa'] / 1e6:6.1f} GB")
         if args.actas:
             workers = tuple(int(w) for w in args.workers.split(","))
             rates = decode_throughput(args.actas, workers, work)
