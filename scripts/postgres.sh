@@ -6,7 +6,8 @@
 set -euo pipefail
 action=${1:?start or stop}
 dir=${2:?data folder}
-port=${TESTIGO_TEST_POSTGRES_PORT:-55432}
+# a free loopback port unless one is given: a developer's own server may hold 5432 or any fixed one
+port=${TESTIGO_TEST_POSTGRES_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 
 bin_dir() {
     ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1

@@ -18,7 +18,8 @@ export TESTIGO_REQUIRE_BROWSER=1
 
 pg_dir=$(mktemp -d /tmp/testigo-pg.XXXXXX)
 trap 'bash scripts/postgres.sh stop "$pg_dir"; rm -rf "$pg_dir"' EXIT
-eval "$(bash scripts/postgres.sh start "$pg_dir")"
+pg_env=$(bash scripts/postgres.sh start "$pg_dir")  # an assignment, so a failed start stops the run here
+eval "$pg_env"
 export TESTIGO_REQUIRE_POSTGRES=1
 
 python3 -m pytest -n auto --durations=15 "$@"
