@@ -31,6 +31,9 @@ class MesaTable:
       cards            int64 (N, K), per party card, with `card_candidate` (K,)
                        the index in `candidates` each card counts for
       image_hashes     uint64 (N,), 64-bit perceptual hash of the sheet's image
+      sheet_prints     object (N,), the sheet print (`testigo.read.sheetprint`,
+                       bytes) of the image behind each mesa's record, None where
+                       there is none (imported rows, codes of unknown position)
       declared_totals  int64 (N,), the total printed on the sheet, -1 where absent
     """
 
@@ -46,6 +49,7 @@ class MesaTable:
     card_candidate: np.ndarray | None = None
     image_hashes: np.ndarray | None = None
     declared_totals: np.ndarray | None = None
+    sheet_prints: np.ndarray | None = None
     _index: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -59,7 +63,7 @@ class MesaTable:
             raise ValueError("cards and card_candidate go together")
         if self.cards is not None and self.cards.shape[0] != n:
             raise ValueError(f"cards has {self.cards.shape[0]} rows, expected {n}")
-        for name in ("image_hashes", "declared_totals"):
+        for name in ("image_hashes", "declared_totals", "sheet_prints"):
             value = getattr(self, name)
             if value is not None and len(value) != n:
                 raise ValueError(f"{name} has {len(value)} entries, expected {n}")
@@ -129,6 +133,7 @@ class MesaTable:
             parish_ids=self.parish_ids[indices], state_ids=self.state_ids[indices],
             registered=self.registered[indices], votes=self.votes[indices], null_votes=self.null_votes[indices],
             cards=pick(self.cards), image_hashes=pick(self.image_hashes), declared_totals=pick(self.declared_totals),
+            sheet_prints=pick(self.sheet_prints),
         )
 
     # -- derived quantities -------------------------------------------------------------------

@@ -13,6 +13,11 @@ Two signs of a copied or re-used sheet:
   Punjani & Fleet 2012): split the hash into max_hamming + 1 blocks; two hashes
   that differ in at most max_hamming bits agree exactly on at least one block,
   so only hashes sharing a block value are compared.
+* the same physical sheet behind two mesas' images: sheet prints (the ink
+  above each QR code, `testigo.read.sheetprint`) registered on the common form
+  and correlated (`testigo.forensics.sheetprints`); a forger who pastes another
+  mesa's QR code on a genuine acta, or photographs one sheet twice with two
+  codes, leaves the same signatures and figures above both codes.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import numpy as np
 
 from testigo.forensics.data import MesaTable
 from testigo.forensics.result import Flag, TestResult
+from testigo.forensics.sheetprints import SAME_SHEET, same_sheets
 
 CAVEAT = (
     "Identical vote vectors in different mesas are very unlikely by chance once a sheet has a few dozen votes "
@@ -52,6 +58,10 @@ def duplicates(table: MesaTable, min_votes: int = MIN_VOTES, max_hamming: int = 
     if table.image_hashes is not None:
         image_flags, image_pairs = _image_flags(table.mesa_ids, table.image_hashes, max_hamming)
         flags += image_flags
+    sheet_pairs, sheets_compared = 0, None
+    if table.sheet_prints is not None:
+        sheet_flags, sheet_pairs, sheets_compared = _sheet_flags(table.mesa_ids, table.sheet_prints)
+        flags += sheet_flags
     mesas = len({f.mesa for f in flags})
     estimate: dict[str, object] = {
         "compared": "cards" if by_cards else "candidates",
@@ -62,6 +72,9 @@ def duplicates(table: MesaTable, min_votes: int = MIN_VOTES, max_hamming: int = 
         "largest_group": max((len(g) for g in groups), default=0),
         "max_hamming": max_hamming if table.image_hashes is not None else None,
         "image_pairs": image_pairs,
+        "sheet_prints_compared": sheets_compared,
+        "same_sheet_threshold": SAME_SHEET if table.sheet_prints is not None else None,
+        "same_sheet_pairs": sheet_pairs,
         "mesas_flagged": mesas,
     }
     return TestResult("duplicates", float(mesas), None, estimate, flags, CAVEAT)
@@ -124,3 +137,19 @@ def _image_flags(mesa_ids: np.ndarray, hashes: np.ndarray, max_hamming: int) -> 
         for me, (other, d) in sorted(closest.items())
     ]
     return flags, len(pairs)
+
+
+def _sheet_flags(mesa_ids: np.ndarray, prints: np.ndarray) -> tuple[list[Flag], int, int]:
+    """Flags for mesas whose sheet image shows the same sheet as another mesa's; score: the correlation."""
+    matches = same_sheets(list(prints))
+    closest: dict[int, tuple[int, float]] = {}
+    for i, j, similarity in matches.pairs:
+        for me, other in ((i, j), (j, i)):
+            if me not in closest or similarity > closest[me][1]:
+                closest[me] = (other, similarity)
+    flags = [
+        Flag(str(mesa_ids[me]), f"sheet image shows the same sheet as mesa {mesa_ids[other]} "
+             f"(signatures and figures correlate at {s:.2f})", round(s, 3))
+        for me, (other, s) in sorted(closest.items())
+    ]
+    return flags, len(matches.pairs), matches.usable if matches.compared else 0

@@ -17,7 +17,9 @@ def accepted_table(store: Store) -> MesaTable:
 
     Ballots a source declares (an imported ``ballots`` column) become the
     table's `declared_totals`, so `impossible` checks them against the counts;
-    mesas whose source declares none get -1.
+    mesas whose source declares none get -1. The sheet print of the first
+    image behind each accepted record becomes `sheet_prints` (for the image
+    half of `duplicates`), when any mesa has one.
     """
     accepted = accepted_matrix(store)
     table = MesaTable.from_cards(
@@ -25,6 +27,11 @@ def accepted_table(store: Store) -> MesaTable:
     )
     with store.sessions() as session:
         declared = records.declared_ballots(session)
+        prints = records.accepted_sheet_prints(session)
+    if prints:
+        column = np.empty(len(accepted.mesa_ids), dtype=object)
+        column[:] = [prints.get(mesa) for mesa in accepted.mesa_ids]
+        table = replace(table, sheet_prints=column)
     if not declared:
         return table
     totals = np.array([declared.get(mesa, -1) for mesa in accepted.mesa_ids], dtype=np.int64)

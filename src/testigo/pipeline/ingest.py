@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -201,10 +201,12 @@ def _page_outcomes(store: Store, session: Session, reading: FileReading) -> Iter
     for page in reading.pages:
         if page.payloads:
             for part, payload in enumerate(page.payloads):
-                yield settle_payload(
+                outcome = settle_payload(
                     session, profile, registry, payload, source="image", page=page.page, part=part,
                     strategy=page.strategy,
                 )
+                sheet = page.prints[part] if part < len(page.prints) else None
+                yield replace(outcome, sheet_print=sheet)
             continue
         meant = [text for text in page.foreign if profile.recognises(text)]
         if meant:

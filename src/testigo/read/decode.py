@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 import zxingcpp
 
 from testigo.read.images import Pixels
+from testigo.read.sheetprint import sheet_print
 from testigo.read.strategies import CASCADE, Attempt, Strategy, Views
 
 #: How much of a foreign code's text a reason quotes.
@@ -30,7 +32,10 @@ class PageReading:
     order found; `foreign` the distinct decoded texts that were not accepted.
     `strategy` names the attempt that first found an accepted payload; `reason`
     says, when nothing was accepted, why (no code, a damaged code, a code that
-    is not an acta, or a page that could not be loaded).
+    is not an acta, or a page that could not be loaded). `prints` holds, for
+    each payload, the sheet print of the area above its code
+    (`testigo.read.sheetprint`), or None where none could be taken; derived
+    data, left out of equality.
     """
 
     page: int
@@ -38,11 +43,14 @@ class PageReading:
     foreign: tuple[str, ...] = ()
     strategy: str | None = None
     reason: str | None = None
+    prints: tuple[bytes | None, ...] = field(default=(), compare=False)
 
 
 @dataclass
 class _Findings:
     accepted: list[str] = field(default_factory=list)
+    #: per accepted text: the code's corners on the page and its size in modules
+    places: list[tuple[np.ndarray, int] | None] = field(default_factory=list)
     foreign: list[str] = field(default_factory=list)
     damaged: bool = False
     strategy: str | None = None
@@ -61,6 +69,7 @@ class _Findings:
                 continue
             if accept(text):
                 self.accepted.append(text)
+                self.places.append(_place(attempt, barcode))
                 self.strategy = self.strategy or attempt.name
             else:
                 self.foreign.append(text)
@@ -88,8 +97,27 @@ def read_page(
         for attempt in strategy(views):
             findings.add(attempt, zxingcpp.read_barcodes(attempt.image, **attempt.options), accept, views)
         if findings.accepted:
-            return PageReading(index, tuple(findings.accepted), tuple(findings.foreign), findings.strategy)
+            prints = tuple(_print(views, place) for place in findings.places)
+            return PageReading(index, tuple(findings.accepted), tuple(findings.foreign), findings.strategy, prints=prints)
     return PageReading(index, (), tuple(findings.foreign), None, findings.reason())
+
+
+def _place(attempt: Attempt, barcode: zxingcpp.Barcode) -> tuple[np.ndarray, int] | None:
+    """Where an accepted code lies on the page (corners TL, TR, BR, BL) and its modules per side."""
+    try:
+        modules = 4 * int(barcode.extra["Version"]) + 17
+    except (KeyError, TypeError, ValueError):
+        return None
+    return attempt.page_corners(barcode.position), modules
+
+
+def _print(views: Views, place: tuple[np.ndarray, int] | None) -> bytes | None:
+    if place is None:
+        return None
+    try:
+        return sheet_print(views.gray, *place)
+    except cv2.error:  # a degenerate quadrilateral: no print, the reading stands
+        return None
 
 
 def _quote(text: str) -> str:

@@ -95,3 +95,19 @@ def declared_ballots(session: Session) -> dict[str, int]:
         if isinstance(value, int):
             declared[mesa_id] = value
     return declared
+
+
+def accepted_sheet_prints(session: Session) -> dict[str, bytes]:
+    """Mesa id → sheet print of the first image item behind its accepted record (mesas without one are absent)."""
+    first = (
+        select(func.min(ItemRow.id))
+        .join(RecordRow, ItemRow.record_id == RecordRow.id)
+        .where(RecordRow.status == ACCEPTED, ItemRow.sheet_print.is_not(None))
+        .group_by(ItemRow.record_id)
+    )
+    query = (
+        select(RecordRow.mesa_id, ItemRow.sheet_print)
+        .join(ItemRow, ItemRow.record_id == RecordRow.id)
+        .where(ItemRow.id.in_(first))
+    )
+    return {mesa: data for mesa, data in session.execute(query) if data is not None}

@@ -97,7 +97,10 @@ class ItemRow(Base):
 
     A single photo gives one item; a PDF gives one per page; a page showing two
     actas gives one per distinct code. `payload` keeps the decoded text even for
-    invalid sheets, so a reviewer sees exactly what was read.
+    invalid sheets, so a reviewer sees exactly what was read. `sheet_print` is
+    the compact aligned bitmap of the sheet above its QR code
+    (`testigo.read.sheetprint`, about 2.4 KB), null for imported rows and
+    codes whose position was unknown; `duplicates` compares them.
     """
 
     __tablename__ = "items"
@@ -112,6 +115,7 @@ class ItemRow(Base):
     mesa_id: Mapped[str | None] = mapped_column(String(64), index=True)
     record_id: Mapped[int | None] = mapped_column(ForeignKey("records.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sheet_print: Mapped[bytes | None] = mapped_column(LargeBinary)
     __table_args__ = (UniqueConstraint("submission_id", "page", "part", name="uq_items_submission_page_part"),)
 
 

@@ -29,6 +29,7 @@ class ItemOutcome:
     strategy: str | None = None
     mesa_id: str | None = None
     record_id: int | None = None
+    sheet_print: bytes | None = None
 
 
 def now() -> datetime:
@@ -154,6 +155,7 @@ def finish(session: Session, submission: SubmissionRow, outcomes: list[ItemOutco
             mesa_id=o.mesa_id,
             record_id=o.record_id,
             created_at=created,
+            sheet_print=o.sheet_print,
         )
         for o in outcomes
     ]
