@@ -130,6 +130,12 @@ def test_reasons_render_the_same_english_and_a_careful_spanish() -> None:
     assert reason_es(copy) == "mismos votos (120) que b, c, d y 2 más"
     image = Flag("a", "image nearly identical to mesa b (3 of 64 bits differ)", 3.0)
     assert reason_es(image) == "imagen casi idéntica a la de la mesa b (difieren 3 de 64 bits)"
+    from testigo.forensics.duplicates import same_sheet_reason
+
+    sheet = Flag("a", same_sheet_reason("b", 0.7312), 0.731)
+    assert reason_es(sheet) == (
+        "la imagen muestra la misma hoja que la de la mesa b (firmas y cifras con correlación 0,73)"
+    )
     assert reason_es(Flag("a", "something new", 1.0)) is None
 
 

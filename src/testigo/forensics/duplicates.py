@@ -139,6 +139,12 @@ def _image_flags(mesa_ids: np.ndarray, hashes: np.ndarray, max_hamming: int) -> 
     return flags, len(pairs)
 
 
+def same_sheet_reason(other_mesa: str, similarity: float) -> str:
+    """The reason of a same-sheet flag (the HTML report translates this wording: see forensics.i18n)."""
+    return (f"sheet image shows the same sheet as mesa {other_mesa} "
+            f"(signatures and figures correlate at {similarity:.2f})")
+
+
 def _sheet_flags(mesa_ids: np.ndarray, prints: np.ndarray) -> tuple[list[Flag], int, int]:
     """Flags for mesas whose sheet image shows the same sheet as another mesa's; score: the correlation."""
     matches = same_sheets(list(prints))
@@ -147,9 +153,6 @@ def _sheet_flags(mesa_ids: np.ndarray, prints: np.ndarray) -> tuple[list[Flag], 
         for me, other in ((i, j), (j, i)):
             if me not in closest or similarity > closest[me][1]:
                 closest[me] = (other, similarity)
-    flags = [
-        Flag(str(mesa_ids[me]), f"sheet image shows the same sheet as mesa {mesa_ids[other]} "
-             f"(signatures and figures correlate at {s:.2f})", round(s, 3))
-        for me, (other, s) in sorted(closest.items())
-    ]
+    flags = [Flag(str(mesa_ids[me]), same_sheet_reason(str(mesa_ids[other]), s), round(s, 3))
+             for me, (other, s) in sorted(closest.items())]
     return flags, len(matches.pairs), matches.usable if matches.compared else 0

@@ -182,6 +182,11 @@ _DUPLICATE_PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]
         re.compile(r"image nearly identical to mesa (.+) \((\d+) of 64 bits differ\)"),
         lambda m: f"imagen casi idéntica a la de la mesa {m[1]} (difieren {m[2]} de 64 bits)",
     ),
+    (
+        re.compile(r"sheet image shows the same sheet as mesa (.+) \(signatures and figures correlate at ([0-9.]+)\)"),
+        lambda m: f"la imagen muestra la misma hoja que la de la mesa {m[1]} (firmas y cifras con correlación "
+                  f"{m[2].replace('.', ',')})",
+    ),
 )
 
 
@@ -216,6 +221,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "largest_group": ("grupo más grande", "largest group"),
     "max_hamming": ("máximo de bits distintos entre imágenes «iguales»", "most bits apart for 'same' images"),
     "image_pairs": ("pares de imágenes casi idénticas", "pairs of near-identical images"),
+    "sheet_prints_compared": ("imágenes de actas comparadas", "sheet images compared"),
+    "same_sheet_threshold": ("correlación mínima para «la misma hoja»", "least correlation for 'the same sheet'"),
+    "same_sheet_pairs": ("pares de imágenes de la misma hoja", "pairs of images of the same sheet"),
     "alpha": ("tasa de falsos descubrimientos", "false-discovery rate"),
     "min_siblings": ("mínimo de mesas hermanas", "minimum of sibling mesas"),
     "mesas_tested": ("mesas examinadas", "mesas tested"),
