@@ -225,8 +225,9 @@ def main() -> None:
                   f"({cost['publish ms/mesa']:.2f} ms/mesa), bundle {cost['bundle bytes'] / 1e6:.0f} MB "
                   f"({cost['bundle KB/mesa']:.1f} KB/mesa)")
             for n in sizes:
-                print(f"  linear extrapolation to {n:>9,} mesas: import {n * cost['import ms/mesa'] / 1e3:7.0f}s, "
-                      f"publish {n * cost['publish ms/mesa'] / 1e3:7.0f}s, bundle {n * cost['bundle KB/mesa'] / 1e6:6.1f} GB")
+                imported, published = n * cost["import ms/mesa"] / 1e3, n * cost["publish ms/mesa"] / 1e3
+                print(f"  linear extrapolation to {n:>9,} mesas: import {imported:7.0f}s, "
+                      f"publish {published:7.0f}s, bundle {n * cost['bundle KB/mesa'] / 1e6:6.1f} GB")
         if args.actas:
             workers = tuple(int(w) for w in args.workers.split(","))
             rates = decode_throughput(args.actas, workers, work)

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from testigo.forensics.duplicates import duplicates
 from testigo.forensics import sheetprints
+from testigo.forensics.duplicates import duplicates
 from testigo.forensics.sheetprints import SAME_SHEET, same_sheets
 from testigo.pipeline.analysis import accepted_table
 from testigo.pipeline.ingest import ingest

@@ -1,4 +1,4 @@
-"""Reviewer decisions reach the bundle: its figures are `testigo tally`'s after any decision, and verify replays them."""
+"""Reviewer decisions reach the bundle: its figures equal `testigo tally`'s after any decision; verify replays them."""
 
 from __future__ import annotations
 

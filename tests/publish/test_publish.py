@@ -14,8 +14,17 @@ import pytest
 from testigo.domain import Status
 from testigo.errors import UserError
 from testigo.ledger import Verifier, verify_checkpoint, verify_inclusion
-from testigo.ledger.bundle import CHECKPOINT, ENTRIES, KEY, MANIFEST, MESAS_CSV, MESAS_JSON, MESAS_PARQUET, NIST_JSON
-from testigo.ledger.bundle import TOTALS_JSON
+from testigo.ledger.bundle import (
+    CHECKPOINT,
+    ENTRIES,
+    KEY,
+    MANIFEST,
+    MESAS_CSV,
+    MESAS_JSON,
+    MESAS_PARQUET,
+    NIST_JSON,
+    TOTALS_JSON,
+)
 from testigo.ledger.merkle import leaf_hash
 from testigo.pipeline.logbook import finish_logged
 from testigo.publish import publish
@@ -25,7 +34,6 @@ from testigo.store import submissions as subs
 from testigo.store.workspace import Store, init_workspace, open_workspace
 from testigo.tally import tally
 from tests.publish.bundles import FIRST, IMAGES, LOG_SIZE, TOTAL, Published, shared
-
 
 
 @pytest.fixture(scope="module")

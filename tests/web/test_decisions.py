@@ -11,8 +11,8 @@ from dataclasses import replace
 import pytest
 
 from testigo.capture import Incoming
-from testigo.pipeline.ingest import ingest_files
 from testigo.pipeline.importer import NO_NULL_VOTES, PER_CANDIDATE_ONLY
+from testigo.pipeline.ingest import ingest_files
 from testigo.pipeline.logbook import checkpoint, inclusion
 from testigo.pipeline.reconcile import settle_record
 from testigo.store import ledger as log_table

@@ -13,8 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from testigo.ledger.bundle import CHECKPOINT, ENTRIES, KEY, MANIFEST, Bundle, BundleError, checkpoint_path
-from testigo.ledger.bundle import consistency_path, read_bundle
+from testigo.ledger.bundle import (
+    CHECKPOINT,
+    ENTRIES,
+    KEY,
+    MANIFEST,
+    Bundle,
+    BundleError,
+    checkpoint_path,
+    consistency_path,
+    read_bundle,
+)
 from testigo.ledger.checkpoint import Checkpoint, verify_checkpoint
 from testigo.ledger.errors import LedgerError
 from testigo.ledger.merkle import MerkleLog, verify_consistency

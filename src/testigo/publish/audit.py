@@ -20,19 +20,29 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from testigo import __version__
-from testigo.domain import Election
+from testigo.domain import Election, Registry
 from testigo.errors import UserError
-from testigo.domain import Registry
-from testigo.ledger.bundle import CHECKPOINT, ENTRIES, IMAGES_DIR, KEY, MANIFEST, REGISTRY_JSON, SOURCES_DIR, Bundle
-from testigo.ledger.bundle import BundleError
-from testigo.ledger.bundle import checkpoint_path, consistency_path, image_path
+from testigo.ledger.bundle import (
+    CHECKPOINT,
+    ENTRIES,
+    IMAGES_DIR,
+    KEY,
+    MANIFEST,
+    REGISTRY_JSON,
+    SOURCES_DIR,
+    Bundle,
+    BundleError,
+    checkpoint_path,
+    consistency_path,
+    image_path,
+)
 from testigo.pipeline.decode import Decoded, decode_blob
 from testigo.profiles import PayloadError, Profile, get_profile
-from testigo.publish.compare import MAX_LINES, explain
-from testigo.publish.files import derived_files
 from testigo.publish.audit_previews import check_previews, previews_in
 from testigo.publish.audit_rules import check_rules
 from testigo.publish.audit_tables import check_tables
+from testigo.publish.compare import MAX_LINES, explain
+from testigo.publish.files import derived_files
 from testigo.publish.model import Entry, Files, Publication, derive, published_images, published_tables, read_entries
 from testigo.publish.pages import LogView
 from testigo.publish.registry_file import read_registry_document

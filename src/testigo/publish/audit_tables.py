@@ -156,5 +156,6 @@ def _by_candidate(profile: Profile) -> _Compare:
 
 
 def _differ(got: dict[str, object], want: dict[str, object]) -> str | None:
-    diffs = [f"the table gives {name} {got[name]}, the entry logs {want[name]}" for name in want if got[name] != want[name]]
+    diffs = [f"the table gives {name} {got[name]}, the entry logs {want[name]}"
+             for name in want if got[name] != want[name]]
     return "; ".join(diffs) or None

@@ -22,8 +22,16 @@ from markupsafe import Markup
 
 from testigo.domain import Status
 from testigo.ledger import MerkleLog
-from testigo.ledger.bundle import INDEX_PAGE, LOG_PAGE, MESAS_CSV, MESAS_JSON, MESAS_PARQUET, NIST_JSON, TOTALS_JSON
-from testigo.ledger.bundle import page_path
+from testigo.ledger.bundle import (
+    INDEX_PAGE,
+    LOG_PAGE,
+    MESAS_CSV,
+    MESAS_JSON,
+    MESAS_PARQUET,
+    NIST_JSON,
+    TOTALS_JSON,
+    page_path,
+)
 from testigo.publish.model import AREA_LEVELS, Entry, MesaResult, Publication
 from testigo.tally import TallyResult, TallyRow
 

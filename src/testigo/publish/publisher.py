@@ -17,8 +17,19 @@ from typing import Any
 
 from testigo.errors import UserError
 from testigo.ledger import Checkpoint, MerkleLog
-from testigo.ledger.bundle import CHECKPOINT, ENTRIES, KEY, MANIFEST, REGISTRY_JSON, checkpoint_path
-from testigo.ledger.bundle import consistency_path, image_path, needs_preview, preview_path, source_path
+from testigo.ledger.bundle import (
+    CHECKPOINT,
+    ENTRIES,
+    KEY,
+    MANIFEST,
+    REGISTRY_JSON,
+    checkpoint_path,
+    consistency_path,
+    image_path,
+    needs_preview,
+    preview_path,
+    source_path,
+)
 from testigo.pipeline.logbook import SignedCheckpoint
 from testigo.pipeline.logbook import checkpoint as sign_head
 from testigo.publish.files import derived_files, manifest, tree_of
@@ -28,9 +39,9 @@ from testigo.publish.registry_file import registry_document
 from testigo.publish.tables import json_bytes
 from testigo.publish.writer import BundleWriter
 from testigo.read.previews import jpeg_preview
-from testigo.store.blobs import Blobs
 from testigo.store import ledger as log_table
 from testigo.store import publication as publication_table
+from testigo.store.blobs import Blobs
 from testigo.store.workspace import Store
 
 

@@ -92,7 +92,8 @@ def lock_log(session: Session) -> None:
     """Serialise appenders and checkpoint signers until the transaction ends.
 
     PostgreSQL: a transaction-scoped advisory lock, so two writers never read the
-    same frontier and two signers never store a checkpoint of the same size. SQLite needs nothing: its transactions begin IMMEDIATE and so
+    same frontier and two signers never store a checkpoint of the same size.
+    SQLite needs nothing: its transactions begin IMMEDIATE and so
     already hold the single writer lock.
     """
     if session.get_bind().dialect.name == "postgresql":

@@ -78,7 +78,8 @@ def check_upload(data: bytes, max_pixels: int, claimed_sha256: str | None) -> st
         raise UploadRefused(415, "upload_unsupported", what=describe_unsupported(data))
     pixels = _pixels(data) if media_type.startswith("image/") else None
     if pixels is not None and pixels > max_pixels:
-        raise UploadRefused(413, "upload_too_many_pixels", megapixels=round(pixels / 1e6), limit=round(max_pixels / 1e6))
+        raise UploadRefused(413, "upload_too_many_pixels", megapixels=round(pixels / 1e6),
+                            limit=round(max_pixels / 1e6))
     sha256 = sha256_hex(data)
     if claimed_sha256 and claimed_sha256.lower() != sha256:
         raise UploadRefused(400, "upload_damaged")

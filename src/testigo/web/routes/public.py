@@ -19,8 +19,8 @@ from testigo.web.auth import visitor, web_state
 from testigo.web.browse import area_page, state_map
 from testigo.web.i18n import Translator
 from testigo.web.mesa import mesa_view, proof_for
-from testigo.web.problems import Problem
 from testigo.web.previews import BROWSER_IMAGES, preview
+from testigo.web.problems import Problem
 from testigo.web.render import link
 from testigo.web.results import AREA_LEVELS, live_version
 
