@@ -17,6 +17,8 @@ from itertools import islice
 from multiprocessing import get_context
 from typing import Protocol
 
+import cv2
+
 from testigo.pipeline.decode import Decoded, decode_stored
 
 IN_FLIGHT_PER_WORKER = 4  # enough queued work to keep a worker busy, little to redo after a crash
@@ -41,7 +43,13 @@ class Executor(Protocol):
 
 
 def _decode(job: DecodeJob) -> Decoded:
-    """Module-level so that process pools and Dask workers can import it by name."""
+    """Module-level so that process pools and Dask workers can import it by name.
+
+    One OpenCV thread per worker process: parallelism comes from the processes,
+    and OpenCV's own threads (one per core in each process) would make the
+    workers of one machine fight over its cores.
+    """
+    cv2.setNumThreads(1)
     return job.run()
 
 
