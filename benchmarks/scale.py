@@ -193,7 +193,7 @@ def _fresh_database(url: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mesas", default="30000,300000,1000000", help="comma-separated registry sizes")
-    parser.add_argument("--actas", type=int, default=48, help="simulated scans for the decoding throughput (0: skip)")
+    parser.add_argument("--actas", type=int, default=96, help="simulated scans for the decoding throughput (0: skip)")
     parser.add_argument("--workers", default="1,2,4", help="worker counts for decoding")
     parser.add_argument("--database", default="", help="SQLAlchemy URL of an empty database [default: SQLite]")
     parser.add_argument("--seed", type=int, default=1)

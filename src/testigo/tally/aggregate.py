@@ -127,8 +127,12 @@ def accepted_matrix(store: Store) -> Accepted:
     election, registry = store.profile.election, store.registry
     with store.sessions() as session:
         accepted = [row for row in records.accepted_counts(session) if row[0] in registry.mesas]
-    # one join and one split for all records: far faster than parsing row by row at national scale
-    cards = np.array(",".join(row[2] for row in accepted).split(",") if accepted else [], dtype=np.int64)
+    # one join and one parse for all records: far faster than parsing row by row at national scale
+    text = ",".join(row[2] for row in accepted)
+    cards = np.fromstring(text, dtype=np.int64, sep=",") if accepted else np.zeros(0, dtype=np.int64)
+    if cards.size != len(accepted) * len(election.cards):  # a stored count that is not a whole number
+        raise ValueError(f"accepted records hold {cards.size} card counts, expected {len(accepted)} × "
+                         f"{len(election.cards)}: the records table is damaged")
     return Accepted(
         mesa_ids=[row[0] for row in accepted],
         acta_ids=[row[1] for row in accepted],
