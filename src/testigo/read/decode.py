@@ -20,8 +20,11 @@ from testigo.read.images import Pixels
 from testigo.read.sheetprint import sheet_print
 from testigo.read.strategies import CASCADE, Attempt, Strategy, Views
 
-#: Pixels per QR module the half-size page needs for a sheet print to be taken from it.
-HALF_PRINT_PX_PER_MODULE = 2.0
+#: Pixels per QR module the half-size page needs for a sheet print to be taken from it. Measured on
+#: 56 simulated scans and photos (8 same-sheet pairs, 1,532 distinct pairs): prints from the half page
+#: separate as well as full-page ones (same sheet >= 0.82 vs distinct <= 0.29, full: 0.85 vs 0.31),
+#: and ingest takes 1.9 s instead of 3.3 s.
+HALF_PRINT_PX_PER_MODULE = 1.0
 #: How much of a foreign code's text a reason quotes.
 QUOTE_CHARS = 60
 
