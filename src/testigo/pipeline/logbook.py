@@ -99,7 +99,7 @@ class InclusionProof:
 
 def inclusion(store: Store, seq: int, size: int | None = None) -> InclusionProof:
     """Proof that entry `seq` is in the tree of `size` entries (the latest checkpoint's by default)."""
-    with store.sessions() as session:
+    with store.reads() as session:
         log = log_table.open_log(session)
         if size is None:
             latest = log_table.latest_checkpoint(session)
@@ -112,7 +112,7 @@ def inclusion(store: Store, seq: int, size: int | None = None) -> InclusionProof
 
 def consistency(store: Store, old_size: int, new_size: int | None = None) -> dict[str, object]:
     """Proof that the tree of `old_size` entries is a prefix of the tree of `new_size`."""
-    with store.sessions() as session:
+    with store.reads() as session:
         log = log_table.open_log(session)
         new_size = log.size if new_size is None else new_size
         if not 0 <= old_size <= new_size <= log.size:

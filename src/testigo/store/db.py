@@ -52,8 +52,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+#: Execution option of engines whose SQLite transactions only read (see `reader`).
+READ_ONLY = "testigo_read_only"
+
+
 def _begin_immediate(connection) -> None:  # type: ignore[no-untyped-def]
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    """Writers take SQLite's write lock at BEGIN, so two of them queue instead of deadlocking on an upgrade;
+    read-only transactions begin deferred and read their WAL snapshot without waiting for any writer."""
+    deferred = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 def upgrade(engine: Engine) -> None:
@@ -67,6 +74,15 @@ def upgrade(engine: Engine) -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def reader(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for transactions that only read: on SQLite they never wait for the write lock.
+
+    A session of this factory must not write: SQLite would refuse to upgrade
+    its read snapshot while another connection writes.
+    """
+    return sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
 
 #: SQLSTATEs after which the whole transaction may simply be run again.

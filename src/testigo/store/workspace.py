@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, insert, select, text
@@ -14,7 +15,7 @@ from testigo.errors import UserError
 from testigo.ledger import Signer
 from testigo.profiles import Profile, get_profile
 from testigo.store.blobs import Blobs, open_blobs
-from testigo.store.db import make_engine, session_factory, upgrade
+from testigo.store.db import make_engine, reader, session_factory, upgrade
 from testigo.store.keys import load_or_create_signer, new_origin
 from testigo.store.schema import AreaRow, MesaRow, Meta
 
@@ -31,6 +32,11 @@ class Store:
     signer: Signer
     _registry: Registry | None = field(default=None, repr=False)
     _profile: Profile | None = field(default=None, repr=False)
+
+    @cached_property
+    def reads(self) -> sessionmaker[Session]:
+        """Sessions that only read (`testigo.store.db.reader`): what a busy web server's lookups use."""
+        return reader(self.engine)
 
     @property
     def profile(self) -> Profile:

@@ -151,7 +151,7 @@ def _add_token(store: Store, user_id: int, kind: str, label: str | None, expires
 
 def account_for(store: Store, token: str, kind: str) -> Account | None:
     """The live account behind a session cookie or API token, or None."""
-    with store.sessions() as session:
+    with store.reads() as session:
         row = users.user_for_token(session, token_hash(token), kind)
         return Account.of(row) if row is not None else None
 

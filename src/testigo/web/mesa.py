@@ -109,7 +109,7 @@ def mesa_view(store: Store, mesa_id: str) -> MesaView | None:
     mesa = registry.mesas.get(mesa_id)
     if mesa is None:
         return None
-    with store.sessions() as session:
+    with store.reads() as session:
         rows = reviews.records_of_mesa(session, mesa_id)
         evidence = reviews.evidence_of(session, [r.id for r in rows])
         decisions = [_decision(d) for d in reviews.decisions_of_mesa(session, mesa_id)]
@@ -138,7 +138,7 @@ def proof_for(store: Store, seq: int) -> tuple[InclusionProof, str] | None:
     None while the entry is newer than the latest checkpoint (the server signs
     one every few seconds).
     """
-    with store.sessions() as session:
+    with store.reads() as session:
         latest = log_table.latest_checkpoint(session)
     if latest is None or seq >= latest.size:
         return None

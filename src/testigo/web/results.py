@@ -66,13 +66,13 @@ def compute(store: Store, version: int) -> Snapshot:
 
 
 def data_version(store: Store) -> int:
-    with store.sessions() as session:
+    with store.reads() as session:
         return log_table.open_log(session).size
 
 
 def live_version(store: Store) -> str:
     """The version of what is read live from the database (a mesa page): log size and latest checkpoint."""
-    with store.sessions() as session:
+    with store.reads() as session:
         latest = log_table.latest_checkpoint(session)
         return f"{log_table.open_log(session).size}.{latest.size if latest else 0}"
 

@@ -223,7 +223,7 @@ class Uploads:
             return _result_of(session, row, upload_id) if row is not None else None
 
     def result_of(self, submission_id: int, upload_id: str, repeat: bool) -> UploadResult:
-        with self._store.sessions() as session:
+        with self._store.reads() as session:
             row = session.get(SubmissionRow, submission_id)
             assert row is not None
             return _result_of(session, row, upload_id, repeat)
