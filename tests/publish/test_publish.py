@@ -274,3 +274,40 @@ def test_publication_queries(store: Store) -> None:
         }
         # a one-word folder only as "conf/": "conflict" in an entry is no leak
         assert publication_table.local_folders(session) == {"conf/", "/home/ana/conf"}
+
+
+def test_publish_names_the_originals_that_tell_where_they_were_taken(tmp_path: Path) -> None:
+    """Originals are published byte for byte; those whose EXIF holds a GPS position are reported, once."""
+    import io
+
+    import segno
+    from PIL import Image
+
+    from testigo.pipeline.ingest import ingest
+    from tests.conftest import payload_for, small_mesas
+
+    def photo(payload: str, position: bool) -> bytes:
+        buffer = io.BytesIO()
+        segno.make(payload, error="m").save(buffer, kind="png", scale=4, border=4)
+        image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+        exif = Image.Exif()
+        if position:
+            gps = exif.get_ifd(0x8825)
+            gps[1], gps[2], gps[3], gps[4] = "N", (10.0, 30.0, 15.0), "W", (66.0, 55.0, 3.0)
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=95, exif=exif)
+        return out.getvalue()
+
+    first, second = small_mesas(2)
+    (tmp_path / "actas").mkdir()
+    located = photo(payload_for(first), position=True)
+    (tmp_path / "actas" / "located.jpg").write_bytes(located)
+    (tmp_path / "actas" / "plain.jpg").write_bytes(photo(payload_for(second), position=False))
+    store = init_workspace(str(tmp_path / "ws"), "ve2024")
+    try:
+        assert ingest(store, [tmp_path / "actas"], workers=1).summary()["accepted"] == 2
+        report = publish(store, tmp_path / "bundle")
+        assert report.to_json()["originals_with_location"] == [hashlib.sha256(located).hexdigest()]
+        assert publish(store, tmp_path / "bundle").located == []  # already published: not reported again
+    finally:
+        store.close()

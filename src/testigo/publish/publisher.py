@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ from testigo.publish.pages import LogView
 from testigo.publish.registry_file import registry_document
 from testigo.publish.tables import json_bytes
 from testigo.publish.writer import BundleWriter
+from testigo.read.metadata import carries_location
 from testigo.read.previews import jpeg_preview
 from testigo.store import ledger as log_table
 from testigo.store import publication as publication_table
@@ -53,6 +54,8 @@ class PublishReport:
     mesas: int
     files: dict[str, dict[str, int]]
     """Per kind of file (images, pages, data, log, ...): how many were written and how many were already there."""
+    located: list[str] = field(default_factory=list)
+    """Originals written this time whose metadata holds a GPS position (their SHA-256)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -60,6 +63,7 @@ class PublishReport:
             "files": self.files,
             "written": sum(f["written"] for f in self.files.values()),
             "unchanged": sum(f["unchanged"] for f in self.files.values()),
+            "originals_with_location": self.located,
         }
 
 
@@ -88,7 +92,7 @@ def publish(store: Store, out: Path) -> PublishReport:
     origin = store.signer.name
     _require_bundle_folder(out, origin)
     writer = BundleWriter(out)
-    _copy_originals(writer, store.blobs, images, "images")
+    located = _copy_originals(writer, store.blobs, images, "images")
     _copy_originals(writer, store.blobs, tables, "sources")
     previews = _write_previews(writer, store.blobs, images)
     publication = replace(publication, files=Files(images, tables, previews))
@@ -101,13 +105,26 @@ def publish(store: Store, out: Path) -> PublishReport:
         writer.write(relative, data, kind)
     head = Checkpoint(origin, signed.size, signed.root_hash)
     writer.write(MANIFEST, json_bytes(manifest(store.profile.name, head), indent=1), "manifest")  # last: complete
-    return PublishReport(out, signed.size, signed.root_hash.hex(), len(publication.mesas), writer.report())
+    return PublishReport(out, signed.size, signed.root_hash.hex(), len(publication.mesas), writer.report(), located)
 
 
-def _copy_originals(writer: BundleWriter, blobs: Blobs, paths: dict[str, str], kind: str) -> None:
-    """Copy each published original through the `Blobs` interface (a folder or S3), unless already there."""
+def _copy_originals(writer: BundleWriter, blobs: Blobs, paths: dict[str, str], kind: str) -> list[str]:
+    """Copy each published original through the `Blobs` interface (a folder or S3), unless already there.
+
+    Returns the originals written now that carry a GPS position in their
+    metadata: published byte for byte, they tell where the photo was taken.
+    """
+    located: list[str] = []
+
+    def fetch(sha: str) -> bytes:
+        data = blobs.get(sha)
+        if carries_location(data):
+            located.append(sha)
+        return data
+
     for sha, relative in paths.items():
-        writer.write_once(relative, partial(blobs.get, sha), kind)
+        writer.write_once(relative, partial(fetch, sha), kind)
+    return located
 
 
 def _write_previews(writer: BundleWriter, blobs: Blobs, images: dict[str, str]) -> dict[str, str]:
