@@ -85,11 +85,13 @@ to ``problems`` naming the file, entry or number::
                      typed by hand is hashed, not decoded (it is unreadable): the log keeps the figures two
                      different reviewers agreed on and their pseudonyms, not each one's typing, so that is
                      all that can be proved of it
-    tables           every file in sources/ hashes to its name; each logged row is found at its line and,
-                     when the profile recognises the table's layout from its header, parsed again and
-                     compared (station, per-candidate, per-card and null votes); a table imported with
-                     --map (the mapping is not logged) is compared by candidate column only: the detail
-                     says how many rows were checked which way
+    tables           every file in sources/ hashes to its name; each logged row is found at its line and
+                     parsed again as its entry logs the table was read (layout, --map text, encoding):
+                     station, per-candidate, per-card and invalid votes and declared ballots, and the
+                     payload itself, must be the entry's. Entries of an older log, which does not keep
+                     that: a layout the profile recognises from the header is parsed again (station,
+                     per-candidate, per-card and null votes), a --map table is compared by candidate
+                     column only; the detail says how many rows were checked which way
     previews         every file in previews/ is the preview of a published original that needs one, a
                      JPEG without metadata; not proved: that its pixels are the original's (compare by eye)
     rules            every counted record passes the profile's validation again (votes within the mesa's
@@ -105,9 +107,10 @@ Trust: a generic workspace builds its registry and ballot from the tables it
 imports; they are not in the log, so its bundle carries data/registry.json and
 verify uses it. That proves the figures follow from the log *given* that
 registry: the registered voters the rules check against, and the areas totals
-are grouped by, are the publisher's word (the tables in sources/ hold them, but
-the --map that read them is not logged). A shipped profile's registry comes
-from the verifier's own installation instead.
+are grouped by, are the publisher's word (the tables in sources/ hold them, and
+each row's entry logs the --map that read them, but verify does not yet check
+data/registry.json against them). A shipped profile's registry comes from the
+verifier's own installation instead.
 
 Mesa pages prove each entry against the first checkpoint that covers it, not
 the latest: that proof never changes as the log grows, so re-publishing

@@ -6,7 +6,11 @@ decoded facts (from a bundle's data files) can rebuild the bytes and compare.
 
 Entries never name who submitted a file: public bundles must not expose
 witnesses. They carry the file's SHA-256 (the image itself is in the bundle),
-when and through which channel it arrived, and what testigo concluded.
+when and through which channel it arrived, and what testigo concluded. A row
+of an imported table (channel ``import``) also carries how the table was read
+(`TABLE_READING`: layout, ``--map`` text, encoding), so a verifier re-parses
+the row exactly as the importer did; entries of other channels have no such
+field, and their bytes are the same as before it existed.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from typing import Any
 from testigo.domain.files import file_label
 
 ENTRY_VERSION = 1
+#: Field of an imported row's entry: ``{"layout", "map", "encoding"}`` (see `table_reading`).
+TABLE_READING = "table"
 
 
 def utc_timestamp(moment: datetime) -> str:
@@ -51,25 +57,38 @@ def item_entry(
     profile: str,
     payload: str | None,
     acta_id: str | None,
+    table: dict[str, str | None] | None = None,
 ) -> bytes:
-    """The entry recording what became of one page/code of a submitted file."""
-    return canonical(
-        {
-            "v": ENTRY_VERSION,
-            "kind": "item",
-            "received_at": utc_timestamp(received_at),
-            "channel": channel,
-            "file": file_label(file_name),
-            "sha256": sha256,
-            "page": page,
-            "part": part,
-            "status": status,
-            "reason": reason,
-            "profile": profile,
-            "payload": payload,
-            "acta_id": acta_id,
-        }
-    )
+    """The entry recording what became of one page/code of a submitted file.
+
+    `table` (an imported table's rows only, see `table_reading`) is how the
+    file was read; without it the entry has no such field.
+    """
+    fields: dict[str, Any] = {
+        "v": ENTRY_VERSION,
+        "kind": "item",
+        "received_at": utc_timestamp(received_at),
+        "channel": channel,
+        "file": file_label(file_name),
+        "sha256": sha256,
+        "page": page,
+        "part": part,
+        "status": status,
+        "reason": reason,
+        "profile": profile,
+        "payload": payload,
+        "acta_id": acta_id,
+    }
+    if table is not None:
+        fields[TABLE_READING] = table
+    return canonical(fields)
+
+
+def table_reading(layout: str, mapping: str | None, encoding: str) -> dict[str, str | None]:
+    """How `testigo import` read a table: the layout's name (``map`` for ``--map``), the ``--map`` text as
+    given (None when the layout was recognised from the header), and the encoding it used (``parquet`` for
+    a Parquet file), which `read_table` accepts back as the forced one."""
+    return {"layout": layout, "map": mapping, "encoding": encoding}
 
 
 def decision_entry(

@@ -4,7 +4,9 @@ Citizen rows go through the same validation and reconciliation as decoded
 sheets (`settle_record`, source ``import``): the table is stored in the blob
 store like any file, becomes one submission (channel ``import``) whose items
 are its rows (``part`` = the row's line number), and every row's outcome is
-logged in the tamper-evident log. Re-importing the same file is reported from
+logged in the tamper-evident log, with how the table was read (layout, the
+``--map`` text, the encoding used) so `testigo verify` re-parses each row
+exactly as it was imported (`row_record`). Re-importing the same file is reported from
 the database, never counted twice.
 
 Tables that give only per-candidate votes (the two 2024 tables) cannot say on
@@ -29,8 +31,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from testigo.domain import Area, Mesa, Registry, Status
+from testigo.domain import Area, Mesa, Record, Registry, Status
 from testigo.errors import UserError
+from testigo.ledger.entries import table_reading
 from testigo.pipeline.layouts import Layout, ParsedRow, choose_layout
 from testigo.pipeline.logbook import finish_logged
 from testigo.pipeline.reconcile import settle_record
@@ -127,7 +130,8 @@ def import_table(
             if isinstance(profile, Generic):
                 parsed = _extend_registry(session, registry, parsed, report)
             if source == "citizen":
-                _citizen(session, store, profile, registry, layout, (path, sha), parsed, report)
+                reading = table_reading(layout.name, mapping, table.encoding)
+                _citizen(session, store, profile, registry, layout, (path, sha, reading), parsed, report)
             else:
                 _official(session, registry, sha, parsed, report)
     finally:
@@ -197,10 +201,10 @@ def _extend_registry(
 
 
 def _citizen(
-    session: Session, store: Store, profile: Profile, registry: Registry, layout: Layout, file: tuple[Path, str],
-    parsed: list[ParsedRow], report: ImportReport,
+    session: Session, store: Store, profile: Profile, registry: Registry, layout: Layout,
+    file: tuple[Path, str, dict[str, str | None]], parsed: list[ParsedRow], report: ImportReport,
 ) -> None:
-    path, sha = file
+    path, sha, reading = file
     submission, new = subs.register_arrival(
         session, origin=f"import:{path.resolve()}", display_path=str(path), sha256=sha, channel="import"
     )
@@ -211,15 +215,20 @@ def _citizen(
         return
     outcomes = [subs.ItemOutcome(status=r.status, reason=r.reason, part=r.line, mesa_id=r.mesa) for r in report.rows]
     for row in parsed:
-        record = profile.record_from_counts(
-            row.mesa_id, _cards(profile, row), row.null_votes or 0, acta_id=row.acta_id,
-            sheet={"ballots": row.ballots} if row.ballots is not None else None,
-            extra={"imported_from": layout.name, "source_row": row.line, **row.extra, **_declared(row)},
-            flags=_flags(profile, layout, row),
-        )
+        record = row_record(profile, layout, row)
         outcomes.append(settle_record(session, profile, registry, record, source="import", part=row.line))
-    finish_logged(session, store, submission, sorted(outcomes, key=lambda o: o.part))
+    finish_logged(session, store, submission, sorted(outcomes, key=lambda o: o.part), reading)
     report.rows = [RowOutcome(o.part, o.status, o.reason, o.mesa_id) for o in outcomes]
+
+
+def row_record(profile: Profile, layout: Layout, row: ParsedRow) -> Record:
+    """The record a citizen row becomes (its payload is what the row's log entry logs); `verify` rebuilds it."""
+    return profile.record_from_counts(
+        row.mesa_id, _cards(profile, row), row.null_votes or 0, acta_id=row.acta_id,
+        sheet={"ballots": row.ballots} if row.ballots is not None else None,
+        extra={"imported_from": layout.name, "source_row": row.line, **row.extra, **_declared(row)},
+        flags=_flags(profile, layout, row),
+    )
 
 
 def _cards(profile: Profile, row: ParsedRow) -> list[int]:

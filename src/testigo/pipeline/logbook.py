@@ -21,9 +21,13 @@ from testigo.store.workspace import Store
 
 
 def finish_logged(
-    session: Session, store: Store, submission: SubmissionRow, outcomes: list[subs.ItemOutcome]
+    session: Session, store: Store, submission: SubmissionRow, outcomes: list[subs.ItemOutcome],
+    table: dict[str, str | None] | None = None,
 ) -> list[ItemRow]:
-    """Write the outcomes, mark the submission done and log each item — one transaction."""
+    """Write the outcomes, mark the submission done and log each item — one transaction.
+
+    `table` is how an imported table was read (`testigo.ledger.entries.table_reading`), logged with each row.
+    """
     items = subs.finish(session, submission, outcomes)
     log_table.append(
         session,
@@ -42,6 +46,7 @@ def finish_logged(
                     profile=store.profile.name,
                     payload=item.payload,
                     acta_id=item.mesa_id,
+                    table=table,
                 ),
                 item.id,
             )

@@ -5,14 +5,22 @@ file itself. `verify` hashes each published table against its name, reads it
 with the importer's own reader (`read_table`) and compares every logged row
 (the entry's ``part`` is the row's line) with the entry's payload:
 
-- a table whose layout the profile recognises from its header (``ve2024``'s
+- an entry that logs how its table was read (``table``: layout, ``--map``
+  text, encoding; see `testigo.ledger.entries.table_reading`) has its table
+  read again in that encoding and its row parsed again with that layout (the
+  ``--map`` parsed as the importer parses it, else the layout recognised from
+  the header, which must be the logged one); the record the importer builds
+  from the row (`row_record`) must be the entry's: station, per-candidate
+  votes, per-card votes, invalid (null) votes and declared ballots (when the
+  payload carries them), and finally the payload itself, byte for byte;
+- an entry logged before testigo recorded that (an older log) falls back:
+  a table whose layout the profile recognises from its header (``ve2024``'s
   ``resultados``, ``actas`` and ``cards`` tables) is parsed again with that
   layout, and the station, per-candidate votes, per-card votes (when the
-  table has them) and null votes must be the entry's;
-- a table imported with ``--map`` (every ``generic`` table) cannot be parsed
-  again, since the mapping is not logged: its candidate columns are the
-  ballot's names, so each candidate's votes are compared, but the station id
-  and the invalid votes are not — the check's detail says so.
+  table has them) and null votes must be the entry's; a table imported with
+  ``--map`` (every ``generic`` table) is compared by candidate column only,
+  since its mapping is not logged: station ids and invalid votes are not
+  re-read — the check's detail says how many rows were checked which way.
 
 What no check can prove: that the table's figures are what the polling
 stations counted. A table is a source's claim, not a sheet; that is why its
@@ -26,10 +34,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from testigo.domain import Record
 from testigo.errors import UserError
 from testigo.ledger.bundle import SOURCES_DIR, Bundle, source_path
+from testigo.ledger.entries import TABLE_READING
+from testigo.pipeline.importer import DECLARED_BALLOTS, row_record
 from testigo.pipeline.layouts import Layout, choose_layout
-from testigo.pipeline.table_file import read_table, whole_number
+from testigo.pipeline.table_file import TableFile, read_table, whole_number
 from testigo.profiles import PayloadError, Profile
 from testigo.publish.model import Entry, Publication
 from testigo.store.blobs import sha256_hex
@@ -42,9 +53,18 @@ _Compare = Callable[[int, dict[str, str], Entry], str | None]
 
 @dataclass
 class _Tally:
+    as_logged: int = 0
     parsed: int = 0
     by_candidate: int = 0
-    tables: int = 0
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """How an entry says its table was read (`testigo.ledger.entries.table_reading`)."""
+
+    layout: str
+    mapping: str | None
+    encoding: str
 
 
 def check_tables(report: VerifyReport, bundle: Bundle, publication: Publication, cap: Callable[..., list[str]]) -> None:
@@ -68,9 +88,11 @@ def check_tables(report: VerifyReport, bundle: Bundle, publication: Publication,
         problems += _check_rows(path, data, entries, publication.profile, counts)
     detail = (
         f"{len(rows)} tables in {SOURCES_DIR}/ hashed against their names; of their logged rows, "
-        f"{counts.parsed} parsed again with the table's layout, {counts.by_candidate} compared by candidate column "
-        "only (the table was imported with --map, which the log does not keep: station ids and invalid votes "
-        "were not re-read). A table row is a source's claim, not a tally sheet: no image backs it"
+        f"{counts.as_logged} parsed again with the layout, --map and encoding their entries log (station, votes, "
+        f"invalid votes and declared ballots compared), {counts.parsed} parsed again with the layout recognised "
+        f"from the table's header, {counts.by_candidate} compared by candidate column only (entries of an older "
+        "log, which does not keep the --map: station ids and invalid votes were not re-read). "
+        "A table row is a source's claim, not a tally sheet: no image backs it"
     )
     report.add("tables", detail, cap(problems, "table problems"))
 
@@ -78,16 +100,73 @@ def check_tables(report: VerifyReport, bundle: Bundle, publication: Publication,
 def _check_rows(path: str, data: bytes, entries: list[Entry], profile: Profile, counts: _Tally) -> list[str]:
     if source_path(sha256_hex(data), _media_type(data)) != path:
         return [f"{path}: the file is not of the type its name says"]
+    problems: list[str] = []
+    older: list[Entry] = []
+    by_reading: dict[_Reading, list[Entry]] = {}
+    for entry in entries:
+        if TABLE_READING not in entry.fields:
+            older.append(entry)
+            continue
+        reading = _reading(entry.get(TABLE_READING))
+        if reading is None:
+            problems.append(f"log entry {entry.seq}: its {TABLE_READING!r} field is not a layout, --map and "
+                            "encoding, so its row cannot be parsed again")
+        else:
+            by_reading.setdefault(reading, []).append(entry)
+    for reading, logged in by_reading.items():
+        problems += _check_as_logged(path, data, logged, profile, reading, counts)
+    if older:
+        problems += _check_older(path, data, older, profile, counts)
+    return problems
+
+
+def _reading(value: object) -> _Reading | None:
+    if not isinstance(value, dict) or set(value) != {"layout", "map", "encoding"}:
+        return None
+    layout, mapping, encoding = value["layout"], value["map"], value["encoding"]
+    if not isinstance(layout, str) or not isinstance(encoding, str) or not isinstance(mapping, str | None):
+        return None
+    return _Reading(layout, mapping, encoding)
+
+
+def _check_as_logged(
+    path: str, data: bytes, entries: list[Entry], profile: Profile, reading: _Reading, counts: _Tally
+) -> list[str]:
+    """Rows whose entries log how their table was read: read and parsed again exactly so, then compared."""
+    seqs = ", ".join(str(e.seq) for e in entries[:5]) + (" …" if len(entries) > 5 else "")
+    try:
+        table = read_table(Path(path), data, None if reading.encoding == "parquet" else reading.encoding)
+        layout = choose_layout(table.columns, profile.election, reading.mapping)
+    except UserError as error:
+        return [f"log entries {seqs}: {path} cannot be read as they log it (layout {reading.layout}, "
+                f"encoding {reading.encoding}): {error}"]
+    if (table.encoding == "parquet") != (reading.encoding == "parquet"):
+        return [f"log entries {seqs}: {path} reads as {table.encoding}, not the logged {reading.encoding}"]
+    if layout.name != reading.layout:
+        return [f"log entries {seqs}: {path} has the layout {layout.name} by its header, not the logged "
+                f"{reading.layout}"]
+    return _compare_rows(path, table, entries, _as_imported(profile, layout), counts, as_logged=True)
+
+
+def _check_older(path: str, data: bytes, entries: list[Entry], profile: Profile, counts: _Tally) -> list[str]:
+    """Rows of an older log (no reading logged): the header's layout, else the candidate columns."""
     try:
         table = read_table(Path(path), data)
     except UserError as error:
         return [f"{path} cannot be read as a table: {error}"]
-    lines = dict(table.rows)
     found = _comparison(table.columns, profile)
     if found is None:
         return [f"{path}: its header matches no layout and not the ballot's candidate columns, so no row was "
                 "checked against the entries"]
     compare, parsed_again = found
+    return _compare_rows(path, table, entries, compare, counts, as_logged=False, parsed_again=parsed_again)
+
+
+def _compare_rows(
+    path: str, table: TableFile, entries: list[Entry], compare: _Compare, counts: _Tally, *, as_logged: bool,
+    parsed_again: bool = True,
+) -> list[str]:
+    lines = dict(table.rows)
     problems = []
     for entry in entries:
         line = entry.get("part")
@@ -95,6 +174,8 @@ def _check_rows(path: str, data: bytes, entries: list[Entry], profile: Profile, 
         problem = f"row {line} is not in the table" if row is None else compare(line, row, entry)
         if problem:
             problems.append(f"log entry {entry.seq}: {path}: {problem}")
+        elif as_logged:
+            counts.as_logged += 1
         elif parsed_again:
             counts.parsed += 1
         else:
@@ -118,6 +199,31 @@ def _comparison(columns: list[str], profile: Profile) -> tuple[_Compare, bool] |
     if set(profile.election.candidate_keys()) <= set(columns):
         return _by_candidate(profile), False
     return None
+
+
+def _as_imported(profile: Profile, layout: Layout) -> _Compare:
+    """The row parsed and turned into a record exactly as `testigo import` did, compared with the entry's."""
+
+    def compare(line: int, row: dict[str, str], entry: Entry) -> str | None:
+        try:
+            rebuilt = row_record(profile, layout, layout.parse(line, row, profile.election))
+            record = profile.parse(str(entry.payload))
+        except (ValueError, PayloadError) as error:
+            return f"cannot be compared: {error}"
+        election = profile.election
+
+        def figures(r: Record) -> dict[str, object]:
+            return {
+                "station": r.mesa_id, "votes": election.per_candidate(r.counts), "cards": list(r.counts),
+                "invalid votes": r.null_votes, "declared ballots": r.extra.get(DECLARED_BALLOTS),
+            }
+
+        differ = _differ(figures(rebuilt), figures(record))
+        if differ is None and rebuilt.payload != record.payload:
+            return f"the row gives the payload {rebuilt.payload!r}, the entry logs {record.payload!r}"
+        return differ
+
+    return compare
 
 
 def _by_layout(profile: Profile, layout: Layout) -> _Compare:
