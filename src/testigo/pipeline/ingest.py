@@ -143,17 +143,21 @@ def ingest_files(
 
 
 def register_incoming(
-    store: Store, session: Session, incoming: Incoming, channel: str, submitted_by: str | None
+    store: Store, session: Session, incoming: Incoming, channel: str, submitted_by: str | None,
+    *, sha256: str | None = None, media_type: str | None = None,
 ) -> tuple[int, bool]:
     """Store the file's bytes and add its submission if it is a new arrival.
 
     Returns the submission id and whether it was finished by an earlier run.
     Refused inputs and byte-identical copies are finished here and then; the
-    rest stays pending for the decoders.
+    rest stays pending for the decoders. `sha256` and `media_type`, if given,
+    are the caller's own digest and sniffed type of these very bytes (a web
+    upload has both from its checks), so they are not worked out again.
     """
-    sha = store.blobs.put(incoming.data) if incoming.data is not None else None
+    sha = store.blobs.put(incoming.data, sha256) if incoming.data is not None else None
     if incoming.data is not None and sha is not None:
-        subs.ensure_blob(session, sha, len(incoming.data), sniff(incoming.data))
+        kind = media_type if media_type is not None else sniff(incoming.data)
+        subs.ensure_blob(session, sha, len(incoming.data), kind)
     same_bytes = subs.first_submission_of_blob(session, sha) if sha and not incoming.reject else None
     row, new = subs.register_arrival(
         session, origin=incoming.origin, display_path=incoming.display, sha256=sha, channel=channel,

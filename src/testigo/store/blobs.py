@@ -50,7 +50,7 @@ class Blobs(Protocol):
         """Where the store is, as `open_blobs` takes it (a folder path or ``s3://bucket/prefix``)."""
         ...
 
-    def put(self, data: bytes) -> str: ...
+    def put(self, data: bytes, sha256: str | None = None) -> str: ...
 
     def get(self, sha256: str) -> bytes: ...
 
@@ -82,9 +82,13 @@ class BlobStore:
     def path(self, sha256: str) -> Path:
         return self.root / blob_key(sha256)
 
-    def put(self, data: bytes) -> str:
-        """Store `data` (if not already there) and return its SHA-256."""
-        digest = sha256_hex(data)
+    def put(self, data: bytes, sha256: str | None = None) -> str:
+        """Store `data` (if not already there) and return its SHA-256.
+
+        `sha256`, if given, is the caller's own digest of these very bytes (a
+        web upload is hashed once, when it is checked), so they are not hashed twice.
+        """
+        digest = sha256 if sha256 is not None else sha256_hex(data)
         target = self.path(digest)
         if target.exists():
             return digest

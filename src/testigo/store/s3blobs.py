@@ -53,9 +53,12 @@ class S3BlobStore:
     def key(self, sha256: str) -> str:
         return f"{self.prefix}/{blob_key(sha256)}" if self.prefix else blob_key(sha256)
 
-    def put(self, data: bytes) -> str:
-        """Store `data` (if not already there) and return its SHA-256."""
-        digest = sha256_hex(data)
+    def put(self, data: bytes, sha256: str | None = None) -> str:
+        """Store `data` (if not already there) and return its SHA-256 (`sha256`: the caller's digest of `data`).
+
+        The store checks the bytes against the digest it is sent (ChecksumSHA256), so a wrong one is refused.
+        """
+        digest = sha256 if sha256 is not None else sha256_hex(data)
         if not self.has(digest):
             checksum = base64.b64encode(bytes.fromhex(digest)).decode("ascii")
             self._client.put_object(Bucket=self.bucket, Key=self.key(digest), Body=data, ChecksumSHA256=checksum)

@@ -37,11 +37,13 @@ def now() -> datetime:
 
 
 def ensure_blob(session: Session, sha256: str, size: int, media_type: str | None) -> None:
-    """Record a stored blob; a row another writer added first is left as it is."""
-    if session.get(BlobRow, sha256) is None:
-        values = {"sha256": sha256, "size": size, "media_type": media_type, "stored_at": now()}
-        insert_ignore = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
-        session.execute(insert_ignore(BlobRow).values(**values).on_conflict_do_nothing())
+    """Record a stored blob; a row another writer added first is left as it is.
+
+    One INSERT ... ON CONFLICT DO NOTHING, no lookup first: a known blob is left untouched by it all the same.
+    """
+    values = {"sha256": sha256, "size": size, "media_type": media_type, "stored_at": now()}
+    insert_ignore = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    session.execute(insert_ignore(BlobRow).values(**values).on_conflict_do_nothing())
 
 
 def find_arrival(session: Session, origin: str, sha256: str | None) -> SubmissionRow | None:

@@ -71,6 +71,11 @@ def check_upload(data: bytes, max_pixels: int, claimed_sha256: str | None) -> st
     declare more pixels than any phone takes (413), or arrived damaged — the
     client's own SHA-256 differs (400, and the phone sends again).
     """
+    return checked_upload(data, max_pixels, claimed_sha256)[0]
+
+
+def checked_upload(data: bytes, max_pixels: int, claimed_sha256: str | None) -> tuple[str, str]:
+    """`check_upload`'s SHA-256, with the sniffed media type (so that storing the upload need not sniff it again)."""
     if not data:
         raise UploadRefused(422, "upload_empty")
     media_type = sniff(data)
@@ -83,7 +88,7 @@ def check_upload(data: bytes, max_pixels: int, claimed_sha256: str | None) -> st
     sha256 = sha256_hex(data)
     if claimed_sha256 and claimed_sha256.lower() != sha256:
         raise UploadRefused(400, "upload_damaged")
-    return sha256
+    return sha256, media_type
 
 
 def _pixels(data: bytes) -> int | None:
@@ -179,31 +184,52 @@ class Uploads:
             self._checkpointer.join()
         checkpoint(self._store)
 
-    def receive(self, account: Account, upload_id: str, data: bytes, sha: str) -> tuple[int, bool]:
+    def check_and_receive(
+        self, account: Account, data: bytes, max_pixels: int, claimed_sha256: str | None, upload_id: str | None,
+    ) -> tuple[str, int, bool]:
+        """`checked_upload`, then `receive` (blocking: one trip to a thread for both).
+
+        Returns the upload id (the client's, or the SHA-256), the submission id and whether this was a retry.
+        """
+        sha, media_type = checked_upload(data, max_pixels, claimed_sha256)
+        upload_id = clean_upload_id(upload_id, sha)
+        return (upload_id, *self.receive(account, upload_id, data, sha, media_type))
+
+    def receive(
+        self, account: Account, upload_id: str, data: bytes, sha: str, media_type: str | None = None
+    ) -> tuple[int, bool]:
         """Store, register and queue for reading one checked upload (blocking: run it in a thread).
 
         Returns the submission id and whether this was a retry of an upload already received.
+        `sha` (and `media_type`, if given) are the upload's from `checked_upload`.
         """
-        submission_id, repeat, pending = self.register(account, upload_id, data, sha)
+        submission_id, repeat, pending = self.register(account, upload_id, data, sha, media_type)
         if pending:
             self._schedule(submission_id, sha)
         return submission_id, repeat
 
-    def register(self, account: Account, upload_id: str, data: bytes, sha: str) -> tuple[int, bool, bool]:
+    def register(
+        self, account: Account, upload_id: str, data: bytes, sha: str, media_type: str | None = None
+    ) -> tuple[int, bool, bool]:
         """Store the bytes and commit the arrival: (submission id, repeat, still to be read)."""
-        name = f"{sha[:16]}.{_EXTENSIONS.get(sniff(data) or '', 'img')}"
+        media_type = media_type if media_type is not None else sniff(data)
+        name = f"{sha[:16]}.{_EXTENSIONS.get(media_type or '', 'img')}"
         incoming = Incoming(users.web_origin(account.id, upload_id), name, data)
         with self._store.sessions() as session:
             known = users.upload_of(session, account.id, upload_id)
             repeat = known is not None and known.blob_sha256 == sha
-            submission_id, _done = run_in_transaction(
-                session,
-                functools.partial(
-                    register_incoming, self._store, session, incoming, users.WEB_CHANNEL, account.username
-                ),
-            )
-            row = session.get(SubmissionRow, submission_id)
-            return submission_id, repeat, row is not None and row.state == subs.PENDING
+
+            def arrive() -> tuple[int, bool]:
+                submission_id, _done = register_incoming(
+                    self._store, session, incoming, users.WEB_CHANNEL, account.username,
+                    sha256=sha, media_type=media_type,
+                )
+                # read in the transaction, from the session's own copy of the row: no query after the commit
+                row = session.get(SubmissionRow, submission_id)
+                return submission_id, row is not None and row.state == subs.PENDING
+
+            submission_id, pending = run_in_transaction(session, arrive)
+            return submission_id, repeat, pending
 
     async def wait(self, submission_id: int, seconds: float) -> None:
         """Wait until the upload is read, or `seconds` pass (then it stays pending, and is read later)."""

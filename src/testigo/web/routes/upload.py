@@ -23,7 +23,7 @@ from testigo.web.i18n import Translator
 from testigo.web.openapi import UPLOAD_BODY
 from testigo.web.problems import Problem, refuse
 from testigo.web.render import STATIC, language
-from testigo.web.uploads import UploadRefused, UploadResult, check_upload, clean_upload_id
+from testigo.web.uploads import UploadRefused, UploadResult
 
 router = APIRouter()
 
@@ -97,11 +97,13 @@ async def _receive(request: Request) -> UploadResult:
         raise Problem(422, "err_no_file_field")
     data = await upload.read()
     try:
-        sha = await run_in_threadpool(check_upload, data, settings.max_upload_pixels, _text(form.get("sha256")))
+        # checked (sniffed, pixels, SHA-256), then stored and committed, in one trip to a thread
+        upload_id, submission_id, repeat = await run_in_threadpool(
+            state.uploads.check_and_receive, account, data, settings.max_upload_pixels,
+            _text(form.get("sha256")), _text(form.get("upload_id")),
+        )
     except UploadRefused as refused:
         raise refuse(refused.status_code, refused.message) from None
-    upload_id = clean_upload_id(_text(form.get("upload_id")), sha)
-    submission_id, repeat = await run_in_threadpool(state.uploads.receive, account, upload_id, data, sha)
     await state.uploads.wait(submission_id, settings.settle_wait_seconds)
     return await run_in_threadpool(state.uploads.result_of, submission_id, upload_id, repeat)
 
