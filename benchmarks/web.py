@@ -46,6 +46,8 @@ from typing import Any
 
 import httpx2
 
+from testigo.web.settings import WebSettings
+
 LATENCY_TARGET_P99_S = 0.100
 UPLOAD_TARGET_PER_S = 50.0
 SEED = 2024
@@ -109,7 +111,6 @@ def serve(workspace: str, port: int, decode_workers: int) -> None:
 
     from testigo.store.workspace import open_workspace
     from testigo.web import create_app
-    from testigo.web.settings import WebSettings
 
     settings = WebSettings(decode_workers=decode_workers, ip_uploads_per_minute=1_000_000)
     uvicorn.run(create_app(open_workspace(workspace), settings), host="127.0.0.1", port=port, log_level="warning",
@@ -333,7 +334,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="duration of the read flood")
     parser.add_argument("--uploaders", type=int, default=16, help="concurrent uploading clients")
     parser.add_argument("--upload-seconds", type=float, default=20.0, help="duration of the upload storm")
-    parser.add_argument("--decode-workers", type=int, default=os.cpu_count() or 1, help="server's decoding processes")
+    parser.add_argument("--decode-workers", type=int, default=WebSettings().decode_workers,
+                        help="server's decoding processes [default: the server's own default]")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument("--serve", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
