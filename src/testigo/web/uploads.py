@@ -64,18 +64,14 @@ class UploadRefused(Exception):
         self.status_code = status_code
 
 
-def check_upload(data: bytes, max_pixels: int, claimed_sha256: str | None) -> str:
-    """The SHA-256 of an acceptable upload; raises `UploadRefused` otherwise.
+def checked_upload(data: bytes, max_pixels: int, claimed_sha256: str | None) -> tuple[str, str]:
+    """The SHA-256 and sniffed media type of an acceptable upload; raises `UploadRefused` otherwise.
 
     Nothing refused here is stored: the bytes are not an image or PDF (415),
     declare more pixels than any phone takes (413), or arrived damaged — the
-    client's own SHA-256 differs (400, and the phone sends again).
+    client's own SHA-256 differs (400, and the phone sends again). The media
+    type is returned so that storing the upload need not sniff it again.
     """
-    return checked_upload(data, max_pixels, claimed_sha256)[0]
-
-
-def checked_upload(data: bytes, max_pixels: int, claimed_sha256: str | None) -> tuple[str, str]:
-    """`check_upload`'s SHA-256, with the sniffed media type (so that storing the upload need not sniff it again)."""
     if not data:
         raise UploadRefused(422, "upload_empty")
     media_type = sniff(data)
