@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -126,17 +127,23 @@ def near_pairs(hashes: np.ndarray, max_hamming: int) -> np.ndarray:
 
 def _image_flags(mesa_ids: np.ndarray, hashes: np.ndarray, max_hamming: int) -> tuple[list[Flag], int]:
     pairs = near_pairs(hashes, max_hamming)
-    closest: dict[int, tuple[int, int]] = {}
-    for i, j in pairs.tolist():
-        distance = int(np.bitwise_count(np.uint64(hashes[i]) ^ np.uint64(hashes[j])))
-        for me, other in ((i, j), (j, i)):
-            if me not in closest or distance < closest[me][1]:
-                closest[me] = (other, distance)
+    distances = (int(np.bitwise_count(np.uint64(hashes[i]) ^ np.uint64(hashes[j]))) for i, j in pairs.tolist())
+    best = _best_partners((i, j, -d) for (i, j), d in zip(pairs.tolist(), distances, strict=True))
     flags = [
-        Flag(str(mesa_ids[me]), f"image nearly identical to mesa {mesa_ids[other]} ({d} of 64 bits differ)", float(d))
-        for me, (other, d) in sorted(closest.items())
+        Flag(str(mesa_ids[me]), f"image nearly identical to mesa {mesa_ids[other]} ({-s} of 64 bits differ)", float(-s))
+        for me, (other, s) in best.items()
     ]
     return flags, len(pairs)
+
+
+def _best_partners(pairs: Iterable[tuple[int, int, float]]) -> dict[int, tuple[int, float]]:
+    """For each index in any (i, j, score) pair, its partner of highest score, by index: one flag per mesa."""
+    best: dict[int, tuple[int, float]] = {}
+    for i, j, score in pairs:
+        for me, other in ((i, j), (j, i)):
+            if me not in best or score > best[me][1]:
+                best[me] = (other, score)
+    return dict(sorted(best.items()))
 
 
 def same_sheet_reason(other_mesa: str, similarity: float) -> str:
@@ -148,11 +155,6 @@ def same_sheet_reason(other_mesa: str, similarity: float) -> str:
 def _sheet_flags(mesa_ids: np.ndarray, prints: np.ndarray) -> tuple[list[Flag], int, int]:
     """Flags for mesas whose sheet image shows the same sheet as another mesa's; score: the correlation."""
     matches = same_sheets(list(prints))
-    closest: dict[int, tuple[int, float]] = {}
-    for i, j, similarity in matches.pairs:
-        for me, other in ((i, j), (j, i)):
-            if me not in closest or similarity > closest[me][1]:
-                closest[me] = (other, similarity)
     flags = [Flag(str(mesa_ids[me]), same_sheet_reason(str(mesa_ids[other]), s), round(s, 3))
-             for me, (other, s) in sorted(closest.items())]
+             for me, (other, s) in _best_partners(matches.pairs).items()]
     return flags, len(matches.pairs), matches.usable if matches.compared else 0
