@@ -92,7 +92,7 @@ def publish(store: Store, out: Path) -> PublishReport:
     origin = store.signer.name
     _require_bundle_folder(out, origin)
     writer = BundleWriter(out)
-    located = _copy_originals(writer, store.blobs, images, "images")
+    located = _copy_originals(writer, store.blobs, images, "images", find_location=True)
     _copy_originals(writer, store.blobs, tables, "sources")
     previews = _write_previews(writer, store.blobs, images)
     publication = replace(publication, files=Files(images, tables, previews))
@@ -108,17 +108,20 @@ def publish(store: Store, out: Path) -> PublishReport:
     return PublishReport(out, signed.size, signed.root_hash.hex(), len(publication.mesas), writer.report(), located)
 
 
-def _copy_originals(writer: BundleWriter, blobs: Blobs, paths: dict[str, str], kind: str) -> list[str]:
+def _copy_originals(
+    writer: BundleWriter, blobs: Blobs, paths: dict[str, str], kind: str, *, find_location: bool = False
+) -> list[str]:
     """Copy each published original through the `Blobs` interface (a folder or S3), unless already there.
 
-    Returns the originals written now that carry a GPS position in their
-    metadata: published byte for byte, they tell where the photo was taken.
+    With `find_location` (photos, not tables), returns the originals written
+    now that carry a GPS position in their metadata: published byte for byte,
+    they tell where the photo was taken.
     """
     located: list[str] = []
 
     def fetch(sha: str) -> bytes:
         data = blobs.get(sha)
-        if carries_location(data):
+        if find_location and carries_location(data):
             located.append(sha)
         return data
 
