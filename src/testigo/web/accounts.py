@@ -20,7 +20,7 @@ from testigo.store import users
 from testigo.store.schema import UserRow
 from testigo.store.submissions import now
 from testigo.store.workspace import Store
-from testigo.web.i18n import Message
+from testigo.web.i18n import CatalogError
 from testigo.web.keys import new_token, token_hash
 
 VOLUNTEER, REVIEWER, ADMIN = "volunteer", "reviewer", "admin"
@@ -38,12 +38,8 @@ _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 _DUMMY_HASH = _hasher.hash("testigo-no-such-account")
 
 
-class AccountError(UserError):
+class AccountError(CatalogError, UserError):
     """A refused account operation: English for the command line (``str()``), the catalog message for the web."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        self.message = Message(key, params)
-        super().__init__(str(self.message))
 
 
 @dataclass(frozen=True)

@@ -31,13 +31,13 @@ from testigo.store.submissions import now
 from testigo.store.workspace import Store
 from testigo.web.accounts import Account
 from testigo.web.flags import INFORMATIONAL_FLAGS
-from testigo.web.i18n import Message
+from testigo.web.i18n import CatalogError
 from testigo.web.keys import pseudonym
 
 MAX_REASON = 1000
 
 
-class DecisionError(Exception):
+class DecisionError(CatalogError):
     """A decision that cannot be taken as asked; `status_code` is the HTTP answer (404, 409, 422).
 
     It carries a catalog `message`, so the reviewer reads why in the page's
@@ -45,8 +45,7 @@ class DecisionError(Exception):
     """
 
     def __init__(self, status_code: int, key: str, **params: object) -> None:
-        self.message = Message(key, params)
-        super().__init__(str(self.message))
+        super().__init__(key, **params)
         self.status_code = status_code
 
 

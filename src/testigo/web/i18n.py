@@ -59,5 +59,13 @@ class Message:
         return self.text("en")
 
 
+class CatalogError(Exception):
+    """An error raised with a catalog key: `message` for the page's language, ``str()`` in English."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        self.message = Message(key, params)
+        super().__init__(str(self.message))
+
+
 def message(key: str, **params: object) -> Message:
     return Message(key, params)

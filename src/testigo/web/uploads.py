@@ -48,19 +48,18 @@ from testigo.store.db import run_in_transaction
 from testigo.store.schema import SubmissionRow
 from testigo.store.workspace import Store
 from testigo.web.accounts import Account
-from testigo.web.i18n import Message
+from testigo.web.i18n import CatalogError
 
 _UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 #: File name extension of each accepted type, for the (non-identifying) name an upload is logged under.
 _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf", "image/webp": "webp"}
 
 
-class UploadRefused(Exception):
+class UploadRefused(CatalogError):
     """An upload refused before anything was stored; `status_code` is the HTTP answer."""
 
     def __init__(self, status_code: int, key: str, **params: object) -> None:
-        self.message = Message(key, params)
-        super().__init__(str(self.message))
+        super().__init__(key, **params)
         self.status_code = status_code
 
 
