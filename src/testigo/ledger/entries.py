@@ -91,6 +91,14 @@ def table_reading(layout: str, mapping: str | None, encoding: str) -> dict[str, 
     return {"layout": layout, "map": mapping, "encoding": encoding}
 
 
+#: The actions a decision entry records (see `decision_entry`); the database's decisions use the same names.
+RESOLVE_CONFLICT = "resolve_conflict"
+MANUAL_ENTRY = "manual_entry"
+FLAG_REVIEWED = "flag_reviewed"
+#: Status of a record that a reviewer's decision took out of the tally (it stays stored, never deleted).
+SUPERSEDED = "superseded"
+
+
 def decision_entry(
     *,
     decided_at: datetime,

@@ -27,16 +27,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from testigo.domain import Record, Registry, Status
+from testigo.ledger.entries import FLAG_REVIEWED, MANUAL_ENTRY, RESOLVE_CONFLICT, SUPERSEDED
 from testigo.profiles import PayloadError, Profile
 
 if TYPE_CHECKING:
     from testigo.publish.model import Entry
 
-RESOLVE_CONFLICT = "resolve_conflict"
-MANUAL_ENTRY = "manual_entry"
-FLAG_REVIEWED = "flag_reviewed"
-#: Status of a record a decision took out of the tally (as `testigo.store.reviews.SUPERSEDED`).
-SUPERSEDED = "superseded"
 #: Statuses of a record that still takes part in its mesa: counted, or waiting for a decision.
 _LIVE = (Status.ACCEPTED, Status.CONFLICT)
 

@@ -16,6 +16,9 @@ from sqlalchemy import ColumnElement, Select, exists, func, literal, select, upd
 from sqlalchemy.orm import Session
 
 from testigo.domain import Status
+
+# the decision vocabulary is the log's: a decision is stored and logged under one name (re-exported here)
+from testigo.ledger.entries import FLAG_REVIEWED, MANUAL_ENTRY, RESOLVE_CONFLICT, SUPERSEDED  # noqa: F401
 from testigo.store.records import ACCEPTED, CONFLICT
 from testigo.store.schema import (
     DecisionRow,
@@ -27,14 +30,6 @@ from testigo.store.schema import (
     SubmissionRow,
 )
 from testigo.store.submissions import now
-
-#: Status of a record that a reviewer's decision took out of the tally (it stays stored, never deleted).
-SUPERSEDED = "superseded"
-
-RESOLVE_CONFLICT = "resolve_conflict"
-MANUAL_ENTRY = "manual_entry"
-FLAG_REVIEWED = "flag_reviewed"
-
 
 #: Lines of a queue shown at once: a reviewer works from the top, and 30,000 lines would not load on a phone.
 QUEUE_PAGE = 50
