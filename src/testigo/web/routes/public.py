@@ -99,10 +99,7 @@ def blob_preview(request: Request, sha256: str) -> Response:
     witness who took it. The original's SHA-256 is published beside it, so
     anyone holding the original can check it is the same file.
     """
-    state = web_state(request)
-    _known(state, sha256)
-    with state.store.sessions() as session:
-        public = reviews.image_is_public(session, sha256)
+    state, public = _blob(request, sha256)
     if not public:
         _require_reviewer(request, hidden=True)
     data = preview(state.store.blobs, sha256, state.settings.max_upload_pixels)
@@ -120,10 +117,7 @@ def blob_original(request: Request, sha256: str) -> Response:
     device serials): in Venezuela 2024 witnesses were persecuted, so it never
     leaves the server to anyone without an account trusted with review.
     """
-    state = web_state(request)
-    _known(state, sha256)
-    with state.store.sessions() as session:
-        public = reviews.image_is_public(session, sha256)
+    state, public = _blob(request, sha256)
     _require_reviewer(request, hidden=not public)
     data = state.store.blobs.get(sha256)
     media_type = sniff(data) or "application/octet-stream"
@@ -134,9 +128,13 @@ def blob_original(request: Request, sha256: str) -> Response:
     return Response(data, media_type=media_type, headers=headers)
 
 
-def _known(state: WebState, sha256: str) -> None:
+def _blob(request: Request, sha256: str) -> tuple[WebState, bool]:
+    """The app's state and whether stored file `sha256` shows an acta of a public page; 404 for an unknown file."""
+    state = web_state(request)
     if not _SHA256.fullmatch(sha256) or not state.store.blobs.has(sha256):
         raise Problem(404, "err_no_such_file")
+    with state.store.reads() as session:
+        return state, reviews.image_is_public(session, sha256)
 
 
 def _require_reviewer(request: Request, *, hidden: bool) -> None:
