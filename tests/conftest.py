@@ -80,3 +80,22 @@ def payload_for(mesa_id: str, *, maduro: int = 100, gonzalez: int = 200, nulls: 
     counts = [0] * 38
     counts[0], counts[35] = maduro, gonzalez
     return get_profile("ve2024").encode(acta_id_for(mesa_id), counts, nulls)
+
+
+def phone_jpeg(image_bytes: bytes, *, position: bool = True, serial: str | None = None) -> bytes:
+    """`image_bytes` re-saved as a phone's JPEG: EXIF with a GPS position (unless not `position`) and a serial."""
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(image_bytes)).convert("RGB")
+    exif = Image.Exif()
+    if serial is not None:
+        exif[0x010F] = "PhoneMaker"
+        exif[0xA431] = serial  # BodySerialNumber
+    if position:
+        gps = exif.get_ifd(0x8825)
+        gps[1], gps[2], gps[3], gps[4] = "N", (10.0, 30.0, 15.0), "W", (66.0, 55.0, 3.0)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=95, exif=exif)
+    return out.getvalue()

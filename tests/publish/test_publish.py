@@ -281,22 +281,14 @@ def test_publish_names_the_originals_that_tell_where_they_were_taken(tmp_path: P
     import io
 
     import segno
-    from PIL import Image
 
     from testigo.pipeline.ingest import ingest
-    from tests.conftest import payload_for, small_mesas
+    from tests.conftest import payload_for, phone_jpeg, small_mesas
 
     def photo(payload: str, position: bool) -> bytes:
         buffer = io.BytesIO()
         segno.make(payload, error="m").save(buffer, kind="png", scale=4, border=4)
-        image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
-        exif = Image.Exif()
-        if position:
-            gps = exif.get_ifd(0x8825)
-            gps[1], gps[2], gps[3], gps[4] = "N", (10.0, 30.0, 15.0), "W", (66.0, 55.0, 3.0)
-        out = io.BytesIO()
-        image.save(out, "JPEG", quality=95, exif=exif)
-        return out.getvalue()
+        return phone_jpeg(buffer.getvalue(), position=position)
 
     first, second = small_mesas(2)
     (tmp_path / "actas").mkdir()

@@ -9,7 +9,7 @@ from PIL import Image
 
 from testigo.store.workspace import Store
 from testigo.web import accounts
-from tests.conftest import small_mesas
+from tests.conftest import phone_jpeg, small_mesas
 from tests.web.conftest import acta_png, log_in
 
 MESA = small_mesas(1)[0]
@@ -19,15 +19,7 @@ GPS = 0x8825
 
 def _jpeg_with_gps() -> bytes:
     """A phone photo of an acta whose EXIF holds a GPS position and the phone's serial number."""
-    image = Image.open(io.BytesIO(acta_png(MESA))).convert("RGB")
-    exif = Image.Exif()
-    exif[0x010F] = "PhoneMaker"
-    exif[0xA431] = SERIAL  # BodySerialNumber
-    gps = exif.get_ifd(GPS)
-    gps[1], gps[2], gps[3], gps[4] = "N", (10.0, 30.0, 15.0), "W", (66.0, 55.0, 3.0)
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=95, exif=exif)
-    data = out.getvalue()
+    data = phone_jpeg(acta_png(MESA), serial=SERIAL)
     assert Image.open(io.BytesIO(data)).getexif().get_ifd(GPS)  # the fixture really carries a position
     return data
 
