@@ -72,6 +72,16 @@ _ORIENTATION_FIX = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
+#: The same turns on an array (rows are y): what each EXIF orientation needs to stand upright.
+_ORIENTATION_TURN: dict[int, Callable[[np.ndarray], np.ndarray]] = {
+    2: np.fliplr,
+    3: lambda a: np.rot90(a, 2),
+    4: np.flipud,
+    5: np.transpose,
+    6: lambda a: np.rot90(a, -1),
+    7: lambda a: np.rot90(a, 2).T,
+    8: lambda a: np.rot90(a, 1),
+}
 
 
 class Pixels:
@@ -179,31 +189,52 @@ def _raster_page(image: Image.Image, index: int, max_pixels: int, data: bytes) -
             f"image too large: {width}x{height} pixels ({width * height / 1e6:.3g} megapixels), "
             f"above the limit of {max_pixels / 1e6:.3g} megapixels"
         )
-    if image.format == "JPEG" and max(width, height) > HALF_FIRST_ABOVE:
-        # the half-size decode reads the whole stream, so a damaged file fails here, not later
-        half = _decode(image, (width // 2, height // 2))
-        return Pixels(_upright_shape(image, (height, width)), partial(_full_jpeg, data, max_pixels), half)
+    if image.format in ("JPEG", "MPO") and image.mode in ("L", "RGB"):
+        orientation = _orientation(image)
+        if max(width, height) > HALF_FIRST_ABOVE:
+            # the half-size decode reads the whole stream, so a damaged file fails here, not later
+            half = _jpeg_gray(data, orientation, half=True)
+            return Pixels(_upright_shape(image, (height, width)), partial(_jpeg_gray, data, orientation), half)
+        return Pixels.of(_jpeg_gray(data, orientation))
     return Pixels.of(_decode(image))
 
 
-def _full_jpeg(data: bytes, max_pixels: int) -> np.ndarray:
-    with _parsing("JPEG", max_pixels), Image.open(io.BytesIO(data), formats=("JPEG", "MPO")) as image:
-        return _decode(image)
+def _jpeg_gray(data: bytes, orientation: int, half: bool = False) -> np.ndarray:
+    """A grayscale or YCbCr JPEG's luminance, upright, decoded by OpenCV's libjpeg-turbo (at half size if `half`).
+
+    Why not Pillow, which parsed the header: OpenCV decodes straight into an
+    array, with the chroma planes skipped and the DCT scaled as Pillow's draft
+    mode does, but in 12 ms instead of 20 for a 12-megapixel phone photo — the
+    largest cost of reading one. Like Pillow it refuses a truncated stream;
+    it is more lenient with corrupt bytes inside one (decoding what it can),
+    which is harmless: only a QR code that decodes to a valid payload counts.
+    CMYK JPEGs stay with Pillow, which knows Adobe's inverted ink.
+    """
+    flags = cv2.IMREAD_IGNORE_ORIENTATION | (cv2.IMREAD_REDUCED_GRAYSCALE_2 if half else cv2.IMREAD_GRAYSCALE)
+    gray = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flags)
+    if gray is None:
+        raise UnusableInput("truncated or corrupt JPEG image (the image data cannot be decoded)")
+    turn = _ORIENTATION_TURN.get(orientation)
+    return gray if turn is None else np.ascontiguousarray(turn(gray))
 
 
-def _decode(image: Image.Image, size: tuple[int, int] | None = None) -> np.ndarray:
-    """The current frame as upright 8-bit grayscale; a JPEG is decoded down to at least `size` if given."""
+def _orientation(image: Image.Image) -> int:
+    return int(image.getexif().get(_EXIF_ORIENTATION, 1))
+
+
+def _decode(image: Image.Image) -> np.ndarray:
+    """The current frame as upright 8-bit grayscale."""
     if image.format in ("JPEG", "MPO"):
-        image.draft("L", size)  # libjpeg skips the chroma planes (same luminance, less work) and can scale
+        image.draft("L", None)  # libjpeg skips the chroma planes (same luminance, less work)
     gray = _to_gray(image)
     # read after decoding: decoders that apply the orientation themselves (libtiff, libheif) then drop the tag
-    fix = _ORIENTATION_FIX.get(image.getexif().get(_EXIF_ORIENTATION, 1))
+    fix = _ORIENTATION_FIX.get(_orientation(image))
     return np.asarray(gray.transpose(fix) if fix is not None else gray)
 
 
 def _upright_shape(image: Image.Image, shape: tuple[int, int]) -> tuple[int, int]:
     """`shape` (height, width) once the EXIF orientation is applied: swapped by the quarter turns."""
-    turned = image.getexif().get(_EXIF_ORIENTATION, 1) in (5, 6, 7, 8)
+    turned = _orientation(image) in (5, 6, 7, 8)
     return (shape[1], shape[0]) if turned else shape
 
 
