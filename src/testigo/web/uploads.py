@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import io
+import os
 import re
 import threading
 import warnings
@@ -148,8 +149,11 @@ class Uploads:
         )
 
     def _new_decoder(self) -> Executor:
+        """Decoding processes at a lower CPU priority (nice 10): when the cores are busy, answering requests and
+        committing arrivals go first, and decoding, which can wait, takes what is left."""
         if self._decode_workers > 0:
-            return ProcessPoolExecutor(self._decode_workers, mp_context=get_context("spawn"))
+            return ProcessPoolExecutor(self._decode_workers, mp_context=get_context("spawn"), initializer=os.nice,
+                                       initargs=(10,))
         return ThreadPoolExecutor(1, thread_name_prefix="testigo-decode")
 
     def start(self) -> None:
@@ -206,10 +210,17 @@ class Uploads:
     def register(
         self, account: Account, upload_id: str, data: bytes, sha: str, media_type: str | None = None
     ) -> tuple[int, bool, bool]:
-        """Store the bytes and commit the arrival: (submission id, repeat, still to be read)."""
+        """Store the bytes and commit the arrival: (submission id, repeat, still to be read).
+
+        The bytes are written (and synced) before the transaction begins, so
+        the database's single writer lock is not held while the disk syncs a
+        photo; `register_incoming` then finds them stored. A crash between the
+        two leaves an unreferenced blob, never a row without its bytes.
+        """
         media_type = media_type if media_type is not None else sniff(data)
         name = f"{sha[:16]}.{_EXTENSIONS.get(media_type or '', 'img')}"
         incoming = Incoming(users.web_origin(account.id, upload_id), name, data)
+        self._store.blobs.put(data, sha)
         with self._store.sessions() as session:
             known = users.upload_of(session, account.id, upload_id)
             repeat = known is not None and known.blob_sha256 == sha
