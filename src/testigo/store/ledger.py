@@ -24,6 +24,10 @@ _LOG_LOCK_KEY = 0x7E5716
 _FETCH_CHUNK = 200
 
 
+#: Read at every append: built once (see `testigo.store.submissions`).
+_LAST_LEAF = select(func.max(LogNodeRow.idx)).where(LogNodeRow.level == 0)
+
+
 class SqlNodeStore:
     """A `testigo.ledger.NodeStore` over the `log_nodes` table, inside one session."""
 
@@ -31,7 +35,7 @@ class SqlNodeStore:
         self.session = session
 
     def size(self) -> int:
-        last = self.session.execute(select(func.max(LogNodeRow.idx)).where(LogNodeRow.level == 0)).scalar_one()
+        last = self.session.execute(_LAST_LEAF).scalar_one()
         return 0 if last is None else int(last) + 1
 
     def get_many(self, ids: Sequence[NodeId]) -> list[bytes]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from testigo.domain import Record
@@ -17,16 +17,33 @@ CONFLICT = "conflict"
 DECLARED_BALLOTS = "ballots"
 
 
+# run for every settled sheet: built once (see `testigo.store.submissions`)
+_SAME = select(RecordRow).where(
+    RecordRow.mesa_id == bindparam("mesa_id"), RecordRow.payload_sha256 == bindparam("payload_sha256")
+)
+_ACCEPTED_FOR = select(RecordRow).where(RecordRow.mesa_id == bindparam("mesa_id"), RecordRow.status == ACCEPTED)
+_CENTER_VOTES_ELSEWHERE = (
+    select(func.coalesce(func.sum(RecordRow.valid_votes + RecordRow.null_votes), 0))
+    .join(MesaRow, MesaRow.id == RecordRow.mesa_id)
+    .where(MesaRow.center_id == bindparam("center_id"), RecordRow.status == ACCEPTED,
+           RecordRow.mesa_id != bindparam("mesa_id"))
+)
+_FIRST_FILE_OF = (
+    select(SubmissionRow.display_path)
+    .join(ItemRow, ItemRow.submission_id == SubmissionRow.id)
+    .where(ItemRow.record_id == bindparam("record_id"))
+    .order_by(ItemRow.id)
+    .limit(1)
+)
+
+
 def find_same(session: Session, record: Record) -> RecordRow | None:
-    query = select(RecordRow).where(
-        RecordRow.mesa_id == record.mesa_id, RecordRow.payload_sha256 == record.payload_sha256
-    )
-    return session.execute(query).scalar_one_or_none()
+    parameters = {"mesa_id": record.mesa_id, "payload_sha256": record.payload_sha256}
+    return session.execute(_SAME, parameters).scalar_one_or_none()
 
 
 def accepted_for(session: Session, mesa_id: str) -> RecordRow | None:
-    query = select(RecordRow).where(RecordRow.mesa_id == mesa_id, RecordRow.status == ACCEPTED)
-    return session.execute(query).scalar_one_or_none()
+    return session.execute(_ACCEPTED_FOR, {"mesa_id": mesa_id}).scalar_one_or_none()
 
 
 def insert(session: Session, record: Record, status: str, source: str) -> RecordRow:
@@ -52,24 +69,12 @@ def insert(session: Session, record: Record, status: str, source: str) -> Record
 
 def center_votes_elsewhere(session: Session, center_id: str, mesa_id: str) -> int:
     """Votes (valid + null) of the accepted records of a center's other mesas."""
-    query = (
-        select(func.coalesce(func.sum(RecordRow.valid_votes + RecordRow.null_votes), 0))
-        .join(MesaRow, MesaRow.id == RecordRow.mesa_id)
-        .where(MesaRow.center_id == center_id, RecordRow.status == ACCEPTED, RecordRow.mesa_id != mesa_id)
-    )
-    return int(session.execute(query).scalar_one())
+    return int(session.execute(_CENTER_VOTES_ELSEWHERE, {"center_id": center_id, "mesa_id": mesa_id}).scalar_one())
 
 
 def first_file_of(session: Session, record_id: int) -> str | None:
     """The path of the first file whose reading produced this record (for messages)."""
-    query = (
-        select(SubmissionRow.display_path)
-        .join(ItemRow, ItemRow.submission_id == SubmissionRow.id)
-        .where(ItemRow.record_id == record_id)
-        .order_by(ItemRow.id)
-        .limit(1)
-    )
-    return session.execute(query).scalar_one_or_none()
+    return session.execute(_FIRST_FILE_OF, {"record_id": record_id}).scalar_one_or_none()
 
 
 def accepted_counts(session: Session) -> list[tuple[str, str, str, int]]:

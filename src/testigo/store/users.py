@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from testigo.store.schema import AuthTokenRow, DecisionRow, InvitationRow, ItemRow, SubmissionRow, UserRow
@@ -127,17 +127,23 @@ def add_token(
     return row
 
 
+# run for every signed-in request: built once (see `testigo.store.submissions`)
+_USER_FOR_TOKEN = (
+    select(UserRow)
+    .join(AuthTokenRow, AuthTokenRow.user_id == UserRow.id)
+    .where(
+        AuthTokenRow.token_sha256 == bindparam("token_sha256"), AuthTokenRow.kind == bindparam("kind"),
+        AuthTokenRow.revoked_at.is_(None),
+        or_(AuthTokenRow.expires_at.is_(None), AuthTokenRow.expires_at > bindparam("now")),
+        UserRow.revoked_at.is_(None),
+    )
+)
+
+
 def user_for_token(session: Session, token_sha256: str, kind: str) -> UserRow | None:
     """The account holding this live session/token, unless it or the account is revoked or it expired."""
-    query = (
-        select(UserRow)
-        .join(AuthTokenRow, AuthTokenRow.user_id == UserRow.id)
-        .where(
-            AuthTokenRow.token_sha256 == token_sha256, AuthTokenRow.kind == kind, AuthTokenRow.revoked_at.is_(None),
-            or_(AuthTokenRow.expires_at.is_(None), AuthTokenRow.expires_at > now()), UserRow.revoked_at.is_(None),
-        )
-    )
-    return session.execute(query).scalar_one_or_none()
+    parameters = {"token_sha256": token_sha256, "kind": kind, "now": now()}
+    return session.execute(_USER_FOR_TOKEN, parameters).scalar_one_or_none()
 
 
 def revoke_token(session: Session, token_sha256: str, user_id: int) -> bool:
@@ -166,15 +172,14 @@ def web_origin(user_id: int, upload_id: str) -> str:
     return f"{WEB_CHANNEL}:{user_id}:{upload_id}"
 
 
+_LATEST_ARRIVAL = (
+    select(SubmissionRow).where(SubmissionRow.origin == bindparam("origin")).order_by(SubmissionRow.id.desc()).limit(1)
+)
+
+
 def upload_of(session: Session, user_id: int, upload_id: str) -> SubmissionRow | None:
     """The latest arrival of this account's upload id (a retry of the same bytes maps onto it)."""
-    query = (
-        select(SubmissionRow)
-        .where(SubmissionRow.origin == web_origin(user_id, upload_id))
-        .order_by(SubmissionRow.id.desc())
-        .limit(1)
-    )
-    return session.execute(query).scalar_one_or_none()
+    return session.execute(_LATEST_ARRIVAL, {"origin": web_origin(user_id, upload_id)}).scalar_one_or_none()
 
 
 def pending_web_uploads(session: Session) -> list[SubmissionRow]:
