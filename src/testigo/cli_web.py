@@ -18,7 +18,8 @@ def serve_command(
     host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     decode_workers: Annotated[
-        int | None, typer.Option(min=0, help="Processes reading uploads [default: cores - 1; 0: in a thread]")
+        int | None,
+        typer.Option(min=0, help="Processes reading uploads [default: one per core, at low priority; 0: in a thread]"),
     ] = None,
     forwarded_allow_ips: Annotated[
         str, typer.Option(help="Reverse proxies trusted for X-Forwarded-For/-Proto (comma-separated, or '*').")
