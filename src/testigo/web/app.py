@@ -24,7 +24,7 @@ from testigo.web.openapi import describe
 from testigo.web.problems import detail_text
 from testigo.web.ratelimit import RateLimiter
 from testigo.web.render import STATIC, Pages, build_id, language
-from testigo.web.results import Geography, PublicResults
+from testigo.web.results import Geography, PublicResults, set_aside_long_lived
 from testigo.web.routes import account, admin, api, public, review, upload
 from testigo.web.settings import WebSettings
 from testigo.web.uploads import Uploads
@@ -78,6 +78,8 @@ def create_app(store: Store, settings: WebSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         state.uploads.start()
+        state.results.current()  # the first snapshot now, not in the first visitor's request
+        set_aside_long_lived()
         try:
             yield
         finally:

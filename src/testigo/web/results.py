@@ -10,6 +10,7 @@ the background (stale-while-revalidate), and the version is also the ETag.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 import unicodedata
@@ -126,6 +127,22 @@ class PublicResults:
             self._snapshot = compute(self._store, version)
 
 
+def set_aside_long_lived() -> None:
+    """At start-up: move every object alive now out of the garbage collector's sight (`gc.freeze`).
+
+    The registry and the geography of 30,000 mesas are a quarter of a million
+    objects that live as long as the server. Left in sight, every full
+    collection walked them all: 75 to 110 ms in which no request was answered,
+    for nothing collected. Measured at 30,026 mesas: public API p99 215-290 ms
+    before, 12-19 ms after, and uploads 55-59/s before, 63-65/s after. Only
+    at start-up, when nothing else is alive: freezing later would also catch
+    requests in flight, whose cyclic garbage would then never be freed. A
+    snapshot needs no freezing: it is nearly all arrays and tuples of numbers,
+    which the collector does not track.
+    """
+    gc.freeze()
+
+
 class Geography:
     """The registry arranged for browsing: children of each area, mesas of each center, search."""
 
@@ -139,6 +156,8 @@ class Geography:
         for mesa in registry.mesas.values():
             mesas[mesa.center_id].append(mesa)
         self._mesas = {key: sorted(value, key=lambda m: m.number) for key, value in mesas.items()}
+        # folded once, here: built by the first search instead, it held up every request behind it
+        self._names = [(fold(a.name), a) for a in registry.areas.values() if a.level == "center"]
 
     def children(self, area_id: str) -> list[Area]:
         return self._children.get(area_id, [])
@@ -152,10 +171,6 @@ class Geography:
     def trail(self, area_id: str) -> list[Area]:
         """The areas from the state down to `area_id` (breadcrumbs)."""
         return list(reversed(self.registry.ancestors(area_id)))
-
-    @cached_property
-    def _names(self) -> list[tuple[str, Area]]:
-        return [(fold(a.name), a) for a in self.registry.areas.values() if a.level == "center"]
 
     def search(self, query: str, limit: int = 50) -> Found:
         """Centers whose code starts with the digits typed, or whose name contains every word typed; a mesa id.
