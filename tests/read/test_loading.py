@@ -6,12 +6,13 @@ import io
 import re
 from functools import cache
 
+import cv2
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 from testigo.read import FileReading, UnusableInput, read_file
-from testigo.read.images import MAX_PAGES
+from testigo.read.images import MAX_PAGES, load_pages
 from tests.read.samples import (
     accept,
     blank_pdf,
@@ -84,6 +85,25 @@ def test_exif_orientation_is_applied(fmt: str, orientation: int) -> None:
     [page] = reading.pages
     assert page.payloads == (PAYLOAD,)
     assert page.strategy in ("full", "downscaled")  # upright: read by a plain pass
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_a_large_jpeg_is_turned_as_pillow_turns_it_at_full_and_half_size(orientation: int) -> None:
+    """Large JPEGs are decoded by OpenCV, at half size first; every EXIF tag must turn both as Pillow's
+    `exif_transpose` (the reference) does, flips included."""
+    blocks = np.random.default_rng(orientation).integers(0, 2, (17, 24)).astype(np.uint8) * 255
+    stored = np.kron(blocks, np.ones((100, 100), np.uint8))  # 1700 x 2400: above the half-size-first limit
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    buffer = io.BytesIO()
+    Image.fromarray(stored).convert("RGB").save(buffer, "JPEG", quality=95, exif=exif.tobytes())
+    data = buffer.getvalue()
+    expected = np.asarray(ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("L")).astype(int)
+    [page] = load_pages(data, "image/jpeg", max_pixels=50_000_000)
+    assert page.pixels is not None and page.pixels.shape == expected.shape
+    assert np.abs(page.pixels.full.astype(int) - expected).mean() < 1
+    half = cv2.resize(expected.astype(np.uint8), None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    assert page.pixels.half.shape == half.shape and np.abs(page.pixels.half.astype(int) - half).mean() < 4
 
 
 @cache
