@@ -63,16 +63,7 @@ _MULTI_PAGE = {"TIFF"}
 #: High-bit-depth modes that Pillow would clip, not scale, when converting to 8 bits.
 _WIDE_MODES = {"I", "I;16", "I;16L", "I;16B", "I;16N", "F"}
 _EXIF_ORIENTATION = 0x0112
-_ORIENTATION_FIX = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
-#: The same turns on an array (rows are y): what each EXIF orientation needs to stand upright.
+#: What each EXIF orientation needs to stand upright, on an array whose rows are y (as Pillow's `exif_transpose`).
 _ORIENTATION_TURN: dict[int, Callable[[np.ndarray], np.ndarray]] = {
     2: np.fliplr,
     3: lambda a: np.rot90(a, 2),
@@ -194,7 +185,7 @@ def _raster_page(image: Image.Image, index: int, max_pixels: int, data: bytes) -
         if max(width, height) > HALF_FIRST_ABOVE:
             # the half-size decode reads the whole stream, so a damaged file fails here, not later
             half = _jpeg_gray(data, orientation, half=True)
-            return Pixels(_upright_shape(image, (height, width)), partial(_jpeg_gray, data, orientation), half)
+            return Pixels(_upright_shape(orientation, (height, width)), partial(_jpeg_gray, data, orientation), half)
         return Pixels.of(_jpeg_gray(data, orientation))
     return Pixels.of(_decode(image))
 
@@ -214,6 +205,10 @@ def _jpeg_gray(data: bytes, orientation: int, half: bool = False) -> np.ndarray:
     gray = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flags)
     if gray is None:
         raise UnusableInput("truncated or corrupt JPEG image (the image data cannot be decoded)")
+    return _upright(gray, orientation)
+
+
+def _upright(gray: np.ndarray, orientation: int) -> np.ndarray:
     turn = _ORIENTATION_TURN.get(orientation)
     return gray if turn is None else np.ascontiguousarray(turn(gray))
 
@@ -228,14 +223,12 @@ def _decode(image: Image.Image) -> np.ndarray:
         image.draft("L", None)  # libjpeg skips the chroma planes (same luminance, less work)
     gray = _to_gray(image)
     # read after decoding: decoders that apply the orientation themselves (libtiff, libheif) then drop the tag
-    fix = _ORIENTATION_FIX.get(_orientation(image))
-    return np.asarray(gray.transpose(fix) if fix is not None else gray)
+    return _upright(np.asarray(gray), _orientation(image))
 
 
-def _upright_shape(image: Image.Image, shape: tuple[int, int]) -> tuple[int, int]:
-    """`shape` (height, width) once the EXIF orientation is applied: swapped by the quarter turns."""
-    turned = _orientation(image) in (5, 6, 7, 8)
-    return (shape[1], shape[0]) if turned else shape
+def _upright_shape(orientation: int, shape: tuple[int, int]) -> tuple[int, int]:
+    """`shape` (height, width) once the EXIF `orientation` is applied: swapped by the quarter turns."""
+    return (shape[1], shape[0]) if orientation in (5, 6, 7, 8) else shape
 
 
 @contextmanager
