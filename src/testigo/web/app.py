@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,7 +25,7 @@ from testigo.web.openapi import describe
 from testigo.web.problems import detail_text
 from testigo.web.ratelimit import RateLimiter
 from testigo.web.render import STATIC, Pages, build_id, language
-from testigo.web.results import Geography, PublicResults, set_aside_long_lived
+from testigo.web.results import Geography, PublicResults
 from testigo.web.routes import account, admin, api, public, review, upload
 from testigo.web.settings import WebSettings
 from testigo.web.uploads import Uploads
@@ -60,6 +61,22 @@ class WebState:
     pages: Pages
 
 
+def _freeze_long_lived() -> None:
+    """At start-up: move every object alive now out of the garbage collector's sight (`gc.freeze`).
+
+    The registry and the geography of 30,000 mesas are a quarter of a million
+    objects that live as long as the server. Left in sight, every full
+    collection walked them all: 75 to 110 ms in which no request was answered,
+    for nothing collected. Measured at 30,026 mesas: public API p99 215-290 ms
+    before, 12-31 ms after (README, measured table). Only
+    at start-up, when nothing else is alive: freezing later would also catch
+    requests in flight, whose cyclic garbage would then never be freed. A
+    snapshot needs no freezing: it is nearly all arrays and tuples of numbers,
+    which the collector does not track.
+    """
+    gc.freeze()
+
+
 def create_app(store: Store, settings: WebSettings | None = None) -> FastAPI:
     """The web application over an open workspace (`testigo serve` runs it under uvicorn)."""
     settings = settings or WebSettings()
@@ -79,7 +96,7 @@ def create_app(store: Store, settings: WebSettings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         state.uploads.start()
         state.results.current()  # the first snapshot now, not in the first visitor's request
-        set_aside_long_lived()
+        _freeze_long_lived()
         try:
             yield
         finally:

@@ -10,7 +10,6 @@ the background (stale-while-revalidate), and the version is also the ETag.
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
 import unicodedata
@@ -125,22 +124,6 @@ class PublicResults:
         version = data_version(self._store)
         if self._snapshot is None or version != self._snapshot.version:
             self._snapshot = compute(self._store, version)
-
-
-def set_aside_long_lived() -> None:
-    """At start-up: move every object alive now out of the garbage collector's sight (`gc.freeze`).
-
-    The registry and the geography of 30,000 mesas are a quarter of a million
-    objects that live as long as the server. Left in sight, every full
-    collection walked them all: 75 to 110 ms in which no request was answered,
-    for nothing collected. Measured at 30,026 mesas: public API p99 215-290 ms
-    before, 12-19 ms after, and uploads 55-59/s before, 63-65/s after. Only
-    at start-up, when nothing else is alive: freezing later would also catch
-    requests in flight, whose cyclic garbage would then never be freed. A
-    snapshot needs no freezing: it is nearly all arrays and tuples of numbers,
-    which the collector does not track.
-    """
-    gc.freeze()
 
 
 class Geography:
