@@ -218,9 +218,7 @@ def _orientation(image: Image.Image) -> int:
 
 
 def _decode(image: Image.Image) -> np.ndarray:
-    """The current frame as upright 8-bit grayscale."""
-    if image.format in ("JPEG", "MPO"):
-        image.draft("L", None)  # libjpeg skips the chroma planes (same luminance, less work)
+    """The current frame as upright 8-bit grayscale (JPEGs reach here only when CMYK: see `_jpeg_gray`)."""
     gray = _to_gray(image)
     # read after decoding: decoders that apply the orientation themselves (libtiff, libheif) then drop the tag
     return _upright(np.asarray(gray), _orientation(image))
