@@ -190,11 +190,19 @@ def verdicts(results: dict[str, dict[str, Figures]]) -> list[tuple[str, bool]]:
     for quality, pair in results.items():
         ours = pair["testigo"]
         if quality == "scan":
-            checks.append((f"scan: {ours.per_second:.1f} actas/s/core (target >= {TARGET_SCANS_PER_SECOND:g})",
-                           ours.per_second >= TARGET_SCANS_PER_SECOND))
+            checks.append(
+                (
+                    f"scan: {ours.per_second:.1f} actas/s/core (target >= {TARGET_SCANS_PER_SECOND:g})",
+                    ours.per_second >= TARGET_SCANS_PER_SECOND,
+                )
+            )
         else:
-            checks.append((f"{quality}: {ours.rate:.2%} decoded (target >= {TARGET_PHOTO_RATE:.1%})",
-                           ours.rate >= TARGET_PHOTO_RATE))
+            checks.append(
+                (
+                    f"{quality}: {ours.rate:.2%} decoded (target >= {TARGET_PHOTO_RATE:.1%})",
+                    ours.rate >= TARGET_PHOTO_RATE,
+                )
+            )
         checks.append((f"{quality}: {ours.wrong} wrong reads (target 0)", ours.wrong == 0))
     return checks
 
@@ -224,12 +232,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     checks = verdicts(results)
     if args.json:
-        print(json.dumps({
-            "n": args.n, "seed": args.seed, "cpu": pinning,
-            "zxing_cpp": version("zxing-cpp"),
-            "results": {q: {name: f.summary() for name, f in pair.items()} for q, pair in results.items()},
-            "targets": [{"target": what, "met": met} for what, met in checks],
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "n": args.n,
+                    "seed": args.seed,
+                    "cpu": pinning,
+                    "zxing_cpp": version("zxing-cpp"),
+                    "results": {q: {name: f.summary() for name, f in pair.items()} for q, pair in results.items()},
+                    "targets": [{"target": what, "met": met} for what, met in checks],
+                },
+                indent=2,
+            )
+        )
     else:
         print(f"decode benchmark: n={args.n} per quality, seed={args.seed}, one core ({pinning})\n")
         print(report(results))

@@ -34,8 +34,13 @@ from testigo.profiles.ve2024_data import load_registry, load_results
 from testigo.simulate.inject import inject
 
 SCENARIOS = (
-    "stuffing:0.02:0.05", "stuffing:0.02:0.10", "stuffing:0.02:0.15", "stuffing:0.02:0.25",
-    "switch:0.02:0.10", "switch:0.02:0.20", "switch:0.02:0.30",
+    "stuffing:0.02:0.05",
+    "stuffing:0.02:0.10",
+    "stuffing:0.02:0.15",
+    "stuffing:0.02:0.25",
+    "switch:0.02:0.10",
+    "switch:0.02:0.20",
+    "switch:0.02:0.30",
     "copy:0.01",
 )
 MESA_TESTS = ("impossible", "duplicates", "siblings")
@@ -84,29 +89,39 @@ def main() -> None:
 
     start = time.perf_counter()
     clean_flags = np.isin(table.mesa_ids, list(flagged_mesas(run_all(table, tests=MESA_TESTS))))
-    print(f"clean data: {clean_flags.mean():.2%} of mesas flagged by the tests, "
-          f"{naive_flags(table).mean():.2%} by the naive baseline ({time.perf_counter() - start:.1f} s)\n")
+    print(
+        f"clean data: {clean_flags.mean():.2%} of mesas flagged by the tests, "
+        f"{naive_flags(table).mean():.2%} by the naive baseline ({time.perf_counter() - start:.1f} s)\n"
+    )
 
-    header = (f"{'manipulation':<20} {'planted':>7} {'recall':>7} {'w/ sib':>7} {'alone':>7} {'FPR':>7}"
-              f" | {'naive rec':>9} {'naive FPR':>9}")
+    header = (
+        f"{'manipulation':<20} {'planted':>7} {'recall':>7} {'w/ sib':>7} {'alone':>7} {'FPR':>7}"
+        f" | {'naive rec':>9} {'naive FPR':>9}"
+    )
     print(header)
     print("-" * len(header))
     for spec in SCENARIOS:
         r = evaluate(table, spec, args.seed, has_sibling)
         note = f"  ({r['sources']} originals of copies not counted as clean)" if r["sources"] else ""
-        print(f"{spec:<20} {r['planted']:>7} {r['recall']:>7.1%} {r['recall_siblings']:>7.1%} "
-              f"{r['recall_alone']:>7.1%} {r['fpr']:>7.2%} | {r['naive_recall']:>9.1%} {r['naive_fpr']:>9.2%}{note}")
+        print(
+            f"{spec:<20} {r['planted']:>7} {r['recall']:>7.1%} {r['recall_siblings']:>7.1%} "
+            f"{r['recall_alone']:>7.1%} {r['fpr']:>7.2%} | {r['naive_recall']:>9.1%} {r['naive_fpr']:>9.2%}{note}"
+        )
 
     print("\naggregate tests (p-values; fingerprint: fitted f_i, f_e for the beneficiary, maduro)")
     print(f"{'data':<20} {'benford2 p':>11} {'last_digit p':>12} {'peaks z':>8} {'f_i':>5} {'f_e':>5}")
     for spec in AGGREGATE:
         data = table if spec == "clean" else inject(table, spec, args.seed)[0]
-        results = {r.id: r for r in run_all(data, candidate="maduro", tests=("benford2", "last_digit",
-                                                                              "integer_peaks", "fingerprint"))}
+        results = {
+            r.id: r
+            for r in run_all(data, candidate="maduro", tests=("benford2", "last_digit", "integer_peaks", "fingerprint"))
+        }
         fit = results["fingerprint"].estimate
-        print(f"{spec:<20} {results['benford2'].p_value:>11.2g} {results['last_digit'].p_value:>12.2g} "
-              f"{results['integer_peaks'].statistic:>8.2f} {fit['incremental_fraction']:>5.2f} "
-              f"{fit['extreme_fraction']:>5.2f}")
+        print(
+            f"{spec:<20} {results['benford2'].p_value:>11.2g} {results['last_digit'].p_value:>12.2g} "
+            f"{results['integer_peaks'].statistic:>8.2f} {fit['incremental_fraction']:>5.2f} "
+            f"{fit['extreme_fraction']:>5.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -55,8 +55,9 @@ SCENARIOS = (
 )
 
 
-def simulate(table: MesaTable, strata: Strata, scenario: Scenario, elections: int, seed: int,
-             candidate: str = "gonzalez") -> dict[str, list[float]]:
+def simulate(
+    table: MesaTable, strata: Strata, scenario: Scenario, elections: int, seed: int, candidate: str = "gonzalez"
+) -> dict[str, list[float]]:
     """Per quantity: hits (truth inside the interval), widths and errors over `elections` runs."""
     rng = np.random.default_rng(seed)
     shares = table.votes / np.maximum(table.valid, 1)[:, None]
@@ -71,9 +72,11 @@ def simulate(table: MesaTable, strata: Strata, scenario: Scenario, elections: in
         parish_valid = np.maximum(np.bincount(parish, weights=votes.sum(axis=1)), 1)
         parish_share = np.bincount(parish, weights=votes[:, k]) / parish_valid
         national = votes[:, k].sum() / votes.sum()
-        logit = (rng.normal(0, scenario.state_sd, state.max() + 1)[state]
-                 + scenario.slope_parish * (parish_share[parish] - national)
-                 + scenario.slope_mesa * (own - parish_share[parish]))
+        logit = (
+            rng.normal(0, scenario.state_sd, state.max() + 1)[state]
+            + scenario.slope_parish * (parish_share[parish] - national)
+            + scenario.slope_mesa * (own - parish_share[parish])
+        )
         covered = rng.random(len(table)) < special.expit(_calibrate(logit, scenario.coverage) + logit)
         result = project(election.take(covered), strata)
         for name, value, interval in _checks(election, strata, result):
@@ -118,17 +121,21 @@ def main() -> None:
     table = MesaTable.from_results(load_results(), registry)
     strata = Strata.from_registry(registry)
     print(f"population: {len(table):,} mesas; {args.elections} simulated elections per scenario; 95% intervals\n")
-    print(f"{'scenario':<20} {'quantity':<16} {'coverage':>8} {'(its 95% CI)':>14} {'mean width':>11}"
-          f" {'mean error':>11} {'rmse':>8}")
+    print(
+        f"{'scenario':<20} {'quantity':<16} {'coverage':>8} {'(its 95% CI)':>14} {'mean width':>11}"
+        f" {'mean error':>11} {'rmse':>8}"
+    )
     for i, scenario in enumerate(SCENARIOS):
         start = time.perf_counter()
         out = simulate(table, strata, scenario, args.elections, args.seed + i)
         for name in dict.fromkeys(key.rsplit(":", 1)[0] for key in out):
             hits, widths, errors = (np.array(out[f"{name}:{kind}"]) for kind in ("hit", "width", "error"))
             low, high = _wilson(int(hits.sum()), len(hits))
-            print(f"{scenario.name:<20} {name:<16} {hits.mean():>8.1%} {f'{low:.1%}-{high:.1%}':>14} "
-                  f"{widths.mean() * 100:>10.3f}p {errors.mean() * 100:>+10.3f}p "
-                  f"{np.sqrt((errors ** 2).mean()) * 100:>7.3f}p")
+            print(
+                f"{scenario.name:<20} {name:<16} {hits.mean():>8.1%} {f'{low:.1%}-{high:.1%}':>14} "
+                f"{widths.mean() * 100:>10.3f}p {errors.mean() * 100:>+10.3f}p "
+                f"{np.sqrt((errors**2).mean()) * 100:>7.3f}p"
+            )
         print(f"{'':<20} ({time.perf_counter() - start:.1f} s; p = percentage points)")
 
 

@@ -94,8 +94,9 @@ def template_cards(seed: int) -> tuple[dict[str, np.ndarray], dict[str, int]]:
     return cards, nulls
 
 
-def build(root: Path, database: str, mesas: int, templates: tuple[dict[str, np.ndarray], dict[str, int]],
-          seed: int) -> float:
+def build(
+    root: Path, database: str, mesas: int, templates: tuple[dict[str, np.ndarray], dict[str, int]], seed: int
+) -> float:
     """A workspace with `mesas` registry mesas, each with an accepted record; returns seconds taken."""
     start = time.perf_counter()
     store = init_workspace(str(root), PROFILE, database)
@@ -123,8 +124,9 @@ def _original(mesa_id: str) -> str:
     return f"{center.split('-')[0]}.{number}"
 
 
-def measure_registry(root: Path, mesas: int, templates: tuple[dict[str, np.ndarray], dict[str, int]],
-                     database: str, seed: int) -> dict[str, float]:
+def measure_registry(
+    root: Path, mesas: int, templates: tuple[dict[str, np.ndarray], dict[str, int]], database: str, seed: int
+) -> dict[str, float]:
     figures = {"build": build(root, database, mesas, templates, seed)}
     store, figures["open"] = timed(lambda: _opened(root))
     for level in ("country", "state", "mesa"):
@@ -152,9 +154,15 @@ def publish_cost(table: Path, work: Path, database: str) -> dict[str, float]:
     store.close()
     mesas = report.to_json()["summary"]["accepted"]
     size = sum(f.stat().st_size for f in (work / "bundle").rglob("*") if f.is_file())
-    return {"mesas": mesas, "import s": import_seconds, "publish s": publish_seconds, "bundle bytes": size,
-            "import ms/mesa": 1e3 * import_seconds / mesas, "publish ms/mesa": 1e3 * publish_seconds / mesas,
-            "bundle KB/mesa": size / mesas / 1e3}
+    return {
+        "mesas": mesas,
+        "import s": import_seconds,
+        "publish s": publish_seconds,
+        "bundle bytes": size,
+        "import ms/mesa": 1e3 * import_seconds / mesas,
+        "publish ms/mesa": 1e3 * publish_seconds / mesas,
+        "bundle KB/mesa": size / mesas / 1e3,
+    }
 
 
 def decode_throughput(actas: int, workers: tuple[int, ...], work: Path) -> dict[str, float]:
@@ -168,8 +176,9 @@ def decode_throughput(actas: int, workers: tuple[int, ...], work: Path) -> dict[
 
     for w in workers:
         with LocalCluster(n_workers=w, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-            rates[f"dask {w}"] = _rate(work / f"dask-{w}", work / "sim" / "actas",
-                                       DaskExecutor(cluster.scheduler_address), actas)
+            rates[f"dask {w}"] = _rate(
+                work / f"dask-{w}", work / "sim" / "actas", DaskExecutor(cluster.scheduler_address), actas
+            )
     return rates
 
 
@@ -220,14 +229,18 @@ def main() -> None:
             if args.database:
                 _fresh_database(args.database)
             cost = publish_cost(Path(args.table), work, args.database)
-            print(f"import + publish of {cost['mesas']:,} real mesas: import {cost['import s']:.1f}s "
-                  f"({cost['import ms/mesa']:.2f} ms/mesa), publish {cost['publish s']:.1f}s "
-                  f"({cost['publish ms/mesa']:.2f} ms/mesa), bundle {cost['bundle bytes'] / 1e6:.0f} MB "
-                  f"({cost['bundle KB/mesa']:.1f} KB/mesa)")
+            print(
+                f"import + publish of {cost['mesas']:,} real mesas: import {cost['import s']:.1f}s "
+                f"({cost['import ms/mesa']:.2f} ms/mesa), publish {cost['publish s']:.1f}s "
+                f"({cost['publish ms/mesa']:.2f} ms/mesa), bundle {cost['bundle bytes'] / 1e6:.0f} MB "
+                f"({cost['bundle KB/mesa']:.1f} KB/mesa)"
+            )
             for n in sizes:
                 imported, published = n * cost["import ms/mesa"] / 1e3, n * cost["publish ms/mesa"] / 1e3
-                print(f"  linear extrapolation to {n:>9,} mesas: import {imported:7.0f}s, "
-                      f"publish {published:7.0f}s, bundle {n * cost['bundle KB/mesa'] / 1e6:6.1f} GB")
+                print(
+                    f"  linear extrapolation to {n:>9,} mesas: import {imported:7.0f}s, "
+                    f"publish {published:7.0f}s, bundle {n * cost['bundle KB/mesa'] / 1e6:6.1f} GB"
+                )
         if args.actas:
             workers = tuple(int(w) for w in args.workers.split(","))
             rates = decode_throughput(args.actas, workers, work)

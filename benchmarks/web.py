@@ -113,8 +113,13 @@ def serve(workspace: str, port: int, decode_workers: int) -> None:
     from testigo.web import create_app
 
     settings = WebSettings(decode_workers=decode_workers, ip_uploads_per_minute=1_000_000)
-    uvicorn.run(create_app(open_workspace(workspace), settings), host="127.0.0.1", port=port, log_level="warning",
-                access_log=False)
+    uvicorn.run(
+        create_app(open_workspace(workspace), settings),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 def cpu_seconds(pid: int, children: bool = True) -> float:
@@ -149,7 +154,8 @@ def start_server(workspace: Path, decode_workers: int) -> tuple[subprocess.Popen
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, __file__, "--serve", str(workspace), str(port), str(decode_workers)],
-        stdout=subprocess.DEVNULL, stderr=sys.stderr,
+        stdout=subprocess.DEVNULL,
+        stderr=sys.stderr,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
@@ -169,12 +175,16 @@ def read_paths(workspace: Path, count: int, seed: int) -> list[str]:
 
     registry = open_workspace(str(workspace)).registry
     rng = random.Random(seed)
-    areas = {level: [a.id for a in registry.areas.values() if a.level == level]
-             for level in ("state", "municipality", "parish", "center")}
+    areas = {
+        level: [a.id for a in registry.areas.values() if a.level == level]
+        for level in ("state", "municipality", "parish", "center")
+    }
     mesas = list(registry.mesas)
     words = ["escuela", "liceo", "bolivar", "unidad educativa", "grupo escolar", "010101"]
     kinds = [
-        (10, lambda: "/api/v1/results"), (5, lambda: "/api/v1/results?level=state"), (5, lambda: "/api/v1/areas"),
+        (10, lambda: "/api/v1/results"),
+        (5, lambda: "/api/v1/results?level=state"),
+        (5, lambda: "/api/v1/areas"),
         (10, lambda: f"/api/v1/areas/{rng.choice(areas['state'])}"),
         (10, lambda: f"/api/v1/areas/{rng.choice(areas['municipality'])}"),
         (10, lambda: f"/api/v1/areas/{rng.choice(areas['parish'])}"),
@@ -227,8 +237,17 @@ async def flood(url: str, paths: list[str], rate: float, server_pid: int) -> Rea
         elapsed = time.perf_counter() - start
     cpu_ms = (cpu_seconds(server_pid, children=False) - cpu_before) * 1000 / len(paths)
     cuts = statistics.quantiles(latencies, n=100)
-    return ReadFigures(rate, len(paths), dict(errors), cuts[49] * 1000, cuts[89] * 1000, cuts[98] * 1000,
-                       max(latencies) * 1000, len(paths) / elapsed, cpu_ms)
+    return ReadFigures(
+        rate,
+        len(paths),
+        dict(errors),
+        cuts[49] * 1000,
+        cuts[89] * 1000,
+        cuts[98] * 1000,
+        max(latencies) * 1000,
+        len(paths) / elapsed,
+        cpu_ms,
+    )
 
 
 def photo_variants(folder: Path, seed: int) -> Iterator[bytes]:
@@ -335,8 +354,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="duration of the read flood")
     parser.add_argument("--uploaders", type=int, default=16, help="concurrent uploading clients")
     parser.add_argument("--upload-seconds", type=float, default=20.0, help="duration of the upload storm")
-    parser.add_argument("--decode-workers", type=int, default=WebSettings().decode_workers,
-                        help="server's decoding processes [default: the server's own default]")
+    parser.add_argument(
+        "--decode-workers",
+        type=int,
+        default=WebSettings().decode_workers,
+        help="server's decoding processes [default: the server's own default]",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument("--serve", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -375,41 +398,64 @@ def run(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
         read_after, lost = wait_until_read(workspace, confirmed, storm_start, timeout=600)
         upload_cpu_ms = (cpu_seconds(process.pid) - cpu_before) * 1000 / max(1, len(confirmed))
         decoder_cpu_ms = upload_cpu_ms - (cpu_seconds(process.pid, children=False) - main_before) * 1000 / max(
-            1, len(confirmed))
+            1, len(confirmed)
+        )
     finally:
         process.terminate()
         process.wait(timeout=60)
     uploads = UploadFigures(
-        args.uploaders, storm_s, len(confirmed), refused, len(confirmed) / storm_s, len(confirmed) / read_after,
-        read_after, lost, upload_cpu_ms, decoder_cpu_ms, client_cpu_ms,
+        args.uploaders,
+        storm_s,
+        len(confirmed),
+        refused,
+        len(confirmed) / storm_s,
+        len(confirmed) / read_after,
+        read_after,
+        lost,
+        upload_cpu_ms,
+        decoder_cpu_ms,
+        client_cpu_ms,
     )
     return {
-        "mesas_loaded": mesas, "cpus": len(os.sched_getaffinity(0)), "load_average": os.getloadavg()[0],
+        "mesas_loaded": mesas,
+        "cpus": len(os.sched_getaffinity(0)),
+        "load_average": os.getloadavg()[0],
         "setup_seconds": round(setup_s, 1),
-        "reads": {**{k: round(v, 2) if isinstance(v, float) else v for k, v in asdict(reads).items()},
-                  "met": reads.met},
-        "uploads": {**{k: round(v, 2) if isinstance(v, float) else v for k, v in asdict(uploads).items()},
-                    "server_capacity_per_s": round(uploads.server_capacity_per_s, 1), "met": uploads.met},
+        "reads": {
+            **{k: round(v, 2) if isinstance(v, float) else v for k, v in asdict(reads).items()},
+            "met": reads.met,
+        },
+        "uploads": {
+            **{k: round(v, 2) if isinstance(v, float) else v for k, v in asdict(uploads).items()},
+            "server_capacity_per_s": round(uploads.server_capacity_per_s, 1),
+            "met": uploads.met,
+        },
     }
 
 
 def print_report(report: dict[str, Any]) -> None:
     reads, uploads = report["reads"], report["uploads"]
     print(f"{report['mesas_loaded']:,} mesas loaded; {report['cpus']} CPUs, load average {report['load_average']:.1f}")
-    print(f"public API at {reads['rate']:.0f} req/s ({reads['achieved_rate']:.0f} achieved), {reads['requests']:,} "
-          f"requests, errors {reads['errors'] or 'none'}: p50 {reads['p50_ms']:.1f} ms, p90 {reads['p90_ms']:.1f} ms, "
-          f"p99 {reads['p99_ms']:.1f} ms, max {reads['max_ms']:.0f} ms "
-          f"(target p99 < {reads['target_p99_ms']:.0f} ms: {'met' if reads['met'] else 'NOT MET'}); "
-          f"server CPU {reads['server_cpu_ms_per_request']:.2f} ms per request")
-    print(f"uploads from {uploads['uploaders']} clients over {uploads['seconds']:.1f} s: {uploads['confirmed']:,} "
-          f"confirmed ({uploads['confirmed_per_s']:.1f}/s), {uploads['refused']} refused; all read and settled "
-          f"{uploads['all_read_after_s']:.1f} s after the start ({uploads['read_per_s']:.1f}/s end to end); "
-          f"{uploads['lost']} lost (target >= {uploads['target_per_s']:.0f}/s: "
-          f"{'met' if uploads['met'] else 'NOT MET'})")
-    print(f"CPU per upload: server {uploads['server_cpu_ms_per_upload']:.1f} ms (of which the decoding processes "
-          f"{uploads['decoder_cpu_ms_per_upload']:.1f} ms), load generator "
-          f"{uploads['client_cpu_ms_per_upload']:.1f} ms; two cores serving nothing else: "
-          f"{uploads['server_capacity_per_s']:.0f} uploads/s")
+    print(
+        f"public API at {reads['rate']:.0f} req/s ({reads['achieved_rate']:.0f} achieved), {reads['requests']:,} "
+        f"requests, errors {reads['errors'] or 'none'}: p50 {reads['p50_ms']:.1f} ms, p90 {reads['p90_ms']:.1f} ms, "
+        f"p99 {reads['p99_ms']:.1f} ms, max {reads['max_ms']:.0f} ms "
+        f"(target p99 < {reads['target_p99_ms']:.0f} ms: {'met' if reads['met'] else 'NOT MET'}); "
+        f"server CPU {reads['server_cpu_ms_per_request']:.2f} ms per request"
+    )
+    print(
+        f"uploads from {uploads['uploaders']} clients over {uploads['seconds']:.1f} s: {uploads['confirmed']:,} "
+        f"confirmed ({uploads['confirmed_per_s']:.1f}/s), {uploads['refused']} refused; all read and settled "
+        f"{uploads['all_read_after_s']:.1f} s after the start ({uploads['read_per_s']:.1f}/s end to end); "
+        f"{uploads['lost']} lost (target >= {uploads['target_per_s']:.0f}/s: "
+        f"{'met' if uploads['met'] else 'NOT MET'})"
+    )
+    print(
+        f"CPU per upload: server {uploads['server_cpu_ms_per_upload']:.1f} ms (of which the decoding processes "
+        f"{uploads['decoder_cpu_ms_per_upload']:.1f} ms), load generator "
+        f"{uploads['client_cpu_ms_per_upload']:.1f} ms; two cores serving nothing else: "
+        f"{uploads['server_capacity_per_s']:.0f} uploads/s"
+    )
 
 
 if __name__ == "__main__":

@@ -89,11 +89,13 @@ def main(source: str, target: str) -> None:
             simple = [(round(x, 3), round(y, 3)) for x, y in simplify_ring(ring, TOLERANCE)]
             if len(simple) >= 4:
                 polygons.append([[list(p) for p in simple]])
-        features.append({
-            "type": "Feature",
-            "properties": {"id": state_ids.get(fold(name)), "name": name},
-            "geometry": {"type": "MultiPolygon", "coordinates": polygons},
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"id": state_ids.get(fold(name)), "name": name},
+                "geometry": {"type": "MultiPolygon", "coordinates": polygons},
+            }
+        )
     unmatched = sorted(set(state_ids.values()) - {f["properties"]["id"] for f in features})
     if unmatched:
         raise SystemExit(f"registry states without a shape: {unmatched}")

@@ -59,7 +59,11 @@ def test_tally_json_at_every_level(ingested: tuple[Path, dict[str, Any]]) -> Non
     assert row["actas"] == 5
     assert row["candidates"]["gonzalez"] == sum(sum(r["cards"][33:36]) for r in mesa_level["rows"])
     assert set(country["coverage"]) >= {
-        "mesas_covered", "mesas_registry", "mesas_national", "registered_covered", "registered_total"
+        "mesas_covered",
+        "mesas_registry",
+        "mesas_national",
+        "registered_covered",
+        "registered_total",
     }
     assert country["coverage"]["mesas_covered"] == 5 and country["coverage"]["mesas_national"] == 30026
     csv_out = run("tally", "--level", "state", "--csv", "--workspace", str(workspace)).stdout

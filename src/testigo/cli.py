@@ -41,6 +41,7 @@ app.add_typer(key_app, name="key")
 user_app = typer.Typer(help="Accounts of the web application (invitation only).", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 
+
 @app.command()
 def init(
     profile: Annotated[str, typer.Option(help="Tally-sheet format of the election.")] = "ve2024",
@@ -59,8 +60,10 @@ def init(
     store = init_workspace(workspace, profile, database, blobs)
     registry = store.registry
     info = {
-        "workspace": str(store.workspace.root), "profile": store.profile.name,
-        "mesas_registry": len(registry.mesas), "mesas_national": registry.mesas_national,
+        "workspace": str(store.workspace.root),
+        "profile": store.profile.name,
+        "mesas_registry": len(registry.mesas),
+        "mesas_national": registry.mesas_national,
     }
     if as_json:
         emit_json(info)
@@ -159,7 +162,10 @@ def _print_tally(result: dict[str, Any]) -> None:
         table = Table("id", "name", "actas", *[names[k] for k in leaders], "valid", title=f"by {result['level']}")
         for row in rows:
             table.add_row(
-                row["id"], row["name"], str(row["actas"]), *[f"{row['candidates'][k]:,}" for k in leaders],
+                row["id"],
+                row["name"],
+                str(row["actas"]),
+                *[f"{row['candidates'][k]:,}" for k in leaders],
                 f"{row['valid_votes']:,}",
             )
         out.print(table)
@@ -284,7 +290,12 @@ def simulate(
     with RichProgress(enabled=not as_json) as progress:
         progress.phase("render", None)  # bad files and forgeries add to the mesas
         truth = run_simulate(
-            out_dir, mesas, seed, quality, bad_files=bad_files, forgeries=forgeries,
+            out_dir,
+            mesas,
+            seed,
+            quality,
+            bad_files=bad_files,
+            forgeries=forgeries,
             progress=lambda done, total: progress.advance(),
         )
     files = json.loads(truth.read_text(encoding="utf-8"))["files"]
@@ -351,8 +362,13 @@ def log_show(
     table = Table("seq", "status", "file", "acta id", "received")
     for e in entries:
         body = e["entry"]
-        table.add_row(str(e["seq"]), body.get("status", ""), body.get("file", ""), body.get("acta_id") or "",
-                      body.get("received_at", ""))
+        table.add_row(
+            str(e["seq"]),
+            body.get("status", ""),
+            body.get("file", ""),
+            body.get("acta_id") or "",
+            body.get("received_at", ""),
+        )
     out.print(table)
 
 

@@ -76,8 +76,9 @@ def compare_command(
         f"{len(result['differing']):,} mesas differ; {len(result['only_verified']):,} only verified, "
         f"{len(result['only_official']):,} only official"
     )
-    table = Table("mesa", "votes changed", "difference (official − verified)", title="largest differences",
-                  title_justify="left")
+    table = Table(
+        "mesa", "votes changed", "difference (official − verified)", title="largest differences", title_justify="left"
+    )
     for row in result["differing"][:20]:
         diff = ", ".join(f"{k} {v:+,}" for k, v in row["difference"].items() if v)
         table.add_row(row["mesa"], f"{row['votes_changed']:,}", diff)

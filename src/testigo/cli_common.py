@@ -30,8 +30,14 @@ class RichProgress:
 
     def __init__(self, enabled: bool) -> None:
         self._bar = Progress(
-            TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            TimeRemainingColumn(), console=err, disable=not enabled, transient=False,
+            TextColumn("{task.description:>8}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            disable=not enabled,
+            transient=False,
         )
         self._task: Any = None
 

@@ -29,13 +29,17 @@ def publish_command(
     if as_json:
         emit_json(report)
         return
-    kinds = ", ".join(f"{kind} {counts['written']}/{counts['written'] + counts['unchanged']}"
-                      for kind, counts in report["files"].items())
+    kinds = ", ".join(
+        f"{kind} {counts['written']}/{counts['written'] + counts['unchanged']}"
+        for kind, counts in report["files"].items()
+    )
     out.print(f"published {report['mesas']:,} mesas, log of {report['tree_size']:,} entries, to {report['out']}")
     out.print(f"wrote {report['written']:,} files, {report['unchanged']:,} unchanged (written/total: {kinds})")
     if report["originals_with_location"]:
-        out.print(f"warning: {len(report['originals_with_location']):,} published originals carry a GPS position in "
-                  "their metadata (where the photo was taken); their SHA-256 are in --json")
+        out.print(
+            f"warning: {len(report['originals_with_location']):,} published originals carry a GPS position in "
+            "their metadata (where the photo was taken); their SHA-256 are in --json"
+        )
 
 
 def verify_command(

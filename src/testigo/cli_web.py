@@ -36,14 +36,23 @@ def serve_command(
     settings = WebSettings() if decode_workers is None else WebSettings(decode_workers=decode_workers)
     app = create_app(open_workspace(workspace), settings)
     out.print(f"testigo serving on http://{host}:{port} (OpenAPI at /api/v1/openapi.json); Ctrl-C stops")
-    uvicorn.run(app, host=host, port=port, proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips,
-                log_level="warning", server_header=False)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
+        log_level="warning",
+        server_header=False,
+    )
 
 
 def user_invite_command(
     role: Annotated[str, typer.Option(help="volunteer, reviewer or admin")] = "volunteer",
     note: Annotated[str, typer.Option(help="Who it is for (seen by admins only).")] = "",
-    base_url: Annotated[str, typer.Option(help="The site's address, to print the whole link.")] = "http://127.0.0.1:8000",
+    base_url: Annotated[
+        str, typer.Option(help="The site's address, to print the whole link.")
+    ] = "http://127.0.0.1:8000",
     days: Annotated[int, typer.Option(min=1, help="Days before the invitation expires.")] = 7,
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
@@ -67,8 +76,14 @@ def user_list(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
 
     found = accounts.list_accounts(open_workspace(workspace))
     rows = [
-        {"username": a.username, "role": a.role, "blocked": a.blocked, "uploads_per_hour": a.uploads_per_hour,
-         "created_at": a.created_at.isoformat(), "revoked": a.revoked_at is not None}
+        {
+            "username": a.username,
+            "role": a.role,
+            "blocked": a.blocked,
+            "uploads_per_hour": a.uploads_per_hour,
+            "created_at": a.created_at.isoformat(),
+            "revoked": a.revoked_at is not None,
+        }
         for a in found
     ]
     if as_json:

@@ -48,8 +48,9 @@ def test_planted_differences_mesas_in_one_source_and_national_effect(
     assert len(result["differing"]) == 4
     assert result["differing"][0]["difference"]["maduro"] == 100  # largest first
     assert len(result["only_official"]) == 5 and len(result["only_verified"]) == 10
-    assert any("Nicolás Maduro 190 more votes than the verified actas of the same 185 mesas" in s
-               for s in result["statements"])
+    assert any(
+        "Nicolás Maduro 190 more votes than the verified actas of the same 185 mesas" in s for s in result["statements"]
+    )
     assert sum(a["mesas_differing"] for a in result["areas"]) == 4
     by_mesa = cli("compare", "--level", "mesa", "--workspace", root)
     assert len(by_mesa["areas"]) == 185

@@ -18,12 +18,22 @@ from testigo.pipeline.importer import import_table
 from testigo.store.workspace import open_workspace
 
 CANDIDATES = ["Иванов", "Петров", "Сидорова"]
-MAP = ("id=Территориальная комиссия,Номер УИК,registered=Число избирателей,invalid=Недействительные,"
-       "ballots=Бюллетени,region=Область,Район,candidates=" + ",".join(CANDIDATES))
+MAP = (
+    "id=Территориальная комиссия,Номер УИК,registered=Число избирателей,invalid=Недействительные,"
+    "ballots=Бюллетени,region=Область,Район,candidates=" + ",".join(CANDIDATES)
+)
 
 
-HEADER = ["Область", "Район", "Территориальная комиссия", "Номер УИК", "Число избирателей", *CANDIDATES,
-          "Недействительные", "Бюллетени"]
+HEADER = [
+    "Область",
+    "Район",
+    "Территориальная комиссия",
+    "Номер УИК",
+    "Число избирателей",
+    *CANDIDATES,
+    "Недействительные",
+    "Бюллетени",
+]
 #: The station whose declared ballots are 7 more than its votes plus invalid ones.
 MISCOUNTED = "ТИК 5-1005"
 
@@ -39,8 +49,18 @@ def _rows(stations: int = 400, seed: int = 7) -> list[list[str]]:
         votes = rng.multinomial(int(registered * turnout), [lead, 0.9 - lead, 0.10])
         invalid = int(rng.integers(0, 20))
         ballots = int(votes.sum()) + invalid + (7 if f"ТИК {i % 12}-{1000 + i}" == MISCOUNTED else 0)
-        rows.append([f"Область {i % 4}", f"Район {i % 12}", f"ТИК {i % 12}", str(1000 + i), str(registered),
-                     *map(str, votes), str(invalid), str(ballots)])
+        rows.append(
+            [
+                f"Область {i % 4}",
+                f"Район {i % 12}",
+                f"ТИК {i % 12}",
+                str(1000 + i),
+                str(registered),
+                *map(str, votes),
+                str(invalid),
+                str(ballots),
+            ]
+        )
     return rows
 
 
@@ -105,8 +125,10 @@ def test_generic_projection_interval_holds_the_truth(tmp_path: Path, cli: Callab
     _write(covered, keep)
     runner = CliRunner()
     assert runner.invoke(app, ["init", "--profile", "generic", "--workspace", root]).exit_code == 0
-    assert cli("import", str(everything), "--source", "official", "--map", MAP, "--workspace", root)[
-        "summary"]["accepted"] == 600
+    assert (
+        cli("import", str(everything), "--source", "official", "--map", MAP, "--workspace", root)["summary"]["accepted"]
+        == 600
+    )
     assert cli("import", str(covered), "--map", MAP, "--workspace", root)["summary"]["accepted"] == len(keep)
     result = runner.invoke(app, ["tally", "--project", "--workspace", root, "--json"], catch_exceptions=False)
     projection = json.loads(result.stdout)["projection"]

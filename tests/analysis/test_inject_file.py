@@ -22,8 +22,18 @@ def test_manipulated_copy_changes_only_the_listed_mesas(
 ) -> None:
     root = str(init_workspace(str(tmp_path / "ws"), "ve2024").workspace.root)
     out = tmp_path / "out"
-    report = cli("inject", str(resultados), "--inject", "stuffing:0.05:0.1,switch:0.05:0.2,copy:0.05",
-                 "--out", str(out), "--seed", "3", "--workspace", root)
+    report = cli(
+        "inject",
+        str(resultados),
+        "--inject",
+        "stuffing:0.05:0.1,switch:0.05:0.2,copy:0.05",
+        "--out",
+        str(out),
+        "--seed",
+        "3",
+        "--workspace",
+        root,
+    )
     assert report["by_type"] == {"stuffing": 10, "switch": 10, "copy": 10}
     before, after = _rows(resultados), _rows(Path(report["table"]))
     truth = {row["mesa_id"]: row["type"] for row in _rows(Path(report["manipulated"]))}

@@ -20,8 +20,8 @@ def _zip(path: Path, entries: dict[str, bytes], *, encrypted: frozenset[str] = f
             data[info.header_offset + 6] |= 0x1
             central = data.find(b"PK\x01\x02")
             while central != -1:
-                name_len = int.from_bytes(data[central + 28:central + 30], "little")
-                if data[central + 46:central + 46 + name_len] == info.filename.encode():
+                name_len = int.from_bytes(data[central + 28 : central + 30], "little")
+                if data[central + 46 : central + 46 + name_len] == info.filename.encode():
                     data[central + 8] |= 0x1
                 central = data.find(b"PK\x01\x02", central + 4)
     path.write_bytes(bytes(data))
@@ -43,9 +43,10 @@ def test_folders_are_walked_recursively_and_sorted(tmp_path: Path) -> None:
 def test_missing_empty_and_oversized_files_get_reasons(tmp_path: Path) -> None:
     (tmp_path / "empty.jpg").write_bytes(b"")
     (tmp_path / "big.jpg").write_bytes(b"x" * 2000)
-    found = {Path(i.display).name: i for i in iter_inputs(
-        [tmp_path / "nope.jpg", tmp_path / "empty.jpg", tmp_path / "big.jpg"], max_file_bytes=1000
-    )}
+    found = {
+        Path(i.display).name: i
+        for i in iter_inputs([tmp_path / "nope.jpg", tmp_path / "empty.jpg", tmp_path / "big.jpg"], max_file_bytes=1000)
+    }
     assert found["nope.jpg"].reject == "no such file or folder" and found["nope.jpg"].data is None
     assert found["empty.jpg"].reject == "empty file (0 bytes)" and found["empty.jpg"].data == b""
     assert found["big.jpg"].reject == "file too large: 2000 bytes (limit 1000)"

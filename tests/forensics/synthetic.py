@@ -41,7 +41,10 @@ def synthetic_table(
                     nulls.append(null)
     ids = np.array(rows, dtype=str).reshape(-1, 4)
     return MesaTable(
-        ids[:, 0], ids[:, 1], ids[:, 2], ids[:, 3],
+        ids[:, 0],
+        ids[:, 1],
+        ids[:, 2],
+        ids[:, 3],
         registered=np.array(registered, dtype=np.int64),
         votes=np.array(votes, dtype=np.int64).reshape(-1, len(candidates)),
         null_votes=np.array(nulls, dtype=np.int64),

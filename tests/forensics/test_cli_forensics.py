@@ -66,8 +66,11 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str,
 def test_json_has_every_test_in_the_documented_shape(workspace: tuple[Path, str, str, dict[str, Any], Path]) -> None:
     _, _, _, output, _ = workspace
     ids = [t["id"] for t in output["tests"]]
-    assert ids == list(TEST_IDS) == [
-        "impossible", "duplicates", "siblings", "benford2", "last_digit", "fingerprint", "integer_peaks"]
+    assert (
+        ids
+        == list(TEST_IDS)
+        == ["impossible", "duplicates", "siblings", "benford2", "last_digit", "fingerprint", "integer_peaks"]
+    )
     for test in output["tests"]:
         assert set(test) == {"id", "statistic", "p_value", "estimate", "flagged", "caveat"}
         assert isinstance(test["estimate"], dict) and test["caveat"]

@@ -50,7 +50,15 @@ def test_from_cards_sums_cards_into_candidates() -> None:
 def test_shapes_are_checked() -> None:
     ids = np.array(["a", "b"])
     with pytest.raises(ValueError, match="votes has shape"):
-        MesaTable(ids, ids, ids, ids, np.ones(2, dtype=np.int64), np.ones((2, 3), dtype=np.int64),
-                  np.zeros(2, dtype=np.int64), ("x", "y"))
+        MesaTable(
+            ids,
+            ids,
+            ids,
+            ids,
+            np.ones(2, dtype=np.int64),
+            np.ones((2, 3), dtype=np.int64),
+            np.zeros(2, dtype=np.int64),
+            ("x", "y"),
+        )
     with pytest.raises(KeyError, match="not in the registry"):
         MesaTable.from_results([{"mesa_id": "999999999.01", "x": 1, "null": 0}], load_registry())

@@ -42,8 +42,7 @@ def test_near_pairs_match_brute_force_and_image_flags() -> None:
     hashes = rng.integers(0, 2**63, 400, dtype=np.uint64) * np.uint64(2) + rng.integers(0, 2, 400, dtype=np.uint64)
     hashes[5] = hashes[100] ^ np.uint64(0b1011)  # 3 bits apart
     hashes[6] = hashes[200]
-    brute = {(i, j) for i in range(400) for j in range(i + 1, 400)
-             if int(np.bitwise_count(hashes[i] ^ hashes[j])) <= 4}
+    brute = {(i, j) for i in range(400) for j in range(i + 1, 400) if int(np.bitwise_count(hashes[i] ^ hashes[j])) <= 4}
     assert {tuple(p) for p in near_pairs(hashes, 4).tolist()} == brute >= {(5, 100), (6, 200)}
     table = synthetic_table(states=4, parishes=5, centers=5, mesas=4, seed=6)
     result = duplicates(replace(table, image_hashes=hashes))

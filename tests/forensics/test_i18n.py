@@ -53,9 +53,12 @@ def english_caveats() -> dict[str, str]:
     module = lambda name: importlib.import_module(f"testigo.forensics.{name}")  # noqa: E731
     digits = module("digits")
     return {
-        "impossible": module("impossible").CAVEAT, "duplicates": module("duplicates").CAVEAT,
-        "siblings": module("siblings").CAVEAT, "benford2": digits.BENFORD2_CAVEAT,
-        "last_digit": digits.LAST_DIGIT_CAVEAT, "fingerprint": module("fingerprint").CAVEAT,
+        "impossible": module("impossible").CAVEAT,
+        "duplicates": module("duplicates").CAVEAT,
+        "siblings": module("siblings").CAVEAT,
+        "benford2": digits.BENFORD2_CAVEAT,
+        "last_digit": digits.LAST_DIGIT_CAVEAT,
+        "fingerprint": module("fingerprint").CAVEAT,
         "integer_peaks": module("integer_peaks").CAVEAT,
     }
 
@@ -110,10 +113,14 @@ def test_flag_reasons_are_in_both_languages_each_in_its_part(report: tuple[list[
 
 def test_estimate_labels_are_bilingual(report: tuple[list[TestResult], dict]) -> None:
     _, text = report
-    for spanish, english in [("w de Cohen", "Cohen's w"), ("z de la media", "z of the mean"),
-                             ("fracción de relleno incremental (f_i)", "incremental stuffing fraction (f_i)"),
-                             ("exceso sobre lo esperado", "excess over expected"),
-                             ("mesas señaladas", "mesas flagged"), ("estimaciones en JSON", "estimates as JSON")]:
+    for spanish, english in [
+        ("w de Cohen", "Cohen's w"),
+        ("z de la media", "z of the mean"),
+        ("fracción de relleno incremental (f_i)", "incremental stuffing fraction (f_i)"),
+        ("exceso sobre lo esperado", "excess over expected"),
+        ("mesas señaladas", "mesas flagged"),
+        ("estimaciones en JSON", "estimates as JSON"),
+    ]:
         assert spanish in text["es"] and english in text["en"]
     assert '"incremental_fraction"' in text["zxx"]  # the raw figures, as in --json
 
@@ -124,8 +131,11 @@ def test_reasons_render_the_same_english_and_a_careful_spanish() -> None:
     flag = coded_flag("m", "sibling", 0.01, feature="share:maduro", value=0.8123, reference=0.4, level=0, z=6.04)
     assert flag.reason == "maduro share 81.2% vs 40.0% at its center's other mesas (z = +6.0)"
     assert reason_es(flag) == "porcentaje de maduro 81,2 % frente a 40,0 % en las otras mesas de su centro (z = +6,0)"
-    assert flag == Flag("m", flag.reason, 0.01) and flag.to_json() == {"mesa": "m", "reason": flag.reason,
-                                                                       "score": 0.01}
+    assert flag == Flag("m", flag.reason, 0.01) and flag.to_json() == {
+        "mesa": "m",
+        "reason": flag.reason,
+        "score": 0.01,
+    }
     copy = Flag("a", "same votes (120) as b, c, d and 2 more", 6.0)
     assert reason_es(copy) == "mismos votos (120) que b, c, d y 2 más"
     image = Flag("a", "image nearly identical to mesa b (3 of 64 bits differ)", 3.0)

@@ -15,11 +15,18 @@ from tests.forensics.synthetic import synthetic_table
 
 def test_parse_spec() -> None:
     assert parse_spec("stuffing:0.02:0.15, switch:0.01:0.2,copy:0.005") == [
-        Manipulation("stuffing", 0.02, 0.15), Manipulation("switch", 0.01, 0.2), Manipulation("copy", 0.005),
+        Manipulation("stuffing", 0.02, 0.15),
+        Manipulation("switch", 0.01, 0.2),
+        Manipulation("copy", 0.005),
     ]
-    for bad, message in [("stuff:0.1:0.1", "unknown manipulation"), ("copy:0.1:0.2", "copy:RATE"),
-                         ("switch:0.1", "RATE:SIZE"), ("stuffing:x:1", "numbers"), ("switch:0.1:2", "between"),
-                         ("", "empty")]:
+    for bad, message in [
+        ("stuff:0.1:0.1", "unknown manipulation"),
+        ("copy:0.1:0.2", "copy:RATE"),
+        ("switch:0.1", "RATE:SIZE"),
+        ("stuffing:x:1", "numbers"),
+        ("switch:0.1:2", "between"),
+        ("", "empty"),
+    ]:
         with pytest.raises(ValueError, match=message):
             parse_spec(bad)
 

@@ -147,8 +147,19 @@ def add_page(bundle: Path) -> str:
 
 TAMPERING: dict[str, Callable[[Path], str]] = {
     f.__name__: f
-    for f in (flip_image_byte, add_vote_in_csv, add_vote_in_json, add_vote_in_parquet, add_vote_in_log_entry,
-              remove_entry, swap_entries, resign_checkpoint, edit_total, edit_page, add_page)
+    for f in (
+        flip_image_byte,
+        add_vote_in_csv,
+        add_vote_in_json,
+        add_vote_in_parquet,
+        add_vote_in_log_entry,
+        remove_entry,
+        swap_entries,
+        resign_checkpoint,
+        edit_total,
+        edit_page,
+        add_page,
+    )
 }
 
 

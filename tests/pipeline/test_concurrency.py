@@ -82,9 +82,21 @@ def test_parallel_overlapping_ingests_equal_a_serial_one(
     parallel = init_workspace(str(tmp_path / "parallel"), "ve2024", database_url)
     workers = [
         subprocess.Popen(
-            [sys.executable, "-m", "testigo", "ingest", *map(str, subset), "--workspace", str(tmp_path / "parallel"),
-             "--workers", "1", "--json"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "testigo",
+                "ingest",
+                *map(str, subset),
+                "--workspace",
+                str(tmp_path / "parallel"),
+                "--workers",
+                "1",
+                "--json",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for subset in subsets
     ]

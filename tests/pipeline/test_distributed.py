@@ -39,8 +39,10 @@ def _launch(command: str, *args: str) -> subprocess.Popen[bytes]:
     """Run a `testigo.cli_scale` command in its own process group (so SIGKILL reaches all of it)."""
     code = f"import sys, typer, testigo.cli_scale as c; sys.argv[0] = 'testigo'; typer.run(c.{command})"
     return subprocess.Popen(
-        [sys.executable, "-c", code, *args], start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-c", code, *args],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
@@ -71,8 +73,7 @@ def cluster(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]
         time.sleep(0.2)  # the file is written in one go, but give it a moment to be complete
         address = json.loads(address_file.read_text())["address"]
         for name in ("a", "b"):
-            workers.append(_launch("worker_command", address, "--nworkers", "1", "--host", "127.0.0.1",
-                                   "--name", name))
+            workers.append(_launch("worker_command", address, "--nworkers", "1", "--host", "127.0.0.1", "--name", name))
         with Client(address, set_as_default=False) as client:
             client.wait_for_workers(2, timeout=60)
         yield address, workers
@@ -133,9 +134,21 @@ def test_the_ingest_command_decodes_on_the_cluster(
     """`testigo ingest --scheduler ADDRESS` as a coordinator types it."""
     address, _ = cluster
     result = subprocess.run(
-        [sys.executable, "-m", "testigo", "ingest", str(simulated / "actas"), "--scheduler", address,
-         "--workspace", str(tmp_path / "ws"), "--json"],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "testigo",
+            "ingest",
+            str(simulated / "actas"),
+            "--scheduler",
+            address,
+            "--workspace",
+            str(tmp_path / "ws"),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)

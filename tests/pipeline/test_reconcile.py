@@ -76,8 +76,9 @@ def test_a_writer_that_loses_the_race_for_a_mesa_ends_as_a_conflict(store: Store
     outcome_b: list[object] = []
     writer_b = threading.Thread(target=lambda: outcome_b.append(_settle(store, payload_for(mesa, gonzalez=150))))
     with store.sessions.begin() as session:
-        outcome_a = settle_payload(session, store.profile, store.registry, payload_for(mesa, gonzalez=200),
-                                   source="image")
+        outcome_a = settle_payload(
+            session, store.profile, store.registry, payload_for(mesa, gonzalez=200), source="image"
+        )
         writer_b.start()
         time.sleep(0.5)  # B reads and tries its insert while A is uncommitted
     writer_b.join(timeout=30)

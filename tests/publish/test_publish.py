@@ -60,8 +60,9 @@ def test_layout_log_and_key(published: Published) -> None:
     assert manifest["format"] == "testigo-bundle/1" and manifest["tree_size"] == LOG_SIZE
     key = (bundle / KEY).read_text(encoding="utf-8").strip()
     assert key == published.key
-    head = verify_checkpoint((bundle / CHECKPOINT).read_text(encoding="utf-8"), [Verifier.parse(key)],
-                             origin=manifest["origin"])
+    head = verify_checkpoint(
+        (bundle / CHECKPOINT).read_text(encoding="utf-8"), [Verifier.parse(key)], origin=manifest["origin"]
+    )
     lines = (bundle / ENTRIES).read_bytes().splitlines()
     assert len(lines) == head.size == LOG_SIZE
     assert sorted(p.name for p in (bundle / "log" / "checkpoints").iterdir()) == sorted([str(FIRST), str(LOG_SIZE)])
@@ -84,7 +85,8 @@ def test_republishing_only_writes_what_is_new(published: Published) -> None:
     # the pages of the first mesas that nothing later concerns (neither the copy nor the forgery) were left alone
     pages = {row["mesa_id"]: f"mesa/{row['mesa_id']}.html" for row in rows}
     untouched = [
-        page for page in pages.values()
+        page
+        for page in pages.values()
         if all(int(seq) < FIRST for seq in re.findall(r"<b>#(\d+)</b>", (bundle / page).read_text(encoding="utf-8")))
     ]
     assert len(untouched) >= FIRST - 2
@@ -146,7 +148,7 @@ def test_a_resent_copy_is_listed_with_its_acta_and_not_published_twice(published
     first = json.loads((bundle / MESAS_JSON).read_text(encoding="utf-8"))["mesas"]
     [row] = [row for row in first if row["log_entry"] == 0]
     page = (bundle / "mesa" / f"{row['mesa_id']}.html").read_text(encoding="utf-8")
-    assert copy["sha256"] == entries[0]["sha256"] and f"<b>#{seq}</b> <span class=\"status duplicate\">" in page
+    assert copy["sha256"] == entries[0]["sha256"] and f'<b>#{seq}</b> <span class="status duplicate">' in page
     assert page.count(f'<img src="../{row["images"][0]}"') == 1
 
 
@@ -162,38 +164,122 @@ def test_a_conflicting_acta_is_shown_beside_the_accepted_one_and_not_counted(pub
     forged_counts = [int(v) for v in forged["payload"].split("!")[1].split(",")]
     assert row["cards"] != forged_counts  # the accepted acta's figures count, not the forgery's
     page = (bundle / "mesa" / f"{row['mesa_id']}.html").read_text(encoding="utf-8")
-    assert "1 en conflicto" in page and f"<b>#{seq}</b> <span class=\"status conflict\">" in page
+    assert "1 en conflicto" in page and f'<b>#{seq}</b> <span class="status conflict">' in page
     assert f'src="../actas/{image}"' in page
 
 
 #: Required properties of each NIST SP 1500-100 v2 type used, and every property the schema allows
 #: (its objects have additionalProperties: false).
 _NIST: dict[str, tuple[set[str], set[str]]] = {
-    "ElectionReport": ({"Format", "GeneratedDate", "Issuer", "IssuerAbbreviation", "SequenceEnd", "SequenceStart",
-                        "Status", "VendorApplicationId"},
-                       {"ExternalIdentifier", "IsTest", "Notes", "Person", "Signature", "TestType", "Election",
-                        "GpUnit", "Office", "OfficeGroup", "Party"}),
-    "Election": ({"ElectionScopeId", "EndDate", "Name", "StartDate", "Type"},
-                 {"ContactInformation", "CountStatus", "ExternalIdentifier", "OtherType", "BallotStyle", "Candidate",
-                  "Contest"}),
-    "CandidateContest": ({"VotesAllowed", "ElectoralDistrictId", "Name", "@id"},
-                         {"NumberElected", "NumberRunoff", "OfficeIds", "PrimaryPartyIds", "Abbreviation",
-                          "BallotSubTitle", "BallotTitle", "CountStatus", "ExternalIdentifier", "HasRotation",
-                          "OtherVoteVariation", "SequenceOrder", "SubUnitsReported", "SummaryCounts",
-                          "TotalSubUnits", "VoteVariation", "BallotSelection"}),
-    "CandidateSelection": ({"CandidateIds", "@id"},
-                           {"EndorsementPartyIds", "IsWriteIn", "SequenceOrder", "VoteCounts"}),
-    "Candidate": ({"BallotName", "@id"}, {"ExternalIdentifier", "FileDate", "IsIncumbent", "IsTopTicket", "PartyId",
-                                          "PersonId", "PostElectionStatus", "PreElectionStatus", "ContactInformation"}),
+    "ElectionReport": (
+        {
+            "Format",
+            "GeneratedDate",
+            "Issuer",
+            "IssuerAbbreviation",
+            "SequenceEnd",
+            "SequenceStart",
+            "Status",
+            "VendorApplicationId",
+        },
+        {
+            "ExternalIdentifier",
+            "IsTest",
+            "Notes",
+            "Person",
+            "Signature",
+            "TestType",
+            "Election",
+            "GpUnit",
+            "Office",
+            "OfficeGroup",
+            "Party",
+        },
+    ),
+    "Election": (
+        {"ElectionScopeId", "EndDate", "Name", "StartDate", "Type"},
+        {"ContactInformation", "CountStatus", "ExternalIdentifier", "OtherType", "BallotStyle", "Candidate", "Contest"},
+    ),
+    "CandidateContest": (
+        {"VotesAllowed", "ElectoralDistrictId", "Name", "@id"},
+        {
+            "NumberElected",
+            "NumberRunoff",
+            "OfficeIds",
+            "PrimaryPartyIds",
+            "Abbreviation",
+            "BallotSubTitle",
+            "BallotTitle",
+            "CountStatus",
+            "ExternalIdentifier",
+            "HasRotation",
+            "OtherVoteVariation",
+            "SequenceOrder",
+            "SubUnitsReported",
+            "SummaryCounts",
+            "TotalSubUnits",
+            "VoteVariation",
+            "BallotSelection",
+        },
+    ),
+    "CandidateSelection": (
+        {"CandidateIds", "@id"},
+        {"EndorsementPartyIds", "IsWriteIn", "SequenceOrder", "VoteCounts"},
+    ),
+    "Candidate": (
+        {"BallotName", "@id"},
+        {
+            "ExternalIdentifier",
+            "FileDate",
+            "IsIncumbent",
+            "IsTopTicket",
+            "PartyId",
+            "PersonId",
+            "PostElectionStatus",
+            "PreElectionStatus",
+            "ContactInformation",
+        },
+    ),
     "Party": ({"Name", "@id"}, {"Abbreviation", "Color", "ExternalIdentifier", "IsWriteIn", "LogoUri"}),
-    "ReportingUnit": ({"Type", "@id"}, {"AuthorityIds", "ContactInformation", "CountStatus", "IsDistricted",
-                                        "IsMailOnly", "Number", "OtherType", "SubUnitsReported", "TotalSubUnits",
-                                        "VotersParticipated", "VotersRegistered", "ElectionAdministration",
-                                        "PartyRegistration", "SpatialDimension", "ComposingGpUnitIds",
-                                        "ExternalIdentifier", "Name", "SummaryCounts"}),
+    "ReportingUnit": (
+        {"Type", "@id"},
+        {
+            "AuthorityIds",
+            "ContactInformation",
+            "CountStatus",
+            "IsDistricted",
+            "IsMailOnly",
+            "Number",
+            "OtherType",
+            "SubUnitsReported",
+            "TotalSubUnits",
+            "VotersParticipated",
+            "VotersRegistered",
+            "ElectionAdministration",
+            "PartyRegistration",
+            "SpatialDimension",
+            "ComposingGpUnitIds",
+            "ExternalIdentifier",
+            "Name",
+            "SummaryCounts",
+        },
+    ),
     "VoteCounts": ({"Count", "Type"}, {"Device", "GpUnitId", "IsSuppressedForPrivacy", "OtherType"}),
-    "SummaryCounts": ({"Type"}, {"BallotsCast", "BallotsOutstanding", "BallotsRejected", "Overvotes", "Undervotes",
-                                 "WriteIns", "Device", "GpUnitId", "IsSuppressedForPrivacy", "OtherType"}),
+    "SummaryCounts": (
+        {"Type"},
+        {
+            "BallotsCast",
+            "BallotsOutstanding",
+            "BallotsRejected",
+            "Overvotes",
+            "Undervotes",
+            "WriteIns",
+            "Device",
+            "GpUnitId",
+            "IsSuppressedForPrivacy",
+            "OtherType",
+        },
+    ),
     "InternationalizedText": ({"Text"}, {"Label"}),
     "LanguageString": ({"Content", "Language"}, set()),
 }
@@ -226,8 +312,10 @@ def test_nist_report_has_the_schema_required_fields_and_resolving_ids(published:
     for selection in contest["BallotSelection"]:
         assert set(selection["CandidateIds"]) | set(selection["EndorsementPartyIds"]) <= ids
     national = json.loads((published.bundle / TOTALS_JSON).read_text(encoding="utf-8"))["country"]["rows"][0]
-    votes = {s["CandidateIds"][0].removeprefix("candidate-"): sum(v["Count"] for v in s["VoteCounts"])
-             for s in contest["BallotSelection"]}
+    votes = {
+        s["CandidateIds"][0].removeprefix("candidate-"): sum(v["Count"] for v in s["VoteCounts"])
+        for s in contest["BallotSelection"]
+    }
     assert votes == national["candidates"]
 
 
@@ -250,8 +338,9 @@ def test_publish_refuses_an_entry_that_names_a_local_folder(tmp_path: Path) -> N
     try:
         folder = tmp_path / "maria-perez" / "actas"
         with store.sessions.begin() as session:
-            row = subs.add_submission(session, origin=f"file:{folder}/a.jpg", display_path=f"{folder}/a.jpg",
-                                      sha256=None, channel="cli")
+            row = subs.add_submission(
+                session, origin=f"file:{folder}/a.jpg", display_path=f"{folder}/a.jpg", sha256=None, channel="cli"
+            )
             reason = f"identical file already submitted as {folder}/b.jpg"
             finish_logged(session, store, row, [subs.ItemOutcome(status=Status.DUPLICATE, reason=reason)])
         with pytest.raises(UserError, match=f"log entry 0 names the local folder '{re.escape(str(folder))}'"):
@@ -265,12 +354,14 @@ def test_publication_queries(store: Store) -> None:
     with store.sessions.begin() as session:
         subs.ensure_blob(session, "a" * 64, 10, "image/jpeg")
         subs.ensure_blob(session, "b" * 64, 10, None)
-        subs.add_submission(session, origin="file:/home/ana/conf/a.png", display_path="conf/a.png", sha256=None,
-                            channel="cli")
+        subs.add_submission(
+            session, origin="file:/home/ana/conf/a.png", display_path="conf/a.png", sha256=None, channel="cli"
+        )
         subs.add_submission(session, origin="file:/b.png", display_path="b.png", sha256=None, channel="cli")
     with store.sessions() as session:
         assert publication_table.media_types(session, ["a" * 64, "b" * 64, "c" * 64]) == {
-            "a" * 64: "image/jpeg", "b" * 64: None,
+            "a" * 64: "image/jpeg",
+            "b" * 64: None,
         }
         # a one-word folder only as "conf/": "conflict" in an entry is no leak
         assert publication_table.local_folders(session) == {"conf/", "/home/ana/conf"}

@@ -21,13 +21,33 @@ SHEET, OTHER = "a" * 64, "b" * 64
 
 
 def _item(status: str, payload: str | None, sha: str = SHEET) -> bytes:
-    return item_entry(received_at=WHEN, channel="cli", file_name="x.png", sha256=sha, page=0, part=0, status=status,
-                      reason=None, profile="ve2024", payload=payload, acta_id=None)
+    return item_entry(
+        received_at=WHEN,
+        channel="cli",
+        file_name="x.png",
+        sha256=sha,
+        page=0,
+        part=0,
+        status=status,
+        reason=None,
+        profile="ve2024",
+        payload=payload,
+        acta_id=None,
+    )
 
 
 def _decision(action: str, payload: str, reviewers: list[str], **extra: object) -> bytes:
-    return decision_entry(decided_at=WHEN, action=action, profile="ve2024", acta_id=None, payload=payload,
-                          status="accepted", reason="r", reviewers=reviewers, **extra)  # type: ignore[arg-type]
+    return decision_entry(
+        decided_at=WHEN,
+        action=action,
+        profile="ve2024",
+        acta_id=None,
+        payload=payload,
+        status="accepted",
+        reason="r",
+        reviewers=reviewers,
+        **extra,
+    )  # type: ignore[arg-type]
 
 
 def _derive(*bodies: bytes):  # type: ignore[no-untyped-def]
@@ -42,7 +62,8 @@ FIRST, SECOND = payload_for(MESA, gonzalez=200), payload_for(MESA, gonzalez=150)
 
 def test_a_resolution_counts_the_chosen_version_and_a_later_copy_of_the_old_one_changes_nothing() -> None:
     publication = _derive(
-        _item("accepted", FIRST), _item("conflict", SECOND, OTHER),
+        _item("accepted", FIRST),
+        _item("conflict", SECOND, OTHER),
         _decision("resolve_conflict", SECOND, ["p1"], set_aside=[sha256_hex(FIRST.encode())]),
         _item("duplicate", FIRST, "c" * 64),
     )
@@ -56,10 +77,14 @@ def test_a_resolution_counts_the_chosen_version_and_a_later_copy_of_the_old_one_
     ("bodies", "problem"),
     [
         ((_item("accepted", FIRST), _decision("resolve_conflict", SECOND, ["p1"])), "no open conflict"),
-        ((_item("accepted", FIRST), _item("conflict", SECOND, OTHER), _decision("resolve_conflict", SECOND, ["p1"])),
-         "not the mesa's other live versions"),
-        ((_item("unreadable", None), _decision("manual_entry", FIRST, ["p1", "p1"], sha256=SHEET)),
-         "two different reviewers"),
+        (
+            (_item("accepted", FIRST), _item("conflict", SECOND, OTHER), _decision("resolve_conflict", SECOND, ["p1"])),
+            "not the mesa's other live versions",
+        ),
+        (
+            (_item("unreadable", None), _decision("manual_entry", FIRST, ["p1", "p1"], sha256=SHEET)),
+            "two different reviewers",
+        ),
         ((_decision("manual_entry", FIRST, ["p1", "p2"], sha256=SHEET),), "no earlier entry logs as unreadable"),
         ((_item("accepted", FIRST), _item("accepted", SECOND, OTHER)), "both accept mesa"),
     ],

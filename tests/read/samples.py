@@ -103,6 +103,7 @@ def encrypted_pdf() -> bytes:
 
 def png_header_only(width: int, height: int) -> bytes:
     """A PNG that declares `width` x `height` pixels but holds almost no data (a decompression bomb)."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 

@@ -110,7 +110,7 @@ def test_a_hard_code_is_read_by_a_fallback_and_the_fallback_is_named(case: tuple
 
 @pytest.mark.parametrize(
     ("degrees", "band"),  # counter-clockwise, so at 90 the bottom of the strip is on the right
-    [(0, "bottom-band"), (180, "top-band"), (90, "right-band"), (270, "left-band")]
+    [(0, "bottom-band"), (180, "top-band"), (90, "right-band"), (270, "left-band")],
 )
 def test_the_band_holding_the_code_is_named(degrees: int, band: str) -> None:
     page = cv2.GaussianBlur(rotate(strip(PAYLOAD, scale=2), degrees), (0, 0), 1.0)

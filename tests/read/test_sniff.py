@@ -15,8 +15,14 @@ CODE = qr("sniff")
 @pytest.mark.parametrize(
     ("fmt", "media_type"),
     [
-        ("JPEG", "image/jpeg"), ("PNG", "image/png"), ("GIF", "image/gif"), ("BMP", "image/bmp"),
-        ("TIFF", "image/tiff"), ("WEBP", "image/webp"), ("HEIF", "image/heic"), ("PDF", "application/pdf"),
+        ("JPEG", "image/jpeg"),
+        ("PNG", "image/png"),
+        ("GIF", "image/gif"),
+        ("BMP", "image/bmp"),
+        ("TIFF", "image/tiff"),
+        ("WEBP", "image/webp"),
+        ("HEIF", "image/heic"),
+        ("PDF", "application/pdf"),
     ],
 )
 def test_each_format_is_recognised_by_its_bytes(fmt: str, media_type: str) -> None:

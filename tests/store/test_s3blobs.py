@@ -24,8 +24,11 @@ BUCKET = "actas"
 @pytest.fixture
 def endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """An S3 server on a free loopback port with an empty bucket; credentials in the environment."""
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
         monkeypatch.setenv(name, value)  # inherited by spawned decoding processes
     monkeypatch.delenv(ENDPOINT_ENV, raising=False)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)

@@ -70,7 +70,11 @@ def test_csv_export_and_unknown_level(store: Store) -> None:
     write_csv(tally(store, "mesa"), buffer)
     [row] = list(csv.DictReader(io.StringIO(buffer.getvalue())))
     assert (row["id"], row["maduro"], row["gonzalez"], row["card_1"], row["card_36"]) == (
-        mesa + ".1.0001", "7", "9", "7", "9"
+        mesa + ".1.0001",
+        "7",
+        "9",
+        "7",
+        "9",
     )
     with pytest.raises(UserError, match="unknown level"):
         tally(store, "galaxy")

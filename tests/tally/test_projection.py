@@ -17,8 +17,7 @@ from tests.forensics.synthetic import synthetic_table
 
 def _strata(table: MesaTable) -> Strata:
     municipality = np.array([c[:4] for c in table.center_ids.tolist()])
-    return Strata.build(table.mesa_ids, table.parish_ids, municipality, table.state_ids,
-                        table.registered.astype(float))
+    return Strata.build(table.mesa_ids, table.parish_ids, municipality, table.state_ids, table.registered.astype(float))
 
 
 def test_full_coverage_is_exact_with_zero_width() -> None:
@@ -59,8 +58,12 @@ def test_intervals_cover_the_truth_when_coverage_follows_state_and_vote_share() 
         result = project(covered, _strata(table))
         truth = table.votes.sum(axis=0) / table.valid.sum()
         lead, second = table.index(result.leader), table.index(result.runner_up)
-        hits.append([result.shares["a"].low <= truth[0] <= result.shares["a"].high,
-                     result.margin.low <= truth[lead] - truth[second] <= result.margin.high])
+        hits.append(
+            [
+                result.shares["a"].low <= truth[0] <= result.shares["a"].high,
+                result.margin.low <= truth[lead] - truth[second] <= result.margin.high,
+            ]
+        )
     assert np.mean(hits, axis=0).min() >= 0.88
 
 

@@ -34,8 +34,14 @@ from tests.web.conftest import PASSWORD, acta_png, blank_png, web_settings
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 TIMEOUT_MS = 60_000  # generous: CI machines are slow and shared
 
 
@@ -70,8 +76,12 @@ class LiveServer:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_app(store, web_settings(checkpoint_seconds=0.5)), host="127.0.0.1",
-                                port=self.port, log_level="warning")
+        config = uvicorn.Config(
+            create_app(store, web_settings(checkpoint_seconds=0.5)),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -161,8 +171,9 @@ def test_the_offline_queue_survives_a_reload_and_uploads_when_the_network_return
     page = open_page()
     _log_in(page, web_store, "pedro", accounts.VOLUNTEER, "/upload")
     # the page keeps itself, its scripts, stylesheet and the QR reader's WebAssembly for offline use
-    page.wait_for_function("async () => (await (await caches.open('testigo-upload-v1')).keys()).length >= 5",
-                           polling=200)
+    page.wait_for_function(
+        "async () => (await (await caches.open('testigo-upload-v1')).keys()).length >= 5", polling=200
+    )
     page.evaluate("navigator.serviceWorker.ready")
     page.wait_for_load_state("networkidle")  # the QR reader's WebAssembly is compiled
     page.context.set_offline(True)
@@ -237,7 +248,6 @@ def test_pages_fit_a_phone_screen(open_page: Any, web_store: Store) -> None:
         page.goto(path)
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{path} is {overflow}px wider than the phone"
-
 
 
 def test_each_account_on_a_phone_has_its_own_queue_and_too_big_photos_are_refused_at_once(

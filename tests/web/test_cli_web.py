@@ -24,8 +24,9 @@ users.command("revoke")(user_revoke)
 def test_the_first_admin_is_invited_listed_and_revoked_from_the_command_line(web_store: Store) -> None:
     runner = CliRunner()
     workspace = ["--workspace", str(web_store.workspace.root)]
-    invited = runner.invoke(app, ["user", "invite", "--role", "admin", "--base-url", "https://actas.example",
-                                  "--json", *workspace])
+    invited = runner.invoke(
+        app, ["user", "invite", "--role", "admin", "--base-url", "https://actas.example", "--json", *workspace]
+    )
     assert invited.exit_code == 0, invited.output
     url = json.loads(invited.stdout)["url"]
     assert url.startswith("https://actas.example/invite/")

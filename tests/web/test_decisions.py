@@ -157,8 +157,11 @@ def test_two_matching_entries_accept_a_typed_sheet_and_a_third_breaks_a_tie(stor
 def test_typed_numbers_are_checked_before_they_are_stored(store: Store) -> None:
     item = _unreadable_item(store)
     ana = _reviewer(store, "ana")
-    for mesa, counts, nulls in (("999999999.01", [1] * 38, 0), (small_mesas(1)[0], [1] * 37, 0),
-                                (small_mesas(1)[0], [-1] + [1] * 37, 0)):
+    for mesa, counts, nulls in (
+        ("999999999.01", [1] * 38, 0),
+        (small_mesas(1)[0], [1] * 37, 0),
+        (small_mesas(1)[0], [-1] + [1] * 37, 0),
+    ):
         with pytest.raises(DecisionError) as refused:
             enter_manual(store, SECRET, ana, item, mesa, counts, nulls)
         assert refused.value.status_code == 422
@@ -221,8 +224,9 @@ def test_informational_flags_stay_out_of_the_flag_queue_which_is_paged(store: St
     assert (first.next_offset, rest.next_offset, rest.previous_offset) == (3, None, 0)
 
 
-def _enter_at_once(store: Store, calls: list[tuple[accounts.Account, list[int]]], item: int, mesa: str,
-                   monkeypatch: pytest.MonkeyPatch) -> list[object]:
+def _enter_at_once(
+    store: Store, calls: list[tuple[accounts.Account, list[int]]], item: int, mesa: str, monkeypatch: pytest.MonkeyPatch
+) -> list[object]:
     """Run the entries in threads released together; reading the entries is slowed so that, without the item
     lock, each transaction would read before the others commit."""
     reading = reviews.manual_entries

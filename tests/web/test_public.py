@@ -29,8 +29,9 @@ def published(client: TestClient, web_store: Store) -> TestClient:
     """One accepted acta (González 200, Maduro 100) and one unreadable photo, uploaded by "witness-juana"."""
     csrf = log_in(client, web_store, "witness-juana", accounts.VOLUNTEER)
     for data in (acta_png(MESA), blank_png()):
-        response = client.post("/api/v1/uploads", files={"file": ("IMG_juana.png", data, "image/png")},
-                               headers={"X-CSRF-Token": csrf})
+        response = client.post(
+            "/api/v1/uploads", files={"file": ("IMG_juana.png", data, "image/png")}, headers={"X-CSRF-Token": csrf}
+        )
         assert response.status_code == 201
     client.post("/logout", data={"csrf_token": csrf})
     client.cookies.clear()
@@ -101,8 +102,17 @@ def _proof(client: TestClient) -> dict[str, Any]:
 
 
 def test_public_pages_and_api_never_reveal_who_uploaded(published: TestClient) -> None:
-    paths = ["/", f"/area/{CENTER}", f"/mesa/{MESA}", "/api/v1/results?level=mesa", f"/api/v1/mesas/{MESA}",
-             f"/api/v1/areas/{CENTER}", "/api/v1/downloads/mesa.csv", "/downloads", f"/search?q={CENTER}"]
+    paths = [
+        "/",
+        f"/area/{CENTER}",
+        f"/mesa/{MESA}",
+        "/api/v1/results?level=mesa",
+        f"/api/v1/mesas/{MESA}",
+        f"/api/v1/areas/{CENTER}",
+        "/api/v1/downloads/mesa.csv",
+        "/downloads",
+        f"/search?q={CENTER}",
+    ]
     for path in paths:
         body = published.get(path).text
         assert "juana" not in body.lower(), path
@@ -158,8 +168,11 @@ def test_downloads_give_every_level_as_csv(published: TestClient) -> None:
 def test_user_content_is_escaped(client: TestClient, web_store: Store) -> None:
     log_in(client, web_store, "boss", accounts.ADMIN)
     csrf = log_in(client, web_store, "boss2", accounts.ADMIN)
-    client.post("/api/v1/admin/invitations", json={"role": "volunteer", "note": "<script>alert(1)</script>"},
-                headers={"X-CSRF-Token": csrf})
+    client.post(
+        "/api/v1/admin/invitations",
+        json={"role": "volunteer", "note": "<script>alert(1)</script>"},
+        headers={"X-CSRF-Token": csrf},
+    )
     page = client.get("/admin").text
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     search = client.get("/search", params={"q": '"><img src=x onerror=alert(1)>'}).text
@@ -175,8 +188,13 @@ def test_every_response_carries_the_security_headers(client: TestClient) -> None
 
 def test_the_api_is_described_by_openapi(client: TestClient) -> None:
     spec = client.get("/api/v1/openapi.json").json()
-    for path in ("/api/v1/uploads", "/api/v1/results", "/api/v1/mesas/{mesa_id}/proof", "/api/v1/review/queue",
-                 "/api/v1/admin/users"):
+    for path in (
+        "/api/v1/uploads",
+        "/api/v1/results",
+        "/api/v1/mesas/{mesa_id}/proof",
+        "/api/v1/review/queue",
+        "/api/v1/admin/users",
+    ):
         assert path in spec["paths"], path
     assert client.get("/docs").status_code == 404  # Swagger UI would load from a CDN
     assert json.dumps(spec).count("cdn.") == 0

@@ -65,14 +65,16 @@ def test_an_admin_invites_and_the_invited_person_gets_that_role(
 ) -> None:
     admin = make_client()
     csrf = log_in(admin, web_store, "boss", accounts.ADMIN)
-    url = admin.post("/api/v1/admin/invitations", json={"role": "reviewer", "note": "Ana"},
-                     headers={"X-CSRF-Token": csrf}).json()["url"]
+    url = admin.post(
+        "/api/v1/admin/invitations", json={"role": "reviewer", "note": "Ana"}, headers={"X-CSRF-Token": csrf}
+    ).json()["url"]
     path = url.removeprefix("https://testserver")
     newcomer = make_client()
     page = newcomer.get(path)
     assert page.status_code == 200 and "revisor" in page.text
-    created = newcomer.post(path, data={"username": "ana", "password": PASSWORD, "csrf_token": csrf_of(page.text)},
-                            follow_redirects=False)
+    created = newcomer.post(
+        path, data={"username": "ana", "password": PASSWORD, "csrf_token": csrf_of(page.text)}, follow_redirects=False
+    )
     assert created.status_code == 303
     assert newcomer.get("/api/v1/review/queue").status_code == 200  # logged in, as a reviewer
     assert make_client().get(path).status_code == 404  # single use
@@ -119,8 +121,9 @@ def test_an_admin_lowers_one_accounts_upload_limit(make_client: Callable[..., Te
     admin.post("/api/v1/admin/users/vol/restrict", json={"uploads_per_hour": 6}, headers={"X-CSRF-Token": admin_csrf})
     codes = [_upload(volunteer, csrf) for _ in range(3)]
     assert codes[0] in (200, 201) and codes[-1] == 429  # a burst of 6/6 = 1 upload, then wait
-    again = volunteer.post("/api/v1/uploads", files={"file": ("a.png", b"x", "image/png")},
-                           headers={"X-CSRF-Token": csrf})
+    again = volunteer.post(
+        "/api/v1/uploads", files={"file": ("a.png", b"x", "image/png")}, headers={"X-CSRF-Token": csrf}
+    )
     assert again.status_code == 429 and int(again.headers["Retry-After"]) >= 1
 
 
@@ -143,8 +146,10 @@ def test_the_login_form_itself_is_csrf_protected_and_failures_are_rate_limited(
     add_account(web_store, "vol", accounts.VOLUNTEER)
     assert client.post("/login", data={"username": "vol", "password": PASSWORD}).status_code == 403
     csrf = csrf_of(client.get("/login").text)
-    codes = [client.post("/login", data={"username": "vol", "password": "wrong", "csrf_token": csrf}).status_code
-             for _ in range(12)]
+    codes = [
+        client.post("/login", data={"username": "vol", "password": "wrong", "csrf_token": csrf}).status_code
+        for _ in range(12)
+    ]
     assert codes[0] == 401 and codes[-1] == 429
 
 
@@ -159,8 +164,11 @@ def test_logging_out_ends_the_session_on_the_server(client: TestClient, web_stor
 def test_login_cookies_are_http_only_secure_and_same_site(client: TestClient, web_store: Store) -> None:
     add_account(web_store, "vol", accounts.VOLUNTEER)
     page = client.get("/login")
-    response = client.post("/login", data={"username": "vol", "password": PASSWORD, "csrf_token": csrf_of(page.text)},
-                           follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={"username": "vol", "password": PASSWORD, "csrf_token": csrf_of(page.text)},
+        follow_redirects=False,
+    )
     cookie = response.headers["set-cookie"].lower()
     assert "httponly" in cookie and "secure" in cookie and "samesite=lax" in cookie
 
@@ -168,8 +176,11 @@ def test_login_cookies_are_http_only_secure_and_same_site(client: TestClient, we
 def test_the_login_redirect_never_leaves_the_site(client: TestClient, web_store: Store) -> None:
     add_account(web_store, "vol", accounts.VOLUNTEER)
     csrf = csrf_of(client.get("/login").text)
-    response = client.post("/login", data={"username": "vol", "password": PASSWORD, "csrf_token": csrf,
-                                           "next": "//evil.example/x"}, follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={"username": "vol", "password": PASSWORD, "csrf_token": csrf, "next": "//evil.example/x"},
+        follow_redirects=False,
+    )
     assert response.headers["location"] == "/upload"
 
 
@@ -186,7 +197,9 @@ def test_admin_actions_record_who_and_when_and_the_admin_page_shows_them(
     admin.post("/api/v1/admin/users/spammer/revoke", headers=headers)
     actions = admin.get("/api/v1/admin/actions").json()["actions"]
     assert [(a["action"], a["username"], a["admin"], a["detail"]) for a in actions] == [
-        ("revoke", "spammer", "boss", None), ("rate_limit", "vol", "boss", "6"), ("block", "vol", "boss", None),
+        ("revoke", "spammer", "boss", None),
+        ("rate_limit", "vol", "boss", "6"),
+        ("block", "vol", "boss", None),
     ]
     assert all(a["at"] for a in actions)
     page = admin.get("/admin").text

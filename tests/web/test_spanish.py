@@ -38,8 +38,10 @@ def test_server_errors_are_spanish(client: TestClient, web_store: Store) -> None
 def test_invitation_validation_is_spanish(client: TestClient, web_store: Store) -> None:
     token = accounts.invite(web_store, accounts.VOLUNTEER)
     page = client.get(f"/invite/{token}")
-    answer = client.post(f"/invite/{token}", data={"username": "X", "password": "a long enough password",
-                                                   "csrf_token": csrf_of(page.text)})
+    answer = client.post(
+        f"/invite/{token}",
+        data={"username": "X", "password": "a long enough password", "csrf_token": csrf_of(page.text)},
+    )
     assert answer.status_code == 422
     _spanish(answer.text, "account_bad_username")
 
@@ -48,8 +50,12 @@ def test_upload_failures_are_spanish(client: TestClient, web_store: Store) -> No
     csrf = log_in(client, web_store, "vol", accounts.VOLUNTEER)
     empty = client.post("/api/v1/uploads", files={"file": ("a.png", b"", "image/png")}, headers={"X-CSRF-Token": csrf})
     _spanish(empty.json()["detail"], "upload_empty")
-    damaged = client.post("/api/v1/uploads", files={"file": ("a.png", blank_png(), "image/png")},
-                          data={"sha256": "0" * 64}, headers={"X-CSRF-Token": csrf})
+    damaged = client.post(
+        "/api/v1/uploads",
+        files={"file": ("a.png", blank_png(), "image/png")},
+        data={"sha256": "0" * 64},
+        headers={"X-CSRF-Token": csrf},
+    )
     _spanish(damaged.json()["detail"], "upload_damaged")
     assert "upload.js" in client.get("/upload").text  # the queue shows the API's detail: Spanish by default
 
@@ -61,8 +67,12 @@ def test_manual_entry_validation_is_spanish(client: TestClient, web_store: Store
     log_in(client, web_store, "rev", accounts.REVIEWER)
     form = client.get(f"/review/unreadable/{line.item_id}").text
     assert 'placeholder="' in form and "010101001.01" not in form or min(web_store.registry.mesas) in form
-    fields = {"csrf_token": csrf_of(form), "mesa": "nada", "null_votes": "0",
-              **{f"card_{i}": "0" for i in range(1, 39)}}
+    fields = {
+        "csrf_token": csrf_of(form),
+        "mesa": "nada",
+        "null_votes": "0",
+        **{f"card_{i}": "0" for i in range(1, 39)},
+    }
     unknown = client.post(f"/review/unreadable/{line.item_id}", data=fields)
     assert unknown.status_code == 422
     _spanish(unknown.text, "decision_unknown_mesa", mesa="nada", example=min(web_store.registry.mesas))

@@ -21,8 +21,12 @@ from tests.web.conftest import acta_png, blank_png, log_in, web_settings
 
 def _post(client: TestClient, csrf: str, data: bytes, name: str = "acta.png", **fields: str):  # type: ignore[no-untyped-def]
     """Upload asking for English answers, whose words these tests check (Spanish ones: test_spanish)."""
-    return client.post("/api/v1/uploads?lang=en", files={"file": (name, data, "image/png")}, data=fields,
-                       headers={"X-CSRF-Token": csrf})
+    return client.post(
+        "/api/v1/uploads?lang=en",
+        files={"file": (name, data, "image/png")},
+        data=fields,
+        headers={"X-CSRF-Token": csrf},
+    )
 
 
 def _count(store: Store, table: type) -> int:
@@ -79,11 +83,15 @@ def test_the_same_photo_from_another_account_is_a_duplicate(
 def test_an_api_token_uploads_without_a_csrf_token(client: TestClient, web_store: Store) -> None:
     account = accounts.accept_invitation(web_store, accounts.invite(web_store, "volunteer"), "bot", "x" * 12)
     token = accounts.create_api_token(web_store, account, "bulk")
-    response = client.post("/api/v1/uploads", files={"file": ("a.png", acta_png(small_mesas(1)[0]), "image/png")},
-                           headers={"Authorization": f"Bearer {token}"})
+    response = client.post(
+        "/api/v1/uploads",
+        files={"file": ("a.png", acta_png(small_mesas(1)[0]), "image/png")},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert response.status_code == 201
-    wrong = client.post("/api/v1/uploads", files={"file": ("a.png", b"x", "image/png")},
-                        headers={"Authorization": "Bearer nope"})
+    wrong = client.post(
+        "/api/v1/uploads", files={"file": ("a.png", b"x", "image/png")}, headers={"Authorization": "Bearer nope"}
+    )
     assert wrong.status_code == 401
 
 
@@ -112,8 +120,10 @@ def test_reading_that_takes_long_answers_pending_then_the_phone_polls(
 
 def _png_header(width: int, height: int) -> bytes:
     """A PNG that declares an enormous image in a few bytes (a decompression bomb)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     pixels = zlib.compress(b"\x00" * 64)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
@@ -159,13 +169,16 @@ def test_oversized_uploads_are_refused_before_being_read(
     assert big.status_code == 413
 
     def chunked():  # no Content-Length: the limit holds while the body streams
-        yield b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n\r\n"
+        yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n\r\n'
         for _ in range(40):
             yield b"\x00" * 10_000
         yield b"\r\n--b--\r\n"
 
-    streamed = client.post("/api/v1/uploads", content=chunked(),
-                           headers={"X-CSRF-Token": csrf, "Content-Type": "multipart/form-data; boundary=b"})
+    streamed = client.post(
+        "/api/v1/uploads",
+        content=chunked(),
+        headers={"X-CSRF-Token": csrf, "Content-Type": "multipart/form-data; boundary=b"},
+    )
     assert streamed.status_code == 413
     assert _count(web_store, SubmissionRow) == 0
 
@@ -177,8 +190,9 @@ def test_other_forms_have_a_small_body_limit(client: TestClient) -> None:
 
 def test_the_plain_form_works_without_javascript(volunteer: tuple[TestClient, str]) -> None:
     client, csrf = volunteer
-    page = client.post("/upload", files={"file": ("a.png", acta_png(small_mesas(1)[0]), "image/png")},
-                       data={"csrf_token": csrf})
+    page = client.post(
+        "/upload", files={"file": ("a.png", acta_png(small_mesas(1)[0]), "image/png")}, data={"csrf_token": csrf}
+    )
     assert page.status_code == 200 and "aceptada" in page.text
 
 
@@ -207,4 +221,3 @@ def test_web_uploads_left_pending_are_read_when_the_server_starts(web_store: Sto
                     break
             time.sleep(0.05)
     assert app.state.web.uploads.result(account, "u-1").status == "accepted"  # type: ignore[union-attr]
-

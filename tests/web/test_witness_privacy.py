@@ -29,8 +29,9 @@ def test_the_public_gets_a_metadata_free_preview_and_only_reviewers_the_exact_or
 ) -> None:
     original = _jpeg_with_gps()
     csrf = log_in(client, web_store, "witness", accounts.VOLUNTEER)
-    sent = client.post("/api/v1/uploads", files={"file": ("IMG_0001.jpg", original, "image/jpeg")},
-                       headers={"X-CSRF-Token": csrf})
+    sent = client.post(
+        "/api/v1/uploads", files={"file": ("IMG_0001.jpg", original, "image/jpeg")}, headers={"X-CSRF-Token": csrf}
+    )
     assert sent.status_code == 201 and sent.json()["status"] == "accepted", sent.text
     sha = sent.json()["sha256"]
     client.cookies.clear()

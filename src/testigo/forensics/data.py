@@ -124,15 +124,22 @@ class MesaTable:
 
     def take(self, indices: np.ndarray) -> MesaTable:
         """The mesas at `indices` (integer positions or a boolean mask), in that order."""
+
         def pick(a: np.ndarray | None) -> np.ndarray | None:
             return None if a is None else a[indices]
 
         return replace(
             self,
-            mesa_ids=self.mesa_ids[indices], center_ids=self.center_ids[indices],
-            parish_ids=self.parish_ids[indices], state_ids=self.state_ids[indices],
-            registered=self.registered[indices], votes=self.votes[indices], null_votes=self.null_votes[indices],
-            cards=pick(self.cards), image_hashes=pick(self.image_hashes), declared_totals=pick(self.declared_totals),
+            mesa_ids=self.mesa_ids[indices],
+            center_ids=self.center_ids[indices],
+            parish_ids=self.parish_ids[indices],
+            state_ids=self.state_ids[indices],
+            registered=self.registered[indices],
+            votes=self.votes[indices],
+            null_votes=self.null_votes[indices],
+            cards=pick(self.cards),
+            image_hashes=pick(self.image_hashes),
+            declared_totals=pick(self.declared_totals),
             sheet_prints=pick(self.sheet_prints),
         )
 

@@ -80,15 +80,23 @@ def benford2(table: MesaTable, min_share: float = MIN_SHARE, min_mesas: int = MI
         z = (mean - BENFORD2_MEAN) / (BENFORD2_SD / np.sqrt(len(digits)))
         p_mean = float(2 * stats.norm.sf(abs(z)))
         per_candidate[key] = {
-            "n": len(digits), "chi2": chi2, "p_chi2": p_chi2, "cohens_w": w,
-            "mean": mean, "mean_difference": mean - BENFORD2_MEAN, "p_mean": p_mean,
+            "n": len(digits),
+            "chi2": chi2,
+            "p_chi2": p_chi2,
+            "cohens_w": w,
+            "mean": mean,
+            "mean_difference": mean - BENFORD2_MEAN,
+            "p_mean": p_mean,
             "frequencies": (observed / len(digits)).round(4).tolist(),
         }
         p_values += [p_chi2, p_mean]
         chi2s.append(chi2)
     _attach_q(per_candidate, p_values, ("q_chi2", "q_mean"))
-    estimate: dict[str, object] = {"expected_mean": BENFORD2_MEAN, "expected": BENFORD2.round(4).tolist(),
-                                   "per_candidate": per_candidate}
+    estimate: dict[str, object] = {
+        "expected_mean": BENFORD2_MEAN,
+        "expected": BENFORD2.round(4).tolist(),
+        "per_candidate": per_candidate,
+    }
     return _family("benford2", chi2s, p_values, estimate, BENFORD2_CAVEAT)
 
 
@@ -115,9 +123,15 @@ def last_digit(table: MesaTable, min_share: float = MIN_SHARE, min_mesas: int = 
         z = float((mean - UNIFORM_MEAN) / (UNIFORM_SD / np.sqrt(len(digits))))
         p_mean = float(2 * stats.norm.sf(abs(z)))
         per_candidate[key] = {
-            "n": len(counts), "chi2": chi2, "p_chi2": p_chi2, "cohens_w": w,
-            "mean": mean, "mean_difference": mean - UNIFORM_MEAN, "mean_effect": (mean - UNIFORM_MEAN) / UNIFORM_SD,
-            "z_mean": z, "p_mean": p_mean,
+            "n": len(counts),
+            "chi2": chi2,
+            "p_chi2": p_chi2,
+            "cohens_w": w,
+            "mean": mean,
+            "mean_difference": mean - UNIFORM_MEAN,
+            "mean_effect": (mean - UNIFORM_MEAN) / UNIFORM_SD,
+            "z_mean": z,
+            "p_mean": p_mean,
             "frequencies": (observed / len(counts)).round(4).tolist(),
         }
         p_values += [p_chi2, p_mean]

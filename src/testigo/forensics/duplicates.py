@@ -148,13 +148,16 @@ def _best_partners(pairs: Iterable[tuple[int, int, float]]) -> dict[int, tuple[i
 
 def same_sheet_reason(other_mesa: str, similarity: float) -> str:
     """The reason of a same-sheet flag (the HTML report translates this wording: see forensics.i18n)."""
-    return (f"sheet image shows the same sheet as mesa {other_mesa} "
-            f"(signatures and figures correlate at {similarity:.2f})")
+    return (
+        f"sheet image shows the same sheet as mesa {other_mesa} (signatures and figures correlate at {similarity:.2f})"
+    )
 
 
 def _sheet_flags(mesa_ids: np.ndarray, prints: np.ndarray) -> tuple[list[Flag], int, int]:
     """Flags for mesas whose sheet image shows the same sheet as another mesa's; score: the correlation."""
     matches = same_sheets(list(prints))
-    flags = [Flag(str(mesa_ids[me]), same_sheet_reason(str(mesa_ids[other]), s), round(s, 3))
-             for me, (other, s) in _best_partners(matches.pairs).items()]
+    flags = [
+        Flag(str(mesa_ids[me]), same_sheet_reason(str(mesa_ids[other]), s), round(s, 3))
+        for me, (other, s) in _best_partners(matches.pairs).items()
+    ]
     return flags, len(matches.pairs), matches.usable if matches.compared else 0

@@ -143,6 +143,7 @@ def fair_model(turnout: np.ndarray, share: np.ndarray) -> FairModel:
     Klimek et al., the centre is the peak of the distribution (a kernel density
     mode) and the spread comes from the mesas below it.
     """
+
     def below_mode(x: np.ndarray) -> tuple[float, float]:
         mode = density_mode(x)
         lower = x[x < mode] - mode
@@ -188,8 +189,10 @@ def fit_fraud(
     initial = fair_model(turnout, share)
     no_fraud = Fit(0.0, 0.0, thetas[0])
     clean_blob = simulator.refit_fair(initial, no_fraud)
-    results = [simulator.alternate(start_fair, simulator.grid(start_fair, thetas), thetas, rounds)
-               for start_fair in (clean_blob, initial)]
+    results = [
+        simulator.alternate(start_fair, simulator.grid(start_fair, thetas), thetas, rounds)
+        for start_fair in (clean_blob, initial)
+    ]
     fit, fair = min(results, key=lambda pair: pair[0].loss)
     return FingerprintFit(fit, fair, simulator.loss(clean_blob, no_fraud))
 
@@ -222,8 +225,11 @@ class _Simulator:
     def loss(self, fair: FairModel, fit: Fit) -> float:
         """Objective of one model: `fair` with the fraud of `fit`."""
         x = np.where(self.u < fit.incremental_fraction, np.minimum(fit.theta * self.magnitude, 1.0), 0.0)
-        x = np.where((self.u >= fit.incremental_fraction) & (self.u < fit.incremental_fraction + fit.extreme_fraction),
-                     self.extreme, x)
+        x = np.where(
+            (self.u >= fit.incremental_fraction) & (self.u < fit.incremental_fraction + fit.extreme_fraction),
+            self.extreme,
+            x,
+        )
         t, v = _stuff(*self.fair(fair), x, self.alpha)
         return float(self.objective(histogram(t, v, self.bins) * self.per_draw))
 
@@ -237,8 +243,11 @@ class _Simulator:
     def refit_fair(self, fair: FairModel, fit: Fit) -> FairModel:
         """The fair blob (starting at `fair`) that best fits the data with the fraud of `fit`."""
         result = optimize.minimize(
-            lambda params: self.loss(FairModel(*params), fit), np.array(astuple(fair)), method="Nelder-Mead",
-            bounds=[(0.0, 1.0), (1e-3, 0.5), (0.0, 1.0), (1e-3, 0.5)], options={"xatol": 1e-3, "fatol": 0.5},
+            lambda params: self.loss(FairModel(*params), fit),
+            np.array(astuple(fair)),
+            method="Nelder-Mead",
+            bounds=[(0.0, 1.0), (1e-3, 0.5), (0.0, 1.0), (1e-3, 0.5)],
+            options={"xatol": 1e-3, "fatol": 0.5},
         )
         return FairModel(*(float(v) for v in result.x))
 

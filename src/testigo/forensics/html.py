@@ -49,18 +49,25 @@ def _both(spanish: str, english: str) -> str:
 
 
 def render_html(
-    results: list[TestResult], table: MesaTable | None = None, *, max_flags: int = 500,
+    results: list[TestResult],
+    table: MesaTable | None = None,
+    *,
+    max_flags: int = 500,
     area_names: Mapping[str, str] | None = None,
 ) -> str:
     """The report as one HTML page. With `table`, figures that need the per-mesa data are drawn too.
 
     `area_names` (area id → name) labels the states in the results figure; ids are used without it.
     """
-    parts = [f"<!doctype html><html lang=es><meta charset=utf-8><title>testigo: informe forense / forensic report"
-             f"</title><style>{_STYLE}</style><h1>{_both('Informe forense', 'Forensic report')}</h1>"]
+    parts = [
+        f"<!doctype html><html lang=es><meta charset=utf-8><title>testigo: informe forense / forensic report"
+        f"</title><style>{_STYLE}</style><h1>{_both('Informe forense', 'Forensic report')}</h1>"
+    ]
     if table is not None:
-        parts.append(f"<p>{_both(f'{len(table):,} mesas', f'{len(table):,} polling stations')}: "
-                     f"{html.escape(', '.join(table.candidates))}.</p>")
+        parts.append(
+            f"<p>{_both(f'{len(table):,} mesas', f'{len(table):,} polling stations')}: "
+            f"{html.escape(', '.join(table.candidates))}.</p>"
+        )
     parts.append(
         "<p>Cada prueba dice qué encontró, cuán grande es el efecto y qué no puede decir. Los valores p se ajustan "
         "por el número de pruebas (q, Benjamini–Hochberg); una mesa señalada es un motivo para mirar su acta, no "
@@ -85,13 +92,17 @@ def _summary(results: list[TestResult]) -> str:
         f"<td>{_number(r.estimate.get('q_value'))}</td><td>{len(r.flagged)}</td></tr>"
         for r in results
     )
-    return (f"<h2>{_both('Resumen', 'Summary')}</h2><table><tr><th>{_both('prueba', 'test')}</th>"
-            f"<th>{_both('estadístico', 'statistic')}</th><th>p</th><th>{_both('q entre pruebas', 'q across tests')}"
-            f"</th><th>{_both('mesas señaladas', 'mesas flagged')}</th></tr>{rows}</table>")
+    return (
+        f"<h2>{_both('Resumen', 'Summary')}</h2><table><tr><th>{_both('prueba', 'test')}</th>"
+        f"<th>{_both('estadístico', 'statistic')}</th><th>p</th><th>{_both('q entre pruebas', 'q across tests')}"
+        f"</th><th>{_both('mesas señaladas', 'mesas flagged')}</th></tr>{rows}</table>"
+    )
 
 
-_NO_CAVEAT_ES = ("Traducción pendiente: la advertencia de esta prueba cambió y su versión en español aún no se ha "
-                 "revisado; léase la versión en inglés.")
+_NO_CAVEAT_ES = (
+    "Traducción pendiente: la advertencia de esta prueba cambió y su versión en español aún no se ha "
+    "revisado; léase la versión en inglés."
+)
 
 
 def _section(result: TestResult, table: MesaTable | None) -> str:
@@ -169,17 +180,23 @@ def _queue(results: list[TestResult], max_flags: int) -> str:
             reasons.setdefault(flag.mesa, []).append(f"<code>{html.escape(result.id)}</code>: {_reason(flag)}")
     queue = list(flagged_mesas(results))
     rows = "".join(
-        f"<tr><td><a href='#{_anchor(mesa)}'>{html.escape(mesa)}</a></td>"
-        f"<td>{'<br>'.join(reasons[mesa])}</td></tr>"
+        f"<tr><td><a href='#{_anchor(mesa)}'>{html.escape(mesa)}</a></td><td>{'<br>'.join(reasons[mesa])}</td></tr>"
         for mesa in queue[:max_flags]
     )
     rest = len(queue) - max_flags
-    more = (f"<p>{_both(f'… y {rest} más (ver la salida JSON).', f'… and {rest} more (see the JSON output).')}</p>"
-            if rest > 0 else "")
-    intro = _both(f"{len(queue)} mesas señaladas, primero las que más pruebas señalan.",
-                  f"{len(queue)} mesas flagged, those flagged by most tests first.")
-    return (f"<h2 id=queue>{_both('Mesas a revisar', 'Review queue')}</h2><p>{intro}</p>"
-            f"<table><tr><th>mesa</th><th>{_both('por qué', 'why')}</th></tr>{rows}</table>{more}")
+    more = (
+        f"<p>{_both(f'… y {rest} más (ver la salida JSON).', f'… and {rest} more (see the JSON output).')}</p>"
+        if rest > 0
+        else ""
+    )
+    intro = _both(
+        f"{len(queue)} mesas señaladas, primero las que más pruebas señalan.",
+        f"{len(queue)} mesas flagged, those flagged by most tests first.",
+    )
+    return (
+        f"<h2 id=queue>{_both('Mesas a revisar', 'Review queue')}</h2><p>{intro}</p>"
+        f"<table><tr><th>mesa</th><th>{_both('por qué', 'why')}</th></tr>{rows}</table>{more}"
+    )
 
 
 def _reason(flag: Flag) -> str:
@@ -203,10 +220,12 @@ def _mesa_data(table: MesaTable, mesas: list[str]) -> str:
             f"<td>{registered if registered > 0 else '—'}</td>{votes}<td>{int(table.null_votes[i]):,}</td>"
             f"<td>{turnout}</td></tr>"
         )
-    return (f"<h2 id=mesas>{_both('Datos de las mesas señaladas', 'Data of the flagged mesas')}</h2>"
-            f"<table><tr><th>mesa</th><th>{_both('centro', 'center')}</th><th>{_both('electores', 'registered')}"
-            f"</th>{head}<th>{_both('nulos', 'null')}</th><th>{_both('participación', 'turnout')}</th></tr>"
-            f"{''.join(rows)}</table>")
+    return (
+        f"<h2 id=mesas>{_both('Datos de las mesas señaladas', 'Data of the flagged mesas')}</h2>"
+        f"<table><tr><th>mesa</th><th>{_both('centro', 'center')}</th><th>{_both('electores', 'registered')}"
+        f"</th>{head}<th>{_both('nulos', 'null')}</th><th>{_both('participación', 'turnout')}</th></tr>"
+        f"{''.join(rows)}</table>"
+    )
 
 
 def _anchor(mesa: str) -> str:
@@ -236,12 +255,15 @@ def _by_state(table: MesaTable, names: Mapping[str, str]) -> str:
     mesas = np.bincount(inverse, minlength=len(states))
     rows = "".join(
         f"<tr><td>{html.escape(label)}</td><td>{int(n):,}</td>"
-        + "".join(f"<td>{shares[i, c]:.1%}</td>" for c in shown) + "</tr>"
+        + "".join(f"<td>{shares[i, c]:.1%}</td>" for c in shown)
+        + "</tr>"
         for i, (label, n) in enumerate(zip(labels, mesas.tolist(), strict=True))
     )
     head = "".join(f"<th>{html.escape(table.candidates[c])}</th>" for c in shown)
-    return (f"<h2 id=states>{_both('Resultados por estado', 'Results by state')}</h2><figure>{_svg(fig)}</figure>"
-            f"<table><tr><th>{_both('estado', 'state')}</th><th>mesas</th>{head}</tr>{rows}</table>")
+    return (
+        f"<h2 id=states>{_both('Resultados por estado', 'Results by state')}</h2><figure>{_svg(fig)}</figure>"
+        f"<table><tr><th>{_both('estado', 'state')}</th><th>mesas</th>{head}</tr>{rows}</table>"
+    )
 
 
 def _digits(expected: np.ndarray, axis: str) -> Callable[[TestResult, MesaTable | None], str | None]:
@@ -254,8 +276,12 @@ def _digits(expected: np.ndarray, axis: str) -> Callable[[TestResult, MesaTable 
         width = 0.8 / len(per_candidate)
         for k, (key, detail) in enumerate(per_candidate.items()):
             name = label(key)
-            ax.bar(np.arange(10) + k * width - 0.4 + width / 2, detail["frequencies"], width,
-                   label=f"{name[0]} / {name[1]}" if name else key)
+            ax.bar(
+                np.arange(10) + k * width - 0.4 + width / 2,
+                detail["frequencies"],
+                width,
+                label=f"{name[0]} / {name[1]}" if name else key,
+            )
         ax.plot(np.arange(10), expected, "k_", markersize=18, label="esperado / expected")
         ax.set_xticks(range(10))
         ax.set_xlabel(axis)
@@ -288,8 +314,10 @@ def _peaks(result: TestResult, table: MesaTable | None) -> str | None:
     ax = fig.add_subplot()
     turnout = 100 * table.turnout[table.registered >= _whole(result.estimate["min_size"])]
     ax.hist(turnout[~np.isnan(turnout)], bins=np.arange(0, 100.1, 0.1).tolist(), color="#555")
-    ax.set_xlabel("participación (%), en pasos de 0,1: aquí se verían picos en los números enteros\n"
-                  "turnout (%), in steps of 0.1: spikes at whole numbers would show here")
+    ax.set_xlabel(
+        "participación (%), en pasos de 0,1: aquí se verían picos en los números enteros\n"
+        "turnout (%), in steps of 0.1: spikes at whole numbers would show here"
+    )
     ax.set_ylabel("mesas")
     return _svg(fig)
 
@@ -305,10 +333,12 @@ def _siblings(result: TestResult, table: MesaTable | None) -> str | None:
     flagged = np.isin(table.mesa_ids, [flag.mesa for flag in result.flagged]) & usable
     fig = Figure(figsize=(4.5, 4))
     ax = fig.add_subplot()
-    ax.scatter(100 * reference[usable & ~flagged], 100 * table.turnout[usable & ~flagged], s=3, color="#999",
-               label="mesas")
-    ax.scatter(100 * reference[flagged], 100 * table.turnout[flagged], s=12, color="#c0392b",
-               label="señaladas / flagged")
+    ax.scatter(
+        100 * reference[usable & ~flagged], 100 * table.turnout[usable & ~flagged], s=3, color="#999", label="mesas"
+    )
+    ax.scatter(
+        100 * reference[flagged], 100 * table.turnout[flagged], s=12, color="#c0392b", label="señaladas / flagged"
+    )
     ax.plot([0, 100], [0, 100], "k:", linewidth=0.8)
     ax.set_xlabel("participación de las otras mesas del centro (%)\nturnout of the center's other mesas (%)")
     ax.set_ylabel("participación de la mesa / mesa's turnout (%)")
@@ -342,7 +372,7 @@ def _svg(fig: Figure) -> str:
     with rc_context({"svg.hashsalt": "testigo"}):
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     text = buffer.getvalue()
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 def _whole(value: object) -> int:

@@ -148,14 +148,18 @@ _REASONS: dict[str, dict[str, Callable[[Mapping[str, object]], str]]] = {
     },
     "over_registered": {
         "en": lambda p: f"{p['ballots']} ballots for {p['registered']} registered voters ({p['excess']} too many)",
-        "es": lambda p: f"{p['ballots']} votos en total para {p['registered']} electores inscritos "
-        f"({p['excess']} de más)",
+        "es": lambda p: (
+            f"{p['ballots']} votos en total para {p['registered']} electores inscritos ({p['excess']} de más)"
+        ),
     },
     "total_mismatch": {
-        "en": lambda p: f"declared total {p['declared']} (printed or in the source table) but the counts add up to "
-        f"{p['total']}",
-        "es": lambda p: f"total declarado {p['declared']} (impreso en el acta o en la tabla de origen), pero las "
-        f"cifras suman {p['total']}",
+        "en": lambda p: (
+            f"declared total {p['declared']} (printed or in the source table) but the counts add up to {p['total']}"
+        ),
+        "es": lambda p: (
+            f"total declarado {p['declared']} (impreso en el acta o en la tabla de origen), pero las "
+            f"cifras suman {p['total']}"
+        ),
     },
     "all_zero": {"en": lambda p: "every count is zero", "es": lambda p: "todas las cifras son cero"},
     "sibling": {"en": lambda p: _sibling(p, "en"), "es": lambda p: _sibling(p, "es")},
@@ -184,8 +188,10 @@ _DUPLICATE_PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]
     ),
     (
         re.compile(r"sheet image shows the same sheet as mesa (.+) \(signatures and figures correlate at ([0-9.]+)\)"),
-        lambda m: f"la imagen muestra la misma hoja que la de la mesa {m[1]} (firmas y cifras con correlación "
-                  f"{m[2].replace('.', ',')})",
+        lambda m: (
+            f"la imagen muestra la misma hoja que la de la mesa {m[1]} (firmas y cifras con correlación "
+            f"{m[2].replace('.', ',')})"
+        ),
     ),
 )
 
@@ -228,8 +234,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "min_siblings": ("mínimo de mesas hermanas", "minimum of sibling mesas"),
     "mesas_tested": ("mesas examinadas", "mesas tested"),
     "mesas_by_reference": ("mesas por referencia", "mesas by reference"),
-    "median_abs_difference_flagged": ("diferencia absoluta mediana de las señaladas",
-                                      "median absolute difference of the flagged"),
+    "median_abs_difference_flagged": (
+        "diferencia absoluta mediana de las señaladas",
+        "median absolute difference of the flagged",
+    ),
     "extra_sd_between_mesas": ("desviación adicional entre mesas", "extra SD between mesas"),
     "expected_mean": ("media esperada", "expected mean"),
     "per_candidate": ("por candidato", "per candidate"),

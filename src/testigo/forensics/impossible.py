@@ -40,11 +40,26 @@ def impossible(table: MesaTable) -> TestResult:
         flags.append(coded_flag(str(table.mesa_ids[i]), "negative", float(cells), cells=cells))
     for i in np.flatnonzero(over):
         ballots, registered = int(total[i]), int(table.registered[i])
-        flags.append(coded_flag(str(table.mesa_ids[i]), "over_registered", float(ballots - registered),
-                                ballots=ballots, registered=registered, excess=ballots - registered))
+        flags.append(
+            coded_flag(
+                str(table.mesa_ids[i]),
+                "over_registered",
+                float(ballots - registered),
+                ballots=ballots,
+                registered=registered,
+                excess=ballots - registered,
+            )
+        )
     for i in np.flatnonzero(mismatch):
-        flags.append(coded_flag(str(table.mesa_ids[i]), "total_mismatch", float(abs(declared[i] - total[i])),
-                                declared=int(declared[i]), total=int(total[i])))
+        flags.append(
+            coded_flag(
+                str(table.mesa_ids[i]),
+                "total_mismatch",
+                float(abs(declared[i] - total[i])),
+                declared=int(declared[i]),
+                total=int(total[i]),
+            )
+        )
     for i in np.flatnonzero(zero):
         flags.append(coded_flag(str(table.mesa_ids[i]), "all_zero", 0.0))
 

@@ -70,15 +70,25 @@ def integer_peaks(
         z = (observed - expected) / sd if sd > 0 else 0.0
         p = float(stats.norm.sf(z))
         per_feature[name] = {
-            "mesas": len(counts), "observed": observed, "expected": expected, "excess": observed - expected,
-            "excess_ratio": observed / expected if expected else None, "z": z, "p_value": p,
+            "mesas": len(counts),
+            "observed": observed,
+            "expected": expected,
+            "excess": observed - expected,
+            "excess_ratio": observed / expected if expected else None,
+            "z": z,
+            "p_value": p,
         }
         p_values.append(p)
         z_values.append(z)
     for detail, q in zip(per_feature.values(), q_values(np.array(p_values)).tolist(), strict=True):
         detail["q_value"] = q
-    estimate: dict[str, object] = {"tolerance": tolerance, "min_size": min_size, **_headline(per_feature),
-                                   "family_p_value": simes(np.array(p_values)), "per_feature": per_feature}
+    estimate: dict[str, object] = {
+        "tolerance": tolerance,
+        "min_size": min_size,
+        **_headline(per_feature),
+        "family_p_value": simes(np.array(p_values)),
+        "per_feature": per_feature,
+    }
     return TestResult("integer_peaks", max(z_values, default=None), simes(np.array(p_values)), estimate, [], CAVEAT)
 
 

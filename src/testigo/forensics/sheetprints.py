@@ -80,13 +80,17 @@ def same_sheets(prints: Sequence[bytes | None], threshold: float = SAME_SHEET) -
     def residual(k: int) -> np.ndarray:
         return _residual(_warp(_fine(usable[k]), warps[k]), template)  # type: ignore[arg-type]
 
-    directions = np.random.default_rng(0).standard_normal(
-        ((ROWS - 2 * _BORDER) * (COLUMNS - 2 * _BORDER), PROJECTION)
-    ).astype(np.float32)
-    projected = np.concatenate([
-        np.stack([residual(k) for k in range(start, min(start + _BLOCK, len(usable)))]) @ directions
-        for start in range(0, len(usable), _BLOCK)
-    ])
+    directions = (
+        np.random.default_rng(0)
+        .standard_normal(((ROWS - 2 * _BORDER) * (COLUMNS - 2 * _BORDER), PROJECTION))
+        .astype(np.float32)
+    )
+    projected = np.concatenate(
+        [
+            np.stack([residual(k) for k in range(start, min(start + _BLOCK, len(usable)))]) @ directions
+            for start in range(0, len(usable), _BLOCK)
+        ]
+    )
     projected /= np.maximum(np.linalg.norm(projected, axis=1, keepdims=True), 1e-9)
     pairs = []
     cache: dict[int, np.ndarray] = {}

@@ -113,9 +113,16 @@ def siblings(
     values = np.stack([f.value for f in features], axis=1)
     rows = np.arange(len(table))
     flags = [
-        coded_flag(str(table.mesa_ids[i]), "sibling", float(q[i]), feature=features[j].name,
-                   value=float(values[i, j]), reference=float(reference[i, j]), level=int(level[i, j]),
-                   z=float(z[i, j]))
+        coded_flag(
+            str(table.mesa_ids[i]),
+            "sibling",
+            float(q[i]),
+            feature=features[j].name,
+            value=float(values[i, j]),
+            reference=float(reference[i, j]),
+            level=int(level[i, j]),
+            z=float(z[i, j]),
+        )
         for i, j in zip(flagged, strongest[flagged], strict=True)
     ]
     effect = np.abs(values - reference)[rows, strongest][flagged]
@@ -180,4 +187,3 @@ def _standardise(value: np.ndarray, reference: np.ndarray, size: np.ndarray) -> 
     spread = MAD_TO_SD * np.median(np.abs(d - np.median(d)))
     tau2 = max(0.0, spread**2 - float(np.median(sampling)))
     return robust_z(d / np.sqrt(sampling + tau2)), float(np.sqrt(tau2))
-

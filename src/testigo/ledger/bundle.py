@@ -149,14 +149,27 @@ KEY = "log/key.pub"
 
 #: Folder of the pages of each level of the geography (Spanish, as the pages).
 PAGE_DIRS: dict[str, str] = {
-    "state": "estado", "municipality": "municipio", "parish": "parroquia", "center": "centro", "mesa": "mesa",
+    "state": "estado",
+    "municipality": "municipio",
+    "parish": "parroquia",
+    "center": "centro",
+    "mesa": "mesa",
 }
 
 #: File extension of each media type a stored original can have (from `testigo.read.sniff`).
 EXTENSIONS: dict[str, str] = {
-    "image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/tiff": "tif", "image/bmp": "bmp",
-    "image/webp": "webp", "image/heic": "heic", "image/heic-sequence": "heics", "image/heif": "heif",
-    "image/heif-sequence": "heifs", "image/avif": "avif", "application/pdf": "pdf",
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/gif": "gif",
+    "image/tiff": "tif",
+    "image/bmp": "bmp",
+    "image/webp": "webp",
+    "image/heic": "heic",
+    "image/heic-sequence": "heics",
+    "image/heif": "heif",
+    "image/heif-sequence": "heifs",
+    "image/avif": "avif",
+    "application/pdf": "pdf",
 }
 
 #: File extension of each media type an imported table can have (`testigo import`).

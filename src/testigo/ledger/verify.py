@@ -75,7 +75,11 @@ class CheckedLog:
 
 
 def verify_bundle(
-    root: Path, *, key: str | None = None, old_checkpoint: str | None = None, workers: int | None = None,
+    root: Path,
+    *,
+    key: str | None = None,
+    old_checkpoint: str | None = None,
+    workers: int | None = None,
     progress: Progress | None = None,
 ) -> VerifyReport:
     """Verify the bundle in folder `root`.

@@ -38,9 +38,11 @@ class MesaDifference:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "mesa": self.mesa_id, "verified": self.verified, "official": self.official,
-            "difference": self.difference, "null_votes": {"verified": self.null_votes[0],
-                                                          "official": self.null_votes[1]},
+            "mesa": self.mesa_id,
+            "verified": self.verified,
+            "official": self.official,
+            "difference": self.difference,
+            "null_votes": {"verified": self.null_votes[0], "official": self.null_votes[1]},
             "votes_changed": sum(abs(v) for v in self.difference.values()),
         }
 
@@ -58,8 +60,12 @@ class AreaComparison:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "name": self.name, "mesas_compared": self.mesas_compared,
-            "mesas_differing": self.mesas_differing, "verified": self.verified, "official": self.official,
+            "id": self.id,
+            "name": self.name,
+            "mesas_compared": self.mesas_compared,
+            "mesas_differing": self.mesas_differing,
+            "verified": self.verified,
+            "official": self.official,
             "difference": {k: self.official[k] - self.verified[k] for k in self.verified},
         }
 
@@ -81,18 +87,23 @@ class Comparison:
         for key, delta in sorted(self.national_effect.items(), key=lambda kv: -abs(kv[1])):
             if delta:
                 more = "more" if delta > 0 else "fewer"
-                lines.append(f"the official total gives {self.candidate_names[key]} {abs(delta):,} {more} votes "
-                             f"than the verified actas of the same {compared:,} mesas")
+                lines.append(
+                    f"the official total gives {self.candidate_names[key]} {abs(delta):,} {more} votes "
+                    f"than the verified actas of the same {compared:,} mesas"
+                )
         return lines or [f"the official figures equal the verified actas in all {compared:,} common mesas"]
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "level": self.level, "candidate_names": self.candidate_names,
+            "level": self.level,
+            "candidate_names": self.candidate_names,
             "mesas_compared": sum(a.mesas_compared for a in self.areas),
-            "national_effect": self.national_effect, "statements": self.statements(),
+            "national_effect": self.national_effect,
+            "statements": self.statements(),
             "areas": [a.to_json() for a in self.areas],
             "differing": [d.to_json() for d in self.differing],
-            "only_verified": self.only_verified, "only_official": self.only_official,
+            "only_verified": self.only_verified,
+            "only_official": self.only_official,
         }
 
 
@@ -131,14 +142,20 @@ def compare(store: Store, level: str = "state") -> Comparison:
             )
     areas = [
         AreaComparison(
-            area or "national", registry.areas[area].name if area in registry.areas else area or "national",
-            counts[area][0], counts[area][1], _named(keys, totals["verified"]), _named(keys, totals["official"]),
+            area or "national",
+            registry.areas[area].name if area in registry.areas else area or "national",
+            counts[area][0],
+            counts[area][1],
+            _named(keys, totals["verified"]),
+            _named(keys, totals["official"]),
         )
         for area, totals in sorted(sums.items())
     ]
     national = {k: sum(a.official[k] - a.verified[k] for a in areas) for k in keys}
     return Comparison(
-        level=level, candidate_names={c.key: c.name for c in election.candidates}, areas=areas,
+        level=level,
+        candidate_names={c.key: c.name for c in election.candidates},
+        areas=areas,
         differing=sorted(differing, key=lambda d: (-sum(abs(v) for v in d.difference.values()), d.mesa_id)),
         only_verified=sorted(verified.keys() - official_rows.keys()),
         only_official=sorted(official_rows.keys() - verified.keys()),

@@ -34,7 +34,13 @@ def run_demo(
     if progress:
         progress.phase("render", None)  # bad files and forgeries add to the mesas
     truth_path = simulate(
-        sim, mesas, seed, "mixed", bad_files=True, forgeries=DEMO_FORGERIES, workers=workers,
+        sim,
+        mesas,
+        seed,
+        "mixed",
+        bad_files=True,
+        forgeries=DEMO_FORGERIES,
+        workers=workers,
         progress=(lambda done, total: progress.advance()) if progress else None,
     )
     store = init_workspace(str(folder / "workspace"))
@@ -56,9 +62,7 @@ def run_demo(
     return result
 
 
-def check_against_truth(
-    report: IngestReport, mesas: TallyResult, truth: dict[str, Any], sim: Path
-) -> dict[str, Any]:
+def check_against_truth(report: IngestReport, mesas: TallyResult, truth: dict[str, Any], sim: Path) -> dict[str, Any]:
     """Compare each file's outcome with what the simulator says it should be.
 
     A genuine acta must be accepted and its mesa's tally must equal, card by

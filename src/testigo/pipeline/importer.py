@@ -80,8 +80,12 @@ class ImportReport:
     def to_json(self) -> dict[str, Any]:
         counts = Counter(row.status for row in self.rows)
         return {
-            "file": self.file, "sha256": self.sha256, "source": self.source, "layout": self.layout,
-            "encoding": self.encoding, "from_earlier_run": self.from_earlier_run,
+            "file": self.file,
+            "sha256": self.sha256,
+            "source": self.source,
+            "layout": self.layout,
+            "encoding": self.encoding,
+            "from_earlier_run": self.from_earlier_run,
             "summary": {"rows": len(self.rows), **{s.value: counts.get(s.value, 0) for s in _REPORTED}},
             "problems": [row.to_json() for row in self.rows if row.status not in (Status.ACCEPTED, Status.DUPLICATE)],
         }
@@ -105,20 +109,25 @@ def import_table(
     if isinstance(profile, Generic) and mapping is None:
         raise UserError("the generic profile needs --map id=COL,...,candidates=COL,... to read a table")
     layout = choose_layout(table.columns, profile.election, mapping)
-    if not isinstance(profile, Generic) and not layout.per_card and len(layout.vote_columns) != len(
-        profile.election.candidates
+    if (
+        not isinstance(profile, Generic)
+        and not layout.per_card
+        and len(layout.vote_columns) != len(profile.election.candidates)
     ):
         keys = ", ".join(profile.election.candidate_keys())
-        raise UserError(f"--map names {len(layout.vote_columns)} candidate columns; profile {profile.name} has "
-                        f"{len(profile.election.candidates)} candidates ({keys})")
+        raise UserError(
+            f"--map names {len(layout.vote_columns)} candidate columns; profile {profile.name} has "
+            f"{len(profile.election.candidates)} candidates ({keys})"
+        )
     sha = store.blobs.put(data)
     report = ImportReport(str(path), sha, source, layout.name, table.encoding)
     registry = store.registry  # loaded before the write transaction: SQLite allows one writer, this one
     _refresh_statistics(store)
     try:
         with store.sessions.begin() as session:
-            subs.ensure_blob(session, sha, len(data), "application/vnd.apache.parquet" if table.encoding == "parquet"
-                             else "text/csv")
+            subs.ensure_blob(
+                session, sha, len(data), "application/vnd.apache.parquet" if table.encoding == "parquet" else "text/csv"
+            )
             if isinstance(profile, Generic):
                 profile = _bind_candidates(session, profile, layout)
             parsed: list[ParsedRow] = []
@@ -158,8 +167,9 @@ def _bind_candidates(session: Session, profile: Generic, layout: Layout) -> Gene
     """Fix a generic workspace's candidates at its first import; later tables must have the same ones."""
     stored = profile.election.candidate_keys()
     if stored and stored != list(layout.vote_columns):
-        raise UserError(f"this workspace's candidates are {', '.join(stored)}; the table maps "
-                        f"{', '.join(layout.vote_columns)}")
+        raise UserError(
+            f"this workspace's candidates are {', '.join(stored)}; the table maps {', '.join(layout.vote_columns)}"
+        )
     if not stored:
         set_fact(session, CANDIDATES_FACT, json.dumps(list(layout.vote_columns), ensure_ascii=False))
     return Generic(layout.vote_columns)
@@ -183,8 +193,10 @@ def _extend_registry(
         elif known is not None and known.center_id != center:
             problem = f"station {row.mesa_id} is already in the registry in another region"
         elif known is not None and known.registered != row.registered:
-            problem = (f"station {row.mesa_id} is already in the registry with {known.registered} registered voters, "
-                       f"not {row.registered}")
+            problem = (
+                f"station {row.mesa_id} is already in the registry with {known.registered} registered voters, "
+                f"not {row.registered}"
+            )
         if problem:
             report.rows.append(RowOutcome(row.line, Status.INVALID, f"row {row.line}: {problem}", row.mesa_id))
             continue
@@ -201,8 +213,14 @@ def _extend_registry(
 
 
 def _citizen(
-    session: Session, store: Store, profile: Profile, registry: Registry, layout: Layout,
-    file: tuple[Path, str, dict[str, str | None]], parsed: list[ParsedRow], report: ImportReport,
+    session: Session,
+    store: Store,
+    profile: Profile,
+    registry: Registry,
+    layout: Layout,
+    file: tuple[Path, str, dict[str, str | None]],
+    parsed: list[ParsedRow],
+    report: ImportReport,
 ) -> None:
     path, sha, reading = file
     submission, new = subs.register_arrival(
@@ -224,7 +242,10 @@ def _citizen(
 def row_record(profile: Profile, layout: Layout, row: ParsedRow) -> Record:
     """The record a citizen row becomes (its payload is what the row's log entry logs); `verify` rebuilds it."""
     return profile.record_from_counts(
-        row.mesa_id, _cards(profile, row), row.null_votes or 0, acta_id=row.acta_id,
+        row.mesa_id,
+        _cards(profile, row),
+        row.null_votes or 0,
+        acta_id=row.acta_id,
         sheet={"ballots": row.ballots} if row.ballots is not None else None,
         extra={"imported_from": layout.name, "source_row": row.line, **row.extra, **_declared(row)},
         flags=_flags(profile, layout, row),
@@ -279,7 +300,12 @@ def _official(session: Session, registry: Registry, sha: str, parsed: list[Parse
             outcome = RowOutcome(row.line, Status.DUPLICATE, None, row.mesa_id)
         else:
             where = "this file" if earlier.source_sha256 == sha else f"file {earlier.source_sha256[:12]}"
-            outcome = RowOutcome(row.line, Status.CONFLICT, f"row {row.line}: differs from the official figures of "
-                                 f"mesa {row.mesa_id} in row {earlier.source_line} of {where}, which stay", row.mesa_id)
+            outcome = RowOutcome(
+                row.line,
+                Status.CONFLICT,
+                f"row {row.line}: differs from the official figures of "
+                f"mesa {row.mesa_id} in row {earlier.source_line} of {where}, which stay",
+                row.mesa_id,
+            )
         report.rows.append(outcome)
     official.add(session, list(new.values()))

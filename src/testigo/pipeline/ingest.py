@@ -68,8 +68,14 @@ class FileResult:
 
     def to_json(self) -> dict[str, object]:
         return {
-            "path": self.path, "sha256": self.sha256, "status": self.status, "reason": self.reason,
-            "mesa": self.mesa, "page": self.page, "strategy": self.strategy, "from_earlier_run": self.from_earlier_run,
+            "path": self.path,
+            "sha256": self.sha256,
+            "status": self.status,
+            "reason": self.reason,
+            "mesa": self.mesa,
+            "page": self.page,
+            "strategy": self.strategy,
+            "from_earlier_run": self.from_earlier_run,
         }
 
 
@@ -100,7 +106,12 @@ def ingest(
     """Ingest every file under `paths` (files, folders, zip archives)."""
     incoming = iter_inputs(paths, skip_folder=store.workspace.root)
     return ingest_files(
-        store, incoming, workers=workers, executor=executor, progress=progress, channel=channel,
+        store,
+        incoming,
+        workers=workers,
+        executor=executor,
+        progress=progress,
+        channel=channel,
         submitted_by=submitted_by,
     )
 
@@ -143,8 +154,14 @@ def ingest_files(
 
 
 def register_incoming(
-    store: Store, session: Session, incoming: Incoming, channel: str, submitted_by: str | None,
-    *, sha256: str | None = None, media_type: str | None = None,
+    store: Store,
+    session: Session,
+    incoming: Incoming,
+    channel: str,
+    submitted_by: str | None,
+    *,
+    sha256: str | None = None,
+    media_type: str | None = None,
 ) -> tuple[int, bool]:
     """Store the file's bytes and add its submission if it is a new arrival.
 
@@ -160,7 +177,11 @@ def register_incoming(
         subs.ensure_blob(session, sha, len(incoming.data), kind)
     same_bytes = subs.first_submission_of_blob(session, sha) if sha and not incoming.reject else None
     row, new = subs.register_arrival(
-        session, origin=incoming.origin, display_path=incoming.display, sha256=sha, channel=channel,
+        session,
+        origin=incoming.origin,
+        display_path=incoming.display,
+        sha256=sha,
+        channel=channel,
         submitted_by=submitted_by,
     )
     if not new:
@@ -206,7 +227,13 @@ def _page_outcomes(store: Store, session: Session, reading: FileReading) -> Iter
         if page.payloads:
             for part, payload in enumerate(page.payloads):
                 outcome = settle_payload(
-                    session, profile, registry, payload, source="image", page=page.page, part=part,
+                    session,
+                    profile,
+                    registry,
+                    payload,
+                    source="image",
+                    page=page.page,
+                    part=part,
                     strategy=page.strategy,
                 )
                 sheet = page.prints[part] if part < len(page.prints) else None
@@ -232,6 +259,12 @@ def _results(session: Session, arrivals: dict[int, bool]) -> list[FileResult]:
 
 def _file_result(row: SubmissionRow, item: ItemRow, earlier: bool) -> FileResult:
     return FileResult(
-        path=row.display_path, sha256=row.blob_sha256, status=item.status, reason=item.reason, mesa=item.mesa_id,
-        page=item.page, strategy=item.strategy, from_earlier_run=earlier,
+        path=row.display_path,
+        sha256=row.blob_sha256,
+        status=item.status,
+        reason=item.reason,
+        mesa=item.mesa_id,
+        page=item.page,
+        strategy=item.strategy,
+        from_earlier_run=earlier,
     )

@@ -37,12 +37,18 @@ class InjectReport:
     by_type: dict[str, int]
 
     def to_json(self) -> dict[str, Any]:
-        return {"table": str(self.table), "manipulated": str(self.manipulated), "rows": self.rows,
-                "eligible": self.eligible, "by_type": self.by_type}
+        return {
+            "table": str(self.table),
+            "manipulated": str(self.manipulated),
+            "rows": self.rows,
+            "eligible": self.eligible,
+            "by_type": self.by_type,
+        }
 
 
-def inject_file(store: Store, path: Path, spec: str, out_dir: Path, *, seed: int = 0,
-                mapping: str | None = None) -> InjectReport:
+def inject_file(
+    store: Store, path: Path, spec: str, out_dir: Path, *, seed: int = 0, mapping: str | None = None
+) -> InjectReport:
     """Write `out_dir/<name>.csv` (manipulated copy) and `out_dir/manipulated.csv` (mesa_id, type)."""
     table = read_table(path, path.read_bytes())
     profile, registry = store.profile, store.registry

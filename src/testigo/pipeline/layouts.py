@@ -88,8 +88,11 @@ class Layout:
         if empty:
             raise ValueError(f"empty id column {empty[0]!r}")
         counts = [whole_number(row[c], c) for c in self.vote_columns]
-        votes = election.per_candidate(counts) if self.per_card else dict(zip(election.candidate_keys(), counts,
-                                                                            strict=True))
+        votes = (
+            election.per_candidate(counts)
+            if self.per_card
+            else dict(zip(election.candidate_keys(), counts, strict=True))
+        )
         flags: list[str] = []
         if self.valid_column is not None:
             declared = whole_number(row[self.valid_column], self.valid_column)
@@ -160,9 +163,15 @@ def parse_map(mapping: str) -> Layout:
         raise UserError("--map: empty column name")
     single = {k: chosen[k][0] if k in chosen else None for k in _SINGLE}
     return Layout(
-        name="map", id_columns=tuple(chosen["id"]), vote_columns=tuple(chosen["candidates"]), per_card=False,
-        mesa_id=ID_JOIN.join, null_column=single["invalid"], registered_column=single["registered"],
-        ballots_column=single["ballots"], region_columns=tuple(chosen.get("region", ())),
+        name="map",
+        id_columns=tuple(chosen["id"]),
+        vote_columns=tuple(chosen["candidates"]),
+        per_card=False,
+        mesa_id=ID_JOIN.join,
+        null_column=single["invalid"],
+        registered_column=single["registered"],
+        ballots_column=single["ballots"],
+        region_columns=tuple(chosen.get("region", ())),
     )
 
 
@@ -170,20 +179,34 @@ def _recognise(columns: set[str], election: Election) -> Layout:
     keys = election.candidate_keys()
     if {"CENTRO", "MESA", "VOTOS_NULOS"} | set(RESULT_COLUMNS) <= columns:
         return Layout(
-            name="resultados", id_columns=("CENTRO", "MESA"), vote_columns=_in_ballot_order(RESULT_COLUMNS, keys),
-            per_card=False, mesa_id=lambda v: f"{v[0].zfill(9)}.{v[1].zfill(2)}", null_column="VOTOS_NULOS",
-            registered_column="RE", valid_column="VOTOS_VALIDOS", kept_columns=("URL",) if "URL" in columns else (),
+            name="resultados",
+            id_columns=("CENTRO", "MESA"),
+            vote_columns=_in_ballot_order(RESULT_COLUMNS, keys),
+            per_card=False,
+            mesa_id=lambda v: f"{v[0].zfill(9)}.{v[1].zfill(2)}",
+            null_column="VOTOS_NULOS",
+            registered_column="RE",
+            valid_column="VOTOS_VALIDOS",
+            kept_columns=("URL",) if "URL" in columns else (),
         )
     if {"Acta"} | set(ACTAS_COLUMNS) <= columns:
         return Layout(
-            name="actas", id_columns=("Acta",), vote_columns=_in_ballot_order(ACTAS_COLUMNS, keys), per_card=False,
-            mesa_id=lambda v: ".".join(v[0].split(".")[:2]), acta_id_column="Acta",
+            name="actas",
+            id_columns=("Acta",),
+            vote_columns=_in_ballot_order(ACTAS_COLUMNS, keys),
+            per_card=False,
+            mesa_id=lambda v: ".".join(v[0].split(".")[:2]),
+            acta_id_column="Acta",
             kept_columns=("Otros",) if "Otros" in columns else (),
         )
     cards = tuple(f"card_{card.number}" for card in election.cards)
     if cards and {"mesa_id", *cards} <= columns:
         return Layout(
-            name="cards", id_columns=("mesa_id",), vote_columns=cards, per_card=True, mesa_id=lambda v: v[0],
+            name="cards",
+            id_columns=("mesa_id",),
+            vote_columns=cards,
+            per_card=True,
+            mesa_id=lambda v: v[0],
             null_column="null_votes" if "null_votes" in columns else None,
             registered_column="registered" if "registered" in columns else None,
             acta_id_column="acta_id" if "acta_id" in columns else None,
@@ -201,6 +224,11 @@ def _in_ballot_order(columns: dict[str, str], keys: list[str]) -> tuple[str, ...
 
 
 def _used_columns(layout: Layout) -> list[str]:
-    optional = (layout.null_column, layout.registered_column, layout.ballots_column, layout.acta_id_column,
-                layout.valid_column)
+    optional = (
+        layout.null_column,
+        layout.registered_column,
+        layout.ballots_column,
+        layout.acta_id_column,
+        layout.valid_column,
+    )
     return [*layout.id_columns, *layout.vote_columns, *layout.region_columns, *(c for c in optional if c)]

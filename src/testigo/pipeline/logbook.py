@@ -21,7 +21,10 @@ from testigo.store.workspace import Store
 
 
 def finish_logged(
-    session: Session, store: Store, submission: SubmissionRow, outcomes: list[subs.ItemOutcome],
+    session: Session,
+    store: Store,
+    submission: SubmissionRow,
+    outcomes: list[subs.ItemOutcome],
     table: dict[str, str | None] | None = None,
 ) -> list[ItemRow]:
     """Write the outcomes, mark the submission done and log each item — one transaction.
@@ -96,8 +99,11 @@ class InclusionProof:
 
     def to_json(self) -> dict[str, object]:
         return {
-            "seq": self.seq, "tree_size": self.size, "leaf_hash": self.leaf_hash.hex(),
-            "proof": [h.hex() for h in self.proof], "root_hash": self.root_hash.hex(),
+            "seq": self.seq,
+            "tree_size": self.size,
+            "leaf_hash": self.leaf_hash.hex(),
+            "proof": [h.hex() for h in self.proof],
+            "root_hash": self.root_hash.hex(),
             "entry": self.body.decode("utf-8"),
         }
 
@@ -123,6 +129,9 @@ def consistency(store: Store, old_size: int, new_size: int | None = None) -> dic
         if not 0 <= old_size <= new_size <= log.size:
             raise UserError(f"sizes {old_size} → {new_size} do not fit a log of {log.size} entries")
         return {
-            "old_size": old_size, "new_size": new_size, "old_root": log.root(old_size).hex(),
-            "new_root": log.root(new_size).hex(), "proof": [h.hex() for h in log.consistency_proof(old_size, new_size)],
+            "old_size": old_size,
+            "new_size": new_size,
+            "old_root": log.root(old_size).hex(),
+            "new_root": log.root(new_size).hex(),
+            "proof": [h.hex() for h in log.consistency_proof(old_size, new_size)],
         }

@@ -28,8 +28,16 @@ def overview(store: Store) -> dict[str, Any]:
 
 def list_items(store: Store, status: str | None = None) -> list[dict[str, Any]]:
     query = (
-        select(SubmissionRow.display_path, SubmissionRow.blob_sha256, ItemRow.page, ItemRow.status, ItemRow.reason,
-               ItemRow.mesa_id, ItemRow.payload, SubmissionRow.submitted_at)
+        select(
+            SubmissionRow.display_path,
+            SubmissionRow.blob_sha256,
+            ItemRow.page,
+            ItemRow.status,
+            ItemRow.reason,
+            ItemRow.mesa_id,
+            ItemRow.payload,
+            SubmissionRow.submitted_at,
+        )
         .join(SubmissionRow, SubmissionRow.id == ItemRow.submission_id)
         .order_by(ItemRow.id)
     )
@@ -38,8 +46,14 @@ def list_items(store: Store, status: str | None = None) -> list[dict[str, Any]]:
     with store.sessions() as session:
         return [
             {
-                "path": path, "sha256": sha, "page": page, "status": item_status, "reason": reason, "mesa": mesa,
-                "payload": payload, "submitted_at": submitted_at.isoformat(),
+                "path": path,
+                "sha256": sha,
+                "page": page,
+                "status": item_status,
+                "reason": reason,
+                "mesa": mesa,
+                "payload": payload,
+                "submitted_at": submitted_at.isoformat(),
             }
             for path, sha, page, item_status, reason, mesa, payload, submitted_at in session.execute(query)
         ]

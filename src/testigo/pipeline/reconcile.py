@@ -33,26 +33,42 @@ _ATTEMPTS = 5
 
 
 def settle_payload(
-    session: Session, profile: Profile, registry: Registry, payload: str, *, source: str, page: int = 0, part: int = 0,
+    session: Session,
+    profile: Profile,
+    registry: Registry,
+    payload: str,
+    *,
+    source: str,
+    page: int = 0,
+    part: int = 0,
     strategy: str | None = None,
 ) -> ItemOutcome:
     """Parse, validate and reconcile one payload inside the caller's transaction."""
     try:
         record = profile.parse(payload)
     except PayloadError as error:
-        return ItemOutcome(status=Status.INVALID, reason=str(error), page=page, part=part, payload=payload,
-                           strategy=strategy)
+        return ItemOutcome(
+            status=Status.INVALID, reason=str(error), page=page, part=part, payload=payload, strategy=strategy
+        )
     outcome = settle_record(session, profile, registry, record, source=source, page=page, part=part, strategy=strategy)
     return replace(outcome, payload=payload)  # what was read, byte for byte, not the parsed form
 
 
 def settle_record(
-    session: Session, profile: Profile, registry: Registry, record: Record, *, source: str, page: int = 0,
-    part: int = 0, strategy: str | None = None,
+    session: Session,
+    profile: Profile,
+    registry: Registry,
+    record: Record,
+    *,
+    source: str,
+    page: int = 0,
+    part: int = 0,
+    strategy: str | None = None,
 ) -> ItemOutcome:
     """Validate and reconcile one parsed record (a decoded sheet, or an imported row) in the caller's transaction."""
-    outcome = ItemOutcome(status=Status.INVALID, page=page, part=part, payload=record.payload, strategy=strategy,
-                          mesa_id=record.acta_id)
+    outcome = ItemOutcome(
+        status=Status.INVALID, page=page, part=part, payload=record.payload, strategy=strategy, mesa_id=record.acta_id
+    )
     mesa = registry.mesas.get(record.mesa_id)
     elsewhere = records.center_votes_elsewhere(session, mesa.center_id, mesa.id) if mesa else 0
     problems = profile.check(record, CheckContext(registry, elsewhere))

@@ -126,7 +126,7 @@ def _csv(path: Path, data: bytes, forced: str | None) -> TableFile:
         padded = values + [""] * (len(header) - len(values))
         row = dict(zip(header, padded, strict=False))
         if len(values) > len(header):
-            row[OVERFLOW] = ",".join(values[len(header):])
+            row[OVERFLOW] = ",".join(values[len(header) :])
         rows.append((start, row))
     return TableFile(header, rows, encoding)
 

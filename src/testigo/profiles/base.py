@@ -77,8 +77,14 @@ class Profile(ABC):
         return mesa_id
 
     def record_from_counts(
-        self, mesa_id: str, counts: list[int], null_votes: int, *, acta_id: str | None = None,
-        sheet: dict[str, int | str] | None = None, extra: dict[str, int | str] | None = None,
+        self,
+        mesa_id: str,
+        counts: list[int],
+        null_votes: int,
+        *,
+        acta_id: str | None = None,
+        sheet: dict[str, int | str] | None = None,
+        extra: dict[str, int | str] | None = None,
         flags: tuple[str, ...] = (),
     ) -> Record:
         """The record of a sheet known only by its figures (an imported table row).

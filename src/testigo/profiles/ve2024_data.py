@@ -31,13 +31,29 @@ RESULTS_FILE = "ve2024_results.csv.gz"
 
 #: Candidate columns of the opposition table, mapped to profile candidate keys.
 RESULT_COLUMNS = {
-    "NM": "maduro", "LM": "martinez", "JABE": "bertucci", "JOBR": "brito", "AE": "ecarri",
-    "CF": "fermin", "DC": "ceballos", "EG": "gonzalez", "EM": "marquez", "BERA": "rausseo",
+    "NM": "maduro",
+    "LM": "martinez",
+    "JABE": "bertucci",
+    "JOBR": "brito",
+    "AE": "ecarri",
+    "CF": "fermin",
+    "DC": "ceballos",
+    "EG": "gonzalez",
+    "EM": "marquez",
+    "BERA": "rausseo",
 }
 #: The same candidates in the other table's column names.
 ACTAS_COLUMNS = {
-    "Maduro": "maduro", "Martinez": "martinez", "Bertucci": "bertucci", "Brito": "brito", "Ecarri": "ecarri",
-    "Fermin": "fermin", "Ceballos": "ceballos", "Gonzalez": "gonzalez", "Marquez": "marquez", "Rausseo": "rausseo",
+    "Maduro": "maduro",
+    "Martinez": "martinez",
+    "Bertucci": "bertucci",
+    "Brito": "brito",
+    "Ecarri": "ecarri",
+    "Fermin": "fermin",
+    "Ceballos": "ceballos",
+    "Gonzalez": "gonzalez",
+    "Marquez": "marquez",
+    "Rausseo": "rausseo",
 }
 MESA_FIELDS = ["center", "mesa", "registered", "center_registered", "state", "municipality", "parish", "center_name"]
 RESULT_FIELDS = ["center", "mesa", *RESULT_COLUMNS.values(), "null"]
@@ -66,10 +82,13 @@ def build(source: Path, out_dir: Path) -> tuple[int, int]:
         key = (center, row["MESA"].zfill(2))
         info = center_info.get(center, {})
         mesas[key] = {
-            "center": center, "mesa": key[1], "registered": row["RE"],
+            "center": center,
+            "mesa": key[1],
+            "registered": row["RE"],
             "center_registered": info.get("votantes", ""),
             "state": state_names.get(center[:2], _clean(row["EDO"])),
-            "municipality": _clean(row["MUN"]), "parish": _clean(row["PAR"]),
+            "municipality": _clean(row["MUN"]),
+            "parish": _clean(row["PAR"]),
             "center_name": info.get("NombreCV", "") or f"CENTRO {center}",
         }
         results[key] = {"center": center, "mesa": key[1], "null": row["VOTOS_NULOS"]}
@@ -80,9 +99,14 @@ def build(source: Path, out_dir: Path) -> tuple[int, int]:
         if key in mesas:
             continue
         mesas[key] = {
-            "center": center, "mesa": key[1], "registered": "", "center_registered": row["votantes"],
-            "state": state_names[center[:2]], "municipality": row["municipio"].strip(),
-            "parish": row["parroquia"].strip(), "center_name": row["NombreCV"].strip(),
+            "center": center,
+            "mesa": key[1],
+            "registered": "",
+            "center_registered": row["votantes"],
+            "state": state_names[center[:2]],
+            "municipality": row["municipio"].strip(),
+            "parish": row["parroquia"].strip(),
+            "center_name": row["NombreCV"].strip(),
         }
         # the null votes of these actas are unknown: 0, as in 96% of the other table
         results[key] = {"center": center, "mesa": key[1], "null": "0"}

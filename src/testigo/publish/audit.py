@@ -99,21 +99,30 @@ def _profile_and_registry(report: VerifyReport, bundle: Bundle) -> tuple[Profile
     except (BundleError, ValueError) as error:
         report.add("registry", f"{REGISTRY_JSON}: the registry and ballot the bundle relies on", [f"{error}"])
         return None
-    detail = (f"{REGISTRY_JSON}: {len(registry.mesas)} stations and the ballot, taken from the bundle itself "
-              f"(profile {profile.name} has no installed registry): figures are checked against what the "
-              "publisher says the stations are")
+    detail = (
+        f"{REGISTRY_JSON}: {len(registry.mesas)} stations and the ballot, taken from the bundle itself "
+        f"(profile {profile.name} has no installed registry): figures are checked against what the "
+        "publisher says the stations are"
+    )
     report.add("registry", detail, [])
     return profile, registry, True
 
 
 def _check_images(
-    report: VerifyReport, bundle: Bundle, publication: Publication, expected: list[str], workers: int | None,
+    report: VerifyReport,
+    bundle: Bundle,
+    publication: Publication,
+    expected: list[str],
+    workers: int | None,
     progress: Progress | None,
 ) -> None:
     """Hash every image against its name, decode each again and compare with its logged payloads."""
     hash_problems = [f"{path} is not named <sha256>.<extension>" for path in bundle.stray_images]
-    hash_problems += [f"{path} is not the image of any published log entry" for sha, path in bundle.images.items()
-                      if sha not in publication.image_files]
+    hash_problems += [
+        f"{path} is not the image of any published log entry"
+        for sha, path in bundle.images.items()
+        if sha not in publication.image_files
+    ]
     missing = [sha for sha in expected if sha not in bundle.images]
     hash_problems += [f"{IMAGES_DIR}/{sha}.*, the image of a published log entry, is missing" for sha in missing]
     present = [sha for sha in expected if sha in bundle.images]
@@ -252,8 +261,9 @@ def _check_derived(
         known.add(REGISTRY_JSON)
     known |= {checkpoint_path(size) for size in bundle.checkpoints}
     known |= {consistency_path(size) for size in log.sizes if size < log.head.size}
-    stray = [f"{path} is not part of the bundle: nothing in the log gives it"
-             for path in bundle.files() if path not in known]
+    stray = [
+        f"{path} is not part of the bundle: nothing in the log gives it" for path in bundle.files() if path not in known
+    ]
     report.add("files", "every file of the bundle is accounted for", _capped(stray, "files are not part of the bundle"))
 
 

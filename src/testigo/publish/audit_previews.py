@@ -31,8 +31,11 @@ _METADATA = ("exif", "icc_profile", "comment", "xmp", "photoshop")
 
 def previews_in(bundle: Bundle, images: Mapping[str, str]) -> dict[str, str]:
     """The previews of the bundle that belong where a page may show them: one per original needing one."""
-    return {sha: path for sha, path in bundle.previews.items()
-            if sha in images and needs_preview(images[sha]) and path == preview_path(sha)}
+    return {
+        sha: path
+        for sha, path in bundle.previews.items()
+        if sha in images and needs_preview(images[sha]) and path == preview_path(sha)
+    }
 
 
 def check_previews(
@@ -44,9 +47,11 @@ def check_previews(
     for sha, path in bundle.previews.items():
         if sha not in kept:
             original = images.get(sha)
-            problems.append(f"{path} is not the preview of a published original that needs one"
-                            if original is None or not needs_preview(original)
-                            else f"{path} is not named {preview_path(sha)}")
+            problems.append(
+                f"{path} is not the preview of a published original that needs one"
+                if original is None or not needs_preview(original)
+                else f"{path} is not named {preview_path(sha)}"
+            )
             continue
         problems += _preview_problems(path, bundle.read_bytes(path))
     without = sum(1 for sha, path in images.items() if needs_preview(path) and sha not in kept)

@@ -73,8 +73,11 @@ def check_tables(report: VerifyReport, bundle: Bundle, publication: Publication,
     for entry in publication.entries:
         if entry.table_row and entry.sha256:
             rows.setdefault(entry.sha256, []).append(entry)
-    problems = [f"{path} is not a table of any published log entry" for sha, path in bundle.tables.items()
-                if sha not in publication.files.tables]
+    problems = [
+        f"{path} is not a table of any published log entry"
+        for sha, path in bundle.tables.items()
+        if sha not in publication.files.tables
+    ]
     counts = _Tally()
     for sha, entries in rows.items():
         path = bundle.tables.get(sha)
@@ -109,8 +112,10 @@ def _check_rows(path: str, data: bytes, entries: list[Entry], profile: Profile, 
             continue
         reading = _reading(entry.get(TABLE_READING))
         if reading is None:
-            problems.append(f"log entry {entry.seq}: its {TABLE_READING!r} field is not a layout, --map and "
-                            "encoding, so its row cannot be parsed again")
+            problems.append(
+                f"log entry {entry.seq}: its {TABLE_READING!r} field is not a layout, --map and "
+                "encoding, so its row cannot be parsed again"
+            )
         else:
             by_reading.setdefault(reading, []).append(entry)
     for reading, logged in by_reading.items():
@@ -138,13 +143,16 @@ def _check_as_logged(
         table = read_table(Path(path), data, None if reading.encoding == "parquet" else reading.encoding)
         layout = choose_layout(table.columns, profile.election, reading.mapping)
     except UserError as error:
-        return [f"log entries {seqs}: {path} cannot be read as they log it (layout {reading.layout}, "
-                f"encoding {reading.encoding}): {error}"]
+        return [
+            f"log entries {seqs}: {path} cannot be read as they log it (layout {reading.layout}, "
+            f"encoding {reading.encoding}): {error}"
+        ]
     if (table.encoding == "parquet") != (reading.encoding == "parquet"):
         return [f"log entries {seqs}: {path} reads as {table.encoding}, not the logged {reading.encoding}"]
     if layout.name != reading.layout:
-        return [f"log entries {seqs}: {path} has the layout {layout.name} by its header, not the logged "
-                f"{reading.layout}"]
+        return [
+            f"log entries {seqs}: {path} has the layout {layout.name} by its header, not the logged {reading.layout}"
+        ]
     return _compare_rows(path, table, entries, _as_imported(profile, layout), counts, as_logged=True)
 
 
@@ -156,14 +164,22 @@ def _check_older(path: str, data: bytes, entries: list[Entry], profile: Profile,
         return [f"{path} cannot be read as a table: {error}"]
     found = _comparison(table.columns, profile)
     if found is None:
-        return [f"{path}: its header matches no layout and not the ballot's candidate columns, so no row was "
-                "checked against the entries"]
+        return [
+            f"{path}: its header matches no layout and not the ballot's candidate columns, so no row was "
+            "checked against the entries"
+        ]
     compare, parsed_again = found
     return _compare_rows(path, table, entries, compare, counts, as_logged=False, parsed_again=parsed_again)
 
 
 def _compare_rows(
-    path: str, table: TableFile, entries: list[Entry], compare: _Compare, counts: _Tally, *, as_logged: bool,
+    path: str,
+    table: TableFile,
+    entries: list[Entry],
+    compare: _Compare,
+    counts: _Tally,
+    *,
+    as_logged: bool,
     parsed_again: bool = True,
 ) -> list[str]:
     lines = dict(table.rows)
@@ -214,8 +230,11 @@ def _as_imported(profile: Profile, layout: Layout) -> _Compare:
 
         def figures(r: Record) -> dict[str, object]:
             return {
-                "station": r.mesa_id, "votes": election.per_candidate(r.counts), "cards": list(r.counts),
-                "invalid votes": r.null_votes, "declared ballots": r.extra.get(DECLARED_BALLOTS),
+                "station": r.mesa_id,
+                "votes": election.per_candidate(r.counts),
+                "cards": list(r.counts),
+                "invalid votes": r.null_votes,
+                "declared ballots": r.extra.get(DECLARED_BALLOTS),
             }
 
         differ = _differ(figures(rebuilt), figures(record))
@@ -235,7 +254,9 @@ def _by_layout(profile: Profile, layout: Layout) -> _Compare:
             return f"cannot be compared: {error}"
         election = profile.election
         want: dict[str, object] = {
-            "station": record.mesa_id, "votes": election.per_candidate(record.counts), "null votes": record.null_votes,
+            "station": record.mesa_id,
+            "votes": election.per_candidate(record.counts),
+            "null votes": record.null_votes,
         }
         got: dict[str, object] = {
             "station": parsed.mesa_id,
@@ -262,6 +283,7 @@ def _by_candidate(profile: Profile) -> _Compare:
 
 
 def _differ(got: dict[str, object], want: dict[str, object]) -> str | None:
-    diffs = [f"the table gives {name} {got[name]}, the entry logs {want[name]}"
-             for name in want if got[name] != want[name]]
+    diffs = [
+        f"the table gives {name} {got[name]}, the entry logs {want[name]}" for name in want if got[name] != want[name]
+    ]
     return "; ".join(diffs) or None

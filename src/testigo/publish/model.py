@@ -179,8 +179,11 @@ class Publication:
     @property
     def data_as_of(self) -> str | None:
         """When the latest logged file arrived or decision was taken: the "as of" of everything published."""
-        times = (str(e.get("received_at") or e.get("decided_at")) for e in self.entries
-                 if e.get("received_at") or e.get("decided_at"))
+        times = (
+            str(e.get("received_at") or e.get("decided_at"))
+            for e in self.entries
+            if e.get("received_at") or e.get("decided_at")
+        )
         return max(times, default=None)
 
 
@@ -201,9 +204,7 @@ def derive(
             mesas[mesa_id] = MesaResult(
                 registry.mesas[mesa_id], counted.record, counted.entry, tuple(state.related), state.decision
             )
-    return Publication(
-        profile, registry, tuple(entries), mesas, files, tuple(replayed.problems), registry_published
-    )
+    return Publication(profile, registry, tuple(entries), mesas, files, tuple(replayed.problems), registry_published)
 
 
 def tallies(publication: Publication) -> dict[str, TallyResult]:

@@ -23,8 +23,12 @@ _NS = "ElectionResults."
 
 #: The ReportingUnitType of each level of the geography (parish has none of its own).
 _UNIT_TYPES: dict[str, tuple[str, str | None]] = {
-    "country": ("country", None), "state": ("state", None), "municipality": ("municipality", None),
-    "parish": ("other", "parish"), "center": ("polling-place", None), "mesa": ("precinct", None),
+    "country": ("country", None),
+    "state": ("state", None),
+    "municipality": ("municipality", None),
+    "parish": ("other", "parish"),
+    "center": ("polling-place", None),
+    "mesa": ("precinct", None),
 }
 
 
@@ -117,8 +121,12 @@ def election_report(publication: Publication, origin: str) -> dict[str, Any]:
         ),
         "GpUnit": _units(publication, facts),
         "Party": [
-            {"@type": _NS + "Party", "@id": f"party-{card.number}", "Abbreviation": card.party,
-             "Name": _text(card.party, facts)}
+            {
+                "@type": _NS + "Party",
+                "@id": f"party-{card.number}",
+                "Abbreviation": card.party,
+                "Name": _text(card.party, facts),
+            }
             for card in election.cards
         ],
         "Election": [

@@ -41,11 +41,18 @@ STYLESHEET_SOURCE = _HERE / "static" / "testigo.css"
 #: The level below each level, down to the mesa.
 _CHILD = dict(zip(AREA_LEVELS, (*AREA_LEVELS[1:], "mesa"), strict=True))
 _LABELS = {
-    "state": "Estado", "municipality": "Municipio", "parish": "Parroquia", "center": "Centro", "mesa": "Mesa",
+    "state": "Estado",
+    "municipality": "Municipio",
+    "parish": "Parroquia",
+    "center": "Centro",
+    "mesa": "Mesa",
 }
 _CHILD_LABELS = {
-    "state": "Estados / States", "municipality": "Municipios / Municipalities", "parish": "Parroquias / Parishes",
-    "center": "Centros de votación / Voting centers", "mesa": "Mesas / Polling tables",
+    "state": "Estados / States",
+    "municipality": "Municipios / Municipalities",
+    "parish": "Parroquias / Parishes",
+    "center": "Centros de votación / Voting centers",
+    "mesa": "Mesas / Polling tables",
 }
 _TEMPLATES = ("area", "mesa", "log")
 _DOWNLOADS = (
@@ -105,8 +112,12 @@ def _pct(ratio: float) -> Markup:
 @cache
 def _environment() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(_HERE / "templates"), autoescape=True, undefined=StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        loader=FileSystemLoader(_HERE / "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
     )
     env.filters.update(num=_num, pct=_pct)
     return env
@@ -143,8 +154,12 @@ class _Site:
     def render(self, template: str, path: str, **context: Any) -> tuple[str, bytes]:
         root = "../" * path.count("/")
         html = self.templates[template].render(
-            root=root, election=self.pub.profile.election.name, log=self.log, names=self.names,
-            candidates=self.by_votes(context["row"]) if "row" in context else self.ballot, **context,
+            root=root,
+            election=self.pub.profile.election.name,
+            log=self.log,
+            names=self.names,
+            candidates=self.by_votes(context["row"]) if "row" in context else self.ballot,
+            **context,
         )
         return path, html.encode("utf-8")
 
@@ -167,11 +182,14 @@ class _Site:
                 area_id = "" if level == "country" else row.id
                 area = self.pub.registry.areas.get(area_id)
                 yield self.render(
-                    "area", page_path(level, area_id),
+                    "area",
+                    page_path(level, area_id),
                     title=row.name if area else "Resultado nacional",
                     heading=f"{_LABELS[level]} {row.name}" if area else "Resultado nacional / National result",
                     crumbs=self.crumbs(area.parent_id) if area else [],
-                    row=row, short=self.short, child_label=_CHILD_LABELS[_CHILD[level]],
+                    row=row,
+                    short=self.short,
+                    child_label=_CHILD_LABELS[_CHILD[level]],
                     children=self.children.get((level, area_id), []),
                     coverage=None if area else self.totals[level].coverage,
                     downloads=() if area else _DOWNLOADS,
@@ -188,17 +206,21 @@ class _Site:
         record = result.record
         center = self.pub.registry.areas[result.mesa.center_id]
         return self.render(
-            "mesa", page_path("mesa", result.mesa.id),
+            "mesa",
+            page_path("mesa", result.mesa.id),
             title=f"Mesa {result.mesa.number} · {center.name}",
             heading=f"Mesa {result.mesa.number} · {center.name}",
             crumbs=self.crumbs(center.id),
-            acta_id=record.acta_id, registered=result.mesa.registered, flags=record.flags,
+            acta_id=record.acta_id,
+            registered=result.mesa.registered,
+            flags=record.flags,
             row=self.mesa_rows[result.mesa.id],
             conflicts=sum(1 for e in result.related if e.status == Status.CONFLICT),
             cards=list(zip(self.card_cells, record.counts, strict=True)),
             images=[(self.pub.shown_image(sha), self.pub.image_files[sha]) for sha in result.image_shas()],
             tables=[self.pub.files.tables[sha] for sha in result.table_shas()],
-            evidence=result.accepted.evidence, accepted_seq=result.accepted.seq,
+            evidence=result.accepted.evidence,
+            accepted_seq=result.accepted.seq,
             decision=self._decision_view(result.decision) if result.decision else None,
             entries=[self._entry_view(e) for e in result.related],
         )
@@ -206,21 +228,31 @@ class _Site:
     def _decision_view(self, entry: Entry) -> dict[str, Any]:
         """Who (pseudonyms, as logged), when, what and why a reviewer decision made the figures count."""
         return {
-            "seq": entry.seq, "action": entry.get("action"), "decided_at": entry.get("decided_at"),
-            "reviewers": entry.get("reviewers") or [], "reason": entry.get("reason"),
+            "seq": entry.seq,
+            "action": entry.get("action"),
+            "decided_at": entry.get("decided_at"),
+            "reviewers": entry.get("reviewers") or [],
+            "reason": entry.get("reason"),
             "image": self.pub.image_of(entry.sha256) if entry.shows_acta else None,
         }
 
     def _entry_view(self, entry: Entry) -> dict[str, Any]:
         size = self.log.covering(entry.seq)
         return {
-            "seq": entry.seq, "status": entry.status, "file": entry.get("file"), "reason": entry.get("reason"),
+            "seq": entry.seq,
+            "status": entry.status,
+            "file": entry.get("file"),
+            "reason": entry.get("reason"),
             "received_at": entry.get("received_at") or entry.get("decided_at"),
-            "action": entry.get("action"), "reviewers": entry.get("reviewers") or [],
+            "action": entry.get("action"),
+            "reviewers": entry.get("reviewers") or [],
             "image": self.pub.image_of(entry.sha256) if entry.shows_acta else None,
-            "table": self.pub.table_of(entry.sha256) if entry.table_row else None, "row": entry.get("part"),
-            "body": entry.body.decode("utf-8"), "leaf": self.log.tree.leaf_hash(entry.seq).hex(),
-            "size": size, "root": self.log.tree.root(size).hex(),
+            "table": self.pub.table_of(entry.sha256) if entry.table_row else None,
+            "row": entry.get("part"),
+            "body": entry.body.decode("utf-8"),
+            "leaf": self.log.tree.leaf_hash(entry.seq).hex(),
+            "size": size,
+            "root": self.log.tree.root(size).hex(),
             "proof": [h.hex() for h in self.log.tree.inclusion_proof(entry.seq, size)],
         }
 
@@ -228,8 +260,12 @@ class _Site:
         outcomes = Counter(str(e.status) for e in self.pub.entries)
         others = [
             {
-                "seq": e.seq, "status": e.status, "file": e.get("file") or e.get("action"), "acta_id": e.get("acta_id"),
-                "reason": e.get("reason"), "received_at": e.get("received_at") or e.get("decided_at"),
+                "seq": e.seq,
+                "status": e.status,
+                "file": e.get("file") or e.get("action"),
+                "acta_id": e.get("acta_id"),
+                "reason": e.get("reason"),
+                "received_at": e.get("received_at") or e.get("decided_at"),
                 "image": self.pub.image_of(e.sha256) if e.shows_acta else self.pub.table_of(e.sha256),
                 "mesa_href": page_path("mesa", self.mesa_of[e.seq]) if e.seq in self.mesa_of else None,
             }
@@ -237,8 +273,12 @@ class _Site:
             if e.status not in (Status.ACCEPTED, Status.DUPLICATE)
         ]
         return self.render(
-            "log", LOG_PAGE, title="Registro verificable", crumbs=[("Nacional", INDEX_PAGE)],
-            outcomes=sorted(outcomes.items()), others=others,
+            "log",
+            LOG_PAGE,
+            title="Registro verificable",
+            crumbs=[("Nacional", INDEX_PAGE)],
+            outcomes=sorted(outcomes.items()),
+            others=others,
         )
 
 

@@ -59,7 +59,10 @@ class PublishReport:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "out": str(self.out), "tree_size": self.tree_size, "root_hash": self.root_hash, "mesas": self.mesas,
+            "out": str(self.out),
+            "tree_size": self.tree_size,
+            "root_hash": self.root_hash,
+            "mesas": self.mesas,
             "files": self.files,
             "written": sum(f["written"] for f in self.files.values()),
             "unchanged": sum(f["unchanged"] for f in self.files.values()),
@@ -85,8 +88,9 @@ def publish(store: Store, out: Path) -> PublishReport:
     images = {sha: image_path(sha, media.get(sha)) for sha in shas}
     tables = {sha: source_path(sha, media.get(sha)) for sha in table_shas}
     with_registry = store.profile.registry_from_data
-    publication = derive(entries, store.profile, store.registry, Files(images, tables),
-                         registry_published=with_registry)
+    publication = derive(
+        entries, store.profile, store.registry, Files(images, tables), registry_published=with_registry
+    )
     if problems or publication.problems:
         raise UserError(f"the log cannot be published: {[*problems, *publication.problems][0]}")
     origin = store.signer.name
@@ -147,7 +151,11 @@ def _draw(blobs: Blobs, sha: str) -> bytes | None:
 
 
 def _write_log(
-    writer: BundleWriter, signed: SignedCheckpoint, bodies: list[bytes], notes: dict[int, str], tree: MerkleLog,
+    writer: BundleWriter,
+    signed: SignedCheckpoint,
+    bodies: list[bytes],
+    notes: dict[int, str],
+    tree: MerkleLog,
     key: str,
 ) -> None:
     """The entries, every checkpoint with a consistency proof to the latest, and the public key."""

@@ -22,10 +22,13 @@ def registry_document(profile: Profile, registry: Registry) -> dict[str, Any]:
     return {
         "profile": profile.name,
         "candidates": profile.election.candidate_keys(),
-        "areas": [[a.id, a.level, a.name, a.parent_id, a.registered] for a in sorted(registry.areas.values(),
-                                                                                 key=lambda a: a.id)],
-        "mesas": [[m.id, m.center_id, m.number, m.registered] for m in sorted(registry.mesas.values(),
-                                                                             key=lambda m: m.id)],
+        "areas": [
+            [a.id, a.level, a.name, a.parent_id, a.registered]
+            for a in sorted(registry.areas.values(), key=lambda a: a.id)
+        ],
+        "mesas": [
+            [m.id, m.center_id, m.number, m.registered] for m in sorted(registry.mesas.values(), key=lambda m: m.id)
+        ],
         "mesas_national": registry.mesas_national,
         "centers_national": registry.centers_national,
     }

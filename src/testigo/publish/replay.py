@@ -128,9 +128,7 @@ def _settle(state: Replay, mesa: MesaState, entry: Entry, record: Record, regist
             first = mesa.versions[mesa.accepted].entry.seq
             state.problems.append(f"log entries {first} and {entry.seq} both accept mesa {record.mesa_id}")
         elif record.mesa_id not in registry.mesas:
-            state.problems.append(
-                f"log entry {entry.seq} accepts mesa {record.mesa_id}, which is not in the registry"
-            )
+            state.problems.append(f"log entry {entry.seq} accepts mesa {record.mesa_id}, which is not in the registry")
         else:
             mesa.versions[key] = _Version(Status.ACCEPTED, entry, record)
             mesa.accepted = key

@@ -27,9 +27,18 @@ from testigo.publish.model import MesaResult, Publication
 
 #: Columns before the per-candidate ones; `registered` may be empty, the rest always have a value.
 _LEADING: tuple[tuple[str, type], ...] = (
-    ("mesa_id", str), ("acta_id", str), ("state_id", str), ("municipality_id", str), ("parish_id", str),
-    ("center_id", str), ("registered", int), ("log_entry", int), ("images", str), ("tables", str),
-    ("evidence", str), ("decision_entry", int),
+    ("mesa_id", str),
+    ("acta_id", str),
+    ("state_id", str),
+    ("municipality_id", str),
+    ("parish_id", str),
+    ("center_id", str),
+    ("registered", int),
+    ("log_entry", int),
+    ("images", str),
+    ("tables", str),
+    ("evidence", str),
+    ("decision_entry", int),
 )
 _NULLABLE = frozenset({"registered", "decision_entry"})
 #: Columns holding lists in JSON, joined by spaces in the tables.
@@ -41,7 +50,8 @@ def columns(election: Election) -> list[tuple[str, type]]:
     return [
         *_LEADING,
         *((c.key, int) for c in election.candidates),
-        ("valid_votes", int), ("null_votes", int),
+        ("valid_votes", int),
+        ("null_votes", int),
         *((f"card_{card.number}", int) for card in election.cards),
     ]
 
@@ -127,8 +137,10 @@ def read_csv(data: bytes, election: Election) -> list[dict[str, Any]]:
 
 def parquet_bytes(rows: list[dict[str, Any]], election: Election) -> bytes:
     schema = pa.schema(
-        [pa.field(name, pa.string() if kind is str else pa.int64(), nullable=name in _NULLABLE)
-         for name, kind in columns(election)]
+        [
+            pa.field(name, pa.string() if kind is str else pa.int64(), nullable=name in _NULLABLE)
+            for name, kind in columns(election)
+        ]
     )
     sink = io.BytesIO()
     pq.write_table(pa.Table.from_pylist(rows, schema=schema), sink)

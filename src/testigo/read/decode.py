@@ -103,8 +103,9 @@ def read_page(
             findings.add(attempt, zxingcpp.read_barcodes(attempt.image, **attempt.options), accept, views)
         if findings.accepted:
             prints = tuple(_print(views, place) for place in findings.places)
-            return PageReading(index, tuple(findings.accepted), tuple(findings.foreign), findings.strategy,
-                               prints=prints)
+            return PageReading(
+                index, tuple(findings.accepted), tuple(findings.foreign), findings.strategy, prints=prints
+            )
     return PageReading(index, (), tuple(findings.foreign), None, findings.reason())
 
 

@@ -11,10 +11,16 @@ from __future__ import annotations
 
 #: ISO base media ("ftyp") brands of the HEIF family that phones write.
 _HEIF_BRANDS = {
-    b"heic": "image/heic", b"heix": "image/heic", b"heim": "image/heic", b"heis": "image/heic",
-    b"hevc": "image/heic-sequence", b"hevx": "image/heic-sequence",
-    b"mif1": "image/heif", b"msf1": "image/heif-sequence",
-    b"avif": "image/avif", b"avis": "image/avif",
+    b"heic": "image/heic",
+    b"heix": "image/heic",
+    b"heim": "image/heic",
+    b"heis": "image/heic",
+    b"hevc": "image/heic-sequence",
+    b"hevx": "image/heic-sequence",
+    b"mif1": "image/heif",
+    b"msf1": "image/heif-sequence",
+    b"avif": "image/avif",
+    b"avis": "image/avif",
 }
 
 #: Fixed signatures at offset 0, longest first where one is a prefix of another.
@@ -82,9 +88,9 @@ def describe_unsupported(data: bytes) -> str:
 def _compatible_heif(data: bytes) -> str | None:
     """HEIF files whose major brand is generic list the real one among the compatible brands."""
     box_size = int.from_bytes(data[0:4], "big")
-    brands = data[16:min(box_size, 256)]
+    brands = data[16 : min(box_size, 256)]
     for i in range(0, len(brands) - 3, 4):
-        media_type = _HEIF_BRANDS.get(brands[i:i + 4])
+        media_type = _HEIF_BRANDS.get(brands[i : i + 4])
         if media_type is not None:
             return media_type
     return None

@@ -184,10 +184,10 @@ def bands(views: Views) -> Iterator[Attempt]:
     height, width = gray.shape
     if height >= width:
         cut = int(height * BAND_FRACTION)
-        ends = (("bottom-band", height - cut, 0, gray[height - cut:]), ("top-band", 0, 0, gray[:cut]))
+        ends = (("bottom-band", height - cut, 0, gray[height - cut :]), ("top-band", 0, 0, gray[:cut]))
     else:
         cut = int(width * BAND_FRACTION)
-        ends = (("right-band", 0, width - cut, gray[:, width - cut:]), ("left-band", 0, 0, gray[:, :cut]))
+        ends = (("right-band", 0, width - cut, gray[:, width - cut :]), ("left-band", 0, 0, gray[:, :cut]))
     for name, top, left, band in ends:
         enlarged, factor = _enlarge(band, 2.0)
         yield Attempt(name, enlarged, _shift(left, top) @ _scaling(1 / factor))

@@ -80,15 +80,25 @@ Rows = Sequence[Mapping[str, int | str]]
 
 @overload
 def inject(
-    data: MesaTable, spec: str, seed: int, *, registry: Registry | None = None,
-    beneficiary: str | None = None, victim: str | None = None,
+    data: MesaTable,
+    spec: str,
+    seed: int,
+    *,
+    registry: Registry | None = None,
+    beneficiary: str | None = None,
+    victim: str | None = None,
 ) -> tuple[MesaTable, list[tuple[str, str]]]: ...
 
 
 @overload
 def inject(
-    data: Rows, spec: str, seed: int, *, registry: Registry | None = None,
-    beneficiary: str | None = None, victim: str | None = None,
+    data: Rows,
+    spec: str,
+    seed: int,
+    *,
+    registry: Registry | None = None,
+    beneficiary: str | None = None,
+    victim: str | None = None,
 ) -> tuple[list[dict[str, int | str]], list[tuple[str, str]]]: ...
 
 
@@ -113,8 +123,9 @@ def inject(
     else:
         table = MesaTable.from_results(data, registry)
     leaders = table.leaders()
-    plan = _Plan(table, np.random.default_rng(seed), table.index(beneficiary or leaders[1]),
-                 table.index(victim or leaders[0]))
+    plan = _Plan(
+        table, np.random.default_rng(seed), table.index(beneficiary or leaders[1]), table.index(victim or leaders[0])
+    )
     for item in parse_spec(spec):
         plan.apply(item)
     result = replace(table, votes=plan.votes, null_votes=plan.nulls, cards=plan.cards)

@@ -33,16 +33,28 @@ def add_accepted_records(
     for start in range(0, len(mesa_ids), BATCH):
         rows = []
         for mesa_id, counts, null_votes in zip(
-            mesa_ids[start:start + BATCH], cards[start:start + BATCH].tolist(),
-            nulls[start:start + BATCH].tolist(), strict=True,
+            mesa_ids[start : start + BATCH],
+            cards[start : start + BATCH].tolist(),
+            nulls[start : start + BATCH].tolist(),
+            strict=True,
         ):
             acta_id = profile.acta_id_for(mesa_id)
             payload = profile.encode(acta_id, counts, null_votes)
-            rows.append({
-                "profile": profile.name, "mesa_id": mesa_id, "acta_id": acta_id, "payload": payload,
-                "payload_sha256": hashlib.sha256(payload.encode()).hexdigest(),
-                "counts": ",".join(map(str, counts)), "null_votes": null_votes, "valid_votes": sum(counts),
-                "extra": "{}", "flags": json.dumps([]), "status": ACCEPTED, "source": "import",
-                "created_at": created,
-            })
+            rows.append(
+                {
+                    "profile": profile.name,
+                    "mesa_id": mesa_id,
+                    "acta_id": acta_id,
+                    "payload": payload,
+                    "payload_sha256": hashlib.sha256(payload.encode()).hexdigest(),
+                    "counts": ",".join(map(str, counts)),
+                    "null_votes": null_votes,
+                    "valid_votes": sum(counts),
+                    "extra": "{}",
+                    "flags": json.dumps([]),
+                    "status": ACCEPTED,
+                    "source": "import",
+                    "created_at": created,
+                }
+            )
         session.execute(insert(RecordRow), rows)

@@ -33,7 +33,7 @@ def make_engine(url: str) -> Engine:
     """
     for plain in ("postgresql://", "postgres://"):
         if url.startswith(plain):
-            url = "postgresql+psycopg://" + url[len(plain):]
+            url = "postgresql+psycopg://" + url[len(plain) :]
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 60})
         event.listen(engine, "connect", _sqlite_pragmas)

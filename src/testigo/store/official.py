@@ -56,8 +56,12 @@ def add(session: Session, results: list[OfficialResult]) -> None:
     created = now()
     session.add_all(
         OfficialResultRow(
-            mesa_id=r.mesa_id, votes=",".join(str(v) for v in r.votes), null_votes=r.null_votes,
-            source_sha256=r.source_sha256, source_line=r.source_line, imported_at=created,
+            mesa_id=r.mesa_id,
+            votes=",".join(str(v) for v in r.votes),
+            null_votes=r.null_votes,
+            source_sha256=r.source_sha256,
+            source_line=r.source_line,
+            imported_at=created,
         )
         for r in results
     )

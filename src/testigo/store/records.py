@@ -25,8 +25,11 @@ _ACCEPTED_FOR = select(RecordRow).where(RecordRow.mesa_id == bindparam("mesa_id"
 _CENTER_VOTES_ELSEWHERE = (
     select(func.coalesce(func.sum(RecordRow.valid_votes + RecordRow.null_votes), 0))
     .join(MesaRow, MesaRow.id == RecordRow.mesa_id)
-    .where(MesaRow.center_id == bindparam("center_id"), RecordRow.status == ACCEPTED,
-           RecordRow.mesa_id != bindparam("mesa_id"))
+    .where(
+        MesaRow.center_id == bindparam("center_id"),
+        RecordRow.status == ACCEPTED,
+        RecordRow.mesa_id != bindparam("mesa_id"),
+    )
 )
 _FIRST_FILE_OF = (
     select(SubmissionRow.display_path)

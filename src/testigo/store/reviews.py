@@ -105,7 +105,11 @@ def conflict_queue(session: Session, *, offset: int = 0, limit: int = QUEUE_PAGE
 
 
 def flagged_queue(
-    session: Session, ignored: Sequence[str] = (), *, record_id: int | None = None, offset: int = 0,
+    session: Session,
+    ignored: Sequence[str] = (),
+    *,
+    record_id: int | None = None,
+    offset: int = 0,
     limit: int = QUEUE_PAGE,
 ) -> Page[RecordRow]:
     """Accepted records with a flag that is not in `ignored` and that no reviewer has looked at yet.
@@ -226,9 +230,7 @@ def image_is_public(session: Session, sha256: str) -> bool:
     return session.execute(read).first() is not None or session.execute(typed).first() is not None
 
 
-def item_with_submission(
-    session: Session, item_id: int, *, lock: bool = False
-) -> tuple[ItemRow, SubmissionRow] | None:
+def item_with_submission(session: Session, item_id: int, *, lock: bool = False) -> tuple[ItemRow, SubmissionRow] | None:
     """An item and the arrival it came in; `lock`: the item's row stays locked until the transaction ends."""
     query = select(ItemRow, SubmissionRow).join(SubmissionRow, SubmissionRow.id == ItemRow.submission_id)
     if lock:
@@ -241,8 +243,12 @@ def add_manual_entry(
     session: Session, *, item_id: int, reviewer_id: int, mesa_id: str, counts: Sequence[int], null_votes: int
 ) -> ManualEntryRow:
     row = ManualEntryRow(
-        item_id=item_id, reviewer_id=reviewer_id, mesa_id=mesa_id, counts=",".join(str(v) for v in counts),
-        null_votes=null_votes, created_at=now(),
+        item_id=item_id,
+        reviewer_id=reviewer_id,
+        mesa_id=mesa_id,
+        counts=",".join(str(v) for v in counts),
+        null_votes=null_votes,
+        created_at=now(),
     )
     session.add(row)
     session.flush()
@@ -269,9 +275,17 @@ def add_decision(
     log_seq: int | None = None,
 ) -> DecisionRow:
     row = DecisionRow(
-        action=action, mesa_id=mesa_id, item_id=item_id, record_id=record_id, replaced_record_id=replaced_record_id,
-        outcome=outcome, reviewer_id=reviewer_id, reviewers=json.dumps(sorted(reviewers)), reason=reason,
-        log_seq=log_seq, created_at=now(),
+        action=action,
+        mesa_id=mesa_id,
+        item_id=item_id,
+        record_id=record_id,
+        replaced_record_id=replaced_record_id,
+        outcome=outcome,
+        reviewer_id=reviewer_id,
+        reviewers=json.dumps(sorted(reviewers)),
+        reason=reason,
+        log_seq=log_seq,
+        created_at=now(),
     )
     session.add(row)
     session.flush()

@@ -104,7 +104,11 @@ def register_arrival(
     try:
         with session.begin_nested():
             row = add_submission(
-                session, origin=origin, display_path=display_path, sha256=sha256, channel=channel,
+                session,
+                origin=origin,
+                display_path=display_path,
+                sha256=sha256,
+                channel=channel,
                 submitted_by=submitted_by,
             )
         return row, True

@@ -25,7 +25,11 @@ WEB_CHANNEL = "web"
 
 def create_user(session: Session, *, username: str, role: str, password_hash: str, invited_by: int | None) -> UserRow:
     row = UserRow(
-        username=username, role=role, password_hash=password_hash, invited_by=invited_by, created_at=now(),
+        username=username,
+        role=role,
+        password_hash=password_hash,
+        invited_by=invited_by,
+        created_at=now(),
         blocked=False,
     )
     session.add(row)
@@ -70,7 +74,12 @@ def add_invitation(
     session: Session, *, token_sha256: str, role: str, note: str, created_by: int | None, expires_at: datetime
 ) -> InvitationRow:
     row = InvitationRow(
-        token_sha256=token_sha256, role=role, note=note, created_by=created_by, created_at=now(), expires_at=expires_at,
+        token_sha256=token_sha256,
+        role=role,
+        note=note,
+        created_by=created_by,
+        created_at=now(),
+        expires_at=expires_at,
     )
     session.add(row)
     session.flush()
@@ -90,7 +99,8 @@ def use_invitation(session: Session, token_sha256: str, user_id: int) -> bool:
     done = session.execute(
         update(InvitationRow)
         .where(
-            InvitationRow.token_sha256 == token_sha256, InvitationRow.used_at.is_(None),
+            InvitationRow.token_sha256 == token_sha256,
+            InvitationRow.used_at.is_(None),
             InvitationRow.revoked_at.is_(None),
         )
         .values(used_at=now(), used_by=user_id)
@@ -120,7 +130,12 @@ def add_token(
     session: Session, *, token_sha256: str, user_id: int, kind: str, label: str | None, expires_at: datetime | None
 ) -> AuthTokenRow:
     row = AuthTokenRow(
-        token_sha256=token_sha256, user_id=user_id, kind=kind, label=label, created_at=now(), expires_at=expires_at,
+        token_sha256=token_sha256,
+        user_id=user_id,
+        kind=kind,
+        label=label,
+        created_at=now(),
+        expires_at=expires_at,
     )
     session.add(row)
     session.flush()
@@ -132,7 +147,8 @@ _USER_FOR_TOKEN = (
     select(UserRow)
     .join(AuthTokenRow, AuthTokenRow.user_id == UserRow.id)
     .where(
-        AuthTokenRow.token_sha256 == bindparam("token_sha256"), AuthTokenRow.kind == bindparam("kind"),
+        AuthTokenRow.token_sha256 == bindparam("token_sha256"),
+        AuthTokenRow.kind == bindparam("kind"),
         AuthTokenRow.revoked_at.is_(None),
         or_(AuthTokenRow.expires_at.is_(None), AuthTokenRow.expires_at > bindparam("now")),
         UserRow.revoked_at.is_(None),
@@ -150,7 +166,8 @@ def revoke_token(session: Session, token_sha256: str, user_id: int) -> bool:
     done = session.execute(
         update(AuthTokenRow)
         .where(
-            AuthTokenRow.token_sha256 == token_sha256, AuthTokenRow.user_id == user_id,
+            AuthTokenRow.token_sha256 == token_sha256,
+            AuthTokenRow.user_id == user_id,
             AuthTokenRow.revoked_at.is_(None),
         )
         .values(revoked_at=now())
@@ -208,8 +225,13 @@ class UploadLine:
 def recent_uploads(session: Session, limit: int = 100) -> list[UploadLine]:
     query = (
         select(
-            SubmissionRow.submitted_at, SubmissionRow.submitted_by, SubmissionRow.display_path,
-            SubmissionRow.blob_sha256, SubmissionRow.state, ItemRow.status, ItemRow.mesa_id,
+            SubmissionRow.submitted_at,
+            SubmissionRow.submitted_by,
+            SubmissionRow.display_path,
+            SubmissionRow.blob_sha256,
+            SubmissionRow.state,
+            ItemRow.status,
+            ItemRow.mesa_id,
         )
         .outerjoin(ItemRow, ItemRow.submission_id == SubmissionRow.id)
         .where(SubmissionRow.channel == WEB_CHANNEL)
@@ -253,10 +275,15 @@ def record_admin_action(session: Session, *, admin_id: int, action: str, user_id
     limiting or revoking an account is as accountable as a review decision
     without a schema change. Not in the public log: it names accounts.
     """
-    session.add(DecisionRow(
-        action=_ADMIN_PREFIX + action, reviewer_id=admin_id, reviewers=json.dumps([user_id]), reason=detail,
-        created_at=now(),
-    ))
+    session.add(
+        DecisionRow(
+            action=_ADMIN_PREFIX + action,
+            reviewer_id=admin_id,
+            reviewers=json.dumps([user_id]),
+            reason=detail,
+            created_at=now(),
+        )
+    )
     session.flush()
 
 
@@ -274,8 +301,13 @@ def admin_actions(session: Session, limit: int = 100) -> list[AdminAction]:
     ids = {json.loads(row.reviewers)[0] for row in rows}
     names = dict(session.execute(select(UserRow.id, UserRow.username).where(UserRow.id.in_(ids))).tuples().all())
     return [
-        AdminAction(row.action.removeprefix(_ADMIN_PREFIX), row.username, names.get(json.loads(row.reviewers)[0], "?"),
-                    row.reason, _aware(row.created_at))
+        AdminAction(
+            row.action.removeprefix(_ADMIN_PREFIX),
+            row.username,
+            names.get(json.loads(row.reviewers)[0], "?"),
+            row.reason,
+            _aware(row.created_at),
+        )
         for row in rows
     ]
 

@@ -135,14 +135,18 @@ def add_to_registry(session: Session, areas: list[Area], mesas: list[Mesa]) -> N
     levels = ("state", "municipality", "parish", "center")
     ordered = sorted(areas, key=lambda a: levels.index(a.level))
     if ordered:
-        session.execute(insert(AreaRow), [
-            {"id": a.id, "level": a.level, "name": a.name, "parent_id": a.parent_id, "registered": a.registered}
-            for a in ordered
-        ])
+        session.execute(
+            insert(AreaRow),
+            [
+                {"id": a.id, "level": a.level, "name": a.name, "parent_id": a.parent_id, "registered": a.registered}
+                for a in ordered
+            ],
+        )
     if mesas:
-        session.execute(insert(MesaRow), [
-            {"id": m.id, "center_id": m.center_id, "number": m.number, "registered": m.registered} for m in mesas
-        ])
+        session.execute(
+            insert(MesaRow),
+            [{"id": m.id, "center_id": m.center_id, "number": m.number, "registered": m.registered} for m in mesas],
+        )
 
 
 def set_fact(session: Session, key: str, value: str) -> None:

@@ -40,8 +40,13 @@ class TallyRow:
 
     def to_json(self) -> dict[str, object]:
         data: dict[str, object] = {
-            "id": self.id, "name": self.name, "actas": self.actas, "mesas_registry": self.mesas_registry,
-            "candidates": self.candidates, "shares": self.shares, "valid_votes": self.valid_votes,
+            "id": self.id,
+            "name": self.name,
+            "actas": self.actas,
+            "mesas_registry": self.mesas_registry,
+            "candidates": self.candidates,
+            "shares": self.shares,
+            "valid_votes": self.valid_votes,
             "null_votes": self.null_votes,
         }
         if self.cards is not None:
@@ -65,13 +70,13 @@ class Coverage:
 
     def to_json(self) -> dict[str, object]:
         return {
-            "mesas_covered": self.mesas_covered, "mesas_registry": self.mesas_registry,
-            "mesas_national": self.mesas_national, "registered_covered": self.registered_covered,
+            "mesas_covered": self.mesas_covered,
+            "mesas_registry": self.mesas_registry,
+            "mesas_national": self.mesas_national,
+            "registered_covered": self.registered_covered,
             "registered_total": self.registered_total,
             "share_of_registry": round(self.mesas_covered / self.mesas_registry, 6) if self.mesas_registry else 0.0,
-            "share_of_national": (
-                round(self.mesas_covered / self.mesas_national, 6) if self.mesas_national else None
-            ),
+            "share_of_national": (round(self.mesas_covered / self.mesas_national, 6) if self.mesas_national else None),
         }
 
 
@@ -131,8 +136,10 @@ def accepted_matrix(store: Store) -> Accepted:
     text = ",".join(row[2] for row in accepted)
     cards = np.fromstring(text, dtype=np.int64, sep=",") if accepted else np.zeros(0, dtype=np.int64)
     if cards.size != len(accepted) * len(election.cards):  # a stored count that is not a whole number
-        raise ValueError(f"accepted records hold {cards.size} card counts, expected {len(accepted)} × "
-                         f"{len(election.cards)}: the records table is damaged")
+        raise ValueError(
+            f"accepted records hold {cards.size} card counts, expected {len(accepted)} × "
+            f"{len(election.cards)}: the records table is damaged"
+        )
     return Accepted(
         mesa_ids=[row[0] for row in accepted],
         acta_ids=[row[1] for row in accepted],

@@ -69,8 +69,14 @@ class Strata:
         return cls.build(np.array([m.id for m in mesas], dtype=str), parish, municipality, state, registered)
 
     @classmethod
-    def build(cls, mesa_ids: np.ndarray, parish_ids: np.ndarray, municipality_ids: np.ndarray,
-              state_ids: np.ndarray, registered: np.ndarray) -> Strata:
+    def build(
+        cls,
+        mesa_ids: np.ndarray,
+        parish_ids: np.ndarray,
+        municipality_ids: np.ndarray,
+        state_ids: np.ndarray,
+        registered: np.ndarray,
+    ) -> Strata:
         """From arrays; NaN or non-positive `registered` entries are imputed."""
         registered = np.where(registered > 0, registered, np.nan)
         missing = np.isnan(registered)
@@ -122,11 +128,15 @@ class Projection:
             "confidence": self.confidence,
             "votes": {k: v.to_json() for k, v in self.votes.items()},
             "shares": {k: v.to_json() for k, v in self.shares.items()},
-            "leader": self.leader, "runner_up": self.runner_up, "margin": self.margin.to_json(),
+            "leader": self.leader,
+            "runner_up": self.runner_up,
+            "margin": self.margin.to_json(),
             "turnout": self.turnout.to_json(),
             "coverage": {
-                "mesas_covered": self.mesas_covered, "mesas_total": self.mesas_total,
-                "registered_covered": self.registered_covered, "registered_total": self.registered_total,
+                "mesas_covered": self.mesas_covered,
+                "mesas_total": self.mesas_total,
+                "registered_covered": self.registered_covered,
+                "registered_total": self.registered_total,
                 "parishes_by_level": self.parishes_by_level,
             },
         }
@@ -339,10 +349,15 @@ def _ratio_estimate(
     safe_n = np.maximum(n, 1)
     x_mean, y_mean = np.where(used, x_sum / safe_n, 1.0), y_sum / safe_n[:, None]
     c = np.divide(1 - sampled, safe_n, out=np.zeros(size), where=spread)
-    s_xx = np.divide(np.bincount(groups, weights=x * x, minlength=size) - n * x_mean**2, n - 1,
-                     out=np.zeros(size), where=spread)
-    s_xy = np.divide(xy_sum - n[:, None] * x_mean[:, None] * y_mean, (n - 1)[:, None],
-                     out=np.zeros_like(y_sum), where=spread[:, None])
+    s_xx = np.divide(
+        np.bincount(groups, weights=x * x, minlength=size) - n * x_mean**2, n - 1, out=np.zeros(size), where=spread
+    )
+    s_xy = np.divide(
+        xy_sum - n[:, None] * x_mean[:, None] * y_mean,
+        (n - 1)[:, None],
+        out=np.zeros_like(y_sum),
+        where=spread[:, None],
+    )
     ratio = (y_mean + (c / x_mean)[:, None] * s_xy) / (x_mean + c * s_xx / x_mean)[:, None]
     ratio[~used] = 0.0
     total = (weights[:, None] * ratio).sum(axis=0)

@@ -74,8 +74,12 @@ def invite(store: Store, role: str, *, note: str = "", created_by: int | None = 
     token = new_token()
     with store.sessions.begin() as session:
         users.add_invitation(
-            session, token_sha256=token_hash(token), role=check_role(role), note=note.strip()[:200],
-            created_by=created_by, expires_at=now() + timedelta(days=days),
+            session,
+            token_sha256=token_hash(token),
+            role=check_role(role),
+            note=note.strip()[:200],
+            created_by=created_by,
+            expires_at=now() + timedelta(days=days),
         )
     return token
 
@@ -102,7 +106,10 @@ def accept_invitation(store: Store, token: str, username: str, password: str) ->
         if users.user_by_name(session, username) is not None:
             raise AccountError("account_username_taken", username=username)
         row = users.create_user(
-            session, username=username, role=invitation.role, password_hash=password_hash,
+            session,
+            username=username,
+            role=invitation.role,
+            password_hash=password_hash,
             invited_by=invitation.created_by,
         )
         if not users.use_invitation(session, invitation.token_sha256, row.id):
@@ -140,8 +147,9 @@ def create_api_token(store: Store, account: Account, label: str) -> str:
 def _add_token(store: Store, user_id: int, kind: str, label: str | None, expires_at: datetime | None) -> str:
     token = new_token()
     with store.sessions.begin() as session:
-        users.add_token(session, token_sha256=token_hash(token), user_id=user_id, kind=kind, label=label,
-                        expires_at=expires_at)
+        users.add_token(
+            session, token_sha256=token_hash(token), user_id=user_id, kind=kind, label=label, expires_at=expires_at
+        )
     return token
 
 

@@ -131,8 +131,11 @@ def _is_api(request: Request) -> bool:
 
 async def _login_required(request: Request, _exc: Exception) -> Response:
     if _is_api(request):
-        return JSONResponse({"detail": Translator(language(request))("err_login_required")}, status_code=401,
-                            headers={"WWW-Authenticate": "Bearer"})
+        return JSONResponse(
+            {"detail": Translator(language(request))("err_login_required")},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
@@ -144,8 +147,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if _is_api(request):
         return await http_exception_handler(request, HTTPException(exc.status_code, detail, exc.headers))
     pages: Pages = request.app.state.web.pages
-    response = pages.private(request, "error.html", {"status": exc.status_code, "detail": detail},
-                             status_code=exc.status_code)
+    response = pages.private(
+        request, "error.html", {"status": exc.status_code, "detail": detail}, status_code=exc.status_code
+    )
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value
     return response
@@ -245,7 +249,15 @@ class LimitBody:
 
 async def _refuse(send: Send, limit: int, lang: str) -> None:
     body = json.dumps({"detail": Translator(lang)("err_body_too_large", limit=limit)}, ensure_ascii=False).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -101,8 +101,9 @@ def check_csrf(request: Request, presented: str | None = None) -> None:
 
 def set_cookie(request: Request, response: Response, name: str, value: str, max_age: int | None = None) -> None:
     """Set an HttpOnly, SameSite=Lax cookie, Secure whenever the site is served over https."""
-    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="lax", secure=secure_cookies(request),
-                        path="/")
+    response.set_cookie(
+        name, value, max_age=max_age, httponly=True, samesite="lax", secure=secure_cookies(request), path="/"
+    )
 
 
 def secure_cookies(request: Request) -> bool:

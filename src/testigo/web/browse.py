@@ -32,8 +32,13 @@ class ChildLine:
     mesas_registry: int | None
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "level": self.level, "mesas_registry": self.mesas_registry,
-                "totals": self.row.to_json() if self.row else None}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "level": self.level,
+            "mesas_registry": self.mesas_registry,
+            "totals": self.row.to_json() if self.row else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -57,11 +62,14 @@ class AreaPage:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "level": self.level, "id": self.area.id if self.area else NATIONAL,
+            "level": self.level,
+            "id": self.area.id if self.area else NATIONAL,
             "name": self.area.name if self.area else None,
             "areas": [{"id": a.id, "level": a.level, "name": a.name} for a in self.trail],
-            "totals": self.row.to_json() if self.row else None, "coverage": self.coverage.to_json(),
-            "children": [c.to_json() for c in self.children], "candidate_names": dict(self.candidates),
+            "totals": self.row.to_json() if self.row else None,
+            "coverage": self.coverage.to_json(),
+            "children": [c.to_json() for c in self.children],
+            "candidate_names": dict(self.candidates),
         }
 
 

@@ -60,8 +60,13 @@ class Decided:
     reason: str | None = None
 
     def to_json(self) -> dict[str, object]:
-        return {"action": self.action, "status": self.status, "mesa": self.mesa_id, "log_seq": self.log_seq,
-                "reason": self.reason}
+        return {
+            "action": self.action,
+            "status": self.status,
+            "mesa": self.mesa_id,
+            "log_seq": self.log_seq,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True)
@@ -73,8 +78,11 @@ class ManualResult:
     decided: Decided | None
 
     def to_json(self) -> dict[str, object]:
-        return {"entries": self.entries, "disagreement": self.disagreement,
-                "decided": self.decided.to_json() if self.decided else None}
+        return {
+            "entries": self.entries,
+            "disagreement": self.disagreement,
+            "decided": self.decided.to_json() if self.decided else None,
+        }
 
 
 def resolve_conflict(
@@ -98,14 +106,27 @@ def resolve_conflict(
         if chosen.status == CONFLICT and not reviews.set_record_status(session, chosen.id, CONFLICT, ACCEPTED):
             raise DecisionError(409, "decision_changed_meanwhile", mesa=mesa_id)
         body = decision_entry(
-            decided_at=now(), action=reviews.RESOLVE_CONFLICT, profile=store.profile.name, acta_id=chosen.acta_id,
-            payload=chosen.payload, status=ACCEPTED, reason=reason, reviewers=[pseudonym(secret, reviewer.id)],
+            decided_at=now(),
+            action=reviews.RESOLVE_CONFLICT,
+            profile=store.profile.name,
+            acta_id=chosen.acta_id,
+            payload=chosen.payload,
+            status=ACCEPTED,
+            reason=reason,
+            reviewers=[pseudonym(secret, reviewer.id)],
             set_aside=[r.payload_sha256 for r in set_aside],
         )
         seq = _log(session, body)
         reviews.add_decision(
-            session, action=reviews.RESOLVE_CONFLICT, reviewer_id=reviewer.id, reviewers=[reviewer.id],
-            mesa_id=mesa_id, record_id=chosen.id, replaced_record_id=replaced, outcome=ACCEPTED, reason=reason,
+            session,
+            action=reviews.RESOLVE_CONFLICT,
+            reviewer_id=reviewer.id,
+            reviewers=[reviewer.id],
+            mesa_id=mesa_id,
+            record_id=chosen.id,
+            replaced_record_id=replaced,
+            outcome=ACCEPTED,
+            reason=reason,
             log_seq=seq,
         )
     return Decided(reviews.RESOLVE_CONFLICT, ACCEPTED, mesa_id, seq, reason)
@@ -122,13 +143,26 @@ def review_flags(store: Store, secret: bytes, reviewer: Account, record_id: int,
             raise DecisionError(409, "decision_no_flags", record=record_id)
         row = found[0]
         body = decision_entry(
-            decided_at=now(), action=reviews.FLAG_REVIEWED, profile=store.profile.name, acta_id=row.acta_id,
-            payload=row.payload, status=ACCEPTED, reason=note, reviewers=[pseudonym(secret, reviewer.id)],
+            decided_at=now(),
+            action=reviews.FLAG_REVIEWED,
+            profile=store.profile.name,
+            acta_id=row.acta_id,
+            payload=row.payload,
+            status=ACCEPTED,
+            reason=note,
+            reviewers=[pseudonym(secret, reviewer.id)],
         )
         seq = _log(session, body)
         reviews.add_decision(
-            session, action=reviews.FLAG_REVIEWED, reviewer_id=reviewer.id, reviewers=[reviewer.id],
-            mesa_id=row.mesa_id, record_id=row.id, outcome=ACCEPTED, reason=note, log_seq=seq,
+            session,
+            action=reviews.FLAG_REVIEWED,
+            reviewer_id=reviewer.id,
+            reviewers=[reviewer.id],
+            mesa_id=row.mesa_id,
+            record_id=row.id,
+            outcome=ACCEPTED,
+            reason=note,
+            log_seq=seq,
         )
     return Decided(reviews.FLAG_REVIEWED, ACCEPTED, row.mesa_id, seq, note)
 
@@ -151,7 +185,11 @@ def enter_manual(
         try:
             with session.begin_nested():
                 reviews.add_manual_entry(
-                    session, item_id=item_id, reviewer_id=reviewer.id, mesa_id=mesa_id, counts=counts,
+                    session,
+                    item_id=item_id,
+                    reviewer_id=reviewer.id,
+                    mesa_id=mesa_id,
+                    counts=counts,
                     null_votes=null_votes,
                 )
         except IntegrityError:
@@ -164,7 +202,12 @@ def enter_manual(
 
 
 def _settle_manual(
-    store: Store, secret: bytes, session: Session, reviewer: Account, item_id: int, sha256: str | None,
+    store: Store,
+    secret: bytes,
+    session: Session,
+    reviewer: Account,
+    item_id: int,
+    sha256: str | None,
     agreeing: list[ManualEntryRow],
 ) -> Decided:
     first = agreeing[0]
@@ -173,14 +216,28 @@ def _settle_manual(
     outcome = settle_payload(session, store.profile, store.registry, payload, source="manual")
     reviewer_ids = sorted({e.reviewer_id for e in agreeing})
     body = decision_entry(
-        decided_at=now(), action=reviews.MANUAL_ENTRY, profile=store.profile.name, acta_id=acta_id, payload=payload,
-        status=outcome.status, reason=outcome.reason, reviewers=[pseudonym(secret, i) for i in reviewer_ids],
+        decided_at=now(),
+        action=reviews.MANUAL_ENTRY,
+        profile=store.profile.name,
+        acta_id=acta_id,
+        payload=payload,
+        status=outcome.status,
+        reason=outcome.reason,
+        reviewers=[pseudonym(secret, i) for i in reviewer_ids],
         sha256=sha256,
     )
     seq = _log(session, body)
     reviews.add_decision(
-        session, action=reviews.MANUAL_ENTRY, reviewer_id=reviewer.id, reviewers=reviewer_ids, mesa_id=first.mesa_id,
-        item_id=item_id, record_id=outcome.record_id, outcome=outcome.status, reason=outcome.reason, log_seq=seq,
+        session,
+        action=reviews.MANUAL_ENTRY,
+        reviewer_id=reviewer.id,
+        reviewers=reviewer_ids,
+        mesa_id=first.mesa_id,
+        item_id=item_id,
+        record_id=outcome.record_id,
+        outcome=outcome.status,
+        reason=outcome.reason,
+        log_seq=seq,
     )
     return Decided(reviews.MANUAL_ENTRY, outcome.status, first.mesa_id, seq, outcome.reason)
 

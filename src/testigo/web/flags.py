@@ -34,12 +34,16 @@ INFORMATIONAL_FLAGS: tuple[str, ...] = (PER_CANDIDATE_ONLY, NO_NULL_VOTES)
 _TEXTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(re.escape(PER_CANDIDATE_ONLY)), "flag_per_candidate_only"),
     (re.compile(re.escape(NO_NULL_VOTES)), "flag_no_null_votes"),
-    (re.compile(r"unusual acta id suffix \.(?P<suffix>\S+) \(every known acta has \.(?P<usual>\S+)\)"),
-     "flag_unusual_suffix"),
+    (
+        re.compile(r"unusual acta id suffix \.(?P<suffix>\S+) \(every known acta has \.(?P<usual>\S+)\)"),
+        "flag_unusual_suffix",
+    ),
     (re.compile(r"fourth field (?P<second>-?\d+) differs from null votes (?P<nulls>-?\d+)"), "flag_second_count"),
     (re.compile(r"ballots (?P<ballots>-?\d+) differ from votes plus invalid (?P<total>-?\d+)"), "flag_ballots"),
-    (re.compile(r"(?P<column>.+) (?P<declared>-?\d+) differs from the candidates' sum (?P<total>-?\d+)"),
-     "flag_valid_votes"),
+    (
+        re.compile(r"(?P<column>.+) (?P<declared>-?\d+) differs from the candidates' sum (?P<total>-?\d+)"),
+        "flag_valid_votes",
+    ),
 )
 
 

@@ -77,8 +77,7 @@ def choropleth(fill_of: Callable[[str], Fill | None], title: str) -> Markup:
         colour, opacity = (fill.colour, fill.opacity) if fill else (NO_DATA, 1.0)
         label = fill.label if fill else shape.name
         body = (
-            f'<path d="{shape.path}" fill="{colour}" fill-opacity="{opacity:.2f}">'
-            f"<title>{escape(label)}</title></path>"
+            f'<path d="{shape.path}" fill="{colour}" fill-opacity="{opacity:.2f}"><title>{escape(label)}</title></path>'
         )
         if fill and fill.href:
             body = f'<a href="{escape(fill.href)}">{body}</a>'

@@ -44,13 +44,25 @@ class RecordView:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "status": self.status, "acta_id": self.acta_id, "counts": self.counts,
-            "candidates": self.candidates, "null_votes": self.null_votes, "valid_votes": self.valid_votes,
-            "flags": self.flags, "source": self.source, "payload": self.payload,
+            "id": self.id,
+            "status": self.status,
+            "acta_id": self.acta_id,
+            "counts": self.counts,
+            "candidates": self.candidates,
+            "null_votes": self.null_votes,
+            "valid_votes": self.valid_votes,
+            "flags": self.flags,
+            "source": self.source,
+            "payload": self.payload,
             # the public sees the metadata-free preview and the original's SHA-256, never the original itself
             "files": [
-                {"sha256": e.sha256, "preview": f"/blobs/{e.sha256}/preview.jpg" if e.sha256 else None,
-                 "status": e.status, "received_at": e.received_at.isoformat(), "log_seq": e.log_seq}
+                {
+                    "sha256": e.sha256,
+                    "preview": f"/blobs/{e.sha256}/preview.jpg" if e.sha256 else None,
+                    "status": e.status,
+                    "received_at": e.received_at.isoformat(),
+                    "log_seq": e.log_seq,
+                }
                 for e in self.evidence
             ],
         }
@@ -65,8 +77,13 @@ class DecisionView:
     log_seq: int | None
 
     def to_json(self) -> dict[str, Any]:
-        return {"action": self.action, "outcome": self.outcome, "reason": self.reason,
-                "decided_at": self.decided_at.isoformat(), "log_seq": self.log_seq}
+        return {
+            "action": self.action,
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "decided_at": self.decided_at.isoformat(),
+            "log_seq": self.log_seq,
+        }
 
 
 @dataclass(frozen=True)
@@ -96,10 +113,14 @@ class MesaView:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "mesa": self.mesa.id, "number": self.mesa.number, "registered": self.mesa.registered,
+            "mesa": self.mesa.id,
+            "number": self.mesa.number,
+            "registered": self.mesa.registered,
             "areas": [{"id": a.id, "level": a.level, "name": a.name} for a in self.trail],
-            "state": self.state, "accepted": self.accepted.to_json() if self.accepted else None,
-            "others": [r.to_json() for r in self.others], "decisions": [d.to_json() for d in self.decisions],
+            "state": self.state,
+            "accepted": self.accepted.to_json() if self.accepted else None,
+            "others": [r.to_json() for r in self.others],
+            "decisions": [d.to_json() for d in self.decisions],
             "proof_seq": self.proof_seq,
         }
 
@@ -123,8 +144,17 @@ def mesa_view(store: Store, mesa_id: str) -> MesaView | None:
 def record_view(store: Store, row: RecordRow, evidence: list[reviews.Evidence]) -> RecordView:
     counts = [int(v) for v in row.counts.split(",")]
     return RecordView(
-        row.id, row.status, row.acta_id, counts, store.profile.election.per_candidate(counts), row.null_votes,
-        row.valid_votes, json.loads(row.flags), row.source, row.payload, evidence,
+        row.id,
+        row.status,
+        row.acta_id,
+        counts,
+        store.profile.election.per_candidate(counts),
+        row.null_votes,
+        row.valid_votes,
+        json.loads(row.flags),
+        row.source,
+        row.payload,
+        evidence,
     )
 
 

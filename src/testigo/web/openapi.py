@@ -23,33 +23,49 @@ PRIVATE_TAGS = frozenset({"uploads", "review", "admin"})
 
 SECURITY_SCHEMES: dict[str, Any] = {
     BEARER: {
-        "type": "http", "scheme": "bearer",
+        "type": "http",
+        "scheme": "bearer",
         "description": "An API token made on /account (scripts, bulk uploaders); no CSRF token needed.",
     },
     COOKIE: {
-        "type": "apiKey", "in": "cookie", "name": SESSION_COOKIE,
+        "type": "apiKey",
+        "in": "cookie",
+        "name": SESSION_COOKIE,
         "description": f"The browser's login session; requests that change anything also send the "
-                       f"`{CSRF_HEADER}` header (or a `csrf_token` form field) of the session.",
+        f"`{CSRF_HEADER}` header (or a `csrf_token` form field) of the session.",
     },
 }
 
 #: The body of POST /api/v1/uploads, as its handler reads it.
 UPLOAD_BODY: dict[str, Any] = {
     "required": True,
-    "content": {"multipart/form-data": {"schema": {
-        "type": "object",
-        "required": ["file"],
-        "properties": {
-            "file": {"type": "string", "format": "binary",
-                     "description": "the photo or scan of one acta: JPEG, PNG, WebP, HEIC, TIFF or PDF"},
-            "upload_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$",
-                          "description": "the client's id of this upload; a retry with the same id is the same "
-                                         "arrival (default: the SHA-256)"},
-            "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$",
-                       "description": "the SHA-256 the client computed; a mismatch means a damaged transfer (400)"},
-            "csrf_token": {"type": "string", "description": "with a session cookie, unless sent as a header"},
-        },
-    }}},
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "the photo or scan of one acta: JPEG, PNG, WebP, HEIC, TIFF or PDF",
+                    },
+                    "upload_id": {
+                        "type": "string",
+                        "pattern": "^[A-Za-z0-9_-]{1,64}$",
+                        "description": "the client's id of this upload; a retry with the same id is the same "
+                        "arrival (default: the SHA-256)",
+                    },
+                    "sha256": {
+                        "type": "string",
+                        "pattern": "^[0-9a-f]{64}$",
+                        "description": "the SHA-256 the client computed; a mismatch means a damaged transfer (400)",
+                    },
+                    "csrf_token": {"type": "string", "description": "with a session cookie, unless sent as a header"},
+                },
+            }
+        }
+    },
 }
 
 

@@ -19,8 +19,9 @@ from testigo.web.i18n import Message
 class Problem(HTTPException):
     """`HTTPException(status, Message(key, params))`: raise with a catalog key instead of an English sentence."""
 
-    def __init__(self, status_code: int, key: str, *, headers: Mapping[str, str] | None = None,
-                 **params: object) -> None:
+    def __init__(
+        self, status_code: int, key: str, *, headers: Mapping[str, str] | None = None, **params: object
+    ) -> None:
         super().__init__(status_code, Message(key, params), dict(headers) if headers else None)
 
 

@@ -101,7 +101,10 @@ class Pages:
         self.max_age = max_age
         self.bodies = BodyCache(self.CACHED_BODIES)
         self.env = Environment(
-            loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined, trim_blocks=True,
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=True,
+            undefined=StrictUndefined,
+            trim_blocks=True,
             lstrip_blocks=True,
         )
         self.env.globals["static"] = lambda path: f"/static/{path}?v={build}"
@@ -110,10 +113,13 @@ class Pages:
         other = "en" if lang == "es" else "es"
         params = {k: v for k, v in request.query_params.items() if k != "lang"}
         return {
-            "t": Translator(lang), "lang": lang, "other_lang": other,
+            "t": Translator(lang),
+            "lang": lang,
+            "other_lang": other,
             "switch_url": link(other, request.url.path, **params),
             "link": lambda path, **kw: link(lang, path, **kw),
-            "num": lambda value: number(lang, value), "pct": lambda share: percent(lang, share),
+            "num": lambda value: number(lang, value),
+            "pct": lambda share: percent(lang, share),
             "flag_label": lambda flag: flag_text(flag, lang),
             "election": web_state(request).store.profile.election,
             **context,
@@ -155,7 +161,8 @@ class Pages:
             request, lang, {"account": found.account, "csrf": csrf_token(web_state(request).secret, binding), **context}
         )
         response = HTMLResponse(
-            self.env.get_template(template).render(full), status_code=status_code,
+            self.env.get_template(template).render(full),
+            status_code=status_code,
             headers={"Cache-Control": "no-store"},
         )
         if not found.binding:

@@ -174,8 +174,11 @@ class Geography:
         if code.isdigit():
             exact = [self.registry.areas[c] for c in dict.fromkeys((code, "0" + code)) if self._is_center(c)]
             starting = sorted(
-                (a for a in self.registry.areas.values()
-                 if a.level == "center" and a.id.startswith(code) and a not in exact),
+                (
+                    a
+                    for a in self.registry.areas.values()
+                    if a.level == "center" and a.id.startswith(code) and a not in exact
+                ),
                 key=lambda a: a.id,
             )
             return Found((exact + starting)[:limit], [])

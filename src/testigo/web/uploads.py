@@ -79,8 +79,9 @@ def checked_upload(data: bytes, max_pixels: int, claimed_sha256: str | None) -> 
         raise UploadRefused(415, "upload_unsupported", what=describe_unsupported(data))
     pixels = _pixels(data) if media_type.startswith("image/") else None
     if pixels is not None and pixels > max_pixels:
-        raise UploadRefused(413, "upload_too_many_pixels", megapixels=round(pixels / 1e6),
-                            limit=round(max_pixels / 1e6))
+        raise UploadRefused(
+            413, "upload_too_many_pixels", megapixels=round(pixels / 1e6), limit=round(max_pixels / 1e6)
+        )
     sha256 = sha256_hex(data)
     if claimed_sha256 and claimed_sha256.lower() != sha256:
         raise UploadRefused(400, "upload_damaged")
@@ -122,8 +123,13 @@ class UploadResult:
     def to_json(self) -> dict[str, Any]:
         first = self.items[0] if self.items else {}
         return {
-            "upload_id": self.upload_id, "sha256": self.sha256, "state": self.state, "status": self.status,
-            "mesa": first.get("mesa"), "reason": first.get("reason"), "items": list(self.items),
+            "upload_id": self.upload_id,
+            "sha256": self.sha256,
+            "state": self.state,
+            "status": self.status,
+            "mesa": first.get("mesa"),
+            "reason": first.get("reason"),
+            "items": list(self.items),
             "repeat": self.repeat,
         }
 
@@ -145,15 +151,19 @@ class Uploads:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._checkpointer = threading.Thread(
-            target=self._checkpoint_every, args=(checkpoint_seconds,), name="testigo-checkpoint", daemon=True,
+            target=self._checkpoint_every,
+            args=(checkpoint_seconds,),
+            name="testigo-checkpoint",
+            daemon=True,
         )
 
     def _new_decoder(self) -> Executor:
         """Decoding processes at a lower CPU priority (nice 10): when the cores are busy, answering requests and
         committing arrivals go first, and decoding, which can wait, takes what is left."""
         if self._decode_workers > 0:
-            return ProcessPoolExecutor(self._decode_workers, mp_context=get_context("spawn"), initializer=os.nice,
-                                       initargs=(10,))
+            return ProcessPoolExecutor(
+                self._decode_workers, mp_context=get_context("spawn"), initializer=os.nice, initargs=(10,)
+            )
         return ThreadPoolExecutor(1, thread_name_prefix="testigo-decode")
 
     def start(self) -> None:
@@ -184,7 +194,12 @@ class Uploads:
         checkpoint(self._store)
 
     def check_and_receive(
-        self, account: Account, data: bytes, max_pixels: int, claimed_sha256: str | None, upload_id: str | None,
+        self,
+        account: Account,
+        data: bytes,
+        max_pixels: int,
+        claimed_sha256: str | None,
+        upload_id: str | None,
     ) -> tuple[str, int, bool]:
         """`checked_upload`, then `receive` (blocking: one trip to a thread for both).
 
@@ -227,8 +242,13 @@ class Uploads:
 
             def arrive() -> tuple[int, bool]:
                 submission_id, _done = register_incoming(
-                    self._store, session, incoming, users.WEB_CHANNEL, account.username,
-                    sha256=sha, media_type=media_type,
+                    self._store,
+                    session,
+                    incoming,
+                    users.WEB_CHANNEL,
+                    account.username,
+                    sha256=sha,
+                    media_type=media_type,
                 )
                 # read in the transaction, from the session's own copy of the row: no query after the commit
                 row = session.get(SubmissionRow, submission_id)

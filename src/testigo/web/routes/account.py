@@ -33,7 +33,11 @@ def login_page(request: Request, next: str | None = None) -> Response:  # noqa: 
 
 @router.post("/login")
 def login(
-    request: Request, username: Field = "", password: Field = "", next: Field = "", csrf_token: Field = "",  # noqa: A002
+    request: Request,
+    username: Field = "",
+    password: Field = "",
+    next: Field = "",
+    csrf_token: Field = "",  # noqa: A002
 ) -> Response:
     check_csrf(request, csrf_token)
     state = web_state(request)

@@ -42,8 +42,9 @@ def _user_error(call: Any, *args: Any, **kwargs: Any) -> Any:
 def _invite(request: Request, admin: Account, role: str, note: str) -> str:
     """A new invitation; returns the link to hand to the person (shown once)."""
     state = web_state(request)
-    token = _user_error(accounts.invite, state.store, role, note=note, created_by=admin.id,
-                        days=state.settings.invitation_days)
+    token = _user_error(
+        accounts.invite, state.store, role, note=note, created_by=admin.id, days=state.settings.invitation_days
+    )
     return f"{str(request.base_url).rstrip('/')}/invite/{token}"
 
 
@@ -107,8 +108,14 @@ def restrict_form(
     text = uploads_per_hour.strip()
     if text and not text.isdigit():
         raise Problem(422, "err_uploads_per_hour")
-    _user_error(accounts.restrict, web_state(request).store, username, blocked=bool(blocked),
-                uploads_per_hour=int(text) if text else None, by=admin)
+    _user_error(
+        accounts.restrict,
+        web_state(request).store,
+        username,
+        blocked=bool(blocked),
+        uploads_per_hour=int(text) if text else None,
+        by=admin,
+    )
     return RedirectResponse(link(language(request), "/admin"), status_code=303)
 
 
@@ -117,8 +124,11 @@ def restrict_form(
 
 def _account_json(account: Account) -> dict[str, Any]:
     return {
-        "username": account.username, "role": account.role, "blocked": account.blocked,
-        "uploads_per_hour": account.uploads_per_hour, "created_at": account.created_at.isoformat(),
+        "username": account.username,
+        "role": account.role,
+        "blocked": account.blocked,
+        "uploads_per_hour": account.uploads_per_hour,
+        "created_at": account.created_at.isoformat(),
         "revoked": account.revoked_at is not None,
     }
 
@@ -156,8 +166,14 @@ class Restriction(BaseModel):
 def restrict_api(request: Request, username: str, body: Restriction) -> dict[str, Any]:
     """Block or unblock an account, and set or clear its own upload rate limit."""
     admin = _acting_admin(request)
-    account = _user_error(accounts.restrict, web_state(request).store, username, blocked=body.blocked,
-                          uploads_per_hour=body.uploads_per_hour, by=admin)
+    account = _user_error(
+        accounts.restrict,
+        web_state(request).store,
+        username,
+        blocked=body.blocked,
+        uploads_per_hour=body.uploads_per_hour,
+        by=admin,
+    )
     return _account_json(account)
 
 
@@ -168,8 +184,15 @@ def uploads_api(request: Request) -> dict[str, Any]:
     found = _activity(request)
     return {
         "uploads": [
-            {"submitted_at": u.submitted_at.isoformat(), "username": u.username, "file": u.file, "sha256": u.sha256,
-             "state": u.state, "status": u.status, "mesa": u.mesa}
+            {
+                "submitted_at": u.submitted_at.isoformat(),
+                "username": u.username,
+                "file": u.file,
+                "sha256": u.sha256,
+                "state": u.state,
+                "status": u.status,
+                "mesa": u.mesa,
+            }
             for u in found["uploads"]
         ],
         "per_account": found["per_account"],
@@ -180,10 +203,12 @@ def uploads_api(request: Request) -> dict[str, Any]:
 def actions_api(request: Request) -> dict[str, Any]:
     """The latest admin actions on accounts (block, unblock, rate limit, revoke): who took each, when, on whom."""
     require(request, ADMIN)
-    return {"actions": [
-        {"action": a.action, "admin": a.admin, "username": a.username, "detail": a.detail, "at": a.at.isoformat()}
-        for a in _activity(request)["actions"]
-    ]}
+    return {
+        "actions": [
+            {"action": a.action, "admin": a.admin, "username": a.username, "detail": a.detail, "at": a.at.isoformat()}
+            for a in _activity(request)["actions"]
+        ]
+    }
 
 
 router.include_router(api)

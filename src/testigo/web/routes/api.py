@@ -41,8 +41,11 @@ def results(request: Request, level: str = "country") -> Response:
     if level not in LEVELS:
         raise Problem(422, "err_unknown_level", level=level, levels=", ".join(LEVELS))
     snapshot = web_state(request).results.current()
-    return cached(request, snapshot.version,
-                  lambda: as_json((snapshot.mesas if level == "mesa" else snapshot.totals[level]).to_json()))
+    return cached(
+        request,
+        snapshot.version,
+        lambda: as_json((snapshot.mesas if level == "mesa" else snapshot.totals[level]).to_json()),
+    )
 
 
 @router.get("/areas")
@@ -111,15 +114,20 @@ def search(request: Request, q: str = "") -> Response:
 
     def build() -> tuple[bytes, str]:
         found = geography.search(q[:100])
-        return as_json({
-            "query": q[:100],
-            "centers": [
-                {"id": a.id, "name": a.name,
-                 "areas": [{"id": t.id, "name": t.name} for t in geography.trail(a.id)[:-1]]}
-                for a in found.centers
-            ],
-            "mesas": [{"id": m.id, "number": m.number, "center": m.center_id} for m in found.mesas],
-        })
+        return as_json(
+            {
+                "query": q[:100],
+                "centers": [
+                    {
+                        "id": a.id,
+                        "name": a.name,
+                        "areas": [{"id": t.id, "name": t.name} for t in geography.trail(a.id)[:-1]],
+                    }
+                    for a in found.centers
+                ],
+                "mesas": [{"id": m.id, "number": m.number, "center": m.center_id} for m in found.mesas],
+            }
+        )
 
     return cached(request, "registry", build)
 
@@ -150,7 +158,13 @@ def log_checkpoint(request: Request) -> Response:
             latest = log_table.latest_checkpoint(session)
         if latest is None:
             raise Problem(404, "err_no_checkpoint")
-        return as_json({"size": latest.size, "root_hash": latest.root_hash, "note": latest.note,
-                        "verifier_key": str(state.store.signer.verifier)})
+        return as_json(
+            {
+                "size": latest.size,
+                "root_hash": latest.root_hash,
+                "note": latest.note,
+                "verifier_key": str(state.store.signer.verifier),
+            }
+        )
 
     return cached(request, live_version(state.store), build)

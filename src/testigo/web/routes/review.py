@@ -71,8 +71,9 @@ def queue_page(request: Request, done: str | None = None) -> Response:
         params = {f"{other}_from": offsets[other] or None for other in QUEUES if other != name}
         return link(language(request), "/review", **params, **{f"{name}_from": offset or None}) + f"#{name}"
 
-    return web_state(request).pages.private(request, "review_queue.html",
-                                            {**pages, "done": done, "page_link": page_link})
+    return web_state(request).pages.private(
+        request, "review_queue.html", {**pages, "done": done, "page_link": page_link}
+    )
 
 
 def _offset(text: str | None) -> int:
@@ -86,15 +87,25 @@ def queue_api(request: Request, offset: int = 0, limit: int = reviews.QUEUE_PAGE
     found = queue(request, require(request, REVIEWER), dict.fromkeys(QUEUES, max(0, offset)), limit)
     lines = {
         "unreadable": [
-            {"item_id": u.item_id, "sha256": u.sha256, "received_at": u.received_at.isoformat(), "reason": u.reason,
-             "entries": u.entries, "entered_by_me": u.entered_by_me}
+            {
+                "item_id": u.item_id,
+                "sha256": u.sha256,
+                "received_at": u.received_at.isoformat(),
+                "reason": u.reason,
+                "entries": u.entries,
+                "entered_by_me": u.entered_by_me,
+            }
             for u in found["unreadable"].items
         ],
         "conflicts": [{"mesa": mesa, "conflicting": count} for mesa, count in found["conflicts"].items],
         "flagged": [{"record_id": r.id, "mesa": r.mesa_id, "acta_id": r.acta_id} for r in found["flagged"].items],
     }
-    return {**lines, "total": {name: found[name].total for name in QUEUES}, "offset": max(0, offset),
-            "limit": found["flagged"].limit}
+    return {
+        **lines,
+        "total": {name: found[name].total for name in QUEUES},
+        "offset": max(0, offset),
+        "limit": found["flagged"].limit,
+    }
 
 
 # --- conflicts ---------------------------------------------------------------------------------------------------
@@ -151,8 +162,9 @@ def conflict_decide_api(request: Request, mesa_id: str, body: Resolution) -> dic
     """Make one version the accepted acta of the mesa; the others are superseded (kept, never deleted)."""
     account = _acting_reviewer(request)
     state = web_state(request)
-    decided = _decide(decisions.resolve_conflict, state.store, state.secret, account, mesa_id, body.record_id,
-                      body.reason)
+    decided = _decide(
+        decisions.resolve_conflict, state.store, state.secret, account, mesa_id, body.record_id, body.reason
+    )
     return decided.to_json()  # type: ignore[no-any-return]
 
 
@@ -169,8 +181,11 @@ def manual_page(request: Request, item_id: int) -> Response:
         raise Problem(404, "err_not_waiting_for_entry", item=item_id)
     if not decisions.manual_entry_possible(state.store):
         raise Problem(409, "decision_no_ballot", profile=state.store.profile.name)
-    context = {"line": found[0], "example": decisions.example_mesa(state.store),
-               "max_card": state.store.profile.max_card_votes}
+    context = {
+        "line": found[0],
+        "example": decisions.example_mesa(state.store),
+        "max_card": state.store.profile.max_card_votes,
+    }
     return state.pages.private(request, "review_manual.html", context)
 
 
@@ -206,8 +221,16 @@ def manual_enter_api(request: Request, item_id: int, body: ManualEntry) -> dict[
     """One reviewer's typing of an unreadable sheet; settles it when two reviewers typed the same."""
     account = _acting_reviewer(request)
     state = web_state(request)
-    result = _decide(decisions.enter_manual, state.store, state.secret, account, item_id, body.mesa.strip(),
-                     body.counts, body.null_votes)
+    result = _decide(
+        decisions.enter_manual,
+        state.store,
+        state.secret,
+        account,
+        item_id,
+        body.mesa.strip(),
+        body.counts,
+        body.null_votes,
+    )
     return result.to_json()  # type: ignore[no-any-return]
 
 

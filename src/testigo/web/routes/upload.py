@@ -29,9 +29,26 @@ router = APIRouter()
 
 #: Strings the upload script shows, handed to it in the page (it works offline, so it cannot fetch them).
 SCRIPT_MESSAGES = (
-    "q_queued", "q_sending", "q_confirmed", "q_failed", "q_retry", "q_login", "qr_read", "qr_none", "qr_other",
-    "qr_reading", "status_accepted", "status_duplicate", "status_conflict", "status_unreadable", "status_invalid",
-    "status_rejected", "status_pending", "offline", "online", "q_too_big",
+    "q_queued",
+    "q_sending",
+    "q_confirmed",
+    "q_failed",
+    "q_retry",
+    "q_login",
+    "qr_read",
+    "qr_none",
+    "qr_other",
+    "qr_reading",
+    "status_accepted",
+    "status_duplicate",
+    "status_conflict",
+    "status_unreadable",
+    "status_invalid",
+    "status_rejected",
+    "status_pending",
+    "offline",
+    "online",
+    "q_too_big",
 )
 
 
@@ -49,8 +66,9 @@ def upload_page(request: Request) -> Response:
 @router.get("/upload-sw.js", include_in_schema=False)
 def service_worker() -> Response:
     """The service worker that keeps the upload page usable offline (served at the root so it may control /upload)."""
-    return FileResponse(STATIC / "app" / "upload-sw.js", media_type="text/javascript",
-                        headers={"Cache-Control": "no-cache"})
+    return FileResponse(
+        STATIC / "app" / "upload-sw.js", media_type="text/javascript", headers={"Cache-Control": "no-cache"}
+    )
 
 
 @router.post("/upload", include_in_schema=False)
@@ -60,12 +78,19 @@ async def upload_form(request: Request) -> Response:
     return web_state(request).pages.private(request, "upload_result.html", {"result": result})
 
 
-@router.post("/api/v1/uploads", tags=["uploads"], status_code=201, responses={
-    200: {"description": "a retry of an upload already received (same account, upload id and bytes)"},
-    202: {"description": "stored and confirmed; still being read: poll GET /api/v1/uploads/{upload_id}"},
-    413: {"description": "too many bytes or pixels"}, 415: {"description": "not an image or PDF"},
-    429: {"description": "rate limited (see Retry-After)"},
-}, openapi_extra={"requestBody": UPLOAD_BODY})
+@router.post(
+    "/api/v1/uploads",
+    tags=["uploads"],
+    status_code=201,
+    responses={
+        200: {"description": "a retry of an upload already received (same account, upload id and bytes)"},
+        202: {"description": "stored and confirmed; still being read: poll GET /api/v1/uploads/{upload_id}"},
+        413: {"description": "too many bytes or pixels"},
+        415: {"description": "not an image or PDF"},
+        429: {"description": "rate limited (see Retry-After)"},
+    },
+    openapi_extra={"requestBody": UPLOAD_BODY},
+)
 async def upload_api(request: Request) -> JSONResponse:
     """Upload one photo or scan of an acta (multipart field `file`); needs a session or an API token."""
     result = await _receive(request)
@@ -99,8 +124,12 @@ async def _receive(request: Request) -> UploadResult:
     try:
         # checked (sniffed, pixels, SHA-256), then stored and committed, in one trip to a thread
         upload_id, submission_id, repeat = await run_in_threadpool(
-            state.uploads.check_and_receive, account, data, settings.max_upload_pixels,
-            _text(form.get("sha256")), _text(form.get("upload_id")),
+            state.uploads.check_and_receive,
+            account,
+            data,
+            settings.max_upload_pixels,
+            _text(form.get("sha256")),
+            _text(form.get("upload_id")),
         )
     except UploadRefused as refused:
         raise refuse(refused.status_code, refused.message) from None
@@ -110,4 +139,3 @@ async def _receive(request: Request) -> UploadResult:
 
 def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
-
