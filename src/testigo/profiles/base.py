@@ -11,9 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from testigo.domain import Election, Record, Registry
+from testigo.errors import TestigoError
 
 
-class PayloadError(ValueError):
+class PayloadError(TestigoError):
     """The payload is not a well-formed sheet of this profile; str() is the one-line reason."""
 
 
@@ -39,7 +40,7 @@ class Profile(ABC):
     #: largest count any single card may plausibly carry
     max_card_votes: int = 10_000
     #: whether the registry and ballot come from the workspace's imported data rather than the
-    #: profile itself (then a published bundle must carry them: see `testigo.ledger.bundle`)
+    #: profile itself (then a published bundle must carry them: see docs/bundle-format.md)
     registry_from_data: bool = False
 
     @abstractmethod

@@ -1,7 +1,9 @@
 """The one exception `read` raises."""
 
+from testigo.errors import TestigoError
 
-class UnusableInput(Exception):
+
+class UnusableInput(TestigoError):
     """The file cannot be read as an image at all; str() is the one-line reason.
 
     Every kind of bad input (empty, truncated, not an image, too large,

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from testigo.errors import TestigoError
 from testigo.store.schema import BlobRow, ItemRow, SubmissionRow
 
 PENDING = "pending"
@@ -143,7 +144,7 @@ def add_submission(
     return row
 
 
-class AlreadyFinished(Exception):
+class AlreadyFinished(TestigoError):
     """The submission was finished by someone else in the meantime; roll back."""
 
 
