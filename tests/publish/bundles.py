@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from testigo.ledger.bundle import CHECKPOINT
 from testigo.pipeline.ingest import ingest
 from testigo.publish import PublishReport, publish
+from testigo.publish.layout import CHECKPOINT
 from testigo.simulate import simulate
 from testigo.store.workspace import Store, init_workspace
 

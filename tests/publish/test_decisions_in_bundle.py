@@ -6,15 +6,15 @@ import json
 from pathlib import Path
 
 from testigo.capture import Incoming
-from testigo.ledger.bundle import MESAS_JSON, TOTALS_JSON, page_path
-from testigo.ledger.verify import verify_bundle
 from testigo.pipeline.ingest import ingest_files
 from testigo.publish import publish
+from testigo.publish.layout import MESAS_JSON, TOTALS_JSON, page_path
 from testigo.store import reviews
 from testigo.store.records import ACCEPTED, CONFLICT
 from testigo.store.schema import ItemRow
 from testigo.store.workspace import Store, init_workspace
 from testigo.tally import tally
+from testigo.verify import verify_bundle
 from testigo.web import accounts
 from testigo.web.decisions import enter_manual, resolve_conflict
 from testigo.web.keys import pseudonym

@@ -14,7 +14,10 @@ import pytest
 from testigo.domain import Status
 from testigo.errors import UserError
 from testigo.ledger import Verifier, verify_checkpoint, verify_inclusion
-from testigo.ledger.bundle import (
+from testigo.ledger.merkle import leaf_hash
+from testigo.pipeline.logbook import finish_logged
+from testigo.publish import publish
+from testigo.publish.layout import (
     CHECKPOINT,
     ENTRIES,
     KEY,
@@ -25,9 +28,6 @@ from testigo.ledger.bundle import (
     NIST_JSON,
     TOTALS_JSON,
 )
-from testigo.ledger.merkle import leaf_hash
-from testigo.pipeline.logbook import finish_logged
-from testigo.publish import publish
 from testigo.publish.tables import flatten, read_csv
 from testigo.store import publication as publication_table
 from testigo.store import submissions as subs

@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from testigo.ledger.entries import decision_entry, item_entry
-from testigo.ledger.verify import VerifyReport
+from testigo.ledger.entries import decision_entry, item_entry, read_entries
 from testigo.profiles import get_profile
-from testigo.publish.audit_rules import check_rules
-from testigo.publish.model import Files, derive, read_entries
+from testigo.publish.model import Files, derive
 from testigo.store.blobs import sha256_hex
+from testigo.verify.report import VerifyReport
+from testigo.verify.rules import check_rules
 from tests.conftest import payload_for, small_mesas
 
 PROFILE = get_profile("ve2024")

@@ -12,17 +12,18 @@ import pytest
 from PIL import Image
 
 from testigo.capture import Incoming
-from testigo.ledger.bundle import MESAS_CSV, MESAS_JSON, REGISTRY_JSON, page_path
 from testigo.ledger.entries import TABLE_READING
-from testigo.ledger.verify import VerifyReport, verify_bundle
 from testigo.pipeline import importer
 from testigo.pipeline.importer import import_table
 from testigo.pipeline.ingest import ingest_files
 from testigo.pipeline.logbook import finish_logged
 from testigo.pipeline.table_file import read_table
 from testigo.publish import publish
+from testigo.publish.layout import MESAS_CSV, MESAS_JSON, REGISTRY_JSON, page_path
 from testigo.store.workspace import Store, init_workspace
 from testigo.tally import tally
+from testigo.verify import verify_bundle
+from testigo.verify.report import VerifyReport
 from tests.analysis.test_generic import MAP, _rows, _table, _write
 from tests.conftest import payload_for, small_mesas
 from tests.store.test_s3blobs import BUCKET, endpoint  # noqa: F401 - the moto S3 server fixture

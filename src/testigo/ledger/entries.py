@@ -16,14 +16,26 @@ field, and their bytes are the same as before it existed.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from testigo.domain import Status
 from testigo.domain.files import file_label
 
 ENTRY_VERSION = 1
 #: Field of an imported row's entry: ``{"layout", "map", "encoding"}`` (see `table_reading`).
 TABLE_READING = "table"
+
+#: Outcomes whose image shows a valid acta, and is therefore published.
+PUBLISHED_STATUSES = frozenset({Status.ACCEPTED, Status.DUPLICATE, Status.CONFLICT})
+
+#: How a file arrived (an entry's ``channel``): the command line, the web application, or a row of an
+#: imported table (whose entry's sha256 is the table's).
+CLI_CHANNEL = "cli"
+WEB_CHANNEL = "web"
+IMPORT_CHANNEL = "import"
 
 
 def utc_timestamp(moment: datetime) -> str:
@@ -38,10 +50,81 @@ def canonical(data: dict[str, Any]) -> bytes:
 
 
 def parse(body: bytes) -> dict[str, Any]:
+    """The fields of an entry; raises ValueError unless `body` is exactly their canonical JSON."""
     data = json.loads(body.decode("utf-8"))
     if not isinstance(data, dict) or canonical(data) != body:
         raise ValueError("log entry is not canonical JSON")
     return data
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One log entry: its position, exact bytes and fields."""
+
+    seq: int
+    body: bytes
+    fields: Mapping[str, Any]
+
+    def get(self, name: str) -> Any:
+        return self.fields.get(name)
+
+    @property
+    def status(self) -> str | None:
+        return self.fields.get("status")
+
+    @property
+    def sha256(self) -> str | None:
+        return self.fields.get("sha256")
+
+    @property
+    def payload(self) -> str | None:
+        return self.fields.get("payload")
+
+    @property
+    def is_decision(self) -> bool:
+        return self.fields.get("kind") == "decision"
+
+    @property
+    def from_table(self) -> bool:
+        """Whether this entry is a row of an imported table (its sha256 is the table's, not an image's)."""
+        return self.fields.get("kind") == "item" and self.fields.get("channel") == IMPORT_CHANNEL
+
+    @property
+    def _valid_acta(self) -> bool:
+        return self.payload is not None and self.sha256 is not None and self.status in PUBLISHED_STATUSES
+
+    @property
+    def shows_acta(self) -> bool:
+        """Whether this entry's file is the image of a valid acta (and so is published in actas/).
+
+        A sheet read from its code, or an unreadable sheet two reviewers typed
+        (a ``manual_entry`` decision names its image); a row of a table is not an image.
+        """
+        return self._valid_acta and not self.from_table
+
+    @property
+    def table_row(self) -> bool:
+        """Whether this entry is a valid row of an imported table (published in sources/)."""
+        return self._valid_acta and self.from_table
+
+    @property
+    def evidence(self) -> str:
+        """What backs this entry's figures: an ``image`` read by its code, a ``table`` row, a ``manual`` entry."""
+        if self.from_table:
+            return "table"
+        return "manual" if self.is_decision else "image"
+
+
+def read_entries(bodies: Sequence[bytes]) -> tuple[list[Entry], list[str]]:
+    """Parse entry bodies; a non-canonical one is left out with a problem naming its line."""
+    entries: list[Entry] = []
+    problems: list[str] = []
+    for seq, body in enumerate(bodies):
+        try:
+            entries.append(Entry(seq, body, parse(body)))
+        except (ValueError, UnicodeDecodeError) as error:
+            problems.append(f"log entry {seq} cannot be read: {error}")
+    return entries, problems
 
 
 def item_entry(

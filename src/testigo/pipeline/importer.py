@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from testigo.domain import Area, Mesa, Record, Registry, Status
 from testigo.errors import UserError
-from testigo.ledger.entries import table_reading
+from testigo.ledger.entries import IMPORT_CHANNEL, table_reading
 from testigo.pipeline.layouts import Layout, ParsedRow, choose_layout
 from testigo.pipeline.logbook import finish_logged
 from testigo.pipeline.reconcile import settle_record
@@ -224,7 +224,7 @@ def _citizen(
 ) -> None:
     path, sha, reading = file
     submission, new = subs.register_arrival(
-        session, origin=f"import:{path.resolve()}", display_path=str(path), sha256=sha, channel="import"
+        session, origin=f"import:{path.resolve()}", display_path=str(path), sha256=sha, channel=IMPORT_CHANNEL
     )
     if not new:
         report.from_earlier_run = True

@@ -17,40 +17,23 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from testigo.capture import Incoming, iter_inputs
 from testigo.domain import Status
 from testigo.domain.files import file_label
+from testigo.ledger.entries import CLI_CHANNEL
 from testigo.pipeline.decode import Decoded
 from testigo.pipeline.executors import DecodeJob, Executor, LocalExecutor
 from testigo.pipeline.logbook import checkpoint, finish_logged
 from testigo.pipeline.reconcile import settle_payload
+from testigo.progress import Progress, Silent
 from testigo.read import FileReading, sniff
 from testigo.store import submissions as subs
 from testigo.store.db import run_in_transaction
 from testigo.store.schema import ItemRow, SubmissionRow
 from testigo.store.workspace import Store
-
-CHANNEL_CLI = "cli"
-
-
-class Progress(Protocol):
-    """Where ingest reports progress (the CLI shows a Rich bar; the library is silent)."""
-
-    def phase(self, name: str, total: int | None) -> None: ...
-
-    def advance(self, steps: int = 1) -> None: ...
-
-
-class _Silent:
-    def phase(self, name: str, total: int | None) -> None:
-        pass
-
-    def advance(self, steps: int = 1) -> None:
-        pass
 
 
 @dataclass(frozen=True)
@@ -100,7 +83,7 @@ def ingest(
     workers: int | None = None,
     executor: Executor | None = None,
     progress: Progress | None = None,
-    channel: str = CHANNEL_CLI,
+    channel: str = CLI_CHANNEL,
     submitted_by: str | None = None,
 ) -> IngestReport:
     """Ingest every file under `paths` (files, folders, zip archives)."""
@@ -123,7 +106,7 @@ def ingest_files(
     workers: int | None = None,
     executor: Executor | None = None,
     progress: Progress | None = None,
-    channel: str = CHANNEL_CLI,
+    channel: str = CLI_CHANNEL,
     submitted_by: str | None = None,
 ) -> IngestReport:
     """Register, then read and settle, the given files; sign a checkpoint of the log.
@@ -134,7 +117,7 @@ def ingest_files(
     left to it. Arrivals a killed run left pending are this call's again when
     the same files are given, which is how a re-run finishes them.
     """
-    progress = progress or _Silent()
+    progress = progress or Silent()
     with store.sessions() as session:
         progress.phase("storing", None)
         arrivals: dict[int, bool] = {}  # submission id -> finished in an earlier run

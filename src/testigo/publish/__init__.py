@@ -2,8 +2,8 @@
 
     report = publish(store, Path("bundle"))     # writes or updates the folder
 
-The layout of a bundle and what `testigo verify` checks are documented in
-`testigo.ledger.bundle`.
+The layout of a bundle and what `testigo verify` checks are specified in
+``docs/bundle-format.md``; the file names are in `testigo.publish.layout`.
 """
 
 from testigo.publish.publisher import PublishReport, publish

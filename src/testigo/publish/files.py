@@ -11,7 +11,7 @@ from typing import Any
 
 from testigo import __version__
 from testigo.ledger import Checkpoint, MerkleLog
-from testigo.ledger.bundle import FORMAT, MESAS_CSV, MESAS_JSON, MESAS_PARQUET, NIST_JSON, STYLESHEET, TOTALS_JSON
+from testigo.publish.layout import FORMAT, MESAS_CSV, MESAS_JSON, MESAS_PARQUET, NIST_JSON, STYLESHEET, TOTALS_JSON
 from testigo.publish.model import Publication, tallies
 from testigo.publish.nist import election_report
 from testigo.publish.pages import STYLESHEET_SOURCE, LogView, render_pages

@@ -13,95 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
-from testigo.domain import Mesa, Record, Registry, Status
-from testigo.ledger import entries as entry_format
-from testigo.ledger.bundle import needs_preview
+from testigo.domain import Mesa, Record, Registry
+from testigo.ledger.entries import Entry
 from testigo.profiles import Profile
+from testigo.publish.layout import needs_preview
 from testigo.publish.replay import replay
 from testigo.tally.aggregate import Accepted, TallyResult, tally_accepted
 
-#: Outcomes whose image shows a valid acta, and is therefore published.
-PUBLISHED_STATUSES = frozenset({Status.ACCEPTED, Status.DUPLICATE, Status.CONFLICT})
-
-#: Channel of the entries of an imported table's rows (`testigo.pipeline.importer`).
-IMPORT_CHANNEL = "import"
-
 #: Levels whose totals are published in data/totals.json (mesas have data/mesas.*).
 AREA_LEVELS = ("country", "state", "municipality", "parish", "center")
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One log entry: its position, exact bytes and fields."""
-
-    seq: int
-    body: bytes
-    fields: Mapping[str, Any]
-
-    def get(self, name: str) -> Any:
-        return self.fields.get(name)
-
-    @property
-    def status(self) -> str | None:
-        return self.fields.get("status")
-
-    @property
-    def sha256(self) -> str | None:
-        return self.fields.get("sha256")
-
-    @property
-    def payload(self) -> str | None:
-        return self.fields.get("payload")
-
-    @property
-    def is_decision(self) -> bool:
-        return self.fields.get("kind") == "decision"
-
-    @property
-    def from_table(self) -> bool:
-        """Whether this entry is a row of an imported table (its sha256 is the table's, not an image's)."""
-        return self.fields.get("kind") == "item" and self.fields.get("channel") == IMPORT_CHANNEL
-
-    @property
-    def _valid_acta(self) -> bool:
-        return self.payload is not None and self.sha256 is not None and self.status in PUBLISHED_STATUSES
-
-    @property
-    def shows_acta(self) -> bool:
-        """Whether this entry's file is the image of a valid acta (and so is published in actas/).
-
-        A sheet read from its code, or an unreadable sheet two reviewers typed
-        (a ``manual_entry`` decision names its image); a row of a table is not an image.
-        """
-        return self._valid_acta and not self.from_table
-
-    @property
-    def table_row(self) -> bool:
-        """Whether this entry is a valid row of an imported table (published in sources/)."""
-        return self._valid_acta and self.from_table
-
-    @property
-    def evidence(self) -> str:
-        """What backs this entry's figures: an ``image`` read by its code, a ``table`` row, a ``manual`` entry."""
-        if self.from_table:
-            return "table"
-        return "manual" if self.is_decision else "image"
-
-
-def read_entries(bodies: Sequence[bytes]) -> tuple[list[Entry], list[str]]:
-    """Parse entry bodies; a non-canonical one is left out with a problem naming its line."""
-    entries: list[Entry] = []
-    problems: list[str] = []
-    for seq, body in enumerate(bodies):
-        try:
-            entries.append(Entry(seq, body, entry_format.parse(body)))
-        except (ValueError, UnicodeDecodeError) as error:
-            problems.append(f"log entry {seq} cannot be read: {error}")
-    return entries, problems
 
 
 def published_images(entries: Sequence[Entry]) -> list[str]:
@@ -159,7 +82,7 @@ class Publication:
     problems: tuple[str, ...]
     """Why some entries could not be used (always empty for a log testigo wrote)."""
     registry_published: bool = False
-    """Whether the bundle carries the registry (and ballot) it relies on (see `testigo.ledger.bundle`)."""
+    """Whether the bundle carries the registry (and ballot) it relies on (see docs/bundle-format.md)."""
 
     @property
     def image_files(self) -> Mapping[str, str]:

@@ -22,7 +22,8 @@ from markupsafe import Markup
 
 from testigo.domain import Status
 from testigo.ledger import MerkleLog
-from testigo.ledger.bundle import (
+from testigo.ledger.entries import Entry
+from testigo.publish.layout import (
     INDEX_PAGE,
     LOG_PAGE,
     MESAS_CSV,
@@ -32,7 +33,7 @@ from testigo.ledger.bundle import (
     TOTALS_JSON,
     page_path,
 )
-from testigo.publish.model import AREA_LEVELS, Entry, MesaResult, Publication
+from testigo.publish.model import AREA_LEVELS, MesaResult, Publication
 from testigo.tally import TallyResult, TallyRow
 
 _HERE = Path(__file__).parent

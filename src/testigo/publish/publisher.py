@@ -17,7 +17,11 @@ from typing import Any
 
 from testigo.errors import UserError
 from testigo.ledger import Checkpoint, MerkleLog
-from testigo.ledger.bundle import (
+from testigo.ledger.entries import read_entries
+from testigo.pipeline.logbook import SignedCheckpoint
+from testigo.pipeline.logbook import checkpoint as sign_head
+from testigo.publish.files import derived_files, manifest, tree_of
+from testigo.publish.layout import (
     CHECKPOINT,
     ENTRIES,
     KEY,
@@ -30,10 +34,7 @@ from testigo.ledger.bundle import (
     preview_path,
     source_path,
 )
-from testigo.pipeline.logbook import SignedCheckpoint
-from testigo.pipeline.logbook import checkpoint as sign_head
-from testigo.publish.files import derived_files, manifest, tree_of
-from testigo.publish.model import Files, derive, published_images, published_tables, read_entries
+from testigo.publish.model import Files, derive, published_images, published_tables
 from testigo.publish.pages import LogView
 from testigo.publish.registry_file import registry_document
 from testigo.publish.tables import json_bytes

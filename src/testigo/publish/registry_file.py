@@ -4,7 +4,7 @@ A shipped profile (``ve2024``) carries its registry, so a verifier takes it
 from the installed profile. A ``generic`` workspace builds its registry and
 ballot from the tables it imports; they live in its database only, so its
 bundle must carry them, or no one could recompute its figures. The trust this
-costs is spelled out in `testigo.ledger.bundle`.
+costs is spelled out in docs/bundle-format.md.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ from testigo.ledger.entries import FLAG_REVIEWED, MANUAL_ENTRY, RESOLVE_CONFLICT
 from testigo.profiles import PayloadError, Profile
 
 if TYPE_CHECKING:
-    from testigo.publish.model import Entry
+    from testigo.ledger.entries import Entry
 
 #: Statuses of a record that still takes part in its mesa: counted, or waiting for a decision.
 _LIVE = (Status.ACCEPTED, Status.CONFLICT)

@@ -14,13 +14,13 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from testigo.ledger.entries import WEB_CHANNEL
 from testigo.store.schema import AuthTokenRow, DecisionRow, InvitationRow, ItemRow, SubmissionRow, UserRow
 from testigo.store.submissions import PENDING, now
 
 SESSION = "session"
 API = "api"
 #: The channel of submissions that arrive through the web application.
-WEB_CHANNEL = "web"
 
 
 def create_user(session: Session, *, username: str, role: str, password_hash: str, invited_by: int | None) -> UserRow:

@@ -34,6 +34,7 @@ from PIL import Image
 from sqlalchemy.orm import Session
 
 from testigo.capture import Incoming
+from testigo.ledger.entries import WEB_CHANNEL
 from testigo.pipeline.decode import Decoded, accepts, decode_stored
 
 # Ingest's own steps, so a web upload is registered and settled exactly as a CLI file is (see the report:
@@ -245,7 +246,7 @@ class Uploads:
                     self._store,
                     session,
                     incoming,
-                    users.WEB_CHANNEL,
+                    WEB_CHANNEL,
                     account.username,
                     sha256=sha,
                     media_type=media_type,

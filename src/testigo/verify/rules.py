@@ -12,13 +12,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from testigo.profiles import CheckContext
 from testigo.publish.model import Publication
-
-if TYPE_CHECKING:
-    from testigo.ledger.verify import VerifyReport
+from testigo.verify.report import VerifyReport
 
 
 def check_rules(report: VerifyReport, publication: Publication, cap: Callable[[list[str], str], list[str]]) -> None:

@@ -32,21 +32,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from testigo.domain import Record
 from testigo.errors import UserError
-from testigo.ledger.bundle import SOURCES_DIR, Bundle, source_path
-from testigo.ledger.entries import TABLE_READING
+from testigo.ledger.entries import TABLE_READING, Entry
 from testigo.pipeline.importer import DECLARED_BALLOTS, row_record
 from testigo.pipeline.layouts import Layout, choose_layout
 from testigo.pipeline.table_file import TableFile, read_table, whole_number
 from testigo.profiles import PayloadError, Profile
-from testigo.publish.model import Entry, Publication
+from testigo.publish.layout import SOURCES_DIR, source_path
+from testigo.publish.model import Publication
 from testigo.store.blobs import sha256_hex
-
-if TYPE_CHECKING:
-    from testigo.ledger.verify import VerifyReport
+from testigo.verify.bundle import Bundle
+from testigo.verify.report import VerifyReport
 
 _Compare = Callable[[int, dict[str, str], Entry], str | None]
 

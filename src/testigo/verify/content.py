@@ -1,9 +1,9 @@
 """Checking a bundle's content against its verified log: images, their decoding, every derived file.
 
-Tables, previews and the registry rules have their own modules (`audit_tables`,
-`audit_previews`, `audit_rules`); this one runs them in order.
+Tables, previews and the registry rules have their own modules (`tables`,
+`previews`, `rules`); this one runs them in order.
 
-Called by `testigo.ledger.verify` once the entries are checked against the
+Called by `testigo.verify.verify_bundle` once the entries are checked against the
 signed checkpoint. The images are hashed and decoded again in a process pool
 (decoding is the slow part: about as slow as the ingest that first read
 them); then every data file and page is derived again from the entries with
@@ -17,12 +17,17 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from testigo import __version__
 from testigo.domain import Election, Registry
 from testigo.errors import UserError
-from testigo.ledger.bundle import (
+from testigo.ledger.entries import Entry, read_entries
+from testigo.pipeline.decode import Decoded, decode_blob
+from testigo.profiles import PayloadError, Profile, get_profile
+from testigo.progress import Progress
+from testigo.publish.compare import MAX_LINES, explain
+from testigo.publish.files import derived_files
+from testigo.publish.layout import (
     CHECKPOINT,
     ENTRIES,
     IMAGES_DIR,
@@ -30,28 +35,21 @@ from testigo.ledger.bundle import (
     MANIFEST,
     REGISTRY_JSON,
     SOURCES_DIR,
-    Bundle,
-    BundleError,
     checkpoint_path,
     consistency_path,
     image_path,
 )
-from testigo.pipeline.decode import Decoded, decode_blob
-from testigo.profiles import PayloadError, Profile, get_profile
-from testigo.publish.audit_previews import check_previews, previews_in
-from testigo.publish.audit_rules import check_rules
-from testigo.publish.audit_tables import check_tables
-from testigo.publish.compare import MAX_LINES, explain
-from testigo.publish.files import derived_files
-from testigo.publish.model import Entry, Files, Publication, derive, published_images, published_tables, read_entries
+from testigo.publish.model import Files, Publication, derive, published_images, published_tables
 from testigo.publish.pages import LogView
 from testigo.publish.registry_file import read_registry_document
 from testigo.read import sniff
 from testigo.store.blobs import sha256_hex
-
-if TYPE_CHECKING:
-    from testigo.ledger.verify import CheckedLog, VerifyReport
-    from testigo.pipeline.ingest import Progress
+from testigo.verify.bundle import Bundle, BundleError
+from testigo.verify.log import CheckedLog
+from testigo.verify.previews import check_previews, previews_in
+from testigo.verify.report import VerifyReport
+from testigo.verify.rules import check_rules
+from testigo.verify.tables import check_tables
 
 
 def audit(
@@ -85,7 +83,7 @@ def _profile_and_registry(report: VerifyReport, bundle: Bundle) -> tuple[Profile
     """The profile named by the manifest, and the registry: the installed profile's, or the bundle's own.
 
     A profile whose registry comes from imported data (``generic``) has none
-    installed; its bundle carries it (see `testigo.ledger.bundle` for what that costs in trust).
+    installed; its bundle carries it (see docs/bundle-format.md for what that costs in trust).
     """
     try:
         profile = get_profile(str(bundle.manifest.get("profile")))

@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
 
 from PIL import Image
 
-from testigo.ledger.bundle import PREVIEWS_DIR, Bundle, needs_preview, preview_path
+from testigo.publish.layout import PREVIEWS_DIR, needs_preview, preview_path
 from testigo.publish.model import Publication
 from testigo.read.sniff import sniff
-
-if TYPE_CHECKING:
-    from testigo.ledger.verify import VerifyReport
+from testigo.verify.bundle import Bundle
+from testigo.verify.report import VerifyReport
 
 #: Keys Pillow reports for metadata a JPEG may carry beyond its pixels.
 _METADATA = ("exif", "icc_profile", "comment", "xmp", "photoshop")

@@ -11,17 +11,16 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from testigo.cli_publish import publish_command, verify_command
+from testigo.cli import app
 from testigo.ledger import Checkpoint, Signer, parse_note, sign_checkpoint
-from testigo.ledger.bundle import CHECKPOINT, ENTRIES, KEY, MESAS_CSV, MESAS_JSON, MESAS_PARQUET, TOTALS_JSON
 from testigo.ledger.entries import canonical
-from testigo.ledger.verify import verify_bundle
 from testigo.pipeline.ingest import ingest
 from testigo.profiles import get_profile
 from testigo.publish import publish
+from testigo.publish.layout import CHECKPOINT, ENTRIES, KEY, MESAS_CSV, MESAS_JSON, MESAS_PARQUET, TOTALS_JSON
+from testigo.verify import verify_bundle
 from tests.publish.bundles import FIRST, IMAGES, LOG_SIZE, Published, copy_of, shared, workspace_with_same_key
 
 MUD = 36  # card of Edmundo González's main party
@@ -217,27 +216,20 @@ def test_a_log_rewritten_from_an_early_entry_is_inconsistent_with_an_old_checkpo
     assert f"entries before {FIRST} were rewritten" in problem
 
 
-# --- The command line (registered on a local app, as `testigo.cli` registers them).
-
-
-def _app() -> typer.Typer:
-    app = typer.Typer()
-    app.command("publish")(publish_command)
-    app.command("verify")(verify_command)
-    return app
+# --- The command line.
 
 
 def test_verify_command_exit_codes_and_json(published: Published, tmp_path: Path) -> None:
     runner = CliRunner()
     key_file = tmp_path / "key.pub"
     key_file.write_text(published.key + "\n", encoding="utf-8")
-    good = runner.invoke(_app(), ["verify", str(published.bundle), "--key", str(key_file), "--workers", "1", "--json"])
+    good = runner.invoke(app, ["verify", str(published.bundle), "--key", str(key_file), "--workers", "1", "--json"])
     assert good.exit_code == 0, good.output
     document = json.loads(good.stdout)
     assert document["ok"] is True and document["problems"] == []
     assert all(set(check) == {"check", "ok", "detail"} for check in document["checks"])
     bundle = copy_of(published, tmp_path)
     reason = edit_total(bundle)
-    bad = runner.invoke(_app(), ["verify", str(bundle), "--workers", "1"])
+    bad = runner.invoke(app, ["verify", str(bundle), "--workers", "1"])
     assert bad.exit_code == 1
     assert any(line.startswith(reason) for line in bad.stdout.splitlines()), bad.stdout

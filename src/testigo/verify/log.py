@@ -1,66 +1,23 @@
-"""`testigo verify`: check a published bundle from its own files, trusting none of them.
+"""Checking a bundle's signed log: the key, the checkpoints, the entries' Merkle root, older checkpoints.
 
-The checks and their order are listed in `testigo.ledger.bundle`. This module
-checks the log (key, checkpoints, entries, Merkle root, consistency with an
-older checkpoint) and hands the entries it checked to `testigo.publish.audit`,
-which checks the images, re-decodes them and recomputes every published
-figure. Every failure becomes one line naming the file, entry or number.
+What passes is handed on as a `CheckedLog`, whose entries the content checks
+(`testigo.verify.content`) then trust. Every failure becomes one line naming
+the file, entry or number.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from testigo.ledger.bundle import (
-    CHECKPOINT,
-    ENTRIES,
-    KEY,
-    MANIFEST,
-    Bundle,
-    BundleError,
-    checkpoint_path,
-    consistency_path,
-    read_bundle,
-)
 from testigo.ledger.checkpoint import Checkpoint, verify_checkpoint
 from testigo.ledger.errors import LedgerError
 from testigo.ledger.merkle import MerkleLog, verify_consistency
 from testigo.ledger.note import Verifier, parse_note
-from testigo.pipeline.ingest import Progress
-from testigo.publish.audit import audit
 from testigo.publish.files import tree_of
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    check: str
-    ok: bool
-    detail: str
-
-
-@dataclass
-class VerifyReport:
-    """Every check with its outcome, and every problem found, one line each."""
-
-    checks: list[CheckResult] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems and all(check.ok for check in self.checks)
-
-    def add(self, check: str, detail: str, problems: list[str]) -> None:
-        self.checks.append(CheckResult(check, not problems, detail))
-        self.problems.extend(problems)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "checks": [{"check": c.check, "ok": c.ok, "detail": c.detail} for c in self.checks],
-            "problems": self.problems,
-        }
+from testigo.publish.layout import CHECKPOINT, ENTRIES, KEY, MANIFEST, checkpoint_path, consistency_path
+from testigo.verify.bundle import Bundle
+from testigo.verify.report import VerifyReport
 
 
 @dataclass(frozen=True)
@@ -74,39 +31,21 @@ class CheckedLog:
     """Sizes of the checkpoints the pages cite: those shipped below the tree's size, and that size."""
 
 
-def verify_bundle(
-    root: Path,
-    *,
-    key: str | None = None,
-    old_checkpoint: str | None = None,
-    workers: int | None = None,
-    progress: Progress | None = None,
-) -> VerifyReport:
-    """Verify the bundle in folder `root`.
+def check_log(report: VerifyReport, bundle: Bundle, key: str | None, old_checkpoint: str | None) -> CheckedLog | None:
+    """Check the key, the latest checkpoint, the entries' root, every shipped checkpoint and `old_checkpoint`.
 
-    `key` is the log's verifier key text (or a file holding it) obtained
-    independently; without it the bundle's own log/key.pub is used, which
-    proves self-consistency only. `old_checkpoint` is the text of a signed
-    checkpoint seen earlier, which the log must extend. `progress` follows
-    `testigo.pipeline.ingest.Progress`.
+    Returns the log as far as it checked out, or None when nothing after it can be trusted.
     """
-    report = VerifyReport()
-    try:
-        bundle = read_bundle(root)
-    except BundleError as error:
-        report.add("bundle", "the files every bundle has", [str(error)])
-        return report
     verifier = _check_key(report, bundle, key)
     if verifier is None:
-        return report
+        return None
     log = _check_log(report, bundle, verifier)
     if log is None:
-        return report
+        return None
     _check_checkpoints(report, bundle, verifier, log)
     if old_checkpoint is not None:
         _check_old(report, bundle, verifier, log, old_checkpoint)
-    audit(report, bundle, log, workers=workers, progress=progress)
-    return report
+    return log
 
 
 def _check_key(report: VerifyReport, bundle: Bundle, given: str | None) -> Verifier | None:

@@ -1,0 +1,50 @@
+"""`testigo verify`: check a published bundle from its own files, trusting none of them.
+
+The bundle's format and every check, with what each proves and what it cannot,
+are specified in ``docs/bundle-format.md``. The work is split by what is
+checked: `bundle` reads the files, `log` checks the signed log, `content` the
+images, their decoding and every derived file, with `tables`, `previews` and
+`rules` for imported tables, previews and the registry rules. `verify_bundle`
+runs them in that order and returns a `VerifyReport`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from testigo.progress import Progress
+from testigo.verify.bundle import Bundle, BundleError, read_bundle
+from testigo.verify.content import audit
+from testigo.verify.log import CheckedLog, check_log
+from testigo.verify.report import CheckResult, VerifyReport
+
+__all__ = ["Bundle", "BundleError", "CheckResult", "CheckedLog", "VerifyReport", "read_bundle", "verify_bundle"]
+
+
+def verify_bundle(
+    root: Path,
+    *,
+    key: str | None = None,
+    old_checkpoint: str | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> VerifyReport:
+    """Verify the bundle in folder `root`.
+
+    `key` is the log's verifier key text (or a file holding it) obtained
+    independently; without it the bundle's own log/key.pub is used, which
+    proves self-consistency only. `old_checkpoint` is the text of a signed
+    checkpoint seen earlier, which the log must extend. `progress` follows
+    `testigo.progress.Progress`.
+    """
+    report = VerifyReport()
+    try:
+        bundle = read_bundle(root)
+    except BundleError as error:
+        report.add("bundle", "the files every bundle has", [str(error)])
+        return report
+    log = check_log(report, bundle, key, old_checkpoint)
+    if log is None:
+        return report
+    audit(report, bundle, log, workers=workers, progress=progress)
+    return report
