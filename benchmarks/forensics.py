@@ -27,7 +27,7 @@ import time
 
 import numpy as np
 
-from testigo.forensics.data import MesaTable
+from testigo.domain.table import MesaTable
 from testigo.forensics.report_data import flagged_mesas, run_all
 from testigo.forensics.siblings import MIN_SHARE
 from testigo.profiles.ve2024_data import load_registry, load_results

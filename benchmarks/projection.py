@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import optimize, special
 
-from testigo.forensics.data import MesaTable
+from testigo.domain.table import MesaTable
 from testigo.profiles.ve2024_data import load_registry, load_results
 from testigo.tally.projection import Interval, Projection, Strata, project
 

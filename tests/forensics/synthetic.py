@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from testigo.forensics.data import MesaTable
+from testigo.domain.table import MesaTable
 
 
 def synthetic_table(

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from testigo.forensics.data import MesaTable
+from testigo.domain.table import MesaTable
 from testigo.forensics.digits import BENFORD2, BENFORD2_MEAN, benford2, last_digit, second_digit
 
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from testigo.forensics.data import MesaTable
+from testigo.domain.table import MesaTable
 from testigo.forensics.duplicates import duplicates, near_pairs
 from testigo.profiles.ve2024_data import load_registry, load_results
 from testigo.simulate.inject import inject

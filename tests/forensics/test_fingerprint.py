@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from testigo.forensics.data import MesaTable
+from testigo.domain.table import MesaTable
 from testigo.forensics.fingerprint import fingerprint
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from testigo.forensics.data import MesaTable
+from testigo.domain.table import MesaTable
 from testigo.profiles.ve2024_data import load_registry, load_results
 from testigo.simulate.inject import Manipulation, inject, parse_spec
 from tests.forensics.synthetic import synthetic_table

@@ -5,7 +5,7 @@ all and `to_json` shapes the output. `testigo.forensics.html.render_html` draws
 the HTML report (it imports matplotlib, so it is not imported here).
 """
 
-from testigo.forensics.data import MesaTable
+from testigo.domain.table import MesaTable
 from testigo.forensics.digits import benford2, last_digit
 from testigo.forensics.duplicates import duplicates
 from testigo.forensics.fingerprint import fingerprint

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from testigo.forensics.data import MesaTable
+from testigo.domain.table import MesaTable
 from testigo.forensics.result import Flag, TestResult
 from testigo.forensics.sheetprints import SAME_SHEET, same_sheets
 

@@ -31,7 +31,7 @@ from dataclasses import astuple, dataclass
 import numpy as np
 from scipy import ndimage, optimize, stats
 
-from testigo.forensics.data import MesaTable
+from testigo.domain.table import MesaTable
 from testigo.forensics.result import TestResult
 
 CAVEAT = (

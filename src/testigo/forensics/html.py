@@ -26,7 +26,7 @@ from matplotlib import rc_context
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
-from testigo.forensics.data import MesaTable
+from testigo.domain.table import MesaTable
 from testigo.forensics.digits import BENFORD2, UNIFORM
 from testigo.forensics.fingerprint import histogram, observed
 from testigo.forensics.i18n import caveat_es, label, reason_es

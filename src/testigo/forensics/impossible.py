@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from testigo.forensics.data import MesaTable
+from testigo.domain.table import MesaTable
 from testigo.forensics.i18n import coded_flag
 from testigo.forensics.result import Flag, TestResult
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special, stats
 
-from testigo.forensics.data import MesaTable
+from testigo.domain.table import MesaTable
 from testigo.forensics.result import TestResult
 from testigo.forensics.stats import q_values, simes
 

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from testigo.forensics.data import MesaTable
+from testigo.domain.table import MesaTable
 from testigo.forensics.digits import benford2, last_digit
 from testigo.forensics.duplicates import MAX_HAMMING, MIN_VOTES, duplicates
 from testigo.forensics.fingerprint import fingerprint

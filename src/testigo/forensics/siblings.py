@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from testigo.forensics.data import MesaTable
+from testigo.domain.table import MesaTable
 from testigo.forensics.i18n import coded_flag
 from testigo.forensics.result import TestResult
 from testigo.forensics.stats import (

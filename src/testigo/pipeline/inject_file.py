@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from testigo.domain.table import MesaTable
 from testigo.errors import UserError
-from testigo.forensics import MesaTable
 from testigo.pipeline.layouts import Layout, ParsedRow, choose_layout
 from testigo.pipeline.table_file import read_table
 from testigo.simulate.inject import inject

@@ -37,7 +37,7 @@ from typing import overload
 import numpy as np
 
 from testigo.domain import Registry
-from testigo.forensics.data import MesaTable
+from testigo.domain.table import MesaTable
 
 TYPES = ("stuffing", "switch", "copy")
 

@@ -39,7 +39,7 @@ import numpy as np
 from scipy import stats
 
 from testigo.domain import Registry
-from testigo.forensics.data import MesaTable
+from testigo.domain.table import MesaTable
 
 #: Where an uncovered parish borrows its ratio from, in order of preference (the first is the parish itself).
 LEVELS = ("parish", "municipality", "state", "country")

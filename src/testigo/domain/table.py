@@ -1,4 +1,4 @@
-"""The per-mesa table every forensic test and the projection read.
+"""The per-mesa table every forensic test and the projection read, as NumPy arrays.
 
 Tests work on NumPy arrays rather than on records so that a national run over
 tens of thousands of mesas (or a million) is a handful of vectorised passes.

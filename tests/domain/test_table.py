@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from testigo.forensics.data import UNKNOWN, MesaTable
+from testigo.domain.table import UNKNOWN, MesaTable
 from testigo.profiles.ve2024 import ELECTION
 from testigo.profiles.ve2024_data import load_registry, load_results
 
