@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from testigo.domain import Record, Registry, Status
@@ -90,10 +89,8 @@ def reconcile(session: Session, profile: Profile, record: Record, source: str) -
         if same is not None:
             return Status.DUPLICATE, same, f"same acta as the {same.status} one from {_label(session, same.id)}"
         accepted = records.accepted_for(session, record.mesa_id)
-        try:
-            with session.begin_nested():
-                row = records.insert(session, record, records.CONFLICT if accepted else records.ACCEPTED, source)
-        except IntegrityError:
+        row = records.insert(session, record, records.CONFLICT if accepted else records.ACCEPTED, source)
+        if row is None:
             continue
         if accepted is None:
             return Status.ACCEPTED, row, _flag_note(record)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from testigo.domain import Record
@@ -49,7 +50,13 @@ def accepted_for(session: Session, mesa_id: str) -> RecordRow | None:
     return session.execute(_ACCEPTED_FOR, {"mesa_id": mesa_id}).scalar_one_or_none()
 
 
-def insert(session: Session, record: Record, status: str, source: str) -> RecordRow:
+def insert(session: Session, record: Record, status: str, source: str) -> RecordRow | None:
+    """Store `record` with `status`, or return None when a unique index refuses it.
+
+    The insert runs in a savepoint, so a refusal (another writer stored the
+    same content, or accepted the mesa, first) leaves the caller's
+    transaction usable: it decides again with what that writer stored.
+    """
     row = RecordRow(
         profile=record.profile,
         mesa_id=record.mesa_id,
@@ -65,8 +72,12 @@ def insert(session: Session, record: Record, status: str, source: str) -> Record
         source=source,
         created_at=now(),
     )
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return None
     return row
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, exists, func, literal, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from testigo.domain import Status
@@ -241,7 +242,12 @@ def item_with_submission(session: Session, item_id: int, *, lock: bool = False) 
 
 def add_manual_entry(
     session: Session, *, item_id: int, reviewer_id: int, mesa_id: str, counts: Sequence[int], null_votes: int
-) -> ManualEntryRow:
+) -> ManualEntryRow | None:
+    """Store one reviewer's typing of a sheet, or return None if this reviewer already typed it.
+
+    The unique constraint (one entry per reviewer and sheet) decides, inside
+    a savepoint, so the caller's transaction stays usable.
+    """
     row = ManualEntryRow(
         item_id=item_id,
         reviewer_id=reviewer_id,
@@ -250,8 +256,12 @@ def add_manual_entry(
         null_votes=null_votes,
         created_at=now(),
     )
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return None
     return row
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from testigo.domain import Status
@@ -182,18 +181,11 @@ def enter_manual(
             raise DecisionError(404, "decision_not_unreadable", item=item_id)
         if reviews.decision_for_item(session, item_id, reviews.MANUAL_ENTRY) is not None:
             raise DecisionError(409, "decision_already_settled")
-        try:
-            with session.begin_nested():
-                reviews.add_manual_entry(
-                    session,
-                    item_id=item_id,
-                    reviewer_id=reviewer.id,
-                    mesa_id=mesa_id,
-                    counts=counts,
-                    null_votes=null_votes,
-                )
-        except IntegrityError:
-            raise DecisionError(409, "decision_typed_twice") from None
+        added = reviews.add_manual_entry(
+            session, item_id=item_id, reviewer_id=reviewer.id, mesa_id=mesa_id, counts=counts, null_votes=null_votes
+        )
+        if added is None:
+            raise DecisionError(409, "decision_typed_twice")
         entries = reviews.manual_entries(session, item_id)
         agreeing = _agreeing(entries)
         sha256 = found[1].blob_sha256
