@@ -338,7 +338,7 @@ def wait_until_read(workspace: Path, confirmed: list[str], started: float, timeo
     store = open_workspace(str(workspace))
     wanted = set(confirmed)
     while True:
-        read = {item["sha256"] for item in list_items(store) if item["sha256"] in wanted}
+        read = {item.sha256 for item in list_items(store) if item.sha256 in wanted}
         if read >= wanted or time.perf_counter() - started > timeout:
             break
         time.sleep(0.5)

@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from testigo.cli_analysis import compare_command, import_command, simulate_inject_command
+from testigo.cli import app
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ve2024"
 EXCERPT_ROWS = 200
@@ -39,20 +38,12 @@ def actas(tmp_path: Path) -> Path:
     return path
 
 
-def _app() -> typer.Typer:
-    app = typer.Typer()
-    app.command("import")(import_command)
-    app.command("compare")(compare_command)
-    app.command("inject")(simulate_inject_command)
-    return app
-
-
 @pytest.fixture
 def cli() -> Callable[..., Any]:
-    """Run one of the analysis commands with --json and return its parsed output."""
+    """Run a `testigo` command with --json and return its parsed output."""
     import json
 
-    runner, app = CliRunner(), _app()
+    runner = CliRunner()
 
     def run(*args: str) -> Any:
         result = runner.invoke(app, [*args, "--json"], catch_exceptions=False)

@@ -23,7 +23,7 @@ def test_manipulated_copy_changes_only_the_listed_mesas(
     root = str(init_workspace(str(tmp_path / "ws"), "ve2024").workspace.root)
     out = tmp_path / "out"
     report = cli(
-        "inject",
+        "simulate",
         str(resultados),
         "--inject",
         "stuffing:0.05:0.1,switch:0.05:0.2,copy:0.05",

@@ -36,10 +36,9 @@ KILL_AFTER = 8  # results settled before one worker is killed
 
 
 def _launch(command: str, *args: str) -> subprocess.Popen[bytes]:
-    """Run a `testigo.cli_scale` command in its own process group (so SIGKILL reaches all of it)."""
-    code = f"import sys, typer, testigo.cli_scale as c; sys.argv[0] = 'testigo'; typer.run(c.{command})"
+    """Run `testigo <command>` in its own process group (so SIGKILL reaches all of it)."""
     return subprocess.Popen(
-        [sys.executable, "-c", code, *args],
+        [sys.executable, "-m", "testigo", command, *args],
         start_new_session=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -63,7 +62,7 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def cluster(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
     """A scheduler on a free loopback port and two single-process workers."""
     address_file = tmp_path / "scheduler.json"
-    scheduler = _launch("scheduler_command", "--port", "0", "--scheduler-file", str(address_file))
+    scheduler = _launch("scheduler", "--port", "0", "--scheduler-file", str(address_file))
     workers: list[subprocess.Popen[bytes]] = []
     try:
         deadline = time.monotonic() + 60
@@ -73,7 +72,7 @@ def cluster(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]
         time.sleep(0.2)  # the file is written in one go, but give it a moment to be complete
         address = json.loads(address_file.read_text())["address"]
         for name in ("a", "b"):
-            workers.append(_launch("worker_command", address, "--nworkers", "1", "--host", "127.0.0.1", "--name", name))
+            workers.append(_launch("worker", address, "--nworkers", "1", "--host", "127.0.0.1", "--name", name))
         with Client(address, set_as_default=False) as client:
             client.wait_for_workers(2, timeout=60)
         yield address, workers
@@ -115,8 +114,8 @@ def test_a_killed_worker_loses_nothing_and_duplicates_nothing(
     assert workers[0].wait(timeout=10) == -signal.SIGKILL  # it really died mid-run
     truth = json.loads((simulated / "truth.json").read_text())
     verified = check_against_truth(report, tally(store, "mesa"), truth, simulated)
-    assert verified["exact"], verified
-    assert verified["mesas_matching"] == ACTAS
+    assert verified.exact, verified
+    assert verified.mesas_matching == ACTAS
     with store.sessions() as session:
         items_per_submission = session.execute(
             select(SubmissionRow.state, func.count(ItemRow.id)).join(ItemRow).group_by(SubmissionRow.id)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import special
 
-from testigo.forensics.data import MesaTable
+from testigo.domain.table import MesaTable
 from testigo.profiles.ve2024_data import load_registry
 from testigo.tally.projection import Strata, project
 from tests.forensics.synthetic import synthetic_table

@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import json
 
-import typer
 from typer.testing import CliRunner
 
-from testigo.cli_web import serve_command, user_invite_command, user_list, user_revoke
+from testigo.cli import app
 from testigo.store.workspace import Store
 from testigo.web import accounts
 from tests.web.conftest import PASSWORD
-
-app = typer.Typer()
-users = typer.Typer()
-app.add_typer(users, name="user")
-app.command("serve")(serve_command)
-users.command("invite")(user_invite_command)
-users.command("list")(user_list)
-users.command("revoke")(user_revoke)
 
 
 def test_the_first_admin_is_invited_listed_and_revoked_from_the_command_line(web_store: Store) -> None:

@@ -1,4 +1,4 @@
-"""Forensics and projection over a workspace's accepted actas (the CLI's `forensics` and `tally --project`)."""
+"""Forensics and projection over a workspace's accepted actas (`testigo forensics` and `tally --project`)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from testigo.forensics import MesaTable
+from testigo.domain.table import MesaTable
 from testigo.store import records
 from testigo.store.workspace import Store
 from testigo.tally.aggregate import accepted_matrix
+from testigo.tally.projection import Projection, Strata, project
 
 
 def accepted_table(store: Store) -> MesaTable:
@@ -36,3 +37,8 @@ def accepted_table(store: Store) -> MesaTable:
         return table
     totals = np.array([declared.get(mesa, -1) for mesa in accepted.mesa_ids], dtype=np.int64)
     return replace(table, declared_totals=totals)
+
+
+def projection(store: Store, confidence: float = 0.95) -> Projection:
+    """The full result projected from the accepted actas to every mesa of the registry."""
+    return project(accepted_table(store), Strata.from_registry(store.registry), confidence)

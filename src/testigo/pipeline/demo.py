@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from testigo.errors import UserError
-from testigo.pipeline.ingest import FileResult, IngestReport, Progress, ingest
+from testigo.pipeline.ingest import FileResult, IngestReport, ingest
+from testigo.progress import Progress
 from testigo.store.workspace import init_workspace
 from testigo.tally import TallyResult, tally
 
@@ -22,9 +24,62 @@ MARKER = ".testigo-demo"
 DEMO_FORGERIES = 3
 
 
+@dataclass(frozen=True)
+class TruthCheck:
+    """Every outcome of the demo's ingest compared with what the simulator says each file holds."""
+
+    mesas_expected: int
+    mesas_matching: int
+    wrong_reads: int
+    missing: int
+    unexpected_outcomes: list[str]
+
+    @property
+    def exact(self) -> bool:
+        """Every genuine acta accepted with exactly its figures, and every other file in its expected status."""
+        return self.mesas_matching == self.mesas_expected and self.wrong_reads == 0 and not self.unexpected_outcomes
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "mesas_expected": self.mesas_expected,
+            "mesas_matching": self.mesas_matching,
+            "wrong_reads": self.wrong_reads,
+            "missing": self.missing,
+            "unexpected_outcomes": self.unexpected_outcomes,
+            "exact": self.exact,
+        }
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What the demo did: where, what ingest made of every file, the check against the truth, the tally."""
+
+    workspace: Path
+    images: Path
+    ingest: IngestReport
+    verified: TruthCheck
+    tally: TallyResult
+    seconds: float
+
+    @property
+    def problems(self) -> list[FileResult]:
+        """The files that did not end accepted or duplicate (hostile files, forgeries, unreadable sheets)."""
+        return [f for f in self.ingest.files if f.status not in ("accepted", "duplicate")]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "workspace": str(self.workspace),
+            "images": str(self.images),
+            "ingest": {"summary": self.ingest.summary(), "problems": [f.to_json() for f in self.problems]},
+            "verified": self.verified.to_json(),
+            "tally": self.tally.to_json(),
+            "seconds": self.seconds,
+        }
+
+
 def run_demo(
     folder: Path, *, mesas: int = 300, seed: int = 2024, workers: int | None = None, progress: Progress | None = None
-) -> dict[str, Any]:
+) -> DemoResult:
     """Run the demo in `folder` (re-created if it holds an earlier demo) and return its report."""
     from testigo.simulate import simulate
 
@@ -46,23 +101,14 @@ def run_demo(
     store = init_workspace(str(folder / "workspace"))
     report = ingest(store, [sim / "actas"], workers=workers, progress=progress)
     truth = json.loads(truth_path.read_text(encoding="utf-8"))
+    verified = check_against_truth(report, tally(store, "mesa"), truth, sim)
     national = tally(store, "country")
-    result = {
-        "workspace": str(store.workspace.root),
-        "images": str(sim / "actas"),
-        "ingest": {
-            "summary": report.summary(),
-            "problems": [f.to_json() for f in report.files if f.status not in ("accepted", "duplicate")],
-        },
-        "verified": check_against_truth(report, tally(store, "mesa"), truth, sim),
-        "tally": national.to_json(),
-        "seconds": round(time.perf_counter() - started, 2),
-    }
     store.close()
-    return result
+    elapsed = round(time.perf_counter() - started, 2)
+    return DemoResult(store.workspace.root, sim / "actas", report, verified, national, elapsed)
 
 
-def check_against_truth(report: IngestReport, mesas: TallyResult, truth: dict[str, Any], sim: Path) -> dict[str, Any]:
+def check_against_truth(report: IngestReport, mesas: TallyResult, truth: dict[str, Any], sim: Path) -> TruthCheck:
     """Compare each file's outcome with what the simulator says it should be.
 
     A genuine acta must be accepted and its mesa's tally must equal, card by
@@ -90,14 +136,7 @@ def check_against_truth(report: IngestReport, mesas: TallyResult, truth: dict[st
                 matching += 1
             else:
                 wrong += 1
-    return {
-        "mesas_expected": len(expected),
-        "mesas_matching": matching,
-        "wrong_reads": wrong,
-        "missing": missing,
-        "unexpected_outcomes": unexpected,
-        "exact": matching == len(expected) and wrong == 0 and not unexpected,
-    }
+    return TruthCheck(len(expected), matching, wrong, missing, unexpected)
 
 
 def _fresh_folder(folder: Path) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from testigo.errors import UserError
 from testigo.ledger import Checkpoint, sign_checkpoint
-from testigo.ledger.entries import item_entry
+from testigo.ledger.entries import Entry, item_entry, parse
 from testigo.store import ledger as log_table
 from testigo.store import submissions as subs
 from testigo.store.schema import CheckpointRow, ItemRow, SubmissionRow
@@ -61,9 +61,14 @@ def finish_logged(
 
 @dataclass(frozen=True)
 class SignedCheckpoint:
+    """A signed tree head of the log: its size, root and the C2SP signed note."""
+
     size: int
     root_hash: bytes
     note: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"size": self.size, "root_hash": self.root_hash.hex(), "note": self.note}
 
 
 def checkpoint(store: Store) -> SignedCheckpoint:
@@ -121,17 +126,39 @@ def inclusion(store: Store, seq: int, size: int | None = None) -> InclusionProof
         return InclusionProof(seq, size, log.leaf_hash(seq), log.inclusion_proof(seq, size), log.root(size), entry.body)
 
 
-def consistency(store: Store, old_size: int, new_size: int | None = None) -> dict[str, object]:
-    """Proof that the tree of `old_size` entries is a prefix of the tree of `new_size`."""
+@dataclass(frozen=True)
+class ConsistencyProof:
+    """Proof (RFC 9162) that the tree of `old_size` entries is a prefix of the tree of `new_size`."""
+
+    old_size: int
+    new_size: int
+    old_root: bytes
+    new_root: bytes
+    proof: list[bytes]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "old_size": self.old_size,
+            "new_size": self.new_size,
+            "old_root": self.old_root.hex(),
+            "new_root": self.new_root.hex(),
+            "proof": [h.hex() for h in self.proof],
+        }
+
+
+def consistency(store: Store, old_size: int, new_size: int | None = None) -> ConsistencyProof:
+    """Proof that the tree of `old_size` entries is a prefix of the tree of `new_size` (default: the log's)."""
     with store.reads() as session:
         log = log_table.open_log(session)
         new_size = log.size if new_size is None else new_size
         if not 0 <= old_size <= new_size <= log.size:
             raise UserError(f"sizes {old_size} → {new_size} do not fit a log of {log.size} entries")
-        return {
-            "old_size": old_size,
-            "new_size": new_size,
-            "old_root": log.root(old_size).hex(),
-            "new_root": log.root(new_size).hex(),
-            "proof": [h.hex() for h in log.consistency_proof(old_size, new_size)],
-        }
+        proof = log.consistency_proof(old_size, new_size)
+        return ConsistencyProof(old_size, new_size, log.root(old_size), log.root(new_size), proof)
+
+
+def entries(store: Store, start: int = 0, limit: int | None = None) -> list[Entry]:
+    """The log's entries from `start` (at most `limit` of them), each its exact bytes and parsed fields."""
+    with store.reads() as session:
+        rows = log_table.entries(session, start, None if limit is None else start + limit)
+        return [Entry(row.seq, row.body, parse(row.body)) for row in rows]

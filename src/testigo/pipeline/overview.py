@@ -2,58 +2,67 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
-
-from testigo.store.schema import ItemRow, RecordRow, SubmissionRow
+from testigo.store import overview as queries
 from testigo.store.workspace import Store
 
 
-def overview(store: Store) -> dict[str, Any]:
-    with store.sessions() as session:
-        item_counts = dict(session.execute(select(ItemRow.status, func.count()).group_by(ItemRow.status)).all())
-        record_counts = dict(session.execute(select(RecordRow.status, func.count()).group_by(RecordRow.status)).all())
-        pending = session.execute(
-            select(func.count()).select_from(SubmissionRow).where(SubmissionRow.state == "pending")
-        ).scalar_one()
-    return {
-        "workspace": str(store.workspace.root),
-        "profile": store.profile.name,
-        "items": item_counts,
-        "records": record_counts,
-        "pending_submissions": pending,
-    }
+@dataclass(frozen=True)
+class Overview:
+    """The state of a workspace: items (pages or codes of files) and records by status, work still pending."""
+
+    workspace: str
+    profile: str
+    items: dict[str, int]
+    records: dict[str, int]
+    pending_submissions: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "workspace": self.workspace,
+            "profile": self.profile,
+            "items": self.items,
+            "records": self.records,
+            "pending_submissions": self.pending_submissions,
+        }
 
 
-def list_items(store: Store, status: str | None = None) -> list[dict[str, Any]]:
-    query = (
-        select(
-            SubmissionRow.display_path,
-            SubmissionRow.blob_sha256,
-            ItemRow.page,
-            ItemRow.status,
-            ItemRow.reason,
-            ItemRow.mesa_id,
-            ItemRow.payload,
-            SubmissionRow.submitted_at,
-        )
-        .join(SubmissionRow, SubmissionRow.id == ItemRow.submission_id)
-        .order_by(ItemRow.id)
-    )
-    if status is not None:
-        query = query.where(ItemRow.status == status)
-    with store.sessions() as session:
-        return [
-            {
-                "path": path,
-                "sha256": sha,
-                "page": page,
-                "status": item_status,
-                "reason": reason,
-                "mesa": mesa,
-                "payload": payload,
-                "submitted_at": submitted_at.isoformat(),
-            }
-            for path, sha, page, item_status, reason, mesa, payload, submitted_at in session.execute(query)
-        ]
+@dataclass(frozen=True)
+class ItemInfo:
+    """One submitted file, page or code with its outcome: a line of the review queue."""
+
+    path: str
+    sha256: str | None
+    page: int
+    status: str
+    reason: str | None
+    mesa: str | None
+    payload: str | None
+    submitted_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "sha256": self.sha256,
+            "page": self.page,
+            "status": self.status,
+            "reason": self.reason,
+            "mesa": self.mesa,
+            "payload": self.payload,
+            "submitted_at": self.submitted_at.isoformat(),
+        }
+
+
+def overview(store: Store) -> Overview:
+    with store.reads() as session:
+        counts = queries.counts(session)
+    return Overview(str(store.workspace.root), store.profile.name, *counts)
+
+
+def list_items(store: Store, status: str | None = None) -> list[ItemInfo]:
+    """Every item in arrival order, or only those with `status`."""
+    with store.reads() as session:
+        return [ItemInfo(*line) for line in queries.item_lines(session, status)]

@@ -1,4 +1,4 @@
-"""The `publish` and `verify` commands, registered on the `testigo` app by `testigo.cli`.
+"""`publish` and `verify`: the static, self-verifying bundle, written and checked.
 
 `publish` exits 0 once the bundle is written; `verify` exits 0 only when every
 check holds and 1 otherwise, printing each problem on a line of its own.
@@ -12,20 +12,25 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from testigo.cli_common import JsonOpt, RichProgress, WorkspaceOpt, emit_json, err, out
+from testigo.cli.console import JsonOpt, RichProgress, WorkspaceOpt, emit_json, err, out
 from testigo.errors import UserError
 
 
-def publish_command(
+def register(app: typer.Typer) -> None:
+    app.command("publish")(publish)
+    app.command("verify")(verify)
+
+
+def publish(
     out_dir: Annotated[Path, typer.Option("--out", help="Bundle folder: created, or updated in place.")],
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Write the static, self-verifying bundle: result pages, open data, acta images and the signed log."""
-    from testigo.publish import publish
+    from testigo.publish import publish as run_publish
     from testigo.store.workspace import open_workspace
 
-    report = publish(open_workspace(workspace), out_dir).to_json()
+    report = run_publish(open_workspace(workspace), out_dir).to_json()
     if as_json:
         emit_json(report)
         return
@@ -42,7 +47,7 @@ def publish_command(
         )
 
 
-def verify_command(
+def verify(
     bundle: Annotated[Path, typer.Argument(help="Folder of a published bundle.")],
     checkpoint: Annotated[
         Path | None, typer.Option("--checkpoint", help="A signed checkpoint kept from before: the log must extend it.")
@@ -55,7 +60,7 @@ def verify_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Recompute everything in a bundle from its images and signed log; exit 1 on any problem."""
-    from testigo.ledger.verify import verify_bundle
+    from testigo.verify import verify_bundle
 
     old = None
     if checkpoint is not None:

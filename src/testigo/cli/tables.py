@@ -1,7 +1,7 @@
-"""Commands that bring tables in and compare sources: `import`, `compare`, `simulate --inject`.
+"""`import` and `compare`: per-mesa tables brought in, and citizen-verified against official figures.
 
-Thin shells over `testigo.pipeline.importer`, `.compare` and `.inject_file`;
-registered on the app by `testigo.cli`.
+Thin shells over `testigo.pipeline.importer`, `.compare` and `.inject_file`
+(`simulate --inject`, whose command lives in `testigo.cli.simulate`).
 """
 
 from __future__ import annotations
@@ -12,19 +12,15 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from testigo.cli_common import JsonOpt, WorkspaceOpt, emit_json, out
-
-MapOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--map",
-        help="Columns of any other table: id=COL[,COL...],registered=COL,invalid=COL,ballots=COL,"
-        "region=COL[,COL...],candidates=COL[,COL...] (a bare COL extends the key before it).",
-    ),
-]
+from testigo.cli.console import JsonOpt, MapOpt, WorkspaceOpt, emit_json, out
 
 
-def import_command(
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_table)
+    app.command("compare")(compare)
+
+
+def import_table(
     file: Annotated[Path, typer.Argument(help="CSV (any common encoding) or Parquet table of per-mesa results.")],
     source: Annotated[str, typer.Option(help="citizen (reconciled like actas) or official (kept apart).")] = "citizen",
     mapping: MapOpt = None,
@@ -57,16 +53,16 @@ def _print_problems(problems: list[dict[str, Any]]) -> None:
     out.print(table)
 
 
-def compare_command(
+def compare(
     level: Annotated[str, typer.Option(help="Level of the per-area totals (country, state, …, mesa).")] = "state",
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Citizen-verified versus official votes: per mesa, per area, and the national effect."""
-    from testigo.pipeline.compare import compare
+    from testigo.pipeline.compare import compare as run_compare
     from testigo.store.workspace import open_workspace
 
-    result = compare(open_workspace(workspace), level).to_json()
+    result = run_compare(open_workspace(workspace), level).to_json()
     if as_json:
         emit_json(result)
         return
@@ -85,7 +81,7 @@ def compare_command(
     out.print(table)
 
 
-def simulate_inject_command(
+def simulate_inject(
     file: Annotated[Path, typer.Argument(help="Per-mesa results table to manipulate (any layout import reads).")],
     spec: Annotated[str, typer.Option("--inject", help="e.g. stuffing:0.02:0.15,switch:0.02:0.2,copy:0.01")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the manipulated copy and manipulated.csv.")],

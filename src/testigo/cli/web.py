@@ -1,4 +1,4 @@
-"""The `serve` and `user` commands, registered on the `testigo` app by `testigo.cli`.
+"""`serve` and `user`: the web application, and its accounts.
 
 Accounts are created by invitation only; ``testigo user invite --role admin``
 is how the first admin gets in, and then invites everyone else from the web.
@@ -11,10 +11,19 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from testigo.cli_common import JsonOpt, WorkspaceOpt, emit_json, out
+from testigo.cli.console import JsonOpt, WorkspaceOpt, emit_json, out
 
 
-def serve_command(
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    user_app = typer.Typer(help="Accounts of the web application (invitation only).", no_args_is_help=True)
+    user_app.command("invite")(user_invite)
+    user_app.command("list")(user_list)
+    user_app.command("revoke")(user_revoke)
+    app.add_typer(user_app, name="user")
+
+
+def serve(
     host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     decode_workers: Annotated[
@@ -47,7 +56,7 @@ def serve_command(
     )
 
 
-def user_invite_command(
+def user_invite(
     role: Annotated[str, typer.Option(help="volunteer, reviewer or admin")] = "volunteer",
     note: Annotated[str, typer.Option(help="Who it is for (seen by admins only).")] = "",
     base_url: Annotated[

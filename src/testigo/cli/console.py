@@ -19,6 +19,14 @@ WorkspaceOpt = Annotated[
     typer.Option("--workspace", "-w", envvar="TESTIGO_WORKSPACE", help="Workspace folder [default: ./testigo-data]"),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
+MapOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--map",
+        help="Columns of any other table: id=COL[,COL...],registered=COL,invalid=COL,ballots=COL,"
+        "region=COL[,COL...],candidates=COL[,COL...] (a bare COL extends the key before it).",
+    ),
+]
 
 
 def emit_json(data: Any) -> None:
@@ -26,7 +34,7 @@ def emit_json(data: Any) -> None:
 
 
 class RichProgress:
-    """The pipeline's Progress protocol drawn as a Rich bar on stderr."""
+    """The `testigo.progress.Progress` protocol drawn as a Rich bar on stderr."""
 
     def __init__(self, enabled: bool) -> None:
         self._bar = Progress(

@@ -1,4 +1,4 @@
-"""The `scheduler` and `worker` commands: decoding on many machines with Dask distributed.
+"""`scheduler` and `worker`: decoding on many machines with Dask distributed.
 
 Both are thin launchers of Dask's own scheduler and worker (``python -m
 distributed.cli.dask_scheduler|dask_worker``, run by this same interpreter so
@@ -28,7 +28,12 @@ def _become(module: str, args: list[str]) -> None:
     os.execv(sys.executable, [sys.executable, "-m", module, *args])
 
 
-def scheduler_command(
+def register(app: typer.Typer) -> None:
+    app.command("scheduler")(scheduler)
+    app.command("worker")(worker)
+
+
+def scheduler(
     host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, help="TCP port; 0 picks a free one.")] = 8786,
     scheduler_file: Annotated[
@@ -42,7 +47,7 @@ def scheduler_command(
     _become("distributed.cli.dask_scheduler", args)
 
 
-def worker_command(
+def worker(
     scheduler: Annotated[str, typer.Argument(help="The scheduler's address, e.g. tcp://10.0.0.5:8786.")],
     nworkers: Annotated[
         int | None, typer.Option("--nworkers", "--nprocs", min=1, help="Worker processes [default: all cores]")

@@ -1,0 +1,133 @@
+"""`tally` and `forensics`: the results at every level, their projection, and the statistical tests."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from testigo.cli.console import JsonOpt, WorkspaceOpt, emit_json, out
+from testigo.domain import LEVELS
+from testigo.errors import UserError
+
+if TYPE_CHECKING:
+    from testigo.tally import TallyResult
+    from testigo.tally.projection import Projection
+
+
+def register(app: typer.Typer) -> None:
+    app.command("tally")(tally)
+    app.command("forensics")(forensics)
+
+
+def tally(
+    level: Annotated[str, typer.Option(help=f"One of: {', '.join(LEVELS)}")] = "country",
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of tables.")] = False,
+    project: Annotated[
+        bool, typer.Option("--project", help="Also estimate the full result with 95% intervals.")
+    ] = False,
+) -> None:
+    """Votes, shares and coverage at any level of the geography."""
+    from testigo.store.workspace import open_workspace
+    from testigo.tally import tally as run_tally
+    from testigo.tally.export import write_csv
+
+    store = open_workspace(workspace)
+    result = run_tally(store, level)
+    projection = None
+    if project:
+        from testigo.pipeline.analysis import projection as run_projection
+
+        projection = run_projection(store)
+    if as_json:
+        emit_json({**result.to_json(), "projection": projection.to_json()} if projection else result.to_json())
+    elif as_csv and projection is None:
+        write_csv(result, sys.stdout)
+    else:
+        print_tally(result)
+        if projection is not None:
+            print_projection(projection, result.candidate_names)
+
+
+def print_tally(result: TallyResult) -> None:
+    """The national result as a table of candidates, or the areas with the three leading candidates."""
+    names = result.candidate_names
+    rows = result.rows
+    if result.level == "country" and rows:
+        row = rows[0]
+        table = Table("candidate", "votes", "share", title="national result", title_justify="left")
+        for key, votes in sorted(row.candidates.items(), key=lambda kv: -kv[1]):
+            table.add_row(names[key], f"{votes:,}", f"{row.shares[key]:.2%}")
+        table.add_row("null votes", f"{row.null_votes:,}", "")
+        out.print(table)
+    else:
+        leaders = sorted(names, key=lambda k: -sum(r.candidates[k] for r in rows))[:3]
+        table = Table("id", "name", "actas", *[names[k] for k in leaders], "valid", title=f"by {result.level}")
+        for row in rows:
+            votes = [f"{row.candidates[k]:,}" for k in leaders]
+            table.add_row(row.id, row.name, str(row.actas), *votes, f"{row.valid_votes:,}")
+        out.print(table)
+    cov = result.coverage
+    national = f" of {cov.mesas_national:,} nationally" if cov.mesas_national else ""
+    out.print(
+        f"coverage: {cov.mesas_covered:,} of {cov.mesas_registry:,} mesas in the registry{national}; "
+        f"{cov.registered_covered:,} of {cov.registered_total:,} registered voters"
+    )
+
+
+def print_projection(projection: Projection, names: dict[str, str]) -> None:
+    """Each candidate's projected share with its interval, then the margin."""
+    level = f"{projection.confidence:.0%}"
+    table = Table("candidate", "projected share", f"{level} interval", title="projection", title_justify="left")
+    for key, share in sorted(projection.shares.items(), key=lambda kv: -kv[1].estimate):
+        table.add_row(names.get(key, key), f"{share.estimate:.2%}", f"{share.low:.2%} – {share.high:.2%}")
+    out.print(table)
+    margin = projection.margin
+    out.print(
+        f"margin {names.get(projection.leader, projection.leader)} over "
+        f"{names.get(projection.runner_up, projection.runner_up)}: {margin.estimate:.2%} "
+        f"({margin.low:.2%} – {margin.high:.2%}), from {projection.mesas_covered:,} of "
+        f"{projection.mesas_total:,} mesas"
+    )
+
+
+def forensics(
+    report: Annotated[Path | None, typer.Option(help="Also write a self-contained HTML report here.")] = None,
+    candidate: Annotated[
+        str | None, typer.Option(help="Candidate whose share the fingerprint examines [default: the most voted]")
+    ] = None,
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Statistical tests on the accepted per-mesa results, with the mesas they flag and why."""
+    from testigo.forensics import run_all, to_json
+    from testigo.forensics.html import render_html
+    from testigo.pipeline.analysis import accepted_table
+    from testigo.store.workspace import open_workspace
+
+    store = open_workspace(workspace)
+    if candidate is not None and candidate not in store.profile.election.candidate_keys():
+        raise UserError(f"unknown candidate {candidate!r}; one of {', '.join(store.profile.election.candidate_keys())}")
+    table = accepted_table(store)
+    if len(table) == 0:
+        raise UserError("no accepted actas yet: ingest some first")
+    results = run_all(table, candidate=candidate)
+    if report is not None:
+        names = {area.id: area.name for area in store.registry.areas.values()}
+        report.write_text(render_html(results, table, area_names=names), encoding="utf-8")
+    if as_json:
+        emit_json(to_json(results))
+        return
+    summary = Table("test", "statistic", "p-value", "flagged mesas", title="forensics", title_justify="left")
+    for result in results:
+        p_value = "" if result.p_value is None else f"{result.p_value:.3g}"
+        statistic = "" if result.statistic is None else f"{result.statistic:.4g}"
+        summary.add_row(result.id, statistic, p_value, str(len(result.flagged)))
+    out.print(summary)
+    if report is not None:
+        out.print(f"report written to {report}")
