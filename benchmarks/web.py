@@ -46,7 +46,7 @@ from typing import Any
 
 import httpx2
 
-from testigo.web.settings import WebSettings
+from testigo.config import WebSettings
 
 LATENCY_TARGET_P99_S = 0.100
 UPLOAD_TARGET_PER_S = 50.0
@@ -357,7 +357,7 @@ def main() -> None:
     parser.add_argument(
         "--decode-workers",
         type=int,
-        default=WebSettings().decode_workers,
+        default=WebSettings().decoders,
         help="server's decoding processes [default: the server's own default]",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document")

@@ -12,12 +12,14 @@ import pytest
 import segno
 from moto.server import ThreadedMotoServer
 
+from testigo.config import Environment, option
 from testigo.pipeline.ingest import ingest
 from testigo.store.blobs import open_blobs
-from testigo.store.s3blobs import ENDPOINT_ENV, S3BlobStore
+from testigo.store.s3blobs import S3BlobStore
 from testigo.store.workspace import init_workspace
 from tests.conftest import payload_for, small_mesas
 
+ENDPOINT_ENV = option(Environment, "s3_endpoint_url").env or ""
 BUCKET = "actas"
 
 

@@ -13,10 +13,10 @@ import segno
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from testigo.config import WebSettings
 from testigo.domain import Registry
 from testigo.store.workspace import Store, init_workspace, open_workspace
 from testigo.web import accounts, create_app
-from testigo.web.settings import WebSettings
 from tests.conftest import payload_for
 
 PASSWORD = "a long enough password"

@@ -13,11 +13,10 @@ are reported in one line; exit codes: 0 done, 1 a check failed, 2 usage error,
 
 from __future__ import annotations
 
-import os
-
 import typer
 
 from testigo.cli import bundle, cluster, console, ingest, log, registry, results, simulate, tables, web, workspace
+from testigo.config import Environment, resolve
 from testigo.errors import UserError
 
 app = typer.Typer(
@@ -41,7 +40,7 @@ def main() -> None:
         console.err.print("testigo: interrupted; everything committed so far is kept, re-run to resume", markup=False)
         raise SystemExit(130) from None
     except Exception as error:  # noqa: BLE001 - last resort: a bug must still be one line for the user
-        if os.environ.get("TESTIGO_DEBUG"):
+        if resolve(Environment).debug:
             raise
         console.err.print(
             f"testigo: internal error ({type(error).__name__}: {error}); nothing committed was lost. "

@@ -10,13 +10,18 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from testigo.config import DEFAULT_WORKSPACE, Environment, option
+
 # soft_wrap: lines longer than the terminal (keys, hashes, paths) must stay whole
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
+_WORKSPACE = option(Environment, "workspace")
 WorkspaceOpt = Annotated[
     str | None,
-    typer.Option("--workspace", "-w", envvar="TESTIGO_WORKSPACE", help="Workspace folder [default: ./testigo-data]"),
+    typer.Option(
+        "--workspace", "-w", envvar=_WORKSPACE.env, help=f"{_WORKSPACE.help} [default: ./{DEFAULT_WORKSPACE}]"
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
 MapOpt = Annotated[

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from testigo.cli.console import JsonOpt, RichProgress, WorkspaceOpt, emit_json, err, out
+from testigo.config import Environment, option
 from testigo.domain import Status
 from testigo.domain.files import file_label
 
@@ -25,7 +26,7 @@ def ingest(
     workers: Annotated[int | None, typer.Option(min=1, help="Decoding processes [default: all cores]")] = None,
     scheduler: Annotated[
         str | None,
-        typer.Option(envvar="TESTIGO_SCHEDULER", help="Dask scheduler (tcp://HOST:PORT): decode on its workers"),
+        typer.Option(envvar=option(Environment, "scheduler").env, help=option(Environment, "scheduler").help),
     ] = None,
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,

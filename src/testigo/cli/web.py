@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from testigo.cli.console import JsonOpt, WorkspaceOpt, emit_json, out
+from testigo.config import WebSettings, option
 
 
 def register(app: typer.Typer) -> None:
@@ -28,7 +29,7 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     decode_workers: Annotated[
         int | None,
-        typer.Option(min=0, help="Processes reading uploads [default: one per core, at low priority; 0: in a thread]"),
+        typer.Option(min=0, help=option(WebSettings, "decode_workers").help),
     ] = None,
     forwarded_allow_ips: Annotated[
         str, typer.Option(help="Reverse proxies trusted for X-Forwarded-For/-Proto (comma-separated, or '*').")
@@ -40,10 +41,9 @@ def serve(
 
     from testigo.store.workspace import open_workspace
     from testigo.web import create_app
-    from testigo.web.settings import WebSettings
 
-    settings = WebSettings() if decode_workers is None else WebSettings(decode_workers=decode_workers)
-    app = create_app(open_workspace(workspace), settings)
+    store = open_workspace(workspace)
+    app = create_app(store, store.workspace.web_settings({"decode_workers": decode_workers}))
     out.print(f"testigo serving on http://{host}:{port} (OpenAPI at /api/v1/openapi.json); Ctrl-C stops")
     uvicorn.run(
         app,

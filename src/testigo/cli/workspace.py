@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from testigo.cli.console import JsonOpt, WorkspaceOpt, emit_json, out
+from testigo.config import DEFAULT_PROFILE, Settings, option
 from testigo.domain import Status
 from testigo.errors import UserError
 
@@ -19,12 +20,12 @@ def register(app: typer.Typer) -> None:
 
 
 def init(
-    profile: Annotated[str, typer.Option(help="Tally-sheet format of the election.")] = "ve2024",
+    profile: Annotated[str, typer.Option(help=option(Settings, "profile").help)] = DEFAULT_PROFILE,
     database: Annotated[
-        str, typer.Option(envvar="TESTIGO_DATABASE_URL", help="SQLAlchemy URL [default: the workspace's SQLite]")
+        str, typer.Option(envvar=option(Settings, "database_url").env, help=option(Settings, "database_url").help)
     ] = "",
     blobs: Annotated[
-        str, typer.Option(envvar="TESTIGO_BLOBS_URL", help="Blob store: a (shared) folder or s3://bucket/prefix")
+        str, typer.Option(envvar=option(Settings, "blobs_url").env, help=option(Settings, "blobs_url").help)
     ] = "",
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,

@@ -15,15 +15,13 @@ body corrupted in transit.
 from __future__ import annotations
 
 import base64
-import os
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import boto3  # type: ignore[import-untyped]
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
+from testigo.config import Environment, resolve
 from testigo.store.blobs import S3_SCHEME, blob_key, sha256_hex
-
-ENDPOINT_ENV = "TESTIGO_S3_ENDPOINT_URL"
 
 
 class S3BlobStore:
@@ -41,7 +39,7 @@ class S3BlobStore:
         parts = urlsplit(url)
         if not url.startswith(S3_SCHEME) or not parts.netloc:
             raise ValueError(f"not an s3://bucket/prefix URL: {url!r}")
-        endpoint = parse_qs(parts.query).get("endpoint", [os.environ.get(ENDPOINT_ENV, "")])[0]
+        endpoint = parse_qs(parts.query).get("endpoint", [resolve(Environment).s3_endpoint_url or ""])[0]
         return cls(parts.netloc, parts.path, endpoint or None)
 
     @property

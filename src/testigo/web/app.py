@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import testigo
+from testigo.config import WebSettings
 from testigo.store.workspace import Store
 from testigo.web.auth import LoginRequired
 from testigo.web.i18n import Translator, pick_language
@@ -27,7 +28,6 @@ from testigo.web.ratelimit import RateLimiter
 from testigo.web.render import STATIC, Pages, build_id, language
 from testigo.web.results import Geography, PublicResults
 from testigo.web.routes import account, admin, api, public, review, upload
-from testigo.web.settings import WebSettings
 from testigo.web.uploads import Uploads
 
 #: Scripts only from this site ('wasm-unsafe-eval' lets the QR reader compile its WebAssembly), nothing inline.
@@ -87,7 +87,7 @@ def create_app(store: Store, settings: WebSettings | None = None) -> FastAPI:
         secret=load_or_create_secret(store.workspace),
         results=PublicResults(store, settings.results_refresh_seconds),
         geography=Geography(store.registry),
-        uploads=Uploads(store, settings.decode_workers, settings.checkpoint_seconds),
+        uploads=Uploads(store, settings.decoders, settings.checkpoint_seconds),
         limiter=RateLimiter(),
         pages=Pages(build_id(), settings.public_max_age),
     )
