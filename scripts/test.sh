@@ -3,7 +3,8 @@
 # package with its test dependencies and Debian's Chromium (browser tests),
 # starts a throwaway PostgreSQL server on
 # loopback (installing Debian's postgresql if needed) so the database tests run
-# on SQLite and PostgreSQL, then runs every test, slow ones included.
+# on SQLite and PostgreSQL, checks lint, formatting and types, then runs every
+# test, slow ones included, measuring coverage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PIP_BREAK_SYSTEM_PACKAGES=1 PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -22,4 +23,10 @@ pg_env=$(bash scripts/postgres.sh start "$pg_dir")  # an assignment, so a failed
 eval "$pg_env"
 export TESTIGO_REQUIRE_POSTGRES=1
 
-python3 -m pytest -n auto --durations=15 "$@"
+# gates before the tests: lint, formatting and the strict type check (pyproject.toml holds their settings)
+python3 -m ruff check src tests benchmarks scripts
+python3 -m ruff format --check src tests benchmarks scripts
+python3 -m mypy
+
+# coverage is measured on every run, and the run fails below the floor set in pyproject.toml
+python3 -m pytest -n auto --durations=15 --cov --cov-report=term "$@"

@@ -69,8 +69,8 @@ def print_tally(result: TallyResult) -> None:
         leaders = sorted(names, key=lambda k: -sum(r.candidates[k] for r in rows))[:3]
         table = Table("id", "name", "actas", *[names[k] for k in leaders], "valid", title=f"by {result.level}")
         for row in rows:
-            votes = [f"{row.candidates[k]:,}" for k in leaders]
-            table.add_row(row.id, row.name, str(row.actas), *votes, f"{row.valid_votes:,}")
+            leading = [f"{row.candidates[k]:,}" for k in leaders]
+            table.add_row(row.id, row.name, str(row.actas), *leading, f"{row.valid_votes:,}")
         out.print(table)
     cov = result.coverage
     national = f" of {cov.mesas_national:,} nationally" if cov.mesas_national else ""

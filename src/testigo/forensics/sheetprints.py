@@ -69,16 +69,16 @@ def same_sheets(prints: Sequence[bytes | None], threshold: float = SAME_SHEET) -
     index = [i for i, data in enumerate(prints) if data is not None and unpack(data) is not None]
     if len(index) < MIN_PRINTS:
         return SheetMatches([], len(index), False)
-    usable = [prints[i] for i in index]
-    form = _form([_coarse(data) for data in usable[:: max(1, len(usable) // SAMPLE)][:SAMPLE]])  # type: ignore[arg-type]
-    warps = [_register(_coarse(data), form) for data in usable]  # type: ignore[arg-type]
+    usable = [data for data in prints if data is not None and unpack(data) is not None]
+    form = _form([_coarse(data) for data in usable[:: max(1, len(usable) // SAMPLE)][:SAMPLE]])
+    warps = [_register(_coarse(data), form) for data in usable]
     template = np.zeros((ROWS, COLUMNS), dtype=np.float64)
     for data, warp in zip(usable, warps, strict=True):
-        template += _warp(_fine(data), warp)  # type: ignore[arg-type]
+        template += _warp(_fine(data), warp)
     template = (template / len(usable)).astype(np.float32)
 
     def residual(k: int) -> np.ndarray:
-        return _residual(_warp(_fine(usable[k]), warps[k]), template)  # type: ignore[arg-type]
+        return _residual(_warp(_fine(usable[k]), warps[k]), template)
 
     directions = (
         np.random.default_rng(0)
@@ -104,15 +104,23 @@ def same_sheets(prints: Sequence[bytes | None], threshold: float = SAME_SHEET) -
     return SheetMatches(pairs, len(index), True)
 
 
+def _bitmap(data: bytes) -> np.ndarray:
+    """The bitmap of a print already known to be usable (unpacked on each use: a million of them would not fit)."""
+    bitmap = unpack(data)
+    if bitmap is None:
+        raise ValueError("not a sheet print")
+    return bitmap
+
+
 def _fine(data: bytes) -> np.ndarray:
     """A print's bitmap, slightly blurred (so that a one-cell shift still correlates)."""
-    blurred: np.ndarray = cv2.GaussianBlur(unpack(data), (0, 0), 1.0)
+    blurred: np.ndarray = cv2.GaussianBlur(_bitmap(data), (0, 0), 1.0)
     return blurred
 
 
 def _coarse(data: bytes) -> np.ndarray:
     """A print at half resolution, blurred: what registration works on."""
-    half = cv2.resize(unpack(data), _HALF, interpolation=cv2.INTER_AREA)  # type: ignore[arg-type]
+    half = cv2.resize(_bitmap(data), _HALF, interpolation=cv2.INTER_AREA)
     blurred: np.ndarray = cv2.GaussianBlur(half, (0, 0), 1.0)
     return blurred
 
@@ -129,10 +137,14 @@ def _register(image: np.ndarray, form: np.ndarray) -> np.ndarray:
     """The homography (half resolution) that maps `form`'s pixels onto `image`'s; identity when ECC fails."""
     warp = np.eye(3, dtype=np.float32)
     try:
-        _, warp = cv2.findTransformECC(form, image, warp, cv2.MOTION_HOMOGRAPHY, _CRITERIA, None, 1)
+        # OpenCV's stubs allow no mask together with a filter size; the C++ API takes both (noArray(), 1)
+        _, found = cv2.findTransformECC(  # type: ignore[call-overload]
+            form, image, warp, cv2.MOTION_HOMOGRAPHY, _CRITERIA, None, 1
+        )
     except cv2.error:
         return np.eye(3, dtype=np.float32)
-    return warp
+    result: np.ndarray = found
+    return result
 
 
 def _warp(image: np.ndarray, warp: np.ndarray, size: tuple[int, int] = (COLUMNS, ROWS)) -> np.ndarray:

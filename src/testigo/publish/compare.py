@@ -61,8 +61,9 @@ def differences(expected: Any, found: Any, where: str) -> Iterator[str]:
     elif isinstance(expected, list) and isinstance(found, list):
         field = _id_field(expected, found)
         if field is not None:
-            keyed = ({str(item[field]): item for item in items} for items in (expected, found))
-            yield from _keyed_differences(*keyed, where)
+            want_by = {str(item[field]): item for item in expected}
+            got_by = {str(item[field]): item for item in found}
+            yield from _keyed_differences(want_by, got_by, where)
             return
         if len(expected) != len(found):
             yield f"{where} has {len(found)} items; the log gives {len(expected)}"

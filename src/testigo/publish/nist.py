@@ -159,11 +159,11 @@ def _units(publication: Publication, facts: ElectionFacts) -> list[dict[str, Any
         children.setdefault(("country", ""), set()).add(child)
     units = []
     for (level, area_id), parts in sorted(children.items()):
-        area = registry.areas.get(area_id)
-        unit = _unit(level, area_id, area.name if area else facts.country)
+        known = registry.areas.get(area_id)
+        unit = _unit(level, area_id, known.name if known else facts.country)
         unit["ComposingGpUnitIds"] = sorted(unit_id(*part) for part in parts)
-        if area is not None and area.registered is not None:
-            unit["VotersRegistered"] = area.registered
+        if known is not None and known.registered is not None:
+            unit["VotersRegistered"] = known.registered
         units.append(unit)
     for result in publication.mesas.values():
         unit = _unit("mesa", result.mesa.id, f"Mesa {result.mesa.number}")

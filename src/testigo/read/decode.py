@@ -111,9 +111,12 @@ def read_page(
 
 def _place(attempt: Attempt, barcode: zxingcpp.Barcode) -> tuple[np.ndarray, int] | None:
     """Where an accepted code lies on the page (corners TL, TR, BR, BL) and its modules per side."""
+    extra = barcode.extra
     try:
-        modules = 4 * int(barcode.extra["Version"]) + 17
+        modules = 4 * int(extra["Version"]) + 17 if isinstance(extra, dict) else None
     except (KeyError, TypeError, ValueError):
+        return None
+    if modules is None:
         return None
     return attempt.page_corners(barcode.position), modules
 

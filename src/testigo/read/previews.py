@@ -52,7 +52,8 @@ def _first_page(data: bytes, media_type: str | None) -> Image.Image | None:
             return None
         page = document[0]
         scale = PREVIEW_SIDE / max(page.get_size())  # rendered at preview size, whatever size the page declares
-        return page.render(scale=scale).to_pil()
+        rendered: Image.Image = page.render(scale=scale).to_pil()
+        return rendered
     if media_type is None or not media_type.startswith("image/"):
         return None
     return Image.open(io.BytesIO(data))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import cast
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
@@ -103,7 +104,8 @@ def accepted_counts(session: Session) -> list[tuple[str, str, str, int]]:
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(sql)
-        return cursor.fetchall()  # type: ignore[no-any-return]
+        rows = cursor.fetchall()
+        return cast(list[tuple[str, str, str, int]], rows)
     finally:
         cursor.close()
 

@@ -20,6 +20,7 @@ from testigo.domain import Status
 
 # the decision vocabulary is the log's: a decision is stored and logged under one name (re-exported here)
 from testigo.ledger.entries import FLAG_REVIEWED, MANUAL_ENTRY, RESOLVE_CONFLICT, SUPERSEDED  # noqa: F401
+from testigo.store.db import changed_rows
 from testigo.store.records import ACCEPTED, CONFLICT
 from testigo.store.schema import (
     DecisionRow,
@@ -135,7 +136,7 @@ def _has_flag_besides(ignored: Sequence[str]) -> ColumnElement[bool]:
     Each ignored flag is cut out of the stored JSON text as the JSON string it
     is stored as; any other flag leaves its quotes behind.
     """
-    remaining: ColumnElement[str] = RecordRow.flags
+    remaining: ColumnElement[str] = RecordRow.flags.expression
     for flag in ignored:
         remaining = func.replace(remaining, json.dumps(flag), literal(""))
     return remaining.contains('"')
@@ -168,7 +169,7 @@ def set_record_status(session: Session, record_id: int, expected: str, status: s
         .values(status=status)
         .execution_options(synchronize_session=False)
     )
-    return done.rowcount == 1
+    return changed_rows(done) == 1
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from __future__ import annotations
 import base64
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import boto3  # type: ignore[import-untyped]
-from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+import boto3
+from botocore.exceptions import ClientError
 
 from testigo.config import Environment, resolve
 from testigo.store.blobs import S3_SCHEME, blob_key, sha256_hex

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from testigo.errors import TestigoError
+from testigo.store.db import changed_rows
 from testigo.store.schema import BlobRow, ItemRow, SubmissionRow
 
 PENDING = "pending"
@@ -166,7 +167,7 @@ def finish(session: Session, submission: SubmissionRow, outcomes: list[ItemOutco
     `AlreadyFinished` and must roll back. That is what makes "exactly once" hold.
     """
     claimed = session.execute(_CLAIM, {"submission_id": submission.id})
-    if claimed.rowcount != 1:
+    if changed_rows(claimed) != 1:
         raise AlreadyFinished(f"submission {submission.id} is already done")
     submission.state = DONE
     created = now()

@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from testigo.ledger.entries import WEB_CHANNEL
+from testigo.store.db import changed_rows
 from testigo.store.schema import AuthTokenRow, DecisionRow, InvitationRow, ItemRow, SubmissionRow, UserRow
 from testigo.store.submissions import PENDING, now
 
@@ -60,14 +61,14 @@ def revoke_user(session: Session, user_id: int) -> bool:
         .where(AuthTokenRow.user_id == user_id, AuthTokenRow.revoked_at.is_(None))
         .values(revoked_at=moment)
     )
-    return done.rowcount == 1
+    return changed_rows(done) == 1
 
 
 def set_restrictions(session: Session, user_id: int, *, blocked: bool, uploads_per_hour: int | None) -> bool:
     done = session.execute(
         update(UserRow).where(UserRow.id == user_id).values(blocked=blocked, uploads_per_hour=uploads_per_hour)
     )
-    return done.rowcount == 1
+    return changed_rows(done) == 1
 
 
 def add_invitation(
@@ -105,7 +106,7 @@ def use_invitation(session: Session, token_sha256: str, user_id: int) -> bool:
         )
         .values(used_at=now(), used_by=user_id)
     )
-    return done.rowcount == 1
+    return changed_rows(done) == 1
 
 
 def open_invitations(session: Session) -> list[InvitationRow]:
@@ -123,7 +124,7 @@ def revoke_invitation(session: Session, token_sha256: str) -> bool:
         .where(InvitationRow.token_sha256 == token_sha256, InvitationRow.used_at.is_(None))
         .values(revoked_at=now())
     )
-    return done.rowcount == 1
+    return changed_rows(done) == 1
 
 
 def add_token(
@@ -172,7 +173,7 @@ def revoke_token(session: Session, token_sha256: str, user_id: int) -> bool:
         )
         .values(revoked_at=now())
     )
-    return done.rowcount == 1
+    return changed_rows(done) == 1
 
 
 def api_tokens_of(session: Session, user_id: int) -> list[AuthTokenRow]:
