@@ -37,7 +37,8 @@ def ingested(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
 
 def test_ingest_json_shape_and_outcomes(ingested: tuple[Path, dict[str, Any]]) -> None:
     _, report = ingested
-    assert set(report["summary"]) == {"files", "accepted", "duplicate", "conflict", "unreadable", "invalid", "rejected"}
+    expected = {"files", "accepted", "duplicate", "conflict", "mismatch", "unreadable", "invalid", "rejected"}
+    assert set(report["summary"]) == expected
     assert report["summary"]["files"] == 7 and report["summary"]["accepted"] == 5
     assert report["summary"]["rejected"] == 2
     by_name = {Path(f["path"]).name: f for f in report["files"]}

@@ -13,6 +13,8 @@ class Status(StrEnum):
     accepted   the first valid acta of its mesa; counts in the tally
     duplicate  same content as something already submitted (same bytes or same payload)
     conflict   a valid acta that differs from the accepted one of its mesa; kept for review
+    mismatch   a valid acta whose printed figures differ from its QR code: the signature of an altered or
+               re-printed sheet; kept for review and counted nowhere until a reviewer decides
     unreadable an image or PDF in which no acta code could be read; kept for manual review
     invalid    an acta code was read but failed validation (shape, numbers, registry)
     rejected   not a usable input at all (empty, corrupt, not an image, unsafe archive entry)
@@ -21,6 +23,7 @@ class Status(StrEnum):
     ACCEPTED = "accepted"
     DUPLICATE = "duplicate"
     CONFLICT = "conflict"
+    MISMATCH = "mismatch"
     UNREADABLE = "unreadable"
     INVALID = "invalid"
     REJECTED = "rejected"
