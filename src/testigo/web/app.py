@@ -6,7 +6,6 @@ import gc
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from urllib.parse import parse_qs, quote
 
 from fastapi import FastAPI, HTTPException, Request
@@ -19,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import testigo
 from testigo.config import WebSettings
 from testigo.store.workspace import Store
-from testigo.web.auth import LoginRequired
+from testigo.web.auth import LoginRequired, private_page
 from testigo.web.i18n import Translator, pick_language
 from testigo.web.keys import load_or_create_secret
 from testigo.web.openapi import describe
@@ -28,6 +27,7 @@ from testigo.web.ratelimit import RateLimiter
 from testigo.web.render import STATIC, Pages, build_id, language
 from testigo.web.results import Geography, PublicResults
 from testigo.web.routes import account, admin, api, public, review, upload
+from testigo.web.state import WebState
 from testigo.web.uploads import Uploads
 
 #: Scripts only from this site ('wasm-unsafe-eval' lets the QR reader compile its WebAssembly), nothing inline.
@@ -45,20 +45,6 @@ UPLOAD_PATHS = ("/api/v1/uploads", "/upload")
 PRIVATE_API_PREFIXES = ("/api/v1/review/", "/api/v1/admin/", "/api/v1/uploads")
 #: Browsers that once reached the site over https refuse plain http for a year (no downgrade on a hostile network).
 STRICT_TRANSPORT_SECURITY = b"max-age=31536000"
-
-
-@dataclass
-class WebState:
-    """Everything the request handlers share, held on ``app.state.web``."""
-
-    store: Store
-    settings: WebSettings
-    secret: bytes
-    results: PublicResults
-    geography: Geography
-    uploads: Uploads
-    limiter: RateLimiter
-    pages: Pages
 
 
 def _freeze_long_lived() -> None:
@@ -89,7 +75,7 @@ def create_app(store: Store, settings: WebSettings | None = None) -> FastAPI:
         geography=Geography(store.registry),
         uploads=Uploads(store, settings.decoders, settings.checkpoint_seconds),
         limiter=RateLimiter(),
-        pages=Pages(build_id(), settings.public_max_age),
+        pages=Pages(build_id(), settings.public_max_age, store),
     )
 
     @asynccontextmanager
@@ -146,10 +132,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     detail = detail_text(exc.detail, language(request))
     if _is_api(request):
         return await http_exception_handler(request, HTTPException(exc.status_code, detail, exc.headers))
-    pages: Pages = request.app.state.web.pages
-    response = pages.private(
-        request, "error.html", {"status": exc.status_code, "detail": detail}, status_code=exc.status_code
-    )
+    response = private_page(request, "error.html", {"status": exc.status_code, "detail": detail}, exc.status_code)
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value
     return response

@@ -13,14 +13,15 @@ from fastapi import APIRouter, Form, Request
 from pydantic import BaseModel, Field
 from starlette.responses import RedirectResponse, Response
 
+import testigo.web.accounts as accounts
 from testigo.errors import UserError
 from testigo.store import users
 from testigo.store.submissions import now
-from testigo.web import accounts
 from testigo.web.accounts import ADMIN, ROLES, Account
-from testigo.web.auth import acting, require, web_state
+from testigo.web.auth import acting, private_page, require
 from testigo.web.problems import Problem, user_error
 from testigo.web.render import language, link
+from testigo.web.state import web_state
 
 router = APIRouter()
 api = APIRouter(prefix="/api/v1/admin", tags=["admin"])
@@ -78,7 +79,7 @@ def admin_page(request: Request) -> Response:
 
 def _page(request: Request, new_link: str | None) -> Response:
     context = {**_activity(request), "roles": ROLES, "new_link": new_link}
-    return web_state(request).pages.private(request, "admin.html", context)
+    return private_page(request, "admin.html", context)
 
 
 @router.post("/admin/invitations", include_in_schema=False)

@@ -7,7 +7,7 @@ none shows who uploaded a file or who took a decision.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -15,7 +15,7 @@ from starlette.responses import Response
 from testigo.read import sniff
 from testigo.store import reviews
 from testigo.web.accounts import REVIEWER
-from testigo.web.auth import visitor, web_state
+from testigo.web.auth import visitor
 from testigo.web.browse import area_page, state_map
 from testigo.web.i18n import Translator
 from testigo.web.mesa import mesa_view, proof_for
@@ -23,9 +23,7 @@ from testigo.web.previews import BROWSER_IMAGES, preview
 from testigo.web.problems import Problem
 from testigo.web.render import link
 from testigo.web.results import AREA_LEVELS, live_version
-
-if TYPE_CHECKING:
-    from testigo.web.app import WebState
+from testigo.web.state import WebState, web_state
 
 router = APIRouter(include_in_schema=False)
 _SHA256 = re.compile(r"[0-9a-f]{64}")

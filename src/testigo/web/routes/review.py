@@ -13,15 +13,16 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
+import testigo.web.decisions as decisions
 from testigo.store import reviews
 from testigo.store.records import ACCEPTED, CONFLICT
-from testigo.web import decisions
 from testigo.web.accounts import REVIEWER, Account
-from testigo.web.auth import acting, require, web_state
+from testigo.web.auth import acting, private_page, require
 from testigo.web.flags import INFORMATIONAL_FLAGS
 from testigo.web.mesa import RecordView, record_view
 from testigo.web.problems import Problem, refuse
 from testigo.web.render import language, link
+from testigo.web.state import web_state
 
 router = APIRouter()
 api = APIRouter(prefix="/api/v1/review", tags=["review"])
@@ -71,9 +72,7 @@ def queue_page(request: Request, done: str | None = None) -> Response:
         params = {f"{other}_from": offsets[other] or None for other in QUEUES if other != name}
         return link(language(request), "/review", **params, **{f"{name}_from": offset or None}) + f"#{name}"
 
-    return web_state(request).pages.private(
-        request, "review_queue.html", {**pages, "done": done, "page_link": page_link}
-    )
+    return private_page(request, "review_queue.html", {**pages, "done": done, "page_link": page_link})
 
 
 def _offset(text: str | None) -> int:
@@ -132,7 +131,7 @@ def conflict_page(request: Request, mesa_id: str) -> Response:
     if len({v.null_votes for v in versions}) > 1:
         candidate_differs.add("null_votes")
     context = {"mesa_id": mesa_id, "versions": versions, "differs": differs, "candidate_differs": candidate_differs}
-    return web_state(request).pages.private(request, "review_conflict.html", context)
+    return private_page(request, "review_conflict.html", context)
 
 
 @router.post("/review/conflicts/{mesa_id}", include_in_schema=False)
@@ -186,7 +185,7 @@ def manual_page(request: Request, item_id: int) -> Response:
         "example": decisions.example_mesa(state.store),
         "max_card": state.store.profile.max_card_votes,
     }
-    return state.pages.private(request, "review_manual.html", context)
+    return private_page(request, "review_manual.html", context)
 
 
 @router.post("/review/unreadable/{item_id}", include_in_schema=False)
@@ -207,7 +206,7 @@ def _manual_enter_form(request: Request, item_id: int, values: dict[str, str]) -
         raise Problem(422, "err_whole_numbers") from None
     mesa_id = values.get("mesa", "").strip()
     result = _decide(decisions.enter_manual, state.store, state.secret, account, item_id, mesa_id, counts, nulls)
-    return state.pages.private(request, "review_manual_done.html", {"result": result, "item_id": item_id})
+    return private_page(request, "review_manual_done.html", {"result": result, "item_id": item_id})
 
 
 class ManualEntry(BaseModel):
@@ -247,7 +246,7 @@ def flag_page(request: Request, record_id: int) -> Response:
             raise Problem(404, "err_no_flags_waiting", record=record_id)
         evidence = reviews.evidence_of(session, [record_id])[record_id]
     view = record_view(store, found[0], evidence)
-    return web_state(request).pages.private(request, "review_flag.html", {"version": view})
+    return private_page(request, "review_flag.html", {"version": view})
 
 
 @router.post("/review/flagged/{record_id}", include_in_schema=False)

@@ -18,11 +18,12 @@ from starlette.datastructures import UploadFile
 from starlette.responses import FileResponse, JSONResponse, Response
 
 from testigo.web.accounts import VOLUNTEER, Account
-from testigo.web.auth import check_csrf, client_ip, rate_limit, require, web_state
+from testigo.web.auth import check_csrf, client_ip, private_page, rate_limit, require
 from testigo.web.i18n import Translator
 from testigo.web.openapi import UPLOAD_BODY
 from testigo.web.problems import Problem, refuse
 from testigo.web.render import STATIC, language
+from testigo.web.state import web_state
 from testigo.web.uploads import UploadRefused, UploadResult
 
 router = APIRouter()
@@ -58,9 +59,7 @@ def upload_page(request: Request) -> Response:
     state = web_state(request)
     t = Translator(language(request))
     messages = json.dumps({key: t(key) for key in SCRIPT_MESSAGES}, ensure_ascii=False)
-    return state.pages.private(
-        request, "upload.html", {"messages": messages, "max_bytes": state.settings.max_upload_bytes}
-    )
+    return private_page(request, "upload.html", {"messages": messages, "max_bytes": state.settings.max_upload_bytes})
 
 
 @router.get("/upload-sw.js", include_in_schema=False)
@@ -75,7 +74,7 @@ def service_worker() -> Response:
 async def upload_form(request: Request) -> Response:
     """The plain-form fallback: the same upload, answered with a page."""
     result = await _receive(request)
-    return web_state(request).pages.private(request, "upload_result.html", {"result": result})
+    return private_page(request, "upload_result.html", {"result": result})
 
 
 @router.post(
