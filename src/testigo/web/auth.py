@@ -29,8 +29,16 @@ CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 
 
-class LoginRequired(Exception):
-    """Raised for anonymous requests to pages that need an account (HTML: redirect; API: 401)."""
+class LoginRequired(Problem):
+    """An anonymous request for something that needs an account.
+
+    A `Problem` of 401 with ``WWW-Authenticate: Bearer``, which is the API's
+    answer; the app's error handler answers a page instead with a redirect to
+    the login form, which comes back to the page afterwards.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(401, "err_login_required", headers={"WWW-Authenticate": "Bearer"})
 
 
 @dataclass(frozen=True)

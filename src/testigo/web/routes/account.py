@@ -8,9 +8,8 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 import testigo.web.accounts as accounts
-from testigo.errors import UserError
 from testigo.store import users
-from testigo.web.accounts import VOLUNTEER, Account
+from testigo.web.accounts import VOLUNTEER, Account, AccountError
 from testigo.web.auth import (
     SESSION_COOKIE,
     check_csrf,
@@ -22,7 +21,7 @@ from testigo.web.auth import (
     visitor,
 )
 from testigo.web.keys import token_hash
-from testigo.web.problems import Problem, message_of, user_error
+from testigo.web.problems import Problem
 from testigo.web.render import language, link
 from testigo.web.state import web_state
 
@@ -98,11 +97,12 @@ def accept_invitation(
     rate_limit(request, f"invite-ip:{client_ip(request)}", state.settings.login_attempts_per_minute)
     try:
         account = accounts.accept_invitation(state.store, token, username, password)
-    except UserError as error:
+    except AccountError as error:
         role = accounts.invitation_role(state.store, token)
-        if role is None:
-            raise user_error(error, 404) from None
-        why = message_of(error).text(language(request))
+        if role is None:  # no form to show again: the invitation's page is gone (404), with the reason
+            error.status_code = 404
+            raise
+        why = error.message.text(language(request))
         return private_page(request, "invite.html", {"token": token, "role": role, "error": why}, 422)
     return _start_session(request, account, link(language(request), "/upload"))
 

@@ -20,7 +20,7 @@ from testigo.web.accounts import REVIEWER, Account
 from testigo.web.auth import acting, private_page, require
 from testigo.web.flags import INFORMATIONAL_FLAGS
 from testigo.web.mesa import RecordView, record_view
-from testigo.web.problems import Problem, refuse
+from testigo.web.problems import Problem
 from testigo.web.render import language, link
 from testigo.web.state import web_state
 
@@ -32,13 +32,6 @@ FormText = Annotated[str, Form()]
 
 def _acting_reviewer(request: Request, csrf_token: str | None = None) -> Account:
     return acting(request, REVIEWER, csrf_token)
-
-
-def _decide(call: Any, *args: Any) -> Any:
-    try:
-        return call(*args)
-    except decisions.DecisionError as error:
-        raise refuse(error.status_code, error.message) from None
 
 
 # --- the queue ---------------------------------------------------------------------------------------------------
@@ -140,7 +133,7 @@ def conflict_decide(
 ) -> Response:
     account = _acting_reviewer(request, csrf_token)
     state = web_state(request)
-    _decide(decisions.resolve_conflict, state.store, state.secret, account, mesa_id, record_id, reason)
+    decisions.resolve_conflict(state.store, state.secret, account, mesa_id, record_id, reason)
     return RedirectResponse(link(language(request), "/review", done=f"conflict:{mesa_id}"), status_code=303)
 
 
@@ -161,10 +154,8 @@ def conflict_decide_api(request: Request, mesa_id: str, body: Resolution) -> dic
     """Make one version the accepted acta of the mesa; the others are superseded (kept, never deleted)."""
     account = _acting_reviewer(request)
     state = web_state(request)
-    decided = _decide(
-        decisions.resolve_conflict, state.store, state.secret, account, mesa_id, body.record_id, body.reason
-    )
-    return decided.to_json()  # type: ignore[no-any-return]
+    decided = decisions.resolve_conflict(state.store, state.secret, account, mesa_id, body.record_id, body.reason)
+    return decided.to_json()
 
 
 # --- unreadable sheets: blind double entry ---------------------------------------------------------------------
@@ -205,7 +196,7 @@ def _manual_enter_form(request: Request, item_id: int, values: dict[str, str]) -
     except ValueError:
         raise Problem(422, "err_whole_numbers") from None
     mesa_id = values.get("mesa", "").strip()
-    result = _decide(decisions.enter_manual, state.store, state.secret, account, item_id, mesa_id, counts, nulls)
+    result = decisions.enter_manual(state.store, state.secret, account, item_id, mesa_id, counts, nulls)
     return private_page(request, "review_manual_done.html", {"result": result, "item_id": item_id})
 
 
@@ -220,17 +211,10 @@ def manual_enter_api(request: Request, item_id: int, body: ManualEntry) -> dict[
     """One reviewer's typing of an unreadable sheet; settles it when two reviewers typed the same."""
     account = _acting_reviewer(request)
     state = web_state(request)
-    result = _decide(
-        decisions.enter_manual,
-        state.store,
-        state.secret,
-        account,
-        item_id,
-        body.mesa.strip(),
-        body.counts,
-        body.null_votes,
+    result = decisions.enter_manual(
+        state.store, state.secret, account, item_id, body.mesa.strip(), body.counts, body.null_votes
     )
-    return result.to_json()  # type: ignore[no-any-return]
+    return result.to_json()
 
 
 # --- flags ---------------------------------------------------------------------------------------------------------
@@ -253,7 +237,7 @@ def flag_page(request: Request, record_id: int) -> Response:
 def flag_decide(request: Request, record_id: int, note: FormText = "", csrf_token: FormText = "") -> Response:
     account = _acting_reviewer(request, csrf_token)
     state = web_state(request)
-    _decide(decisions.review_flags, state.store, state.secret, account, record_id, note)
+    decisions.review_flags(state.store, state.secret, account, record_id, note)
     return RedirectResponse(link(language(request), "/review"), status_code=303)
 
 
@@ -266,7 +250,7 @@ def flag_decide_api(request: Request, record_id: int, body: FlagReview) -> dict[
     """Record that the flags of an accepted acta were checked (it keeps counting)."""
     account = _acting_reviewer(request)
     state = web_state(request)
-    return _decide(decisions.review_flags, state.store, state.secret, account, record_id, body.note).to_json()  # type: ignore[no-any-return]
+    return decisions.review_flags(state.store, state.secret, account, record_id, body.note).to_json()
 
 
 router.include_router(api)

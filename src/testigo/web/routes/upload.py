@@ -21,10 +21,10 @@ from testigo.web.accounts import VOLUNTEER, Account
 from testigo.web.auth import check_csrf, client_ip, private_page, rate_limit, require
 from testigo.web.i18n import Translator
 from testigo.web.openapi import UPLOAD_BODY
-from testigo.web.problems import Problem, refuse
+from testigo.web.problems import Problem
 from testigo.web.render import STATIC, language
 from testigo.web.state import web_state
-from testigo.web.uploads import UploadRefused, UploadResult
+from testigo.web.uploads import UploadResult
 
 router = APIRouter()
 
@@ -120,18 +120,16 @@ async def _receive(request: Request) -> UploadResult:
     if not isinstance(upload, UploadFile):
         raise Problem(422, "err_no_file_field")
     data = await upload.read()
-    try:
-        # checked (sniffed, pixels, SHA-256), then stored and committed, in one trip to a thread
-        upload_id, submission_id, repeat = await run_in_threadpool(
-            state.uploads.check_and_receive,
-            account,
-            data,
-            settings.max_upload_pixels,
-            _text(form.get("sha256")),
-            _text(form.get("upload_id")),
-        )
-    except UploadRefused as refused:
-        raise refuse(refused.status_code, refused.message) from None
+    # checked (sniffed, pixels, SHA-256), then stored and committed, in one trip to a thread; a refused upload
+    # raises `UploadRefused`, whose status the app's error handler answers with
+    upload_id, submission_id, repeat = await run_in_threadpool(
+        state.uploads.check_and_receive,
+        account,
+        data,
+        settings.max_upload_pixels,
+        _text(form.get("sha256")),
+        _text(form.get("upload_id")),
+    )
     await state.uploads.wait(submission_id, settings.settle_wait_seconds)
     return await run_in_threadpool(state.uploads.result_of, submission_id, upload_id, repeat)
 
