@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from testigo.domain import Status
-from testigo.ledger.entries import decision_entry
+from testigo.ledger.entries import FLAG_REVIEWED, MANUAL_ENTRY, RESOLVE_CONFLICT, SUPERSEDED, decision_entry
 from testigo.pipeline.reconcile import settle_payload
 from testigo.store import ledger as log_table
 from testigo.store import reviews
@@ -100,13 +100,13 @@ def resolve_conflict(
         replaced = next((r.id for r in set_aside if r.status == ACCEPTED), None)
         # the previously accepted record leaves first: the database allows one accepted record per mesa
         for row in sorted(set_aside, key=lambda r: r.status != ACCEPTED):
-            if not reviews.set_record_status(session, row.id, row.status, reviews.SUPERSEDED):
+            if not reviews.set_record_status(session, row.id, row.status, SUPERSEDED):
                 raise DecisionError("decision_changed_meanwhile", mesa=mesa_id)
         if chosen.status == CONFLICT and not reviews.set_record_status(session, chosen.id, CONFLICT, ACCEPTED):
             raise DecisionError("decision_changed_meanwhile", mesa=mesa_id)
         body = decision_entry(
             decided_at=now(),
-            action=reviews.RESOLVE_CONFLICT,
+            action=RESOLVE_CONFLICT,
             profile=store.profile.name,
             acta_id=chosen.acta_id,
             payload=chosen.payload,
@@ -118,7 +118,7 @@ def resolve_conflict(
         seq = _log(session, body)
         reviews.add_decision(
             session,
-            action=reviews.RESOLVE_CONFLICT,
+            action=RESOLVE_CONFLICT,
             reviewer_id=reviewer.id,
             reviewers=[reviewer.id],
             mesa_id=mesa_id,
@@ -128,7 +128,7 @@ def resolve_conflict(
             reason=reason,
             log_seq=seq,
         )
-    return Decided(reviews.RESOLVE_CONFLICT, ACCEPTED, mesa_id, seq, reason)
+    return Decided(RESOLVE_CONFLICT, ACCEPTED, mesa_id, seq, reason)
 
 
 def review_flags(store: Store, secret: bytes, reviewer: Account, record_id: int, note: str) -> Decided:
@@ -143,7 +143,7 @@ def review_flags(store: Store, secret: bytes, reviewer: Account, record_id: int,
         row = found[0]
         body = decision_entry(
             decided_at=now(),
-            action=reviews.FLAG_REVIEWED,
+            action=FLAG_REVIEWED,
             profile=store.profile.name,
             acta_id=row.acta_id,
             payload=row.payload,
@@ -154,7 +154,7 @@ def review_flags(store: Store, secret: bytes, reviewer: Account, record_id: int,
         seq = _log(session, body)
         reviews.add_decision(
             session,
-            action=reviews.FLAG_REVIEWED,
+            action=FLAG_REVIEWED,
             reviewer_id=reviewer.id,
             reviewers=[reviewer.id],
             mesa_id=row.mesa_id,
@@ -163,7 +163,7 @@ def review_flags(store: Store, secret: bytes, reviewer: Account, record_id: int,
             reason=note,
             log_seq=seq,
         )
-    return Decided(reviews.FLAG_REVIEWED, ACCEPTED, row.mesa_id, seq, note)
+    return Decided(FLAG_REVIEWED, ACCEPTED, row.mesa_id, seq, note)
 
 
 def enter_manual(
@@ -179,7 +179,7 @@ def enter_manual(
         found = reviews.item_with_submission(session, item_id, lock=True)
         if found is None or found[0].status != Status.UNREADABLE:
             raise DecisionError("decision_not_unreadable", status_code=404, item=item_id)
-        if reviews.decision_for_item(session, item_id, reviews.MANUAL_ENTRY) is not None:
+        if reviews.decision_for_item(session, item_id, MANUAL_ENTRY) is not None:
             raise DecisionError("decision_already_settled")
         added = reviews.add_manual_entry(
             session, item_id=item_id, reviewer_id=reviewer.id, mesa_id=mesa_id, counts=counts, null_votes=null_votes
@@ -209,7 +209,7 @@ def _settle_manual(
     reviewer_ids = sorted({e.reviewer_id for e in agreeing})
     body = decision_entry(
         decided_at=now(),
-        action=reviews.MANUAL_ENTRY,
+        action=MANUAL_ENTRY,
         profile=store.profile.name,
         acta_id=acta_id,
         payload=payload,
@@ -221,7 +221,7 @@ def _settle_manual(
     seq = _log(session, body)
     reviews.add_decision(
         session,
-        action=reviews.MANUAL_ENTRY,
+        action=MANUAL_ENTRY,
         reviewer_id=reviewer.id,
         reviewers=reviewer_ids,
         mesa_id=first.mesa_id,
@@ -231,7 +231,7 @@ def _settle_manual(
         reason=outcome.reason,
         log_seq=seq,
     )
-    return Decided(reviews.MANUAL_ENTRY, outcome.status, first.mesa_id, seq, outcome.reason)
+    return Decided(MANUAL_ENTRY, outcome.status, first.mesa_id, seq, outcome.reason)
 
 
 def _key(entry: ManualEntryRow) -> tuple[str, str, int]:

@@ -22,7 +22,8 @@ _LOCALES = Path(__file__).parent / "locales"
 
 @cache
 def catalog(language: str) -> dict[str, str]:
-    return json.loads((_LOCALES / f"{language}.json").read_text(encoding="utf-8"))
+    messages: dict[str, str] = json.loads((_LOCALES / f"{language}.json").read_text(encoding="utf-8"))
+    return messages
 
 
 def pick_language(requested: str | None) -> str:
