@@ -29,6 +29,7 @@ from testigo.web.auth import LoginRequired, private_page
 from testigo.web.i18n import CatalogError, Translator, pick_language
 from testigo.web.keys import load_or_create_secret
 from testigo.web.openapi import describe
+from testigo.web.previews import Previews
 from testigo.web.problems import Problem
 from testigo.web.ratelimit import RateLimiter
 from testigo.web.render import STATIC, Pages, build_id, language
@@ -83,6 +84,7 @@ def create_app(store: Store, settings: WebSettings | None = None) -> FastAPI:
         uploads=Uploads(store, settings.decoders, settings.checkpoint_seconds),
         limiter=RateLimiter(),
         pages=Pages(build_id(), settings.public_max_age, store),
+        previews=Previews(store.blobs, settings.max_upload_pixels),
     )
 
     @asynccontextmanager

@@ -2,7 +2,7 @@
 
 This module sits below everything that handles a request: it imports the
 services the state holds (the store, the results, the uploads, the rate
-limiter, the page renderer) and nothing that imports it back — no route, no
+limiter, the page renderer, the previews) and nothing that imports it back — no route, no
 `testigo.web.auth`, not the app — so any module of the package may import it
 at its top, and ``import testigo.web`` never meets a module half-initialised.
 """
@@ -15,6 +15,7 @@ from fastapi import Request
 
 from testigo.config import WebSettings
 from testigo.store.workspace import Store
+from testigo.web.previews import Previews
 from testigo.web.ratelimit import RateLimiter
 from testigo.web.render import Pages
 from testigo.web.results import Geography, PublicResults
@@ -33,6 +34,7 @@ class WebState:
     uploads: Uploads
     limiter: RateLimiter
     pages: Pages
+    previews: Previews
 
 
 def web_state(request: Request) -> WebState:

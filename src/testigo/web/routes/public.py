@@ -19,7 +19,7 @@ from testigo.web.auth import visitor
 from testigo.web.browse import area_page, state_map
 from testigo.web.i18n import Translator
 from testigo.web.mesa import mesa_view, proof_for
-from testigo.web.previews import BROWSER_IMAGES, preview
+from testigo.web.previews import BROWSER_IMAGES
 from testigo.web.problems import Problem
 from testigo.web.render import link
 from testigo.web.results import AREA_LEVELS, live_version
@@ -100,7 +100,7 @@ def blob_preview(request: Request, sha256: str) -> Response:
     state, public = _blob(request, sha256)
     if not public:
         _require_reviewer(request, hidden=True)
-    data = preview(state.store.blobs, sha256, state.settings.max_upload_pixels)
+    data = state.previews.get(sha256)
     if data is None:
         raise Problem(404, "err_no_preview")
     cache = "public, max-age=31536000, immutable" if public else "private, no-store"
