@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from testigo.errors import UserError
 from testigo.store import users
 from testigo.store.schema import UserRow
 from testigo.store.submissions import now
@@ -38,8 +37,12 @@ _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 _DUMMY_HASH = _hasher.hash("testigo-no-such-account")
 
 
-class AccountError(CatalogError, UserError):
-    """A refused account operation: English for the command line (``str()``), the catalog message for the web."""
+class AccountError(CatalogError):
+    """A refused account operation: English for the command line (``str()``), the catalog message for the web.
+
+    The web answers 422 (what was typed cannot be taken), or 404 for an
+    invitation that cannot be used (expired, used, revoked or never made).
+    """
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,7 @@ def accept_invitation(store: Store, token: str, username: str, password: str) ->
     with store.sessions.begin() as session:
         invitation = users.usable_invitation(session, token_hash(token))
         if invitation is None:
-            raise AccountError("account_invitation_unusable")
+            raise AccountError("account_invitation_unusable", status_code=404)
         if users.user_by_name(session, username) is not None:
             raise AccountError("account_username_taken", username=username)
         row = users.create_user(
@@ -113,7 +116,7 @@ def accept_invitation(store: Store, token: str, username: str, password: str) ->
             invited_by=invitation.created_by,
         )
         if not users.use_invitation(session, invitation.token_sha256, row.id):
-            raise AccountError("account_invitation_used")
+            raise AccountError("account_invitation_used", status_code=404)
         return Account.of(row)
 
 

@@ -1,33 +1,41 @@
-"""The FastAPI application: wiring of state, middleware, routers, static files and error pages."""
+"""The FastAPI application: wiring of state, middleware, routers, static files and error pages.
+
+Refusals are answered in one place: `_user_error` answers every `UserError`
+(those of the library and those of the routes, see `testigo.web.problems`),
+and `_http_error` the framework's own (an `HTTPException`); both give a short
+page in the visitor's language to browsers and a JSON ``detail`` to the API.
+"""
 
 from __future__ import annotations
 
 import gc
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from urllib.parse import parse_qs, quote
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import testigo
 from testigo.config import WebSettings
+from testigo.errors import UserError
 from testigo.store.workspace import Store
-from testigo.web.auth import LoginRequired
-from testigo.web.i18n import Translator, pick_language
+from testigo.web.auth import LoginRequired, private_page
+from testigo.web.i18n import CatalogError, Translator, pick_language
 from testigo.web.keys import load_or_create_secret
 from testigo.web.openapi import describe
-from testigo.web.problems import detail_text
+from testigo.web.previews import Previews
+from testigo.web.problems import Problem
 from testigo.web.ratelimit import RateLimiter
 from testigo.web.render import STATIC, Pages, build_id, language
 from testigo.web.results import Geography, PublicResults
 from testigo.web.routes import account, admin, api, public, review, upload
+from testigo.web.state import WebState
 from testigo.web.uploads import Uploads
 
 #: Scripts only from this site ('wasm-unsafe-eval' lets the QR reader compile its WebAssembly), nothing inline.
@@ -45,20 +53,6 @@ UPLOAD_PATHS = ("/api/v1/uploads", "/upload")
 PRIVATE_API_PREFIXES = ("/api/v1/review/", "/api/v1/admin/", "/api/v1/uploads")
 #: Browsers that once reached the site over https refuse plain http for a year (no downgrade on a hostile network).
 STRICT_TRANSPORT_SECURITY = b"max-age=31536000"
-
-
-@dataclass
-class WebState:
-    """Everything the request handlers share, held on ``app.state.web``."""
-
-    store: Store
-    settings: WebSettings
-    secret: bytes
-    results: PublicResults
-    geography: Geography
-    uploads: Uploads
-    limiter: RateLimiter
-    pages: Pages
 
 
 def _freeze_long_lived() -> None:
@@ -89,7 +83,8 @@ def create_app(store: Store, settings: WebSettings | None = None) -> FastAPI:
         geography=Geography(store.registry),
         uploads=Uploads(store, settings.decoders, settings.checkpoint_seconds),
         limiter=RateLimiter(),
-        pages=Pages(build_id(), settings.public_max_age),
+        pages=Pages(build_id(), settings.public_max_age, store),
+        previews=Previews(store.blobs, settings.max_upload_pixels),
     )
 
     @asynccontextmanager
@@ -116,7 +111,7 @@ def create_app(store: Store, settings: WebSettings | None = None) -> FastAPI:
     for module in (public, api, account, upload, review, admin):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(UserError, _user_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_middleware(SecurityHeaders)
     # a results page shrinks about fivefold: what matters on a throttled phone connection
@@ -129,28 +124,32 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-async def _login_required(request: Request, _exc: Exception) -> Response:
-    if _is_api(request):
-        return JSONResponse(
-            {"detail": Translator(language(request))("err_login_required")},
-            status_code=401,
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+async def _user_error(request: Request, exc: Exception) -> Response:
+    """The one answer to a refusal: a `CatalogError` with its status and its message in the request's language,
+    any other `UserError` with 422 and its text; a page that needs an account redirects to the login form."""
+    assert isinstance(exc, UserError)
+    if isinstance(exc, LoginRequired) and not _is_api(request):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+    if isinstance(exc, CatalogError):
+        status_code, detail = exc.status_code, exc.message.text(language(request))
+    else:
+        status_code, detail = 422, str(exc)
+    return await _error(request, status_code, detail, exc.headers if isinstance(exc, Problem) else None)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
-    """JSON for the API; a short page in the visitor's language for browsers."""
+    """The framework's own refusals (a request FastAPI or Starlette turned down), answered like ours."""
     assert isinstance(exc, HTTPException)
-    detail = detail_text(exc.detail, language(request))
+    return await _error(request, exc.status_code, exc.detail, exc.headers)
+
+
+async def _error(request: Request, status_code: int, detail: object, headers: Mapping[str, str] | None) -> Response:
+    """JSON for the API; a short page in the visitor's language for browsers."""
     if _is_api(request):
-        return await http_exception_handler(request, HTTPException(exc.status_code, detail, exc.headers))
-    pages: Pages = request.app.state.web.pages
-    response = pages.private(
-        request, "error.html", {"status": exc.status_code, "detail": detail}, status_code=exc.status_code
-    )
-    for name, value in (exc.headers or {}).items():
+        return await http_exception_handler(request, HTTPException(status_code, detail, dict(headers or {}) or None))
+    response = private_page(request, "error.html", {"status": status_code, "detail": detail}, status_code)
+    for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
 

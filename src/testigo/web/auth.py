@@ -11,18 +11,16 @@ never adds that header on its own.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 from fastapi import Request
 from starlette.responses import Response
 
 from testigo.store.users import API, SESSION
 from testigo.web.accounts import Account, account_for
-from testigo.web.keys import csrf_token, csrf_valid
+from testigo.web.keys import csrf_token, csrf_valid, new_token
 from testigo.web.problems import Problem
-
-if TYPE_CHECKING:
-    from testigo.web.app import WebState
+from testigo.web.state import web_state
 
 SESSION_COOKIE = "testigo_session"
 #: A random per-browser value that anonymous forms (login, invitation) bind their CSRF token to.
@@ -31,8 +29,16 @@ CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 
 
-class LoginRequired(Exception):
-    """Raised for anonymous requests to pages that need an account (HTML: redirect; API: 401)."""
+class LoginRequired(Problem):
+    """An anonymous request for something that needs an account.
+
+    A `Problem` of 401 with ``WWW-Authenticate: Bearer``, which is the API's
+    answer; the app's error handler answers a page instead with a redirect to
+    the login form, which comes back to the page afterwards.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(401, "err_login_required", headers={"WWW-Authenticate": "Bearer"})
 
 
 @dataclass(frozen=True)
@@ -43,19 +49,12 @@ class Visitor:
     via: str | None  # "session" | "token" | None
     binding: str
 
-    def csrf(self, state: WebState) -> str:
-        return csrf_token(state.secret, self.binding)
-
-
-def web_state(request: Request) -> WebState:
-    return request.app.state.web  # type: ignore[no-any-return]
-
 
 def visitor(request: Request) -> Visitor:
     """Authenticate the request once (a FastAPI dependency; sync, so it runs in the thread pool)."""
     cached = getattr(request.state, "visitor", None)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
+    if isinstance(cached, Visitor):
+        return cached
     state = web_state(request)
     found = Visitor(None, None, request.cookies.get(VISITOR_COOKIE) or "")
     header = request.headers.get("authorization", "")
@@ -97,6 +96,23 @@ def check_csrf(request: Request, presented: str | None = None) -> None:
     presented = request.headers.get(CSRF_HEADER) or presented
     if not found.binding or not csrf_valid(web_state(request).secret, found.binding, presented):
         raise Problem(403, "err_csrf")
+
+
+def private_page(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
+    """A page for one visitor: with their account and a CSRF token for its forms, never cached.
+
+    An anonymous visitor without the visitor cookie gets one with the page, so
+    that the token of its forms (login, invitation) is bound to this browser.
+    """
+    found = visitor(request)
+    binding = found.binding or new_token()
+    state = web_state(request)
+    response = state.pages.private(
+        request, template, context, status_code, account=found.account, csrf=csrf_token(state.secret, binding)
+    )
+    if not found.binding:
+        set_cookie(request, response, VISITOR_COOKIE, binding)
+    return response
 
 
 def set_cookie(request: Request, response: Response, name: str, value: str, max_age: int | None = None) -> None:

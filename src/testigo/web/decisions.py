@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from testigo.domain import Status
-from testigo.ledger.entries import decision_entry
+from testigo.ledger.entries import FLAG_REVIEWED, MANUAL_ENTRY, RESOLVE_CONFLICT, SUPERSEDED, decision_entry
 from testigo.pipeline.reconcile import settle_payload
 from testigo.store import ledger as log_table
 from testigo.store import reviews
@@ -37,15 +37,15 @@ MAX_REASON = 1000
 
 
 class DecisionError(CatalogError):
-    """A decision that cannot be taken as asked; `status_code` is the HTTP answer (404, 409, 422).
+    """A decision that cannot be taken as asked.
 
-    It carries a catalog `message`, so the reviewer reads why in the page's
-    language; ``str()`` is the English text.
+    409 by default: the review has moved on (settled, changed meanwhile, typed
+    twice). What the reviewer typed cannot be taken: 422; the item is not
+    waiting for entry: 404. It carries a catalog `message`, so the reviewer
+    reads why in the page's language; ``str()`` is the English text.
     """
 
-    def __init__(self, status_code: int, key: str, **params: object) -> None:
-        super().__init__(key, **params)
-        self.status_code = status_code
+    status_code = 409
 
 
 @dataclass(frozen=True)
@@ -92,21 +92,21 @@ def resolve_conflict(
     with store.sessions.begin() as session:
         live = [r for r in reviews.records_of_mesa(session, mesa_id) if r.status in (ACCEPTED, CONFLICT)]
         if not any(r.status == CONFLICT for r in live):
-            raise DecisionError(409, "decision_no_open_conflict", mesa=mesa_id)
+            raise DecisionError("decision_no_open_conflict", mesa=mesa_id)
         chosen = next((r for r in live if r.id == record_id), None)
         if chosen is None:
-            raise DecisionError(422, "decision_not_a_version", record=record_id, mesa=mesa_id)
+            raise DecisionError("decision_not_a_version", status_code=422, record=record_id, mesa=mesa_id)
         set_aside = [r for r in live if r.id != chosen.id]
         replaced = next((r.id for r in set_aside if r.status == ACCEPTED), None)
         # the previously accepted record leaves first: the database allows one accepted record per mesa
         for row in sorted(set_aside, key=lambda r: r.status != ACCEPTED):
-            if not reviews.set_record_status(session, row.id, row.status, reviews.SUPERSEDED):
-                raise DecisionError(409, "decision_changed_meanwhile", mesa=mesa_id)
+            if not reviews.set_record_status(session, row.id, row.status, SUPERSEDED):
+                raise DecisionError("decision_changed_meanwhile", mesa=mesa_id)
         if chosen.status == CONFLICT and not reviews.set_record_status(session, chosen.id, CONFLICT, ACCEPTED):
-            raise DecisionError(409, "decision_changed_meanwhile", mesa=mesa_id)
+            raise DecisionError("decision_changed_meanwhile", mesa=mesa_id)
         body = decision_entry(
             decided_at=now(),
-            action=reviews.RESOLVE_CONFLICT,
+            action=RESOLVE_CONFLICT,
             profile=store.profile.name,
             acta_id=chosen.acta_id,
             payload=chosen.payload,
@@ -118,7 +118,7 @@ def resolve_conflict(
         seq = _log(session, body)
         reviews.add_decision(
             session,
-            action=reviews.RESOLVE_CONFLICT,
+            action=RESOLVE_CONFLICT,
             reviewer_id=reviewer.id,
             reviewers=[reviewer.id],
             mesa_id=mesa_id,
@@ -128,7 +128,7 @@ def resolve_conflict(
             reason=reason,
             log_seq=seq,
         )
-    return Decided(reviews.RESOLVE_CONFLICT, ACCEPTED, mesa_id, seq, reason)
+    return Decided(RESOLVE_CONFLICT, ACCEPTED, mesa_id, seq, reason)
 
 
 def review_flags(store: Store, secret: bytes, reviewer: Account, record_id: int, note: str) -> Decided:
@@ -136,14 +136,14 @@ def review_flags(store: Store, secret: bytes, reviewer: Account, record_id: int,
     note = _reason(note)
     with store.sessions.begin() as session:
         if not reviews.lock_record(session, record_id):  # two reviewers clearing the same flags: one decision
-            raise DecisionError(409, "decision_no_flags", record=record_id)
+            raise DecisionError("decision_no_flags", record=record_id)
         found = reviews.flagged_queue(session, INFORMATIONAL_FLAGS, record_id=record_id).items
         if not found:
-            raise DecisionError(409, "decision_no_flags", record=record_id)
+            raise DecisionError("decision_no_flags", record=record_id)
         row = found[0]
         body = decision_entry(
             decided_at=now(),
-            action=reviews.FLAG_REVIEWED,
+            action=FLAG_REVIEWED,
             profile=store.profile.name,
             acta_id=row.acta_id,
             payload=row.payload,
@@ -154,7 +154,7 @@ def review_flags(store: Store, secret: bytes, reviewer: Account, record_id: int,
         seq = _log(session, body)
         reviews.add_decision(
             session,
-            action=reviews.FLAG_REVIEWED,
+            action=FLAG_REVIEWED,
             reviewer_id=reviewer.id,
             reviewers=[reviewer.id],
             mesa_id=row.mesa_id,
@@ -163,7 +163,7 @@ def review_flags(store: Store, secret: bytes, reviewer: Account, record_id: int,
             reason=note,
             log_seq=seq,
         )
-    return Decided(reviews.FLAG_REVIEWED, ACCEPTED, row.mesa_id, seq, note)
+    return Decided(FLAG_REVIEWED, ACCEPTED, row.mesa_id, seq, note)
 
 
 def enter_manual(
@@ -178,14 +178,14 @@ def enter_manual(
         # its write transactions (BEGIN IMMEDIATE) already run one at a time.
         found = reviews.item_with_submission(session, item_id, lock=True)
         if found is None or found[0].status != Status.UNREADABLE:
-            raise DecisionError(404, "decision_not_unreadable", item=item_id)
-        if reviews.decision_for_item(session, item_id, reviews.MANUAL_ENTRY) is not None:
-            raise DecisionError(409, "decision_already_settled")
+            raise DecisionError("decision_not_unreadable", status_code=404, item=item_id)
+        if reviews.decision_for_item(session, item_id, MANUAL_ENTRY) is not None:
+            raise DecisionError("decision_already_settled")
         added = reviews.add_manual_entry(
             session, item_id=item_id, reviewer_id=reviewer.id, mesa_id=mesa_id, counts=counts, null_votes=null_votes
         )
         if added is None:
-            raise DecisionError(409, "decision_typed_twice")
+            raise DecisionError("decision_typed_twice")
         entries = reviews.manual_entries(session, item_id)
         agreeing = _agreeing(entries)
         sha256 = found[1].blob_sha256
@@ -209,7 +209,7 @@ def _settle_manual(
     reviewer_ids = sorted({e.reviewer_id for e in agreeing})
     body = decision_entry(
         decided_at=now(),
-        action=reviews.MANUAL_ENTRY,
+        action=MANUAL_ENTRY,
         profile=store.profile.name,
         acta_id=acta_id,
         payload=payload,
@@ -221,7 +221,7 @@ def _settle_manual(
     seq = _log(session, body)
     reviews.add_decision(
         session,
-        action=reviews.MANUAL_ENTRY,
+        action=MANUAL_ENTRY,
         reviewer_id=reviewer.id,
         reviewers=reviewer_ids,
         mesa_id=first.mesa_id,
@@ -231,7 +231,7 @@ def _settle_manual(
         reason=outcome.reason,
         log_seq=seq,
     )
-    return Decided(reviews.MANUAL_ENTRY, outcome.status, first.mesa_id, seq, outcome.reason)
+    return Decided(MANUAL_ENTRY, outcome.status, first.mesa_id, seq, outcome.reason)
 
 
 def _key(entry: ManualEntryRow) -> tuple[str, str, int]:
@@ -265,20 +265,20 @@ def example_mesa(store: Store) -> str:
 
 def _check_numbers(store: Store, mesa_id: str, counts: list[int], null_votes: int) -> None:
     if not manual_entry_possible(store):
-        raise DecisionError(409, "decision_no_ballot", profile=store.profile.name)
+        raise DecisionError("decision_no_ballot", profile=store.profile.name)
     cards = len(store.profile.election.cards)
     if mesa_id not in store.registry.mesas:
-        raise DecisionError(422, "decision_unknown_mesa", mesa=mesa_id, example=example_mesa(store))
+        raise DecisionError("decision_unknown_mesa", status_code=422, mesa=mesa_id, example=example_mesa(store))
     if len(counts) != cards:
-        raise DecisionError(422, "decision_card_count", cards=cards, got=len(counts))
+        raise DecisionError("decision_card_count", status_code=422, cards=cards, got=len(counts))
     if any(v < 0 for v in counts) or null_votes < 0:
-        raise DecisionError(422, "decision_negative")
+        raise DecisionError("decision_negative", status_code=422)
 
 
 def _reason(text: str) -> str:
     text = " ".join(text.split())
     if not text:
-        raise DecisionError(422, "decision_say_why")
+        raise DecisionError("decision_say_why", status_code=422)
     return text[:MAX_REASON]
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from testigo.errors import UserError
+
 LANGUAGES: tuple[str, ...] = ("es", "en")
 DEFAULT_LANGUAGE = "es"
 _LOCALES = Path(__file__).parent / "locales"
@@ -20,7 +22,8 @@ _LOCALES = Path(__file__).parent / "locales"
 
 @cache
 def catalog(language: str) -> dict[str, str]:
-    return json.loads((_LOCALES / f"{language}.json").read_text(encoding="utf-8"))
+    messages: dict[str, str] = json.loads((_LOCALES / f"{language}.json").read_text(encoding="utf-8"))
+    return messages
 
 
 def pick_language(requested: str | None) -> str:
@@ -59,11 +62,22 @@ class Message:
         return self.text("en")
 
 
-class CatalogError(Exception):
-    """An error raised with a catalog key: `message` for the page's language, ``str()`` in English."""
+class CatalogError(UserError):
+    """A `UserError` raised with a catalog key: `message` for the page's language, ``str()`` in English.
 
-    def __init__(self, key: str, **params: object) -> None:
+    `status_code` is the HTTP status that answers it: a subclass sets its
+    default, and a raise site whose case differs passes its own
+    (``DecisionError("decision_say_why", status_code=422)``). The web's one
+    error handler (`testigo.web.app`) answers every one of them with it; the
+    command line shows ``str()``, as for any `UserError`.
+    """
+
+    status_code: int = 422
+
+    def __init__(self, key: str, /, *, status_code: int | None = None, **params: object) -> None:
         self.message = Message(key, params)
+        if status_code is not None:
+            self.status_code = status_code
         super().__init__(str(self.message))
 
 

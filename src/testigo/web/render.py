@@ -6,6 +6,11 @@ short public max-age: a CDN or reverse proxy can absorb a flood, and a phone
 revalidating gets a 304 without the page being rendered. Private pages are
 ``no-store``. Autoescaping is on for every template, so whatever a user typed
 (a reason, a username, a file name) is always rendered as text.
+
+Rendering knows nothing of who is asking: a private page is handed its
+account and CSRF token by `testigo.web.auth.private_page`, which is what the
+routes call. So this module imports neither the app's state nor `auth`, and
+the state can hold a `Pages`.
 """
 
 from __future__ import annotations
@@ -22,10 +27,10 @@ from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.responses import HTMLResponse, Response
 
-from testigo.web.auth import VISITOR_COOKIE, set_cookie, visitor, web_state
+from testigo.store.workspace import Store
+from testigo.web.accounts import Account
 from testigo.web.flags import flag_text
 from testigo.web.i18n import DEFAULT_LANGUAGE, Translator, pick_language
-from testigo.web.keys import csrf_token, new_token
 
 _HERE = Path(__file__).parent
 TEMPLATES = _HERE / "templates"
@@ -96,9 +101,10 @@ class Pages:
     #: Public bodies kept in memory (about 10 KB each).
     CACHED_BODIES = 2048
 
-    def __init__(self, build: str, max_age: int) -> None:
+    def __init__(self, build: str, max_age: int, store: Store) -> None:
         self.build = build
         self.max_age = max_age
+        self._store = store  # its profile's ballot names the candidates on every page
         self.bodies = BodyCache(self.CACHED_BODIES)
         self.env = Environment(
             loader=FileSystemLoader(TEMPLATES),
@@ -121,7 +127,7 @@ class Pages:
             "num": lambda value: number(lang, value),
             "pct": lambda share: percent(lang, share),
             "flag_label": lambda flag: flag_text(flag, lang),
-            "election": web_state(request).store.profile.election,
+            "election": self._store.profile.election,
             **context,
         }
 
@@ -152,22 +158,23 @@ class Pages:
         body, media_type = self.bodies.get((etag, request.url.path, request.url.query), build)
         return Response(body, media_type=media_type, headers=headers)
 
-    def private(self, request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
-        """A page for one visitor: with the account, a CSRF token for its forms, and never cached."""
-        found = visitor(request)
-        binding = found.binding or new_token()
-        lang = language(request)
-        full = self._context(
-            request, lang, {"account": found.account, "csrf": csrf_token(web_state(request).secret, binding), **context}
-        )
-        response = HTMLResponse(
+    def private(
+        self,
+        request: Request,
+        template: str,
+        context: dict[str, Any],
+        status_code: int = 200,
+        *,
+        account: Account | None,
+        csrf: str,
+    ) -> Response:
+        """A page for one visitor, with their account and the CSRF token of its forms; never cached."""
+        full = self._context(request, language(request), {"account": account, "csrf": csrf, **context})
+        return HTMLResponse(
             self.env.get_template(template).render(full),
             status_code=status_code,
             headers={"Cache-Control": "no-store"},
         )
-        if not found.binding:
-            set_cookie(request, response, VISITOR_COOKIE, binding)
-        return response
 
 
 def public_cache_control(max_age: int) -> str:

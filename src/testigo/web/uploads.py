@@ -58,11 +58,7 @@ _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"
 
 
 class UploadRefused(CatalogError):
-    """An upload refused before anything was stored; `status_code` is the HTTP answer."""
-
-    def __init__(self, status_code: int, key: str, **params: object) -> None:
-        super().__init__(key, **params)
-        self.status_code = status_code
+    """An upload refused before anything was stored; its status (422 unless said) answers it over HTTP."""
 
 
 def checked_upload(data: bytes, max_pixels: int, claimed_sha256: str | None) -> tuple[str, str]:
@@ -74,18 +70,18 @@ def checked_upload(data: bytes, max_pixels: int, claimed_sha256: str | None) -> 
     type is returned so that storing the upload need not sniff it again.
     """
     if not data:
-        raise UploadRefused(422, "upload_empty")
+        raise UploadRefused("upload_empty")
     media_type = sniff(data)
     if media_type is None:
-        raise UploadRefused(415, "upload_unsupported", what=describe_unsupported(data))
+        raise UploadRefused("upload_unsupported", status_code=415, what=describe_unsupported(data))
     pixels = _pixels(data) if media_type.startswith("image/") else None
     if pixels is not None and pixels > max_pixels:
         raise UploadRefused(
-            413, "upload_too_many_pixels", megapixels=round(pixels / 1e6), limit=round(max_pixels / 1e6)
+            "upload_too_many_pixels", status_code=413, megapixels=round(pixels / 1e6), limit=round(max_pixels / 1e6)
         )
     sha256 = sha256_hex(data)
     if claimed_sha256 and claimed_sha256.lower() != sha256:
-        raise UploadRefused(400, "upload_damaged")
+        raise UploadRefused("upload_damaged", status_code=400)
     return sha256, media_type
 
 

@@ -7,14 +7,23 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from testigo.errors import UserError
+import testigo.web.accounts as accounts
 from testigo.store import users
-from testigo.web import accounts
-from testigo.web.accounts import VOLUNTEER, Account
-from testigo.web.auth import SESSION_COOKIE, check_csrf, client_ip, rate_limit, require, set_cookie, visitor, web_state
+from testigo.web.accounts import VOLUNTEER, Account, AccountError
+from testigo.web.auth import (
+    SESSION_COOKIE,
+    check_csrf,
+    client_ip,
+    private_page,
+    rate_limit,
+    require,
+    set_cookie,
+    visitor,
+)
 from testigo.web.keys import token_hash
-from testigo.web.problems import Problem, message_of, user_error
+from testigo.web.problems import Problem
 from testigo.web.render import language, link
+from testigo.web.state import web_state
 
 router = APIRouter(include_in_schema=False)
 
@@ -28,7 +37,7 @@ def _safe_next(target: str | None) -> str:
 
 @router.get("/login")
 def login_page(request: Request, next: str | None = None) -> Response:  # noqa: A002 - the query parameter's name
-    return web_state(request).pages.private(request, "login.html", {"next": _safe_next(next), "error": None})
+    return private_page(request, "login.html", {"next": _safe_next(next), "error": None})
 
 
 @router.post("/login")
@@ -46,7 +55,7 @@ def login(
     rate_limit(request, f"login-user:{username.strip().lower()}", per_minute)
     account = accounts.authenticate(state.store, username, password)
     if account is None:
-        return state.pages.private(request, "login.html", {"next": _safe_next(next), "error": "login_failed"}, 401)
+        return private_page(request, "login.html", {"next": _safe_next(next), "error": "login_failed"}, 401)
     return _start_session(request, account, link(language(request), _safe_next(next)))
 
 
@@ -76,7 +85,7 @@ def invitation_page(request: Request, token: str) -> Response:
     role = accounts.invitation_role(state.store, token)
     if role is None:
         raise Problem(404, "account_invitation_unusable")
-    return state.pages.private(request, "invite.html", {"token": token, "role": role, "error": None})
+    return private_page(request, "invite.html", {"token": token, "role": role, "error": None})
 
 
 @router.post("/invite/{token}")
@@ -88,12 +97,13 @@ def accept_invitation(
     rate_limit(request, f"invite-ip:{client_ip(request)}", state.settings.login_attempts_per_minute)
     try:
         account = accounts.accept_invitation(state.store, token, username, password)
-    except UserError as error:
+    except AccountError as error:
         role = accounts.invitation_role(state.store, token)
-        if role is None:
-            raise user_error(error, 404) from None
-        why = message_of(error).text(language(request))
-        return state.pages.private(request, "invite.html", {"token": token, "role": role, "error": why}, 422)
+        if role is None:  # no form to show again: the invitation's page is gone (404), with the reason
+            error.status_code = 404
+            raise
+        why = error.message.text(language(request))
+        return private_page(request, "invite.html", {"token": token, "role": role, "error": why}, 422)
     return _start_session(request, account, link(language(request), "/upload"))
 
 
@@ -121,4 +131,4 @@ def _account_page(request: Request, account: Account, new_token: str | None) -> 
     state = web_state(request)
     with state.store.sessions() as session:
         tokens = users.api_tokens_of(session, account.id)
-    return state.pages.private(request, "account.html", {"tokens": tokens, "new_token": new_token})
+    return private_page(request, "account.html", {"tokens": tokens, "new_token": new_token})

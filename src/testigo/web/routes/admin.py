@@ -13,14 +13,14 @@ from fastapi import APIRouter, Form, Request
 from pydantic import BaseModel, Field
 from starlette.responses import RedirectResponse, Response
 
-from testigo.errors import UserError
+import testigo.web.accounts as accounts
 from testigo.store import users
 from testigo.store.submissions import now
-from testigo.web import accounts
 from testigo.web.accounts import ADMIN, ROLES, Account
-from testigo.web.auth import acting, require, web_state
-from testigo.web.problems import Problem, user_error
+from testigo.web.auth import acting, private_page, require
+from testigo.web.problems import Problem
 from testigo.web.render import language, link
+from testigo.web.state import web_state
 
 router = APIRouter()
 api = APIRouter(prefix="/api/v1/admin", tags=["admin"])
@@ -32,19 +32,10 @@ def _acting_admin(request: Request, csrf_token: str | None = None) -> Account:
     return acting(request, ADMIN, csrf_token)
 
 
-def _user_error(call: Any, *args: Any, **kwargs: Any) -> Any:
-    try:
-        return call(*args, **kwargs)
-    except UserError as error:
-        raise user_error(error) from None
-
-
 def _invite(request: Request, admin: Account, role: str, note: str) -> str:
     """A new invitation; returns the link to hand to the person (shown once)."""
     state = web_state(request)
-    token = _user_error(
-        accounts.invite, state.store, role, note=note, created_by=admin.id, days=state.settings.invitation_days
-    )
+    token = accounts.invite(state.store, role, note=note, created_by=admin.id, days=state.settings.invitation_days)
     return f"{str(request.base_url).rstrip('/')}/invite/{token}"
 
 
@@ -52,7 +43,7 @@ def _revoke(request: Request, admin: Account, username: str) -> Account:
     if username.strip().lower() == admin.username:
         raise Problem(422, "err_revoke_self")
     store = web_state(request).store
-    return _user_error(accounts.revoke_account, store, username, by=admin)  # type: ignore[no-any-return]
+    return accounts.revoke_account(store, username, by=admin)
 
 
 def _activity(request: Request) -> dict[str, Any]:
@@ -78,7 +69,7 @@ def admin_page(request: Request) -> Response:
 
 def _page(request: Request, new_link: str | None) -> Response:
     context = {**_activity(request), "roles": ROLES, "new_link": new_link}
-    return web_state(request).pages.private(request, "admin.html", context)
+    return private_page(request, "admin.html", context)
 
 
 @router.post("/admin/invitations", include_in_schema=False)
@@ -108,8 +99,7 @@ def restrict_form(
     text = uploads_per_hour.strip()
     if text and not text.isdigit():
         raise Problem(422, "err_uploads_per_hour")
-    _user_error(
-        accounts.restrict,
+    accounts.restrict(
         web_state(request).store,
         username,
         blocked=bool(blocked),
@@ -166,8 +156,7 @@ class Restriction(BaseModel):
 def restrict_api(request: Request, username: str, body: Restriction) -> dict[str, Any]:
     """Block or unblock an account, and set or clear its own upload rate limit."""
     admin = _acting_admin(request)
-    account = _user_error(
-        accounts.restrict,
+    account = accounts.restrict(
         web_state(request).store,
         username,
         blocked=body.blocked,

@@ -17,11 +17,11 @@ from starlette.responses import Response
 from testigo.domain import LEVELS
 from testigo.store import ledger as log_table
 from testigo.tally.export import write_csv
-from testigo.web.auth import web_state
 from testigo.web.browse import area_page
 from testigo.web.mesa import mesa_view, proof_for
 from testigo.web.problems import Problem
 from testigo.web.results import live_version
+from testigo.web.state import web_state
 
 router = APIRouter(prefix="/api/v1", tags=["public"])
 

@@ -7,7 +7,7 @@ none shows who uploaded a file or who took a decision.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -15,17 +15,15 @@ from starlette.responses import Response
 from testigo.read import sniff
 from testigo.store import reviews
 from testigo.web.accounts import REVIEWER
-from testigo.web.auth import visitor, web_state
+from testigo.web.auth import visitor
 from testigo.web.browse import area_page, state_map
 from testigo.web.i18n import Translator
 from testigo.web.mesa import mesa_view, proof_for
-from testigo.web.previews import BROWSER_IMAGES, preview
+from testigo.web.previews import BROWSER_IMAGES
 from testigo.web.problems import Problem
 from testigo.web.render import link
 from testigo.web.results import AREA_LEVELS, live_version
-
-if TYPE_CHECKING:
-    from testigo.web.app import WebState
+from testigo.web.state import WebState, web_state
 
 router = APIRouter(include_in_schema=False)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -102,7 +100,7 @@ def blob_preview(request: Request, sha256: str) -> Response:
     state, public = _blob(request, sha256)
     if not public:
         _require_reviewer(request, hidden=True)
-    data = preview(state.store.blobs, sha256, state.settings.max_upload_pixels)
+    data = state.previews.get(sha256)
     if data is None:
         raise Problem(404, "err_no_preview")
     cache = "public, max-age=31536000, immutable" if public else "private, no-store"

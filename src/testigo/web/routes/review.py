@@ -13,15 +13,16 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
+import testigo.web.decisions as decisions
 from testigo.store import reviews
 from testigo.store.records import ACCEPTED, CONFLICT
-from testigo.web import decisions
 from testigo.web.accounts import REVIEWER, Account
-from testigo.web.auth import acting, require, web_state
+from testigo.web.auth import acting, private_page, require
 from testigo.web.flags import INFORMATIONAL_FLAGS
 from testigo.web.mesa import RecordView, record_view
-from testigo.web.problems import Problem, refuse
+from testigo.web.problems import Problem
 from testigo.web.render import language, link
+from testigo.web.state import web_state
 
 router = APIRouter()
 api = APIRouter(prefix="/api/v1/review", tags=["review"])
@@ -31,13 +32,6 @@ FormText = Annotated[str, Form()]
 
 def _acting_reviewer(request: Request, csrf_token: str | None = None) -> Account:
     return acting(request, REVIEWER, csrf_token)
-
-
-def _decide(call: Any, *args: Any) -> Any:
-    try:
-        return call(*args)
-    except decisions.DecisionError as error:
-        raise refuse(error.status_code, error.message) from None
 
 
 # --- the queue ---------------------------------------------------------------------------------------------------
@@ -71,9 +65,7 @@ def queue_page(request: Request, done: str | None = None) -> Response:
         params = {f"{other}_from": offsets[other] or None for other in QUEUES if other != name}
         return link(language(request), "/review", **params, **{f"{name}_from": offset or None}) + f"#{name}"
 
-    return web_state(request).pages.private(
-        request, "review_queue.html", {**pages, "done": done, "page_link": page_link}
-    )
+    return private_page(request, "review_queue.html", {**pages, "done": done, "page_link": page_link})
 
 
 def _offset(text: str | None) -> int:
@@ -132,7 +124,7 @@ def conflict_page(request: Request, mesa_id: str) -> Response:
     if len({v.null_votes for v in versions}) > 1:
         candidate_differs.add("null_votes")
     context = {"mesa_id": mesa_id, "versions": versions, "differs": differs, "candidate_differs": candidate_differs}
-    return web_state(request).pages.private(request, "review_conflict.html", context)
+    return private_page(request, "review_conflict.html", context)
 
 
 @router.post("/review/conflicts/{mesa_id}", include_in_schema=False)
@@ -141,7 +133,7 @@ def conflict_decide(
 ) -> Response:
     account = _acting_reviewer(request, csrf_token)
     state = web_state(request)
-    _decide(decisions.resolve_conflict, state.store, state.secret, account, mesa_id, record_id, reason)
+    decisions.resolve_conflict(state.store, state.secret, account, mesa_id, record_id, reason)
     return RedirectResponse(link(language(request), "/review", done=f"conflict:{mesa_id}"), status_code=303)
 
 
@@ -162,10 +154,8 @@ def conflict_decide_api(request: Request, mesa_id: str, body: Resolution) -> dic
     """Make one version the accepted acta of the mesa; the others are superseded (kept, never deleted)."""
     account = _acting_reviewer(request)
     state = web_state(request)
-    decided = _decide(
-        decisions.resolve_conflict, state.store, state.secret, account, mesa_id, body.record_id, body.reason
-    )
-    return decided.to_json()  # type: ignore[no-any-return]
+    decided = decisions.resolve_conflict(state.store, state.secret, account, mesa_id, body.record_id, body.reason)
+    return decided.to_json()
 
 
 # --- unreadable sheets: blind double entry ---------------------------------------------------------------------
@@ -186,7 +176,7 @@ def manual_page(request: Request, item_id: int) -> Response:
         "example": decisions.example_mesa(state.store),
         "max_card": state.store.profile.max_card_votes,
     }
-    return state.pages.private(request, "review_manual.html", context)
+    return private_page(request, "review_manual.html", context)
 
 
 @router.post("/review/unreadable/{item_id}", include_in_schema=False)
@@ -206,8 +196,8 @@ def _manual_enter_form(request: Request, item_id: int, values: dict[str, str]) -
     except ValueError:
         raise Problem(422, "err_whole_numbers") from None
     mesa_id = values.get("mesa", "").strip()
-    result = _decide(decisions.enter_manual, state.store, state.secret, account, item_id, mesa_id, counts, nulls)
-    return state.pages.private(request, "review_manual_done.html", {"result": result, "item_id": item_id})
+    result = decisions.enter_manual(state.store, state.secret, account, item_id, mesa_id, counts, nulls)
+    return private_page(request, "review_manual_done.html", {"result": result, "item_id": item_id})
 
 
 class ManualEntry(BaseModel):
@@ -221,17 +211,10 @@ def manual_enter_api(request: Request, item_id: int, body: ManualEntry) -> dict[
     """One reviewer's typing of an unreadable sheet; settles it when two reviewers typed the same."""
     account = _acting_reviewer(request)
     state = web_state(request)
-    result = _decide(
-        decisions.enter_manual,
-        state.store,
-        state.secret,
-        account,
-        item_id,
-        body.mesa.strip(),
-        body.counts,
-        body.null_votes,
+    result = decisions.enter_manual(
+        state.store, state.secret, account, item_id, body.mesa.strip(), body.counts, body.null_votes
     )
-    return result.to_json()  # type: ignore[no-any-return]
+    return result.to_json()
 
 
 # --- flags ---------------------------------------------------------------------------------------------------------
@@ -247,14 +230,14 @@ def flag_page(request: Request, record_id: int) -> Response:
             raise Problem(404, "err_no_flags_waiting", record=record_id)
         evidence = reviews.evidence_of(session, [record_id])[record_id]
     view = record_view(store, found[0], evidence)
-    return web_state(request).pages.private(request, "review_flag.html", {"version": view})
+    return private_page(request, "review_flag.html", {"version": view})
 
 
 @router.post("/review/flagged/{record_id}", include_in_schema=False)
 def flag_decide(request: Request, record_id: int, note: FormText = "", csrf_token: FormText = "") -> Response:
     account = _acting_reviewer(request, csrf_token)
     state = web_state(request)
-    _decide(decisions.review_flags, state.store, state.secret, account, record_id, note)
+    decisions.review_flags(state.store, state.secret, account, record_id, note)
     return RedirectResponse(link(language(request), "/review"), status_code=303)
 
 
@@ -267,7 +250,7 @@ def flag_decide_api(request: Request, record_id: int, body: FlagReview) -> dict[
     """Record that the flags of an accepted acta were checked (it keeps counting)."""
     account = _acting_reviewer(request)
     state = web_state(request)
-    return _decide(decisions.review_flags, state.store, state.secret, account, record_id, body.note).to_json()  # type: ignore[no-any-return]
+    return decisions.review_flags(state.store, state.secret, account, record_id, body.note).to_json()
 
 
 router.include_router(api)

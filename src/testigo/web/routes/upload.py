@@ -18,12 +18,13 @@ from starlette.datastructures import UploadFile
 from starlette.responses import FileResponse, JSONResponse, Response
 
 from testigo.web.accounts import VOLUNTEER, Account
-from testigo.web.auth import check_csrf, client_ip, rate_limit, require, web_state
+from testigo.web.auth import check_csrf, client_ip, private_page, rate_limit, require
 from testigo.web.i18n import Translator
 from testigo.web.openapi import UPLOAD_BODY
-from testigo.web.problems import Problem, refuse
+from testigo.web.problems import Problem
 from testigo.web.render import STATIC, language
-from testigo.web.uploads import UploadRefused, UploadResult
+from testigo.web.state import web_state
+from testigo.web.uploads import UploadResult
 
 router = APIRouter()
 
@@ -58,9 +59,7 @@ def upload_page(request: Request) -> Response:
     state = web_state(request)
     t = Translator(language(request))
     messages = json.dumps({key: t(key) for key in SCRIPT_MESSAGES}, ensure_ascii=False)
-    return state.pages.private(
-        request, "upload.html", {"messages": messages, "max_bytes": state.settings.max_upload_bytes}
-    )
+    return private_page(request, "upload.html", {"messages": messages, "max_bytes": state.settings.max_upload_bytes})
 
 
 @router.get("/upload-sw.js", include_in_schema=False)
@@ -75,7 +74,7 @@ def service_worker() -> Response:
 async def upload_form(request: Request) -> Response:
     """The plain-form fallback: the same upload, answered with a page."""
     result = await _receive(request)
-    return web_state(request).pages.private(request, "upload_result.html", {"result": result})
+    return private_page(request, "upload_result.html", {"result": result})
 
 
 @router.post(
@@ -121,18 +120,16 @@ async def _receive(request: Request) -> UploadResult:
     if not isinstance(upload, UploadFile):
         raise Problem(422, "err_no_file_field")
     data = await upload.read()
-    try:
-        # checked (sniffed, pixels, SHA-256), then stored and committed, in one trip to a thread
-        upload_id, submission_id, repeat = await run_in_threadpool(
-            state.uploads.check_and_receive,
-            account,
-            data,
-            settings.max_upload_pixels,
-            _text(form.get("sha256")),
-            _text(form.get("upload_id")),
-        )
-    except UploadRefused as refused:
-        raise refuse(refused.status_code, refused.message) from None
+    # checked (sniffed, pixels, SHA-256), then stored and committed, in one trip to a thread; a refused upload
+    # raises `UploadRefused`, whose status the app's error handler answers with
+    upload_id, submission_id, repeat = await run_in_threadpool(
+        state.uploads.check_and_receive,
+        account,
+        data,
+        settings.max_upload_pixels,
+        _text(form.get("sha256")),
+        _text(form.get("upload_id")),
+    )
     await state.uploads.wait(submission_id, settings.settle_wait_seconds)
     return await run_in_threadpool(state.uploads.result_of, submission_id, upload_id, repeat)
 
