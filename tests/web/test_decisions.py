@@ -11,6 +11,7 @@ from dataclasses import replace
 import pytest
 
 from testigo.capture import Incoming
+from testigo.ledger.entries import MANUAL_ENTRY, SUPERSEDED
 from testigo.pipeline.importer import NO_NULL_VOTES, PER_CANDIDATE_ONLY
 from testigo.pipeline.ingest import ingest_files
 from testigo.pipeline.logbook import checkpoint, inclusion
@@ -65,7 +66,7 @@ def test_choosing_the_conflicting_acta_supersedes_the_accepted_one(
         statuses = {r.id: r.status for r in reviews.records_of_mesa(session, mesa)}
         [decision] = reviews.decisions_of_mesa(session, mesa)
         assert reviews.conflict_queue(session).items == []
-    assert statuses == {accepted: reviews.SUPERSEDED, conflicting: ACCEPTED}
+    assert statuses == {accepted: SUPERSEDED, conflicting: ACCEPTED}
     assert (decision.reviewer_id, decision.record_id, decision.replaced_record_id) == (ana.id, conflicting, accepted)
     assert decision.reason == "the printed figures say 150" and decision.created_at is not None
     [row] = tally(store, "mesa").rows
@@ -89,7 +90,7 @@ def test_keeping_the_accepted_acta_sets_the_conflict_aside(store: Store, conflic
     resolve_conflict(store, SECRET, _reviewer(store, "ana"), mesa, accepted, "the second photo is of a forgery")
     with store.sessions() as session:
         statuses = {r.id: r.status for r in reviews.records_of_mesa(session, mesa)}
-    assert statuses == {accepted: ACCEPTED, conflicting: reviews.SUPERSEDED}
+    assert statuses == {accepted: ACCEPTED, conflicting: SUPERSEDED}
 
 
 def test_a_conflict_is_decided_once_and_only_between_its_own_versions(
@@ -258,7 +259,7 @@ def test_two_simultaneous_matching_entries_settle_the_sheet(store: Store, monkey
     results = _enter_at_once(store, [(ana, counts), (bea, counts)], item, mesa, monkeypatch)
     assert sorted(r.decided is not None for r in results) == [False, True]  # type: ignore[attr-defined]
     with store.sessions() as session:
-        assert [d.action for d in reviews.decisions_of_mesa(session, mesa)] == [reviews.MANUAL_ENTRY]
+        assert [d.action for d in reviews.decisions_of_mesa(session, mesa)] == [MANUAL_ENTRY]
 
 
 def test_two_simultaneous_tie_breakers_settle_the_sheet_once(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:

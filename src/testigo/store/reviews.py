@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from testigo.domain import Status
 
 # the decision vocabulary is the log's: a decision is stored and logged under one name (re-exported here)
-from testigo.ledger.entries import FLAG_REVIEWED, MANUAL_ENTRY, RESOLVE_CONFLICT, SUPERSEDED  # noqa: F401
+from testigo.ledger.entries import FLAG_REVIEWED, MANUAL_ENTRY
 from testigo.store.db import changed_rows
 from testigo.store.records import ACCEPTED, CONFLICT
 from testigo.store.schema import (
