@@ -15,6 +15,7 @@ lets anything else surface as a bug. The tree::
     │       ├── DecisionError    a review decision that cannot be taken as asked (testigo.web.decisions)
     │       └── UploadRefused    an upload refused before anything was stored (testigo.web.uploads)
     ├── UnusableInput            a submitted file cannot be read as an image or PDF at all (testigo.read)
+    ├── OcrModelError            the OCR model is missing, unreadable or not the pinned one (testigo.read.ocr)
     ├── PayloadError             a decoded text is not a well-formed sheet of the profile (testigo.profiles)
     ├── BundleError              a file of a published bundle is missing or unreadable (testigo.verify)
     └── AlreadyFinished          another process settled the submission first; its outcome stands
