@@ -20,6 +20,7 @@ lets anything else surface as a bug. The tree::
     │           └── LoginRequired  no account: 401 for the API, a redirect to log in for a page
     │                            (testigo.web.auth)
     ├── UnusableInput            a submitted file cannot be read as an image or PDF at all (testigo.read)
+    ├── OcrModelError            the OCR model is missing, unreadable or not the pinned one (testigo.read.ocr)
     ├── PayloadError             a decoded text is not a well-formed sheet of the profile (testigo.profiles)
     ├── BundleError              a file of a published bundle is missing or unreadable (testigo.verify)
     └── AlreadyFinished          another process settled the submission first; its outcome stands
