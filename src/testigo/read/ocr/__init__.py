@@ -45,10 +45,11 @@ Determinism: what a verifier re-running a reading can expect.
 from testigo.read.ocr.digits import Reading, candidates, log_likelihood, margin, neighbours, recognise
 from testigo.read.ocr.model import MODEL_SHA256, OcrModelError
 from testigo.read.ocr.prepare import crop_field, prepare
-from testigo.read.ocr.text import read_text, text_log_likelihood
+from testigo.read.ocr.text import LineReading, read_line, read_text, text_log_likelihood
 
 __all__ = [
     "MODEL_SHA256",
+    "LineReading",
     "OcrModelError",
     "Reading",
     "candidates",
@@ -57,6 +58,7 @@ __all__ = [
     "margin",
     "neighbours",
     "prepare",
+    "read_line",
     "read_text",
     "recognise",
     "text_log_likelihood",

@@ -41,14 +41,35 @@ def text_log_likelihood(gray_line_crop: npt.NDArray[np.generic], text: str, mode
     for another text or the crop upside down. Raises ValueError for a text
     with no character, or one the model does not know.
     """
-    chars = [c for c in text if not c.isspace()]
-    if not chars:
-        raise ValueError("text_log_likelihood needs a text with at least one character")
+    return read_line(gray_line_crop, model).log_likelihood(text)
+
+
+class LineReading:
+    """The recogniser's output for one crop, to score several texts against it with one run of the model."""
+
+    def __init__(self, probs: npt.NDArray[np.float64], model: Model) -> None:
+        self._probs = probs
+        self._model = model
+
+    def log_likelihood(self, text: str) -> float:
+        """As `text_log_likelihood`, without running the model again."""
+        model, probs = self._model, self._probs
+        chars = [c for c in text if not c.isspace()]
+        if not chars:
+            raise ValueError("text_log_likelihood needs a text with at least one character")
+        unknown = sorted({c for c in chars if c not in model.class_of})
+        if unknown:
+            raise ValueError(f"the OCR model has no class for {''.join(unknown)!r}")
+        return _score(probs, chars, model)
+
+
+def read_line(gray_line_crop: npt.NDArray[np.generic], model: Model | None = None) -> LineReading:
+    """Run the model once on a crop of printed words; score texts against the result with `log_likelihood`."""
     model = default_model() if model is None else model
-    unknown = sorted({c for c in chars if c not in model.class_of})
-    if unknown:
-        raise ValueError(f"the OCR model has no class for {''.join(unknown)!r}")
-    probs = model.probabilities(prepare(gray_line_crop)).astype(np.float64)
+    return LineReading(model.probabilities(prepare(gray_line_crop)).astype(np.float64), model)
+
+
+def _score(probs: npt.NDArray[np.float64], chars: list[str], model: Model) -> float:
     # Only the classes of `text` matter to its likelihood: column 0 is blank-or-space, then one per character.
     alphabet = sorted(set(chars))
     columns = np.stack([probs[:, 0] + probs[:, model.space_class], *(probs[:, model.class_of[c]] for c in alphabet)])
