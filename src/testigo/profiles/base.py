@@ -9,8 +9,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
 
 from testigo.domain import Election, Record, Registry
+from testigo.domain.layout import SheetLayout
 from testigo.errors import TestigoError
 
 
@@ -42,6 +45,8 @@ class Profile(ABC):
     #: whether the registry and ballot come from the workspace's imported data rather than the
     #: profile itself (then a published bundle must carry them: see docs/bundle-format.md)
     registry_from_data: bool = False
+    #: the printed forms of this format, as layout files in ``profiles/layouts/`` (none: only codes are read)
+    layout_files: tuple[str, ...] = ()
 
     @abstractmethod
     def recognises(self, payload: str) -> bool:
@@ -76,6 +81,31 @@ class Profile(ABC):
     def acta_id_for(self, mesa_id: str) -> str:
         """The sheet id a genuine sheet of registry mesa `mesa_id` carries."""
         return mesa_id
+
+    def layouts(self) -> tuple[SheetLayout, ...]:
+        """The printed forms of this format (the one with a QR code first, when there is one)."""
+        return tuple(_layout(name) for name in self.layout_files)
+
+    def printed_figures(self, record: Record, layout: SheetLayout) -> dict[str, int]:
+        """What a genuine sheet with `record`'s contents prints in each figure of `layout`.
+
+        The table's rows are the cards in ballot order; the totals are the
+        valid, null and total votes (layout fields ``valid_votes``,
+        ``null_votes``, ``total_votes``).
+        """
+        totals = {"valid_votes": record.valid_votes, "null_votes": record.null_votes, "total_votes": record.total_votes}
+        figures = dict(zip(layout.table.fields(), record.counts, strict=True))
+        figures.update({f.field: totals[f.field] for f in layout.totals if f.field in totals})
+        return figures
+
+    def mesa_from_print(self, codes: Mapping[str, str]) -> str | None:
+        """The registry mesa a sheet's printed header codes name (None: this format prints no such codes)."""
+        return None
+
+    def record_from_print(self, mesa_id: str, figures: Mapping[str, int], layout: SheetLayout) -> Record:
+        """The record of a sheet read from its print alone: the payload a genuine sheet with its figures carries."""
+        counts = [figures[name] for name in layout.table.fields()]
+        return self.record_from_counts(mesa_id, counts, figures["null_votes"], extra={"source": "print"})
 
     def record_from_counts(
         self,
@@ -135,3 +165,9 @@ class Profile(ABC):
                 f"above its {center_registered} registered voters"
             )
         return problems
+
+
+@cache
+def _layout(name: str) -> SheetLayout:
+    """A layout shipped in ``profiles/layouts/`` (read once per process)."""
+    return SheetLayout.from_json((Path(__file__).parent / "layouts" / f"{name}.json").read_text(encoding="utf-8"))

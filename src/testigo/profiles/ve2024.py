@@ -20,6 +20,7 @@ and, later, OCR of the printed figures against the QR.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cached_property
 
 from testigo.domain import Candidate, Card, Election, Record, Registry
@@ -79,6 +80,7 @@ _INT = re.compile(r"0|-?[1-9][0-9]{0,8}")
 class VE2024(Profile):
     name = "ve2024"
     election = ELECTION
+    layout_files = ("ve2024", "ve2024-sin-qr")
 
     def recognises(self, payload: str) -> bool:
         return bool(_LOOKS_LIKE_ACTA.match(payload.strip()))
@@ -126,6 +128,13 @@ class VE2024(Profile):
 
     def acta_id_for(self, mesa_id: str) -> str:
         return acta_id_for(mesa_id)
+
+    def mesa_from_print(self, codes: Mapping[str, str]) -> str | None:
+        """``<center>.<mesa, 2 digits>`` from the printed CENTRO (9 digits) and MESA (1 or 2 digits)."""
+        center, mesa = codes.get("center", ""), codes.get("mesa", "")
+        if not (re.fullmatch(r"[0-9]{9}", center) and re.fullmatch(r"[0-9]{1,2}", mesa)):
+            return None
+        return f"{center}.{int(mesa):02d}"
 
     @cached_property
     def _registry(self) -> Registry:
