@@ -17,6 +17,7 @@ import numpy as np
 import zxingcpp
 
 from testigo.read.images import Pixels
+from testigo.read.printed.reading import PrintReading
 from testigo.read.sheetprint import sheet_print
 from testigo.read.strategies import CASCADE, DOWNSCALE_ABOVE, Attempt, Strategy, Views
 
@@ -35,6 +36,11 @@ class PageReading:
 
     `page` counts from 0. `payloads` are the distinct accepted texts, in the
     order found; `foreign` the distinct decoded texts that were not accepted.
+    `code_up` is the direction, in page pixels, from the first accepted
+    code's bottom edge to its top edge: the way up of the sheet it is printed
+    on. `printed` is the reading of the sheet's printed figures
+    (`testigo.read.printed`), when a layout was given and the print could be
+    read, else `print_problem` says why not.
     `strategy` names the attempt that first found an accepted payload; `reason`
     says, when nothing was accepted, why (no code, a damaged code, a code that
     is not an acta, or a page that could not be loaded). `prints` holds, for
@@ -49,6 +55,9 @@ class PageReading:
     strategy: str | None = None
     reason: str | None = None
     prints: tuple[bytes | None, ...] = field(default=(), compare=False)
+    code_up: tuple[float, float] | None = field(default=None, compare=False)
+    printed: PrintReading | None = field(default=None, compare=False)
+    print_problem: str | None = None
 
 
 @dataclass
@@ -104,7 +113,12 @@ def read_page(
         if findings.accepted:
             prints = tuple(_print(views, place) for place in findings.places)
             return PageReading(
-                index, tuple(findings.accepted), tuple(findings.foreign), findings.strategy, prints=prints
+                index,
+                tuple(findings.accepted),
+                tuple(findings.foreign),
+                findings.strategy,
+                prints=prints,
+                code_up=_up(findings.places[0]),
             )
     return PageReading(index, (), tuple(findings.foreign), None, findings.reason())
 
@@ -119,6 +133,15 @@ def _place(attempt: Attempt, barcode: zxingcpp.Barcode) -> tuple[np.ndarray, int
     if modules is None:
         return None
     return attempt.page_corners(barcode.position), modules
+
+
+def _up(place: tuple[np.ndarray, int] | None) -> tuple[float, float] | None:
+    """The direction from a code's bottom-left corner to its top-left one (corners TL, TR, BR, BL)."""
+    if place is None:
+        return None
+    corners = np.asarray(place[0], dtype=np.float64)
+    up = corners[0] - corners[3]
+    return float(up[0]), float(up[1])
 
 
 def _print(views: Views, place: tuple[np.ndarray, int] | None) -> bytes | None:

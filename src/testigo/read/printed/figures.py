@@ -1,0 +1,226 @@
+"""What a sheet's printed figures say: checked against its QR code, or read on their own when it has none.
+
+Two uses, one rule: a figure is never decided by the recogniser's first guess
+alone, but by how much more likely the print makes one value than every
+other close one (`FieldReading.margin`, a log-likelihood ratio in nats).
+
+* `cross_check`: the QR code says what each figure should be. A figure
+  *agrees* when the print favours the QR's value by `AGREE_MARGIN` or more,
+  *differs* when it favours another value by `DIFFER_MARGIN` or more, and is
+  *unclear* in between (a blurred or shadowed cell). One differing figure
+  makes the sheet a mismatch: the signature of an altered or re-printed
+  sheet, which a reviewer must see. The margins were set on simulated sheets
+  so that genuine sheets are almost never called mismatches while altered
+  ones are (`benchmarks/print.py` measures both).
+* `rescue`: no QR code. Each figure's candidates are combined so that the
+  sheet's own arithmetic holds (the cards add up to the valid votes, valid
+  and null votes to the total) with the greatest joint likelihood; a figure's
+  confidence is its posterior among the candidates that keep the arithmetic.
+  The sheet may be accepted without a person only when every figure reaches
+  `ACCEPT_CONFIDENCE` and the arithmetic holds.
+
+The posteriors use `TEMPERATURE`, which turns the recogniser's
+log-likelihoods into probabilities that match how often it is right
+(calibrated on simulated sheets; see `benchmarks/print.py`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from testigo.domain.layout import SheetLayout
+from testigo.read.printed.reading import FieldReading, PrintReading
+
+#: The print favours the QR's value by at least this (nats): the figure agrees.
+AGREE_MARGIN = 2.0
+#: The print favours another value by at least this (nats): the figure differs.
+DIFFER_MARGIN = 8.0
+#: Divides log-likelihoods before they become posteriors (calibration; see the module docstring).
+TEMPERATURE = 1.0
+#: A rescued figure needs this posterior for the sheet to be accepted without a person.
+ACCEPT_CONFIDENCE = 0.999
+#: Figures changed from their best reading, at most, to make the sheet's arithmetic hold.
+MAX_CORRECTIONS = 2
+
+AGREES, DIFFERS, UNCLEAR = "agrees", "differs", "unclear"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One figure of the print against the QR code's value for it."""
+
+    field: str
+    expected: str
+    read: str
+    margin: float
+    verdict: str
+
+
+@dataclass(frozen=True)
+class CrossCheck:
+    """Every compared figure, and what they amount to for the sheet."""
+
+    comparisons: tuple[Comparison, ...]
+
+    @property
+    def differing(self) -> list[Comparison]:
+        return [c for c in self.comparisons if c.verdict == DIFFERS]
+
+    @property
+    def unclear(self) -> list[Comparison]:
+        return [c for c in self.comparisons if c.verdict == UNCLEAR]
+
+    @property
+    def outcome(self) -> str:
+        """``mismatch`` (a figure differs), ``confirmed`` (every figure agrees) or ``partial``."""
+        if self.differing:
+            return "mismatch"
+        return "partial" if self.unclear else "confirmed"
+
+    def describe(self) -> str:
+        """One line: each differing figure with both values, else how many figures agree."""
+        if self.differing:
+            parts = [f"{c.field} print {c.read or 'blank'}, QR {c.expected}" for c in self.differing]
+            return "printed figures differ from the QR code: " + "; ".join(parts)
+        agreeing = len(self.comparisons) - len(self.unclear)
+        text = f"printed figures agree with the QR code ({agreeing} of {len(self.comparisons)} read)"
+        if self.unclear:
+            text += "; not legible: " + ", ".join(c.field for c in self.unclear)
+        return text
+
+
+def cross_check(reading: PrintReading, expected: Mapping[str, int]) -> CrossCheck:
+    """Compare every field the print and the QR code both have."""
+    comparisons = []
+    for name, value in expected.items():
+        field = reading.fields.get(name)
+        if field is None:
+            continue
+        text = str(value)
+        margin = field.margin(text)
+        verdict = AGREES if margin >= AGREE_MARGIN else DIFFERS if margin <= -DIFFER_MARGIN else UNCLEAR
+        read = text if verdict == AGREES else field.text
+        comparisons.append(Comparison(name, text, read, round(margin, 2), verdict))
+    return CrossCheck(tuple(comparisons))
+
+
+@dataclass(frozen=True)
+class Rescued:
+    """Figures read from the print alone: values, confidences, and whether a person need not check them."""
+
+    values: dict[str, int | None]
+    confidence: dict[str, float]
+    arithmetic: bool
+    """Whether the chosen values satisfy every check of the layout."""
+    corrected: tuple[str, ...]
+    """Fields whose value is not the recogniser's first reading (changed to make the arithmetic hold)."""
+
+    @property
+    def certain(self) -> bool:
+        """Every figure read with `ACCEPT_CONFIDENCE` or more and the sheet's arithmetic holds."""
+        return (
+            self.arithmetic
+            and all(v is not None for v in self.values.values())
+            and all(c >= ACCEPT_CONFIDENCE for c in self.confidence.values())
+        )
+
+    def doubtful(self) -> list[str]:
+        return [name for name, c in self.confidence.items() if c < ACCEPT_CONFIDENCE]
+
+
+def rescue(reading: PrintReading, layout: SheetLayout) -> Rescued:
+    """The most likely figures that keep the layout's arithmetic, each with its posterior confidence.
+
+    The search changes up to `MAX_CORRECTIONS` figures from their best
+    reading, among candidates within `PLAUSIBLE` nats of it. Each figure's
+    confidence is its marginal probability over every arrangement within
+    `MAX_CORRECTIONS + 1` changes of the chosen one that also keeps the
+    arithmetic: a misread figure can only hide behind the arithmetic together
+    with another that compensates it, and those pairs are what the marginal
+    weighs.
+    """
+    names = [name for name in layout.figure_fields() if name in reading.fields]
+    options = {name: _numeric(reading.fields[name]) for name in names}
+    best: dict[str, int | None] = {name: opts[0][0] if opts else None for name, opts in options.items()}
+    scores = {name: dict(opts) for name, opts in options.items()}
+    plausible = {
+        name: [v for v, s in opts[1:] if s >= opts[0][1] - PLAUSIBLE] for name, opts in options.items() if opts
+    }
+    satisfying = [
+        (_weight(trial, scores), trial, changed)
+        for trial, changed in _nearby(best, plausible, MAX_CORRECTIONS)
+        if _holds(trial, layout)
+    ]
+    if not satisfying:
+        return Rescued(best, {name: _alone(options[name]) for name in names}, False, ())
+    _, chosen, corrected = max(satisfying, key=lambda item: item[0])
+    around = [
+        (_weight(trial, scores), trial)
+        for trial, _ in _nearby(chosen, _others(plausible, chosen, options), MAX_CORRECTIONS + 1)
+        if _holds(trial, layout)
+    ]
+    top = max(weight for weight, _ in around)
+    total = sum(math.exp(weight - top) for weight, _ in around)
+    confidence = {
+        name: sum(math.exp(w - top) for w, trial in around if trial[name] == chosen[name]) / total for name in names
+    }
+    return Rescued(chosen, confidence, True, corrected)
+
+
+#: Candidates this many nats below a figure's best reading are never considered for it.
+PLAUSIBLE = 12.0
+
+
+def _numeric(field: FieldReading) -> list[tuple[int, float]]:
+    """The candidates that are numbers as a printer writes them (no blank, no leading zero), most likely first."""
+    return [(int(text), score) for text, score in field.candidates if text and not (len(text) > 1 and text[0] == "0")]
+
+
+def _nearby(
+    base: dict[str, int | None], plausible: Mapping[str, list[int]], changes: int
+) -> list[tuple[dict[str, int | None], tuple[str, ...]]]:
+    """`base`, and every arrangement that differs from it in at most `changes` fields, each by a plausible value."""
+    found: list[tuple[dict[str, int | None], tuple[str, ...]]] = [(dict(base), ())]
+    names = [name for name, values in plausible.items() if values]
+    for count in range(1, changes + 1):
+        for fields in itertools.combinations(names, count):
+            for values in itertools.product(*(plausible[f] for f in fields)):
+                found.append(({**base, **dict(zip(fields, values, strict=True))}, fields))
+    return found
+
+
+def _others(
+    plausible: Mapping[str, list[int]], chosen: Mapping[str, int | None], options: Mapping[str, list[tuple[int, float]]]
+) -> dict[str, list[int]]:
+    """For each field, the plausible values other than the chosen one (its best reading included)."""
+    result = {}
+    for name, values in plausible.items():
+        pool = [options[name][0][0], *values]
+        result[name] = [v for v in pool if v != chosen[name]]
+    return result
+
+
+def _weight(values: Mapping[str, int | None], scores: Mapping[str, Mapping[int, float]]) -> float:
+    """The arrangement's log-likelihood, tempered: the sum of each figure's score for its value."""
+    return sum(scores[name].get(value, -math.inf) for name, value in values.items() if value is not None) / TEMPERATURE
+
+
+def _alone(options: list[tuple[int, float]]) -> float:
+    """A figure's posterior from its own candidates only (when the arithmetic cannot be made to hold)."""
+    if not options:
+        return 0.0
+    top = options[0][1]
+    return 1.0 / sum(math.exp((s - top) / TEMPERATURE) for _, s in options)
+
+
+def _holds(values: Mapping[str, int | None], layout: SheetLayout) -> bool:
+    names = list(values)
+    for check in layout.checks:
+        parts = [values.get(name) for name in check.part_fields(names)]
+        total = values.get(check.total)
+        if total is None or any(p is None for p in parts) or sum(p for p in parts if p is not None) != total:
+            return False
+    return True

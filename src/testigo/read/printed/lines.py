@@ -1,0 +1,329 @@
+"""Finding the printed text lines of a sheet in a page, whatever its rotation, light or perspective.
+
+A tally sheet photographed on a table can lie at any angle, in perspective,
+under uneven light. The lines of its text are what every later step needs (the
+table's rows, the totals, the header), so this module finds them directly
+from the ink, without relying on the paper's edges (a white sheet on a white
+desk has none) or on the QR code (a sheet may have none):
+
+1. *Ink*: dark strokes on a locally brighter background (a morphological
+   black-hat, so shadows and glare, which vary slowly, drop out), thresholded
+   by Otsu's method.
+2. *Direction*: the text block of a receipt is long; the direction of its
+   long axis (principal component of the ink) is perpendicular to the lines,
+   up to the sign. The exact angle is then the one whose projection across
+   the lines is peakiest, searched within 12 degrees of that estimate (a
+   search over all angles would lock onto the columns of a fixed-pitch font).
+3. *Frame*: the page turned so that lines run left to right, at a scale that
+   gives characters about `TARGET_HEIGHT` pixels (never enlarged).
+4. *Words*: characters joined by a closing of half a character's width, so
+   that a space still separates words.
+5. *Lines*: words chained to the right, each next word predicted by the local
+   slope of the long words around it. Perspective makes lines converge, so the
+   slope is local, not one angle for the page; the gap allowed between words
+   is wide enough to cross the blank middle of a table row.
+
+The frame is upright or upside down at this point: `Frame.turned` gives the
+other one, and the caller decides which is right (from the sheet's layout).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import cv2
+import numpy as np
+
+#: Long side of the image the direction of the text is estimated on.
+OVERVIEW_SIDE = 900
+#: Long side of the image the size of the letters is measured on.
+SURVEY_SIDE = 1600
+#: Height (pixels) a capital letter is brought to in the frame, if the photo has that many.
+TARGET_HEIGHT = 24.0
+#: Lines run within this many degrees of the estimate from the text block's long axis.
+ANGLE_WINDOW = 12.0
+#: A word is joined to the next on its line across at most this many character heights of blank paper.
+MAX_GAP_HEIGHTS = 45.0
+
+
+@dataclass(frozen=True)
+class Word:
+    """A run of ink on one line: its box in the frame, its centre row, its slope when it is long enough."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    cy: float
+    slope: float | None
+
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """The words of one printed line, left to right."""
+
+    words: tuple[Word, ...]
+
+    @property
+    def left(self) -> float:
+        return self.words[0].x0
+
+    @property
+    def right(self) -> float:
+        return self.words[-1].x1
+
+    @property
+    def cy(self) -> float:
+        """The line's centre row, midway along it."""
+        return self.y_at((self.left + self.right) / 2)
+
+    @cached_property
+    def slope(self) -> float:
+        """Rows gained per column along the line (0 when it has a single word)."""
+        first, last = self.words[0], self.words[-1]
+        if len(self.words) > 1 and last.cx - first.cx > 0:
+            return (last.cy - first.cy) / (last.cx - first.cx)
+        return first.slope or 0.0
+
+    @property
+    def height(self) -> float:
+        return float(np.median([w.height for w in self.words]))
+
+    def y_at(self, x: float) -> float:
+        """The line's centre row at column `x`."""
+        first = self.words[0]
+        return first.cy + self.slope * (x - first.cx)
+
+
+@dataclass
+class Frame:
+    """The page turned so that its text runs left to right, with its lines top to bottom.
+
+    `to_page` maps frame pixels to page pixels (3x3). `text_height` is the
+    typical height of a capital letter in the frame.
+    """
+
+    image: np.ndarray
+    to_page: np.ndarray
+    text_height: float
+    lines: list[TextLine] = field(default_factory=list)
+
+    @property
+    def turned(self) -> Frame:
+        """The same frame upside down: lines still top to bottom, words still left to right."""
+        height, width = self.image.shape
+        turn = np.array([[-1.0, 0.0, width - 1.0], [0.0, -1.0, height - 1.0], [0.0, 0.0, 1.0]])
+        image = np.ascontiguousarray(self.image[::-1, ::-1])
+        lines = [TextLine(tuple(_turned(word, width, height) for word in reversed(line.words))) for line in self.lines]
+        return Frame(image, self.to_page @ turn, self.text_height, lines[::-1])
+
+
+def _turned(word: Word, width: int, height: int) -> Word:
+    """A word's place once the frame is turned half a circle (a slope is the same either way up)."""
+    return Word(
+        width - 1 - word.x1,
+        height - 1 - word.y1,
+        width - 1 - word.x0,
+        height - 1 - word.y0,
+        height - 1 - word.cy,
+        word.slope,
+    )
+
+
+def frame_of(gray: np.ndarray) -> Frame | None:
+    """The page's text as a `Frame` (one of its two upright turns), or None when the page shows no text lines.
+
+    The page is turned and scaled in one warp, at the scale that brings its
+    letters to `TARGET_HEIGHT` (measured on a copy of at most `SURVEY_SIDE`
+    pixels, which is plenty to count letters and much cheaper than the page).
+    """
+    found = text_angle(gray)
+    if found is None:
+        return None
+    angle, text = found
+    survey = min(1.0, SURVEY_SIDE / max(gray.shape))
+    small = cv2.resize(gray, None, fx=survey, fy=survey, interpolation=cv2.INTER_AREA) if survey < 1 else gray
+    height = _text_height(_ink(small, 7)) / survey
+    scale = min(1.0, TARGET_HEIGHT / height) if height else 1.0
+    image, to_page = _turn(gray, angle, scale, text, margin=3 * (height or TARGET_HEIGHT))
+    text_height = _text_height(_ink(image, max(5, int(TARGET_HEIGHT * 0.8)) | 1)) or TARGET_HEIGHT
+    lines = find_lines(image, text_height)
+    return Frame(image, to_page, text_height, lines) if lines else None
+
+
+def text_angle(gray: np.ndarray) -> tuple[float, np.ndarray] | None:
+    """The direction of the text lines in degrees, in [0, 180), and the text's ink points (page pixels).
+
+    None for a page without text.
+    """
+    scale = min(1.0, OVERVIEW_SIDE / max(gray.shape))
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    mask = _ink(small, 5)
+    joined = cv2.dilate(mask, np.ones((5, 5), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined)
+    if count < 2:
+        return None
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    keep = 1 + np.nonzero(areas >= 0.02 * areas.max())[0]  # the text block, not specks of noise
+    ys, xs = np.nonzero(np.isin(labels, keep) & (mask > 0))
+    if len(xs) < 50:
+        return None
+    points = np.column_stack([xs, ys]).astype(np.float64)
+    centred = points - points.mean(axis=0)
+    _, vectors = np.linalg.eigh(centred.T @ centred)
+    long_axis = math.degrees(math.atan2(vectors[1, 1], vectors[0, 1]))
+    guess = (long_axis + 90.0) % 180.0
+    fx, fy = xs.astype(np.float32), ys.astype(np.float32)
+
+    def peakiness(degrees: float) -> float:
+        theta = math.radians(degrees)
+        across = fy * math.cos(theta) - fx * math.sin(theta)
+        counts = np.bincount((across - across.min()).astype(np.int32)).astype(np.float64)
+        return float((counts**2).sum())
+
+    best = guess
+    for step, span in ((0.5, ANGLE_WINDOW), (0.1, 0.5)):
+        angles = np.arange(best - span, best + span + step / 2, step)
+        best = float(angles[int(np.argmax([peakiness(a) for a in angles]))])
+    return best % 180.0, points / scale
+
+
+def find_lines(image: np.ndarray, text_height: float) -> list[TextLine]:
+    """The text lines of a frame image, top to bottom."""
+    mask = _ink(image, max(5, int(text_height * 0.8)) | 1)
+    words = _words(mask, text_height)
+    lines = [TextLine(tuple(words[i] for i in chain)) for chain in _chains(words, text_height)]
+    return sorted(lines, key=lambda line: line.cy)
+
+
+def _ink(gray: np.ndarray, size: int) -> np.ndarray:
+    """Dark strokes narrower than `size` pixels on a locally brighter background, as a 0/255 mask."""
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
+    hat = cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, kernel)
+    _, mask = cv2.threshold(hat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return mask
+
+
+def _text_height(mask: np.ndarray) -> float:
+    """The height of a capital letter: the median height of letter-shaped blobs (0: none).
+
+    The median follows the font most of the sheet's letters are printed in
+    (the table's), not the larger title's.
+    """
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask)
+    heights, widths = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
+    letters = (heights >= 4) & (heights <= 200) & (widths <= 2 * heights) & (widths >= 0.2 * heights)
+    return float(np.median(heights[letters])) if letters.sum() >= 20 else 0.0
+
+
+def _turn(
+    gray: np.ndarray, angle: float, scale: float, text: np.ndarray, margin: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The text's part of the page rotated by `angle` degrees (lines horizontal) and scaled; the map back.
+
+    Only the box around the `text` points (page pixels) with `margin` pixels
+    around it is warped: the table, background and fingers around a sheet are
+    most of a photo, and every later step costs by the pixel.
+    """
+    height, width = gray.shape
+    matrix = np.asarray(cv2.getRotationMatrix2D((width / 2, height / 2), angle, scale), dtype=np.float64)
+    turned = text @ matrix[:, :2].T + matrix[:, 2]
+    low = turned.min(axis=0) - margin * scale
+    high = turned.max(axis=0) + margin * scale
+    matrix[:, 2] -= low
+    out_w, out_h = (int(math.ceil(v)) for v in high - low)
+    forward = np.vstack([matrix, [0.0, 0.0, 1.0]])
+    source, warp = gray, matrix
+    if scale < 0.5:  # a bilinear warp would skip pixels: average them away first, and warp the smaller copy
+        source = cv2.resize(gray, None, fx=2 * scale, fy=2 * scale, interpolation=cv2.INTER_AREA)
+        warp = np.hstack([matrix[:, :2] / (2 * scale), matrix[:, 2:]])
+    # paper-white outside the page, so nothing at the border reads as ink
+    image = cv2.warpAffine(source, warp, (out_w, out_h), flags=cv2.INTER_LINEAR, borderValue=255)
+    return image, np.linalg.inv(forward)
+
+
+def _words(mask: np.ndarray, text_height: float) -> list[Word]:
+    """Runs of ink joined across the gaps between letters, not across spaces.
+
+    In a fixed-pitch font a narrow glyph ('1') leaves gaps within a figure of
+    about half a character; a space leaves more than a whole one. Three
+    quarters of a letter's height (about one character) tells them apart.
+    """
+    width = max(2, int(round(text_height * 0.75)))
+    joined = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (width, 1)))
+    count, labels, stats, centroids = cv2.connectedComponentsWithStats(joined)
+    words = []
+    for i in range(1, count):
+        x, y, w, h, area = (int(v) for v in stats[i])
+        if h < 0.45 * text_height or area < 0.05 * text_height**2:
+            continue
+        slope = None
+        if w > 1.5 * h:  # long enough for its own direction to mean something
+            moments = cv2.moments((labels[y : y + h, x : x + w] == i).astype(np.uint8), binaryImage=True)
+            slope = math.tan(0.5 * math.atan2(2 * moments["mu11"], moments["mu20"] - moments["mu02"]))
+        # a slanted word's box is taller than its letters by the rise along it
+        upright_height = h - abs(slope or 0.0) * w
+        if upright_height > 2.2 * text_height:
+            continue
+        words.append(Word(float(x), float(y), float(x + w), float(y + h), float(centroids[i][1]), slope))
+    return words
+
+
+def _chains(words: list[Word], text_height: float) -> list[list[int]]:
+    """Indices of `words` grouped into lines, each followed to the right along its local slope."""
+    order = sorted(range(len(words)), key=lambda i: words[i].x0)
+    starts = np.array([words[i].x0 for i in order])
+    used = [False] * len(words)
+    chains = []
+    for start in order:
+        if used[start]:
+            continue
+        chain, used[start] = [start], True
+        slope = _local_slope(words, start, text_height)
+        while True:
+            last = words[chain[-1]]
+            low = int(np.searchsorted(starts, last.x1 - 0.3 * text_height))
+            high = int(np.searchsorted(starts, last.x1 + MAX_GAP_HEIGHTS * text_height, side="right"))
+            following = None
+            for k in range(low, high):
+                j = order[k]
+                if used[j]:
+                    continue
+                predicted = last.cy + slope * (words[j].cx - last.cx)
+                # within a quarter of their mean height: well inside the half line pitch that separates lines
+                if abs(words[j].cy - predicted) < 0.25 * (words[j].height + last.height):
+                    following = j
+                    break  # `order` is by x: the first that fits is the nearest
+            if following is None:
+                break
+            chain.append(following)
+            used[following] = True
+        chains.append(chain)
+    return chains
+
+
+def _local_slope(words: list[Word], index: int, text_height: float) -> float:
+    """The median slope of the long words (three letters' height or more) within six lines of word `index`.
+
+    Perspective varies the slope along the sheet; short words measure it badly.
+    """
+    row = words[index].cy
+    long = [w for w in words if w.slope is not None and w.width > 3 * text_height]
+    near = [w.slope for w in long if w.slope is not None and abs(w.cy - row) < 6 * text_height]
+    if len(near) < 3:
+        near = [w.slope for w in long if w.slope is not None]
+    return float(np.median(near)) if near else 0.0

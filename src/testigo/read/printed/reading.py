@@ -1,0 +1,187 @@
+"""Reading a sheet's printed figures: find its lines, match them to its layout, recognise each field.
+
+`read_print` turns a page into a `PrintReading`: for every field of the
+layout (each table row's figure, the totals, the header codes), the digit
+strings the recogniser finds likely there with their log-likelihoods, and
+where the field lies on the page (so a reviewer can be shown it). It decides
+nothing about the figures: comparing them with a QR code, or accepting them
+on their own, is `testigo.read.printed.figures`'s job, which needs to ask how
+likely any value is (`FieldReading.log_likelihood`).
+
+Which way up the page is: a QR code's own orientation says it when there is
+one; otherwise both turns are tried and the one whose table keys read as the
+layout's keys (01, 02, ...) wins. Keys are also what proves that the rows were
+numbered right: a lost or an extra line shifts them, and they stop reading
+as expected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from testigo.domain.layout import VALUE_LAST, LabelledField, SheetLayout
+from testigo.errors import TestigoError
+from testigo.read import ocr
+from testigo.read.printed.cells import word_crop, word_quad
+from testigo.read.printed.lines import Frame, TextLine, Word, frame_of
+from testigo.read.printed.structure import Located, NotFound, locate
+
+#: Candidate strings kept per field.
+CANDIDATES = 6
+#: Keys read, spread over the table, to choose among the ways the lines can match the layout and to prove
+#: the rows are numbered right (a lost or extra line shifts every key after it).
+PROBE_KEYS = 5
+#: Mean log-likelihood per key under which the table's keys do not read as the layout's: rows misnumbered.
+KEY_FLOOR = -2.0
+#: Log-likelihood per character under which no header word is taken for a label.
+LABEL_FLOOR = -1.5
+
+
+class PrintNotRead(TestigoError):
+    """The sheet's printed figures could not be read at all; str() is the one-line reason."""
+
+
+@dataclass(frozen=True, eq=False)
+class FieldReading:
+    """What the recogniser found in one field of the layout."""
+
+    name: str
+    candidates: tuple[tuple[str, float], ...]
+    """Digit strings ("" for nothing) with their log-likelihoods, most likely first."""
+    quad: tuple[tuple[float, float], ...]
+    """The field's corners on the page (top-left, top-right, bottom-right, bottom-left), in pixels."""
+    reading: ocr.Reading = field(repr=False)
+
+    @property
+    def text(self) -> str:
+        return self.candidates[0][0] if self.candidates else ""
+
+    def log_likelihood(self, text: str) -> float:
+        """How well the field supports `text` (any digit string, e.g. the QR code's value)."""
+        return ocr.log_likelihood(self.reading, text)
+
+    def margin(self, text: str) -> float:
+        """log P(`text`) minus that of the best other string near it or among the candidates."""
+        return ocr.margin(self.reading, text)
+
+
+@dataclass(frozen=True)
+class PrintReading:
+    """Every field of `layout` as read on one page."""
+
+    layout: str
+    fields: dict[str, FieldReading]
+    upside_down: bool
+    """Whether the text ran upside down in the frame the lines were found in (informative)."""
+    missing: tuple[str, ...] = ()
+    """Header fields whose label was not found (the figures can still be read)."""
+
+
+def read_print(
+    gray: np.ndarray, layout: SheetLayout, *, code_up: tuple[float, float] | None = None, header: bool = True
+) -> PrintReading:
+    """Read `layout`'s fields on a grayscale page; raises `PrintNotRead` with the reason when it cannot.
+
+    `code_up`, when a QR code was decoded on the page, is the direction (in
+    page pixels) from the code's bottom edge to its top edge: text is printed
+    the same way up as the code. `header` False skips the header codes (a
+    cross-check with a QR code, which names the mesa, does not need them).
+    """
+    frame = frame_of(gray)
+    if frame is None:
+        raise PrintNotRead("no printed text found on the page")
+    turns = [frame, frame.turned]
+    if code_up is not None:
+        turns.sort(key=lambda f: -_upright_score(f, code_up))
+        turns = turns[:1]
+    reasons = []
+    choices: list[tuple[float, Frame, Located]] = []
+    for turn in turns:
+        try:
+            candidates = locate(turn.lines, layout, turn.text_height)
+        except NotFound as error:
+            reasons.append(str(error))
+            continue
+        choices.extend((_key_score(turn, located, layout, PROBE_KEYS), turn, located) for located in candidates)
+    if not choices:
+        raise PrintNotRead(f"the layout {layout.name} does not match the page: {reasons[0]}")
+    score, turn, located = max(choices, key=lambda choice: choice[0])
+    if score < KEY_FLOOR:
+        raise PrintNotRead(f"the table's card numbers do not read as {layout.name}'s (another form, or rows lost)")
+    fields = _figures(turn, located, layout)
+    codes, missing = _header(turn, located, layout) if header else ({}, [])
+    return PrintReading(layout.name, {**fields, **codes}, turn is not frame, tuple(missing))
+
+
+def _upright_score(frame: Frame, code_up: tuple[float, float]) -> float:
+    """How well the frame's up (minus y) agrees with the code's up, mapped onto the page."""
+    to_page = frame.to_page
+    origin = to_page @ np.array([0.0, 0.0, 1.0])
+    above = to_page @ np.array([0.0, -100.0, 1.0])
+    up = above[:2] / above[2] - origin[:2] / origin[2]
+    return float(up @ np.asarray(code_up))
+
+
+def _key_score(frame: Frame, located: Located, layout: SheetLayout, count: int) -> float:
+    """The mean log-likelihood per character of `count` of the table's keys (spread over the table)."""
+    keys = layout.table.keys()
+    picks = sorted({round(i * (len(keys) - 1) / max(count - 1, 1)) for i in range(count)})
+    crops = [word_crop(frame, located.rows[i], located.rows[i].words[0]) for i in picks]
+    readings = ocr.recognise(crops)
+    scores = [ocr.log_likelihood(reading, keys[i]) / len(keys[i]) for reading, i in zip(readings, picks, strict=True)]
+    return float(np.mean(scores))
+
+
+def _figures(frame: Frame, located: Located, layout: SheetLayout) -> dict[str, FieldReading]:
+    """The table's figures (each row's last word) and the totals (each line's last word)."""
+    places: list[tuple[str, TextLine, Word]] = [
+        (name, row, row.words[-1]) for name, row in zip(layout.table.fields(), located.rows, strict=True)
+    ]
+    places += [(name, line, line.words[-1]) for name, line in located.totals.items()]
+    return _read_fields(frame, places)
+
+
+def _read_fields(frame: Frame, places: Sequence[tuple[str, TextLine, Word]]) -> dict[str, FieldReading]:
+    readings = ocr.recognise([word_crop(frame, line, word) for _, line, word in places])
+    return {
+        name: FieldReading(name, tuple(ocr.candidates(reading, CANDIDATES)), word_quad(frame, line, word), reading)
+        for (name, line, word), reading in zip(places, readings, strict=True)
+    }
+
+
+def _header(frame: Frame, located: Located, layout: SheetLayout) -> tuple[dict[str, FieldReading], list[str]]:
+    """The header codes: each the word after (or the last word of the line of) its label, above the table.
+
+    Labels are found by reading the header's words once each and scoring
+    every label against each; a word is a candidate when it is followed by
+    another on its line (a label is never a line's last word).
+    """
+    options = [(line, i) for line in located.header_lines for i in range(len(line.words) - 1)]
+    readings = [ocr.read_line(word_crop(frame, line, line.words[i])) for line, i in options]
+    places: list[tuple[str, TextLine, Word]] = []
+    missing = []
+    for spec in layout.header:
+        found = _labelled(options, readings, spec)
+        if found is None:
+            missing.append(spec.field)
+        else:
+            places.append((spec.field, *found))
+    return _read_fields(frame, places), missing
+
+
+def _labelled(
+    options: Sequence[tuple[TextLine, int]], readings: Sequence[ocr.LineReading], spec: LabelledField
+) -> tuple[TextLine, Word] | None:
+    """The line and value word of a labelled field, or None when no word reads as its label."""
+    if not options:
+        return None
+    scores = [reading.log_likelihood(spec.label) for reading in readings]
+    best = int(np.argmax(scores))
+    if scores[best] < LABEL_FLOOR:
+        return None
+    line, index = options[best]
+    word = line.words[-1] if spec.value == VALUE_LAST else line.words[index + 1]
+    return line, word

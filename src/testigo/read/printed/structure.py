@@ -1,0 +1,164 @@
+"""Matching a sheet's text lines to its layout: which line is which table row, total and header field.
+
+The reader knows the page only as text lines (`testigo.read.printed.lines`).
+The layout says what the lines are, in a way that survives other printers,
+fonts, margins and photos:
+
+* The *margins*: left-aligned lines begin on one straight line, right-aligned
+  figures end on another. Both are fitted by RANSAC over the lines' ends, so
+  perspective (a slanted margin) and a few odd lines do not disturb them.
+* The *table*: its rows begin at the left margin with a short key of fixed
+  width (the card number) and end at the right margin (the figure). The table
+  is the longest run of such rows, other lines (a candidate's name) allowed
+  between them; it must hold exactly the layout's number of rows, which are
+  then numbered in order.
+* The *totals*: the first lines after the table that end at the right margin
+  and begin with a word longer than a key (their label).
+* The *header*: the lines above the table; which line holds which labelled
+  code is decided by reading the labels (`Located.header` is filled by the
+  caller, which has the recogniser).
+
+Whether the frame is upright is decided by the caller too: it tries both
+turns and keeps the one whose keys agree with themselves (`glyphs.GlyphModel`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from testigo.domain.layout import SheetLayout
+from testigo.read.printed.lines import TextLine
+
+#: RANSAC tolerance of a margin, in text heights.
+MARGIN_TOLERANCE = 0.8
+#: Lines other than rows (a candidate's name) allowed between two rows of the table.
+MAX_LINES_BETWEEN_ROWS = 2
+
+
+@dataclass(frozen=True)
+class Margin:
+    """A margin as the line x = slope * y + offset in the frame."""
+
+    slope: float
+    offset: float
+
+    def at(self, y: float) -> float:
+        return self.slope * y + self.offset
+
+
+@dataclass
+class Located:
+    """The lines of a sheet matched to its layout: table rows (in order), totals, header fields."""
+
+    rows: list[TextLine]
+    totals: dict[str, TextLine]
+    left: Margin
+    right: Margin
+    header_lines: list[TextLine]
+    header: dict[str, tuple[TextLine, int]] = field(default_factory=dict)
+    """field -> (line, index of the word holding its value), filled once labels are read."""
+
+
+class NotFound(Exception):
+    """The layout's table could not be found among the lines; str() says what was missing."""
+
+
+def locate(lines: Sequence[TextLine], layout: SheetLayout, text_height: float) -> list[Located]:
+    """The ways `lines` (top to bottom) can match `layout`; raises `NotFound` with the reason when none does.
+
+    More than one way when more lines look like rows than the table has (a
+    column heading such as "TJ ... VOTOS" has the shape of a row): each run of
+    the right number of consecutive rows is a candidate, and the caller keeps
+    the one whose keys read as the layout's keys.
+    """
+    usable = [line for line in lines if len(line.words) >= 2]
+    if len(usable) < layout.table.rows:
+        raise NotFound(f"{len(usable)} lines of text, fewer than the table's {layout.table.rows} rows")
+    tolerance = MARGIN_TOLERANCE * text_height
+    left, on_left = _margin([(line.cy, line.left) for line in usable], tolerance)
+    right, on_right = _margin([(line.cy, line.right) for line in usable], tolerance)
+    keyed = [line for line, lft, rgt in zip(usable, on_left, on_right, strict=True) if lft and rgt]
+    key_width = _key_width(keyed, text_height)
+    if key_width is None:
+        raise NotFound("no table rows: no lines begin with a key and end with a figure at the margins")
+    is_row = {id(line) for line in keyed if abs(line.words[0].width - key_width) <= 0.35 * key_width}
+    run = _longest_run(lines, is_row)
+    wanted = layout.table.rows
+    if len(run) < wanted:
+        raise NotFound(f"found {len(run)} table rows, the layout has {wanted}")
+    candidates = []
+    for start in range(len(run) - wanted + 1):
+        rows = run[start : start + wanted]
+        below = lines[lines.index(rows[-1]) + 1 :]
+        totals = _totals(below, layout, right, key_width, tolerance)
+        if len(totals) == len(layout.totals):
+            candidates.append(Located(rows, totals, left, right, list(lines[: lines.index(rows[0])])))
+    if not candidates:
+        raise NotFound(f"no {len(layout.totals)} total lines after the table's {wanted} rows")
+    return candidates
+
+
+def _margin(points: list[tuple[float, float]], tolerance: float) -> tuple[Margin, list[bool]]:
+    """The line x = a*y + b through most (y, x) points (RANSAC, then least squares on its inliers)."""
+    ys = np.array([p[0] for p in points])
+    xs = np.array([p[1] for p in points])
+    rng = np.random.default_rng(0)  # deterministic: the same page always gives the same margins
+    best = np.zeros(len(xs), dtype=bool)
+    for _ in range(200):
+        i, j = rng.choice(len(xs), size=2, replace=False)
+        if abs(ys[i] - ys[j]) < 1:
+            continue
+        slope = (xs[i] - xs[j]) / (ys[i] - ys[j])
+        inliers = np.abs(slope * (ys - ys[i]) + xs[i] - xs) < tolerance
+        if inliers.sum() > best.sum():
+            best = inliers
+    if best.sum() < 2:
+        return Margin(0.0, float(np.median(xs))), [True] * len(xs)
+    slope, offset = np.polyfit(ys[best], xs[best], 1)
+    margin = Margin(float(slope), float(offset))
+    return margin, [bool(abs(margin.at(y) - x) < tolerance) for y, x in zip(ys, xs, strict=True)]
+
+
+def _key_width(lines: list[TextLine], text_height: float) -> float | None:
+    """The width shared by most first words that are short enough to be keys (a few characters)."""
+    widths = np.array([line.words[0].width for line in lines if line.words[0].width < 3.0 * text_height])
+    if len(widths) == 0:
+        return None
+    # the densest width: the median of the widths close to each width, for the width with most neighbours
+    counts = [(np.abs(widths - w) <= 0.15 * w).sum() for w in widths]
+    centre = widths[int(np.argmax(counts))]
+    return float(np.median(widths[np.abs(widths - centre) <= 0.15 * centre]))
+
+
+def _longest_run(lines: Sequence[TextLine], is_row: set[int]) -> list[TextLine]:
+    """The longest sequence of row lines with at most `MAX_LINES_BETWEEN_ROWS` other lines between two rows."""
+    best: list[TextLine] = []
+    run: list[TextLine] = []
+    others = 0
+    for line in lines:
+        if id(line) in is_row:
+            run.append(line)
+            others = 0
+        elif run:
+            others += 1
+            if others > MAX_LINES_BETWEEN_ROWS:
+                best, run = max(best, run, key=len), []
+    return max(best, run, key=len)
+
+
+def _totals(
+    below: Sequence[TextLine], layout: SheetLayout, right: Margin, key_width: float, tolerance: float
+) -> dict[str, TextLine]:
+    """The layout's totals, in order, on the first lines below the table that end at the right margin."""
+    found: dict[str, TextLine] = {}
+    names = [f.field for f in layout.totals]
+    for line in below:
+        if len(found) == len(names):
+            break
+        if len(line.words) >= 2 and abs(right.at(line.cy) - line.right) < tolerance:
+            if line.words[0].width > 1.5 * key_width:
+                found[names[len(found)]] = line
+    return found
