@@ -27,6 +27,8 @@ from testigo.domain.files import file_label
 ENTRY_VERSION = 1
 #: Field of an imported row's entry: ``{"layout", "map", "encoding"}`` (see `table_reading`).
 TABLE_READING = "table"
+#: Field of a sheet's entry whose print was read: ``{"layout", "outcome", "figures", "model"}``.
+PRINT_READING = "print"
 
 #: Outcomes whose image shows a valid acta, and is therefore published.
 PUBLISHED_STATUSES = frozenset({Status.ACCEPTED, Status.DUPLICATE, Status.CONFLICT})
@@ -141,11 +143,15 @@ def item_entry(
     payload: str | None,
     acta_id: str | None,
     table: dict[str, str | None] | None = None,
+    printed: dict[str, Any] | None = None,
 ) -> bytes:
     """The entry recording what became of one page/code of a submitted file.
 
     `table` (an imported table's rows only, see `table_reading`) is how the
-    file was read; without it the entry has no such field.
+    file was read; `printed` (sheets whose print was read, see
+    `testigo.domain.printed.PrintedSheet.logged`) what the print says and
+    how that was decided. Without them the entry has no such field, and its
+    bytes are those of an entry written before they existed.
     """
     fields: dict[str, Any] = {
         "v": ENTRY_VERSION,
@@ -164,6 +170,8 @@ def item_entry(
     }
     if table is not None:
         fields[TABLE_READING] = table
+    if printed is not None:
+        fields[PRINT_READING] = printed
     return canonical(fields)
 
 

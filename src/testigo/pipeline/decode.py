@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from testigo.domain.printed import PrintedSheet
+from testigo.pipeline.printed import examine
 from testigo.profiles import PayloadError, get_profile
 from testigo.read import FileReading, UnusableInput, read_file
 from testigo.store.blobs import open_blobs
@@ -18,11 +20,17 @@ from testigo.store.blobs import open_blobs
 
 @dataclass(frozen=True)
 class Decoded:
-    """A worker's answer for one blob: its reading, or why the file is unusable."""
+    """A worker's answer for one blob: its reading, or why the file is unusable.
+
+    `printed` holds, page by page, what the page's print said
+    (`testigo.pipeline.printed.examine`); the raw print readings are left in
+    the worker, as they are large and nothing after this step needs them.
+    """
 
     sha256: str
     reading: FileReading | None
     reject: str | None = None
+    printed: tuple[PrintedSheet | None, ...] = ()
 
 
 def accepts(profile_name: str, text: str) -> bool:
@@ -55,8 +63,12 @@ def _decode(sha256: str, load: Callable[[], bytes], profile_name: str) -> Decode
     # a blob that cannot be fetched (store unreachable) is not a bad file: raise, so
     # the job is retried or its submission stays pending, never settled as rejected
     data = load()
+    profile = get_profile(profile_name)
     try:
-        return Decoded(sha256, read_file(data, functools.partial(accepts, profile_name)))
+        reading = read_file(data, functools.partial(accepts, profile_name), layouts=profile.layouts())
+        printed = tuple(examine(profile, page) for page in reading.pages)
+        pages = tuple(replace(page, printed=None) for page in reading.pages)
+        return Decoded(sha256, replace(reading, pages=pages), printed=printed)
     except UnusableInput as error:
         return Decoded(sha256, None, str(error))
     except MemoryError:

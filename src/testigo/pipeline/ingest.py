@@ -23,10 +23,12 @@ from sqlalchemy.orm import Session
 from testigo.capture import Incoming, iter_inputs
 from testigo.domain import Status
 from testigo.domain.files import file_label
+from testigo.domain.printed import MISMATCH, PrintedSheet
 from testigo.ledger.entries import CLI_CHANNEL
 from testigo.pipeline.decode import Decoded
 from testigo.pipeline.executors import DecodeJob, Executor, LocalExecutor
 from testigo.pipeline.logbook import checkpoint, finish_logged
+from testigo.pipeline.printed import settle_mismatch, settle_printed
 from testigo.pipeline.reconcile import settle_payload
 from testigo.progress import Progress, Silent
 from testigo.read import FileReading, sniff
@@ -200,34 +202,48 @@ def settle_decoded(store: Store, session: Session, row: SubmissionRow, decoded: 
     if decoded.reading is None:
         outcomes = [subs.ItemOutcome(status=Status.REJECTED, reason=decoded.reject)]
     else:
-        outcomes = list(_page_outcomes(store, session, decoded.reading))
+        outcomes = list(_page_outcomes(store, session, decoded.reading, decoded.printed))
     finish_logged(session, store, row, outcomes)
 
 
-def _page_outcomes(store: Store, session: Session, reading: FileReading) -> Iterator[subs.ItemOutcome]:
+def _page_outcomes(
+    store: Store, session: Session, reading: FileReading, printed: tuple[PrintedSheet | None, ...]
+) -> Iterator[subs.ItemOutcome]:
+    """One outcome per code of each page, or per page without a code; a page's print goes with its first code."""
     profile, registry = store.profile, store.registry
-    for page in reading.pages:
+    sheets = printed + (None,) * (len(reading.pages) - len(printed))
+    for page, sheet in zip(reading.pages, sheets, strict=True):
         if page.payloads:
             for part, payload in enumerate(page.payloads):
-                outcome = settle_payload(
-                    session,
-                    profile,
-                    registry,
-                    payload,
-                    source="image",
-                    page=page.page,
-                    part=part,
-                    strategy=page.strategy,
-                )
-                sheet = page.prints[part] if part < len(page.prints) else None
-                yield replace(outcome, sheet_print=sheet)
+                examined = sheet if part == 0 else None
+                if examined is not None and examined.outcome == MISMATCH:
+                    outcome = settle_mismatch(
+                        session, profile, registry, payload, examined, page=page.page, strategy=page.strategy
+                    )
+                else:
+                    outcome = settle_payload(
+                        session,
+                        profile,
+                        registry,
+                        payload,
+                        source="image",
+                        page=page.page,
+                        part=part,
+                        strategy=page.strategy,
+                    )
+                shown = page.prints[part] if part < len(page.prints) else None
+                yield replace(outcome, sheet_print=shown, printed=examined)
             continue
         meant = [text for text in page.foreign if profile.recognises(text)]
         if meant:
             # an acta code was read but does not parse: invalid, with the parse error
             yield settle_payload(session, profile, registry, meant[0], source="image", page=page.page)
+        elif sheet is not None:
+            yield replace(settle_printed(session, profile, registry, sheet, page=page.page), printed=sheet)
         else:
             reason = page.reason or "no acta QR code found"
+            if page.print_problem:
+                reason += f"; print not read: {page.print_problem}"
             yield subs.ItemOutcome(status=Status.UNREADABLE, reason=reason, page=page.page)
 
 

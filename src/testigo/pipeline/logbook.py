@@ -50,10 +50,11 @@ def finish_logged(
                     payload=item.payload,
                     acta_id=item.mesa_id,
                     table=table,
+                    printed=outcome.printed.logged() if outcome.printed else None,
                 ),
                 item.id,
             )
-            for item in items
+            for item, outcome in zip(items, outcomes, strict=True)
         ],
     )
     return items

@@ -77,6 +77,17 @@ def settle_record(
     return replace(outcome, status=status, reason=reason, record_id=row.id)
 
 
+def validate(session: Session, profile: Profile, registry: Registry, record: Record) -> list[str]:
+    """Why the record cannot be accepted (empty when valid): the profile's checks against the registry.
+
+    The center's ceiling counts the center's other accepted sheets, read in
+    the caller's transaction.
+    """
+    mesa = registry.mesas.get(record.mesa_id)
+    elsewhere = records.center_votes_elsewhere(session, mesa.center_id, mesa.id) if mesa else 0
+    return profile.check(record, CheckContext(registry, elsewhere))
+
+
 def reconcile(session: Session, profile: Profile, record: Record, source: str) -> tuple[Status, RecordRow, str | None]:
     """Decide accepted / duplicate / conflict for a valid record and store it if new.
 

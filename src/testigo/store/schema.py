@@ -119,6 +119,27 @@ class ItemRow(Base):
     __table_args__ = (UniqueConstraint("submission_id", "page", "part", name="uq_items_submission_page_part"),)
 
 
+class PrintedRow(Base):
+    """What the print of an item's sheet said (`testigo.domain.printed.PrintedSheet`), one row per item read.
+
+    `figures`, `scores` and `quads` are JSON objects keyed by the layout's
+    field names. A sheet whose code was read has its figures compared with
+    it (outcome confirmed, partial or mismatch); one without has them read
+    alone (certain or uncertain), and an uncertain reading is the machine's
+    entry in its transcription.
+    """
+
+    __tablename__ = "printed"
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    layout: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16), index=True)
+    detail: Mapped[str] = mapped_column(Text)
+    figures: Mapped[str] = mapped_column(Text)
+    scores: Mapped[str] = mapped_column(Text)
+    quads: Mapped[str] = mapped_column(Text)
+    model: Mapped[str] = mapped_column(String(64))
+
+
 class RecordRow(Base):
     """One distinct, valid sheet content for a mesa.
 

@@ -8,6 +8,7 @@ time, 46 µs prebuilt), and a web upload runs about fifteen of them.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -17,9 +18,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from testigo.domain.printed import PrintedSheet
 from testigo.errors import TestigoError
 from testigo.store.db import changed_rows
-from testigo.store.schema import BlobRow, ItemRow, SubmissionRow
+from testigo.store.schema import BlobRow, ItemRow, PrintedRow, SubmissionRow
 
 PENDING = "pending"
 DONE = "done"
@@ -38,6 +40,7 @@ class ItemOutcome:
     mesa_id: str | None = None
     record_id: int | None = None
     sheet_print: bytes | None = None
+    printed: PrintedSheet | None = None
 
 
 def now() -> datetime:
@@ -189,7 +192,40 @@ def finish(session: Session, submission: SubmissionRow, outcomes: list[ItemOutco
     ]
     session.add_all(rows)
     session.flush()
+    session.add_all(_printed_row(row.id, o.printed) for row, o in zip(rows, outcomes, strict=True) if o.printed)
     return rows
+
+
+def _printed_row(item_id: int, sheet: PrintedSheet) -> PrintedRow:
+    data = sheet.to_json()
+    return PrintedRow(
+        item_id=item_id,
+        layout=sheet.layout,
+        outcome=sheet.outcome,
+        detail=sheet.detail,
+        figures=json.dumps(data["figures"], sort_keys=True),
+        scores=json.dumps(data["scores"], sort_keys=True),
+        quads=json.dumps(data["quads"], sort_keys=True),
+        model=sheet.model,
+    )
+
+
+def printed_of(session: Session, item_id: int) -> PrintedSheet | None:
+    """What the print of an item's sheet said, if it was read."""
+    row = session.get(PrintedRow, item_id)
+    if row is None:
+        return None
+    return PrintedSheet.from_json(
+        {
+            "layout": row.layout,
+            "outcome": row.outcome,
+            "detail": row.detail,
+            "figures": json.loads(row.figures),
+            "scores": json.loads(row.scores),
+            "quads": json.loads(row.quads),
+            "model": row.model,
+        }
+    )
 
 
 def items_of(session: Session, submission_id: int) -> list[ItemRow]:

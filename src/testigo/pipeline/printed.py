@@ -1,0 +1,145 @@
+"""The print of a sheet in ingest: checked against its QR code, or read on its own, and what that makes of it.
+
+Runs in two places. In the decoding worker, `examine` turns the page's print
+reading into a `PrintedSheet` (small, so it travels back cheaply): the
+cross-check against the page's QR code, or the figures read alone. In the
+process that writes, `settle_printed` decides what a page without a readable
+code becomes: accepted like any sheet (source ``print``) when every figure
+and the mesa are certain, else unreadable with the machine's reading kept,
+where it counts as one of the two entries a transcription needs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from sqlalchemy.orm import Session
+
+from testigo.domain import Registry, Status
+from testigo.domain.layout import SheetLayout
+from testigo.domain.printed import CERTAIN, CONFIRMED, MISMATCH, PARTIAL, UNCERTAIN, PrintedSheet
+from testigo.pipeline.reconcile import settle_record, validate
+from testigo.profiles import PayloadError, Profile
+from testigo.read import PageReading
+from testigo.read.ocr import MODEL_SHA256
+from testigo.read.printed.figures import ACCEPT_CONFIDENCE, cross_check, rescue
+from testigo.read.printed.reading import PrintReading
+from testigo.store.submissions import ItemOutcome
+
+#: The source of a record read from the print alone (others: ``image``, ``import``, ``manual``).
+PRINT_SOURCE = "print"
+
+
+def examine(profile: Profile, page: PageReading) -> PrintedSheet | None:
+    """What the page's print says, compared with its QR code when it has one (None: no print reading)."""
+    if page.printed is None:
+        return None
+    layout = next(layout for layout in profile.layouts() if layout.name == page.printed.layout)
+    if page.payloads:
+        try:
+            record = profile.parse(page.payloads[0])
+        except PayloadError:
+            return None  # the code is invalid: there is nothing to compare the print with
+        return _checked(page.printed, profile.printed_figures(record, layout))
+    return _read_alone(page.printed, layout)
+
+
+def _checked(printed: PrintReading, expected: dict[str, int]) -> PrintedSheet:
+    check = cross_check(printed, expected)
+    outcome = {"mismatch": MISMATCH, "partial": PARTIAL, "confirmed": CONFIRMED}[check.outcome]
+    return PrintedSheet(
+        printed.layout,
+        outcome,
+        check.describe(),
+        {c.field: c.read for c in check.comparisons},
+        {c.field: c.margin for c in check.comparisons},
+        {name: field.quad for name, field in printed.fields.items()},
+        MODEL_SHA256,
+    )
+
+
+def _read_alone(printed: PrintReading, layout: SheetLayout) -> PrintedSheet:
+    rescued = rescue(printed, layout)
+    figures = {name: "" if value is None else str(value) for name, value in rescued.values.items()}
+    scores = {name: round(c, 6) for name, c in rescued.confidence.items()}
+    for spec in layout.header:
+        field = printed.fields.get(spec.field)
+        if field is not None:
+            figures[spec.field] = field.text
+            scores[spec.field] = round(_code_confidence(field.candidates), 6)
+    doubtful = [name for name, score in scores.items() if score < ACCEPT_CONFIDENCE]
+    certain = rescued.arithmetic and not doubtful and not printed.missing
+    if certain:
+        detail = "read from the print: every figure certain, the sheet's sums hold"
+    else:
+        why = []
+        if not rescued.arithmetic:
+            why.append("the figures read do not add up")
+        if doubtful:
+            why.append("not certain: " + ", ".join(doubtful))
+        if printed.missing:
+            why.append("not found: " + ", ".join(printed.missing))
+        detail = "read from the print, for a person to confirm (" + "; ".join(why) + ")"
+    quads = {name: field.quad for name, field in printed.fields.items()}
+    return PrintedSheet(printed.layout, CERTAIN if certain else UNCERTAIN, detail, figures, scores, quads, MODEL_SHA256)
+
+
+def _code_confidence(candidates: tuple[tuple[str, float], ...]) -> float:
+    """A header code's posterior among its candidates (codes have no arithmetic to lean on)."""
+    if not candidates:
+        return 0.0
+    top = candidates[0][1]
+    return 1.0 / sum(math.exp(score - top) for _, score in candidates)
+
+
+def settle_mismatch(
+    session: Session,
+    profile: Profile,
+    registry: Registry,
+    payload: str,
+    sheet: PrintedSheet,
+    *,
+    page: int,
+    strategy: str | None,
+) -> ItemOutcome:
+    """A sheet whose print differs from its valid QR code: kept for review, no record, counted nowhere.
+
+    The code is still validated first: an invalid code is `invalid` whatever
+    its print says. No record is stored: which figures are the sheet's is a
+    reviewer's decision, and a record would count or block its mesa.
+    """
+    outcome = ItemOutcome(status=Status.INVALID, page=page, payload=payload, strategy=strategy)
+    try:
+        record = profile.parse(payload)
+    except PayloadError as error:
+        return replace(outcome, reason=str(error))
+    problems = validate(session, profile, registry, record)
+    if problems:
+        return replace(outcome, reason="; ".join(problems), mesa_id=record.acta_id)
+    return replace(outcome, status=Status.MISMATCH, reason=sheet.detail, mesa_id=record.acta_id)
+
+
+def settle_printed(
+    session: Session, profile: Profile, registry: Registry, sheet: PrintedSheet, *, page: int
+) -> ItemOutcome:
+    """What a page without a readable code becomes from its print alone, in the caller's transaction."""
+    unreadable = ItemOutcome(status=Status.UNREADABLE, page=page, reason=f"no QR code read; {sheet.detail}")
+    if sheet.outcome != CERTAIN:
+        return unreadable
+    layout = next(layout for layout in profile.layouts() if layout.name == sheet.layout)
+    mesa_id = profile.mesa_from_print(sheet.figures)
+    if mesa_id is None or mesa_id not in registry.mesas:
+        where = f"mesa {mesa_id}" if mesa_id else "no mesa"
+        return replace(unreadable, reason=f"no QR code read; the print names {where} that the registry does not have")
+    registered = sheet.figures.get("registered")
+    known = registry.mesas[mesa_id].registered
+    if registered and known is not None and int(registered) != known:
+        return replace(
+            unreadable,
+            reason=f"no QR code read; the print's {registered} registered voters are not the registry's {known} "
+            f"for mesa {mesa_id}: the mesa may be misread",
+        )
+    figures = {name: int(value) for name, value in sheet.figures.items() if value.isdigit()}
+    record = profile.record_from_print(mesa_id, figures, layout)
+    return settle_record(session, profile, registry, record, source=PRINT_SOURCE, page=page)
