@@ -8,7 +8,9 @@ names is first used, so ``import testigo`` stays light:
 * `workspace`: `Workspace`, `open`, `init`, and how a function takes a workspace;
 * `arrow`: the Arrow tables every function returns (one column per candidate);
 * `results`: `results`, `coverage`, `records`;
-* `items`: `items`, `status`.
+* `items`: `items`, `status`;
+* `ingest`: `ingest` and its report (this one loads the readers: OpenCV);
+* `importing`: `import_table` and its report.
 
 The functions call the library (``testigo.pipeline``, ``.tally``,
 ``.forensics``, ``.publish``, ``.verify``) and never re-implement it; the

@@ -15,7 +15,7 @@ Unlike the command line, the API never creates a workspace by surprise:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
@@ -28,6 +28,8 @@ from testigo.store.workspace import Store, init_workspace, open_workspace
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from testigo.api.importing import ImportReport
+    from testigo.api.ingest import IngestReport
     from testigo.pipeline.overview import Overview
     from testigo.tally import Coverage
 
@@ -85,6 +87,27 @@ class Workspace:
         return str(self.store.signer.verifier)
 
     # The same functions as `testigo.*`, imported when called so that opening stays light.
+
+    def ingest(
+        self, paths: Iterable[str | os.PathLike[str]], *, workers: int | None = None, scheduler: str | None = None
+    ) -> IngestReport:
+        """`testigo.ingest` on this workspace."""
+        from testigo.api.ingest import ingest
+
+        return ingest(self, paths, workers=workers, scheduler=scheduler)
+
+    def import_table(
+        self,
+        path: str | os.PathLike[str],
+        source: str = "citizen",
+        *,
+        mapping: str | None = None,
+        encoding: str | None = None,
+    ) -> ImportReport:
+        """`testigo.import_table` on this workspace."""
+        from testigo.api.importing import import_table
+
+        return import_table(self, path, source, mapping=mapping, encoding=encoding)
 
     def status(self) -> Overview:
         """`testigo.status` on this workspace."""
