@@ -10,7 +10,8 @@ names is first used, so ``import testigo`` stays light:
 * `results`: `results`, `coverage`, `records`;
 * `items`: `items`, `status`;
 * `ingest`: `ingest` and its report (this one loads the readers: OpenCV);
-* `importing`: `import_table` and its report.
+* `importing`: `import_table` and its report;
+* `forensics`, `projection`, `compare`: those functions and their results.
 
 The functions call the library (``testigo.pipeline``, ``.tally``,
 ``.forensics``, ``.publish``, ``.verify``) and never re-implement it; the

@@ -28,8 +28,11 @@ from testigo.store.workspace import Store, init_workspace, open_workspace
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from testigo.api.compare import Comparison
+    from testigo.api.forensics import ForensicsReport
     from testigo.api.importing import ImportReport
     from testigo.api.ingest import IngestReport
+    from testigo.api.projection import Projection
     from testigo.pipeline.overview import Overview
     from testigo.tally import Coverage
 
@@ -138,6 +141,26 @@ class Workspace:
         from testigo.api.items import items
 
         return items(self, status)
+
+    def forensics(
+        self, *, candidate: str | None = None, report: str | os.PathLike[str] | None = None
+    ) -> ForensicsReport:
+        """`testigo.forensics` on this workspace."""
+        from testigo.api.forensics import forensics
+
+        return forensics(self, candidate=candidate, report=report)
+
+    def projection(self, confidence: float = 0.95) -> Projection:
+        """`testigo.projection` on this workspace."""
+        from testigo.api.projection import projection
+
+        return projection(self, confidence)
+
+    def compare(self, level: str = "state") -> Comparison:
+        """`testigo.compare` on this workspace."""
+        from testigo.api.compare import compare
+
+        return compare(self, level)
 
 
 def open(path: str | os.PathLike[str] | None = None) -> Workspace:
