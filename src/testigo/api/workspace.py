@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from testigo.api.ingest import IngestReport
     from testigo.api.projection import Projection
     from testigo.pipeline.overview import Overview
+    from testigo.publish import PublishReport
     from testigo.tally import Coverage
 
 WorkspaceLike: TypeAlias = "str | os.PathLike[str] | Workspace | Store"
@@ -161,6 +162,12 @@ class Workspace:
         from testigo.api.compare import compare
 
         return compare(self, level)
+
+    def publish(self, out: str | os.PathLike[str]) -> PublishReport:
+        """`testigo.publish` on this workspace."""
+        from testigo.api.bundles import publish
+
+        return publish(self, out)
 
 
 def open(path: str | os.PathLike[str] | None = None) -> Workspace:
