@@ -6,6 +6,7 @@ import ast
 import importlib
 import inspect
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 
 import testigo
 
+ROOT = Path(__file__).resolve().parents[2]
 #: Modules `import testigo` must not load: they cost most of the command line's start-up.
 HEAVY = ("numpy", "cv2", "sqlalchemy", "pyarrow", "typer", "scipy", "matplotlib", "zxingcpp", "PIL", "dask")
 #: Public names whose use reads no image, so they must not load OpenCV or the QR decoder.
@@ -37,6 +39,19 @@ def test_no_opencv_until_reading_starts() -> None:
     loaded = _modules_after(f"import testigo; {names}")
     assert "cv2" not in loaded and "zxingcpp" not in loaded, loaded
     assert "cv2" in _modules_after("import testigo; testigo.ingest")  # the probe can see it
+
+
+def _documented() -> list[str]:
+    """The names listed under "Everything public" in docs/api.md, in order."""
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    section = text.split("## Everything public", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^\| `([A-Za-z_]+)`", section, flags=re.MULTILINE)
+
+
+def test_all_is_exactly_the_documented_list() -> None:
+    documented = _documented()
+    assert len(documented) == len(set(documented)), "a name is documented twice"
+    assert sorted(testigo.__all__) == sorted(documented)
 
 
 def test_every_public_name_resolves_and_is_documented() -> None:
