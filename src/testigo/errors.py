@@ -10,15 +10,17 @@ lets anything else surface as a bug. The tree::
     │   ├── LedgerError          a proof, note, key or checkpoint does not verify (testigo.ledger.errors)
     │   │   ├── ProofError, CheckpointError
     │   │   └── MalformedNoteError, MalformedKeyError, UnknownKeyError, InvalidSignatureError
-    │   └── CatalogError         carries a translatable message and the HTTP status that answers it
-    │       │                    (testigo.web.i18n); the web's one handler answers all of them
-    │       ├── DecisionError    a review decision that cannot be taken as asked (testigo.web.decisions)
-    │       ├── UploadRefused    an upload refused before anything was stored (testigo.web.uploads)
-    │       ├── AccountError     an account operation refused (testigo.web.accounts)
-    │       └── Problem          a request a route refuses itself: a bad parameter, nothing there,
-    │           │                a missing role, a rate limit (testigo.web.problems)
-    │           └── LoginRequired  no account: 401 for the API, a redirect to log in for a page
-    │                            (testigo.web.auth)
+    │   ├── CatalogError         carries a translatable message and the HTTP status that answers it
+    │   │   │                    (testigo.web.i18n); the web's one handler answers all of them
+    │   │   ├── DecisionError    a review decision that cannot be taken as asked (testigo.web.decisions)
+    │   │   ├── UploadRefused    an upload refused before anything was stored (testigo.web.uploads)
+    │   │   ├── AccountError     an account operation refused (testigo.web.accounts)
+    │   │   └── Problem          a request a route refuses itself: a bad parameter, nothing there,
+    │   │       │            a missing role, a rate limit (testigo.web.problems)
+    │   │       └── LoginRequired  no account: 401 for the API, a redirect to log in for a page
+    │   │                        (testigo.web.auth)
+    │   └── NotVerified          a published bundle read through the Python API failed verification;
+    │                            .report holds every check (testigo.api.bundles, raised by read_bundle)
     ├── UnusableInput            a submitted file cannot be read as an image or PDF at all (testigo.read)
     ├── OcrModelError            the OCR model is missing, unreadable or not the pinned one (testigo.read.ocr)
     ├── PayloadError             a decoded text is not a well-formed sheet of the profile (testigo.profiles)
