@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from testigo.forensics.report_data import TEST_IDS
+from testigo.forensics.report_data import REPORT_IDS
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ve2024" / "resultados_2024_csv_v1.csv"
 ROWS = 300
@@ -68,8 +68,17 @@ def test_json_has_every_test_in_the_documented_shape(workspace: tuple[Path, str,
     ids = [t["id"] for t in output["tests"]]
     assert (
         ids
-        == list(TEST_IDS)
-        == ["impossible", "duplicates", "siblings", "benford2", "last_digit", "fingerprint", "integer_peaks"]
+        == list(REPORT_IDS)
+        == [
+            "impossible",
+            "duplicates",
+            "siblings",
+            "benford2",
+            "last_digit",
+            "fingerprint",
+            "integer_peaks",
+            "print_mismatch",
+        ]
     )
     for test in output["tests"]:
         assert set(test) == {"id", "statistic", "p_value", "estimate", "flagged", "caveat"}

@@ -11,7 +11,7 @@ import pytest
 
 from testigo.forensics.html import render_html
 from testigo.forensics.i18n import CAVEATS_ES, caveat_es, fingerprint_of, reason_es
-from testigo.forensics.report_data import TEST_IDS, run_all
+from testigo.forensics.report_data import REPORT_IDS, TEST_IDS, run_all
 from testigo.forensics.result import Flag, TestResult
 from tests.forensics.synthetic import synthetic_table
 
@@ -60,6 +60,7 @@ def english_caveats() -> dict[str, str]:
         "last_digit": digits.LAST_DIGIT_CAVEAT,
         "fingerprint": module("fingerprint").CAVEAT,
         "integer_peaks": module("integer_peaks").CAVEAT,
+        "print_mismatch": module("printed").CAVEAT,
     }
 
 
@@ -81,7 +82,7 @@ def report() -> tuple[list[TestResult], dict[str, str]]:
 
 def test_every_english_caveat_has_its_reviewed_spanish() -> None:
     caveats = english_caveats()
-    assert set(CAVEATS_ES) == set(TEST_IDS) == set(caveats)
+    assert set(CAVEATS_ES) == set(REPORT_IDS) == set(caveats)
     stale = [test_id for test_id, text in caveats.items() if CAVEATS_ES[test_id][0] != fingerprint_of(text)]
     assert stale == [], f"English caveat changed, translate it again and update its fingerprint: {stale}"
 

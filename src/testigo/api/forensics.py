@@ -14,9 +14,8 @@ import pyarrow as pa
 
 from testigo.api.arrow import Columns
 from testigo.api.workspace import WorkspaceLike, using
-from testigo.errors import UserError
-from testigo.forensics import TestResult, flagged_mesas, run_all, to_json
-from testigo.pipeline.analysis import accepted_table
+from testigo.forensics import TestResult, flagged_mesas, to_json
+from testigo.pipeline.forensics import run_forensics
 
 
 @dataclass(frozen=True)
@@ -73,14 +72,8 @@ def forensics(
         7
     """
     with using(workspace) as store:
-        keys = store.profile.election.candidate_keys()
-        if candidate is not None and candidate not in keys:
-            raise UserError(f"unknown candidate {candidate!r}; one of {', '.join(keys)}")
-        table = accepted_table(store)
+        tests, table = run_forensics(store, candidate)
         names = {area.id: area.name for area in store.registry.areas.values()}
-    if len(table) == 0:
-        raise UserError("no accepted actas yet: ingest or import some first")
-    tests = run_all(table, candidate=candidate)
     if report is not None:
         from testigo.forensics.html import render_html  # matplotlib: only for the report
 

@@ -11,7 +11,6 @@ from rich.table import Table
 
 from testigo.cli.console import JsonOpt, WorkspaceOpt, emit_json, out
 from testigo.domain import LEVELS
-from testigo.errors import UserError
 
 if TYPE_CHECKING:
     from testigo.tally import TallyResult
@@ -105,18 +104,13 @@ def forensics(
     as_json: JsonOpt = False,
 ) -> None:
     """Statistical tests on the accepted per-mesa results, with the mesas they flag and why."""
-    from testigo.forensics import run_all, to_json
+    from testigo.forensics import to_json
     from testigo.forensics.html import render_html
-    from testigo.pipeline.analysis import accepted_table
+    from testigo.pipeline.forensics import run_forensics
     from testigo.store.workspace import open_workspace
 
     store = open_workspace(workspace)
-    if candidate is not None and candidate not in store.profile.election.candidate_keys():
-        raise UserError(f"unknown candidate {candidate!r}; one of {', '.join(store.profile.election.candidate_keys())}")
-    table = accepted_table(store)
-    if len(table) == 0:
-        raise UserError("no accepted actas yet: ingest some first")
-    results = run_all(table, candidate=candidate)
+    results, table = run_forensics(store, candidate)
     if report is not None:
         names = {area.id: area.name for area in store.registry.areas.values()}
         report.write_text(render_html(results, table, area_names=names), encoding="utf-8")

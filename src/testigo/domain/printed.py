@@ -46,6 +46,8 @@ class PrintedSheet:
     scores: dict[str, float] = field(default_factory=dict)
     quads: dict[str, Quad] = field(default_factory=dict)
     model: str = ""
+    differing: tuple[str, ...] = ()
+    """The fields whose print differs from the QR code (a mismatch names at least one)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -56,6 +58,7 @@ class PrintedSheet:
             "scores": self.scores,
             "quads": {k: [list(p) for p in q] for k, q in self.quads.items()},
             "model": self.model,
+            "differing": list(self.differing),
         }
 
     @classmethod
@@ -68,6 +71,7 @@ class PrintedSheet:
             scores={str(k): float(v) for k, v in data.get("scores", {}).items()},
             quads={str(k): tuple((float(x), float(y)) for x, y in q) for k, q in data.get("quads", {}).items()},
             model=str(data.get("model", "")),
+            differing=tuple(str(name) for name in data.get("differing", [])),
         )
 
     def logged(self) -> dict[str, Any]:

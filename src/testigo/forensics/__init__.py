@@ -11,11 +11,12 @@ from testigo.forensics.duplicates import duplicates
 from testigo.forensics.fingerprint import fingerprint
 from testigo.forensics.impossible import impossible
 from testigo.forensics.integer_peaks import integer_peaks
-from testigo.forensics.report_data import TEST_IDS, flagged_mesas, run_all, to_json
+from testigo.forensics.report_data import REPORT_IDS, TEST_IDS, flagged_mesas, run_all, to_json
 from testigo.forensics.result import Flag, TestResult
 from testigo.forensics.siblings import siblings
 
 __all__ = [
+    "REPORT_IDS",
     "TEST_IDS",
     "Flag",
     "MesaTable",

@@ -354,6 +354,7 @@ _TITLES = {
     "last_digit": _both("Último dígito", "Last digit"),
     "fingerprint": _both("Huella electoral (participación × voto)", "Election fingerprint (turnout × share)"),
     "integer_peaks": _both("Picos en porcentajes enteros", "Peaks at whole percentages"),
+    "print_mismatch": _both("Impreso distinto del código QR", "Print differs from the QR code"),
 }
 
 _FIGURES: dict[str, Callable[[TestResult, MesaTable | None], str | None]] = {

@@ -82,6 +82,13 @@ CAVEATS_ES: dict[str, tuple[str, str]] = {
         "Léala junto con el mapa y la prueba de mesas del mismo centro, no por sí sola. El candidato examinado "
         "lo elige quien ejecuta el análisis (por defecto, el más votado en estos datos).",
     ),
+    "print_mismatch": (
+        "a80d5b96f437",
+        "Un acta cuyas cifras impresas difieren de su código QR fue alterada o reimpresa después de que la "
+        "máquina de votación la imprimió, o su foto engañó al lector: un revisor debe comparar el papel con el "
+        "código. Una cifra que el lector no pudo distinguir nunca se declara distinta, así que un acta que no "
+        "aparece aquí aún puede estar alterada donde su impresión era ilegible.",
+    ),
     "integer_peaks": (
         "b327a7a7fca4",
         "Un exceso de porcentajes redondos indica que algunos resultados probablemente se escribieron para "
@@ -163,7 +170,31 @@ _REASONS: dict[str, dict[str, Callable[[Mapping[str, object]], str]]] = {
     },
     "all_zero": {"en": lambda p: "every count is zero", "es": lambda p: "todas las cifras son cero"},
     "sibling": {"en": lambda p: _sibling(p, "en"), "es": lambda p: _sibling(p, "es")},
+    "print_mismatch": {"en": lambda p: _printed(p, "en"), "es": lambda p: _printed(p, "es")},
 }
+
+
+#: How the figures of a sheet's layout are named in each language (others are shown as they are).
+_FIGURE_NAMES = {
+    "en": {"valid_votes": "valid votes", "null_votes": "null votes", "total_votes": "total votes", "card": "card"},
+    "es": {
+        "valid_votes": "votos válidos",
+        "null_votes": "votos nulos",
+        "total_votes": "total de votos",
+        "card": "tarjeta",
+    },
+}
+
+
+def _printed(p: Mapping[str, object], lang: str) -> str:
+    names = _FIGURE_NAMES[lang]
+    parts = []
+    for field, printed, coded in p["figures"]:  # type: ignore[attr-defined]
+        name = f"{names['card']} {field.split('_', 1)[1]}" if field.startswith("card_") else names.get(field, field)
+        shown = printed or ("blank" if lang == "en" else "en blanco")
+        parts.append(f"{name}: print {shown}, QR {coded}" if lang == "en" else f"{name}: impreso {shown}, QR {coded}")
+    lead = "printed figures differ from the QR code" if lang == "en" else "las cifras impresas difieren del código QR"
+    return f"{lead}: " + "; ".join(parts)
 
 
 def reason_text(code: str, params: Mapping[str, object], lang: str) -> str:
@@ -212,6 +243,7 @@ def reason_es(flag: Flag) -> str | None:
 #: Estimate key -> (Spanish, English) label.
 LABELS: dict[str, tuple[str, str]] = {
     "q_value": ("q entre pruebas", "q across tests"),
+    "sheets": ("actas", "sheets"),
     "negative": ("mesas con cifras negativas", "mesas with negative counts"),
     "over_registered": ("mesas con más votos que electores", "mesas with more ballots than registered voters"),
     "total_mismatch": ("mesas cuyo total declarado no cuadra", "mesas whose declared total does not add up"),

@@ -25,6 +25,9 @@ from testigo.forensics.siblings import ALPHA, MIN_SHARE, siblings
 from testigo.forensics.stats import q_values
 
 TEST_IDS = ("impossible", "duplicates", "siblings", "benford2", "last_digit", "fingerprint", "integer_peaks")
+#: Every result `testigo forensics` gives: the tests on the table, then the sheets whose print differs from
+#: their code (`testigo.forensics.printed`, from the sheets themselves, not the table).
+REPORT_IDS = (*TEST_IDS, "print_mismatch")
 
 
 def run_all(

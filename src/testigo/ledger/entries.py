@@ -31,7 +31,7 @@ TABLE_READING = "table"
 PRINT_READING = "print"
 
 #: Outcomes whose image shows a valid acta, and is therefore published.
-PUBLISHED_STATUSES = frozenset({Status.ACCEPTED, Status.DUPLICATE, Status.CONFLICT})
+PUBLISHED_STATUSES = frozenset({Status.ACCEPTED, Status.DUPLICATE, Status.CONFLICT, Status.MISMATCH})
 
 #: How a file arrived (an entry's ``channel``): the command line, the web application, or a row of an
 #: imported table (whose entry's sha256 is the table's).

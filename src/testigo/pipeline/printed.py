@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
-from testigo.domain import Registry, Status
+from testigo.domain import Record, Registry, Status
 from testigo.domain.layout import SheetLayout
 from testigo.domain.printed import CERTAIN, CONFIRMED, MISMATCH, PARTIAL, UNCERTAIN, PrintedSheet
 from testigo.pipeline.reconcile import settle_record, validate
@@ -56,6 +56,7 @@ def _checked(printed: PrintReading, expected: dict[str, int]) -> PrintedSheet:
         {c.field: c.margin for c in check.comparisons},
         {name: field.quad for name, field in printed.fields.items()},
         MODEL_SHA256,
+        tuple(c.field for c in check.differing),
     )
 
 
@@ -127,19 +128,30 @@ def settle_printed(
     unreadable = ItemOutcome(status=Status.UNREADABLE, page=page, reason=f"no QR code read; {sheet.detail}")
     if sheet.outcome != CERTAIN:
         return unreadable
-    layout = next(layout for layout in profile.layouts() if layout.name == sheet.layout)
-    mesa_id = profile.mesa_from_print(sheet.figures)
-    if mesa_id is None or mesa_id not in registry.mesas:
-        where = f"mesa {mesa_id}" if mesa_id else "no mesa"
+    record = record_read_alone(profile, sheet)
+    if record is None or record.mesa_id not in registry.mesas:
+        where = f"mesa {record.mesa_id}" if record else "no mesa"
         return replace(unreadable, reason=f"no QR code read; the print names {where} that the registry does not have")
     registered = sheet.figures.get("registered")
-    known = registry.mesas[mesa_id].registered
+    known = registry.mesas[record.mesa_id].registered
     if registered and known is not None and int(registered) != known:
         return replace(
             unreadable,
             reason=f"no QR code read; the print's {registered} registered voters are not the registry's {known} "
-            f"for mesa {mesa_id}: the mesa may be misread",
+            f"for mesa {record.mesa_id}: the mesa may be misread",
         )
-    figures = {name: int(value) for name, value in sheet.figures.items() if value.isdigit()}
-    record = profile.record_from_print(mesa_id, figures, layout)
     return settle_record(session, profile, registry, record, source=PRINT_SOURCE, page=page)
+
+
+def record_read_alone(profile: Profile, sheet: PrintedSheet) -> Record | None:
+    """The record a sheet read from its print alone stands for (None: its header names no mesa).
+
+    Its payload is the one a genuine sheet with these figures would carry, so
+    the same sheet read from its QR code elsewhere reconciles as a duplicate.
+    """
+    mesa_id = profile.mesa_from_print(sheet.figures)
+    if mesa_id is None:
+        return None
+    layout = next(layout for layout in profile.layouts() if layout.name == sheet.layout)
+    figures = {name: int(value) for name, value in sheet.figures.items() if value.isdigit()}
+    return profile.record_from_print(mesa_id, figures, layout)

@@ -138,6 +138,7 @@ class PrintedRow(Base):
     scores: Mapped[str] = mapped_column(Text)
     quads: Mapped[str] = mapped_column(Text)
     model: Mapped[str] = mapped_column(String(64))
+    differing: Mapped[str] = mapped_column(Text)  # JSON list of field names
 
 
 class RecordRow(Base):

@@ -207,7 +207,21 @@ def _printed_row(item_id: int, sheet: PrintedSheet) -> PrintedRow:
         scores=json.dumps(data["scores"], sort_keys=True),
         quads=json.dumps(data["quads"], sort_keys=True),
         model=sheet.model,
+        differing=json.dumps(data["differing"]),
     )
+
+
+def mismatched(session: Session) -> list[tuple[str, str, PrintedSheet]]:
+    """Every sheet whose print differs from its QR code: (acta id, QR payload, what the print said)."""
+    query = (
+        select(ItemRow.id, ItemRow.mesa_id, ItemRow.payload).where(ItemRow.status == "mismatch").order_by(ItemRow.id)
+    )
+    found = []
+    for item_id, acta_id, payload in session.execute(query).tuples():
+        sheet = printed_of(session, item_id)
+        if sheet is not None and acta_id and payload:
+            found.append((acta_id, payload, sheet))
+    return found
 
 
 def printed_of(session: Session, item_id: int) -> PrintedSheet | None:
@@ -224,6 +238,7 @@ def printed_of(session: Session, item_id: int) -> PrintedSheet | None:
             "scores": json.loads(row.scores),
             "quads": json.loads(row.quads),
             "model": row.model,
+            "differing": json.loads(row.differing),
         }
     )
 

@@ -20,9 +20,11 @@ from pathlib import Path
 
 from testigo import __version__
 from testigo.domain import Election, Registry
+from testigo.domain.printed import CERTAIN, PrintedSheet
 from testigo.errors import UserError
-from testigo.ledger.entries import Entry, read_entries
+from testigo.ledger.entries import PRINT_READING, Entry, read_entries
 from testigo.pipeline.decode import Decoded, decode_blob
+from testigo.pipeline.printed import record_read_alone
 from testigo.profiles import PayloadError, Profile, get_profile
 from testigo.progress import Progress
 from testigo.publish.compare import MAX_LINES, explain
@@ -43,6 +45,7 @@ from testigo.publish.model import Files, Publication, derive, published_images, 
 from testigo.publish.pages import LogView
 from testigo.publish.registry_file import read_registry_document
 from testigo.read import sniff
+from testigo.read.printed.figures import ACCEPT_CONFIDENCE, AGREE_MARGIN, DIFFER_MARGIN
 from testigo.store.blobs import sha256_hex
 from testigo.verify.bundle import Bundle, BundleError
 from testigo.verify.log import CheckedLog
@@ -133,6 +136,7 @@ def _check_images(
             else:
                 logged.setdefault(entry.sha256, []).append(entry)
     decode_problems: list[str] = []
+    unchecked = 0
     if progress:
         progress.phase("decoding", len(present))
     jobs = [(sha, str(bundle.root / bundle.images[sha]), publication.profile.name, sha in logged) for sha in present]
@@ -144,7 +148,8 @@ def _check_images(
             hash_problems.append(f"{path}: the file is {media_type or 'of no known type'}, not what its name says")
         elif decoded is not None:
             for entry in logged[sha]:
-                problem = _reading_problem(publication.profile, entry, path, decoded)
+                problem, print_unchecked = _reading_problem(publication.profile, entry, path, decoded)
+                unchecked += print_unchecked
                 if problem:
                     decode_problems.append(problem)
         if progress:
@@ -159,6 +164,15 @@ def _check_images(
             f"; {manual} images of unreadable sheets typed by hand were hashed, not decoded: their figures rest on "
             "the logged manual-entry decision (the log keeps the figures two different reviewers agreed on, "
             "not each one's typing)"
+        )
+    printed = sum(1 for sha in present for entry in logged.get(sha, ()) if entry.get(PRINT_READING) is not None)
+    if printed:
+        detail += f"; {printed - unchecked} prints read again with the logged OCR model gave the logged figures"
+    if unchecked:
+        detail += (
+            f"; {unchecked} prints were not re-checked exactly: read by another OCR model than this "
+            f"installation's, or decided by a score within {SCORE_TIE} of its threshold (the model's last "
+            "decimals differ between processors)"
         )
     report.add("decoding", detail, _capped(decode_problems, "payloads not read again"))
 
@@ -183,19 +197,74 @@ def _reread_all(jobs: list[tuple[str, str, str, bool]], workers: int | None) -> 
         yield from pool.map(_reread, *zip(*jobs, strict=True))
 
 
-def _reading_problem(profile: Profile, entry: Entry, path: str, decoded: Decoded) -> str | None:
-    """Why the image does not yield the payload the entry logged, or None when it does."""
+def _reading_problem(profile: Profile, entry: Entry, path: str, decoded: Decoded) -> tuple[str | None, bool]:
+    """Why the image does not yield what the entry logged (its payload, its print), or None when it does.
+
+    The flag says the entry's print could not be re-checked exactly here (see `_print_problem`).
+    """
     where = f"log entry {entry.seq}: {path}"
     if decoded.reading is None:
-        return f"{where} cannot be read again ({decoded.reject})"
-    page = next((p for p in decoded.reading.pages if p.page == entry.get("page")), None)
-    if page is None:
-        return f"{where} has no page {int(entry.get('page') or 0) + 1}"
+        return f"{where} cannot be read again ({decoded.reject})", False
+    index = next((i for i, p in enumerate(decoded.reading.pages) if p.page == entry.get("page")), None)
+    if index is None:
+        return f"{where} has no page {int(entry.get('page') or 0) + 1}", False
+    page = decoded.reading.pages[index]
+    printed = decoded.printed[index] if index < len(decoded.printed) else None
+    logged_print = entry.get(PRINT_READING)
+    unchecked = False
+    if logged_print is not None:
+        problem = _print_problem(logged_print, printed)
+        unchecked = problem == _NOT_RECHECKED
+        if problem and not unchecked:
+            return f"{where}: {problem}", False
     if entry.payload in page.payloads:
-        return None
+        return None, unchecked
+    if logged_print is not None and logged_print.get("outcome") == CERTAIN and printed is not None:
+        if unchecked:  # read alone by another model: its figures rest on the log, as the detail says
+            return None, True
+        record = record_read_alone(profile, printed)
+        if record is not None and record.payload == entry.payload:
+            return None, unchecked
+        return f"{where}: the figures read again from the print do not give the logged sheet", unchecked
     if not page.payloads:
-        return f"{where} yields no acta code any more ({page.reason}), but the entry logs one"
-    return f"{where} does not yield the logged payload: {_difference(profile, str(entry.payload), page.payloads)}"
+        return f"{where} yields no acta code any more ({page.reason}), but the entry logs one", unchecked
+    difference = _difference(profile, str(entry.payload), page.payloads)
+    return f"{where} does not yield the logged payload: {difference}", unchecked
+
+
+def _print_problem(logged: dict[str, object], printed: PrintedSheet | None) -> str | None:
+    """How the print read again differs from what the entry logged (layout, outcome, figures), or None.
+
+    Figures are compared exactly. The outcome too, except where a figure's
+    score lies within `SCORE_TIE` of a threshold: the OCR model's arithmetic
+    differs between processors in the last decimals (see `testigo.read.ocr`),
+    so such a decision cannot be re-checked exactly on another machine, and
+    neither can a print read by another model than this installation's: both
+    are `_NOT_RECHECKED`, counted in the check's detail.
+    """
+    if printed is None:
+        return "its print, which the entry logs as read, cannot be read again"
+    if logged.get("model") != printed.model:
+        return _NOT_RECHECKED
+    again = printed.logged()
+    for key in ("layout", "figures", "outcome"):
+        if logged.get(key) != again[key]:
+            if _at_a_threshold(printed):
+                return _NOT_RECHECKED
+            return f"the print read again gives {key} {again[key]!r}, the entry logs {logged.get(key)!r}"
+    return None
+
+
+def _at_a_threshold(printed: PrintedSheet) -> bool:
+    """Whether any score the outcome rested on is within `SCORE_TIE` of the threshold it was compared with."""
+    thresholds = (AGREE_MARGIN, -DIFFER_MARGIN, ACCEPT_CONFIDENCE)
+    return any(abs(score - t) < SCORE_TIE for score in printed.scores.values() for t in thresholds)
+
+
+#: Scores this close to a threshold may fall on either side of it on another processor.
+SCORE_TIE = 0.01
+#: Said of a print that cannot be re-checked exactly here (see `_print_problem`).
+_NOT_RECHECKED = "not re-checked"
 
 
 def _difference(profile: Profile, logged: str, read: tuple[str, ...]) -> str:

@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column('scores', sa.Text(), nullable=False),
         sa.Column('quads', sa.Text(), nullable=False),
         sa.Column('model', sa.String(64), nullable=False),
+        sa.Column('differing', sa.Text(), nullable=False),
     )
     op.create_index('ix_printed_outcome', 'printed', ['outcome'])
 
