@@ -42,7 +42,7 @@ Determinism: what a verifier re-running a reading can expect.
   trusting its side.
 """
 
-from testigo.read.ocr.digits import Reading, candidates, log_likelihood, margin, neighbours, recognise
+from testigo.read.ocr.digits import Reading, candidates, log_likelihood, log_likelihoods, margin, neighbours, recognise
 from testigo.read.ocr.model import MODEL_SHA256, OcrModelError
 from testigo.read.ocr.prepare import crop_field, prepare
 from testigo.read.ocr.text import LineReading, read_line, read_text, text_log_likelihood
@@ -55,6 +55,7 @@ __all__ = [
     "candidates",
     "crop_field",
     "log_likelihood",
+    "log_likelihoods",
     "margin",
     "neighbours",
     "prepare",

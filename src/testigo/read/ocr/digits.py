@@ -111,6 +111,14 @@ def _text(labels: Sequence[int]) -> str:
     return "".join(DIGITS[c - 1] for c in labels)
 
 
+def log_likelihoods(reading: Reading, texts: Sequence[str]) -> list[float]:
+    """`log_likelihood` of each of `texts`, in one pass of the forward algorithm over all of them."""
+    if not texts:
+        return []
+    scores = ctc.log_likelihoods(_digit_logprobs(reading.logprobs), [_labels(text) for text in texts])
+    return [float(score) for score in scores]
+
+
 def log_likelihood(reading: Reading, text: str) -> float:
     """log P(`text` | field): the digit-restricted CTC probability of the digit string, over all alignments.
 

@@ -27,14 +27,22 @@ CROP_ROWS = 48
 def word_crop(frame: Frame, line: TextLine, first: Word, last: Word | None = None) -> np.ndarray:
     """The words from `first` to `last` (default: `first` alone) of `line`, upright, `CROP_ROWS` high."""
     last = last or first
-    x0 = first.x0 - SIDE_HEIGHTS * frame.text_height
-    x1 = last.x1 + SIDE_HEIGHTS * frame.text_height
+    side = SIDE_HEIGHTS * frame.text_height
+    return frame_band(frame, line, first.x0 - side, last.x1 + side, CROP_ROWS)
+
+
+def frame_band(frame: Frame, line: TextLine, x0: float, x1: float, rows: int) -> np.ndarray:
+    """The line's band between frame columns `x0` and `x1`, straightened along its slope, `rows` pixels high.
+
+    The band spans `BAND_HEIGHTS` text heights; its width keeps the aspect.
+    Pixels outside the frame are paper-white.
+    """
     band = BAND_HEIGHTS * frame.text_height
-    width = max(16, int(round((x1 - x0) * CROP_ROWS / band)))
-    matrix = _crop_to_frame(line, x0, x1, band, (width, CROP_ROWS))
-    flags = (cv2.INTER_AREA if band > 1.5 * CROP_ROWS else cv2.INTER_LINEAR) | cv2.WARP_INVERSE_MAP
+    width = max(4, int(round((x1 - x0) * rows / band)))
+    matrix = _crop_to_frame(line, x0, x1, band, (width, rows))
+    flags = (cv2.INTER_AREA if band > 1.5 * rows else cv2.INTER_LINEAR) | cv2.WARP_INVERSE_MAP
     return cv2.warpAffine(
-        frame.image, matrix, (width, CROP_ROWS), flags=flags, borderMode=cv2.BORDER_CONSTANT, borderValue=255
+        frame.image, matrix, (width, rows), flags=flags, borderMode=cv2.BORDER_CONSTANT, borderValue=255
     )
 
 

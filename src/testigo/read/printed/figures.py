@@ -5,7 +5,8 @@ alone, but by how much more likely the print makes one value than every
 other close one (`FieldReading.margin`, a log-likelihood ratio in nats).
 
 * `cross_check`: the QR code says what each figure should be. A figure
-  *agrees* when the print favours the QR's value by `AGREE_MARGIN` or more,
+  *agrees* when the sheet's own font favours the QR's value by
+  `FONT_AGREE_MARGIN` or more, or both readers together by `AGREE_MARGIN`,
   *differs* when it favours another value by `DIFFER_MARGIN` or more, and is
   *unclear* in between (a blurred or shadowed cell). One differing figure
   makes the sheet a mismatch: the signature of an altered or re-printed
@@ -38,6 +39,9 @@ from testigo.read.printed.reading import FieldReading, PrintReading
 AGREE_MARGIN = 2.0
 #: The print favours another value by at least this (nats): the figure differs.
 DIFFER_MARGIN = 8.0
+#: The sheet's own font alone favours the QR's value by at least this (nats): the figure agrees without
+#: PP-OCR being run (it is run for every other figure, and its log-likelihood added).
+FONT_AGREE_MARGIN = 12.0
 #: Divides log-likelihoods before they become posteriors (calibration; see the module docstring).
 TEMPERATURE = 1.0
 #: A rescued figure needs this posterior for the sheet to be accepted without a person.
@@ -100,7 +104,8 @@ def cross_check(reading: PrintReading, expected: Mapping[str, int]) -> CrossChec
         if field is None:
             continue
         text = str(value)
-        margin = field.margin(text)
+        by_font = field.font_margin(text)
+        margin = by_font if by_font is not None and by_font >= FONT_AGREE_MARGIN else field.margin(text)
         verdict = AGREES if margin >= AGREE_MARGIN else DIFFERS if margin <= -DIFFER_MARGIN else UNCLEAR
         read = text if verdict == AGREES else field.text
         comparisons.append(Comparison(name, text, read, round(margin, 2), verdict))

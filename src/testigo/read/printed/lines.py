@@ -40,8 +40,11 @@ import numpy as np
 OVERVIEW_SIDE = 900
 #: Long side of the image the size of the letters is measured on.
 SURVEY_SIDE = 1600
-#: Height (pixels) a capital letter is brought to in the frame, if the photo has that many.
-TARGET_HEIGHT = 24.0
+#: Height (pixels) a capital letter is brought to in the frame: small text is enlarged (a photo taken from
+#: afar), large text reduced, so that every later step works at one scale.
+TARGET_HEIGHT = 20.0
+#: Small text is enlarged at most this many times (more would only magnify blur and cost pixels).
+MAX_ENLARGEMENT = 3.0
 #: Lines run within this many degrees of the estimate from the text block's long axis.
 ANGLE_WINDOW = 12.0
 #: A word is joined to the next on its line across at most this many character heights of blank paper.
@@ -158,8 +161,9 @@ def frame_of(gray: np.ndarray) -> Frame | None:
     survey = min(1.0, SURVEY_SIDE / max(gray.shape))
     small = cv2.resize(gray, None, fx=survey, fy=survey, interpolation=cv2.INTER_AREA) if survey < 1 else gray
     height = _text_height(_ink(small, 7)) / survey
-    scale = min(1.0, TARGET_HEIGHT / height) if height else 1.0
+    scale = min(MAX_ENLARGEMENT, TARGET_HEIGHT / height) if height else 1.0
     image, to_page = _turn(gray, angle, scale, text, margin=3 * (height or TARGET_HEIGHT))
+    # measured again on the frame: the survey's copy is too coarse to measure small letters well
     text_height = _text_height(_ink(image, max(5, int(TARGET_HEIGHT * 0.8)) | 1)) or TARGET_HEIGHT
     lines = find_lines(image, text_height)
     return Frame(image, to_page, text_height, lines) if lines else None
@@ -252,7 +256,8 @@ def _turn(
         source = cv2.resize(gray, None, fx=2 * scale, fy=2 * scale, interpolation=cv2.INTER_AREA)
         warp = np.hstack([matrix[:, :2] / (2 * scale), matrix[:, 2:]])
     # paper-white outside the page, so nothing at the border reads as ink
-    image = cv2.warpAffine(source, warp, (out_w, out_h), flags=cv2.INTER_LINEAR, borderValue=255)
+    interpolation = cv2.INTER_CUBIC if scale > 1 else cv2.INTER_LINEAR
+    image = cv2.warpAffine(source, warp, (out_w, out_h), flags=interpolation, borderValue=255)
     return image, np.linalg.inv(forward)
 
 
@@ -284,7 +289,14 @@ def _words(mask: np.ndarray, text_height: float) -> list[Word]:
 
 
 def _chains(words: list[Word], text_height: float) -> list[list[int]]:
-    """Indices of `words` grouped into lines, each followed to the right along its local slope."""
+    """Indices of `words` grouped into lines, each followed to the right along the page's slope field.
+
+    From each word, the next one on its line is the nearest to the right
+    whose centre lies where the slope field predicts, within a quarter of
+    their mean height plus a hundredth of the distance (the field is a fit,
+    and a table row crosses a wide blank between its party and its figure).
+    """
+    field = SlopeField.of(words, text_height)
     order = sorted(range(len(words)), key=lambda i: words[i].x0)
     starts = np.array([words[i].x0 for i in order])
     used = [False] * len(words)
@@ -293,7 +305,6 @@ def _chains(words: list[Word], text_height: float) -> list[list[int]]:
         if used[start]:
             continue
         chain, used[start] = [start], True
-        slope = _local_slope(words, start, text_height)
         while True:
             last = words[chain[-1]]
             low = int(np.searchsorted(starts, last.x1 - 0.3 * text_height))
@@ -303,9 +314,10 @@ def _chains(words: list[Word], text_height: float) -> list[list[int]]:
                 j = order[k]
                 if used[j]:
                     continue
-                predicted = last.cy + slope * (words[j].cx - last.cx)
-                # within a quarter of their mean height: well inside the half line pitch that separates lines
-                if abs(words[j].cy - predicted) < 0.25 * (words[j].height + last.height):
+                distance = words[j].cx - last.cx
+                predicted = last.cy + field.at(last.cx + distance / 2, last.cy) * distance
+                tolerance = 0.25 * (words[j].height + last.height) + 0.01 * abs(distance)
+                if abs(words[j].cy - predicted) < tolerance:
                     following = j
                     break  # `order` is by x: the first that fits is the nearest
             if following is None:
@@ -316,14 +328,34 @@ def _chains(words: list[Word], text_height: float) -> list[list[int]]:
     return chains
 
 
-def _local_slope(words: list[Word], index: int, text_height: float) -> float:
-    """The median slope of the long words (three letters' height or more) within six lines of word `index`.
+@dataclass(frozen=True)
+class SlopeField:
+    """The slope of the text lines at any point of the frame: s0 + sx * x + sy * y.
 
-    Perspective varies the slope along the sheet; short words measure it badly.
+    A sheet photographed in perspective has lines that converge, so their
+    slope changes across the page, to first order linearly; the field is
+    fitted to the slopes of the long words (three letters' height or more,
+    short ones measure it badly), with outliers dropped once.
     """
-    row = words[index].cy
-    long = [w for w in words if w.slope is not None and w.width > 3 * text_height]
-    near = [w.slope for w in long if w.slope is not None and abs(w.cy - row) < 6 * text_height]
-    if len(near) < 3:
-        near = [w.slope for w in long if w.slope is not None]
-    return float(np.median(near)) if near else 0.0
+
+    s0: float
+    sx: float
+    sy: float
+
+    def at(self, x: float, y: float) -> float:
+        return self.s0 + self.sx * x + self.sy * y
+
+    @classmethod
+    def of(cls, words: list[Word], text_height: float) -> SlopeField:
+        long = [w for w in words if w.slope is not None and w.width > 3 * text_height]
+        if len(long) < 6:
+            return cls(float(np.median([w.slope for w in long])) if long else 0.0, 0.0, 0.0)
+        design = np.array([[1.0, w.cx, w.cy] for w in long])
+        slopes = np.array([w.slope for w in long], dtype=np.float64)
+        keep = np.ones(len(long), dtype=bool)
+        for _ in range(2):
+            coefficients, *_ = np.linalg.lstsq(design[keep], slopes[keep], rcond=None)
+            residuals = np.abs(design @ coefficients - slopes)
+            keep = residuals <= max(3 * float(np.median(residuals[keep])), 0.005)
+        s0, sx, sy = (float(c) for c in coefficients)
+        return cls(s0, sx, sy)

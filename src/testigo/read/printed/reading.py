@@ -17,8 +17,10 @@ as expected.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property, partial
 
 import numpy as np
 
@@ -26,6 +28,7 @@ from testigo.domain.layout import VALUE_LAST, LabelledField, SheetLayout
 from testigo.errors import TestigoError
 from testigo.read import ocr
 from testigo.read.printed.cells import word_crop, word_quad
+from testigo.read.printed.font import FontModel, learn
 from testigo.read.printed.lines import Frame, TextLine, Word, frame_of
 from testigo.read.printed.structure import Located, NotFound, locate
 
@@ -33,7 +36,7 @@ from testigo.read.printed.structure import Located, NotFound, locate
 CANDIDATES = 6
 #: Keys read, spread over the table, to choose among the ways the lines can match the layout and to prove
 #: the rows are numbered right (a lost or extra line shifts every key after it).
-PROBE_KEYS = 5
+PROBE_KEYS = 3
 #: Mean log-likelihood per key under which the table's keys do not read as the layout's: rows misnumbered.
 KEY_FLOOR = -2.0
 #: Log-likelihood per character under which no header word is taken for a label.
@@ -44,16 +47,47 @@ class PrintNotRead(TestigoError):
     """The sheet's printed figures could not be read at all; str() is the one-line reason."""
 
 
-@dataclass(frozen=True, eq=False)
 class FieldReading:
-    """What the recogniser found in one field of the layout."""
+    """What the two readers make of one field of the layout: PP-OCR, and the sheet's own font when it has one.
 
-    name: str
-    candidates: tuple[tuple[str, float], ...]
-    """Digit strings ("" for nothing) with their log-likelihoods, most likely first."""
-    quad: tuple[tuple[float, float], ...]
-    """The field's corners on the page (top-left, top-right, bottom-right, bottom-left), in pixels."""
-    reading: ocr.Reading = field(repr=False)
+    A string's log-likelihood is the sum of both readers' (they err
+    differently: PP-OCR knows every font, the font model only this sheet's
+    but at any size); `candidates` are the most likely strings by that sum,
+    among PP-OCR's best and every string one edit from its two best.
+
+    PP-OCR runs only when first needed: a cross-check whose font model alone
+    already confirms the QR's value (`font_margin`) never runs it, which is
+    most of what keeps a cross-check cheap.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        quad: tuple[tuple[float, float], ...],
+        crop: Callable[[], np.ndarray],
+        digits: tuple[int, int],
+        font: Callable[[Sequence[str]], dict[str, float]] | None = None,
+    ) -> None:
+        self.name = name
+        self.quad = quad
+        """The field's corners on the page (top-left, top-right, bottom-right, bottom-left), in pixels."""
+        self._crop = crop
+        self._digits = digits
+        self._font = font
+        self._font_scores: dict[str, float] = {}
+        self._ocr_scores: dict[str, float] = {}
+
+    @cached_property
+    def _reading(self) -> ocr.Reading:
+        [reading] = ocr.recognise([self._crop()])
+        return reading
+
+    @cached_property
+    def candidates(self) -> tuple[tuple[str, float], ...]:
+        """Digit strings ("" for nothing) with their log-likelihoods, most likely first."""
+        pool = [text for text, _ in ocr.candidates(self._reading, CANDIDATES)]
+        ranked = sorted(self._score({*pool, *self._near(pool[:2])}).items(), key=lambda item: (-item[1], item[0]))
+        return tuple(ranked[:CANDIDATES])
 
     @property
     def text(self) -> str:
@@ -61,11 +95,41 @@ class FieldReading:
 
     def log_likelihood(self, text: str) -> float:
         """How well the field supports `text` (any digit string, e.g. the QR code's value)."""
-        return ocr.log_likelihood(self.reading, text)
+        return self._score([text])[text]
 
     def margin(self, text: str) -> float:
-        """log P(`text`) minus that of the best other string near it or among the candidates."""
-        return ocr.margin(self.reading, text)
+        """log P(`text`) minus that of the best other string one edit from it or among the candidates."""
+        rivals = self._near([text]) | {c for c, _ in self.candidates}
+        scores = self._score({text, *rivals})
+        return scores[text] - max(score for other, score in scores.items() if other != text)
+
+    def font_margin(self, text: str) -> float | None:
+        """As `margin`, by the sheet's font alone, against the strings one edit from `text` (None: no font model)."""
+        if self._font is None:
+            return None
+        scores = self._by_font({text, *self._near([text])})
+        rivals = [score for other, score in scores.items() if other != text]
+        return scores[text] - max(rivals) if rivals else math.inf
+
+    def _near(self, texts: Iterable[str]) -> set[str]:
+        """Every string one edit from one of `texts` with as many digits as the field may have."""
+        low, high = self._digits
+        return {near for text in texts for near in ocr.neighbours(text) if low <= len(near) <= high}
+
+    def _by_font(self, texts: Iterable[str]) -> dict[str, float]:
+        texts = list(texts)
+        wanted = [text for text in dict.fromkeys(texts) if text not in self._font_scores]
+        if wanted and self._font is not None:
+            self._font_scores.update(self._font(wanted))
+        return {text: self._font_scores.get(text, 0.0) for text in texts}
+
+    def _score(self, texts: Iterable[str]) -> dict[str, float]:
+        texts = list(texts)
+        wanted = [text for text in dict.fromkeys(texts) if text not in self._ocr_scores]
+        if wanted:
+            self._ocr_scores.update(zip(wanted, ocr.log_likelihoods(self._reading, wanted), strict=True))
+        font = self._by_font(texts)
+        return {text: self._ocr_scores[text] + font[text] for text in texts}
 
 
 @dataclass(frozen=True)
@@ -111,8 +175,9 @@ def read_print(
     score, turn, located = max(choices, key=lambda choice: choice[0])
     if score < KEY_FLOOR:
         raise PrintNotRead(f"the table's card numbers do not read as {layout.name}'s (another form, or rows lost)")
-    fields = _figures(turn, located, layout)
-    codes, missing = _header(turn, located, layout) if header else ({}, [])
+    font = learn(turn, located.rows, layout.table.keys())
+    fields = _figures(turn, located, layout, font)
+    codes, missing = _header(turn, located, layout, font) if header else ({}, [])
     return PrintReading(layout.name, {**fields, **codes}, turn is not frame, tuple(missing))
 
 
@@ -135,24 +200,54 @@ def _key_score(frame: Frame, located: Located, layout: SheetLayout, count: int) 
     return float(np.mean(scores))
 
 
-def _figures(frame: Frame, located: Located, layout: SheetLayout) -> dict[str, FieldReading]:
+def _figures(frame: Frame, located: Located, layout: SheetLayout, font: FontModel | None) -> dict[str, FieldReading]:
     """The table's figures (each row's last word) and the totals (each line's last word)."""
-    places: list[tuple[str, TextLine, Word]] = [
-        (name, row, row.words[-1]) for name, row in zip(layout.table.fields(), located.rows, strict=True)
+    table = layout.table
+    places: list[tuple[str, TextLine, Word, tuple[int, int]]] = [
+        (name, row, row.words[-1], table.digits) for name, row in zip(table.fields(), located.rows, strict=True)
     ]
-    places += [(name, line, line.words[-1]) for name, line in located.totals.items()]
-    return _read_fields(frame, places)
+    totals = _totals(frame, located, layout)
+    places += [(spec.field, totals[spec.field], totals[spec.field].words[-1], spec.digits) for spec in layout.totals]
+    return _read_fields(frame, places, font)
 
 
-def _read_fields(frame: Frame, places: Sequence[tuple[str, TextLine, Word]]) -> dict[str, FieldReading]:
-    readings = ocr.recognise([word_crop(frame, line, word) for _, line, word in places])
+def _totals(frame: Frame, located: Located, layout: SheetLayout) -> dict[str, TextLine]:
+    """Each total on the line below the table whose label reads as its label, the totals in the layout's order.
+
+    Raises `PrintNotRead` when a label reads on no line.
+    """
+    lines = located.total_lines
+    readings = [ocr.read_line(word_crop(frame, line, line.words[0], line.words[-2])) for line in lines]
+    found: dict[str, TextLine] = {}
+    start = 0
+    for spec in layout.totals:
+        scores = [reading.log_likelihood(spec.label) for reading in readings[start:]]
+        if not scores or max(scores) < LABEL_FLOOR:
+            raise PrintNotRead(f"the total {spec.label!r} is not on the lines below the table")
+        best = start + int(np.argmax(scores))
+        found[spec.field] = lines[best]
+        start = best + 1
+    return found
+
+
+def _read_fields(
+    frame: Frame, places: Sequence[tuple[str, TextLine, Word, tuple[int, int]]], font: FontModel | None
+) -> dict[str, FieldReading]:
     return {
-        name: FieldReading(name, tuple(ocr.candidates(reading, CANDIDATES)), word_quad(frame, line, word), reading)
-        for (name, line, word), reading in zip(places, readings, strict=True)
+        name: FieldReading(
+            name,
+            word_quad(frame, line, word),
+            partial(word_crop, frame, line, word),
+            digits,
+            partial(font.log_likelihoods, frame, line, word) if font is not None else None,
+        )
+        for name, line, word, digits in places
     }
 
 
-def _header(frame: Frame, located: Located, layout: SheetLayout) -> tuple[dict[str, FieldReading], list[str]]:
+def _header(
+    frame: Frame, located: Located, layout: SheetLayout, font: FontModel | None
+) -> tuple[dict[str, FieldReading], list[str]]:
     """The header codes: each the word after (or the last word of the line of) its label, above the table.
 
     Labels are found by reading the header's words once each and scoring
@@ -161,15 +256,15 @@ def _header(frame: Frame, located: Located, layout: SheetLayout) -> tuple[dict[s
     """
     options = [(line, i) for line in located.header_lines for i in range(len(line.words) - 1)]
     readings = [ocr.read_line(word_crop(frame, line, line.words[i])) for line, i in options]
-    places: list[tuple[str, TextLine, Word]] = []
+    places: list[tuple[str, TextLine, Word, tuple[int, int]]] = []
     missing = []
     for spec in layout.header:
         found = _labelled(options, readings, spec)
         if found is None:
             missing.append(spec.field)
         else:
-            places.append((spec.field, *found))
-    return _read_fields(frame, places), missing
+            places.append((spec.field, *found, spec.digits))
+    return _read_fields(frame, places, font), missing
 
 
 def _labelled(

@@ -12,8 +12,9 @@ fonts, margins and photos:
   is the longest run of such rows, other lines (a candidate's name) allowed
   between them; it must hold exactly the layout's number of rows, which are
   then numbered in order.
-* The *totals*: the first lines after the table that end at the right margin
-  and begin with a word longer than a key (their label).
+* The *totals*: among the first lines after the table that end at the right
+  margin; which is which is decided by reading their labels (the caller has
+  the recogniser).
 * The *header*: the lines above the table; which line holds which labelled
   code is decided by reading the labels (`Located.header` is filled by the
   caller, which has the recogniser).
@@ -54,7 +55,8 @@ class Located:
     """The lines of a sheet matched to its layout: table rows (in order), totals, header fields."""
 
     rows: list[TextLine]
-    totals: dict[str, TextLine]
+    total_lines: list[TextLine]
+    """The lines below the table that can hold the totals (their labels decide which is which)."""
     left: Margin
     right: Margin
     header_lines: list[TextLine]
@@ -78,9 +80,17 @@ def locate(lines: Sequence[TextLine], layout: SheetLayout, text_height: float) -
     if len(usable) < layout.table.rows:
         raise NotFound(f"{len(usable)} lines of text, fewer than the table's {layout.table.rows} rows")
     tolerance = MARGIN_TOLERANCE * text_height
-    left, on_left = _margin([(line.cy, line.left) for line in usable], tolerance)
-    right, on_right = _margin([(line.cy, line.right) for line in usable], tolerance)
-    keyed = [line for line, lft, rgt in zip(usable, on_left, on_right, strict=True) if lft and rgt]
+    left, _ = _margin([(line.cy, line.left) for line in usable], tolerance)
+    right, _ = _margin([(line.cy, line.right) for line in usable], tolerance)
+    # specks of dirt, a shadow's edge or the table beside the sheet can join a line outside its margins
+    lines = [kept for kept in (_inside(line, left, right, tolerance) for line in lines) if kept is not None]
+    keyed = [
+        line
+        for line in lines
+        if len(line.words) >= 2
+        and abs(left.at(line.cy) - line.left) < tolerance
+        and abs(right.at(line.cy) - line.right) < tolerance
+    ]
     key_width = _key_width(keyed, text_height)
     if key_width is None:
         raise NotFound("no table rows: no lines begin with a key and end with a figure at the margins")
@@ -93,12 +103,24 @@ def locate(lines: Sequence[TextLine], layout: SheetLayout, text_height: float) -
     for start in range(len(run) - wanted + 1):
         rows = run[start : start + wanted]
         below = lines[lines.index(rows[-1]) + 1 :]
-        totals = _totals(below, layout, right, key_width, tolerance)
-        if len(totals) == len(layout.totals):
+        totals = _total_lines(below, right, tolerance, 2 * len(layout.totals))
+        if len(totals) >= len(layout.totals):
             candidates.append(Located(rows, totals, left, right, list(lines[: lines.index(rows[0])])))
     if not candidates:
         raise NotFound(f"no {len(layout.totals)} total lines after the table's {wanted} rows")
     return candidates
+
+
+def _inside(line: TextLine, left: Margin, right: Margin, tolerance: float) -> TextLine | None:
+    """The line without its words that lie wholly outside the margins (None when none is left)."""
+    words = tuple(
+        word
+        for word in line.words
+        if word.x1 > left.at(line.y_at(word.cx)) - tolerance and word.x0 < right.at(line.y_at(word.cx)) + tolerance
+    )
+    if len(words) == len(line.words):
+        return line
+    return TextLine(words) if words else None
 
 
 def _margin(points: list[tuple[float, float]], tolerance: float) -> tuple[Margin, list[bool]]:
@@ -149,16 +171,6 @@ def _longest_run(lines: Sequence[TextLine], is_row: set[int]) -> list[TextLine]:
     return max(best, run, key=len)
 
 
-def _totals(
-    below: Sequence[TextLine], layout: SheetLayout, right: Margin, key_width: float, tolerance: float
-) -> dict[str, TextLine]:
-    """The layout's totals, in order, on the first lines below the table that end at the right margin."""
-    found: dict[str, TextLine] = {}
-    names = [f.field for f in layout.totals]
-    for line in below:
-        if len(found) == len(names):
-            break
-        if len(line.words) >= 2 and abs(right.at(line.cy) - line.right) < tolerance:
-            if line.words[0].width > 1.5 * key_width:
-                found[names[len(found)]] = line
-    return found
+def _total_lines(below: Sequence[TextLine], right: Margin, tolerance: float, count: int) -> list[TextLine]:
+    """The first `count` lines below the table that end at the right margin: where the totals can be."""
+    return [line for line in below if len(line.words) >= 2 and abs(right.at(line.cy) - line.right) < tolerance][:count]

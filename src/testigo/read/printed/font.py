@@ -1,0 +1,249 @@
+"""The sheet's own digits, learned from its table's keys: a second reading of every figure.
+
+Every digit one printer head printed on one sheet looks the same, and the
+photo blurred, faded and shrank all of them alike. A layout whose table rows
+begin with known keys (the card numbers 01 to 38) gives labelled samples of
+every digit in the sheet's own font, at its own resolution, under its own
+light. Their means are templates that fit the sheet better than a general
+model can: on the smallest, blurriest figures of the simulated photos they
+read what PP-OCR misreads (a blurred 3 as 1), while PP-OCR reads what a
+template cannot (a figure in another font). `testigo.read.printed.reading`
+adds both log-likelihoods.
+
+How a figure is scored: the figure is right-aligned, so its cells are laid
+from its last ink leftwards, one pitch apart (the whole row of cells may
+slide by up to a third of a cell to fit). Each cell is compared with each
+template by normalised correlation r, each glyph free to sit a few pixels off
+its cell (``cv2.matchTemplate``): what a template leaves unexplained of a
+cell is E(1 - r^2), E the cell's contrast energy, and a cell the string
+leaves blank leaves all of it. The keys measure what a right template leaves
+unexplained (`FontModel.noise`, per pixel), so a string's log-likelihood is
+-unexplained / (2 noise), scaled by `INDEPENDENT`, the share of pixels that
+blur leaves independent (calibrated on simulated sheets). Scoring cell by
+cell keeps a long code (nine digits) aligned where one drawn string would
+drift by the error of the pitch.
+
+Only for fixed-pitch printing (a receipt printer's fonts are): the pitch is
+measured from the rows (their ink repeats every character) and must lie
+between `PITCH_RANGE` text heights, or no model is made.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from testigo.read.printed.cells import BAND_HEIGHTS, frame_band
+from testigo.read.printed.lines import Frame, TextLine, Word
+
+DIGITS = "0123456789"
+#: Rows of every band and template.
+ROWS = 32
+#: Pitch over text height of the fixed-pitch fonts considered (monospaced fonts lie near 0.8).
+PITCH_RANGE = (0.6, 1.1)
+#: Every digit needs this many samples among the keys, or no model is made.
+MIN_SAMPLES = 2
+#: Pixels (of a band) a drawing may be shifted to fit, each way, across and along the line.
+SHIFT_Y, SHIFT_X = 3, 4
+#: Share of a band's pixels that count as independent evidence (calibrated; see the module docstring).
+INDEPENDENT = 0.15
+#: The contrast of a printed digit relative to its template (the mean of the keys): faded or dark ink.
+GAIN = (0.5, 2.0)
+
+
+@dataclass(frozen=True)
+class FontModel:
+    """The digits of one sheet: a template per digit, the pitch, and what a right template leaves unexplained."""
+
+    templates: dict[str, np.ndarray]
+    """Each digit's mean glyph, one cell wide, `ROWS` high, ink positive."""
+    pitch: float
+    """Character pitch, in frame pixels."""
+    cell: int
+    """Character pitch, in band pixels (bands are `ROWS` high for `BAND_HEIGHTS` text heights)."""
+    noise: float
+    """What a right template leaves unexplained of a key's glyph, per pixel (leave-one-out mean)."""
+
+    def log_likelihoods(self, frame: Frame, line: TextLine, word: Word, texts: Sequence[str]) -> dict[str, float]:
+        """How well each digit string in `texts`, drawn in this sheet's font, explains `word`.
+
+        The empty string (and a string with a character the model has no
+        template for) gets minus infinity: a figure is never blank.
+        """
+        longest = max((len(text) for text in texts), default=0)
+        cells = _Cells.of(self, frame, line, word, longest + 1)
+        scale = INDEPENDENT / (2.0 * max(self.noise, 1e-6))
+        scores = {}
+        for text in texts:
+            if cells is None or not text or any(char not in self.templates for char in text):
+                scores[text] = -math.inf
+            else:
+                scores[text] = -scale * cells.unexplained(text)
+        return scores
+
+
+@dataclass
+class _Cells:
+    """A figure's cells, right to left, at each slide of the grid: each cell's energy and fit to each digit."""
+
+    energy: np.ndarray
+    """(slides, cells) contrast energy of each cell: what a blank leaves unexplained."""
+    fits: dict[str, np.ndarray]
+    """digit -> (slides, cells) what its template leaves unexplained of each cell."""
+
+    @classmethod
+    def of(cls, model: FontModel, frame: Frame, line: TextLine, word: Word, count: int) -> _Cells | None:
+        cell = model.cell
+        band = _band(frame, line, word.x1 - (count + 1) * model.pitch, word.x1 + model.pitch)
+        profile = band.sum(axis=0)
+        if profile.max() <= 0:
+            return None
+        last = int(np.nonzero(profile > 0.3 * profile.max())[0][-1])
+        padded = _padded(band)
+        anchor = last + 1 + round(0.1 * cell) - cell / 2  # centre of the last cell: glyphs sit inside their cells
+        slides = np.arange(-(cell // 3), cell // 3 + 1)
+        # the left edge of cell j (from the right) at each slide; cells beyond the band's left are left out
+        lefts = np.rint(anchor + slides[:, None] - np.arange(count)[None, :] * cell - cell / 2).astype(np.int64)
+        inside = lefts >= 0
+        starts = np.clip(lefts, 0, None)
+        energy = np.where(inside, _cell_energies(band, cell)[np.minimum(starts, band.shape[1] - cell)], 0.0)
+        fits = {}
+        for d, template in model.templates.items():
+            # every digit's correlation at every place, once; a cell's is the best within its shifts
+            scores = cv2.matchTemplate(padded, template, cv2.TM_CCOEFF_NORMED).max(axis=0)
+            best = np.lib.stride_tricks.sliding_window_view(scores, 2 * SHIFT_X + 1).max(axis=1)
+            r = best[np.minimum(starts, len(best) - 1)]
+            fits[d] = np.where(inside, _residuals(energy, float(((template - template.mean()) ** 2).sum()), r), 0.0)
+        return cls(energy, fits)
+
+    def unexplained(self, text: str) -> float:
+        """What `text`, right-aligned, leaves unexplained at the best slide: its cells by its digits, the rest blank."""
+        if len(text) > self.energy.shape[1]:
+            return math.inf
+        total = self.energy.sum(axis=1)
+        for j, char in enumerate(reversed(text)):
+            total = total - self.energy[:, j] + self.fits[char][:, j]
+        return float(total.min())
+
+
+def learn(frame: Frame, rows: Sequence[TextLine], keys: Sequence[str]) -> FontModel | None:
+    """The font model of a sheet from its table rows and their keys, or None when the print is not fixed-pitch."""
+    pitch = _pitch(frame, rows)
+    if pitch is None:
+        return None
+    scale = ROWS / (BAND_HEIGHTS * frame.text_height)
+    cell = max(4, round(pitch * scale))
+    samples: dict[str, list[np.ndarray]] = {d: [] for d in DIGITS}
+    for row, key in zip(rows, keys, strict=True):
+        word = row.words[0]
+        band = _band(frame, row, word.cx - len(key) * pitch, word.cx + len(key) * pitch)
+        middle = band.shape[1] / 2
+        for i, char in enumerate(key):
+            if char not in samples:
+                continue
+            centre = middle + (i - (len(key) - 1) / 2) * cell
+            x0 = int(round(centre - cell / 2))
+            if 0 <= x0 and x0 + cell <= band.shape[1]:
+                samples[char].append(band[:, x0 : x0 + cell])
+    if any(len(found) < MIN_SAMPLES for found in samples.values()):
+        return None
+    aligned = {d: _aligned(found) for d, found in samples.items()}
+    templates = {d: np.mean(found, axis=0).astype(np.float32) for d, found in aligned.items()}
+    return FontModel(templates, pitch, cell, _noise(aligned))
+
+
+def _pitch(frame: Frame, rows: Sequence[TextLine]) -> float | None:
+    """The lag at which the rows' ink profiles repeat (fixed-pitch text), in frame pixels, within `PITCH_RANGE`."""
+    low, high = (int(r * ROWS / BAND_HEIGHTS) for r in PITCH_RANGE)
+    total = np.zeros(high + 2)
+    for row in rows:
+        profile = _band(frame, row, row.left, row.right).sum(axis=0)
+        centred = profile - profile.mean()
+        energy = float(centred @ centred)
+        if energy > 0 and len(centred) > 2 * high:
+            total += np.array([centred[: len(centred) - k] @ centred[k:] for k in range(high + 2)]) / energy
+    window = total[low : high + 1]
+    peak = int(np.argmax(window))
+    if window[peak] <= 0 or peak in (0, len(window) - 1):
+        return None
+    left, centre, right = window[peak - 1], window[peak], window[peak + 1]
+    curvature = left - 2 * centre + right
+    offset = 0.5 * (left - right) / curvature if curvature else 0.0
+    return (low + peak + offset) * BAND_HEIGHTS * frame.text_height / ROWS
+
+
+def _band(frame: Frame, line: TextLine, x0: float, x1: float) -> np.ndarray:
+    """The line between frame columns `x0` and `x1`, `ROWS` high, ink positive in [0, 1], paper at 0."""
+    gray = frame_band(frame, line, x0, x1, ROWS).astype(np.float32)
+    ink: np.ndarray = np.clip(float(np.median(gray)) - gray, 0.0, None)
+    peak = float(ink.max())
+    return ink / peak if peak > 0 else ink
+
+
+def _cell_energies(band: np.ndarray, cell: int) -> np.ndarray:
+    """The contrast energy (sum of squares about the mean) of every `cell`-wide window of the band, by left edge."""
+    columns = band.sum(axis=0)
+    squares = (band * band).sum(axis=0)
+    width = band.shape[0] * cell
+    total = np.convolve(columns, np.ones(cell), mode="valid")
+    total_sq = np.convolve(squares, np.ones(cell), mode="valid")
+    energies: np.ndarray = np.maximum(total_sq - total * total / width, 0.0)
+    return energies
+
+
+def _residuals(energy: np.ndarray, strength: float, r: np.ndarray) -> np.ndarray:
+    """What a template leaves unexplained of cells: min over its contrast a in `GAIN` of |cell - a template|^2.
+
+    `energy` and `strength` are the cell's and the template's contrast energy,
+    `r` their correlation. With the contrast free, a template would explain a
+    blank cell perfectly (scaled to nothing); a printed digit has the ink of
+    the sheet's other digits, within `GAIN` of their mean, so a template on
+    blank paper leaves its own ink unexplained, as a missing digit should.
+    """
+    if strength <= 0:
+        return energy
+    r = np.where(energy > 0, r, 0.0)
+    gain = np.clip(r * np.sqrt(energy / strength), *GAIN)
+    residual: np.ndarray = energy - 2 * gain * r * np.sqrt(energy * strength) + gain * gain * strength
+    return residual
+
+
+def _padded(image: np.ndarray) -> np.ndarray:
+    """The image with `SHIFT_Y` rows and `SHIFT_X` columns of paper on each side, for the shifts to slide in."""
+    return np.ascontiguousarray(
+        cv2.copyMakeBorder(image, SHIFT_Y, SHIFT_Y, SHIFT_X, SHIFT_X, cv2.BORDER_CONSTANT, value=0.0)
+    )
+
+
+def _aligned(samples: list[np.ndarray]) -> list[np.ndarray]:
+    """Each sample moved by whole pixels onto the mean of all (twice: the first mean is blurred by misplacement)."""
+    aligned = samples
+    for _ in range(2):
+        mean = np.mean(aligned, axis=0).astype(np.float32)
+        inner = np.ascontiguousarray(mean[SHIFT_Y:-SHIFT_Y, 1:-1])
+        moved = []
+        for sample in samples:
+            scores = cv2.matchTemplate(sample.astype(np.float32), inner, cv2.TM_CCOEFF_NORMED)
+            _, _, _, (x, y) = cv2.minMaxLoc(scores)
+            moved.append(np.roll(np.roll(sample, SHIFT_Y - y, axis=0), 1 - x, axis=1))
+        aligned = moved
+    return aligned
+
+
+def _noise(aligned: dict[str, list[np.ndarray]]) -> float:
+    """Leave-one-out: what each key's own digit template, learned without it, leaves unexplained per pixel."""
+    residuals = []
+    for found in aligned.values():
+        if len(found) < 2:
+            continue
+        total = np.sum(found, axis=0)
+        for sample in found:
+            own = (total - sample) / (len(found) - 1)
+            a, b = sample - sample.mean(), own - own.mean()
+            r = float((a * b).sum() / (math.sqrt(float((a * a).sum() * (b * b).sum())) + 1e-9))
+            residuals.append(float((a * a).sum()) * (1.0 - max(r, 0.0) ** 2) / a.size)
+    return float(np.mean(residuals)) if residuals else 1.0
