@@ -1,0 +1,126 @@
+"""Deciding what a sheet's print says: against its QR code, or alone under its own arithmetic.
+
+The fields here are stand-ins with chosen log-likelihoods, so each rule of
+`testigo.read.printed.figures` is tested on its own; the whole reader is
+tested on rendered sheets in tests/read/test_printed_sheets.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from testigo.domain.layout import SheetLayout
+from testigo.read.printed.figures import ACCEPT_CONFIDENCE, cross_check, rescue
+from testigo.read.printed.reading import PrintReading
+
+LAYOUT = SheetLayout.from_json(
+    """{"format": "testigo-layout/1", "name": "t", "code": "none",
+        "table": {"rows": 3, "key": "{n:02d}", "field": "card_{n}"},
+        "totals": [{"field": "valid_votes", "label": "V"}, {"field": "null_votes", "label": "N"},
+                   {"field": "total_votes", "label": "T"}],
+        "checks": [{"total": "valid_votes", "parts": ["card_*"]},
+                   {"total": "total_votes", "parts": ["valid_votes", "null_votes"]}]}"""
+)
+
+
+class Field:
+    """A field whose log-likelihood of each string is given (any other string: `floor`)."""
+
+    def __init__(self, scores: dict[str, float], floor: float = -40.0, font: float | None = None) -> None:
+        self.scores, self.floor, self.font = scores, floor, font
+        ranked = sorted(scores.items(), key=lambda item: -item[1])
+        self.candidates = tuple(ranked)
+        self.text = ranked[0][0]
+
+    def log_likelihood(self, text: str) -> float:
+        return self.scores.get(text, self.floor)
+
+    def margin(self, text: str) -> float:
+        rivals = [score for other, score in self.scores.items() if other != text] or [self.floor]
+        return self.log_likelihood(text) - max(max(rivals), self.floor)
+
+    def font_margin(self, text: str) -> float | None:
+        return self.font
+
+
+def reading(**fields: Any) -> PrintReading:
+    return PrintReading("t", dict(fields), upside_down=False)
+
+
+def sure(value: int) -> Field:
+    return Field({str(value): -0.01})
+
+
+def test_figures_that_read_as_the_code_agree_and_an_illegible_one_is_unclear_not_different() -> None:
+    printed = reading(card_1=sure(5), card_2=sure(3), card_3=Field({"8": -2.0, "3": -2.5}))
+    check = cross_check(printed, {"card_1": 5, "card_2": 3, "card_3": 3})
+    assert [c.verdict for c in check.comparisons] == ["agrees", "agrees", "unclear"]
+    assert check.outcome == "partial" and "not legible: card_3" in check.describe()
+
+
+def test_a_figure_printed_otherwise_than_the_code_makes_a_mismatch_naming_both_values() -> None:
+    printed = reading(card_1=sure(5), card_2=Field({"13": -0.01, "3": -30.0}))
+    check = cross_check(printed, {"card_1": 5, "card_2": 3})
+    assert check.outcome == "mismatch"
+    assert check.describe() == "printed figures differ from the QR code: card_2 print 13, QR 3"
+
+
+def test_the_sheets_own_font_alone_can_confirm_a_figure() -> None:
+    printed = reading(card_1=Field({"7": -3.0, "1": -2.0}, font=20.0))
+    assert cross_check(printed, {"card_1": 7}).outcome == "confirmed"
+
+
+def test_a_sheet_read_alone_is_certain_when_every_figure_is_and_the_sums_hold() -> None:
+    printed = reading(
+        card_1=sure(5), card_2=sure(3), card_3=sure(2), valid_votes=sure(10), null_votes=sure(1), total_votes=sure(11)
+    )
+    rescued = rescue(printed, LAYOUT)
+    assert rescued.certain and rescued.arithmetic and rescued.corrected == ()
+    assert rescued.values == {
+        "card_1": 5,
+        "card_2": 3,
+        "card_3": 2,
+        "valid_votes": 10,
+        "null_votes": 1,
+        "total_votes": 11,
+    }
+
+
+def test_one_misread_figure_is_corrected_by_the_arithmetic_but_not_trusted_blindly() -> None:
+    # card_2 reads best as 8 (the print says 3): only 3 makes the cards add up to the valid votes
+    printed = reading(
+        card_1=sure(5),
+        card_2=Field({"8": -0.5, "3": -1.5}),
+        card_3=sure(2),
+        valid_votes=sure(10),
+        null_votes=sure(1),
+        total_votes=sure(11),
+    )
+    rescued = rescue(printed, LAYOUT)
+    assert rescued.values["card_2"] == 3 and rescued.corrected == ("card_2",) and rescued.arithmetic
+    # other arrangements that keep the sums (card_1 and card_3 moved by 5) are implausible: card_2 is certain
+    assert rescued.confidence["card_2"] >= ACCEPT_CONFIDENCE
+
+
+def test_two_compensating_readings_leave_the_sheet_uncertain() -> None:
+    # card_1 could be 5 or 6 and card_3 2 or 1, nearly as likely: both 5+3+2 and 6+3+1 make 10
+    printed = reading(
+        card_1=Field({"5": -0.7, "6": -0.7}),
+        card_2=sure(3),
+        card_3=Field({"2": -0.7, "1": -0.7}),
+        valid_votes=sure(10),
+        null_votes=sure(1),
+        total_votes=sure(11),
+    )
+    rescued = rescue(printed, LAYOUT)
+    assert rescued.arithmetic and not rescued.certain
+    assert set(rescued.doubtful()) == {"card_1", "card_3"}
+
+
+def test_figures_that_cannot_be_made_to_add_up_are_not_certain() -> None:
+    printed = reading(
+        card_1=sure(5), card_2=sure(3), card_3=sure(2), valid_votes=sure(40), null_votes=sure(1), total_votes=sure(11)
+    )
+    rescued = rescue(printed, LAYOUT)
+    assert not rescued.arithmetic and not rescued.certain
+    assert rescued.values["valid_votes"] == 40 and rescued.corrected == ()  # shown as read, for a person to fix
