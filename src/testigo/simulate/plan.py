@@ -54,6 +54,6 @@ class Planned:
             "null_votes": sheet.null_votes if sheet else None,
             "expected": self.expected.value,
             "note": f"{self.note}; {image.note}" if image else self.note,
-            "qr_quad": [list(corner) for corner in image.qr_quad] if image else None,
+            "qr_quad": [list(corner) for corner in image.qr_quad] if image and image.qr_quad else None,
             "module_px": round(image.module_px, 2) if image else None,
         }
