@@ -1,6 +1,7 @@
 """Decoding benchmark: `testigo.read.read_file` against a plain zxing-cpp call, on simulated actas.
 
-For each quality (flatbed scans, phone photos, hard photos) the script has
+For each quality (flatbed scans, phone photos, hard photos and the hardest
+ones, whose code is calibrated to be lost about 6 times in 10) the script has
 `testigo.simulate` render `--n` actas of a synthetic election as the files a
 volunteer would upload, and then, in this one process pinned to one CPU core,
 reads every file twice:
@@ -45,7 +46,10 @@ from testigo.read.images import load_pages
 from testigo.simulate import simulate
 
 PROFILE = "ve2024"
-QUALITIES = ("scan", "photo", "hard")
+QUALITIES = ("scan", "photo", "hard", "hardest")
+#: Qualities whose decode rate is reported but has no target: the simulator makes them
+#: defeat the reader on purpose (a better reader raises the rate; nothing is missed).
+UNTARGETED = ("hardest",)
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,9 @@ def report(results: dict[str, dict[str, Figures]]) -> str:
             f"{base.per_second:>18.1f}{ours.per_second:>8.1f}{ours.per_second / base.per_second:>7.2f} | "
             f"{mine['mean_cpu_ms']:>16}{mine['p95_cpu_ms']:>7}"
         )
+    for quality in UNTARGETED:
+        if quality in results:
+            lines.append(f"({quality}: no decode target; the simulator makes these lose their code about 6 in 10)")
     lines.append("")
     for quality, pair in results.items():
         usage = ", ".join(f"{name} {count}" for name, count in pair["testigo"].strategies.most_common())
@@ -196,7 +203,7 @@ def verdicts(results: dict[str, dict[str, Figures]]) -> list[tuple[str, bool]]:
                     ours.per_second >= TARGET_SCANS_PER_SECOND,
                 )
             )
-        else:
+        elif quality not in UNTARGETED:
             checks.append(
                 (
                     f"{quality}: {ours.rate:.2%} decoded (target >= {TARGET_PHOTO_RATE:.1%})",

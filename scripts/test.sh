@@ -16,6 +16,10 @@ if [ ! -x /usr/bin/chromium ]; then
     apt-get update -qq && apt-get install -y -qq chromium >/dev/null
 fi
 export TESTIGO_REQUIRE_BROWSER=1
+# the simulator's printer tests also print with Debian's DejaVu Sans Mono (they skip without it)
+if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null
+fi
 
 pg_dir=$(mktemp -d /tmp/testigo-pg.XXXXXX)
 trap 'bash scripts/postgres.sh stop "$pg_dir"; rm -rf "$pg_dir"' EXIT

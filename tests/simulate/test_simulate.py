@@ -9,9 +9,13 @@ from typing import Any
 import pytest
 
 from testigo.errors import UserError
-from testigo.profiles import get_profile
+from testigo.profiles import CheckContext, get_profile
+from testigo.read import read_file
 from testigo.simulate import simulate
 from testigo.simulate.plan import KINDS
+from testigo.simulate.render import card_field
+from testigo.simulate.style import HIRES, NARROW, STANDARD
+from tests.read.samples import accept
 from tests.simulate.imaging import plain_read
 
 PROFILE = get_profile("ve2024")
@@ -35,7 +39,15 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     out = tmp_path_factory.mktemp("sim")
     calls: list[tuple[int, int]] = []
     truth = simulate(
-        out, 3, seed=11, quality="scan", bad_files=True, forgeries=3, workers=1, progress=lambda *a: calls.append(a)
+        out,
+        3,
+        seed=11,
+        quality="scan",
+        bad_files=True,
+        forgeries=3,
+        altered=2,
+        workers=1,
+        progress=lambda *a: calls.append(a),
     )
     assert calls[-1] == (len(calls), len(calls))
     return out, json.loads(truth.read_text(encoding="utf-8"))
@@ -78,7 +90,7 @@ def test_copy_and_forgeries_target_the_election(simulated: tuple[Path, dict[str,
     genuine = {e["mesa_id"]: e for e in truth["files"] if e["kind"] == "acta"}
     [copy] = [e for e in truth["files"] if e["kind"] == "copy"]
     assert copy["expected"] == "duplicate" and copy["payload"] == genuine[copy["mesa_id"]]["payload"]
-    forged = {Path(e["file"]).stem: e for e in truth["files"] if e["kind"] == "forged"}
+    forged = {Path(e["file"]).stem: e for e in truth["files"] if e["kind"] == "forged" and e["alteration"] is None}
     assert set(forged) == {"forged_001_other_mesa", "forged_002_altered", "forged_003_over_registered"}
     for name in ("forged_001_other_mesa", "forged_002_altered"):
         entry = forged[name]
@@ -95,7 +107,7 @@ def test_copy_and_forgeries_target_the_election(simulated: tuple[Path, dict[str,
 
 def test_same_seed_same_bytes(simulated: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
     out, truth = simulated
-    again = simulate(tmp_path, 3, seed=11, quality="scan", bad_files=True, forgeries=3, workers=2)
+    again = simulate(tmp_path, 3, seed=11, quality="scan", bad_files=True, forgeries=3, altered=2, workers=2)
     assert json.loads(again.read_text(encoding="utf-8")) == truth
     for entry in truth["files"]:
         assert (tmp_path / entry["file"]).read_bytes() == (out / entry["file"]).read_bytes(), entry["file"]
@@ -108,3 +120,76 @@ def test_mixed_quality_rotates_and_refuses_a_used_folder(tmp_path: Path) -> None
         simulate(tmp_path, 3, seed=1, quality="mixed")
     with pytest.raises(UserError, match="unknown quality"):
         simulate(tmp_path / "other", 3, quality="blurry")
+
+
+def test_every_rendered_file_says_what_is_printed_and_where(simulated: tuple[Path, dict[str, Any]]) -> None:
+    _, truth = simulated
+    for entry in truth["files"]:
+        if entry["printed"] is None:
+            assert entry["fields"] is None and entry["variant"] is None
+            continue
+        printed = entry["printed"]
+        assert entry["variant"] == "qr" and entry["printer"] == STANDARD.describe()
+        assert printed["valid_votes"] + printed["null_votes"] == printed["total_votes"] or entry["alteration"]
+        assert set(entry["fields"]) >= {card_field(n) for n in range(1, 39)} | {"valid_votes", "center", "mesa"}
+        assert all(len(quad) == 4 and all(len(point) == 2 for point in quad) for quad in entry["fields"].values())
+        if entry["kind"] in ("acta", "copy"):
+            assert entry["qr"]["cards"] == printed["cards"] == entry["counts"], entry["file"]
+            mesa = REGISTRY.mesas[entry["mesa_id"]]
+            assert (printed["center"], printed["mesa"], printed["registered"]) == (
+                mesa.center_id,
+                mesa.number,
+                mesa.registered,
+            )
+
+
+def test_altered_actas_differ_in_one_card_between_print_and_code(simulated: tuple[Path, dict[str, Any]]) -> None:
+    out, truth = simulated
+    genuine = {e["mesa_id"] for e in truth["files"] if e["kind"] == "acta"}
+    altered = {Path(e["file"]).stem: e for e in truth["files"] if e["alteration"] is not None}
+    assert set(altered) == {"altered_001_print", "altered_002_qr"}
+    for name, entry in altered.items():
+        alteration, printed, qr = entry["alteration"], entry["printed"], entry["qr"]
+        assert entry["expected"] == "mismatch" and entry["kind"] == "forged" and entry["mesa_id"] not in genuine
+        differ = [i for i, (a, b) in enumerate(zip(printed["cards"], qr["cards"], strict=True)) if a != b]
+        assert differ == [alteration["card"] - 1], name
+        change = alteration["altered"] - alteration["genuine"]
+        assert alteration["change"] == "digit" or alteration["change"] == f"{change:+d}"
+        assert alteration["change"] == "digit" or 1 <= abs(change) <= 200
+        if alteration["change"] == "digit":
+            before, after = str(alteration["genuine"]), str(alteration["altered"])
+            assert len(before) == len(after) and sum(a != b for a, b in zip(before, after, strict=True)) == 1
+        record = PROFILE.parse(entry["payload"])  # the code carries `qr`, and passes every registry check
+        assert list(record.counts) == qr["cards"] == entry["counts"]
+        assert PROFILE.check(record, CheckContext(REGISTRY, 0)) == []
+        [page] = read_file((out / entry["file"]).read_bytes(), accept).pages
+        assert page.payloads == (entry["payload"],)
+        if alteration["kind"] == "print_altered":
+            assert printed["cards"][alteration["card"] - 1] == alteration["altered"]
+            follows = printed["valid_votes"] == sum(printed["cards"])
+            assert follows == alteration["totals_follow"], name
+            assert qr["valid_votes"] == sum(qr["cards"])
+        else:
+            assert qr["cards"][alteration["card"] - 1] == alteration["altered"]
+            assert alteration["totals_follow"] is None and printed["valid_votes"] == sum(printed["cards"])
+
+
+def test_actas_without_a_code_and_other_printers(tmp_path: Path) -> None:
+    printers = (STANDARD, HIRES, NARROW)
+    truth = json.loads(
+        simulate(tmp_path, 4, seed=3, quality="scan", variant="mixed", printers=printers, workers=1).read_text()
+    )
+    assert truth["variant"] == "mixed"
+    entries = truth["files"]
+    assert [e["variant"] for e in entries] == ["qr", "sin_qr", "qr", "sin_qr"]
+    assert [e["printer"] for e in entries] == [p.describe() for p in (*printers, STANDARD)]
+    for entry in entries:
+        data = (tmp_path / entry["file"]).read_bytes()
+        assert entry["expected"] == "accepted" and entry["mesa_id"] and entry["printed"]["cards"] == entry["counts"]
+        if entry["variant"] == "sin_qr":
+            assert entry["payload"] is None and entry["qr"] is None and entry["qr_quad"] is None
+            assert plain_read(data) == []
+        else:
+            assert plain_read(data) == [entry["payload"]]
+    with pytest.raises(UserError, match="unknown variant"):
+        simulate(tmp_path / "other", 1, variant="none")

@@ -27,9 +27,16 @@ def simulate(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the images and truth.json.")],
     mesas: Annotated[int, typer.Option(min=1, help="Number of mesas (actas) to draw.")] = 300,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 2024,
-    quality: Annotated[str, typer.Option(help="scan, photo, hard or mixed")] = "photo",
+    quality: Annotated[str, typer.Option(help="scan, photo, hard, hardest or mixed")] = "photo",
+    variant: Annotated[
+        str, typer.Option(help="qr (2024 actas), sin_qr (printed without a QR code) or mixed (alternate)")
+    ] = "qr",
+    printer: Annotated[str, typer.Option(help="standard, hires (300 dpi), narrow (58 mm) or mixed")] = "standard",
     bad_files: Annotated[bool, typer.Option("--bad-files", help="Also write malformed and hostile files.")] = False,
     forgeries: Annotated[int, typer.Option(min=0, help="Also write this many forged actas.")] = 0,
+    altered: Annotated[
+        int, typer.Option(min=0, help="Also write this many actas whose print and QR differ in one card.")
+    ] = 0,
     inject: Annotated[
         str | None,
         typer.Option(help="Instead: manipulate the results table FILE, e.g. stuffing:0.02:0.15,copy:0.01"),
@@ -43,7 +50,7 @@ def simulate(
 
     With --inject, manipulate a results table instead and list the manipulated mesas.
     """
-    from testigo.simulate import QUALITIES
+    from testigo.simulate import PRINTERS, QUALITIES, VARIANTS
     from testigo.simulate import simulate as run_simulate
 
     if inject is not None:
@@ -55,6 +62,11 @@ def simulate(
         raise UserError(f"a FILE argument ({table}) only goes with --inject")
     if quality not in QUALITIES:
         raise UserError(f"unknown quality {quality!r}; one of {', '.join(QUALITIES)}")
+    if variant not in VARIANTS:
+        raise UserError(f"unknown variant {variant!r}; one of {', '.join(VARIANTS)}")
+    if printer != "mixed" and printer not in PRINTERS:
+        raise UserError(f"unknown printer {printer!r}; one of {', '.join(PRINTERS)} or mixed")
+    printers = tuple(PRINTERS.values()) if printer == "mixed" else (PRINTERS[printer],)
     with RichProgress(enabled=not as_json) as progress:
         progress.phase("render", None)  # bad files and forgeries add to the mesas
         truth = run_simulate(
@@ -64,6 +76,9 @@ def simulate(
             quality,
             bad_files=bad_files,
             forgeries=forgeries,
+            altered=altered,
+            variant=variant,
+            printers=printers,
             progress=lambda done, total: progress.advance(),
         )
     files = json.loads(truth.read_text(encoding="utf-8"))["files"]
