@@ -1,9 +1,10 @@
 """`duplicates` on real ingested images: one physical sheet behind two mesas is flagged, distinct actas are not.
 
 Thirty distinct simulated actas (scan and photo quality) and one genuine acta
-photographed twice, the second time with another mesa's QR code pasted over
-its own (a forger's trick): both mesas are accepted with different votes, so
-only the sheet images can tell.
+photographed twice, the second time with another mesa's QR code and printed
+figures pasted over its own (a forger's trick: pasting the code alone is now
+caught by the print cross-check, which the test also shows): both mesas are
+accepted with different votes, so only the sheet images can tell.
 """
 
 from __future__ import annotations
@@ -30,9 +31,17 @@ pytestmark = pytest.mark.slow
 DISTINCT = 30
 
 
-def _paste_code(sheet: Image.Image, donor: Image.Image) -> Image.Image:
-    """`sheet` with `donor`'s QR code (and its quiet zone) pasted at native size over its own."""
+def _paste_code(sheet: Image.Image, donor: Image.Image, *, print_too: bool = True) -> Image.Image:
+    """`sheet` with `donor`'s QR code (and its quiet zone) pasted at native size over its own.
+
+    With `print_too`, the donor's printed header and results (every printed
+    figure's band, full width) are pasted as well, leaving the signatures.
+    """
     out = sheet.copy()
+    if print_too:
+        boxes = [field.box for field in donor.info["fields"].values()]
+        band = (0, min(b[1] for b in boxes) - 8, donor.width, max(b[3] for b in boxes) + 8)
+        out.paste(donor.crop(band), band[:2])
     x0, y0, x1, y1 = sheet.info["qr_box"]
     dx0, dy0, dx1, dy1 = donor.info["qr_box"]
     side, pad = dx1 - dx0, 16
@@ -49,8 +58,9 @@ def _write(job: tuple[str, int, str, Path]) -> None:
         image = render_acta(sheets[i], np.random.default_rng(100 + i))
     else:  # sheets[DISTINCT] photographed twice: as itself, then with the code of sheets[DISTINCT + 1]
         image = render_acta(sheets[DISTINCT], np.random.default_rng(7))
-        if kind == "forged":
-            image = _paste_code(image, render_acta(sheets[DISTINCT + 1], np.random.default_rng(8)))
+        if kind in ("forged", "code_only"):
+            donor = render_acta(sheets[DISTINCT + 1], np.random.default_rng(8))
+            image = _paste_code(image, donor, print_too=kind == "forged")
     degraded = degrade_image(image, quality, np.random.default_rng(1000 + i + (500 if kind == "forged" else 0)))
     (folder / f"{kind}_{i:02d}.jpg").write_bytes(degraded.data)
 
@@ -61,12 +71,14 @@ def ingested(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, 
     folder = root / "actas"
     folder.mkdir()
     jobs = [("distinct", i, "scan" if i % 2 else "photo", folder) for i in range(DISTINCT)]
-    jobs += [("genuine", 0, "scan", folder), ("forged", 0, "photo", folder)]
+    jobs += [("genuine", 0, "scan", folder), ("forged", 0, "photo", folder), ("code_only", 0, "photo", folder)]
     with ProcessPoolExecutor(2) as pool:
         list(pool.map(_write, jobs))
     store = init_workspace(str(root / "ws"), "ve2024", "")
     report = ingest(store, [folder], workers=2)
     accepted = [f.mesa for f in report.files if f.status == "accepted"]
+    code_only = next(f for f in report.files if Path(f.path).name.startswith("code_only"))
+    assert code_only.status == "mismatch"  # the pasted code disagrees with the print under it
     yield store, accepted
     store.close()
 

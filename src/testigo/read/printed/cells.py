@@ -2,7 +2,11 @@
 
 Crops follow each line's own slope, so perspective (which makes lines
 converge and shrink towards the far end of a sheet) is undone word by word
-rather than by one transform for the whole page. A crop keeps the margins the
+rather than by one transform for the whole page. Perspective also slants and
+shrinks the glyphs differently across a sheet: a crop given the glyphs'
+local lean and height (`Upright`, from `testigo.read.printed.glyphs`) stands
+them upright at one scale, which both recognisers need (a slanted 0 reads as
+a 6 or a 9; a template fits only a glyph of its own size). A crop keeps the margins the
 recogniser was trained with: a tenth of the text's height above and below the
 line's band, half of it on each side of the word.
 """
@@ -10,6 +14,7 @@ line's band, half of it on each side of the word.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -24,50 +29,76 @@ SIDE_HEIGHTS = 0.5
 CROP_ROWS = 48
 
 
-def word_crop(frame: Frame, line: TextLine, first: Word, last: Word | None = None) -> np.ndarray:
+@dataclass(frozen=True)
+class Upright:
+    """How the glyphs stand at one place of a frame: their vertical's lean and their height."""
+
+    lean: float
+    """Frame columns gained per row along the glyphs' verticals."""
+    height: float
+    """Height of a capital letter, in frame pixels."""
+
+
+def word_crop(
+    frame: Frame, line: TextLine, first: Word, last: Word | None = None, *, upright: Upright | None = None
+) -> np.ndarray:
     """The words from `first` to `last` (default: `first` alone) of `line`, upright, `CROP_ROWS` high."""
     last = last or first
-    side = SIDE_HEIGHTS * frame.text_height
-    return frame_band(frame, line, first.x0 - side, last.x1 + side, CROP_ROWS)
+    side = SIDE_HEIGHTS * (upright.height if upright else frame.text_height)
+    return frame_band(frame, line, first.x0 - side, last.x1 + side, CROP_ROWS, upright=upright)
 
 
-def frame_band(frame: Frame, line: TextLine, x0: float, x1: float, rows: int) -> np.ndarray:
+def frame_band(
+    frame: Frame, line: TextLine, x0: float, x1: float, rows: int, *, upright: Upright | None = None
+) -> np.ndarray:
     """The line's band between frame columns `x0` and `x1`, straightened along its slope, `rows` pixels high.
 
-    The band spans `BAND_HEIGHTS` text heights; its width keeps the aspect.
-    Pixels outside the frame are paper-white.
+    The band spans `BAND_HEIGHTS` text heights (`upright`'s, else the
+    frame's); its width keeps the aspect. Its columns follow `upright`'s
+    lean (None: perpendicular to the line). Pixels outside the frame are
+    paper-white.
     """
-    band = BAND_HEIGHTS * frame.text_height
+    band = BAND_HEIGHTS * (upright.height if upright else frame.text_height)
     width = max(4, int(round((x1 - x0) * rows / band)))
-    matrix = _crop_to_frame(line, x0, x1, band, (width, rows))
+    matrix = _crop_to_frame(line, x0, x1, band, (width, rows), upright)
     flags = (cv2.INTER_AREA if band > 1.5 * rows else cv2.INTER_LINEAR) | cv2.WARP_INVERSE_MAP
     return cv2.warpAffine(
         frame.image, matrix, (width, rows), flags=flags, borderMode=cv2.BORDER_CONSTANT, borderValue=255
     )
 
 
-def word_quad(frame: Frame, line: TextLine, word: Word) -> tuple[tuple[float, float], ...]:
+def word_quad(
+    frame: Frame, line: TextLine, word: Word, *, upright: Upright | None = None
+) -> tuple[tuple[float, float], ...]:
     """The word's box on the page: corners top-left, top-right, bottom-right, bottom-left, in page pixels."""
-    half = 0.5 * BAND_HEIGHTS * frame.text_height
+    half = 0.5 * BAND_HEIGHTS * (upright.height if upright else frame.text_height)
+    across = _across(line, upright)
     corners = []
-    for x, dy in ((word.x0, -half), (word.x1, -half), (word.x1, half), (word.x0, half)):
-        y = line.y_at(x) + dy
-        px, py, pw = frame.to_page @ np.array([x, y, 1.0])
+    for x, side in ((word.x0, -half), (word.x1, -half), (word.x1, half), (word.x0, half)):
+        point = np.array([x, line.y_at(x)]) + side * across
+        px, py, pw = frame.to_page @ np.array([*point, 1.0])
         corners.append((round(float(px / pw), 1), round(float(py / pw), 1)))
     return tuple(corners)
 
 
-def _crop_to_frame(line: TextLine, x0: float, x1: float, band: float, size: tuple[int, int]) -> np.ndarray:
+def _across(line: TextLine, upright: Upright | None) -> np.ndarray:
+    """The frame step of one unit of band height: perpendicular to the line, or along the glyphs' vertical."""
+    angle = math.atan(line.slope)
+    cos, sin = math.cos(angle), math.sin(angle)
+    if upright is None:
+        return np.array([-sin, cos])
+    return np.array([upright.lean * cos, cos])  # as tall across the line as the perpendicular, slanted
+
+
+def _crop_to_frame(
+    line: TextLine, x0: float, x1: float, band: float, size: tuple[int, int], upright: Upright | None
+) -> np.ndarray:
     """The 2x3 map from crop pixels to frame pixels: along the line's slope, its band centred on the line."""
     width, height = size
     angle = math.atan(line.slope)
-    cos, sin = math.cos(angle), math.sin(angle)
-    sx, sy = (x1 - x0) / width, band / height
+    along = np.array([math.cos(angle), math.sin(angle)]) * (x1 - x0) / width
+    across = _across(line, upright) * band / height
     cx = (x0 + x1) / 2
-    cy = line.y_at(cx)
-    return np.array(
-        [
-            [cos * sx, -sin * sy, cx - cos * sx * width / 2 + sin * sy * height / 2],
-            [sin * sx, cos * sy, cy - sin * sx * width / 2 - cos * sy * height / 2],
-        ]
-    )
+    centre = np.array([cx, line.y_at(cx)])
+    origin = centre - along * width / 2 - across * height / 2
+    return np.column_stack([along, across, origin])

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from testigo.read.printed.cells import BAND_HEIGHTS, frame_band
+from testigo.read.printed.cells import BAND_HEIGHTS, Upright, frame_band
 from testigo.read.printed.lines import Frame, TextLine, Word
 
 DIGITS = "0123456789"
@@ -62,21 +62,25 @@ class FontModel:
     templates: dict[str, np.ndarray]
     """Each digit's mean glyph, one cell wide, `ROWS` high, ink positive."""
     pitch: float
-    """Character pitch, in frame pixels."""
+    """Character pitch, in text heights."""
     cell: int
     """Character pitch, in band pixels (bands are `ROWS` high for `BAND_HEIGHTS` text heights)."""
     noise: float
     """What a right template leaves unexplained of a key's glyph, per pixel (leave-one-out mean)."""
 
-    def log_likelihoods(self, frame: Frame, line: TextLine, word: Word, texts: Sequence[str]) -> dict[str, float]:
+    def log_likelihoods(
+        self, frame: Frame, line: TextLine, word: Word, texts: Sequence[str], *, upright: Upright
+    ) -> dict[str, float]:
         """How well each digit string in `texts`, drawn in this sheet's font, explains `word`.
 
-        The empty string (and a string with a character the model has no
-        template for) gets minus infinity: a figure is never blank.
+        `upright` is how the glyphs stand at the word. The empty string (and
+        a string with a character the model has no template for) gets minus
+        infinity: a figure is never blank.
         """
         longest = max((len(text) for text in texts), default=0)
-        cells = _Cells.of(self, frame, line, word, longest + 1)
-        scale = INDEPENDENT / (2.0 * max(self.noise, 1e-6))
+        cells = _Cells.of(self, frame, line, word, longest + 1, upright)
+        noise = max(self.noise, 1e-6)
+        scale = INDEPENDENT / (2.0 * noise * (cells.misfit(noise) if cells is not None else 1.0))
         scores = {}
         for text in texts:
             if cells is None or not text or any(char not in self.templates for char in text):
@@ -94,11 +98,16 @@ class _Cells:
     """(slides, cells) contrast energy of each cell: what a blank leaves unexplained."""
     fits: dict[str, np.ndarray]
     """digit -> (slides, cells) what its template leaves unexplained of each cell."""
+    pixels: int
+    """Pixels of one cell (`ROWS` by the cell's width)."""
 
     @classmethod
-    def of(cls, model: FontModel, frame: Frame, line: TextLine, word: Word, count: int) -> _Cells | None:
+    def of(
+        cls, model: FontModel, frame: Frame, line: TextLine, word: Word, count: int, upright: Upright
+    ) -> _Cells | None:
         cell = model.cell
-        band = _band(frame, line, word.x1 - (count + 1) * model.pitch, word.x1 + model.pitch)
+        pitch = model.pitch * upright.height
+        band = _band(frame, line, word.x1 - (count + 1) * pitch, word.x1 + pitch, upright)
         profile = band.sum(axis=0)
         if profile.max() <= 0:
             return None
@@ -118,7 +127,24 @@ class _Cells:
             best = np.lib.stride_tricks.sliding_window_view(scores, 2 * SHIFT_X + 1).max(axis=1)
             r = best[np.minimum(starts, len(best) - 1)]
             fits[d] = np.where(inside, _residuals(energy, float(((template - template.mean()) ** 2).sum()), r), 0.0)
-        return cls(energy, fits)
+        return cls(energy, fits, ROWS * cell)
+
+    def misfit(self, noise: float) -> float:
+        """How much worse than the keys the sheet's digits fit this figure's glyphs (1: as well, never less).
+
+        What the best digit leaves unexplained of each inked cell, per pixel,
+        over the keys' `noise`. A figure blurred, slanted or printed unlike
+        the keys is scored with its evidence divided by this: the templates
+        still rank the digits, but a ranking among glyphs none of them fits
+        is not the confident one the keys' noise would make it.
+        """
+        best = np.minimum(self.energy, np.min(list(self.fits.values()), axis=0))
+        slide = int(np.argmin(best.sum(axis=1)))
+        inked = self.energy[slide] > 0.25 * self.energy[slide].max() if self.energy[slide].max() > 0 else None
+        if inked is None or not inked.any():
+            return 1.0
+        per_pixel = float(best[slide][inked].sum()) / (int(inked.sum()) * self.pixels)
+        return max(1.0, per_pixel / noise)
 
     def unexplained(self, text: str) -> float:
         """What `text`, right-aligned, leaves unexplained at the best slide: its cells by its digits, the rest blank."""
@@ -130,17 +156,20 @@ class _Cells:
         return float(total.min())
 
 
-def learn(frame: Frame, rows: Sequence[TextLine], keys: Sequence[str]) -> FontModel | None:
-    """The font model of a sheet from its table rows and their keys, or None when the print is not fixed-pitch."""
-    pitch = _pitch(frame, rows)
+def learn(frame: Frame, rows: Sequence[TextLine], keys: Sequence[str], uprights: Sequence[Upright]) -> FontModel | None:
+    """The font model of a sheet from its table rows and their keys, or None when the print is not fixed-pitch.
+
+    `uprights` are how the glyphs stand at each row's key.
+    """
+    pitch = _pitch(frame, rows, uprights)
     if pitch is None:
         return None
-    scale = ROWS / (BAND_HEIGHTS * frame.text_height)
-    cell = max(4, round(pitch * scale))
+    cell = max(4, round(pitch * ROWS / BAND_HEIGHTS))
     samples: dict[str, list[np.ndarray]] = {d: [] for d in DIGITS}
-    for row, key in zip(rows, keys, strict=True):
+    for row, key, upright in zip(rows, keys, uprights, strict=True):
         word = row.words[0]
-        band = _band(frame, row, word.cx - len(key) * pitch, word.cx + len(key) * pitch)
+        half = len(key) * pitch * upright.height
+        band = _band(frame, row, word.cx - half, word.cx + half, upright)
         middle = band.shape[1] / 2
         for i, char in enumerate(key):
             if char not in samples:
@@ -156,12 +185,17 @@ def learn(frame: Frame, rows: Sequence[TextLine], keys: Sequence[str]) -> FontMo
     return FontModel(templates, pitch, cell, _noise(aligned))
 
 
-def _pitch(frame: Frame, rows: Sequence[TextLine]) -> float | None:
-    """The lag at which the rows' ink profiles repeat (fixed-pitch text), in frame pixels, within `PITCH_RANGE`."""
+def _pitch(frame: Frame, rows: Sequence[TextLine], uprights: Sequence[Upright]) -> float | None:
+    """The lag at which the rows' ink profiles repeat (fixed-pitch text), in text heights, within `PITCH_RANGE`.
+
+    Measured on each row's key and name (the figure, across the row, may be
+    printed at another scale in a photo), cut as the glyphs stand at the key.
+    """
     low, high = (int(r * ROWS / BAND_HEIGHTS) for r in PITCH_RANGE)
     total = np.zeros(high + 2)
-    for row in rows:
-        profile = _band(frame, row, row.left, row.right).sum(axis=0)
+    for row, upright in zip(rows, uprights, strict=True):
+        end = row.words[-2].x1 if len(row.words) > 1 else row.right
+        profile = _band(frame, row, row.left, end, upright).sum(axis=0)
         centred = profile - profile.mean()
         energy = float(centred @ centred)
         if energy > 0 and len(centred) > 2 * high:
@@ -173,12 +207,12 @@ def _pitch(frame: Frame, rows: Sequence[TextLine]) -> float | None:
     left, centre, right = window[peak - 1], window[peak], window[peak + 1]
     curvature = left - 2 * centre + right
     offset = 0.5 * (left - right) / curvature if curvature else 0.0
-    return (low + peak + offset) * BAND_HEIGHTS * frame.text_height / ROWS
+    return (low + peak + offset) * BAND_HEIGHTS / ROWS
 
 
-def _band(frame: Frame, line: TextLine, x0: float, x1: float) -> np.ndarray:
+def _band(frame: Frame, line: TextLine, x0: float, x1: float, upright: Upright) -> np.ndarray:
     """The line between frame columns `x0` and `x1`, `ROWS` high, ink positive in [0, 1], paper at 0."""
-    gray = frame_band(frame, line, x0, x1, ROWS).astype(np.float32)
+    gray = frame_band(frame, line, x0, x1, ROWS, upright=upright).astype(np.float32)
     ink: np.ndarray = np.clip(float(np.median(gray)) - gray, 0.0, None)
     peak = float(ink.max())
     return ink / peak if peak > 0 else ink

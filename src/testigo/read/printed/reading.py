@@ -29,6 +29,7 @@ from testigo.errors import TestigoError
 from testigo.read import ocr
 from testigo.read.printed.cells import word_crop, word_quad
 from testigo.read.printed.font import FontModel, learn
+from testigo.read.printed.glyphs import GlyphField, measure
 from testigo.read.printed.lines import Frame, TextLine, Word, frame_of
 from testigo.read.printed.structure import Located, NotFound, locate
 
@@ -175,9 +176,10 @@ def read_print(
     score, turn, located = max(choices, key=lambda choice: choice[0])
     if score < KEY_FLOOR:
         raise PrintNotRead(f"the table's card numbers do not read as {layout.name}'s (another form, or rows lost)")
-    font = learn(turn, located.rows, layout.table.keys())
-    fields = _figures(turn, located, layout, font)
-    codes, missing = _header(turn, located, layout, font) if header else ({}, [])
+    glyphs = measure(turn, located.rows)
+    font = learn(turn, located.rows, layout.table.keys(), [glyphs.at(row, row.words[0].cx) for row in located.rows])
+    fields = _figures(turn, located, layout, font, glyphs)
+    codes, missing = _header(turn, located, layout, font, glyphs) if header else ({}, [])
     return PrintReading(layout.name, {**fields, **codes}, turn is not frame, tuple(missing))
 
 
@@ -200,24 +202,29 @@ def _key_score(frame: Frame, located: Located, layout: SheetLayout, count: int) 
     return float(np.mean(scores))
 
 
-def _figures(frame: Frame, located: Located, layout: SheetLayout, font: FontModel | None) -> dict[str, FieldReading]:
+def _figures(
+    frame: Frame, located: Located, layout: SheetLayout, font: FontModel | None, glyphs: GlyphField
+) -> dict[str, FieldReading]:
     """The table's figures (each row's last word) and the totals (each line's last word)."""
     table = layout.table
     places: list[tuple[str, TextLine, Word, tuple[int, int]]] = [
         (name, row, row.words[-1], table.digits) for name, row in zip(table.fields(), located.rows, strict=True)
     ]
-    totals = _totals(frame, located, layout)
+    totals = _totals(frame, located, layout, glyphs)
     places += [(spec.field, totals[spec.field], totals[spec.field].words[-1], spec.digits) for spec in layout.totals]
-    return _read_fields(frame, places, font)
+    return _read_fields(frame, glyphs, places, font)
 
 
-def _totals(frame: Frame, located: Located, layout: SheetLayout) -> dict[str, TextLine]:
+def _totals(frame: Frame, located: Located, layout: SheetLayout, glyphs: GlyphField) -> dict[str, TextLine]:
     """Each total on the line below the table whose label reads as its label, the totals in the layout's order.
 
     Raises `PrintNotRead` when a label reads on no line.
     """
     lines = located.total_lines
-    readings = [ocr.read_line(word_crop(frame, line, line.words[0], line.words[-2])) for line in lines]
+    readings = [
+        ocr.read_line(word_crop(frame, line, line.words[0], line.words[-2], upright=glyphs.at(line, line.left)))
+        for line in lines
+    ]
     found: dict[str, TextLine] = {}
     start = 0
     for spec in layout.totals:
@@ -231,22 +238,26 @@ def _totals(frame: Frame, located: Located, layout: SheetLayout) -> dict[str, Te
 
 
 def _read_fields(
-    frame: Frame, places: Sequence[tuple[str, TextLine, Word, tuple[int, int]]], font: FontModel | None
+    frame: Frame,
+    glyphs: GlyphField,
+    places: Sequence[tuple[str, TextLine, Word, tuple[int, int]]],
+    font: FontModel | None,
 ) -> dict[str, FieldReading]:
-    return {
-        name: FieldReading(
+    fields = {}
+    for name, line, word, digits in places:
+        upright = glyphs.at(line, word.cx)
+        fields[name] = FieldReading(
             name,
-            word_quad(frame, line, word),
-            partial(word_crop, frame, line, word),
+            word_quad(frame, line, word, upright=upright),
+            partial(word_crop, frame, line, word, upright=upright),
             digits,
-            partial(font.log_likelihoods, frame, line, word) if font is not None else None,
+            partial(font.log_likelihoods, frame, line, word, upright=upright) if font is not None else None,
         )
-        for name, line, word, digits in places
-    }
+    return fields
 
 
 def _header(
-    frame: Frame, located: Located, layout: SheetLayout, font: FontModel | None
+    frame: Frame, located: Located, layout: SheetLayout, font: FontModel | None, glyphs: GlyphField
 ) -> tuple[dict[str, FieldReading], list[str]]:
     """The header codes: each the word after (or the last word of the line of) its label, above the table.
 
@@ -255,7 +266,10 @@ def _header(
     another on its line (a label is never a line's last word).
     """
     options = [(line, i) for line in located.header_lines for i in range(len(line.words) - 1)]
-    readings = [ocr.read_line(word_crop(frame, line, line.words[i])) for line, i in options]
+    readings = [
+        ocr.read_line(word_crop(frame, line, line.words[i], upright=glyphs.at(line, line.words[i].cx)))
+        for line, i in options
+    ]
     places: list[tuple[str, TextLine, Word, tuple[int, int]]] = []
     missing = []
     for spec in layout.header:
@@ -264,7 +278,7 @@ def _header(
             missing.append(spec.field)
         else:
             places.append((spec.field, *found, spec.digits))
-    return _read_fields(frame, places, font), missing
+    return _read_fields(frame, glyphs, places, font), missing
 
 
 def _labelled(

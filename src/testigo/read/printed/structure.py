@@ -20,7 +20,7 @@ fonts, margins and photos:
   caller, which has the recogniser).
 
 Whether the frame is upright is decided by the caller too: it tries both
-turns and keeps the one whose keys agree with themselves (`glyphs.GlyphModel`).
+turns and keeps the one whose keys read as the layout's keys.
 """
 
 from __future__ import annotations

@@ -1,0 +1,249 @@
+"""Print benchmark: what reading the printed sheet adds to the QR code, and what it costs, on simulated actas.
+
+For each quality (scan, photo, hard, hardest) and each variant (``qr``: the
+acta carries its code; ``sin_qr``: printed without one, as in May 2025) the
+script has `testigo.simulate` render `--n` actas of a synthetic election, plus
+`--altered` actas whose print or code had one card changed. Every file then
+goes through exactly what an ingest worker does with it
+(`testigo.pipeline.decode.decode_blob`: the QR code, the print, and the
+cross-check or the reading alone), and, as the baseline in the same process,
+through `read_file` without the print (the QR code alone).
+
+What it reports, per quality and variant:
+
+* sheets: how many files ended where. With a code: ``confirmed`` (every
+  printed figure agrees), ``partial`` (none differs, some unreadable),
+  ``mismatch`` (the print differs: right for altered actas, a *false alarm*
+  on a genuine one), ``no print`` (the print was not found). Without a
+  readable code: ``certain`` (would be accepted from the print alone) or
+  ``uncertain`` (left for a person, the machine's reading as one entry).
+* ``wrong certain``: sheets that would be accepted from the print with a
+  figure or mesa that is not the truth. The target is 0: a wrong count is
+  worse than a sheet left for a person.
+* figure accuracy: of every figure the print truly shows, the share read
+  exactly (the reader's best text, whatever the outcome).
+* counted: the share of genuine actas that end counted without a person,
+  QR alone vs QR and print (the print adds the sheets whose code is lost).
+* CPU per sheet (one core's process time, in the worker) for the QR code
+  alone and for the whole reading, and their ratio.
+
+Simulating the files comes first, in a process pool, and is not timed.
+
+    python benchmarks/print.py --n 100 --altered 10 --seed 2024 [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+
+from testigo.domain.printed import CERTAIN, MISMATCH, PrintedSheet
+from testigo.pipeline.decode import accepts, decode_blob
+from testigo.pipeline.printed import record_read_alone
+from testigo.profiles import get_profile
+from testigo.read import read_file
+from testigo.simulate import simulate
+
+PROFILE = "ve2024"
+QUALITIES = ("scan", "photo", "hard", "hardest")
+VARIANTS = ("qr", "sin_qr")
+
+
+@dataclass
+class Figures:
+    """How the print reader did on one quality and variant."""
+
+    files: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    altered: Counter[str] = field(default_factory=Counter)
+    wrong_certain: list[str] = field(default_factory=list)
+    false_mismatch: list[str] = field(default_factory=list)
+    fields: int = 0
+    fields_exact: int = 0
+    counted_qr: int = 0
+    counted_both: int = 0
+    genuine: int = 0
+    cpu_qr: list[float] = field(default_factory=list)
+    cpu_all: list[float] = field(default_factory=list)
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "files": self.files,
+            "outcomes": dict(self.outcomes.most_common()),
+            "altered": dict(self.altered.most_common()),
+            "wrong_certain": self.wrong_certain,
+            "false_mismatches": self.false_mismatch,
+            "figure_accuracy": round(self.fields_exact / self.fields, 4) if self.fields else None,
+            "counted_qr_alone": round(self.counted_qr / self.genuine, 4) if self.genuine else None,
+            "counted_qr_and_print": round(self.counted_both / self.genuine, 4) if self.genuine else None,
+            "cpu_ms_qr_alone": _ms(self.cpu_qr),
+            "cpu_ms_qr_and_print": _ms(self.cpu_all),
+            "p95_cpu_ms_qr_and_print": _ms(sorted(self.cpu_all)[int(0.95 * (len(self.cpu_all) - 1)) :][:1]),
+            "cost_ratio": round(sum(self.cpu_all) / sum(self.cpu_qr), 2) if sum(self.cpu_qr) else None,
+        }
+
+
+def _ms(values: Sequence[float]) -> float | None:
+    return round(1000 * statistics.fmean(values), 1) if values else None
+
+
+def printed_truth(entry: dict[str, Any]) -> dict[str, str]:
+    """What the acta's print truly shows, by the layout's field names."""
+    printed = entry["printed"]
+    truth = {f"card_{i:02d}": str(v) for i, v in enumerate(printed["cards"], start=1)}
+    for name in ("valid_votes", "null_votes", "total_votes", "center", "mesa", "registered"):
+        if name in printed:
+            truth[name] = str(printed[name])
+    return truth
+
+
+def examine_file(job: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    """One file through the worker's path and through the QR code alone; CPU of each and what came out."""
+    path, entry = job
+    data = Path(path).read_bytes()
+    cpu = time.process_time()
+    qr_alone = read_file(data, functools.partial(accepts, PROFILE))
+    cpu_qr = time.process_time() - cpu
+    cpu = time.process_time()
+    decoded = decode_blob(entry["acta_id"], path, PROFILE)
+    cpu_all = time.process_time() - cpu
+    sheet = decoded.printed[0] if decoded.printed else None
+    return {
+        "entry": entry,
+        "qr_read": bool(qr_alone.pages and entry["payload"] in qr_alone.pages[0].payloads),
+        "sheet": sheet.to_json() if sheet else None,
+        "reject": decoded.reject,
+        "cpu_qr": cpu_qr,
+        "cpu_all": cpu_all,
+    }
+
+
+def score(figures: Figures, result: dict[str, Any]) -> None:
+    """Add one file's result to `figures`."""
+    entry = result["entry"]
+    sheet = PrintedSheet.from_json(result["sheet"]) if result["sheet"] else None
+    figures.files += 1
+    figures.cpu_qr.append(result["cpu_qr"])
+    figures.cpu_all.append(result["cpu_all"])
+    outcome = sheet.outcome if sheet else "no print"
+    if entry.get("alteration"):
+        figures.altered[outcome] += 1
+        return
+    figures.outcomes[outcome] += 1
+    figures.genuine += 1
+    figures.counted_qr += result["qr_read"]
+    truth = printed_truth(entry)
+    if sheet is None:
+        figures.counted_both += result["qr_read"]
+        return
+    for name, value in sheet.figures.items():
+        if name in truth:
+            figures.fields += 1
+            figures.fields_exact += value == truth[name]
+    if outcome == MISMATCH:
+        figures.false_mismatch.append(f"{entry['file']}: {sheet.detail}")
+    if outcome == CERTAIN:
+        record = record_read_alone(get_profile(PROFILE), sheet)
+        right = record is not None and record.acta_id == entry["acta_id"]
+        right = right and all(sheet.figures.get(name) == value for name, value in truth.items())
+        if not right:
+            wrong = {n: (sheet.figures.get(n), v) for n, v in truth.items() if sheet.figures.get(n) != v}
+            figures.wrong_certain.append(f"{entry['file']}: read/truth {wrong}")
+        figures.counted_both += right
+    else:
+        figures.counted_both += result["qr_read"] and outcome != MISMATCH
+
+
+def measure(quality: str, variant: str, n: int, altered: int, seed: int, workers: int, folder: Path) -> Figures:
+    out = folder / f"{quality}-{variant}"
+    truth = json.loads(
+        simulate(
+            out, n, seed, quality, altered=altered if variant == "qr" else 0, variant=variant, workers=workers
+        ).read_text(encoding="utf-8")
+    )
+    jobs = [(str(out / entry["file"]), entry) for entry in truth["files"] if entry["kind"] == "acta" or entry.get("alteration")]
+    figures = Figures()
+    with ProcessPoolExecutor(workers, initializer=cv2.setNumThreads, initargs=(1,)) as pool:
+        for result in pool.map(examine_file, jobs):
+            score(figures, result)
+    return figures
+
+
+def report(results: dict[str, Figures]) -> str:
+    header = (
+        f"{'sheets':<16}{'files':>6} | {'outcomes':<46} | {'altered':<22} | {'wrong':>5}{'false':>6} | "
+        f"{'figures':>8} | {'counted: qr':>11}{'+print':>8} | {'ms: qr':>7}{'all':>7}{'p95':>7}{'x':>6}"
+    )
+    lines = [header, "-" * len(header)]
+    for name, figures in results.items():
+        s = figures.summary()
+        outcomes = ", ".join(f"{k} {v}" for k, v in figures.outcomes.most_common())
+        altered = ", ".join(f"{k} {v}" for k, v in figures.altered.most_common()) or "-"
+        accuracy = s["figure_accuracy"]
+        lines.append(
+            f"{name:<16}{figures.files:>6} | {outcomes:<46} | {altered:<22} | "
+            f"{len(figures.wrong_certain):>5}{len(figures.false_mismatch):>6} | "
+            f"{accuracy if accuracy is None else f'{accuracy:.2%}':>8} | "
+            f"{_pct(s['counted_qr_alone']):>11}{_pct(s['counted_qr_and_print']):>8} | "
+            f"{s['cpu_ms_qr_alone']:>7}{s['cpu_ms_qr_and_print']:>7}{s['p95_cpu_ms_qr_and_print']:>7}"
+            f"{s['cost_ratio']:>6}"
+        )
+    lines.append("")
+    lines.append("wrong = accepted from the print with a wrong figure or mesa (target 0); false = genuine acta")
+    lines.append("held as a mismatch (target 0); ms = mean CPU per sheet on one core; x = cost over the QR alone")
+    for name, figures in results.items():
+        for what in figures.wrong_certain + figures.false_mismatch:
+            lines.append(f"{name}: {what[:200]}")
+    return "\n".join(lines)
+
+
+def _pct(value: object) -> str:
+    return "-" if value is None else f"{float(str(value)):.1%}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=100, help="actas per quality and variant (default 100)")
+    parser.add_argument("--altered", type=int, default=10, help="altered actas per quality (default 10)")
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--qualities", default=",".join(QUALITIES), help=f"subset of {', '.join(QUALITIES)}")
+    parser.add_argument("--variants", default=",".join(VARIANTS), help=f"subset of {', '.join(VARIANTS)}")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (CPU is per sheet)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    qualities = [q for q in args.qualities.split(",") if q]
+    variants = [v for v in args.variants.split(",") if v]
+    if set(qualities) - set(QUALITIES) or set(variants) - set(VARIANTS):
+        parser.error("unknown quality or variant")
+    results: dict[str, Figures] = {}
+    with tempfile.TemporaryDirectory(prefix="testigo-print-") as tmp:
+        for quality in qualities:
+            for variant in variants:
+                results[f"{quality} {variant}"] = measure(
+                    quality, variant, args.n, args.altered, args.seed, args.workers, Path(tmp)
+                )
+    if args.json:
+        json.dump({name: f.summary() for name, f in results.items()}, sys.stdout, indent=1)
+        print()
+    else:
+        print(report(results))
+    wrong = sum(len(f.wrong_certain) + len(f.false_mismatch) for f in results.values())
+    return 1 if wrong else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
