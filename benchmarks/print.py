@@ -51,9 +51,10 @@ from typing import Any
 
 import cv2
 
+from testigo.domain import Registry
 from testigo.domain.printed import CERTAIN, MISMATCH, PrintedSheet
 from testigo.pipeline.decode import accepts, decode_blob
-from testigo.pipeline.printed import record_read_alone
+from testigo.pipeline.printed import accepted_alone
 from testigo.profiles import get_profile
 from testigo.read import read_file
 from testigo.simulate import simulate
@@ -71,6 +72,10 @@ class Figures:
     outcomes: Counter[str] = field(default_factory=Counter)
     altered: Counter[str] = field(default_factory=Counter)
     wrong_certain: list[str] = field(default_factory=list)
+    refused: Counter[str] = field(default_factory=Counter)
+    """Certain readings the registry checks refused (their reason)."""
+    not_read: Counter[str] = field(default_factory=Counter)
+    """Why a print was not read, by reason."""
     false_mismatch: list[str] = field(default_factory=list)
     fields: int = 0
     fields_exact: int = 0
@@ -86,6 +91,8 @@ class Figures:
             "outcomes": dict(self.outcomes.most_common()),
             "altered": dict(self.altered.most_common()),
             "wrong_certain": self.wrong_certain,
+            "refused_by_registry": dict(self.refused),
+            "print_not_read": dict(self.not_read.most_common()),
             "false_mismatches": self.false_mismatch,
             "figure_accuracy": round(self.fields_exact / self.fields, 4) if self.fields else None,
             "counted_qr_alone": round(self.counted_qr / self.genuine, 4) if self.genuine else None,
@@ -126,7 +133,7 @@ def examine_file(job: tuple[str, dict[str, Any]]) -> dict[str, Any]:
         "entry": entry,
         "qr_read": bool(qr_alone.pages and entry["payload"] in qr_alone.pages[0].payloads),
         "sheet": sheet.to_json() if sheet else None,
-        "reject": decoded.reject,
+        "problem": decoded.reject or (decoded.reading.pages[0].print_problem if decoded.reading else None),
         "cpu_qr": cpu_qr,
         "cpu_all": cpu_all,
     }
@@ -148,6 +155,7 @@ def score(figures: Figures, result: dict[str, Any]) -> None:
     figures.counted_qr += result["qr_read"]
     truth = printed_truth(entry)
     if sheet is None:
+        figures.not_read[_reason(result["problem"])] += 1
         figures.counted_both += result["qr_read"]
         return
     for name, value in sheet.figures.items():
@@ -157,8 +165,12 @@ def score(figures: Figures, result: dict[str, Any]) -> None:
     if outcome == MISMATCH:
         figures.false_mismatch.append(f"{entry['file']}: {sheet.detail}")
     if outcome == CERTAIN:
-        record = record_read_alone(get_profile(PROFILE), sheet)
-        right = record is not None and record.acta_id == entry["acta_id"]
+        profile = get_profile(PROFILE)
+        record = accepted_alone(profile, _registry(), sheet)
+        if isinstance(record, str):
+            figures.refused[_reason(record)] += 1
+            return
+        right = record.acta_id == entry["acta_id"]
         right = right and all(sheet.figures.get(name) == value for name, value in truth.items())
         if not right:
             wrong = {n: (sheet.figures.get(n), v) for n, v in truth.items() if sheet.figures.get(n) != v}
@@ -168,6 +180,16 @@ def score(figures: Figures, result: dict[str, Any]) -> None:
         figures.counted_both += result["qr_read"] and outcome != MISMATCH
 
 
+@functools.cache
+def _registry() -> Registry:
+    return get_profile(PROFILE).load_registry()
+
+
+def _reason(text: str | None) -> str:
+    """A reason without its particulars (figures, names after a colon), to count alike ones together."""
+    return (text or "unknown").split(":")[0][:80]
+
+
 def measure(quality: str, variant: str, n: int, altered: int, seed: int, workers: int, folder: Path) -> Figures:
     out = folder / f"{quality}-{variant}"
     truth = json.loads(
@@ -175,7 +197,11 @@ def measure(quality: str, variant: str, n: int, altered: int, seed: int, workers
             out, n, seed, quality, altered=altered if variant == "qr" else 0, variant=variant, workers=workers
         ).read_text(encoding="utf-8")
     )
-    jobs = [(str(out / entry["file"]), entry) for entry in truth["files"] if entry["kind"] == "acta" or entry.get("alteration")]
+    jobs = [
+        (str(out / entry["file"]), entry)
+        for entry in truth["files"]
+        if entry["kind"] == "acta" or entry.get("alteration")
+    ]
     figures = Figures()
     with ProcessPoolExecutor(workers, initializer=cv2.setNumThreads, initargs=(1,)) as pool:
         for result in pool.map(examine_file, jobs):
@@ -205,6 +231,11 @@ def report(results: dict[str, Figures]) -> str:
     lines.append("")
     lines.append("wrong = accepted from the print with a wrong figure or mesa (target 0); false = genuine acta")
     lines.append("held as a mismatch (target 0); ms = mean CPU per sheet on one core; x = cost over the QR alone")
+    for name, figures in results.items():
+        for reason, count in figures.not_read.most_common():
+            lines.append(f"{name}: print not read ({count}): {reason}")
+        for reason, count in figures.refused.most_common():
+            lines.append(f"{name}: certain but refused by the registry checks ({count}): {reason}")
     for name, figures in results.items():
         for what in figures.wrong_certain + figures.false_mismatch:
             lines.append(f"{name}: {what[:200]}")

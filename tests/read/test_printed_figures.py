@@ -7,11 +7,12 @@ tested on rendered sheets in tests/read/test_printed_sheets.py.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from testigo.domain.layout import SheetLayout
 from testigo.read.printed.figures import ACCEPT_CONFIDENCE, cross_check, rescue
-from testigo.read.printed.reading import PrintReading
+from testigo.read.printed.reading import BOTH, FONT, OCR, PrintReading
 
 LAYOUT = SheetLayout.from_json(
     """{"format": "testigo-layout/1", "name": "t", "code": "none",
@@ -24,23 +25,37 @@ LAYOUT = SheetLayout.from_json(
 
 
 class Field:
-    """A field whose log-likelihood of each string is given (any other string: `floor`)."""
+    """A field whose readers' log-likelihood of each string is given (any other string: `floor`).
 
-    def __init__(self, scores: dict[str, float], floor: float = -40.0, font: float | None = None) -> None:
-        self.scores, self.floor, self.font = scores, floor, font
-        ranked = sorted(scores.items(), key=lambda item: -item[1])
+    `ocr` are PP-OCR's; `font`, when given, the sheet's font's (a string it
+    does not list: `floor`).
+    """
+
+    def __init__(self, ocr: dict[str, float], floor: float = -40.0, font: dict[str, float] | None = None) -> None:
+        self.ocr, self.floor, self.font = ocr, floor, font
+        self.has_font = font is not None
+        pool = set(ocr) | set(font or {})
+        ranked = sorted(((text, self._score(text, BOTH)) for text in pool), key=lambda item: -item[1])
         self.candidates = tuple(ranked)
         self.text = ranked[0][0]
 
+    def _score(self, text: str, reader: str) -> float:
+        ocr = self.ocr.get(text, self.floor) if reader != FONT else 0.0
+        font = self.font.get(text, self.floor) if self.font is not None and reader != OCR else 0.0
+        return ocr + font
+
     def log_likelihood(self, text: str) -> float:
-        return self.scores.get(text, self.floor)
+        return self._score(text, BOTH)
 
-    def margin(self, text: str) -> float:
-        rivals = [score for other, score in self.scores.items() if other != text] or [self.floor]
-        return self.log_likelihood(text) - max(max(rivals), self.floor)
+    def best(self, reader: str = BOTH) -> str:
+        return max(sorted({*self.ocr, *(self.font or {})}), key=lambda text: self._score(text, reader))
 
-    def font_margin(self, text: str) -> float | None:
-        return self.font
+    def margin(self, text: str, reader: str = BOTH) -> float:
+        if reader == FONT and self.font is None:
+            return math.inf
+        rivals = [self._score(other, reader) for other in {*self.ocr, *(self.font or {})} if other != text]
+        floor = self._score("no such string", reader)
+        return self._score(text, reader) - max([*rivals, floor])
 
 
 def reading(**fields: Any) -> PrintReading:
@@ -66,8 +81,31 @@ def test_a_figure_printed_otherwise_than_the_code_makes_a_mismatch_naming_both_v
 
 
 def test_the_sheets_own_font_alone_can_confirm_a_figure() -> None:
-    printed = reading(card_1=Field({"7": -3.0, "1": -2.0}, font=20.0))
+    printed = reading(card_1=Field({"7": -3.0, "1": -2.0}, font={"7": -1.0, "1": -25.0}))
     assert cross_check(printed, {"card_1": 7}).outcome == "confirmed"
+
+
+def test_one_reader_alone_never_makes_a_mismatch() -> None:
+    # the font model calls a blurred 0 a 9 (as it did on simulated hard photos); PP-OCR reads the 0
+    printed = reading(card_1=Field({"0": -0.1, "9": -9.0}, font={"9": -50.0, "0": -80.0}))
+    check = cross_check(printed, {"card_1": 0})
+    assert check.outcome == "partial" and check.comparisons[0].verdict == "unclear"
+    # both readers read a 9 where the code says 0: the print differs
+    printed = reading(card_1=Field({"0": -12.0, "9": -0.1}, font={"9": -50.0, "0": -80.0}))
+    assert (
+        cross_check(printed, {"card_1": 0}).describe()
+        == "printed figures differ from the QR code: card_1 print 9, QR 0"
+    )
+
+
+def test_a_figure_the_readers_read_differently_is_left_to_a_person() -> None:
+    split = Field({"6": -0.01, "5": -9.0}, font={"5": -40.0, "6": -60.0})  # PP-OCR 6, the font 5; 6 adds up
+    printed = reading(
+        card_1=sure(5), card_2=sure(3), card_3=split, valid_votes=sure(14), null_votes=sure(1), total_votes=sure(15)
+    )
+    rescued = rescue(printed, LAYOUT)
+    assert rescued.arithmetic and rescued.values["card_3"] == 6
+    assert not rescued.certain and rescued.doubtful() == ["card_3"]
 
 
 def test_a_sheet_read_alone_is_certain_when_every_figure_is_and_the_sums_hold() -> None:

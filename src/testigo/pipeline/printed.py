@@ -23,7 +23,7 @@ from testigo.pipeline.reconcile import settle_record, validate
 from testigo.profiles import PayloadError, Profile
 from testigo.read import PageReading
 from testigo.read.ocr import MODEL_SHA256
-from testigo.read.printed.figures import ACCEPT_CONFIDENCE, cross_check, rescue
+from testigo.read.printed.figures import ACCEPT_CONFIDENCE, cross_check, readers_agree, rescue
 from testigo.read.printed.reading import PrintReading
 from testigo.store.submissions import ItemOutcome
 
@@ -64,12 +64,14 @@ def _read_alone(printed: PrintReading, layout: SheetLayout) -> PrintedSheet:
     rescued = rescue(printed, layout)
     figures = {name: "" if value is None else str(value) for name, value in rescued.values.items()}
     scores = {name: round(c, 6) for name, c in rescued.confidence.items()}
+    doubtful = rescued.doubtful()
     for spec in layout.header:
         field = printed.fields.get(spec.field)
         if field is not None:
             figures[spec.field] = field.text
             scores[spec.field] = round(_code_confidence(field.candidates), 6)
-    doubtful = [name for name, score in scores.items() if score < ACCEPT_CONFIDENCE]
+            if scores[spec.field] < ACCEPT_CONFIDENCE or not readers_agree(field, field.text):
+                doubtful.append(spec.field)
     certain = rescued.arithmetic and not doubtful and not printed.missing
     if certain:
         detail = "read from the print: every figure certain, the sheet's sums hold"
@@ -125,22 +127,33 @@ def settle_printed(
     session: Session, profile: Profile, registry: Registry, sheet: PrintedSheet, *, page: int
 ) -> ItemOutcome:
     """What a page without a readable code becomes from its print alone, in the caller's transaction."""
-    unreadable = ItemOutcome(status=Status.UNREADABLE, page=page, reason=f"no QR code read; {sheet.detail}")
+    found = accepted_alone(profile, registry, sheet)
+    if isinstance(found, str):
+        return ItemOutcome(status=Status.UNREADABLE, page=page, reason=f"no QR code read; {found}")
+    return settle_record(session, profile, registry, found, source=PRINT_SOURCE, page=page)
+
+
+def accepted_alone(profile: Profile, registry: Registry, sheet: PrintedSheet) -> Record | str:
+    """The record a sheet read from its print alone is accepted as, or why a person must read it.
+
+    Certain figures are not enough: the mesa the header names must be in the
+    registry, and the registered voters printed must be the registry's (a
+    misread mesa code that names another real mesa is caught there).
+    """
     if sheet.outcome != CERTAIN:
-        return unreadable
+        return sheet.detail
     record = record_read_alone(profile, sheet)
     if record is None or record.mesa_id not in registry.mesas:
         where = f"mesa {record.mesa_id}" if record else "no mesa"
-        return replace(unreadable, reason=f"no QR code read; the print names {where} that the registry does not have")
+        return f"the print names {where} that the registry does not have"
     registered = sheet.figures.get("registered")
     known = registry.mesas[record.mesa_id].registered
     if registered and known is not None and int(registered) != known:
-        return replace(
-            unreadable,
-            reason=f"no QR code read; the print's {registered} registered voters are not the registry's {known} "
-            f"for mesa {record.mesa_id}: the mesa may be misread",
+        return (
+            f"the print's {registered} registered voters are not the registry's {known} "
+            f"for mesa {record.mesa_id}: the mesa may be misread"
         )
-    return settle_record(session, profile, registry, record, source=PRINT_SOURCE, page=page)
+    return record
 
 
 def record_read_alone(profile: Profile, sheet: PrintedSheet) -> Record | None:

@@ -1,24 +1,31 @@
 """What a sheet's printed figures say: checked against its QR code, or read on their own when it has none.
 
-Two uses, one rule: a figure is never decided by the recogniser's first guess
+Two uses, one rule: a figure is never decided by a recogniser's first guess
 alone, but by how much more likely the print makes one value than every
-other close one (`FieldReading.margin`, a log-likelihood ratio in nats).
+other close one (`FieldReading.margin`, a log-likelihood ratio in nats), and
+never by one reader against the other: PP-OCR and the sheet's own font are
+two witnesses, and what neither alone vouches for is left to a person.
 
 * `cross_check`: the QR code says what each figure should be. A figure
-  *agrees* when the sheet's own font favours the QR's value by
-  `FONT_AGREE_MARGIN` or more, or both readers together by `AGREE_MARGIN`,
-  *differs* when it favours another value by `DIFFER_MARGIN` or more, and is
-  *unclear* in between (a blurred or shadowed cell). One differing figure
-  makes the sheet a mismatch: the signature of an altered or re-printed
-  sheet, which a reviewer must see. The margins were set on simulated sheets
-  so that genuine sheets are almost never called mismatches while altered
-  ones are (`benchmarks/print.py` measures both).
+  *agrees* when the sheet's own font alone favours the QR's value by
+  `FONT_AGREE_MARGIN` or more, or both readers together by `AGREE_MARGIN`
+  with neither alone against it by `DIFFER_MARGIN`; it *differs* when each
+  reader alone favours another value by `DIFFER_MARGIN` or more, and is
+  *unclear* otherwise (a blurred or shadowed cell, or readers that
+  disagree). One differing figure makes the sheet a mismatch: the signature
+  of an altered or re-printed sheet, which a reviewer must see. A false
+  mismatch accuses a genuine sheet, so one reader is never enough for it:
+  on simulated hard photos the font model alone called a blurred 0 a 9 by
+  15 to 55 nats on one sheet in six, and PP-OCR alone misreads too; both
+  misreading the same cell the same way is what the thresholds make rare
+  (`benchmarks/print.py` measures false and caught mismatches).
 * `rescue`: no QR code. Each figure's candidates are combined so that the
   sheet's own arithmetic holds (the cards add up to the valid votes, valid
   and null votes to the total) with the greatest joint likelihood; a figure's
   confidence is its posterior among the candidates that keep the arithmetic.
   The sheet may be accepted without a person only when every figure reaches
-  `ACCEPT_CONFIDENCE` and the arithmetic holds.
+  `ACCEPT_CONFIDENCE`, each reader alone reads it as chosen, and the
+  arithmetic holds.
 
 The posteriors use `TEMPERATURE`, which turns the recogniser's
 log-likelihoods into probabilities that match how often it is right
@@ -33,7 +40,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from testigo.domain.layout import SheetLayout
-from testigo.read.printed.reading import FieldReading, PrintReading
+from testigo.read.printed.reading import FONT, OCR, FieldReading, PrintReading
 
 #: The print favours the QR's value by at least this (nats): the figure agrees.
 AGREE_MARGIN = 2.0
@@ -104,12 +111,24 @@ def cross_check(reading: PrintReading, expected: Mapping[str, int]) -> CrossChec
         if field is None:
             continue
         text = str(value)
-        by_font = field.font_margin(text)
-        margin = by_font if by_font is not None and by_font >= FONT_AGREE_MARGIN else field.margin(text)
-        verdict = AGREES if margin >= AGREE_MARGIN else DIFFERS if margin <= -DIFFER_MARGIN else UNCLEAR
+        verdict, margin = _verdict(field, text)
         read = text if verdict == AGREES else field.text
         comparisons.append(Comparison(name, text, read, round(margin, 2), verdict))
     return CrossCheck(tuple(comparisons))
+
+
+def _verdict(field: FieldReading, text: str) -> tuple[str, float]:
+    """Whether the field's print agrees with `text`, and the margin (nats, both readers) that says so."""
+    font = field.margin(text, FONT)
+    if field.has_font and font >= FONT_AGREE_MARGIN:
+        return AGREES, font  # PP-OCR is not run: the font alone is the cheap, common case
+    both = field.margin(text)
+    alone = (field.margin(text, OCR), font) if field.has_font else (field.margin(text, OCR),)
+    if both >= AGREE_MARGIN and min(alone) > -DIFFER_MARGIN:
+        return AGREES, both
+    if max(alone) <= -DIFFER_MARGIN:
+        return DIFFERS, both
+    return UNCLEAR, both
 
 
 @dataclass(frozen=True)
@@ -122,18 +141,17 @@ class Rescued:
     """Whether the chosen values satisfy every check of the layout."""
     corrected: tuple[str, ...]
     """Fields whose value is not the recogniser's first reading (changed to make the arithmetic hold)."""
+    split: tuple[str, ...] = ()
+    """Fields whose value one of the two readers, alone, reads otherwise."""
 
     @property
     def certain(self) -> bool:
-        """Every figure read with `ACCEPT_CONFIDENCE` or more and the sheet's arithmetic holds."""
-        return (
-            self.arithmetic
-            and all(v is not None for v in self.values.values())
-            and all(c >= ACCEPT_CONFIDENCE for c in self.confidence.values())
-        )
+        """Every figure read alike by both readers with `ACCEPT_CONFIDENCE` or more, and the arithmetic holds."""
+        return self.arithmetic and all(v is not None for v in self.values.values()) and not self.doubtful()
 
     def doubtful(self) -> list[str]:
-        return [name for name, c in self.confidence.items() if c < ACCEPT_CONFIDENCE]
+        """The fields a person must check: below `ACCEPT_CONFIDENCE`, or read otherwise by one reader."""
+        return [name for name, c in self.confidence.items() if c < ACCEPT_CONFIDENCE or name in self.split]
 
 
 def rescue(reading: PrintReading, layout: SheetLayout) -> Rescued:
@@ -172,7 +190,13 @@ def rescue(reading: PrintReading, layout: SheetLayout) -> Rescued:
     confidence = {
         name: sum(math.exp(w - top) for w, trial in around if trial[name] == chosen[name]) / total for name in names
     }
-    return Rescued(chosen, confidence, True, corrected)
+    split = tuple(name for name in names if not readers_agree(reading.fields[name], str(chosen[name])))
+    return Rescued(chosen, confidence, True, corrected, split)
+
+
+def readers_agree(field: FieldReading, text: str) -> bool:
+    """Whether PP-OCR alone, and the sheet's font alone when it has one, each read the field as `text`."""
+    return field.best(OCR) == text and (not field.has_font or field.best(FONT) == text)
 
 
 #: Candidates this many nats below a figure's best reading are never considered for it.

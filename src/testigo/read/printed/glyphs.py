@@ -75,11 +75,13 @@ class GlyphField:
     """Frame columns gained per row along the sheet's verticals."""
     height: Plane
     """Height of a capital letter, in frame pixels."""
+    heights: tuple[float, float]
+    """The least and most height the field gives anywhere (beyond the table it extrapolates)."""
 
     def at(self, line: TextLine, x: float) -> Upright:
         """How to cut the glyphs at column `x` of `line` upright (`cells.frame_band`)."""
         y = line.y_at(x)
-        return Upright(self.lean.at(x, y), self.height.at(x, y))
+        return Upright(self.lean.at(x, y), float(np.clip(self.height.at(x, y), *self.heights)))
 
 
 def measure(frame: Frame, lines: Sequence[TextLine]) -> GlyphField:
@@ -92,13 +94,14 @@ def measure(frame: Frame, lines: Sequence[TextLine]) -> GlyphField:
             lean = _word_lean(frame, line, word)
             if lean is not None:
                 leans.append((x, y, lean - line.slope))
-    height = Plane.fit(np.array(heights).reshape(-1, 3), frame.text_height, 0.05 * frame.text_height)
-    # a height far from the frame's (a bad fit) must not shrink or blow up every crop
-    low, high = 0.5 * frame.text_height, 2.0 * frame.text_height
-    corners = [height.at(x, y) for x, y in ((0, 0), (frame.image.shape[1], frame.image.shape[0]))]
-    if not all(low <= value <= high for value in corners):
-        height = Plane(frame.text_height)
-    return GlyphField(Plane.fit(np.array(leans).reshape(-1, 3), 0.0, 0.01), height)
+    points = np.array(heights).reshape(-1, 3)
+    height = Plane.fit(points, frame.text_height, 0.05 * frame.text_height)
+    # the fit holds over the table; beyond it (the header) no more than a fifth past the table's extremes
+    fitted = [height.at(x, y) for x, y in points[:, :2]] or [frame.text_height]
+    limits = (max(0.8 * min(fitted), 0.5 * frame.text_height), min(1.25 * max(fitted), 2.0 * frame.text_height))
+    if limits[0] >= limits[1]:  # a fit gone wrong: the frame's one height everywhere
+        height, limits = Plane(frame.text_height), (frame.text_height, frame.text_height)
+    return GlyphField(Plane.fit(np.array(leans).reshape(-1, 3), 0.0, 0.01), height, limits)
 
 
 def _word_lean(frame: Frame, line: TextLine, word: Word) -> float | None:

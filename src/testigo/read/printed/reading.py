@@ -44,6 +44,10 @@ KEY_FLOOR = -2.0
 LABEL_FLOOR = -1.5
 
 
+#: The readers a `FieldReading` answers for: PP-OCR, the sheet's font, or both (log-likelihoods added).
+OCR, FONT, BOTH = "ocr", "font", "both"
+
+
 class PrintNotRead(TestigoError):
     """The sheet's printed figures could not be read at all; str() is the one-line reason."""
 
@@ -51,14 +55,17 @@ class PrintNotRead(TestigoError):
 class FieldReading:
     """What the two readers make of one field of the layout: PP-OCR, and the sheet's own font when it has one.
 
-    A string's log-likelihood is the sum of both readers' (they err
-    differently: PP-OCR knows every font, the font model only this sheet's
-    but at any size); `candidates` are the most likely strings by that sum,
-    among PP-OCR's best and every string one edit from its two best.
+    The readers err differently (PP-OCR knows every font, the font model only
+    this sheet's but at its own size and blur), so they are kept apart as
+    two witnesses: `margin` and `best` answer for one reader (``"ocr"`` or
+    ``"font"``) or for both together (their log-likelihoods added, the
+    default). `candidates` are the most likely strings by that sum, among
+    PP-OCR's best and every string one edit from its two best, all with as
+    many digits as the field may have.
 
     PP-OCR runs only when first needed: a cross-check whose font model alone
-    already confirms the QR's value (`font_margin`) never runs it, which is
-    most of what keeps a cross-check cheap.
+    already confirms the QR's value never runs it, which is most of what
+    keeps a cross-check cheap.
     """
 
     def __init__(
@@ -78,16 +85,26 @@ class FieldReading:
         self._font_scores: dict[str, float] = {}
         self._ocr_scores: dict[str, float] = {}
 
+    @property
+    def has_font(self) -> bool:
+        """Whether the sheet's font is a second reader of this field."""
+        return self._font is not None
+
     @cached_property
     def _reading(self) -> ocr.Reading:
         [reading] = ocr.recognise([self._crop()])
         return reading
 
     @cached_property
+    def _pool(self) -> set[str]:
+        """The strings worth scoring: PP-OCR's best and every string one edit from its two best."""
+        best = [text for text, _ in ocr.candidates(self._reading, CANDIDATES) if self._fits(text)]
+        return {*best, *self._near(best[:2])}
+
+    @cached_property
     def candidates(self) -> tuple[tuple[str, float], ...]:
-        """Digit strings ("" for nothing) with their log-likelihoods, most likely first."""
-        pool = [text for text, _ in ocr.candidates(self._reading, CANDIDATES)]
-        ranked = sorted(self._score({*pool, *self._near(pool[:2])}).items(), key=lambda item: (-item[1], item[0]))
+        """Digit strings with their log-likelihoods by both readers, most likely first."""
+        ranked = sorted(self._score(self._pool).items(), key=lambda item: (-item[1], item[0]))
         return tuple(ranked[:CANDIDATES])
 
     @property
@@ -95,41 +112,50 @@ class FieldReading:
         return self.candidates[0][0] if self.candidates else ""
 
     def log_likelihood(self, text: str) -> float:
-        """How well the field supports `text` (any digit string, e.g. the QR code's value)."""
+        """How well the field supports `text` (any digit string, e.g. the QR code's value), by both readers."""
         return self._score([text])[text]
 
-    def margin(self, text: str) -> float:
-        """log P(`text`) minus that of the best other string one edit from it or among the candidates."""
-        rivals = self._near([text]) | {c for c, _ in self.candidates}
-        scores = self._score({text, *rivals})
-        return scores[text] - max(score for other, score in scores.items() if other != text)
+    def best(self, reader: str = BOTH) -> str:
+        """The string `reader` finds most likely among the candidates ("" when there are none)."""
+        scores = self._score(self._pool, reader)
+        return max(sorted(scores), key=lambda text: scores[text]) if scores else ""
 
-    def font_margin(self, text: str) -> float | None:
-        """As `margin`, by the sheet's font alone, against the strings one edit from `text` (None: no font model)."""
-        if self._font is None:
-            return None
-        scores = self._by_font({text, *self._near([text])})
-        rivals = [score for other, score in scores.items() if other != text]
-        return scores[text] - max(rivals) if rivals else math.inf
+    def margin(self, text: str, reader: str = BOTH) -> float:
+        """log P(`text`) minus that of the best other string one edit from it or among the candidates, by `reader`.
+
+        Infinite when `reader` is the font and the sheet has no font model.
+        """
+        if reader == FONT and self._font is None:
+            return math.inf
+        rivals = self._near([text]) | (self._pool if reader != FONT else set())
+        scores = self._score({text, *rivals}, reader)
+        others = [score for other, score in scores.items() if other != text]
+        if not others:
+            return math.inf
+        rival = max(others)
+        return 0.0 if scores[text] == rival else scores[text] - rival  # both -inf: no evidence either way
+
+    def _fits(self, text: str) -> bool:
+        low, high = self._digits
+        return text.isdigit() and low <= len(text) <= high
 
     def _near(self, texts: Iterable[str]) -> set[str]:
         """Every string one edit from one of `texts` with as many digits as the field may have."""
-        low, high = self._digits
-        return {near for text in texts for near in ocr.neighbours(text) if low <= len(near) <= high}
+        return {near for text in texts for near in ocr.neighbours(text) if self._fits(near)}
 
-    def _by_font(self, texts: Iterable[str]) -> dict[str, float]:
-        texts = list(texts)
-        wanted = [text for text in dict.fromkeys(texts) if text not in self._font_scores]
-        if wanted and self._font is not None:
-            self._font_scores.update(self._font(wanted))
-        return {text: self._font_scores.get(text, 0.0) for text in texts}
-
-    def _score(self, texts: Iterable[str]) -> dict[str, float]:
-        texts = list(texts)
-        wanted = [text for text in dict.fromkeys(texts) if text not in self._ocr_scores]
+    def _score(self, texts: Iterable[str], reader: str = BOTH) -> dict[str, float]:
+        texts = list(dict.fromkeys(texts))
+        font = {text: 0.0 for text in texts}
+        if reader != OCR and self._font is not None:
+            wanted = [text for text in texts if text not in self._font_scores]
+            if wanted:
+                self._font_scores.update(self._font(wanted))
+            font = {text: self._font_scores[text] for text in texts}
+        if reader == FONT:
+            return font
+        wanted = [text for text in texts if text not in self._ocr_scores]
         if wanted:
             self._ocr_scores.update(zip(wanted, ocr.log_likelihoods(self._reading, wanted), strict=True))
-        font = self._by_font(texts)
         return {text: self._ocr_scores[text] + font[text] for text in texts}
 
 
