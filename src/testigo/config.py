@@ -138,6 +138,12 @@ class WebSettings:
         "Cookies marked Secure: unset follows the request (https: Secure), so a plain-http LAN test still works.",
         env="TESTIGO_WEB_SECURE_COOKIES",
     )
+    body_idle_seconds: float = setting(
+        30.0,
+        "Seconds a request body may stall (no byte received) before the request is cut off with 408, so a slow "
+        "client cannot hold a connection open indefinitely; a phone on a bad network still sends a few KB/s.",
+        env="TESTIGO_WEB_BODY_IDLE_SECONDS",
+    )
     session_days: int = setting(14, "Days a login session lasts.", env="TESTIGO_WEB_SESSION_DAYS")
     invitation_days: int = setting(
         7, "Days an invitation made from the web stays usable.", env="TESTIGO_WEB_INVITATION_DAYS"

@@ -209,6 +209,9 @@ def restrict(
     if uploads_per_hour is not None and uploads_per_hour < 0:
         raise AccountError("account_negative_limit")
     account = find_account(store, username)
+    if by is not None and by.id == account.id and blocked and not account.blocked:
+        # an admin who blocks themself is locked out of the very page that unblocks (only the command line could)
+        raise AccountError("account_block_self")
     with store.sessions.begin() as session:
         users.set_restrictions(session, account.id, blocked=blocked, uploads_per_hour=uploads_per_hour)
         if by is not None:

@@ -72,6 +72,18 @@ def visitor(request: Request) -> Visitor:
     return found
 
 
+def without_credentials(request: Request) -> None:
+    """Treat the request as anonymous from here on if its credentials are refused (a bad API token).
+
+    For the error page that answers that refusal: it renders for a visitor,
+    and authenticating the same token again would raise inside the handler.
+    """
+    try:
+        visitor(request)
+    except Problem:
+        request.state.visitor = Visitor(None, None, request.cookies.get(VISITOR_COOKIE) or "")
+
+
 def require(request: Request, role: str) -> Account:
     """The account of the request if it has at least `role`; 401 anonymous, 403 otherwise or if blocked."""
     account = visitor(request).account

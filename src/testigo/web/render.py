@@ -21,7 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -52,11 +52,26 @@ def language(request: Request) -> str:
 
 
 def link(lang: str, path: str, **params: object) -> str:
-    """A site URL in the given language (Spanish URLs carry no parameter)."""
-    query = {k: v for k, v in params.items() if v is not None}
+    """A site URL in the given language (Spanish URLs carry no parameter).
+
+    `path` may carry a query of its own (``/review?x=1``, a login's ``next``):
+    its parameters are kept, with `params` and the language merged into the
+    one query string (never ``?x=1?lang=en``); a ``lang`` it carried is
+    replaced by `lang`.
+    """
+    parts = urlsplit(path)
+    query: dict[str, object] = {k: v for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"}
+    query.update({k: v for k, v in params.items() if v is not None})
     if lang != DEFAULT_LANGUAGE:
         query["lang"] = lang
-    return path + ("?" + urlencode(query) if query else "")
+    fragment = f"#{parts.fragment}" if parts.fragment else ""
+    return parts.path + ("?" + urlencode(query) if query else "") + fragment
+
+
+def megabytes(size: int) -> str:
+    """A byte count as people read a limit: 20000000 → "20 MB", 1048576 → "1 MB" (decimal megabytes, at most
+    one decimal, so every message says what the README says)."""
+    return f"{round(size / 1e6, 1):g} MB"
 
 
 def number(lang: str, value: float | int | None) -> str:

@@ -75,6 +75,9 @@ def logout(request: Request, csrf_token: Field = "") -> Response:
         accounts.revoke_token(web_state(request).store, found.account, token_hash(found.binding))
     response = RedirectResponse(link(language(request), "/"), status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    # the browser forgets the account too: its cached pages (which name it), the offline upload page, the upload
+    # queues and the service worker. The page's script (phone.js) has already offered to send unsent photos.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
 
 

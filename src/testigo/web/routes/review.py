@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
@@ -28,6 +28,10 @@ router = APIRouter()
 api = APIRouter(prefix="/api/v1/review", tags=["review"])
 
 FormText = Annotated[str, Form()]
+#: The largest row id or offset a request may name: the databases' INTEGER (PostgreSQL's is 32-bit). A larger
+#: number names nothing; taken as it is, it made the database driver raise (a 500 instead of a 404).
+MAX_ID = 2**31 - 1
+RowId = Annotated[int, Path(ge=0, le=MAX_ID)]
 
 
 def _acting_reviewer(request: Request, csrf_token: str | None = None) -> Account:
@@ -69,11 +73,18 @@ def queue_page(request: Request, done: str | None = None) -> Response:
 
 
 def _offset(text: str | None) -> int:
-    return int(text) if text and text.isdigit() else 0
+    """A page's offset from the query string: digits only, capped (a huge one shows an empty page, not a 500)."""
+    if not text or not text.isdigit():
+        return 0
+    return int(text) if len(text) <= 10 and int(text) <= MAX_ID else MAX_ID
 
 
 @api.get("/queue")
-def queue_api(request: Request, offset: int = 0, limit: int = reviews.QUEUE_PAGE) -> dict[str, Any]:
+def queue_api(
+    request: Request,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_ID)] = reviews.QUEUE_PAGE,
+) -> dict[str, Any]:
     """Unreadable sheets waiting for manual entry, mesas with conflicting actas, accepted actas with flags that
     need review; each list paged by `offset` and `limit` (at most 500), with the `total` waiting."""
     found = queue(request, require(request, REVIEWER), dict.fromkeys(QUEUES, max(0, offset)), limit)
@@ -162,7 +173,7 @@ def conflict_decide_api(request: Request, mesa_id: str, body: Resolution) -> dic
 
 
 @router.get("/review/unreadable/{item_id}", include_in_schema=False)
-def manual_page(request: Request, item_id: int) -> Response:
+def manual_page(request: Request, item_id: RowId) -> Response:
     account = require(request, REVIEWER)
     state = web_state(request)
     with state.store.sessions() as session:
@@ -180,7 +191,7 @@ def manual_page(request: Request, item_id: int) -> Response:
 
 
 @router.post("/review/unreadable/{item_id}", include_in_schema=False)
-async def manual_enter(request: Request, item_id: int) -> Response:
+async def manual_enter(request: Request, item_id: RowId) -> Response:
     form = await request.form(max_fields=100)
     values = {key: value for key, value in form.items() if isinstance(value, str)}
     return await run_in_threadpool(_manual_enter_form, request, item_id, values)
@@ -207,7 +218,7 @@ class ManualEntry(BaseModel):
 
 
 @api.post("/unreadable/{item_id}")
-def manual_enter_api(request: Request, item_id: int, body: ManualEntry) -> dict[str, Any]:
+def manual_enter_api(request: Request, item_id: RowId, body: ManualEntry) -> dict[str, Any]:
     """One reviewer's typing of an unreadable sheet; settles it when two reviewers typed the same."""
     account = _acting_reviewer(request)
     state = web_state(request)
@@ -221,7 +232,7 @@ def manual_enter_api(request: Request, item_id: int, body: ManualEntry) -> dict[
 
 
 @router.get("/review/flagged/{record_id}", include_in_schema=False)
-def flag_page(request: Request, record_id: int) -> Response:
+def flag_page(request: Request, record_id: RowId) -> Response:
     require(request, REVIEWER)
     store = web_state(request).store
     with store.sessions() as session:
@@ -234,7 +245,7 @@ def flag_page(request: Request, record_id: int) -> Response:
 
 
 @router.post("/review/flagged/{record_id}", include_in_schema=False)
-def flag_decide(request: Request, record_id: int, note: FormText = "", csrf_token: FormText = "") -> Response:
+def flag_decide(request: Request, record_id: RowId, note: FormText = "", csrf_token: FormText = "") -> Response:
     account = _acting_reviewer(request, csrf_token)
     state = web_state(request)
     decisions.review_flags(state.store, state.secret, account, record_id, note)
@@ -246,7 +257,7 @@ class FlagReview(BaseModel):
 
 
 @api.post("/flagged/{record_id}")
-def flag_decide_api(request: Request, record_id: int, body: FlagReview) -> dict[str, Any]:
+def flag_decide_api(request: Request, record_id: RowId, body: FlagReview) -> dict[str, Any]:
     """Record that the flags of an accepted acta were checked (it keeps counting)."""
     account = _acting_reviewer(request)
     state = web_state(request)
