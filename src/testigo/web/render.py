@@ -130,6 +130,10 @@ class Pages:
         )
         self.env.globals["static"] = lambda path: f"/static/{path}?v={build}"
 
+    def _candidate_name(self, key: str) -> str:
+        names = {c.key: c.name for c in self._store.profile.election.candidates}
+        return names.get(key, key)
+
     def _context(self, request: Request, lang: str, context: dict[str, Any]) -> dict[str, Any]:
         other = "en" if lang == "es" else "es"
         params = {k: v for k, v in request.query_params.items() if k != "lang"}
@@ -143,6 +147,8 @@ class Pages:
             "pct": lambda share: percent(lang, share),
             "flag_label": lambda flag: flag_text(flag, lang),
             "election": self._store.profile.election,
+            # a card names its candidate by key (``gonzalez``); pages show the name (``Edmundo González``)
+            "candidate_name": self._candidate_name,
             **context,
         }
 
