@@ -53,7 +53,7 @@ def test_the_form_names_candidates_and_warns_that_reasons_are_published(client: 
     log_in(client, web_store, "rev", accounts.REVIEWER)
     page = client.get(f"/review/unreadable/{item}").text
     assert "Edmundo González" in page and "Nicolás Maduro" in page
-    assert f"/blobs/" in page and "/full.jpg" in page and 'class="zoom"' in page
+    assert "/blobs/" in page and "/full.jpg" in page and 'class="zoom"' in page
     mesa = small_mesas(1)[0]
     ingest_files(web_store, [Incoming("test:a", "a.png", acta_png(mesa, gonzalez=200))], workers=1)
     ingest_files(web_store, [Incoming("test:b", "b.png", acta_png(mesa, gonzalez=150))], workers=1)

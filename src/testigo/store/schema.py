@@ -308,6 +308,21 @@ class DecisionRow(Base):
     undone_by: Mapped[int | None] = mapped_column(Integer)
 
 
+class KnownDeviceRow(Base):
+    """A browser that logged in to an account before (by the SHA-256 of its random visitor cookie).
+
+    Failed logins from a known device are throttled on their own, so an
+    attacker guessing an account's password from elsewhere cannot lock its
+    holder out (`testigo.web.routes.account`). The cookie is random and names
+    no account; only the server can link it to one.
+    """
+
+    __tablename__ = "known_devices"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    device_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_login_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class OriginalFetchRow(Base):
     """One fetch of an original file (its exact bytes, with whatever GPS position and phone serial they hold).
 

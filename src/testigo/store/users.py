@@ -21,6 +21,7 @@ from testigo.store.schema import (
     DecisionRow,
     InvitationRow,
     ItemRow,
+    KnownDeviceRow,
     OriginalFetchRow,
     SubmissionRow,
     UserRow,
@@ -305,6 +306,25 @@ def outcomes_per_account(session: Session, not_an_acta: str) -> list[AccountOutc
         for name, total, ok, bad, junk in session.execute(query)
     ]
     return sorted(lines, key=lambda line: (-line.junk_share, line.username))
+
+
+def is_known_device(session: Session, username: str, device_sha256: str) -> bool:
+    """Whether this browser logged in to this account before."""
+    query = (
+        select(KnownDeviceRow.user_id)
+        .join(UserRow, UserRow.id == KnownDeviceRow.user_id)
+        .where(UserRow.username == username, KnownDeviceRow.device_sha256 == device_sha256)
+    )
+    return session.execute(query.limit(1)).first() is not None
+
+
+def remember_device(session: Session, user_id: int, device_sha256: str) -> None:
+    row = session.get(KnownDeviceRow, (user_id, device_sha256))
+    if row is None:
+        session.add(KnownDeviceRow(user_id=user_id, device_sha256=device_sha256, last_login_at=now()))
+    else:
+        row.last_login_at = now()
+    session.flush()
 
 
 @dataclass(frozen=True)

@@ -152,8 +152,10 @@ def acting(request: Request, role: str, csrf_token: str | None = None) -> Accoun
     return account
 
 
-def rate_limit(request: Request, key: str, per_minute: float, burst: float | None = None) -> None:
-    """Spend one request of the bucket `key`; 429 with Retry-After when it is empty."""
-    wait = web_state(request).limiter.allow(key, per_minute, burst)
+def rate_limit(
+    request: Request, key: str, per_minute: float, burst: float | None = None, *, spend: bool = True
+) -> None:
+    """Spend one request of the bucket `key` (or only check it has one); 429 with Retry-After when it is empty."""
+    wait = web_state(request).limiter.allow(key, per_minute, burst, spend=spend)
     if wait is not None:
         raise Problem(429, "err_rate_limited", headers={"Retry-After": str(max(1, round(wait)))})

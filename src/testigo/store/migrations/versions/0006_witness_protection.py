@@ -1,4 +1,4 @@
-"""witness protection: who fetched which original, sheets set aside as not an acta, corrected entries
+"""witness protection: who fetched which original, known login devices, sheets set aside, corrected entries
 
 Revision ID: 0006
 Revises: 0005
@@ -24,6 +24,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('original_fetches', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_original_fetches_blob_sha256'), ['blob_sha256'], unique=False)
+    op.create_table('known_devices',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('device_sha256', sa.String(length=64), nullable=False),
+    sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('user_id', 'device_sha256')
+    )
     with op.batch_alter_table('review_decisions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('undone_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('undone_by', sa.Integer(), nullable=True))
@@ -37,6 +44,7 @@ def downgrade() -> None:
     with op.batch_alter_table('review_decisions', schema=None) as batch_op:
         batch_op.drop_column('undone_by')
         batch_op.drop_column('undone_at')
+    op.drop_table('known_devices')
     with op.batch_alter_table('original_fetches', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_original_fetches_blob_sha256'))
     op.drop_table('original_fetches')

@@ -124,7 +124,13 @@
     window.addEventListener("testigo-queue-changed", refresh);
     clear.addEventListener("click", () => {
       const form = logoutForm();
-      if (form) leave(form);
+      if (!form) return;
+      const forget = document.createElement("input");  // the server also clears the site's cookies
+      forget.type = "hidden";
+      forget.name = "forget_device";
+      forget.value = "1";
+      form.append(forget);
+      leave(form);
     });
   }
 
