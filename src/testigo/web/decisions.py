@@ -125,6 +125,7 @@ def resolve_conflict(
             status=ACCEPTED,
             reason=reason,
             reviewers=[pseudonym(secret, reviewer.id)],
+            granularity=store.settings.published_time_seconds,
             set_aside=[r.payload_sha256 for r in set_aside],
         )
         seq = _log(session, body)
@@ -162,6 +163,7 @@ def review_flags(store: Store, secret: bytes, reviewer: Account, record_id: int,
             status=ACCEPTED,
             reason=note,
             reviewers=[pseudonym(secret, reviewer.id)],
+            granularity=store.settings.published_time_seconds,
         )
         seq = _log(session, body)
         reviews.add_decision(
@@ -303,6 +305,7 @@ def _settle_manual(
         reason=outcome.reason,
         reviewers=[pseudonym(secret, i) for i in reviewer_ids],
         sha256=sha256,
+        granularity=store.settings.published_time_seconds,
     )
     seq = _log(session, body)
     reviews.add_decision(
