@@ -99,10 +99,12 @@ def create_app(store: Store, settings: WebSettings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         state.uploads.start()
         state.results.current()  # the first snapshot now, not in the first visitor's request
+        state.results.start()  # then kept current whether or not anyone visits
         _freeze_long_lived()
         try:
             yield
         finally:
+            state.results.close()
             state.uploads.close()
 
     app = FastAPI(

@@ -16,12 +16,12 @@ from testigo.read import sniff
 from testigo.store import reviews, users
 from testigo.web.accounts import ADMIN, REVIEWER
 from testigo.web.auth import visitor
-from testigo.web.browse import area_page, state_map
+from testigo.web.browse import area_page, coverage_map, state_map
 from testigo.web.i18n import Translator
 from testigo.web.mesa import mesa_view, proof_for
 from testigo.web.previews import BROWSER_IMAGES
 from testigo.web.problems import Problem
-from testigo.web.render import link
+from testigo.web.render import link, percent
 from testigo.web.results import AREA_LEVELS, live_version
 from testigo.web.state import WebState, web_state
 
@@ -47,10 +47,17 @@ def _area(request: Request, area_id: str | None) -> Response:
         raise Problem(404, "err_no_area", area=area_id)
 
     def build(lang: str) -> tuple[str, dict[str, Any]]:
-        context: dict[str, Any] = {"page": page, "map": None}
+        t = Translator(lang)
+        refresh = max(1, round(state.results.refresh_seconds + state.settings.public_max_age))
+        context: dict[str, Any] = {"page": page, "map": None, "coverage_map": None, "refresh_seconds": refresh}
         if page.level == "country":
-            title = Translator(lang)("map_title")
-            context["map"] = state_map(snapshot, page.candidates, lambda sid: link(lang, f"/area/{sid}"), title)
+            href = lambda sid: link(lang, f"/area/{sid}")  # noqa: E731 - one line, used twice
+            context["map"] = state_map(snapshot, page.candidates, href, t("map_title"))
+
+            def label(name: str, share: float, covered: int, mesas: int) -> str:
+                return t("coverage_map_label", name=name, share=percent(lang, share), covered=covered, total=mesas)
+
+            context["coverage_map"] = coverage_map(snapshot, href, t("coverage_map_title"), label)
         return "area.html", context
 
     return state.pages.public(request, snapshot.version, build)
