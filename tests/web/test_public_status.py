@@ -1,4 +1,4 @@
-"""A public page that cannot be misread: coverage first, as of when, what is not counted yet, where figures come from."""
+"""A public page that cannot be misread: coverage first, as of when, what is not counted, where figures come from."""
 
 from __future__ import annotations
 
