@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, case, exists, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from testigo.domain import Status
 
@@ -81,7 +81,7 @@ class UnreadableLine:
     entered_by_me: bool
 
 
-def shuffled(column: ColumnElement[int], seed: int) -> ColumnElement[int]:
+def shuffled(column: ColumnElement[int] | InstrumentedAttribute[int], seed: int) -> ColumnElement[int]:
     """An order of rows by `column` (an integer id) that looks random and is the same on every page for one `seed`.
 
     Work is handed out in this order, not in arrival order, so partial results

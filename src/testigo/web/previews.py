@@ -46,10 +46,10 @@ def full_jpeg(data: bytes, max_pixels: int) -> bytes | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            image = Image.open(io.BytesIO(data))
-            if image.width * image.height > max_pixels:
+            opened = Image.open(io.BytesIO(data))
+            if opened.width * opened.height > max_pixels:
                 return None
-            image = ImageOps.exif_transpose(image).convert("RGB")
+            image = ImageOps.exif_transpose(opened).convert("RGB")
             image.thumbnail((FULL_SIDE, FULL_SIDE))
             clean = Image.new("RGB", image.size)  # pixels only: nothing of the original's metadata travels
             clean.paste(image)
