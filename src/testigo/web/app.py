@@ -279,14 +279,6 @@ async def _send_whole(send: Send, status: int, body: bytes, kind: bytes) -> None
     await send({"type": "http.response.body", "body": body})
 
 
-class _TooLarge(Exception):
-    pass
-
-
-class _TooSlow(Exception):
-    pass
-
-
 class LimitBody:
     """Refuse request bodies above the limit (413) before they are parsed or spooled to disk, and bodies that stall.
 
@@ -318,32 +310,44 @@ class LimitBody:
             return
         seen = 0
         started = False
+        answered = False
+
+        async def refuse_now(status: int, text: str) -> Message:
+            """Answer at once, and tell the app the client left: whatever parses the body (a form, FastAPI's
+            body reader) would otherwise turn the refusal into its own 400."""
+            nonlocal answered
+            if not started and not answered:
+                answered = True
+                await _refuse(scope, send, status, text, lang)
+            return {"type": "http.disconnect"}
 
         async def counting_receive() -> Message:
             nonlocal seen
+            if answered:
+                return {"type": "http.disconnect"}
             try:
                 message = await asyncio.wait_for(receive(), self.idle_seconds)
             except TimeoutError:
-                raise _TooSlow() from None
+                return await refuse_now(408, Translator(lang)("err_body_too_slow"))
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise _TooLarge()
+                    return await refuse_now(413, Translator(lang)("err_body_too_large", limit=megabytes(shown)))
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if answered:  # the refusal was sent; the app's own answer to a vanished client goes nowhere
+                return
             started = started or message["type"] == "http.response.start"
             await send(message)
 
         try:
             await self.app(scope, counting_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await _refuse(scope, send, 413, Translator(lang)("err_body_too_large", limit=megabytes(shown)), lang)
-        except _TooSlow:
-            if not started:
-                await _refuse(scope, send, 408, Translator(lang)("err_body_too_slow"), lang)
+        except Exception:
+            if not answered:
+                raise
+            # the app stopped on the disconnect it was told of (ClientDisconnect): the refusal is the answer
 
 
 async def _refuse(scope: Scope, send: Send, status: int, text: str, lang: str) -> None:
