@@ -31,14 +31,19 @@
     if (!window.indexedDB) return [];
     if (indexedDB.databases) {
       const listed = (await indexedDB.databases()).map((db) => db.name).filter((name) => name && name.startsWith(QUEUE_PREFIX));
-      return Array.from(new Set([...listed, ...own]));
+      return listed;
     }
-    return Array.from(new Set(own));
+    return Array.from(new Set(own));  // no listing (older browsers): the logged-in account's queue
   }
 
   /** How many photos wait in a queue (every item kept is unsent: confirmed ones are deleted at once). */
   async function countIn(name) {
-    const db = await request(indexedDB.open(name));
+    const opening = indexedDB.open(name);
+    // never create a database here: opening one that does not exist would make an empty one, which the
+    // upload page would then open without its store
+    opening.onupgradeneeded = () => opening.transaction.abort();
+    let db;
+    try { db = await request(opening); } catch (error) { return 0; }
     try {
       if (!db.objectStoreNames.contains("queue")) return 0;
       return await request(db.transaction("queue", "readonly").objectStore("queue").count());

@@ -49,8 +49,10 @@
 
   let wiped = false;
   const db = new Promise((resolve, reject) => {
-    const request = indexedDB.open(QUEUE_DB, 1);
-    request.onupgradeneeded = () => request.result.createObjectStore("queue", { keyPath: "id" });
+    const request = indexedDB.open(QUEUE_DB, 2);  // 2: also repairs a database created without its store
+    request.onupgradeneeded = () => {
+      if (!request.result.objectStoreNames.contains("queue")) request.result.createObjectStore("queue", { keyPath: "id" });
+    };
     request.onsuccess = () => {
       const handle = request.result;
       handle.onversionchange = () => handle.close();  // the database is being deleted (logout): let it go
@@ -396,6 +398,7 @@
   async function render() {
     const stored = await everything();
     const items = [...stored, ...done.values()].sort((a, b) => b.addedAt - a.addedAt);
+    window.dispatchEvent(new Event("testigo-queue-changed"));  // "clear this phone" says how many would go
     list.replaceChildren(...items.map(line));
     empty.hidden = items.length > 0;
     network.textContent = t(navigator.onLine ? "online" : "offline");
