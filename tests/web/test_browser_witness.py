@@ -44,7 +44,7 @@ QUEUE = """async (account) => await new Promise((resolve) => {
     const db = open.result;
     if (!db.objectStoreNames.contains("queue")) { db.close(); resolve([]); return; }
     const all = db.transaction("queue").objectStore("queue").getAll();
-    all.onsuccess = () => { db.close(); resolve(all.result.map((i) => ({ state: i.state, qr: !!i.qr, sha: i.sha256 }))); };
+    all.onsuccess = () => { db.close(); resolve(all.result.map((i) => ({ state: i.state, sha: i.sha256 }))); };
   };
 })"""
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, case, exists, func, literal, select, update
+from sqlalchemy import BigInteger, ColumnElement, Select, case, cast, exists, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -92,7 +92,8 @@ def shuffled(column: ColumnElement[int] | InstrumentedAttribute[int], seed: int)
     SQLite and PostgreSQL compute alike, below 2**62 for any 32-bit id.
     """
     multiplier = pow(16807, seed % 1_000_003 + 1, _PRIME)
-    return (column * multiplier) % _PRIME
+    # in 64-bit integers: PostgreSQL computes INTEGER * INTEGER in 32 bits, and overflows
+    return (cast(column, BigInteger) * literal(multiplier, BigInteger)) % literal(_PRIME, BigInteger)
 
 
 _PRIME = 2**31 - 1
