@@ -268,6 +268,7 @@ def test_each_account_on_a_phone_has_its_own_queue_and_too_big_photos_are_refuse
     too_big = {"name": "huge.jpg", "mimeType": "image/jpeg", "buffer": b"\xff" * (20 * 1024 * 1024 + 1)}
     page.set_input_files("#photo", files=[too_big])
     expect(page.locator("#qr-result")).to_contain_text("demasiado grande")
+    expect(page.locator("#qr-result")).to_contain_text("el límite es 20 MB")  # as the docs say, not 21.0
     expect(page.locator("#queue li")).to_have_count(1)  # not queued
     page.context.clear_cookies()  # ana leaves; bea logs in on the same phone (same browser storage)
     page.unroute("**/api/v1/uploads*")

@@ -259,3 +259,22 @@ def test_the_public_page_leads_with_coverage_and_the_time_it_is_as_of(
     page.goto("/?lang=en")
     expect(page.locator("#coverage")).to_contain_text("Figures as of")
     _ = PASSWORD
+
+
+def test_the_upload_page_has_a_skip_link_a_focus_ring_and_no_empty_box(
+    open_page: Any,  # noqa: F811
+    web_store: Store,
+) -> None:
+    from playwright.sync_api import expect
+
+    page = open_page()
+    _log_in(page, web_store, "luz", accounts.VOLUNTEER, "/upload")
+    expect(page.locator("#reading")).to_be_hidden()  # no empty box under the main button
+    assert page.locator("#reading").bounding_box() is None
+    page.keyboard.press("Tab")
+    expect(page.locator("a.skip")).to_be_focused()
+    assert page.locator("a.skip").bounding_box()["x"] >= 0  # shown when focused
+    page.focus("#photo")  # the camera button, reached by keyboard: a visible ring around it
+    ring = page.locator("label.camera").evaluate("label => getComputedStyle(label).outlineStyle")
+    assert ring == "solid"
+    expect(page.locator("text=Tamaño máximo de una foto: 20 MB")).to_be_visible()
