@@ -278,3 +278,32 @@ def test_the_upload_page_has_a_skip_link_a_focus_ring_and_no_empty_box(
     ring = page.locator("label.camera").evaluate("label => getComputedStyle(label).outlineStyle")
     assert ring == "solid"
     expect(page.locator("text=Tamaño máximo de una foto: 20 MB")).to_be_visible()
+
+
+def test_on_a_shared_phone_the_previous_accounts_unsent_photos_are_never_dropped_silently(
+    open_page: Any,  # noqa: F811
+    web_store: Store,
+    photos: list[tuple[Path, dict[str, Any]]],  # noqa: F811
+) -> None:
+    from playwright.sync_api import expect
+
+    photo, _truth = photos[0]
+    page = open_page(service_workers="block")
+    page.route("**/api/v1/uploads*", lambda route: route.abort())
+    _log_in(page, web_store, "carla", accounts.VOLUNTEER, "/upload")
+    page.set_input_files("#photo", str(photo))
+    expect(page.locator("#queue li.queued")).to_have_count(1)
+    page.context.clear_cookies()  # carla's session ends without a logout; dora takes the phone
+    page.unroute("**/api/v1/uploads*")
+    _log_in(page, web_store, "dora", accounts.VOLUNTEER, "/upload")
+    expect(page.locator("#queue-empty")).to_be_visible()  # carla's photo is not dora's to send
+    page.click("form.logout button")
+    expect(page.locator("#leave-dialog")).to_contain_text("1 foto(s)")
+    page.click("#leave-send")  # dora has nothing to send: the phone still holds carla's photo, so it asks again
+    expect(page.locator("#leave-dialog")).to_be_visible()
+    expect(page.locator("#leave-dialog")).to_contain_text("1 foto(s)")
+    page.click("#leave-discard")
+    page.wait_for_url("**/")
+    assert page.evaluate(TRACES) == {"databases": [], "caches": [], "workers": 0}
+    with web_store.sessions() as session:
+        assert session.query(SubmissionRow).count() == 0  # never sent under dora's name

@@ -96,7 +96,8 @@
     dialog.querySelector("#leave-send").onclick = () => {
       dialog.close();
       if (window.testigoUploads) {
-        window.testigoUploads.sendAllThen(() => leave(form));
+        // this account's photos are sent; any still left (another account's, on a shared phone) are asked about
+        window.testigoUploads.sendAllThen(() => guardedLogout(form));
       } else {
         const lang = new URLSearchParams(location.search).get("lang");
         location.href = "/upload?then=logout" + (lang ? "&lang=" + encodeURIComponent(lang) : "");
@@ -107,14 +108,19 @@
     dialog.showModal();
   }
 
+  /** Log out, unless photos are waiting: then ask first. */
+  async function guardedLogout(form) {
+    let count = 0;
+    try { count = await unsent(); } catch (error) { count = 0; }
+    if (count > 0) ask(form, count);
+    else leave(form);
+  }
+
   for (const form of document.querySelectorAll("form.logout")) {
-    form.addEventListener("submit", async (event) => {
+    form.addEventListener("submit", (event) => {
       if (form.dataset.checked) return;
       event.preventDefault();
-      let count = 0;
-      try { count = await unsent(); } catch (error) { count = 0; }
-      if (count > 0) ask(form, count);
-      else leave(form);
+      guardedLogout(form);
     });
   }
 
@@ -139,5 +145,5 @@
     });
   }
 
-  window.testigoPhone = { unsent, wipe, logout: () => { const form = logoutForm(); if (form) leave(form); } };
+  window.testigoPhone = { unsent, wipe, logout: () => { const form = logoutForm(); if (form) guardedLogout(form); } };
 })();
