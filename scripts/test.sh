@@ -10,12 +10,13 @@ cd "$(dirname "$0")/.."
 export PIP_BREAK_SYSTEM_PACKAGES=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 python3 -m pip install --quiet --editable '.[test]'
 
-# the browser tests drive Debian's Chromium (Playwright's own browser download is not used)
-if [ ! -x /usr/bin/chromium ]; then
+# the browser tests drive Debian's Chromium (Playwright's own browser download is not used); the
+# deployment test runs docs/deploy/nginx.conf in Debian's nginx
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/sbin/nginx ]; then
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+    apt-get update -qq && apt-get install -y -qq chromium nginx-light >/dev/null
 fi
-export TESTIGO_REQUIRE_BROWSER=1
+export TESTIGO_REQUIRE_BROWSER=1 TESTIGO_REQUIRE_NGINX=1
 # the simulator's printer tests also print with Debian's DejaVu Sans Mono (they skip without it)
 if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null

@@ -22,3 +22,13 @@ if [ "$total" -ge 3000000 ]; then
     exit 1
 fi
 echo "vendored $(ls "$vendor" | wc -l) files, $total bytes, into $vendor"
+
+# axe-core, for the browser tests' accessibility check only (never served by the application)
+axe=node_modules/axe-core
+tests_vendor=tests/web/vendor
+rm -rf "$tests_vendor"
+mkdir -p "$tests_vendor"
+cp "$axe/axe.min.js" "$tests_vendor/axe.min.js"
+cp "$axe/LICENSE" "$tests_vendor/axe-core.LICENSE"
+echo "axe-core $(node -p "require('./$axe/package.json').version") (npm, devDependency), for tests/web/test_accessibility.py" > "$tests_vendor/README"
+echo "vendored axe-core into $tests_vendor"

@@ -69,6 +69,12 @@ class Settings:
         env="TESTIGO_BLOBS_URL",
         flag="--blobs",
     )
+    published_time_seconds: int = setting(
+        3600,
+        "Published times (log entries, public pages) are rounded down to this many seconds, so that a network "
+        "observer cannot match an upload to a person by its time; the exact time stays in the database. 0 "
+        "publishes exact times (not advised).",
+    )
 
 
 @dataclass(frozen=True)
@@ -137,6 +143,12 @@ class WebSettings:
         None,
         "Cookies marked Secure: unset follows the request (https: Secure), so a plain-http LAN test still works.",
         env="TESTIGO_WEB_SECURE_COOKIES",
+    )
+    body_idle_seconds: float = setting(
+        30.0,
+        "Seconds a request body may stall (no byte received) before the request is cut off with 408, so a slow "
+        "client cannot hold a connection open indefinitely; a phone on a bad network still sends a few KB/s.",
+        env="TESTIGO_WEB_BODY_IDLE_SECONDS",
     )
     session_days: int = setting(14, "Days a login session lasts.", env="TESTIGO_WEB_SESSION_DAYS")
     invitation_days: int = setting(
@@ -305,8 +317,9 @@ class Workspace:
     def load_settings(self) -> Settings:
         """The workspace's settings as stored (the environment is applied by `database_url` and `blobs_url`)."""
         data = self.read_file()
+        hints = get_type_hints(Settings)
         names = [f.name for f in dataclasses.fields(Settings) if f.name in data]
-        return Settings(**{name: _check(str, data[name], f"{SETTINGS_FILE} key {name!r}") for name in names})
+        return Settings(**{name: _check(hints[name], data[name], f"{SETTINGS_FILE} key {name!r}") for name in names})
 
     def web_settings(self, flags: Mapping[str, Any] | None = None) -> WebSettings:
         """The web application's settings: flags, then environment, then the file's ``web`` object, then defaults."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -34,13 +35,23 @@ def test_each_item_is_logged_with_what_was_concluded(store: Store, tmp_path: Pat
         items = session.execute(select(func.count()).select_from(ItemRow)).scalar_one()
         bodies = [json.loads(e.body) for e in entries]
     assert [e.seq for e in entries] == list(range(items))
-    by_file = {b["file"]: b for b in bodies}
+    # the log names files by content (format 2): the name they were submitted under is not published
+    by_file = {
+        name: next(b for b in bodies if b["sha256"] == _sha(tmp_path / name)) for name in ("a.png", "c-forged.png")
+    }
+    by_file["empty.jpg"] = next(b for b in bodies if b["status"] == "rejected")
+    assert all("forged" not in e.body.decode() for e in entries)
+    assert by_file["c-forged.png"]["file"] == _sha(tmp_path / "c-forged.png")[:16] + ".png"
     assert by_file["c-forged.png"]["status"] == "conflict"
     assert by_file["c-forged.png"]["payload"] == payload_for(mesa_b, gonzalez=1)
     assert by_file["a.png"]["acta_id"] == mesa_a + ".1.0001"
     assert by_file["empty.jpg"]["reason"] == "empty file (0 bytes)"
     assert all(str(tmp_path) not in e.body.decode() for e in entries)  # no local folders published
-    assert all(b["received_at"].endswith("Z") for b in bodies)
+    assert all(b["received_at"].endswith(":00:00Z") and b["time_granularity"] == 3600 for b in bodies)
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_checkpoint_and_proofs_verify_with_the_public_key(store: Store, tmp_path: Path) -> None:

@@ -24,8 +24,8 @@ def _item(status: str, payload: str | None, sha: str = SHEET) -> bytes:
     return item_entry(
         received_at=WHEN,
         channel="cli",
-        file_name="x.png",
         sha256=sha,
+        media_type="image/png",
         page=0,
         part=0,
         status=status,

@@ -118,8 +118,8 @@ def acta_png(mesa_id: str, **votes: int) -> bytes:
     return qr_png(payload_for(mesa_id, **votes))
 
 
-def blank_png() -> bytes:
-    """A photo with no QR code at all: an unreadable sheet."""
+def blank_png(side: int = 300) -> bytes:
+    """A photo with no QR code at all: an unreadable sheet (each `side` a different file)."""
     out = io.BytesIO()
-    Image.new("L", (300, 400), 255).save(out, "PNG")
+    Image.new("L", (side, 400), 255).save(out, "PNG")
     return out.getvalue()

@@ -124,9 +124,11 @@ def test_unreadable_photos_are_for_reviewers_only(published: TestClient, web_sto
     with web_store.sessions() as session:
         [line] = reviews.unreadable_queue(session, reviewer_id=0).items
     assert published.get(f"/blobs/{line.sha256}").status_code == 404
+    assert published.get(f"/blobs/{line.sha256}/full.jpg").status_code == 404
     log_in(published, web_store, "rev", accounts.REVIEWER)
-    private = published.get(f"/blobs/{line.sha256}")
+    private = published.get(f"/blobs/{line.sha256}/full.jpg")
     assert private.status_code == 200 and private.headers["cache-control"] == "private, no-store"
+    assert published.get(f"/blobs/{line.sha256}").status_code == 403  # the original: admins only
 
 
 def test_public_answers_are_cacheable_and_revalidate_with_etags(published: TestClient) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -38,7 +39,7 @@ def test_anonymous_can_read_but_not_upload_review_or_administer(client: TestClie
     assert client.get("/api/v1/admin/users").status_code == 401
     for path in ("/upload", "/review", "/admin", "/account"):
         page = client.get(path, follow_redirects=False)
-        assert page.status_code == 303 and page.headers["location"] == f"/login?next={path}"
+        assert page.status_code == 303 and page.headers["location"] == f"/login?next={quote(path, safe='')}"
 
 
 def test_a_volunteer_uploads_but_cannot_review_or_administer(client: TestClient, web_store: Store) -> None:

@@ -11,6 +11,22 @@ of an imported table (channel ``import``) also carries how the table was read
 (`TABLE_READING`: layout, ``--map`` text, encoding), so a verifier re-parses
 the row exactly as the importer did; entries of other channels have no such
 field, and their bytes are the same as before it existed.
+
+Version 2 (``"v": 2``, every entry written since) publishes nothing that
+helps tell who sent a file or took a decision:
+
+- ``file`` is a neutral name made of the file's SHA-256 and its media type
+  (``3fa2c1d4e5f60718.jpg``), never the name it was submitted under: real
+  names look like ``IMG-20240728-WA0012.jpg`` (a phone and a day) or carry
+  people's names. The name as submitted stays in the database, for admins.
+- ``received_at`` and ``decided_at`` are rounded down to the workspace's
+  ``published_time_seconds`` (an hour by default), and the entry says so
+  (``time_granularity``, in seconds): a time to the microsecond lets an
+  observer of the network match an upload to a person. The exact times stay
+  in the database. Order is kept by the log's own sequence.
+
+Version 1 entries (``"v": 1``) stay as they were logged — they are hashed —
+with the submitted file's own name and microsecond times; readers take both.
 """
 
 from __future__ import annotations
@@ -22,9 +38,25 @@ from datetime import UTC, datetime
 from typing import Any
 
 from testigo.domain import Status
-from testigo.domain.files import file_label
 
-ENTRY_VERSION = 1
+ENTRY_VERSION = 2
+#: Default rounding of published times (seconds): see `Settings.published_time_seconds`.
+DEFAULT_TIME_GRANULARITY = 3600
+#: File name extension of each media type, for the neutral name a file is published under.
+EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "image/gif": "gif",
+    "image/bmp": "bmp",
+    "image/tiff": "tif",
+    "image/heic": "heic",
+    "image/heif": "heif",
+    "application/pdf": "pdf",
+    "application/zip": "zip",
+    "text/csv": "csv",
+    "application/vnd.apache.parquet": "parquet",
+}
 #: Field of an imported row's entry: ``{"layout", "map", "encoding"}`` (see `table_reading`).
 TABLE_READING = "table"
 #: Field of a sheet's entry whose print was read: ``{"layout", "outcome", "figures", "model"}``.
@@ -45,6 +77,30 @@ def utc_timestamp(moment: datetime) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment.isoformat(timespec="microseconds") + "Z"
+
+
+def coarse_time(moment: datetime, granularity: int) -> datetime:
+    """`moment` rounded down to a multiple of `granularity` seconds since the epoch, in UTC (0 or 1: unchanged)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    if granularity <= 1:
+        return moment.astimezone(UTC)
+    seconds = int(moment.timestamp()) // granularity * granularity
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def published_time(moment: datetime, granularity: int) -> str:
+    """The time as a version-2 entry publishes it: rounded, to the second (exact, with microseconds, if 0)."""
+    if granularity <= 0:
+        return utc_timestamp(moment)
+    return coarse_time(moment, granularity).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+
+
+def neutral_name(sha256: str | None, media_type: str | None) -> str:
+    """The name a file is published under: its SHA-256's first 16 digits and its type's extension."""
+    if not sha256:
+        return "unnamed"
+    return f"{sha256[:16]}.{EXTENSIONS.get(media_type or '', 'bin')}"
 
 
 def canonical(data: dict[str, Any]) -> bytes:
@@ -133,8 +189,8 @@ def item_entry(
     *,
     received_at: datetime,
     channel: str,
-    file_name: str,
     sha256: str | None,
+    media_type: str | None,
     page: int,
     part: int,
     status: str,
@@ -144,9 +200,12 @@ def item_entry(
     acta_id: str | None,
     table: dict[str, str | None] | None = None,
     printed: dict[str, Any] | None = None,
+    granularity: int = DEFAULT_TIME_GRANULARITY,
 ) -> bytes:
-    """The entry recording what became of one page/code of a submitted file.
+    """The entry recording what became of one page/code of a submitted file (format version 2).
 
+    The file is named by `neutral_name` (never as it was submitted) and the
+    time rounded down to `granularity` seconds (see the module docstring).
     `table` (an imported table's rows only, see `table_reading`) is how the
     file was read; `printed` (sheets whose print was read, see
     `testigo.domain.printed.PrintedSheet.logged`) what the print says and
@@ -156,9 +215,10 @@ def item_entry(
     fields: dict[str, Any] = {
         "v": ENTRY_VERSION,
         "kind": "item",
-        "received_at": utc_timestamp(received_at),
+        "received_at": published_time(received_at, granularity),
+        "time_granularity": max(0, granularity),
         "channel": channel,
-        "file": file_label(file_name),
+        "file": neutral_name(sha256, media_type),
         "sha256": sha256,
         "page": page,
         "part": part,
@@ -202,6 +262,7 @@ def decision_entry(
     reviewers: list[str],
     set_aside: list[str] | None = None,
     sha256: str | None = None,
+    granularity: int = DEFAULT_TIME_GRANULARITY,
 ) -> bytes:
     """The entry recording a reviewer's decision, so the log alone replays every change of a mesa.
 
@@ -211,13 +272,15 @@ def decision_entry(
     unreadable image `sha256`; `status` is what reconciliation made of it) or
     ``flag_reviewed``. `reviewers` are pseudonyms — stable per workspace, so
     one person's decisions can be followed, but never a name: bundles are
-    public.
+    public. `decided_at` is rounded down to `granularity` seconds, like an
+    item's time, and `reason` is published as typed (the forms say so).
     """
     return canonical(
         {
             "v": ENTRY_VERSION,
             "kind": "decision",
-            "decided_at": utc_timestamp(decided_at),
+            "decided_at": published_time(decided_at, granularity),
+            "time_granularity": max(0, granularity),
             "action": action,
             "profile": profile,
             "acta_id": acta_id,

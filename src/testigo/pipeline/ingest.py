@@ -22,9 +22,8 @@ from sqlalchemy.orm import Session
 
 from testigo.capture import Incoming, iter_inputs
 from testigo.domain import Status
-from testigo.domain.files import file_label
 from testigo.domain.printed import MISMATCH, PrintedSheet
-from testigo.ledger.entries import CLI_CHANNEL
+from testigo.ledger.entries import CLI_CHANNEL, neutral_name
 from testigo.pipeline.decode import Decoded
 from testigo.pipeline.executors import DecodeJob, Executor, LocalExecutor
 from testigo.pipeline.logbook import checkpoint, finish_logged
@@ -157,6 +156,7 @@ def register_incoming(
     upload has both from its checks), so they are not worked out again.
     """
     sha = store.blobs.put(incoming.data, sha256) if incoming.data is not None else None
+    kind: str | None = None
     if incoming.data is not None and sha is not None:
         kind = media_type if media_type is not None else sniff(incoming.data)
         subs.ensure_blob(session, sha, len(incoming.data), kind)
@@ -174,7 +174,8 @@ def register_incoming(
     if incoming.reject is not None:
         finish_logged(session, store, row, [subs.ItemOutcome(status=Status.REJECTED, reason=incoming.reject)])
     elif same_bytes is not None:
-        reason = f"identical file already submitted as {file_label(same_bytes.display_path)}"
+        # named by content: a reason is published, and the earlier file's submitted name may identify a witness
+        reason = f"identical file already submitted as {neutral_name(sha, kind)}"
         finish_logged(session, store, row, [subs.ItemOutcome(status=Status.DUPLICATE, reason=reason)])
     return row.id, False
 

@@ -29,9 +29,15 @@ def finish_logged(
 ) -> list[ItemRow]:
     """Write the outcomes, mark the submission done and log each item — one transaction.
 
+    The entry names the file by content and rounds its time (`testigo.ledger.entries`, format version 2);
+    the submission row keeps the name it was submitted under and the exact time, for admins.
+
     `table` is how an imported table was read (`testigo.ledger.entries.table_reading`), logged with each row.
     """
     items = subs.finish(session, submission, outcomes)
+    media_type = subs.media_type_of(session, submission.blob_sha256) if submission.blob_sha256 else None
+    if table is not None and media_type is None:  # a table's type is not sniffed: its reading says it
+        media_type = "application/vnd.apache.parquet" if table.get("encoding") == "parquet" else "text/csv"
     log_table.append(
         session,
         [
@@ -40,8 +46,8 @@ def finish_logged(
                 item_entry(
                     received_at=submission.submitted_at,
                     channel=submission.channel,
-                    file_name=submission.display_path,
                     sha256=submission.blob_sha256,
+                    media_type=media_type,
                     page=item.page,
                     part=item.part,
                     status=item.status,
@@ -51,6 +57,7 @@ def finish_logged(
                     acta_id=item.mesa_id,
                     table=table,
                     printed=outcome.printed.logged() if outcome.printed else None,
+                    granularity=store.settings.published_time_seconds,
                 ),
                 item.id,
             )

@@ -21,7 +21,7 @@ from dataclasses import replace
 from sqlalchemy.orm import Session
 
 from testigo.domain import Record, Registry, Status
-from testigo.domain.files import file_label
+from testigo.ledger.entries import neutral_name
 from testigo.profiles import CheckContext, PayloadError, Profile
 from testigo.store import records
 from testigo.store.schema import RecordRow
@@ -125,8 +125,10 @@ def describe_conflict(session: Session, profile: Profile, accepted: RecordRow, r
 
 
 def _label(session: Session, record_id: int) -> str:
-    path = records.first_file_of(session, record_id)
-    return file_label(path) if path else f"record {record_id}"
+    """The accepted sheet's file as the log may name it: by content (`neutral_name`), never as it was submitted
+    (a reason is published with its entry)."""
+    found = records.first_blob_of(session, record_id)
+    return neutral_name(*found) if found and found[0] else f"record {record_id}"
 
 
 def _flag_note(record: Record) -> str | None:

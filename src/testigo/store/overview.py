@@ -9,7 +9,10 @@ from typing import NamedTuple
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from testigo.store.schema import ItemRow, RecordRow, SubmissionRow
+from testigo.ledger.entries import MANUAL_ENTRY
+from testigo.store.records import ACCEPTED, CONFLICT
+from testigo.store.reviews import NOT_AN_ACTA
+from testigo.store.schema import DecisionRow, ItemRow, RecordRow, SubmissionRow
 from testigo.store.submissions import PENDING
 
 
@@ -63,3 +66,46 @@ def item_lines(session: Session, status: str | None = None) -> Iterator[ItemLine
         query = query.where(ItemRow.status == status)
     for row in session.execute(query).tuples():
         yield ItemLine(*row)
+
+
+class PublicWork(NamedTuple):
+    """What the public pages say is not counted yet, and where each counted mesa's figures come from.
+
+    `conflict_mesas`: mesas with an undecided conflict; `awaiting_transcription`:
+    unreadable sheets no two reviewers have typed yet (not those set aside as
+    not an acta); `being_read`: arrivals stored but not read yet; `sources`:
+    the source (``image``, ``manual``, ``import``) of each accepted record by mesa.
+    """
+
+    conflict_mesas: list[str]
+    awaiting_transcription: int
+    being_read: int
+    sources: dict[str, str]
+
+
+def public_work(session: Session) -> PublicWork:
+    conflicts = session.execute(select(RecordRow.mesa_id).where(RecordRow.status == CONFLICT).distinct()).scalars()
+    settled = select(DecisionRow.item_id).where(
+        DecisionRow.item_id.is_not(None),
+        (DecisionRow.action == MANUAL_ENTRY) | ((DecisionRow.action == NOT_AN_ACTA) & DecisionRow.undone_at.is_(None)),
+    )
+    waiting = session.execute(
+        select(func.count()).select_from(ItemRow).where(ItemRow.status == "unreadable", ItemRow.id.not_in(settled))
+    ).scalar_one()
+    being_read = session.execute(
+        select(func.count()).select_from(SubmissionRow).where(SubmissionRow.state == PENDING)
+    ).scalar_one()
+    sources = session.execute(select(RecordRow.mesa_id, RecordRow.source).where(RecordRow.status == ACCEPTED))
+    return PublicWork(sorted(conflicts), int(waiting), int(being_read), dict(sources.tuples().all()))
+
+
+def work_version(session: Session) -> str:
+    """A version of what `public_work` counts that the log's size does not see: arrivals still being read and
+    sheets set aside or put back (neither is logged). Cheap: two counts."""
+    pending = session.execute(
+        select(func.count()).select_from(SubmissionRow).where(SubmissionRow.state == PENDING)
+    ).scalar_one()
+    dismissals = session.execute(
+        select(func.count(), func.count(DecisionRow.undone_at)).where(DecisionRow.action == NOT_AN_ACTA)
+    ).one()
+    return f"{pending}.{dismissals[0]}.{dismissals[1]}"

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from testigo.domain import Record
-from testigo.store.schema import ItemRow, MesaRow, RecordRow, SubmissionRow
+from testigo.store.schema import BlobRow, ItemRow, MesaRow, RecordRow, SubmissionRow
 from testigo.store.submissions import now
 
 ACCEPTED = "accepted"
@@ -85,6 +85,21 @@ def insert(session: Session, record: Record, status: str, source: str) -> Record
 def center_votes_elsewhere(session: Session, center_id: str, mesa_id: str) -> int:
     """Votes (valid + null) of the accepted records of a center's other mesas."""
     return int(session.execute(_CENTER_VOTES_ELSEWHERE, {"center_id": center_id, "mesa_id": mesa_id}).scalar_one())
+
+
+def first_blob_of(session: Session, record_id: int) -> tuple[str | None, str | None] | None:
+    """(SHA-256, media type) of the first file whose reading produced this record (for messages that are
+    published: they name a file by its content, never by the name it was submitted under)."""
+    query = (
+        select(SubmissionRow.blob_sha256, BlobRow.media_type)
+        .join(ItemRow, ItemRow.submission_id == SubmissionRow.id)
+        .outerjoin(BlobRow, BlobRow.sha256 == SubmissionRow.blob_sha256)
+        .where(ItemRow.record_id == record_id)
+        .order_by(ItemRow.id)
+        .limit(1)
+    )
+    row = session.execute(query).first()
+    return (row[0], row[1]) if row else None
 
 
 def first_file_of(session: Session, record_id: int) -> str | None:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, exists, func, literal, select, update
+from sqlalchemy import BigInteger, ColumnElement, Select, case, cast, exists, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from testigo.domain import Status
 
@@ -32,6 +32,10 @@ from testigo.store.schema import (
     SubmissionRow,
 )
 from testigo.store.submissions import now
+
+#: A reviewer set an unreadable item aside as not an acta (a selfie, a blank page, a photo of something else). Stored
+#: with the decisions, never logged: it changes no figure. An admin can undo it (`undo_dismissal`).
+NOT_AN_ACTA = "not_an_acta"
 
 #: Lines of a queue shown at once: a reviewer works from the top, and 30,000 lines would not load on a phone.
 QUEUE_PAGE = 50
@@ -77,31 +81,70 @@ class UnreadableLine:
     entered_by_me: bool
 
 
+def shuffled(column: ColumnElement[int] | InstrumentedAttribute[int], seed: int) -> ColumnElement[int]:
+    """An order of rows by `column` (an integer id) that looks random and is the same on every page for one `seed`.
+
+    Work is handed out in this order, not in arrival order, so partial results
+    are not biased by which region uploads first; each reviewer gets their own
+    order (seeded by their id), so two reviewers rarely start on the same
+    sheet. The id times a multiplier of the seed's own (a power of a primitive
+    root), modulo the prime 2**31 - 1: a permutation, in integer SQL that
+    SQLite and PostgreSQL compute alike, below 2**62 for any 32-bit id.
+    """
+    multiplier = pow(16807, seed % 1_000_003 + 1, _PRIME)
+    # in 64-bit integers: PostgreSQL computes INTEGER * INTEGER in 32 bits, and overflows
+    return (cast(column, BigInteger) * literal(multiplier, BigInteger)) % literal(_PRIME, BigInteger)
+
+
+_PRIME = 2**31 - 1
+
+
 def unreadable_queue(
-    session: Session, reviewer_id: int, *, offset: int = 0, limit: int = QUEUE_PAGE, item_id: int | None = None
+    session: Session,
+    reviewer_id: int,
+    *,
+    offset: int = 0,
+    limit: int = QUEUE_PAGE,
+    item_id: int | None = None,
+    seed: int | None = None,
 ) -> Page[UnreadableLine]:
-    """Unreadable items no manual-entry decision has settled yet, oldest first (or only `item_id`)."""
+    """Unreadable items no manual entry has settled yet, nor a reviewer set aside as not an acta (or only `item_id`).
+
+    Sheets another reviewer has started (one entry, not mine) come first, so
+    they settle; then the rest in an order shuffled by `seed` (arrival order
+    without one).
+    """
     settled = exists().where(DecisionRow.item_id == ItemRow.id, DecisionRow.action == MANUAL_ENTRY)
+    dismissed = exists().where(
+        DecisionRow.item_id == ItemRow.id, DecisionRow.action == NOT_AN_ACTA, DecisionRow.undone_at.is_(None)
+    )
     entries = select(func.count()).where(ManualEntryRow.item_id == ItemRow.id).scalar_subquery()
     mine = exists().where(ManualEntryRow.item_id == ItemRow.id, ManualEntryRow.reviewer_id == reviewer_id)
+    started_by_others = case((entries > 0, case((mine, 2), else_=0)), else_=1)
+    order = [ItemRow.id] if seed is None else [started_by_others, shuffled(ItemRow.id, seed), ItemRow.id]
     query = (
         select(ItemRow.id, SubmissionRow.blob_sha256, SubmissionRow.submitted_at, ItemRow.reason, entries, mine)
         .join(SubmissionRow, SubmissionRow.id == ItemRow.submission_id)
-        .where(ItemRow.status == Status.UNREADABLE, ~settled)
-        .order_by(ItemRow.id)
+        .where(ItemRow.status == Status.UNREADABLE, ~settled, ~dismissed)
+        .order_by(*order)
     )
     if item_id is not None:
         query = query.where(ItemRow.id == item_id)
     return _page(session, query, offset, limit, lambda row: UnreadableLine(*row))
 
 
-def conflict_queue(session: Session, *, offset: int = 0, limit: int = QUEUE_PAGE) -> Page[tuple[str, int]]:
-    """(mesa id, number of conflicting records) of every mesa with an undecided conflict."""
+def conflict_queue(
+    session: Session, *, offset: int = 0, limit: int = QUEUE_PAGE, seed: int | None = None
+) -> Page[tuple[str, int]]:
+    """(mesa id, number of conflicting records) of every mesa with an undecided conflict, shuffled by `seed`
+    (by mesa without one)."""
+    first = func.min(RecordRow.id)
+    order = [RecordRow.mesa_id] if seed is None else [shuffled(first, seed), RecordRow.mesa_id]
     query = (
         select(RecordRow.mesa_id, func.count())
         .where(RecordRow.status == CONFLICT)
         .group_by(RecordRow.mesa_id)
-        .order_by(RecordRow.mesa_id)
+        .order_by(*order)
     )
     return _page(session, query, offset, limit, lambda row: (row[0], row[1]))
 
@@ -113,6 +156,7 @@ def flagged_queue(
     record_id: int | None = None,
     offset: int = 0,
     limit: int = QUEUE_PAGE,
+    seed: int | None = None,
 ) -> Page[RecordRow]:
     """Accepted records with a flag that is not in `ignored` and that no reviewer has looked at yet.
 
@@ -120,10 +164,9 @@ def flagged_queue(
     a record carrying nothing else is not waiting for anyone.
     """
     reviewed = exists().where(DecisionRow.record_id == RecordRow.id, DecisionRow.action == FLAG_REVIEWED)
+    order = [RecordRow.mesa_id, RecordRow.id] if seed is None else [shuffled(RecordRow.id, seed), RecordRow.id]
     query = (
-        select(RecordRow)
-        .where(RecordRow.status == ACCEPTED, _has_flag_besides(ignored), ~reviewed)
-        .order_by(RecordRow.mesa_id, RecordRow.id)
+        select(RecordRow).where(RecordRow.status == ACCEPTED, _has_flag_besides(ignored), ~reviewed).order_by(*order)
     )
     if record_id is not None:
         query = query.where(RecordRow.id == record_id)
@@ -264,6 +307,73 @@ def add_manual_entry(
     except IntegrityError:
         return None
     return row
+
+
+def revise_manual_entry(
+    session: Session, entry: ManualEntryRow, *, mesa_id: str, counts: Sequence[int], null_votes: int
+) -> ManualEntryRow:
+    """Rewrite a reviewer's own entry (a correction; the caller decides when one is allowed)."""
+    entry.mesa_id = mesa_id
+    entry.counts = ",".join(str(v) for v in counts)
+    entry.null_votes = null_votes
+    entry.revised_at = now()
+    session.flush()
+    return entry
+
+
+def dismissal_of(session: Session, item_id: int) -> DecisionRow | None:
+    """The standing not-an-acta decision of an item, if a reviewer set it aside and no admin undid it."""
+    query = select(DecisionRow).where(
+        DecisionRow.item_id == item_id, DecisionRow.action == NOT_AN_ACTA, DecisionRow.undone_at.is_(None)
+    )
+    return session.execute(query.limit(1)).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class Dismissal:
+    """A sheet set aside as not an acta: by whom, when, why (admins see these, and can undo them)."""
+
+    decision_id: int
+    item_id: int
+    sha256: str | None
+    reviewer_id: int
+    reason: str | None
+    at: datetime
+    undone_at: datetime | None
+
+
+def dismissals(session: Session, limit: int = 100) -> list[Dismissal]:
+    """The latest sheets set aside as not an acta, newest first, undone ones included."""
+    query = (
+        select(
+            DecisionRow.id,
+            DecisionRow.item_id,
+            SubmissionRow.blob_sha256,
+            DecisionRow.reviewer_id,
+            DecisionRow.reason,
+            DecisionRow.created_at,
+            DecisionRow.undone_at,
+        )
+        .join(ItemRow, ItemRow.id == DecisionRow.item_id)
+        .join(SubmissionRow, SubmissionRow.id == ItemRow.submission_id)
+        .where(DecisionRow.action == NOT_AN_ACTA)
+        .order_by(DecisionRow.id.desc())
+        .limit(limit)
+    )
+    return [Dismissal(*row) for row in session.execute(query)]
+
+
+def undo_dismissal(session: Session, decision_id: int, admin_id: int) -> DecisionRow | None:
+    """Put a sheet set aside as not an acta back in the queue; None if there is no such standing decision."""
+    done = session.execute(
+        update(DecisionRow)
+        .where(DecisionRow.id == decision_id, DecisionRow.action == NOT_AN_ACTA, DecisionRow.undone_at.is_(None))
+        .values(undone_at=now(), undone_by=admin_id)
+        .execution_options(synchronize_session=False)
+    )
+    if changed_rows(done) != 1:
+        return None
+    return session.get(DecisionRow, decision_id)
 
 
 def manual_entries(session: Session, item_id: int) -> list[ManualEntryRow]:

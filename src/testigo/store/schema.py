@@ -277,9 +277,11 @@ class AuthTokenRow(Base):
 class ManualEntryRow(Base):
     """One reviewer's typing of an unreadable sheet: the mesa, the per-card counts and the null votes.
 
-    An entry is never edited; a sheet is settled when two different reviewers
-    typed exactly the same thing (the unique constraint keeps one entry per
-    reviewer and sheet, so one person can never supply both).
+    A sheet is settled when two different reviewers typed exactly the same
+    thing (the unique constraint keeps one entry per reviewer and sheet, so one
+    person can never supply both). Its author may correct an entry while it is
+    the only one, or while the entries disagree (`testigo.web.decisions`): the
+    row is then rewritten and `revised_at` says when.
     """
 
     __tablename__ = "manual_entries"
@@ -290,6 +292,7 @@ class ManualEntryRow(Base):
     counts: Mapped[str] = mapped_column(Text)  # comma-separated per-card counts, ballot order
     null_votes: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     __table_args__ = (UniqueConstraint("item_id", "reviewer_id", name="uq_manual_entries_item_reviewer"),)
 
 
@@ -304,7 +307,10 @@ class DecisionRow(Base):
     An admin's action on an account is recorded here too, as ``admin_block``,
     ``admin_unblock``, ``admin_rate_limit`` or ``admin_revoke``: `reviewer_id`
     is the admin, `reviewers` holds the account acted upon, `reason` the new
-    limit (see `testigo.store.users.record_admin_action`).
+    limit (see `testigo.store.users.record_admin_action`). ``not_an_acta``
+    takes unreadable `item_id` out of the queue (junk: a selfie, a blank
+    page); an admin may undo it (`undone_at`, `undone_by`), and it changes no
+    figure, so it is not in the public log.
     """
 
     __tablename__ = "review_decisions"
@@ -320,3 +326,35 @@ class DecisionRow(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     log_seq: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    undone_by: Mapped[int | None] = mapped_column(Integer)
+
+
+class KnownDeviceRow(Base):
+    """A browser that logged in to an account before (by the SHA-256 of its random visitor cookie).
+
+    Failed logins from a known device are throttled on their own, so an
+    attacker guessing an account's password from elsewhere cannot lock its
+    holder out (`testigo.web.routes.account`). The cookie is random and names
+    no account; only the server can link it to one.
+    """
+
+    __tablename__ = "known_devices"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    device_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_login_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OriginalFetchRow(Base):
+    """One fetch of an original file (its exact bytes, with whatever GPS position and phone serial they hold).
+
+    Originals go to admins only, and every fetch is recorded — who, when,
+    which — and shown to admins, so that collecting witnesses' locations
+    leaves a trace an admin can see.
+    """
+
+    __tablename__ = "original_fetches"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    blob_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -77,6 +77,12 @@ def ensure_blob(session: Session, sha256: str, size: int, media_type: str | None
     session.execute(_INSERT_BLOB[session.get_bind().dialect.name], values)
 
 
+def media_type_of(session: Session, sha256: str) -> str | None:
+    """The media type a stored blob was sniffed as (None: unknown, or a table)."""
+    row = session.get(BlobRow, sha256)
+    return row.media_type if row is not None else None
+
+
 def find_arrival(session: Session, origin: str, sha256: str | None) -> SubmissionRow | None:
     """The earlier submission of these exact bytes from this exact place, if any."""
     if sha256 is None:

@@ -11,12 +11,21 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from testigo.ledger.entries import WEB_CHANNEL
 from testigo.store.db import changed_rows
-from testigo.store.schema import AuthTokenRow, DecisionRow, InvitationRow, ItemRow, SubmissionRow, UserRow
+from testigo.store.schema import (
+    AuthTokenRow,
+    DecisionRow,
+    InvitationRow,
+    ItemRow,
+    KnownDeviceRow,
+    OriginalFetchRow,
+    SubmissionRow,
+    UserRow,
+)
 from testigo.store.submissions import PENDING, now
 
 SESSION = "session"
@@ -252,8 +261,101 @@ def uploads_per_account(session: Session, since: datetime) -> dict[str, int]:
     return {name or "": count for name, count in session.execute(query)}
 
 
+@dataclass(frozen=True)
+class AccountOutcomes:
+    """What became of one account's web uploads (admins only): to see a volunteer whose uploads are mostly junk."""
+
+    username: str
+    uploads: int
+    accepted: int
+    unusable: int  # unreadable, rejected or invalid
+    not_an_acta: int  # set aside by a reviewer as not an acta
+
+    @property
+    def junk_share(self) -> float:
+        return (self.unusable + self.not_an_acta) / self.uploads if self.uploads else 0.0
+
+    @property
+    def mostly_junk(self) -> bool:
+        """Enough uploads to judge (5), and more than half of them unusable or not an acta."""
+        return self.uploads >= 5 and self.junk_share > 0.5
+
+
+def outcomes_per_account(session: Session, not_an_acta: str) -> list[AccountOutcomes]:
+    """Per account, its web uploads and how many were accepted, unusable or set aside (`not_an_acta` decisions)."""
+    dismissed = (
+        select(func.count())
+        .select_from(DecisionRow)
+        .where(DecisionRow.item_id == ItemRow.id, DecisionRow.action == not_an_acta, DecisionRow.undone_at.is_(None))
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            SubmissionRow.submitted_by,
+            func.count(func.distinct(SubmissionRow.id)),
+            func.sum(case((ItemRow.status == "accepted", 1), else_=0)),
+            func.sum(case((ItemRow.status.in_(("unreadable", "rejected", "invalid")), 1), else_=0)),
+            func.sum(dismissed),
+        )
+        .outerjoin(ItemRow, ItemRow.submission_id == SubmissionRow.id)
+        .where(SubmissionRow.channel == WEB_CHANNEL)
+        .group_by(SubmissionRow.submitted_by)
+    )
+    lines = [
+        AccountOutcomes(name or "", int(total), int(ok or 0), int(bad or 0), int(junk or 0))
+        for name, total, ok, bad, junk in session.execute(query)
+    ]
+    return sorted(lines, key=lambda line: (-line.junk_share, line.username))
+
+
+def is_known_device(session: Session, username: str, device_sha256: str) -> bool:
+    """Whether this browser logged in to this account before."""
+    query = (
+        select(KnownDeviceRow.user_id)
+        .join(UserRow, UserRow.id == KnownDeviceRow.user_id)
+        .where(UserRow.username == username, KnownDeviceRow.device_sha256 == device_sha256)
+    )
+    return session.execute(query.limit(1)).first() is not None
+
+
+def remember_device(session: Session, user_id: int, device_sha256: str) -> None:
+    row = session.get(KnownDeviceRow, (user_id, device_sha256))
+    if row is None:
+        session.add(KnownDeviceRow(user_id=user_id, device_sha256=device_sha256, last_login_at=now()))
+    else:
+        row.last_login_at = now()
+    session.flush()
+
+
+@dataclass(frozen=True)
+class OriginalFetch:
+    """One fetch of an original file: who, when, which (admins only)."""
+
+    username: str
+    sha256: str
+    at: datetime
+
+
+def record_original_fetch(session: Session, *, user_id: int, sha256: str) -> None:
+    session.add(OriginalFetchRow(blob_sha256=sha256, user_id=user_id, fetched_at=now()))
+    session.flush()
+
+
+def original_fetches(session: Session, limit: int = 100) -> list[OriginalFetch]:
+    """The latest fetches of originals, newest first."""
+    query = (
+        select(UserRow.username, OriginalFetchRow.blob_sha256, OriginalFetchRow.fetched_at)
+        .join(UserRow, UserRow.id == OriginalFetchRow.user_id)
+        .order_by(OriginalFetchRow.id.desc())
+        .limit(limit)
+    )
+    return [OriginalFetch(name, sha, _aware(at)) for name, sha, at in session.execute(query)]
+
+
 #: What an admin can do to an account, as recorded (``admin_`` + one of these is the row's action).
 BLOCK, UNBLOCK, RATE_LIMIT, REVOKE = "block", "unblock", "rate_limit", "revoke"
+#: An admin put back in the queue a sheet a reviewer had set aside as not an acta (detail: the item id).
+UNDO_NOT_AN_ACTA = "undo_not_an_acta"
 _ADMIN_PREFIX = "admin_"
 
 

@@ -169,6 +169,20 @@ def revoke_token(store: Store, account: Account, token_sha256: str) -> bool:
         return users.revoke_token(session, token_sha256, account.id)
 
 
+def is_known_device(store: Store, username: str, device: str) -> bool:
+    """Whether the browser holding visitor cookie `device` logged in to the account `username` before."""
+    if not device:
+        return False
+    with store.reads() as session:
+        return users.is_known_device(session, username.strip().lower(), token_hash(device))
+
+
+def remember_device(store: Store, account: Account, device: str) -> None:
+    if device:
+        with store.sessions.begin() as session:
+            users.remember_device(session, account.id, token_hash(device))
+
+
 def list_accounts(store: Store) -> list[Account]:
     with store.sessions() as session:
         return [Account.of(row) for row in users.all_users(session)]
@@ -209,6 +223,9 @@ def restrict(
     if uploads_per_hour is not None and uploads_per_hour < 0:
         raise AccountError("account_negative_limit")
     account = find_account(store, username)
+    if by is not None and by.id == account.id and blocked and not account.blocked:
+        # an admin who blocks themself is locked out of the very page that unblocks (only the command line could)
+        raise AccountError("account_block_self")
     with store.sessions.begin() as session:
         users.set_restrictions(session, account.id, blocked=blocked, uploads_per_hour=uploads_per_hour)
         if by is not None:

@@ -72,6 +72,18 @@ def visitor(request: Request) -> Visitor:
     return found
 
 
+def without_credentials(request: Request) -> None:
+    """Treat the request as anonymous from here on if its credentials are refused (a bad API token).
+
+    For the error page that answers that refusal: it renders for a visitor,
+    and authenticating the same token again would raise inside the handler.
+    """
+    try:
+        visitor(request)
+    except Problem:
+        request.state.visitor = Visitor(None, None, request.cookies.get(VISITOR_COOKIE) or "")
+
+
 def require(request: Request, role: str) -> Account:
     """The account of the request if it has at least `role`; 401 anonymous, 403 otherwise or if blocked."""
     account = visitor(request).account
@@ -140,8 +152,10 @@ def acting(request: Request, role: str, csrf_token: str | None = None) -> Accoun
     return account
 
 
-def rate_limit(request: Request, key: str, per_minute: float, burst: float | None = None) -> None:
-    """Spend one request of the bucket `key`; 429 with Retry-After when it is empty."""
-    wait = web_state(request).limiter.allow(key, per_minute, burst)
+def rate_limit(
+    request: Request, key: str, per_minute: float, burst: float | None = None, *, spend: bool = True
+) -> None:
+    """Spend one request of the bucket `key` (or only check it has one); 429 with Retry-After when it is empty."""
+    wait = web_state(request).limiter.allow(key, per_minute, burst, spend=spend)
     if wait is not None:
         raise Problem(429, "err_rate_limited", headers={"Retry-After": str(max(1, round(wait)))})

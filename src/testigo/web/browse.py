@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from markupsafe import Markup
@@ -18,7 +19,7 @@ from testigo.store import reviews
 from testigo.store.workspace import Store
 from testigo.tally import Coverage, TallyRow
 from testigo.web.geo import PALETTE, Fill, choropleth
-from testigo.web.results import CHILD_LEVEL, NATIONAL, Geography, Snapshot
+from testigo.web.results import CHILD_LEVEL, NATIONAL, AreaCoverage, Geography, Snapshot
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,50 @@ class ChildLine:
 
 
 @dataclass(frozen=True)
+class Status:
+    """What a page leads with, before any vote share: how much is covered, as of when, and what is not counted yet.
+
+    `area` is this area's coverage (mesas and registered voters, of the
+    registry); `mesas_national` the country's official count of mesas (the
+    second denominator, national page only). `conflicts` are this area's
+    mesas with an undecided conflict; `awaiting_transcription` and
+    `being_read` are counted for the whole country, since the mesa of a sheet
+    nobody could read yet is not known. `sources` counts the area's counted
+    mesas by where their figures come from: ``image`` (a photo read by its
+    QR code), ``manual`` (typed by two reviewers), ``import`` (a table).
+    """
+
+    area: AreaCoverage
+    mesas_national: int | None
+    as_of: datetime
+    conflicts: int
+    awaiting_transcription: int
+    being_read: int
+    sources: dict[str, int]
+
+    @property
+    def national_share(self) -> float | None:
+        return self.area.mesas_covered / self.mesas_national if self.mesas_national else None
+
+    @property
+    def low(self) -> bool:
+        """Under half of the mesas: the shares are not the area's result, and the page says so loudly."""
+        return self.area.mesa_share < 0.5
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.area.to_json(),
+            "mesas_national": self.mesas_national,
+            "share_of_national": round(self.national_share, 6) if self.national_share is not None else None,
+            "as_of": self.as_of.isoformat(timespec="seconds"),
+            "conflicts": self.conflicts,
+            "awaiting_transcription": self.awaiting_transcription,
+            "being_read": self.being_read,
+            "sources": self.sources,
+        }
+
+
+@dataclass(frozen=True)
 class AreaPage:
     level: str
     area: Area | None
@@ -51,6 +96,7 @@ class AreaPage:
     children: list[ChildLine]
     candidates: list[tuple[str, str]]
     """(key, name) of every candidate, most voted nationally first."""
+    status: Status
 
     @property
     def names(self) -> dict[str, str]:
@@ -68,6 +114,7 @@ class AreaPage:
             "areas": [{"id": a.id, "level": a.level, "name": a.name} for a in self.trail],
             "totals": self.row.to_json() if self.row else None,
             "coverage": self.coverage.to_json(),
+            "status": self.status.to_json(),
             "children": [c.to_json() for c in self.children],
             "candidate_names": dict(self.candidates),
         }
@@ -92,7 +139,17 @@ def area_page(store: Store, geography: Geography, snapshot: Snapshot, area_id: s
     leaders = snapshot.national.candidates if snapshot.national else {}
     names = national.candidate_names
     candidates = sorted(names.items(), key=lambda kv: -leaders.get(kv[0], 0))
-    return AreaPage(level, area, trail, row, national.coverage, children, candidates)
+    key = area_id or NATIONAL
+    status = Status(
+        snapshot.coverage.get(key, AreaCoverage(0, 0, 0, 0)),
+        national.coverage.mesas_national if area_id is None else None,
+        snapshot.as_of,
+        snapshot.conflicts.get(key, 0),
+        snapshot.work.awaiting_transcription,
+        snapshot.work.being_read,
+        snapshot.sources.get(key, {}),
+    )
+    return AreaPage(level, area, trail, row, national.coverage, children, candidates, status)
 
 
 def _child(snapshot: Snapshot, area: Area) -> ChildLine:
@@ -144,3 +201,37 @@ def state_map(
 
     svg = choropleth(fill_of, title)
     return StateMap(svg, [(names[key], colours[key]) for key, _ in candidates if key in leaders])
+
+
+#: Coverage bands of the coverage map: (lower bound of the share of mesas, opacity of the one colour).
+COVERAGE_BANDS = ((0.8, 1.0), (0.6, 0.8), (0.4, 0.6), (0.2, 0.4), (0.0, 0.2))
+COVERAGE_COLOUR = "#0b6e4f"
+
+
+def coverage_map(
+    snapshot: Snapshot, href: Callable[[str], str], title: str, label: Callable[[str, float, int, int], str]
+) -> StateMap:
+    """Each state shaded by the share of its mesas whose acta is counted, in five bands of one colour, so a
+    reader sees where the result comes from before reading who leads; `label(name, share, covered, mesas)`
+    is a state's tooltip."""
+
+    def fill_of(state_id: str) -> Fill | None:
+        found = snapshot.coverage.get(state_id)
+        if found is None or not found.mesas_covered:
+            return None
+        share = found.mesa_share
+        opacity = next(o for bound, o in COVERAGE_BANDS if share >= bound)
+        name = snapshot.registry.areas[state_id].name
+        text = label(name, share, found.mesas_covered, found.mesas_registry)
+        return Fill(_blend(COVERAGE_COLOUR, opacity), 1.0, text, href(state_id))
+
+    legend = [
+        (f"{int(bound * 100)}–{int(bound * 100) + 20} %", _blend(COVERAGE_COLOUR, o)) for bound, o in COVERAGE_BANDS
+    ]
+    return StateMap(choropleth(fill_of, title), legend)
+
+
+def _blend(colour: str, opacity: float) -> str:
+    """`colour` at `opacity` over white, as one opaque colour (so the legend shows exactly the map's shades)."""
+    channels = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(255 - (255 - c) * opacity):02x}" for c in channels)

@@ -10,6 +10,16 @@ Manual entry follows the double-entry rule of volunteer tallies (Honduras
 reviewers typed exactly the same mesa and numbers; when two disagree, the next
 entry that matches either of them settles it. Entries are blind: nobody sees
 another's numbers before typing their own.
+
+An author may correct their own entry until the sheet settles: alone (a typo
+seen after saving), or after a disagreement, when the form marks *which*
+fields differ from another entry — never what the other typed — so each of
+two reviewers can look at those figures again. With only two reviewers a
+sheet is therefore never stuck: one of them corrects, and the entries agree.
+
+A sheet that is not an acta at all (a selfie, a blank page) is set aside by
+one reviewer (`dismiss`), with who, when and why stored; it changes no
+figure, so it is not logged, and an admin can put it back (`undo_dismissal`).
 """
 
 from __future__ import annotations
@@ -23,7 +33,7 @@ from testigo.domain import Status
 from testigo.ledger.entries import FLAG_REVIEWED, MANUAL_ENTRY, RESOLVE_CONFLICT, SUPERSEDED, decision_entry
 from testigo.pipeline.reconcile import settle_payload
 from testigo.store import ledger as log_table
-from testigo.store import reviews
+from testigo.store import reviews, users
 from testigo.store.records import ACCEPTED, CONFLICT
 from testigo.store.schema import ManualEntryRow
 from testigo.store.submissions import now
@@ -70,17 +80,19 @@ class Decided:
 
 @dataclass(frozen=True)
 class ManualResult:
-    """After one manual entry: settled (`decided`) or waiting for a matching one."""
+    """After one manual entry: settled (`decided`) or waiting for a matching one; `revised`: a correction."""
 
     entries: int
     disagreement: bool
     decided: Decided | None
+    revised: bool = False
 
     def to_json(self) -> dict[str, object]:
         return {
             "entries": self.entries,
             "disagreement": self.disagreement,
             "decided": self.decided.to_json() if self.decided else None,
+            "revised": self.revised,
         }
 
 
@@ -113,6 +125,7 @@ def resolve_conflict(
             status=ACCEPTED,
             reason=reason,
             reviewers=[pseudonym(secret, reviewer.id)],
+            granularity=store.settings.published_time_seconds,
             set_aside=[r.payload_sha256 for r in set_aside],
         )
         seq = _log(session, body)
@@ -150,6 +163,7 @@ def review_flags(store: Store, secret: bytes, reviewer: Account, record_id: int,
             status=ACCEPTED,
             reason=note,
             reviewers=[pseudonym(secret, reviewer.id)],
+            granularity=store.settings.published_time_seconds,
         )
         seq = _log(session, body)
         reviews.add_decision(
@@ -181,16 +195,90 @@ def enter_manual(
             raise DecisionError("decision_not_unreadable", status_code=404, item=item_id)
         if reviews.decision_for_item(session, item_id, MANUAL_ENTRY) is not None:
             raise DecisionError("decision_already_settled")
-        added = reviews.add_manual_entry(
-            session, item_id=item_id, reviewer_id=reviewer.id, mesa_id=mesa_id, counts=counts, null_votes=null_votes
-        )
-        if added is None:
+        if reviews.dismissal_of(session, item_id) is not None:
+            raise DecisionError("decision_dismissed", item=item_id)
+        own = next((e for e in reviews.manual_entries(session, item_id) if e.reviewer_id == reviewer.id), None)
+        if own is not None:  # unsettled, so alone or disagreeing: the author corrects it
+            reviews.revise_manual_entry(session, own, mesa_id=mesa_id, counts=counts, null_votes=null_votes)
+        elif (
+            reviews.add_manual_entry(
+                session, item_id=item_id, reviewer_id=reviewer.id, mesa_id=mesa_id, counts=counts, null_votes=null_votes
+            )
+            is None
+        ):
             raise DecisionError("decision_typed_twice")
         entries = reviews.manual_entries(session, item_id)
         agreeing = _agreeing(entries)
         sha256 = found[1].blob_sha256
         decided = _settle_manual(store, secret, session, reviewer, item_id, sha256, agreeing) if agreeing else None
-    return ManualResult(len(entries), len({_key(e) for e in entries}) > 1, decided)
+    return ManualResult(len(entries), len({_key(e) for e in entries}) > 1, decided, own is not None)
+
+
+@dataclass(frozen=True)
+class OwnEntry:
+    """A reviewer's own entry of a sheet, for correcting it: what they typed and which fields differ from another's.
+
+    `differs` names fields (``mesa``, ``card_3``, ``null_votes``) where some
+    other reviewer's entry has another value; the other value is never shown.
+    """
+
+    mesa_id: str
+    counts: list[int]
+    null_votes: int
+    others: int
+    differs: frozenset[str]
+
+
+def own_entry(store: Store, reviewer: Account, item_id: int) -> OwnEntry | None:
+    """The reviewer's own unsettled entry of a sheet, or None if they have not typed it."""
+    with store.sessions() as session:
+        entries = reviews.manual_entries(session, item_id)
+    own = next((e for e in entries if e.reviewer_id == reviewer.id), None)
+    if own is None:
+        return None
+    counts = [int(v) for v in own.counts.split(",")]
+    differs: set[str] = set()
+    others = [e for e in entries if e.reviewer_id != reviewer.id]
+    for other in others:
+        if other.mesa_id != own.mesa_id:
+            differs.add("mesa")
+        if other.null_votes != own.null_votes:
+            differs.add("null_votes")
+        theirs = [int(v) for v in other.counts.split(",")]
+        differs.update(f"card_{i}" for i, (a, b) in enumerate(zip(counts, theirs, strict=False), start=1) if a != b)
+    return OwnEntry(own.mesa_id, counts, own.null_votes, len(others), frozenset(differs))
+
+
+def dismiss(store: Store, reviewer: Account, item_id: int, reason: str) -> None:
+    """Set an unreadable sheet aside as not an acta: it leaves the queue (who, when and why are stored)."""
+    reason = " ".join(reason.split())[:MAX_REASON] or "not an acta"
+    with store.sessions.begin() as session:
+        found = reviews.item_with_submission(session, item_id, lock=True)
+        if found is None or found[0].status != Status.UNREADABLE:
+            raise DecisionError("decision_not_unreadable", status_code=404, item=item_id)
+        if reviews.decision_for_item(session, item_id, MANUAL_ENTRY) is not None:
+            raise DecisionError("decision_already_settled")
+        if reviews.dismissal_of(session, item_id) is not None:
+            raise DecisionError("decision_dismissed", item=item_id)
+        reviews.add_decision(
+            session,
+            action=reviews.NOT_AN_ACTA,
+            reviewer_id=reviewer.id,
+            reviewers=[reviewer.id],
+            item_id=item_id,
+            reason=reason,
+        )
+
+
+def undo_dismissal(store: Store, admin: Account, decision_id: int) -> None:
+    """An admin puts a sheet set aside as not an acta back in the queue (recorded as an admin action)."""
+    with store.sessions.begin() as session:
+        row = reviews.undo_dismissal(session, decision_id, admin.id)
+        if row is None:
+            raise DecisionError("decision_no_dismissal", status_code=404, decision=decision_id)
+        users.record_admin_action(
+            session, admin_id=admin.id, action=users.UNDO_NOT_AN_ACTA, user_id=row.reviewer_id, detail=str(row.item_id)
+        )
 
 
 def _settle_manual(
@@ -217,6 +305,7 @@ def _settle_manual(
         reason=outcome.reason,
         reviewers=[pseudonym(secret, i) for i in reviewer_ids],
         sha256=sha256,
+        granularity=store.settings.published_time_seconds,
     )
     seq = _log(session, body)
     reviews.add_decision(

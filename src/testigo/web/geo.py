@@ -4,7 +4,9 @@ Server-drawn on purpose: the map must show on a cheap phone with scripts off
 or still loading, weigh a few kilobytes, and be cached with the page. Shapes
 come from the simplified GeoJSON shipped with the package
 (``scripts/build_states_geojson.py``); each state is a link to its page, with
-its figures in a ``<title>`` tooltip.
+its figures in a ``<title>`` tooltip. The drawing is a ``role="group"``, not
+``role="img"``: an image's content is hidden from screen readers, and with it
+the links to the states.
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ def choropleth(fill_of: Callable[[str], Fill | None], title: str) -> Markup:
     """The map as SVG markup; `fill_of(state id)` paints each state (None: no data)."""
     outlines, height = shapes()
     parts = [
-        f'<svg class="map" viewBox="0 0 {WIDTH:.0f} {height:.0f}" role="img" aria-label="{escape(title)}" '
+        f'<svg class="map" viewBox="0 0 {WIDTH:.0f} {height:.0f}" role="group" aria-label="{escape(title)}" '
         'xmlns="http://www.w3.org/2000/svg">'
     ]
     for shape in outlines:

@@ -2,24 +2,29 @@
 
 Nothing here names who uploaded a file or who decided: the page shows files
 by their SHA-256, decisions by what they changed and when, and the proof that
-the accepted acta's entry is in the signed log.
+the accepted acta's entry is in the signed log. Times are rounded down to the
+workspace's ``published_time_seconds``, as in the log (an hour by default).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from testigo.domain import Area, Mesa
 from testigo.errors import UserError
+from testigo.ledger.entries import FLAG_REVIEWED, MANUAL_ENTRY, RESOLVE_CONFLICT, coarse_time
 from testigo.pipeline.logbook import InclusionProof, inclusion
 from testigo.store import ledger as log_table
 from testigo.store import reviews
 from testigo.store.records import ACCEPTED, CONFLICT
 from testigo.store.schema import DecisionRow, RecordRow
 from testigo.store.workspace import Store
+
+#: Decisions a mesa's page shows (the ones in the public log): never a sheet set aside, never an admin's action.
+PUBLIC_DECISIONS = frozenset({RESOLVE_CONFLICT, MANUAL_ENTRY, FLAG_REVIEWED})
 
 
 @dataclass(frozen=True)
@@ -130,10 +135,18 @@ def mesa_view(store: Store, mesa_id: str) -> MesaView | None:
     mesa = registry.mesas.get(mesa_id)
     if mesa is None:
         return None
+    granularity = store.settings.published_time_seconds
     with store.reads() as session:
         rows = reviews.records_of_mesa(session, mesa_id)
-        evidence = reviews.evidence_of(session, [r.id for r in rows])
-        decisions = [_decision(d) for d in reviews.decisions_of_mesa(session, mesa_id)]
+        evidence = {
+            record_id: [replace(e, received_at=coarse_time(e.received_at, granularity)) for e in lines]
+            for record_id, lines in reviews.evidence_of(session, [r.id for r in rows]).items()
+        }
+        decisions = [
+            replace(_decision(d), decided_at=coarse_time(d.created_at, granularity))
+            for d in reviews.decisions_of_mesa(session, mesa_id)
+            if d.action in PUBLIC_DECISIONS
+        ]
     views = [record_view(store, row, evidence[row.id]) for row in rows]
     accepted = next((v for v in views if v.status == ACCEPTED), None)
     others = [v for v in views if v.status != ACCEPTED]

@@ -32,11 +32,13 @@ class RateLimiter:
         self._buckets: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
 
-    def allow(self, key: str, per_minute: float, burst: float | None = None) -> float | None:
+    def allow(self, key: str, per_minute: float, burst: float | None = None, *, spend: bool = True) -> float | None:
         """None if allowed, else the seconds to wait before the next attempt can succeed.
 
         The bucket holds `burst` tokens (default: one minute's worth) and refills
-        at `per_minute`; a limit of 0 refuses everything.
+        at `per_minute`; a limit of 0 refuses everything. With `spend` False
+        the bucket is only looked at (a login checks its failure buckets first
+        and spends from them only when the password was wrong).
         """
         if per_minute <= 0:
             return 3600.0
@@ -52,7 +54,8 @@ class RateLimiter:
             bucket.tokens = min(capacity, bucket.tokens + (now - bucket.stamp) * rate)
             bucket.stamp = now
             if bucket.tokens >= 1.0:
-                bucket.tokens -= 1.0
+                if spend:
+                    bucket.tokens -= 1.0
                 return None
             return (1.0 - bucket.tokens) / rate
 

@@ -21,7 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -52,11 +52,26 @@ def language(request: Request) -> str:
 
 
 def link(lang: str, path: str, **params: object) -> str:
-    """A site URL in the given language (Spanish URLs carry no parameter)."""
-    query = {k: v for k, v in params.items() if v is not None}
+    """A site URL in the given language (Spanish URLs carry no parameter).
+
+    `path` may carry a query of its own (``/review?x=1``, a login's ``next``):
+    its parameters are kept, with `params` and the language merged into the
+    one query string (never ``?x=1?lang=en``); a ``lang`` it carried is
+    replaced by `lang`.
+    """
+    parts = urlsplit(path)
+    query: dict[str, object] = {k: v for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"}
+    query.update({k: v for k, v in params.items() if v is not None})
     if lang != DEFAULT_LANGUAGE:
         query["lang"] = lang
-    return path + ("?" + urlencode(query) if query else "")
+    fragment = f"#{parts.fragment}" if parts.fragment else ""
+    return parts.path + ("?" + urlencode(query) if query else "") + fragment
+
+
+def megabytes(size: int) -> str:
+    """A byte count as people read a limit: 20000000 → "20 MB", 1048576 → "1 MB" (decimal megabytes, at most
+    one decimal, so every message says what the README says)."""
+    return f"{round(size / 1e6, 1):g} MB"
 
 
 def number(lang: str, value: float | int | None) -> str:
@@ -115,6 +130,10 @@ class Pages:
         )
         self.env.globals["static"] = lambda path: f"/static/{path}?v={build}"
 
+    def _candidate_name(self, key: str) -> str:
+        names = {c.key: c.name for c in self._store.profile.election.candidates}
+        return names.get(key, key)
+
     def _context(self, request: Request, lang: str, context: dict[str, Any]) -> dict[str, Any]:
         other = "en" if lang == "es" else "es"
         params = {k: v for k, v in request.query_params.items() if k != "lang"}
@@ -128,6 +147,8 @@ class Pages:
             "pct": lambda share: percent(lang, share),
             "flag_label": lambda flag: flag_text(flag, lang),
             "election": self._store.profile.election,
+            # a card names its candidate by key (``gonzalez``); pages show the name (``Edmundo González``)
+            "candidate_name": self._candidate_name,
             **context,
         }
 
@@ -178,4 +199,6 @@ class Pages:
 
 
 def public_cache_control(max_age: int) -> str:
-    return f"public, max-age={max_age}, stale-while-revalidate={max_age * 3}"
+    """Cacheable for `max_age` seconds, then revalidated (a 304 costs nothing). No stale-while-revalidate: a
+    browser would show the older figures first after new uploads, and the page would be older than it says."""
+    return f"public, max-age={max_age}"

@@ -3,9 +3,15 @@
 A national tally over 30,000 mesas takes a noticeable fraction of a second; a
 flood of visitors must not trigger one per request. The size of the
 tamper-evident log is the data version: every outcome and every reviewer
-decision appends to it, so the results cannot change without it growing.
-Requests are served from the latest snapshot while a newer one is computed in
-the background (stale-while-revalidate), and the version is also the ETag.
+decision appends to it, so the results cannot change without it growing. The
+version also counts what the pages report but the log does not see (arrivals
+still being read, sheets set aside as not an acta), and it is the ETag.
+
+Figures are never stale after new uploads: a refresher thread checks the
+version every `refresh_seconds` whether or not anyone visits, and recomputes
+when it changed, so a page is at most that old (plus the few seconds public
+pages may be cached), and every page says the time its figures are as of.
+Requests never wait for a computation: they get the latest snapshot.
 """
 
 from __future__ import annotations
@@ -13,12 +19,14 @@ from __future__ import annotations
 import threading
 import time
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
 
 from testigo.domain import Area, Election, Mesa, Registry
 from testigo.store import ledger as log_table
+from testigo.store import overview
 from testigo.store.workspace import Store
 from testigo.tally import TallyResult, TallyRow
 
@@ -33,15 +41,57 @@ NATIONAL = "national"
 
 
 @dataclass(frozen=True)
-class Snapshot:
-    """The tallies of every area level as of log size `version`; the mesa level is built on first use."""
+class AreaCoverage:
+    """How much of one area the accepted actas cover: mesas and registered voters, covered and in the registry.
 
-    version: int
+    `registered_*` sum the mesas whose registered voters the registry knows.
+    """
+
+    mesas_covered: int
+    mesas_registry: int
+    registered_covered: int
+    registered_total: int
+
+    @property
+    def mesa_share(self) -> float:
+        return self.mesas_covered / self.mesas_registry if self.mesas_registry else 0.0
+
+    @property
+    def registered_share(self) -> float:
+        return self.registered_covered / self.registered_total if self.registered_total else 0.0
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "mesas_covered": self.mesas_covered,
+            "mesas_registry": self.mesas_registry,
+            "registered_covered": self.registered_covered,
+            "registered_total": self.registered_total,
+            "share_of_mesas": round(self.mesa_share, 6),
+            "share_of_registered": round(self.registered_share, 6),
+        }
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The tallies of every area level as of data version `version`; the mesa level is built on first use.
+
+    `as_of` is when it was computed: it holds everything received until then.
+    `work` is what is not counted yet (conflicts, sheets awaiting
+    transcription, arrivals being read) and each counted mesa's source;
+    `coverage` and `sources` are per area id (``national`` for the country).
+    """
+
+    version: str
     totals: dict[str, TallyResult]
     accepted: Accepted
     election: Election
     registry: Registry
     rows: dict[str, dict[str, TallyRow]] = field(default_factory=dict)
+    as_of: datetime = field(default_factory=lambda: datetime.now(UTC))
+    work: overview.PublicWork = overview.PublicWork([], 0, 0, {})
+    coverage: dict[str, AreaCoverage] = field(default_factory=dict)
+    sources: dict[str, dict[str, int]] = field(default_factory=dict)
+    conflicts: dict[str, int] = field(default_factory=dict)
 
     @property
     def national(self) -> TallyRow | None:
@@ -56,18 +106,57 @@ class Snapshot:
         return tally_accepted(self.election, self.registry, "mesa", self.accepted)
 
 
-def compute(store: Store, version: int) -> Snapshot:
-    """Every area level from one read of the accepted records, aggregated as `testigo tally` does."""
+def compute(store: Store, version: str) -> Snapshot:
+    """Every area level from one read of the accepted records, aggregated as `testigo tally` does; with each
+    area's coverage, the sources of its figures and its conflicts."""
     election, registry = store.profile.election, store.registry
+    as_of = datetime.now(UTC)
     accepted = accepted_matrix(store)
+    with store.reads() as session:
+        work = overview.public_work(session)
     totals = {level: tally_accepted(election, registry, level, accepted) for level in AREA_LEVELS}
     rows = {level: {row.id: row for row in result.rows} for level, result in totals.items()}
-    return Snapshot(version, totals, accepted, election, registry, rows)
+    covered = set(accepted.mesa_ids)
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    sources: dict[str, Counter[str]] = defaultdict(Counter)
+    conflicts: Counter[str] = Counter()
+    in_conflict = set(work.conflict_mesas)
+    for mesa in registry.mesas.values():
+        line = [int(mesa.id in covered), 1, 0, 0]
+        if mesa.registered is not None:
+            line[2], line[3] = (mesa.registered if mesa.id in covered else 0), mesa.registered
+        for area_id in _areas_of(registry, mesa.center_id):
+            total = counts[area_id]
+            for i, value in enumerate(line):
+                total[i] += value
+            if mesa.id in covered:
+                sources[area_id][work.sources.get(mesa.id, "image")] += 1
+            if mesa.id in in_conflict:
+                conflicts[area_id] += 1
+    coverage = {area_id: AreaCoverage(*values) for area_id, values in counts.items()}
+    return Snapshot(
+        version,
+        totals,
+        accepted,
+        election,
+        registry,
+        rows,
+        as_of,
+        work,
+        coverage,
+        {area_id: dict(found) for area_id, found in sources.items()},
+        dict(conflicts),
+    )
 
 
-def data_version(store: Store) -> int:
+def _areas_of(registry: Registry, center_id: str) -> list[str]:
+    return [NATIONAL, *(area.id for area in registry.ancestors(center_id))]
+
+
+def data_version(store: Store) -> str:
+    """The log's size, and what the pages count that the log does not see (`overview.work_version`)."""
     with store.reads() as session:
-        return log_table.open_log(session).size
+        return f"{log_table.open_log(session).size}.{overview.work_version(session)}"
 
 
 def live_version(store: Store) -> str:
@@ -78,10 +167,12 @@ def live_version(store: Store) -> str:
 
 
 class PublicResults:
-    """The latest snapshot, refreshed in the background when the log grew (one refresh at a time).
+    """The latest snapshot, refreshed in the background when the data changed (one refresh at a time).
 
     With `refresh_seconds` 0 every call checks the version and recomputes in
     the caller when it changed: always current, for tests and small sites.
+    Otherwise `start` runs a thread that checks every `refresh_seconds`, so a
+    page is never older than that after an upload even if nobody visited.
     """
 
     def __init__(self, store: Store, refresh_seconds: float) -> None:
@@ -91,6 +182,30 @@ class PublicResults:
         self._snapshot: Snapshot | None = None
         self._checked_at = 0.0
         self._refreshing = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def refresh_seconds(self) -> float:
+        return self._refresh_seconds
+
+    def start(self) -> None:
+        """Keep the snapshot current on its own: check the version every `refresh_seconds`."""
+        if self._refresh_seconds > 0 and self._thread is None:
+            self._thread = threading.Thread(target=self._watch, name="testigo-results-watch", daemon=True)
+            self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self._refresh_seconds):
+            try:
+                self._refresh_in_background()
+            except Exception:  # noqa: BLE001 - a failed refresh keeps the last snapshot; the next one tries again
+                continue
 
     def current(self) -> Snapshot:
         """The snapshot to serve now; the first one (or every one, without a refresh interval) computed here."""

@@ -52,6 +52,8 @@ from testigo.store.workspace import Store
 from testigo.web.accounts import Account
 from testigo.web.i18n import CatalogError
 
+#: An image whose header Pillow refuses as a decompression bomb without saying its size.
+_BOMB = -1
 _UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 #: File name extension of each accepted type, for the (non-identifying) name an upload is logged under.
 _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf", "image/webp": "webp"}
@@ -75,6 +77,8 @@ def checked_upload(data: bytes, max_pixels: int, claimed_sha256: str | None) -> 
     if media_type is None:
         raise UploadRefused("upload_unsupported", status_code=415, what=describe_unsupported(data))
     pixels = _pixels(data) if media_type.startswith("image/") else None
+    if pixels == _BOMB:
+        raise UploadRefused("upload_pixel_bomb", status_code=413, limit=round(max_pixels / 1e6))
     if pixels is not None and pixels > max_pixels:
         raise UploadRefused(
             "upload_too_many_pixels", status_code=413, megapixels=round(pixels / 1e6), limit=round(max_pixels / 1e6)
@@ -92,8 +96,10 @@ def _pixels(data: bytes) -> int | None:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 return int(image.width) * int(image.height)
-    except Image.DecompressionBombError:
-        return 1 << 40
+    except Image.DecompressionBombError as bomb:
+        # Pillow refuses to open it, but says how many pixels it declares ("Image size (N pixels) exceeds ...")
+        declared = re.search(r"\((\d+) pixels\)", str(bomb))
+        return int(declared.group(1)) if declared else _BOMB
     except Exception:  # noqa: BLE001 - unreadable headers are the reader's to explain
         return None
 

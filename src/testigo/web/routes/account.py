@@ -1,4 +1,23 @@
-"""Logging in and out, accepting an invitation, and one's own API tokens."""
+"""Logging in and out, accepting an invitation, and one's own API tokens.
+
+Throttling logins without handing attackers a weapon: a lockout per account
+name, counted from every address, let anyone who knew a reviewer's name keep
+them out on election night with ten wrong passwords a minute. So failures are
+counted where they come from (OWASP's "device cookies"):
+
+- every attempt from one address spends from that address's bucket (it caps
+  the Argon2 work one address can cause, and spraying many accounts);
+- a browser that logged in to the account before (its random visitor cookie
+  is remembered for the account: `known_devices`) has a bucket of its own for
+  that account, and is held by nothing else — the account holder gets in
+  whatever an attacker does elsewhere;
+- every other browser shares one bucket of failures per account, whatever
+  its address: a distributed guesser gets ``login_attempts_per_minute``
+  guesses a minute in all, as before. A person on a new phone while the
+  account is under attack waits like the attacker: said on the login form.
+
+Only failures spend from the account buckets; a right password never does.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +31,7 @@ from testigo.store import users
 from testigo.web.accounts import VOLUNTEER, Account, AccountError
 from testigo.web.auth import (
     SESSION_COOKIE,
+    VISITOR_COOKIE,
     check_csrf,
     client_ip,
     private_page,
@@ -51,11 +71,21 @@ def login(
     check_csrf(request, csrf_token)
     state = web_state(request)
     per_minute = state.settings.login_attempts_per_minute
-    rate_limit(request, f"login-ip:{client_ip(request)}", per_minute)
-    rate_limit(request, f"login-user:{username.strip().lower()}", per_minute)
+    name = username.strip().lower()
+    device = request.cookies.get(VISITOR_COOKIE) or ""
+    if accounts.is_known_device(state.store, name, device):
+        failures = [f"login-device:{name}:{token_hash(device)}"]
+    else:
+        rate_limit(request, f"login-ip:{client_ip(request)}", per_minute)
+        failures = [f"login-user:{name}"]
+    for key in failures:
+        rate_limit(request, key, per_minute, spend=False)
     account = accounts.authenticate(state.store, username, password)
     if account is None:
+        for key in failures:
+            state.limiter.allow(key, per_minute)  # only a wrong password spends from the account's buckets
         return private_page(request, "login.html", {"next": _safe_next(next), "error": "login_failed"}, 401)
+    accounts.remember_device(state.store, account, device)
     return _start_session(request, account, link(language(request), _safe_next(next)))
 
 
@@ -68,13 +98,20 @@ def _start_session(request: Request, account: Account, target: str) -> Response:
 
 
 @router.post("/logout")
-def logout(request: Request, csrf_token: Field = "") -> Response:
+def logout(request: Request, csrf_token: Field = "", forget_device: Field = "") -> Response:
+    """End the session; the browser is told to forget the site's caches and storage, and with `forget_device`
+    ("clear this phone") its cookies too, the visitor cookie that marks it as a known device included."""
     check_csrf(request, csrf_token)
     found = visitor(request)
     if found.account is not None and found.via == users.SESSION:
         accounts.revoke_token(web_state(request).store, found.account, token_hash(found.binding))
     response = RedirectResponse(link(language(request), "/"), status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    # the browser forgets the account too: its cached pages (which name it), the offline upload page, the upload
+    # queues and the service worker. The page's script (phone.js) has already offered to send unsent photos.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"' + (', "cookies"' if forget_device else "")
+    if forget_device:
+        response.delete_cookie(VISITOR_COOKIE, path="/")
     return response
 
 

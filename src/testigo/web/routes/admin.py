@@ -14,7 +14,8 @@ from pydantic import BaseModel, Field
 from starlette.responses import RedirectResponse, Response
 
 import testigo.web.accounts as accounts
-from testigo.store import users
+import testigo.web.decisions as decisions
+from testigo.store import reviews, users
 from testigo.store.submissions import now
 from testigo.web.accounts import ADMIN, ROLES, Account
 from testigo.web.auth import acting, private_page, require
@@ -48,13 +49,18 @@ def _revoke(request: Request, admin: Account, username: str) -> Account:
 
 def _activity(request: Request) -> dict[str, Any]:
     store = web_state(request).store
+    found = accounts.list_accounts(store)
     with store.sessions() as session:
         return {
-            "accounts": accounts.list_accounts(store),
+            "accounts": found,
+            "names": {a.id: a.username for a in found},
             "invitations": users.open_invitations(session),
             "uploads": users.recent_uploads(session),
             "per_account": users.uploads_per_account(session, now() - timedelta(days=1)),
             "actions": users.admin_actions(session),
+            "outcomes": users.outcomes_per_account(session, reviews.NOT_AN_ACTA),
+            "dismissals": reviews.dismissals(session),
+            "fetches": users.original_fetches(session),
         }
 
 
@@ -89,6 +95,16 @@ def revoke_invitation_form(request: Request, token_sha256: str, csrf_token: Form
 def revoke_form(request: Request, username: str, csrf_token: FormText = "") -> Response:
     _revoke(request, _acting_admin(request, csrf_token), username)
     return RedirectResponse(link(language(request), "/admin"), status_code=303)
+
+
+@router.post("/admin/dismissals/{decision_id}/undo", include_in_schema=False)
+def undo_dismissal_form(request: Request, decision_id: str, csrf_token: FormText = "") -> Response:
+    """Put a sheet a reviewer set aside as not an acta back in the unreadable queue."""
+    admin = _acting_admin(request, csrf_token)
+    if not decision_id.isdigit() or len(decision_id) > 10:
+        raise Problem(404, "decision_no_dismissal", decision=decision_id)
+    decisions.undo_dismissal(web_state(request).store, admin, int(decision_id))
+    return RedirectResponse(link(language(request), "/admin") + "#not-an-acta", status_code=303)
 
 
 @router.post("/admin/users/{username}/restrict", include_in_schema=False)
@@ -185,6 +201,37 @@ def uploads_api(request: Request) -> dict[str, Any]:
             for u in found["uploads"]
         ],
         "per_account": found["per_account"],
+    }
+
+
+@api.get("/original-fetches")
+def original_fetches_api(request: Request) -> dict[str, Any]:
+    """The latest fetches of original files (which may hold a witness's GPS position): who, when, which."""
+    require(request, ADMIN)
+    return {
+        "fetches": [
+            {"username": f.username, "sha256": f.sha256, "at": f.at.isoformat()} for f in _activity(request)["fetches"]
+        ]
+    }
+
+
+@api.get("/accounts/outcomes")
+def outcomes_api(request: Request) -> dict[str, Any]:
+    """Per account, its web uploads and how many were accepted, unusable or set aside as not an acta."""
+    require(request, ADMIN)
+    return {
+        "accounts": [
+            {
+                "username": o.username,
+                "uploads": o.uploads,
+                "accepted": o.accepted,
+                "unusable": o.unusable,
+                "not_an_acta": o.not_an_acta,
+                "junk_share": round(o.junk_share, 4),
+                "mostly_junk": o.mostly_junk,
+            }
+            for o in _activity(request)["outcomes"]
+        ]
     }
 
 

@@ -13,15 +13,15 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from testigo.read import sniff
-from testigo.store import reviews
-from testigo.web.accounts import REVIEWER
+from testigo.store import reviews, users
+from testigo.web.accounts import ADMIN, REVIEWER
 from testigo.web.auth import visitor
-from testigo.web.browse import area_page, state_map
+from testigo.web.browse import area_page, coverage_map, state_map
 from testigo.web.i18n import Translator
 from testigo.web.mesa import mesa_view, proof_for
 from testigo.web.previews import BROWSER_IMAGES
 from testigo.web.problems import Problem
-from testigo.web.render import link
+from testigo.web.render import link, percent
 from testigo.web.results import AREA_LEVELS, live_version
 from testigo.web.state import WebState, web_state
 
@@ -47,10 +47,17 @@ def _area(request: Request, area_id: str | None) -> Response:
         raise Problem(404, "err_no_area", area=area_id)
 
     def build(lang: str) -> tuple[str, dict[str, Any]]:
-        context: dict[str, Any] = {"page": page, "map": None}
+        t = Translator(lang)
+        refresh = max(1, round(state.results.refresh_seconds + state.settings.public_max_age))
+        context: dict[str, Any] = {"page": page, "map": None, "coverage_map": None, "refresh_seconds": refresh}
         if page.level == "country":
-            title = Translator(lang)("map_title")
-            context["map"] = state_map(snapshot, page.candidates, lambda sid: link(lang, f"/area/{sid}"), title)
+            href = lambda sid: link(lang, f"/area/{sid}")  # noqa: E731 - one line, used twice
+            context["map"] = state_map(snapshot, page.candidates, href, t("map_title"))
+
+            def label(name: str, share: float, covered: int, mesas: int) -> str:
+                return t("coverage_map_label", name=name, share=percent(lang, share), covered=covered, total=mesas)
+
+            context["coverage_map"] = coverage_map(snapshot, href, t("coverage_map_title"), label)
         return "area.html", context
 
     return state.pages.public(request, snapshot.version, build)
@@ -107,16 +114,37 @@ def blob_preview(request: Request, sha256: str) -> Response:
     return Response(data, media_type="image/jpeg", headers=_blob_headers(cache))
 
 
+@router.get("/blobs/{sha256}/full.jpg")
+def blob_full(request: Request, sha256: str) -> Response:
+    """The sheet at full resolution, re-encoded from its pixels alone, for reviewers and admins: what they read
+    and zoom into. It carries none of the original's metadata."""
+    state, public = _blob(request, sha256)
+    _require_reviewer(request, hidden=not public)
+    data = state.previews.full(sha256)
+    if data is None:
+        raise Problem(404, "err_no_preview")
+    return Response(data, media_type="image/jpeg", headers=_blob_headers("private, no-store"))
+
+
 @router.get("/blobs/{sha256}")
 def blob_original(request: Request, sha256: str) -> Response:
-    """The original bytes, exactly as uploaded (their SHA-256 is the name), for reviewers and admins only.
+    """The original bytes, exactly as uploaded (their SHA-256 is the name), for admins only; each fetch recorded.
 
     An original keeps whatever metadata the phone wrote into it (GPS position,
-    device serials): in Venezuela 2024 witnesses were persecuted, so it never
-    leaves the server to anyone without an account trusted with review.
+    device serials): in Venezuela 2024 witnesses were persecuted, and one
+    infiltrated reviewer fetching every original could have mapped them all.
+    Reviewers read sheets from the full-resolution re-encode instead; an
+    admin's fetch is recorded (who, when, which) and listed on /admin, before
+    the bytes are sent.
     """
     state, public = _blob(request, sha256)
     _require_reviewer(request, hidden=not public)
+    account = visitor(request).account
+    assert account is not None
+    if not account.may(ADMIN):
+        raise Problem(403, "err_original_admins_only")
+    with state.store.sessions.begin() as session:
+        users.record_original_fetch(session, user_id=account.id, sha256=sha256)
     data = state.store.blobs.get(sha256)
     media_type = sniff(data) or "application/octet-stream"
     headers = _blob_headers("private, no-store")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
@@ -19,6 +19,7 @@ from testigo.store.records import ACCEPTED, CONFLICT
 from testigo.web.accounts import REVIEWER, Account
 from testigo.web.auth import acting, private_page, require
 from testigo.web.flags import INFORMATIONAL_FLAGS
+from testigo.web.i18n import Translator
 from testigo.web.mesa import RecordView, record_view
 from testigo.web.problems import Problem
 from testigo.web.render import language, link
@@ -28,6 +29,10 @@ router = APIRouter()
 api = APIRouter(prefix="/api/v1/review", tags=["review"])
 
 FormText = Annotated[str, Form()]
+#: The largest row id or offset a request may name: the databases' INTEGER (PostgreSQL's is 32-bit). A larger
+#: number names nothing; taken as it is, it made the database driver raise (a 500 instead of a 404).
+MAX_ID = 2**31 - 1
+RowId = Annotated[int, Path(ge=0, le=MAX_ID)]
 
 
 def _acting_reviewer(request: Request, csrf_token: str | None = None) -> Account:
@@ -47,11 +52,38 @@ def queue(request: Request, account: Account, offsets: dict[str, int], limit: in
     store = web_state(request).store
     limit = min(max(1, limit), MAX_QUEUE_LIMIT)
     with store.sessions() as session:
+        # each reviewer's own shuffled order (seeded by the account), never arrival order: see reviews.shuffled
+        seed = account.id
         return {
-            "unreadable": reviews.unreadable_queue(session, account.id, offset=offsets["unreadable"], limit=limit),
-            "conflicts": reviews.conflict_queue(session, offset=offsets["conflicts"], limit=limit),
-            "flagged": reviews.flagged_queue(session, INFORMATIONAL_FLAGS, offset=offsets["flagged"], limit=limit),
+            "unreadable": reviews.unreadable_queue(
+                session, account.id, offset=offsets["unreadable"], limit=limit, seed=seed
+            ),
+            "conflicts": reviews.conflict_queue(session, offset=offsets["conflicts"], limit=limit, seed=seed),
+            "flagged": reviews.flagged_queue(
+                session, INFORMATIONAL_FLAGS, offset=offsets["flagged"], limit=limit, seed=seed
+            ),
         }
+
+
+@router.get("/review/next", include_in_schema=False)
+def next_sheet(request: Request) -> Response:
+    """The next piece of work in this reviewer's order: an unreadable sheet they have not typed, else a conflict,
+    else a flagged acta, else the queue page."""
+    account = require(request, REVIEWER)
+    lang = language(request)
+    store = web_state(request).store
+    with store.sessions() as session:
+        sheets = reviews.unreadable_queue(session, account.id, limit=reviews.QUEUE_PAGE, seed=account.id).items
+        sheet = next((u for u in sheets if not u.entered_by_me), None)
+        if sheet is not None:
+            return RedirectResponse(link(lang, f"/review/unreadable/{sheet.item_id}"), status_code=303)
+        conflicts = reviews.conflict_queue(session, limit=1, seed=account.id).items
+        if conflicts:
+            return RedirectResponse(link(lang, f"/review/conflicts/{conflicts[0][0]}"), status_code=303)
+        flagged = reviews.flagged_queue(session, INFORMATIONAL_FLAGS, limit=1, seed=account.id).items
+        if flagged:
+            return RedirectResponse(link(lang, f"/review/flagged/{flagged[0].id}"), status_code=303)
+    return RedirectResponse(link(lang, "/review"), status_code=303)
 
 
 @router.get("/review", include_in_schema=False)
@@ -69,11 +101,18 @@ def queue_page(request: Request, done: str | None = None) -> Response:
 
 
 def _offset(text: str | None) -> int:
-    return int(text) if text and text.isdigit() else 0
+    """A page's offset from the query string: digits only, capped (a huge one shows an empty page, not a 500)."""
+    if not text or not text.isdigit():
+        return 0
+    return int(text) if len(text) <= 10 and int(text) <= MAX_ID else MAX_ID
 
 
 @api.get("/queue")
-def queue_api(request: Request, offset: int = 0, limit: int = reviews.QUEUE_PAGE) -> dict[str, Any]:
+def queue_api(
+    request: Request,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_ID)] = reviews.QUEUE_PAGE,
+) -> dict[str, Any]:
     """Unreadable sheets waiting for manual entry, mesas with conflicting actas, accepted actas with flags that
     need review; each list paged by `offset` and `limit` (at most 500), with the `total` waiting."""
     found = queue(request, require(request, REVIEWER), dict.fromkeys(QUEUES, max(0, offset)), limit)
@@ -162,8 +201,25 @@ def conflict_decide_api(request: Request, mesa_id: str, body: Resolution) -> dic
 
 
 @router.get("/review/unreadable/{item_id}", include_in_schema=False)
-def manual_page(request: Request, item_id: int) -> Response:
+def manual_page(request: Request, item_id: RowId) -> Response:
     account = require(request, REVIEWER)
+    return _manual_form(request, account, item_id, None, None)
+
+
+def _manual_form(
+    request: Request,
+    account: Account,
+    item_id: int,
+    typed: dict[str, str] | None,
+    error: str | None,
+    status_code: int = 200,
+) -> Response:
+    """The entry form of a sheet: blank, the reviewer's own entry to correct, or what they just typed (`typed`)
+    with the `error` that refused it — a wrong mesa code never throws away the figures typed under it.
+
+    Each field is rendered by the template's ``field`` block, so a hint per field
+    (the image of the printed cell, a machine's reading) can be added there.
+    """
     state = web_state(request)
     with state.store.sessions() as session:
         found = reviews.unreadable_queue(session, account.id, item_id=item_id).items
@@ -171,16 +227,26 @@ def manual_page(request: Request, item_id: int) -> Response:
         raise Problem(404, "err_not_waiting_for_entry", item=item_id)
     if not decisions.manual_entry_possible(state.store):
         raise Problem(409, "decision_no_ballot", profile=state.store.profile.name)
+    own = decisions.own_entry(state.store, account, item_id)
+    values: dict[str, str] = {}
+    if own is not None:
+        values = {"mesa": own.mesa_id, "null_votes": str(own.null_votes)}
+        values.update({f"card_{i}": str(v) for i, v in enumerate(own.counts, start=1)})
+    if typed is not None:
+        values = {key: typed.get(key, "") for key in typed if key != "csrf_token"}
     context = {
         "line": found[0],
         "example": decisions.example_mesa(state.store),
         "max_card": state.store.profile.max_card_votes,
+        "values": values,
+        "own": own,
+        "error": error,
     }
-    return private_page(request, "review_manual.html", context)
+    return private_page(request, "review_manual.html", context, status_code)
 
 
 @router.post("/review/unreadable/{item_id}", include_in_schema=False)
-async def manual_enter(request: Request, item_id: int) -> Response:
+async def manual_enter(request: Request, item_id: RowId) -> Response:
     form = await request.form(max_fields=100)
     values = {key: value for key, value in form.items() if isinstance(value, str)}
     return await run_in_threadpool(_manual_enter_form, request, item_id, values)
@@ -189,15 +255,41 @@ async def manual_enter(request: Request, item_id: int) -> Response:
 def _manual_enter_form(request: Request, item_id: int, values: dict[str, str]) -> Response:
     account = _acting_reviewer(request, values.get("csrf_token"))
     state = web_state(request)
+    lang = language(request)
     cards = len(state.store.profile.election.cards)
     try:
         counts = [int(values.get(f"card_{i}", "").strip() or "x") for i in range(1, cards + 1)]
         nulls = int(values.get("null_votes", "").strip() or "x")
     except ValueError:
-        raise Problem(422, "err_whole_numbers") from None
+        why = Translator(lang)("err_whole_numbers")
+        return _manual_form(request, account, item_id, values, why, 422)
     mesa_id = values.get("mesa", "").strip()
-    result = decisions.enter_manual(state.store, state.secret, account, item_id, mesa_id, counts, nulls)
+    try:
+        result = decisions.enter_manual(state.store, state.secret, account, item_id, mesa_id, counts, nulls)
+    except decisions.DecisionError as error:
+        if error.status_code != 422:  # the sheet moved on (settled, set aside): nothing to keep typing into
+            raise
+        return _manual_form(request, account, item_id, values, error.message.text(lang), 422)
     return private_page(request, "review_manual_done.html", {"result": result, "item_id": item_id})
+
+
+@router.post("/review/unreadable/{item_id}/not-an-acta", include_in_schema=False)
+def dismiss_form(request: Request, item_id: RowId, reason: FormText = "", csrf_token: FormText = "") -> Response:
+    """Set a sheet aside as not an acta (junk); it leaves the queue, and an admin can put it back."""
+    account = _acting_reviewer(request, csrf_token)
+    decisions.dismiss(web_state(request).store, account, item_id, reason)
+    return RedirectResponse(link(language(request), "/review", done=f"not-an-acta:{item_id}"), status_code=303)
+
+
+class Dismissal(BaseModel):
+    reason: str = Field("", max_length=decisions.MAX_REASON, description="why it is not an acta (admins see it)")
+
+
+@api.post("/unreadable/{item_id}/not-an-acta")
+def dismiss_api(request: Request, item_id: RowId, body: Dismissal) -> dict[str, Any]:
+    """Set an unreadable sheet aside as not an acta: it leaves the queue (stored with who, when and why)."""
+    decisions.dismiss(web_state(request).store, _acting_reviewer(request), item_id, body.reason)
+    return {"item_id": item_id, "not_an_acta": True}
 
 
 class ManualEntry(BaseModel):
@@ -207,7 +299,7 @@ class ManualEntry(BaseModel):
 
 
 @api.post("/unreadable/{item_id}")
-def manual_enter_api(request: Request, item_id: int, body: ManualEntry) -> dict[str, Any]:
+def manual_enter_api(request: Request, item_id: RowId, body: ManualEntry) -> dict[str, Any]:
     """One reviewer's typing of an unreadable sheet; settles it when two reviewers typed the same."""
     account = _acting_reviewer(request)
     state = web_state(request)
@@ -221,7 +313,7 @@ def manual_enter_api(request: Request, item_id: int, body: ManualEntry) -> dict[
 
 
 @router.get("/review/flagged/{record_id}", include_in_schema=False)
-def flag_page(request: Request, record_id: int) -> Response:
+def flag_page(request: Request, record_id: RowId) -> Response:
     require(request, REVIEWER)
     store = web_state(request).store
     with store.sessions() as session:
@@ -234,7 +326,7 @@ def flag_page(request: Request, record_id: int) -> Response:
 
 
 @router.post("/review/flagged/{record_id}", include_in_schema=False)
-def flag_decide(request: Request, record_id: int, note: FormText = "", csrf_token: FormText = "") -> Response:
+def flag_decide(request: Request, record_id: RowId, note: FormText = "", csrf_token: FormText = "") -> Response:
     account = _acting_reviewer(request, csrf_token)
     state = web_state(request)
     decisions.review_flags(state.store, state.secret, account, record_id, note)
@@ -246,7 +338,7 @@ class FlagReview(BaseModel):
 
 
 @api.post("/flagged/{record_id}")
-def flag_decide_api(request: Request, record_id: int, body: FlagReview) -> dict[str, Any]:
+def flag_decide_api(request: Request, record_id: RowId, body: FlagReview) -> dict[str, Any]:
     """Record that the flags of an accepted acta were checked (it keeps counting)."""
     account = _acting_reviewer(request)
     state = web_state(request)

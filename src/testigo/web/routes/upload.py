@@ -22,7 +22,7 @@ from testigo.web.auth import check_csrf, client_ip, private_page, rate_limit, re
 from testigo.web.i18n import Translator
 from testigo.web.openapi import UPLOAD_BODY
 from testigo.web.problems import Problem
-from testigo.web.render import STATIC, language
+from testigo.web.render import STATIC, language, megabytes
 from testigo.web.state import web_state
 from testigo.web.uploads import UploadResult
 
@@ -50,6 +50,14 @@ SCRIPT_MESSAGES = (
     "offline",
     "online",
     "q_too_big",
+    "q_still_unsent",
+    "next_accepted",
+    "next_duplicate",
+    "next_conflict",
+    "next_unreadable",
+    "next_invalid",
+    "next_rejected",
+    "next_pending",
 )
 
 
@@ -59,7 +67,12 @@ def upload_page(request: Request) -> Response:
     state = web_state(request)
     t = Translator(language(request))
     messages = json.dumps({key: t(key) for key in SCRIPT_MESSAGES}, ensure_ascii=False)
-    return private_page(request, "upload.html", {"messages": messages, "max_bytes": state.settings.max_upload_bytes})
+    context = {
+        "messages": messages,
+        "max_bytes": state.settings.max_upload_bytes,
+        "max_size": megabytes(state.settings.max_upload_bytes),
+    }
+    return private_page(request, "upload.html", context)
 
 
 @router.get("/upload-sw.js", include_in_schema=False)

@@ -12,6 +12,13 @@
  * own name. The browser is asked to keep that storage (navigator.storage.persist), since Android
  * otherwise evicts it when space runs low, and a photo above the server's size limit is refused at
  * once rather than queued to fail later.
+ *
+ * The phone keeps nothing about a photo once the server has confirmed it: the queue holds unsent
+ * photos only, and a confirmed one (its blob, its mesa, its time, its SHA-256) is deleted from it
+ * at once; what became of it is shown from memory while the page is open, and is gone with it. A
+ * seized phone shows no history of uploads. Logging out, or "clear this phone", removes the rest
+ * (phone.js). Each outcome is shown in its own colour with what to do next: an unreadable photo
+ * must be taken again, a duplicate need not be sent again, a conflict waits for a reviewer.
  */
 (function () {
   "use strict";
@@ -29,7 +36,6 @@
   const network = document.getElementById("network");
 
   const MAX_BACKOFF_MS = 5 * 60 * 1000;
-  const KEEP_CONFIRMED = 50;
   const POLL_MS = 5000;
   const OFFLINE_CACHE = "testigo-upload-v1";  // the same name as in upload-sw.js
   const MAX_BYTES = Number(form.dataset.maxBytes) || Infinity;
@@ -41,14 +47,29 @@
 
   // --- IndexedDB: the queue survives reloads, crashes and closed tabs -------------------------------------------
 
+  let wiped = false;
   const db = new Promise((resolve, reject) => {
-    const request = indexedDB.open(QUEUE_DB, 1);
-    request.onupgradeneeded = () => request.result.createObjectStore("queue", { keyPath: "id" });
-    request.onsuccess = () => resolve(request.result);
+    const request = indexedDB.open(QUEUE_DB, 2);  // 2: also repairs a database created without its store
+    request.onupgradeneeded = () => {
+      if (!request.result.objectStoreNames.contains("queue")) request.result.createObjectStore("queue", { keyPath: "id" });
+    };
+    request.onsuccess = () => {
+      const handle = request.result;
+      handle.onversionchange = () => handle.close();  // the database is being deleted (logout): let it go
+      resolve(handle);
+    };
     request.onerror = () => reject(request.error);
   });
+  window.addEventListener("testigo-wipe", () => {
+    wiped = true;
+    db.then((handle) => handle.close()).catch(() => {});
+  });
+
+  /** Photos that left the queue (confirmed or refused), shown while the page is open and never stored. */
+  const done = new Map();
 
   function transaction(mode, work) {
+    if (wiped) return Promise.resolve(mode === "readonly" ? [] : undefined);
     return db.then((handle) => new Promise((resolve, reject) => {
       const tx = handle.transaction("queue", mode);
       const request = work(tx.objectStore("queue"));
@@ -172,7 +193,7 @@
     reading.className = "reading warn";
     const text = document.createElement("p");
     text.id = "qr-result";
-    const mb = (bytes) => (bytes / 1e6).toFixed(1);
+    const mb = (bytes) => String(Math.round(bytes / 1e5) / 10);  // 20000000 → "20", as the page and docs say
     text.textContent = (file.name || "") + ": " + t("q_too_big", { size: mb(file.size), max: mb(MAX_BYTES) });
     reading.replaceChildren(text);
     return true;
@@ -196,6 +217,8 @@
     if (current) {
       current.qr = item.qr;
       await save(current);
+    } else if (done.has(item.id)) {
+      done.get(item.id).qr = item.qr;
     }
     showReading(item, url);
     await render();
@@ -211,7 +234,7 @@
 
   // --- sending, with back-off, until the server confirms the SHA-256 ---------------------------------------------
 
-  let pumping = false;
+  let pumping = null;
   let timer = null;
 
   function backoff(item, retryAfterSeconds) {
@@ -245,14 +268,15 @@
     if (response.ok && data.sha256 && (!item.sha256 || data.sha256 === item.sha256)) {
       item.state = "confirmed";
       item.server = data;
-      item.blob = null;  // the server holds the bytes now; free the phone's storage
       item.note = null;
+      return forget(item);  // the server holds it now: nothing of it stays on the phone
     } else if (response.status === 401 || response.status === 403) {
       item.note = t("q_login");
       backoff(item, 60);
     } else if ([413, 415, 422].includes(response.status)) {
       item.state = "failed";
       item.note = data.detail || String(response.status);
+      return forget(item);  // refused for good: sending it again cannot help, a new photo can
     } else {
       backoff(item, Number(response.headers.get("Retry-After")) || 0);  // 429, 5xx, damaged transfer
       item.note = null;
@@ -267,10 +291,24 @@
     return save(item);
   }
 
-  async function pump() {
-    if (pumping) return;
-    pumping = true;
-    try {
+  /** Move a photo out of the stored queue into the page's memory: its blob, mesa, time and hash leave the phone. */
+  async function forget(item) {
+    const current = await load(item.id);
+    if (current && current.qr && !item.qr) item.qr = current.qr;
+    item.blob = null;
+    done.set(item.id, item);
+    await remove(item.id);
+    window.dispatchEvent(new Event("testigo-queue-changed"));
+  }
+
+  /** Send what is due, one photo at a time; a call while sending waits for the run in progress. */
+  function pump() {
+    if (!pumping) pumping = run().finally(() => { pumping = null; }).then(schedule);
+    return pumping;
+  }
+
+  async function run() {
+    {
       for (;;) {
         if (!navigator.onLine) break;
         const due = (await everything()).filter((item) => item.state === "queued" && item.nextAt <= Date.now());
@@ -280,22 +318,20 @@
         await render();
       }
       await poll();
-    } finally {
-      pumping = false;
     }
-    await schedule();
   }
 
-  /** Ask again about confirmed uploads the server was still reading. */
+  function stillReading() {
+    return Array.from(done.values()).filter((item) => item.state === "confirmed" && item.server && item.server.state === "pending");
+  }
+
+  /** Ask again about confirmed uploads the server was still reading (known from memory only). */
   async function poll() {
-    const waiting = (await everything()).filter((item) => item.state === "confirmed" && item.server && item.server.state === "pending");
+    const waiting = stillReading();
     for (const item of waiting) {
       try {
         const response = await fetch("/api/v1/uploads/" + encodeURIComponent(item.id), { credentials: "same-origin" });
-        if (response.ok) {
-          item.server = await response.json();
-          await save(item);
-        }
+        if (response.ok) item.server = await response.json();
       } catch (error) {
         return;
       }
@@ -307,7 +343,7 @@
     clearTimeout(timer);
     const items = await everything();
     const queued = items.filter((item) => item.state === "queued");
-    const polling = items.some((item) => item.state === "confirmed" && item.server && item.server.state === "pending");
+    const polling = stillReading().length > 0;
     if (!queued.length && !polling) return;
     const next = queued.length ? Math.min(...queued.map((item) => item.nextAt)) : Date.now() + POLL_MS;
     timer = setTimeout(pump, Math.max(500, Math.min(next - Date.now(), polling ? POLL_MS : Infinity)));
@@ -315,9 +351,16 @@
 
   // --- showing the queue --------------------------------------------------------------------------------------------
 
+  /** What the witness should do about each outcome (the next step, not only the verdict). */
+  const NEXT = {
+    accepted: "next_accepted", duplicate: "next_duplicate", conflict: "next_conflict",
+    unreadable: "next_unreadable", invalid: "next_invalid", rejected: "next_rejected", pending: "next_pending",
+  };
+
   function line(item) {
     const li = document.createElement("li");
-    li.className = item.state;
+    const outcome = item.state === "confirmed" && item.server ? item.server.status : null;
+    li.className = item.state + (outcome ? " outcome outcome-" + outcome : "");
     li.dataset.id = item.id;
     const title = document.createElement("span");
     const when = new Date(item.addedAt).toLocaleTimeString();
@@ -338,6 +381,12 @@
       hash.textContent = "sha256 " + (item.sha256 || item.server.sha256).slice(0, 16) + "…";
       li.append(hash);
     }
+    if (outcome && NEXT[outcome]) {
+      const next = document.createElement("p");
+      next.className = "next";
+      next.textContent = t(NEXT[outcome]);
+      li.append(next);
+    }
     if (item.note) {
       const note = document.createElement("small");
       note.textContent = item.note;
@@ -347,7 +396,9 @@
   }
 
   async function render() {
-    const items = (await everything()).sort((a, b) => b.addedAt - a.addedAt);
+    const stored = await everything();
+    const items = [...stored, ...done.values()].sort((a, b) => b.addedAt - a.addedAt);
+    window.dispatchEvent(new Event("testigo-queue-changed"));  // "clear this phone" says how many would go
     list.replaceChildren(...items.map(line));
     empty.hidden = items.length > 0;
     network.textContent = t(navigator.onLine ? "online" : "offline");
@@ -360,14 +411,41 @@
       if (item.state === "sending") {  // the tab closed mid-request: the server dedupes a resend
         item.state = "queued";
         await save(item);
+      } else if (item.state === "confirmed" || item.state === "failed") {
+        await remove(item.id);  // kept by an older version of this page: nothing confirmed stays on the phone
       }
     }
-    const confirmed = items.filter((item) => item.state === "confirmed").sort((a, b) => b.addedAt - a.addedAt);
-    for (const old of confirmed.slice(KEEP_CONFIRMED)) await remove(old.id);
     await render();
     pump();
     if (window.ZXingWASM) zxing().catch(() => {});
+    if (new URLSearchParams(location.search).get("then") === "logout") sendAllThen(() => window.testigoPhone.logout());
   }
+
+  /**
+   * Send every queued photo now, then call `after` once none is left (the logout that offered to send them
+   * first). If the network is down or the server refuses, `after` is not called: the photos stay, and the
+   * page says so.
+   */
+  async function sendAllThen(after) {
+    for (const item of await everything()) {
+      if (item.state === "queued") {
+        item.nextAt = 0;
+        await save(item);
+      }
+    }
+    await pump();
+    if ((await everything()).length === 0) {
+      after();
+      return;
+    }
+    reading.hidden = false;
+    reading.className = "reading warn";
+    const text = document.createElement("p");
+    text.id = "qr-result";
+    text.textContent = t("q_still_unsent");
+    reading.replaceChildren(text);
+  }
+  window.testigoUploads = { sendAllThen };
 
   /** The network is back: what waited for it is due now, whatever its back-off said. */
   async function reconnected() {
