@@ -8,7 +8,8 @@ for a simulation, with the expected status from `testigo.domain.Status`:
   bomb, and zip entries a careless extractor would write outside its folder
   (``../``, absolute), encrypted ones and nested archives. Each archive holds a
   genuine acta, so a reader that skips the safety checks gets caught accepting it.
-* unreadable — an image whose only QR is not an acta (a URL).
+* accepted   — an acta whose only QR is not an acta's (a web address): it is
+  counted from its print, like an acta without a code.
 * invalid    — an acta-shaped QR that does not parse, or counts above the
   mesa's registered voters.
 * duplicate  — a second photo of an acta already in the election.
@@ -141,11 +142,11 @@ def bad_files(sample: bytes, sheet: ActaSheet) -> list[Planned]:
         Planned(
             "bad_09_url_qr",
             bad,
-            Status.UNREADABLE,
-            "an acta whose QR is a web address",
+            Status.ACCEPTED,
+            "an acta whose QR is a web address: counted from its print",
             sheet=dataclasses.replace(sheet, payload=RESULTS_URL),
             quality="scan",
-            carries_sheet=False,
+            foreign_code=True,
         ),
         Planned(
             "bad_10_garbage_qr",

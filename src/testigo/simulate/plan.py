@@ -31,8 +31,10 @@ class Planned:
 
     `name` has no extension when the file is rendered (the encoder decides
     between .jpg and .png). `sheet` is what the image shows; `carries_sheet`
-    says whether its QR is the sheet's own payload (False for a foreign or
-    garbled code, whose text is then `sheet.payload` but names no mesa).
+    says whether the file counts as the sheet (False for a garbled code,
+    whose text is then `sheet.payload` but names no mesa); `foreign_code`
+    that its QR carries something else than the sheet's figures (a web
+    address), so only its print tells them.
     `variant` is ``qr`` or ``sin_qr`` (printed without a code), `style` the
     printer, and `alteration` what a forger changed on one medium of the sheet.
     """
@@ -45,6 +47,7 @@ class Planned:
     sheet: ActaSheet | None = None
     quality: str | None = None
     carries_sheet: bool = True
+    foreign_code: bool = False
     variant: str = "qr"
     style: PrintStyle = STANDARD
     alteration: Alteration | None = None
@@ -73,7 +76,7 @@ class Planned:
             "counts": list(sheet.counts) if sheet else None,
             "null_votes": sheet.null_votes if sheet else None,
             "printed": _printed(rendered) if rendered else None,
-            "qr": sheet.qr.to_json() if sheet and with_qr else None,
+            "qr": sheet.qr.to_json() if sheet and with_qr and not self.foreign_code else None,
             "alteration": self.alteration.to_json() if self.alteration else None,
             "expected": self.expected.value,
             "note": f"{self.note}; {image.note}" if image else self.note,
