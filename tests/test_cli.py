@@ -115,8 +115,12 @@ def test_demo_verifies_every_outcome_against_the_simulation(tmp_path: Path) -> N
     report = run_json("demo", "--mesas", "12", "--seed", "7", "--dir", str(tmp_path / "demo"), "--workers", "1")
     verified = report["verified"]
     assert verified["exact"] is True and verified["unexpected_outcomes"] == []
-    assert verified["mesas_expected"] == verified["mesas_matching"] == 12 and verified["wrong_reads"] == 0
-    assert report["tally"]["coverage"]["mesas_covered"] == 12
+    # one acta of twelve is printed without a code: counted from its print, or left for reviewers, never wrong
+    assert verified["mesas_expected"] == 12 and verified["wrong_reads"] == 0
+    assert verified["mesas_matching"] + verified["for_review"] == 12 and verified["mesas_matching"] >= 11
     summary = report["ingest"]["summary"]
-    assert summary["accepted"] == 12 and summary["rejected"] > 0 and summary["conflict"] > 0
+    # and among the bad files, a genuine acta (of a mesa outside the election) whose code is a web address
+    assert summary["accepted"] == verified["mesas_matching"] + 1 == report["tally"]["coverage"]["mesas_covered"]
+    assert summary["rejected"] > 0 and summary["conflict"] > 0
+    assert summary["mismatch"] == 4  # the altered actas: a card changed on the paper or in the code only
     assert Path(report["workspace"]).is_dir()

@@ -118,6 +118,6 @@ def print_demo(result: DemoResult) -> None:
     verdict = "[green]every mesa matches[/]" if check.exact else "[red]MISMATCH[/]"
     out.print(
         f"verified against the simulation's truth: {check.mesas_matching}/{check.mesas_expected} mesas exact, "
-        f"{check.wrong_reads} wrong reads, {check.missing} missing — {verdict}"
+        f"{check.for_review} left for reviewers, {check.wrong_reads} wrong reads, {check.missing} missing — {verdict}"
     )
     out.print(f"took {result.seconds:.1f} s; workspace: {result.workspace}")

@@ -38,6 +38,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from testigo.domain import Status
+from testigo.domain.printed import CERTAIN, CONFIRMED
 
 ENTRY_VERSION = 2
 #: Default rounding of published times (seconds): see `Settings.published_time_seconds`.
@@ -61,6 +62,8 @@ EXTENSIONS = {
 TABLE_READING = "table"
 #: Field of a sheet's entry whose print was read: ``{"layout", "outcome", "figures", "model"}``.
 PRINT_READING = "print"
+#: What can back a published mesa's figures (`Entry.evidence`).
+EVIDENCE = ("image", "image+print", "print", "manual", "table")
 
 #: Outcomes whose image shows a valid acta, and is therefore published.
 PUBLISHED_STATUSES = frozenset({Status.ACCEPTED, Status.DUPLICATE, Status.CONFLICT, Status.MISMATCH})
@@ -167,10 +170,20 @@ class Entry:
 
     @property
     def evidence(self) -> str:
-        """What backs this entry's figures: an ``image`` read by its code, a ``table`` row, a ``manual`` entry."""
+        """What backs this entry's figures (one of `EVIDENCE`).
+
+        ``image``: a sheet read by its QR code; ``image+print``: and every
+        printed figure read agrees with the code; ``print``: a sheet without a
+        readable code, read from its print alone; ``manual``: typed by
+        reviewers; ``table``: a row of an imported table.
+        """
         if self.from_table:
             return "table"
-        return "manual" if self.is_decision else "image"
+        if self.is_decision:
+            return "manual"
+        printed = self.get(PRINT_READING)
+        outcome = printed.get("outcome") if isinstance(printed, dict) else None
+        return {CONFIRMED: "image+print", CERTAIN: "print"}.get(str(outcome), "image")
 
 
 def read_entries(bodies: Sequence[bytes]) -> tuple[list[Entry], list[str]]:

@@ -1,8 +1,9 @@
 """`testigo demo`: the whole flow on a synthetic election, checked against its truth.
 
-simulate → acta images (scans, photos, hard photos, bad files, forgeries) →
-ingest → verify every outcome against what the simulator says each file holds →
-tally → report.
+simulate → acta images (scans, photos, hard photos, bad files, forgeries,
+altered actas, and phone photos of actas printed without a QR code, as in
+May 2025) → ingest → verify every outcome against what the simulator says
+each file holds → tally → report.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from testigo.domain import Status
 from testigo.errors import UserError
 from testigo.pipeline.ingest import FileResult, IngestReport, ingest
 from testigo.progress import Progress
@@ -22,6 +24,10 @@ from testigo.tally import TallyResult, tally
 
 MARKER = ".testigo-demo"
 DEMO_FORGERIES = 3
+#: Actas with one card changed on the paper or in the QR code only: each must end a mismatch.
+DEMO_ALTERED = 4
+#: Share of the demo's mesas whose acta is printed without a QR code (photographed, read from the print).
+SIN_QR_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -33,16 +39,24 @@ class TruthCheck:
     wrong_reads: int
     missing: int
     unexpected_outcomes: list[str]
+    for_review: int = 0
+    """Genuine actas left for reviewers to type: no readable code, and a print not read with certainty."""
 
     @property
     def exact(self) -> bool:
-        """Every genuine acta accepted with exactly its figures, and every other file in its expected status."""
-        return self.mesas_matching == self.mesas_expected and self.wrong_reads == 0 and not self.unexpected_outcomes
+        """No acta counted with a wrong figure, every genuine acta counted or left for review, every other file in
+        its expected status."""
+        return (
+            self.mesas_matching + self.for_review == self.mesas_expected
+            and self.wrong_reads == 0
+            and not self.unexpected_outcomes
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
             "mesas_expected": self.mesas_expected,
             "mesas_matching": self.mesas_matching,
+            "for_review": self.for_review,
             "wrong_reads": self.wrong_reads,
             "missing": self.missing,
             "unexpected_outcomes": self.unexpected_outcomes,
@@ -95,6 +109,8 @@ def run_demo(
         "mixed",
         bad_files=True,
         forgeries=DEMO_FORGERIES,
+        altered=DEMO_ALTERED,
+        without_code=round(mesas * SIN_QR_SHARE),
         workers=workers,
         progress=(lambda done, total: progress.advance()) if progress else None,
     )
@@ -112,21 +128,26 @@ def check_against_truth(report: IngestReport, mesas: TallyResult, truth: dict[st
     """Compare each file's outcome with what the simulator says it should be.
 
     A genuine acta must be accepted and its mesa's tally must equal, card by
-    card, what the image encodes; every other file must end in the status the
-    simulator expects (a forged acta of a mesa already accepted is a conflict, a
-    hostile file is rejected, ...).
+    card, what the image encodes, or — when neither its code nor its print
+    could be read with certainty — be left unreadable for reviewers
+    (`for_review`: slower, never wrong); every other file must end in the
+    status the simulator expects (a forged acta of a mesa already accepted is
+    a conflict, an altered one a mismatch, a hostile file is rejected, ...).
     """
     by_path: dict[Path, list[FileResult]] = {}
     for f in report.files:  # a zip archive yields one result per entry, named <archive>!<entry>
         by_path.setdefault(Path(f.path.split("!")[0]).resolve(), []).append(f)
     tallied = {row.id: (row.cards, row.null_votes) for row in mesas.rows}
     expected = [e for e in truth["files"] if e["kind"] == "acta"]
-    matching = wrong = missing = 0
+    matching = wrong = missing = review = 0
     unexpected: list[str] = []
     for entry in truth["files"]:
         results = by_path.get((sim / entry["file"]).resolve(), [])
         if not results:
             missing += entry["kind"] == "acta"
+            continue
+        if entry["kind"] == "acta" and [got.status for got in results] == [Status.UNREADABLE]:
+            review += 1
             continue
         for got in results:
             if got.status != entry["expected"]:
@@ -136,7 +157,7 @@ def check_against_truth(report: IngestReport, mesas: TallyResult, truth: dict[st
                 matching += 1
             else:
                 wrong += 1
-    return TruthCheck(len(expected), matching, wrong, missing, unexpected)
+    return TruthCheck(len(expected), matching, wrong, missing, unexpected, review)
 
 
 def _fresh_folder(folder: Path) -> None:

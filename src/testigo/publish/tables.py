@@ -1,10 +1,12 @@
 """The per-mesa open data: one row per mesa with an accepted acta, as JSON, CSV and Parquet.
 
-Each row says what backs its figures (`evidence`): ``image`` (a sheet read by
-its code; `images` lists it), ``table`` (a row of an imported table, in
-`tables`: no image proves it) or ``manual`` (two reviewers typed an unreadable
-sheet, in `images`); `decision_entry` is the log entry of the reviewer decision
-that made the figures count, if one did.
+Each row says what backs its figures (`evidence`, `testigo.ledger.entries.
+Entry.evidence`): ``image`` (a sheet read by its code; `images` lists it),
+``image+print`` (and its printed figures agree with the code), ``print`` (a
+sheet without a readable code, read from its print), ``table`` (a row of an
+imported table, in `tables`: no image proves it) or ``manual`` (reviewers typed
+an unreadable sheet, in `images`); `decision_entry` is the log entry of the
+reviewer decision that made the figures count, if one did.
 
 The three files carry the same rows; `columns` fixes their order and types, and
 each format has a writer and a reader returning flat rows, so `verify` can

@@ -58,6 +58,7 @@ def simulate(
     altered: int = 0,
     variant: str = "qr",
     printers: Sequence[PrintStyle] = (STANDARD,),
+    without_code: int = 0,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Path:
@@ -72,7 +73,10 @@ def simulate(
     accepted whatever its variant: without a code that takes a reader of
     the printed figures. `altered` actas (real mesas outside the election)
     have one card changed on the print or in the QR, and are expected as
-    mismatches. Images are rendered in `workers` processes (default: every
+    mismatches. The last `without_code` actas of the election (at most
+    `mesas`) are printed without a code and photographed whatever `variant`
+    and `quality` say: a share of such actas among the others, as the demo
+    shows. Images are rendered in `workers` processes (default: every
     core). The ``actas`` folder must be new or empty, so that no stale file
     outlives its truth.
     """
@@ -80,15 +84,18 @@ def simulate(
         raise UserError(f"unknown quality {quality!r}; one of {', '.join(QUALITIES)}")
     if variant not in VARIANTS:
         raise UserError(f"unknown variant {variant!r}; one of {', '.join(VARIANTS)}")
-    if mesas < 1 or forgeries < 0 or altered < 0:
-        raise UserError("need at least one mesa and non-negative numbers of forgeries and altered actas")
+    if mesas < 1 or forgeries < 0 or altered < 0 or not 0 <= without_code <= mesas:
+        raise UserError(
+            "need at least one mesa, non-negative numbers of forgeries and altered actas, and at most every acta "
+            "without a code"
+        )
     if not printers:
         raise UserError("need at least one printer")
     folder = Path(out_dir) / ACTAS_FOLDER
     if folder.exists() and any(folder.iterdir()):
         raise UserError(f"{folder} already holds files; simulate into a new or empty folder")
     folder.mkdir(parents=True, exist_ok=True)
-    plan = _plan(mesas, seed, quality, bad_files, forgeries, altered, variant, tuple(printers))
+    plan = _plan(mesas, seed, quality, bad_files, forgeries, altered, variant, tuple(printers), without_code)
     entries = []
     for done, entry in enumerate(_write_all(plan, folder, seed, workers), start=1):
         entries.append(entry)
@@ -116,6 +123,7 @@ def _plan(
     altered: int,
     variant: str,
     printers: tuple[PrintStyle, ...],
+    without_code: int = 0,
 ) -> list[Planned]:
     """Every file of the simulation, in file-name order (which is also the order ingest walks them)."""
     # spare mesas outside the election: one to print bad files on, one per forgery at most, and
@@ -140,6 +148,10 @@ def _plan(
         )
         for i, sheet in enumerate(election)
     ]
+    for i in range(mesas - without_code, mesas):
+        plan[i] = dataclasses.replace(
+            plan[i], variant="sin_qr", quality="photo", note="genuine acta printed without a QR code"
+        )
     rng = np.random.default_rng([seed, _PLAN_STREAM])
     profile = get_profile(PROFILE)
     if bad_files:
