@@ -55,6 +55,9 @@ def test_every_sheet_ends_as_the_truth_expects_and_counts_exactly(
     genuine = {e["acta_id"]: (e["counts"], e["null_votes"]) for e in truth["files"] if e["kind"] == "acta"}
     counted = {row.id: (row.cards, row.null_votes) for row in tally(store, "mesa").rows}
     assert counted == genuine  # the sheets without a code count, figure for figure; the altered ones do not
+    kinds = [e["variant"] for e in truth["files"] if e["kind"] == "acta"]
+    backed = {"image+print": kinds.count("qr"), "print": kinds.count("sin_qr")}
+    assert tally(store, "country").rows[0].evidence == backed
 
 
 def test_an_altered_sheet_names_the_changed_card_with_both_values(

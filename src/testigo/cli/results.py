@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -77,6 +78,22 @@ def print_tally(result: TallyResult) -> None:
         f"coverage: {cov.mesas_covered:,} of {cov.mesas_registry:,} mesas in the registry{national}; "
         f"{cov.registered_covered:,} of {cov.registered_total:,} registered voters"
     )
+    backing: Counter[str] = Counter()
+    for row in rows:
+        backing.update(row.evidence)
+    if backing:
+        parts = [f"{EVIDENCE_WORDS.get(kind, kind)} {count:,}" for kind, count in backing.most_common()]
+        out.print("actas backed by: " + ", ".join(parts))
+
+
+#: How `print_tally` names each kind of evidence (`TallyRow.evidence`).
+EVIDENCE_WORDS = {
+    "image": "QR code",
+    "image+print": "QR code confirmed by the print",
+    "print": "the print alone",
+    "manual": "reviewers",
+    "table": "imported rows",
+}
 
 
 def print_projection(projection: Projection, names: dict[str, str]) -> None:

@@ -139,5 +139,6 @@ def tallies(publication: Publication) -> dict[str, TallyResult]:
         acta_ids=[r.record.acta_id for r in results],
         cards=np.array([r.record.counts for r in results], dtype=np.int64).reshape(len(results), len(election.cards)),
         nulls=np.array([r.record.null_votes for r in results], dtype=np.int64),
+        evidence=[r.accepted.evidence for r in results],
     )
     return {level: tally_accepted(election, registry, level, accepted) for level in AREA_LEVELS}

@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from testigo.domain import Record
-from testigo.store.schema import BlobRow, ItemRow, MesaRow, RecordRow, SubmissionRow
+from testigo.domain.printed import CERTAIN, CONFIRMED
+from testigo.store.schema import BlobRow, ItemRow, MesaRow, PrintedRow, RecordRow, SubmissionRow
 from testigo.store.submissions import now
 
 ACCEPTED = "accepted"
@@ -123,6 +124,29 @@ def accepted_counts(session: Session) -> list[tuple[str, str, str, int]]:
         return cast(list[tuple[str, str, str, int]], rows)
     finally:
         cursor.close()
+
+
+def accepted_evidence(session: Session) -> dict[str, str]:
+    """Mesa id → what backs its accepted record, as the published bundle names it (`ledger.entries.EVIDENCE`).
+
+    From the record's source and the print of the sheet that first gave it
+    (the item the log's accepted entry records): ``image+print`` when that
+    sheet's print agreed with its code, ``print`` when it was read from the
+    print alone, ``image``, ``manual`` or ``table`` otherwise.
+    """
+    first = select(func.min(ItemRow.id)).where(ItemRow.record_id.is_not(None)).group_by(ItemRow.record_id)
+    query = (
+        select(RecordRow.mesa_id, RecordRow.source, PrintedRow.outcome)
+        .outerjoin(ItemRow, (ItemRow.record_id == RecordRow.id) & ItemRow.id.in_(first))
+        .outerjoin(PrintedRow, PrintedRow.item_id == ItemRow.id)
+        .where(RecordRow.status == ACCEPTED)
+    )
+    sources = {"import": "table", "manual": "manual"}
+    printed = {CONFIRMED: "image+print", CERTAIN: "print"}
+    return {
+        mesa: sources.get(source) or printed.get(outcome or "", "image")
+        for mesa, source, outcome in session.execute(query)
+    }
 
 
 def declared_ballots(session: Session) -> dict[str, int]:

@@ -7,7 +7,7 @@ million mesas is a few array operations rather than a Python loop per mesa.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -28,6 +28,10 @@ class TallyRow:
     candidates: dict[str, int]
     null_votes: int
     cards: list[int] | None = None
+    evidence: dict[str, int] = field(default_factory=dict)
+    """How many of its actas each kind of evidence backs (`testigo.ledger.entries.EVIDENCE`: ``image`` a QR
+    code, ``image+print`` a QR code its print agrees with, ``print`` the print alone, ``manual`` reviewers,
+    ``table`` an imported row)."""
 
     @property
     def valid_votes(self) -> int:
@@ -48,6 +52,7 @@ class TallyRow:
             "shares": self.shares,
             "valid_votes": self.valid_votes,
             "null_votes": self.null_votes,
+            "evidence": self.evidence,
         }
         if self.cards is not None:
             data["cards"] = self.cards
@@ -109,11 +114,11 @@ def tally_accepted(election: Election, registry: Registry, level: str, accepted:
     names = {c.key: c.name for c in election.candidates}
     if level == "mesa":
         rows = [
-            _mesa_row(election, acta_id, accepted.cards[i], int(accepted.nulls[i]))
+            _mesa_row(election, acta_id, accepted.cards[i], int(accepted.nulls[i]), accepted.evidence[i])
             for i, acta_id in enumerate(accepted.acta_ids)
         ]
         return TallyResult(level, sorted(rows, key=lambda r: r.id), coverage, names)
-    rows = _area_rows(election, registry, level, accepted.mesa_ids, accepted.cards, accepted.nulls)
+    rows = _area_rows(election, registry, level, accepted)
     return TallyResult(level, rows, coverage, names)
 
 
@@ -125,6 +130,8 @@ class Accepted:
     acta_ids: list[str]
     cards: np.ndarray  # mesas × cards
     nulls: np.ndarray
+    evidence: list[str]
+    """What backs each record (see `TallyRow.evidence`)."""
 
 
 def accepted_matrix(store: Store) -> Accepted:
@@ -132,6 +139,7 @@ def accepted_matrix(store: Store) -> Accepted:
     election, registry = store.profile.election, store.registry
     with store.sessions() as session:
         accepted = [row for row in records.accepted_counts(session) if row[0] in registry.mesas]
+        evidence = records.accepted_evidence(session)
     # one join and one parse for all records: far faster than parsing row by row at national scale
     text = ",".join(row[2] for row in accepted)
     cards = np.fromstring(text, dtype=np.int64, sep=",") if accepted else np.zeros(0, dtype=np.int64)
@@ -145,6 +153,7 @@ def accepted_matrix(store: Store) -> Accepted:
         acta_ids=[row[1] for row in accepted],
         cards=cards.reshape(len(accepted), len(election.cards)),
         nulls=np.array([row[3] for row in accepted], dtype=np.int64),
+        evidence=[evidence[row[0]] for row in accepted],
     )
 
 
@@ -155,15 +164,14 @@ def _candidate_matrix(election: Election) -> np.ndarray:
     return matrix
 
 
-def _mesa_row(election: Election, acta_id: str, cards: np.ndarray, nulls: int) -> TallyRow:
+def _mesa_row(election: Election, acta_id: str, cards: np.ndarray, nulls: int, evidence: str) -> TallyRow:
     per_candidate = cards @ _candidate_matrix(election)
     candidates = {c.key: int(v) for c, v in zip(election.candidates, per_candidate, strict=True)}
-    return TallyRow(acta_id, acta_id, 1, 1, candidates, nulls, [int(v) for v in cards])
+    return TallyRow(acta_id, acta_id, 1, 1, candidates, nulls, [int(v) for v in cards], {evidence: 1})
 
 
-def _area_rows(
-    election: Election, registry: Registry, level: str, mesa_ids: list[str], cards: np.ndarray, nulls: np.ndarray
-) -> list[TallyRow]:
+def _area_rows(election: Election, registry: Registry, level: str, accepted: Accepted) -> list[TallyRow]:
+    mesa_ids, cards, nulls = accepted.mesa_ids, accepted.cards, accepted.nulls
     area_of = {m.id: registry.area_of(m, level) for m in registry.mesas.values()}
     keys = np.array([area_of[m] for m in mesa_ids], dtype=object)
     if not len(keys):
@@ -174,14 +182,26 @@ def _area_rows(
     np.add.at(sums, inverse, per_candidate)
     null_sums = np.bincount(inverse, weights=nulls, minlength=len(unique)).astype(np.int64)
     actas = np.bincount(inverse, minlength=len(unique))
+    kinds, kind_of = np.unique(np.array(accepted.evidence, dtype=str), return_inverse=True)
+    backing = np.zeros((len(unique), len(kinds)), dtype=np.int64)
+    np.add.at(backing, (inverse, kind_of), 1)
     in_registry = np.unique(np.array(list(area_of.values()), dtype=str), return_counts=True)
     mesas_in = dict(zip(in_registry[0].tolist(), in_registry[1].tolist(), strict=True))
     rows = []
     for i, area_id in enumerate(unique.tolist()):
         name = registry.areas[area_id].name if level != "country" else "national"
         candidates = {c.key: int(v) for c, v in zip(election.candidates, sums[i], strict=True)}
+        evidence = {str(kind): int(n) for kind, n in zip(kinds, backing[i], strict=True) if n}
         rows.append(
-            TallyRow(area_id or "national", name, int(actas[i]), int(mesas_in[area_id]), candidates, int(null_sums[i]))
+            TallyRow(
+                area_id or "national",
+                name,
+                int(actas[i]),
+                int(mesas_in[area_id]),
+                candidates,
+                int(null_sums[i]),
+                evidence=evidence,
+            )
         )
     return rows
 
