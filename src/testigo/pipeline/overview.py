@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from testigo.store import overview as queries
+from testigo.store.overview import ItemInfo
 from testigo.store.workspace import Store
 
 
@@ -30,32 +30,6 @@ class Overview:
         }
 
 
-@dataclass(frozen=True)
-class ItemInfo:
-    """One submitted file, page or code with its outcome: a line of the review queue."""
-
-    path: str
-    sha256: str | None
-    page: int
-    status: str
-    reason: str | None
-    mesa: str | None
-    payload: str | None
-    submitted_at: datetime
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "sha256": self.sha256,
-            "page": self.page,
-            "status": self.status,
-            "reason": self.reason,
-            "mesa": self.mesa,
-            "payload": self.payload,
-            "submitted_at": self.submitted_at.isoformat(),
-        }
-
-
 def overview(store: Store) -> Overview:
     with store.reads() as session:
         counts = queries.counts(session)
@@ -65,4 +39,4 @@ def overview(store: Store) -> Overview:
 def list_items(store: Store, status: str | None = None) -> list[ItemInfo]:
     """Every item in arrival order, or only those with `status`."""
     with store.reads() as session:
-        return [ItemInfo(*line) for line in queries.item_lines(session, status)]
+        return list(queries.item_lines(session, status))

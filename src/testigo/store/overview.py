@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,8 +25,9 @@ class Counts(NamedTuple):
     pending_submissions: int
 
 
-class ItemLine(NamedTuple):
-    """One item (a page or code of a submitted file) with its file, outcome and reason."""
+@dataclass(frozen=True)
+class ItemInfo:
+    """One item (a page or code of a submitted file) with its file, outcome and reason: a line of the review queue."""
 
     path: str
     sha256: str | None
@@ -35,6 +37,18 @@ class ItemLine(NamedTuple):
     mesa: str | None
     payload: str | None
     submitted_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "sha256": self.sha256,
+            "page": self.page,
+            "status": self.status,
+            "reason": self.reason,
+            "mesa": self.mesa,
+            "payload": self.payload,
+            "submitted_at": self.submitted_at.isoformat(),
+        }
 
 
 def counts(session: Session) -> Counts:
@@ -46,7 +60,7 @@ def counts(session: Session) -> Counts:
     return Counts(dict(items.all()), dict(records.all()), int(pending))
 
 
-def item_lines(session: Session, status: str | None = None) -> Iterator[ItemLine]:
+def item_lines(session: Session, status: str | None = None) -> Iterator[ItemInfo]:
     """Every item in arrival order, or only those with `status`."""
     query = (
         select(
@@ -65,7 +79,7 @@ def item_lines(session: Session, status: str | None = None) -> Iterator[ItemLine
     if status is not None:
         query = query.where(ItemRow.status == status)
     for row in session.execute(query).tuples():
-        yield ItemLine(*row)
+        yield ItemInfo(*row)
 
 
 class PublicWork(NamedTuple):
