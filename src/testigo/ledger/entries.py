@@ -167,10 +167,11 @@ class Entry:
 
     @property
     def evidence(self) -> str:
-        """What backs this entry's figures: an ``image`` read by its code, a ``table`` row, a ``manual`` entry."""
+        """What backs this entry's figures: an ``image`` read by its code (a reviewer's finding that its print was
+        misread included), a ``table`` row, a ``manual`` entry."""
         if self.from_table:
             return "table"
-        return "manual" if self.is_decision else "image"
+        return "manual" if self.fields.get("action") == MANUAL_ENTRY else "image"
 
 
 def read_entries(bodies: Sequence[bytes]) -> tuple[list[Entry], list[str]]:
@@ -246,6 +247,16 @@ def table_reading(layout: str, mapping: str | None, encoding: str) -> dict[str, 
 RESOLVE_CONFLICT = "resolve_conflict"
 MANUAL_ENTRY = "manual_entry"
 FLAG_REVIEWED = "flag_reviewed"
+RESOLVE_MISMATCH = "resolve_mismatch"
+#: What a reviewer found on a sheet whose print differs from its QR code (a ``resolve_mismatch`` decision's
+#: ``finding``): the print in fact shows the code's figures and the machine misread it, so the code's payload
+#: is settled like a sheet; or the print really differs (the sheet was altered), so it counts nowhere.
+MISREAD = "misread"
+ALTERED = "altered"
+FINDINGS = (MISREAD, ALTERED)
+#: How a ``manual_entry`` decision's ``reviewers`` name the machine's reading of the sheet's print when it was
+#: one of the two agreeing entries. Never a pseudonym (those are ``reviewer-<16 hex digits>``).
+MACHINE_READER = "print"
 #: Status of a record that a reviewer's decision took out of the tally (it stays stored, never deleted).
 SUPERSEDED = "superseded"
 
@@ -262,33 +273,41 @@ def decision_entry(
     reviewers: list[str],
     set_aside: list[str] | None = None,
     sha256: str | None = None,
+    finding: str | None = None,
     granularity: int = DEFAULT_TIME_GRANULARITY,
 ) -> bytes:
     """The entry recording a reviewer's decision, so the log alone replays every change of a mesa.
 
     `action` is ``resolve_conflict`` (`payload` becomes the accepted acta of
     its mesa; the records whose payload SHA-256 is in `set_aside` stop
-    counting), ``manual_entry`` (two reviewers typed `payload` from the
-    unreadable image `sha256`; `status` is what reconciliation made of it) or
-    ``flag_reviewed``. `reviewers` are pseudonyms — stable per workspace, so
-    one person's decisions can be followed, but never a name: bundles are
-    public. `decided_at` is rounded down to `granularity` seconds, like an
-    item's time, and `reason` is published as typed (the forms say so).
+    counting), ``manual_entry`` (two entries agreed on `payload` for the
+    unreadable image `sha256`: two reviewers, or one reviewer and the
+    machine's reading of the print, named `MACHINE_READER`; `status` is what
+    reconciliation made of it), ``resolve_mismatch`` (a reviewer's `finding`
+    on image `sha256`, whose print differs from its code `payload`: `MISREAD`,
+    and `status` is what reconciliation made of the payload, or `ALTERED`,
+    status ``mismatch``) or ``flag_reviewed``. `reviewers` are pseudonyms —
+    stable per workspace, so one person's decisions can be followed, but
+    never a name: bundles are public. `decided_at` is rounded down to
+    `granularity` seconds, like an item's time, and `reason` is published as
+    typed (the forms say so). Without a `finding` the entry has no such
+    field, and its bytes are those of an entry written before it existed.
     """
-    return canonical(
-        {
-            "v": ENTRY_VERSION,
-            "kind": "decision",
-            "decided_at": published_time(decided_at, granularity),
-            "time_granularity": max(0, granularity),
-            "action": action,
-            "profile": profile,
-            "acta_id": acta_id,
-            "payload": payload,
-            "status": status,
-            "reason": reason,
-            "reviewers": sorted(reviewers),
-            "set_aside": sorted(set_aside or []),
-            "sha256": sha256,
-        }
-    )
+    fields: dict[str, Any] = {
+        "v": ENTRY_VERSION,
+        "kind": "decision",
+        "decided_at": published_time(decided_at, granularity),
+        "time_granularity": max(0, granularity),
+        "action": action,
+        "profile": profile,
+        "acta_id": acta_id,
+        "payload": payload,
+        "status": status,
+        "reason": reason,
+        "reviewers": sorted(reviewers),
+        "set_aside": sorted(set_aside or []),
+        "sha256": sha256,
+    }
+    if finding is not None:
+        fields["finding"] = finding
+    return canonical(fields)

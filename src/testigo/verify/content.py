@@ -72,7 +72,9 @@ def audit(
     report.add(
         "records",
         f"{len(publication.mesas)} mesas with an accepted acta in {len(entries)} entries, every reviewer decision "
-        "replayed in log order; manual entries name two different reviewers and a sheet logged as unreadable",
+        "replayed in log order; manual entries name two different reviewers, or one and the machine whose logged "
+        "reading of the print gives their figures, and a sheet logged as unreadable; each finding on a print that "
+        "differs from its QR code resolves a mismatch logged before it",
         [*problems, *publication.problems],
     )
     _check_images(report, bundle, publication, expected, workers, progress)
