@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
+from sqlalchemy.orm import Session
+
 from testigo.capture import Incoming
-from testigo.pipeline.ingest import ingest_files
+from testigo.pipeline.ingest import ingest, ingest_files
+from testigo.pipeline.printed import machine_reading, settle_printed
 from testigo.publish import publish
 from testigo.publish.layout import MESAS_JSON, TOTALS_JSON, page_path
+from testigo.simulate import simulate
 from testigo.store import reviews
 from testigo.store.records import ACCEPTED, CONFLICT
 from testigo.store.schema import ItemRow
+from testigo.store.submissions import ItemOutcome, printed_of
 from testigo.store.workspace import Store, init_workspace
 from testigo.tally import tally
 from testigo.verify import verify_bundle
 from testigo.web import accounts
-from testigo.web.decisions import enter_manual, resolve_conflict
+from testigo.web.decisions import enter_manual, resolve_conflict, resolve_mismatch
 from testigo.web.keys import pseudonym
 from tests.conftest import small_mesas
 from tests.web.conftest import PASSWORD, acta_png, blank_png
+from tests.web.printed_sheets import store_sheet
 
 SECRET = b"s" * 32
 
@@ -92,3 +100,91 @@ def test_a_sheet_typed_by_two_reviewers_is_published_with_its_image_and_verifies
     assert report.ok, report.problems
     decoding = next(c for c in report.checks if c.check == "decoding")
     assert "1 images of unreadable sheets typed by hand were hashed, not decoded" in decoding.detail
+
+
+@pytest.fixture(scope="module")
+def print_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A photo of an acta printed without a QR code whose print the reader reads, but not certainly, with every
+    figure of an entry (seed 8 of the photo quality: the reader is uncertain of a few cards)."""
+    out = tmp_path_factory.mktemp("sin_qr")
+    truth = json.loads(simulate(out, 1, seed=8, quality="photo", variant="sin_qr", workers=1).read_text())
+    return out / truth["files"][0]["file"]
+
+
+def _machine_figures(store: Store, item: int) -> tuple[str, list[int], int]:
+    """What the machine read from a sheet's print (a test may look; a reviewer's page never shows it)."""
+    with store.sessions() as session:
+        sheet = printed_of(session, item)
+    record = machine_reading(store.profile, sheet) if sheet else None
+    assert record is not None, sheet
+    return record.mesa_id, list(record.counts), record.null_votes
+
+
+@pytest.mark.slow
+def test_print_findings_and_a_machine_entry_are_published_and_verify(tmp_path: Path, print_only: Path) -> None:
+    """An altered acta found altered, and a sheet one reviewer typed as the machine read its print: the bundle
+    counts the one and not the other, and verify replays both and reads the print again."""
+    store = init_workspace(str(tmp_path / "ws"))
+    truth = json.loads(simulate(tmp_path / "sim", 1, seed=5, quality="scan", altered=1, workers=1).read_text())
+    [altered] = [e for e in truth["files"] if e["expected"] == "mismatch"]
+    ingest(store, [tmp_path / "sim" / altered["file"], print_only], workers=1)
+    with store.sessions() as session:
+        [line] = reviews.mismatch_queue(session).items
+        [unreadable] = reviews.unreadable_queue(session, 0).items
+    ana = _reviewer(store, "ana")
+    resolve_mismatch(store, SECRET, ana, line.item_id, "altered", "card 1 printed over")
+    mesa, counts, nulls = _machine_figures(store, unreadable.item_id)
+    settled = enter_manual(store, SECRET, ana, unreadable.item_id, mesa, counts, nulls)
+    assert settled.decided is not None and settled.decided.status == ACCEPTED and settled.machine_agreed
+    bundle = tmp_path / "bundle"
+    assert publish(store, bundle).mesas == 1
+    key = str(store.signer.verifier)
+    store.close()
+
+    row = _mesa_row(bundle, mesa)
+    assert row["evidence"] == "manual" and row["decision_entry"] == settled.decided.log_seq
+    assert not any(r["mesa_id"] == altered["mesa_id"] for r in _rows(bundle))
+    report = verify_bundle(bundle, key=key, workers=1)
+    assert report.ok, report.problems
+    decoding = next(c for c in report.checks if c.check == "decoding")
+    assert (
+        "1 prints of unreadable sheets, the machine's entry in their transcription, were read again" in decoding.detail
+    )
+
+
+@pytest.mark.slow
+def test_a_machine_reading_its_image_does_not_show_fails_verify(tmp_path: Path, print_only: Path) -> None:
+    """A compromised ingest logs a print the photo does not show, so that one colluding reviewer can settle the
+    sheet alone with those figures: the log replays, but verify reads the print again and says where."""
+    honest = init_workspace(str(tmp_path / "honest"))
+    ingest(honest, [print_only], workers=1)
+    with honest.sessions() as session:
+        [line] = reviews.unreadable_queue(session, 0).items
+        sheet = printed_of(session, line.item_id)
+    honest.close()
+    assert sheet is not None
+    forged_figures = {**sheet.figures, "card_01": str(int(sheet.figures["card_01"]) + 50)}
+    forged = replace(sheet, figures=forged_figures)
+    store = init_workspace(str(tmp_path / "ws"))
+
+    def outcome(session: Session) -> ItemOutcome:
+        return replace(settle_printed(session, store.profile, store.registry, forged, page=0), printed=forged)
+
+    item = store_sheet(store, print_only.name, print_only.read_bytes(), outcome)
+    mesa, counts, nulls = _machine_figures(store, item)
+    settled = enter_manual(store, SECRET, _reviewer(store, "mallory"), item, mesa, counts, nulls)
+    assert settled.decided is not None and settled.machine_agreed
+    bundle = tmp_path / "bundle"
+    publish(store, bundle)
+    key = str(store.signer.verifier)
+    store.close()
+
+    report = verify_bundle(bundle, key=key, workers=1)
+    assert not report.ok
+    [problem] = [p for p in report.problems if "print read again" in p]
+    assert "figures" in problem and "card_01" in problem
+
+
+def _rows(bundle: Path) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = json.loads((bundle / MESAS_JSON).read_text(encoding="utf-8"))["mesas"]
+    return rows

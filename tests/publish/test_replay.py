@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
-from testigo.ledger.entries import decision_entry, item_entry, read_entries
+from testigo.ledger.entries import MACHINE_READER, decision_entry, item_entry, read_entries
 from testigo.profiles import get_profile
 from testigo.publish.model import Files, derive
 from testigo.store.blobs import sha256_hex
@@ -20,7 +21,7 @@ WHEN = datetime(2024, 7, 29, tzinfo=UTC)
 SHEET, OTHER = "a" * 64, "b" * 64
 
 
-def _item(status: str, payload: str | None, sha: str = SHEET) -> bytes:
+def _item(status: str, payload: str | None, sha: str = SHEET, printed: dict[str, Any] | None = None) -> bytes:
     return item_entry(
         received_at=WHEN,
         channel="cli",
@@ -33,17 +34,18 @@ def _item(status: str, payload: str | None, sha: str = SHEET) -> bytes:
         profile="ve2024",
         payload=payload,
         acta_id=None,
+        printed=printed,
     )
 
 
-def _decision(action: str, payload: str, reviewers: list[str], **extra: object) -> bytes:
+def _decision(action: str, payload: str, reviewers: list[str], status: str = "accepted", **extra: object) -> bytes:
     return decision_entry(
         decided_at=WHEN,
         action=action,
         profile="ve2024",
         acta_id=None,
         payload=payload,
-        status="accepted",
+        status=status,
         reason="r",
         reviewers=reviewers,
         **extra,
@@ -112,3 +114,83 @@ def test_verify_names_each_counted_record_that_breaks_the_registry_rules() -> No
     fine = VerifyReport()
     check_rules(fine, _derive(_item("accepted", FIRST)), lambda problems, what: problems)
     assert fine.ok
+
+
+def _print_of(payload: str, **changed: str) -> dict[str, Any]:
+    """The print reading an unreadable sheet's entry logs when the machine read `payload`'s figures (uncertain)."""
+    layout = next(layout for layout in PROFILE.layouts() if layout.code == "none")
+    record = PROFILE.parse(payload)
+    figures = {name: str(value) for name, value in PROFILE.printed_figures(record, layout).items()}
+    center, number = record.mesa_id.split(".")
+    figures.update(center=center, mesa=str(int(number)), **changed)
+    return {"layout": layout.name, "outcome": "uncertain", "figures": figures, "model": "m"}
+
+
+def _typed_with_machine(payload: str, reviewers: list[str], printed: dict[str, Any] | None) -> tuple[bytes, ...]:
+    return (_item("unreadable", None, printed=printed), _decision("manual_entry", payload, reviewers, sha256=SHEET))
+
+
+def test_one_reviewer_agreeing_with_the_logged_print_counts() -> None:
+    publication = _derive(*_typed_with_machine(FIRST, ["p1", MACHINE_READER], _print_of(FIRST)))
+    assert publication.problems == ()
+    result = publication.mesas[MESA]
+    assert result.record.payload == FIRST and result.accepted.evidence == "manual"
+
+
+@pytest.mark.parametrize(
+    ("bodies", "problem"),
+    [
+        # a forged decision: the machine is said to agree, but the print its sheet logged says González 150
+        (_typed_with_machine(FIRST, ["p1", MACHINE_READER], _print_of(SECOND)), "whose figures give the decided"),
+        (_typed_with_machine(FIRST, ["p1", MACHINE_READER], None), "whose figures give the decided"),
+        # a figure the machine could not read: its reading is no entry
+        (_typed_with_machine(FIRST, ["p1", MACHINE_READER], _print_of(FIRST, card_02="")), "give the decided"),
+        # a certain reading the registry refused: its reason, which reviewers see, names the mesa it read
+        (_typed_with_machine(FIRST, ["p1", MACHINE_READER], _print_of(FIRST) | {"outcome": "certain"}), "give the"),
+        (_typed_with_machine(FIRST, [MACHINE_READER], _print_of(FIRST)), "needs a reviewer who typed"),
+        (_typed_with_machine(FIRST, [MACHINE_READER, MACHINE_READER], _print_of(FIRST)), "needs a reviewer"),
+        (_typed_with_machine(FIRST, ["p1"], _print_of(FIRST)), "two different reviewers"),
+    ],
+)
+def test_a_machine_entry_the_logged_print_does_not_back_is_a_problem(bodies: tuple[bytes, ...], problem: str) -> None:
+    problems = _derive(*bodies).problems
+    assert any(problem in line for line in problems), problems
+
+
+def _finding(finding: str, payload: str = FIRST, status: str = "accepted") -> bytes:
+    return _decision("resolve_mismatch", payload, ["p1"], status=status, sha256=SHEET, finding=finding)
+
+
+def test_a_misread_print_counts_the_codes_payload_and_an_altered_one_nothing() -> None:
+    misread = _derive(_item("mismatch", FIRST), _finding("misread"))
+    assert misread.problems == ()
+    result = misread.mesas[MESA]
+    assert result.record.payload == FIRST and result.decision is not None and result.decision.seq == 1
+    assert result.accepted.evidence == "image" and result.image_shas() == [SHEET]
+    altered = _derive(_item("mismatch", FIRST), _finding("altered", status="mismatch"))
+    assert altered.problems == () and altered.mesas == {}
+
+
+@pytest.mark.parametrize(
+    ("bodies", "problem"),
+    [
+        ((_finding("misread"),), "no earlier entry logged that image as a mismatch"),
+        ((_item("accepted", FIRST), _finding("misread")), "no earlier entry logged that image as a mismatch"),
+        ((_item("mismatch", SECOND), _finding("misread")), "no earlier entry logged that image as a mismatch"),
+        ((_item("mismatch", FIRST), _finding("altered", status="mismatch"), _finding("misread")), "resolved already"),
+        ((_item("mismatch", FIRST), _finding("altered")), "stays out of the count"),
+        ((_item("mismatch", FIRST), _finding("misread", status="mismatch")), "leaves it a mismatch"),
+        ((_item("mismatch", FIRST), _finding("genuine")), "unknown finding"),
+        (
+            (_item("mismatch", FIRST), _decision("resolve_mismatch", FIRST, [], sha256=SHEET, finding="misread")),
+            "no reviewer",
+        ),
+    ],
+)
+def test_a_mismatch_resolution_the_live_system_cannot_log_is_a_problem(bodies: tuple[bytes, ...], problem: str) -> None:
+    publication = _derive(*bodies)
+    assert any(problem in line for line in publication.problems), publication.problems
+    without = _derive(*bodies[:-1])  # a resolution that does not hold changes nothing
+    assert {m: r.record.payload for m, r in publication.mesas.items()} == {
+        m: r.record.payload for m, r in without.mesas.items()
+    }

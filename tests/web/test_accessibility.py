@@ -17,6 +17,7 @@ from testigo.store.workspace import Store
 from testigo.web import accounts
 from tests.conftest import small_mesas
 from tests.web.conftest import acta_png, blank_png
+from tests.web.printed_sheets import machine_read_sheet, mismatched_sheet
 from tests.web.test_browser import (  # noqa: F401 - fixtures, used by name
     _ingest,
     _log_in,
@@ -100,9 +101,19 @@ def test_volunteer_and_reviewer_pages_have_no_serious_accessibility_violation(
     _ingest(web_store, "blurred.png", blank_png(side=301))
     with web_store.sessions() as session:
         line = reviews.unreadable_queue(session, 0).items[0]
+    mismatch, _ = mismatched_sheet(web_store, small_mesas(2)[1])
+    counts = [0] * 38
+    counts[0], counts[35] = 117, 240
+    machine = machine_read_sheet(web_store, small_mesas(3)[2], counts, 3)
     reviewer = open_page(bypass_csp=True)
     _log_in(reviewer, web_store, "rita", accounts.REVIEWER, "/review")
-    for path in ("/review", f"/review/unreadable/{line.item_id}", f"/review/conflicts/{mesa}"):
+    for path in (
+        "/review",
+        f"/review/unreadable/{line.item_id}",
+        f"/review/conflicts/{mesa}",
+        f"/review/mismatch/{mismatch}",
+        f"/review/unreadable/{machine}",
+    ):
         found += _violations(reviewer, path)
     admin = open_page(bypass_csp=True)
     _log_in(admin, web_store, "boss", accounts.ADMIN, "/admin")

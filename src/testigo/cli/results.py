@@ -91,7 +91,8 @@ EVIDENCE_WORDS = {
     "image": "QR code",
     "image+print": "QR code confirmed by the print",
     "print": "the print alone",
-    "manual": "reviewers",
+    "manual": "two reviewers",
+    "manual+print": "a reviewer and the print",
     "table": "imported rows",
 }
 

@@ -63,7 +63,7 @@ TABLE_READING = "table"
 #: Field of a sheet's entry whose print was read: ``{"layout", "outcome", "figures", "model"}``.
 PRINT_READING = "print"
 #: What can back a published mesa's figures (`Entry.evidence`).
-EVIDENCE = ("image", "image+print", "print", "manual", "table")
+EVIDENCE = ("image", "image+print", "print", "manual", "manual+print", "table")
 
 #: Outcomes whose image shows a valid acta, and is therefore published.
 PUBLISHED_STATUSES = frozenset({Status.ACCEPTED, Status.DUPLICATE, Status.CONFLICT, Status.MISMATCH})
@@ -172,15 +172,19 @@ class Entry:
     def evidence(self) -> str:
         """What backs this entry's figures (one of `EVIDENCE`).
 
-        ``image``: a sheet read by its QR code; ``image+print``: and every
-        printed figure read agrees with the code; ``print``: a sheet without a
-        readable code, read from its print alone; ``manual``: typed by
-        reviewers; ``table``: a row of an imported table.
+        ``image``: a sheet read by its QR code (a reviewer's finding that its
+        print was misread included); ``image+print``: and every printed
+        figure read agrees with the code; ``print``: a sheet without a
+        readable code, read from its print alone; ``manual``: typed by two
+        reviewers; ``manual+print``: typed by a reviewer as the machine read
+        its print; ``table``: a row of an imported table.
         """
         if self.from_table:
             return "table"
+        if self.fields.get("action") == MANUAL_ENTRY:
+            return "manual+print" if MACHINE_READER in (self.get("reviewers") or []) else "manual"
         if self.is_decision:
-            return "manual"
+            return "image"
         printed = self.get(PRINT_READING)
         outcome = printed.get("outcome") if isinstance(printed, dict) else None
         return {CONFIRMED: "image+print", CERTAIN: "print"}.get(str(outcome), "image")
@@ -259,6 +263,16 @@ def table_reading(layout: str, mapping: str | None, encoding: str) -> dict[str, 
 RESOLVE_CONFLICT = "resolve_conflict"
 MANUAL_ENTRY = "manual_entry"
 FLAG_REVIEWED = "flag_reviewed"
+RESOLVE_MISMATCH = "resolve_mismatch"
+#: What a reviewer found on a sheet whose print differs from its QR code (a ``resolve_mismatch`` decision's
+#: ``finding``): the print in fact shows the code's figures and the machine misread it, so the code's payload
+#: is settled like a sheet; or the print really differs (the sheet was altered), so it counts nowhere.
+MISREAD = "misread"
+ALTERED = "altered"
+FINDINGS = (MISREAD, ALTERED)
+#: How a ``manual_entry`` decision's ``reviewers`` name the machine's reading of the sheet's print when it was
+#: one of the two agreeing entries. Never a pseudonym (those are ``reviewer-<16 hex digits>``).
+MACHINE_READER = "print"
 #: Status of a record that a reviewer's decision took out of the tally (it stays stored, never deleted).
 SUPERSEDED = "superseded"
 
@@ -275,33 +289,41 @@ def decision_entry(
     reviewers: list[str],
     set_aside: list[str] | None = None,
     sha256: str | None = None,
+    finding: str | None = None,
     granularity: int = DEFAULT_TIME_GRANULARITY,
 ) -> bytes:
     """The entry recording a reviewer's decision, so the log alone replays every change of a mesa.
 
     `action` is ``resolve_conflict`` (`payload` becomes the accepted acta of
     its mesa; the records whose payload SHA-256 is in `set_aside` stop
-    counting), ``manual_entry`` (two reviewers typed `payload` from the
-    unreadable image `sha256`; `status` is what reconciliation made of it) or
-    ``flag_reviewed``. `reviewers` are pseudonyms — stable per workspace, so
-    one person's decisions can be followed, but never a name: bundles are
-    public. `decided_at` is rounded down to `granularity` seconds, like an
-    item's time, and `reason` is published as typed (the forms say so).
+    counting), ``manual_entry`` (two entries agreed on `payload` for the
+    unreadable image `sha256`: two reviewers, or one reviewer and the
+    machine's reading of the print, named `MACHINE_READER`; `status` is what
+    reconciliation made of it), ``resolve_mismatch`` (a reviewer's `finding`
+    on image `sha256`, whose print differs from its code `payload`: `MISREAD`,
+    and `status` is what reconciliation made of the payload, or `ALTERED`,
+    status ``mismatch``) or ``flag_reviewed``. `reviewers` are pseudonyms —
+    stable per workspace, so one person's decisions can be followed, but
+    never a name: bundles are public. `decided_at` is rounded down to
+    `granularity` seconds, like an item's time, and `reason` is published as
+    typed (the forms say so). Without a `finding` the entry has no such
+    field, and its bytes are those of an entry written before it existed.
     """
-    return canonical(
-        {
-            "v": ENTRY_VERSION,
-            "kind": "decision",
-            "decided_at": published_time(decided_at, granularity),
-            "time_granularity": max(0, granularity),
-            "action": action,
-            "profile": profile,
-            "acta_id": acta_id,
-            "payload": payload,
-            "status": status,
-            "reason": reason,
-            "reviewers": sorted(reviewers),
-            "set_aside": sorted(set_aside or []),
-            "sha256": sha256,
-        }
-    )
+    fields: dict[str, Any] = {
+        "v": ENTRY_VERSION,
+        "kind": "decision",
+        "decided_at": published_time(decided_at, granularity),
+        "time_granularity": max(0, granularity),
+        "action": action,
+        "profile": profile,
+        "acta_id": acta_id,
+        "payload": payload,
+        "status": status,
+        "reason": reason,
+        "reviewers": sorted(reviewers),
+        "set_aside": sorted(set_aside or []),
+        "sha256": sha256,
+    }
+    if finding is not None:
+        fields["finding"] = finding
+    return canonical(fields)

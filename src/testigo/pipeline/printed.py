@@ -168,3 +168,30 @@ def record_read_alone(profile: Profile, sheet: PrintedSheet) -> Record | None:
     layout = next(layout for layout in profile.layouts() if layout.name == sheet.layout)
     figures = {name: int(value) for name, value in sheet.figures.items() if value.isdigit()}
     return profile.record_from_print(mesa_id, figures, layout)
+
+
+def machine_reading(profile: Profile, sheet: PrintedSheet) -> Record | None:
+    """The machine's entry in the transcription of a sheet read from its print alone, or None if it has none.
+
+    It is the record `record_read_alone` gives — the payload a genuine sheet
+    with the printed mesa and figures carries, the very payload two reviewers
+    typing them would settle — when the print was read alone, uncertain, and
+    every figure of the entry (the header's mesa, each card, the null votes)
+    was read as a number. A certain reading that the registry refused is no
+    entry: its reason names the mesa it read, which reviewers see, and an
+    entry they can see is no blind entry. The same function gives it from the
+    live `PrintedSheet` and from the print a log entry logged, so a verifier
+    re-derives it.
+    """
+    if sheet.outcome != UNCERTAIN:
+        return None
+    layout = next((layout for layout in profile.layouts() if layout.name == sheet.layout), None)
+    if layout is None:
+        return None
+    needed = [*layout.table.fields(), "null_votes"]
+    if not all(sheet.figures.get(name, "").isascii() and sheet.figures.get(name, "").isdigit() for name in needed):
+        return None
+    try:
+        return record_read_alone(profile, sheet)
+    except PayloadError:
+        return None

@@ -10,24 +10,47 @@ order with the rules the live system follows:
 - item ``accepted``: the mesa's accepted record; item ``conflict``: a record kept for review;
 - decision ``resolve_conflict``: its payload becomes the accepted record of its mesa, and the
   records whose payload SHA-256 it lists in ``set_aside`` stop counting (superseded);
-- decision ``manual_entry``: the figures two reviewers typed from an unreadable sheet, settled
-  like a sheet with the logged status (``accepted``, ``conflict``, ``duplicate``, ``invalid``);
+- decision ``manual_entry``: the figures two entries agreed on for an unreadable sheet, settled
+  like a sheet with the logged status (``accepted``, ``conflict``, ``duplicate``, ``invalid``).
+  The entries are two different reviewers', or one reviewer's and the machine's reading of the
+  sheet's print (`MACHINE_READER` among the reviewers, counted once): then the sheet's earlier
+  unreadable entry must have logged a print whose figures give exactly the decided payload
+  (`testigo.pipeline.printed.machine_reading`, the function the live system used);
+- decision ``resolve_mismatch``: a reviewer's finding on a sheet whose print differs from its
+  code. ``misread``: the code's payload settles like a sheet with the logged status; ``altered``
+  (status ``mismatch``): nothing changes. Each resolves one earlier item entry that logged that
+  image as a ``mismatch`` with that payload;
 - decision ``flag_reviewed``: changes nothing; it is shown with its mesa.
 
 Anything the live system could not have logged (a second accepted record for a
 mesa, a resolution between records that were not the mesa's live versions, a
 manual entry by fewer than two different reviewers, of a sheet not logged as
-unreadable) is a problem: it means the log was altered.
+unreadable, or naming the machine for figures its logged print does not give;
+a mismatch resolved without a mismatch logged before it, or twice) is a
+problem: it means the log was altered.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from testigo.domain import Record, Registry, Status
-from testigo.ledger.entries import FLAG_REVIEWED, MANUAL_ENTRY, RESOLVE_CONFLICT, SUPERSEDED
+from testigo.domain.printed import PrintedSheet
+from testigo.ledger.entries import (
+    ALTERED,
+    FLAG_REVIEWED,
+    MACHINE_READER,
+    MANUAL_ENTRY,
+    MISREAD,
+    PRINT_READING,
+    RESOLVE_CONFLICT,
+    RESOLVE_MISMATCH,
+    SUPERSEDED,
+)
+from testigo.pipeline.printed import machine_reading
 from testigo.profiles import PayloadError, Profile
 
 if TYPE_CHECKING:
@@ -72,6 +95,8 @@ def replay(entries: Sequence[Entry], profile: Profile, registry: Registry) -> Re
     """Apply every item and decision entry in log order; see the module docstring for the rules."""
     state = Replay()
     unreadable: set[str] = set()
+    machine: dict[str, set[str]] = {}  # image -> payloads the machine's readings of its prints give
+    mismatched: Counter[tuple[str, str]] = Counter()  # (image, payload) logged as a mismatch, not yet resolved
     mesas_of_image: dict[str, list[str]] = {}
     for entry in entries:
         kind = entry.get("kind")
@@ -85,6 +110,9 @@ def replay(entries: Sequence[Entry], profile: Profile, registry: Registry) -> Re
         if kind == "item" and entry.payload is None:
             if entry.status == Status.UNREADABLE and entry.sha256:
                 unreadable.add(entry.sha256)
+                reading = _machine_payload(entry, profile)
+                if reading is not None:
+                    machine.setdefault(entry.sha256, set()).add(reading)
             if entry.status == Status.DUPLICATE and entry.sha256 in mesas_of_image:
                 for mesa_id in mesas_of_image[entry.sha256]:  # the same file again: shown with its acta
                     state.mesas[mesa_id].related.append(entry)
@@ -97,12 +125,17 @@ def replay(entries: Sequence[Entry], profile: Profile, registry: Registry) -> Re
         if entry.shows_acta and entry.sha256:
             mesas_of_image.setdefault(entry.sha256, []).append(record.mesa_id)
         if kind == "item":
+            if entry.status == Status.MISMATCH and entry.sha256:
+                mismatched[(entry.sha256, record.payload)] += 1
             _settle(state, mesa, entry, record, registry)
         elif entry.get("action") == RESOLVE_CONFLICT:
             _resolve(state, mesa, entry, record)
         elif entry.get("action") == MANUAL_ENTRY:
-            _check_manual(state, entry, unreadable)
+            _check_manual(state, entry, unreadable, machine)
             _settle(state, mesa, entry, record, registry)
+        elif entry.get("action") == RESOLVE_MISMATCH:
+            if _check_mismatch(state, entry, record, mismatched) and entry.get("finding") == MISREAD:
+                _settle(state, mesa, entry, record, registry)
         elif entry.get("action") != FLAG_REVIEWED:
             state.problems.append(f"log entry {entry.seq} is a decision of unknown kind {entry.get('action')!r}")
     return state
@@ -159,20 +192,76 @@ def _resolve(state: Replay, mesa: MesaState, entry: Entry, chosen: Record) -> No
     mesa.decision = entry
 
 
-def _check_manual(state: Replay, entry: Entry, unreadable: set[str]) -> None:
-    """What the log can prove of a typed sheet: two different reviewers, and an unreadable sheet logged before.
+def _check_manual(state: Replay, entry: Entry, unreadable: set[str], machine: dict[str, set[str]]) -> None:
+    """What the log can prove of a typed sheet: two different entries that agreed, and an unreadable sheet logged
+    before.
 
     Each reviewer's own typing is not logged, only the figures they agreed on
     and who agreed (pseudonyms), so "two identical entries by different
-    reviewers" is checked as the decision states it.
+    reviewers" is checked as the decision states it. The machine's entry is
+    logged, though — it is the print the sheet's own entry logged — so when
+    the decision names it, its figures must give the decided payload; named
+    twice, it is still one entry.
     """
-    reviewers = entry.get("reviewers") or []
-    if len(set(reviewers)) < 2:
+    reviewers = set(entry.get("reviewers") or [])
+    people = reviewers - {MACHINE_READER}
+    if MACHINE_READER in reviewers:
+        if not people:
+            state.problems.append(
+                f"log entry {entry.seq}: a manual entry needs a reviewer who typed the figures the machine read "
+                "from the print; it names none"
+            )
+        if entry.payload not in machine.get(entry.sha256 or "", set()):
+            state.problems.append(
+                f"log entry {entry.seq}: a manual entry names the machine's reading of the print, but no earlier "
+                "entry logged a print of that sheet whose figures give the decided payload"
+            )
+    elif len(people) < 2:
         state.problems.append(
             f"log entry {entry.seq}: a manual entry needs two different reviewers who typed the same figures; "
-            f"it names {len(set(reviewers))}"
+            f"it names {len(people)}"
         )
     if not entry.sha256 or entry.sha256 not in unreadable:
         state.problems.append(
             f"log entry {entry.seq}: a manual entry of a sheet that no earlier entry logs as unreadable"
         )
+
+
+def _machine_payload(entry: Entry, profile: Profile) -> str | None:
+    """The payload the machine's entry in the transcription of an unreadable sheet stands for, from the print
+    its entry logged (None: no print logged, or one that gives no complete entry)."""
+    logged = entry.get(PRINT_READING)
+    if not isinstance(logged, dict):
+        return None
+    figures = logged.get("figures")
+    if not isinstance(figures, dict) or not all(isinstance(v, str) for v in figures.values()):
+        return None
+    sheet = PrintedSheet(
+        str(logged.get("layout")), str(logged.get("outcome")), "", {str(k): v for k, v in figures.items()}
+    )
+    record = machine_reading(profile, sheet)
+    return record.payload if record is not None else None
+
+
+def _check_mismatch(state: Replay, entry: Entry, record: Record, mismatched: Counter[tuple[str, str]]) -> bool:
+    """Whether a reviewer's finding on a mismatched sheet is one the live system could log; it resolves the earlier
+    mismatch entry of that image and payload, once."""
+    where = f"log entry {entry.seq} (resolve_mismatch of mesa {record.mesa_id})"
+    key = (entry.sha256 or "", record.payload)
+    finding, status = entry.get("finding"), entry.status
+    problem = None
+    if mismatched[key] <= 0:
+        problem = "no earlier entry logged that image as a mismatch with that payload, or it was resolved already"
+    elif not entry.get("reviewers"):
+        problem = "it names no reviewer"
+    elif finding == ALTERED and status != Status.MISMATCH:
+        problem = f"an altered sheet stays out of the count, but the entry says {status!r}"
+    elif finding == MISREAD and status == Status.MISMATCH:
+        problem = "a misread print settles the code's payload, but the entry leaves it a mismatch"
+    elif finding not in (MISREAD, ALTERED):
+        problem = f"unknown finding {finding!r}"
+    if problem is not None:
+        state.problems.append(f"{where}: {problem}")
+        return False
+    mismatched[key] -= 1
+    return True

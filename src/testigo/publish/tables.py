@@ -4,8 +4,9 @@ Each row says what backs its figures (`evidence`, `testigo.ledger.entries.
 Entry.evidence`): ``image`` (a sheet read by its code; `images` lists it),
 ``image+print`` (and its printed figures agree with the code), ``print`` (a
 sheet without a readable code, read from its print), ``table`` (a row of an
-imported table, in `tables`: no image proves it) or ``manual`` (reviewers typed
-an unreadable sheet, in `images`); `decision_entry` is the log entry of the
+imported table, in `tables`: no image proves it), ``manual`` (two reviewers
+typed an unreadable sheet, in `images`) or ``manual+print`` (one reviewer typed
+what the machine read on its print); `decision_entry` is the log entry of the
 reviewer decision that made the figures count, if one did.
 
 The three files carry the same rows; `columns` fixes their order and types, and

@@ -88,7 +88,7 @@ class PublicWork(NamedTuple):
     `conflict_mesas`: mesas with an undecided conflict; `awaiting_transcription`:
     unreadable sheets no two reviewers have typed yet (not those set aside as
     not an acta); `being_read`: arrivals stored but not read yet; `sources`:
-    the source (``image``, ``manual``, ``import``) of each accepted record by mesa.
+    the source (``image``, ``print``, ``manual``, ``manual_print``, ``import``) of each accepted record by mesa.
     """
 
     conflict_mesas: list[str]

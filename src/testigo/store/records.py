@@ -132,7 +132,8 @@ def accepted_evidence(session: Session) -> dict[str, str]:
     From the record's source and the print of the sheet that first gave it
     (the item the log's accepted entry records): ``image+print`` when that
     sheet's print agreed with its code, ``print`` when it was read from the
-    print alone, ``image``, ``manual`` or ``table`` otherwise.
+    print alone, ``image``, ``manual``, ``manual+print`` or ``table``
+    otherwise.
     """
     first = select(func.min(ItemRow.id)).where(ItemRow.record_id.is_not(None)).group_by(ItemRow.record_id)
     query = (
@@ -141,7 +142,7 @@ def accepted_evidence(session: Session) -> dict[str, str]:
         .outerjoin(PrintedRow, PrintedRow.item_id == ItemRow.id)
         .where(RecordRow.status == ACCEPTED)
     )
-    sources = {"import": "table", "manual": "manual"}
+    sources = {"import": "table", "manual": "manual", "manual_print": "manual+print"}
     printed = {CONFIRMED: "image+print", CERTAIN: "print"}
     return {
         mesa: sources.get(source) or printed.get(outcome or "", "image")

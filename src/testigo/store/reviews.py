@@ -19,7 +19,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from testigo.domain import Status
 
 # the decision vocabulary is the log's: a decision is stored and logged under one name (re-exported here)
-from testigo.ledger.entries import FLAG_REVIEWED, MANUAL_ENTRY
+from testigo.ledger.entries import FLAG_REVIEWED, MANUAL_ENTRY, RESOLVE_MISMATCH
 from testigo.store.db import changed_rows
 from testigo.store.records import ACCEPTED, CONFLICT
 from testigo.store.schema import (
@@ -28,6 +28,7 @@ from testigo.store.schema import (
     LogEntryRow,
     ManualEntryRow,
     MesaRow,
+    PrintedRow,
     RecordRow,
     SubmissionRow,
 )
@@ -133,6 +134,39 @@ def unreadable_queue(
     return _page(session, query, offset, limit, lambda row: UnreadableLine(*row))
 
 
+@dataclass(frozen=True)
+class MismatchLine:
+    """A sheet whose print differs from its QR code, waiting for a reviewer's finding."""
+
+    item_id: int
+    sha256: str | None
+    received_at: datetime
+    acta_id: str | None
+    reason: str | None
+
+
+def mismatch_queue(
+    session: Session,
+    *,
+    offset: int = 0,
+    limit: int = QUEUE_PAGE,
+    item_id: int | None = None,
+    seed: int | None = None,
+) -> Page[MismatchLine]:
+    """Sheets kept as a mismatch that no reviewer has resolved yet (or only `item_id`), shuffled by `seed`."""
+    resolved = exists().where(DecisionRow.item_id == ItemRow.id, DecisionRow.action == RESOLVE_MISMATCH)
+    order = [ItemRow.id] if seed is None else [shuffled(ItemRow.id, seed), ItemRow.id]
+    query = (
+        select(ItemRow.id, SubmissionRow.blob_sha256, SubmissionRow.submitted_at, ItemRow.mesa_id, ItemRow.reason)
+        .join(SubmissionRow, SubmissionRow.id == ItemRow.submission_id)
+        .where(ItemRow.status == Status.MISMATCH, ItemRow.payload.is_not(None), ~resolved)
+        .order_by(*order)
+    )
+    if item_id is not None:
+        query = query.where(ItemRow.id == item_id)
+    return _page(session, query, offset, limit, lambda row: MismatchLine(*row))
+
+
 def conflict_queue(
     session: Session, *, offset: int = 0, limit: int = QUEUE_PAGE, seed: int | None = None
 ) -> Page[tuple[str, int]]:
@@ -217,44 +251,56 @@ def set_record_status(session: Session, record_id: int, expected: str, status: s
 
 @dataclass(frozen=True)
 class Evidence:
-    """One file behind a record: its image, what became of it, and its entry in the log."""
+    """One file behind a record: its image, what became of it, and its entry in the log.
+
+    `status` is the item's, or the decision's action for a sheet a decision
+    brought to the record (``manual_entry``: typed; ``resolve_mismatch``: its
+    print found misread); `printed` is what its print said of its code
+    (``confirmed``, ``partial``, ``mismatch``) or that it was read alone
+    (``certain``, ``uncertain``), None when no print was read.
+    """
 
     item_id: int
     sha256: str | None
     status: str
     received_at: datetime
     log_seq: int | None
+    printed: str | None = None
 
 
 def evidence_of(session: Session, record_ids: Sequence[int]) -> dict[int, list[Evidence]]:
-    """For each record, the items that read it and the unreadable items typed into it, oldest first."""
+    """For each record, the items that read it, the unreadable items typed into it and the mismatched sheets
+    found misread into it, oldest first."""
     found: dict[int, list[Evidence]] = {record_id: [] for record_id in record_ids}
     if not record_ids:
         return found
-    columns = (ItemRow.id, SubmissionRow.blob_sha256, SubmissionRow.submitted_at, LogEntryRow.seq)
+    columns = (ItemRow.id, SubmissionRow.blob_sha256, SubmissionRow.submitted_at, LogEntryRow.seq, PrintedRow.outcome)
     read = (
         select(ItemRow.record_id, ItemRow.status, *columns)
         .join(SubmissionRow, SubmissionRow.id == ItemRow.submission_id)
         .outerjoin(LogEntryRow, LogEntryRow.item_id == ItemRow.id)
+        .outerjoin(PrintedRow, PrintedRow.item_id == ItemRow.id)
         .where(ItemRow.record_id.in_(record_ids))
     )
-    typed = (
+    decided = (
         select(DecisionRow.record_id, DecisionRow.action, *columns)
         .join(ItemRow, ItemRow.id == DecisionRow.item_id)
         .join(SubmissionRow, SubmissionRow.id == ItemRow.submission_id)
         .outerjoin(LogEntryRow, LogEntryRow.item_id == ItemRow.id)
-        .where(DecisionRow.action == MANUAL_ENTRY, DecisionRow.record_id.in_(record_ids))
+        .outerjoin(PrintedRow, PrintedRow.item_id == ItemRow.id)
+        .where(DecisionRow.action.in_((MANUAL_ENTRY, RESOLVE_MISMATCH)), DecisionRow.record_id.in_(record_ids))
     )
-    for query in (read, typed):
-        for record_id, status, item_id, sha, received_at, seq in session.execute(query):
-            found[record_id].append(Evidence(item_id, sha, status, received_at, seq))
+    for query in (read, decided):
+        for record_id, status, item_id, sha, received_at, seq, printed in session.execute(query):
+            found[record_id].append(Evidence(item_id, sha, status, received_at, seq, printed))
     for lines in found.values():
         lines.sort(key=lambda e: e.item_id)
     return found
 
 
 def image_is_public(session: Session, sha256: str) -> bool:
-    """Whether a stored file shows an acta that pages link to (read into a record, or typed into one).
+    """Whether a stored file shows an acta that pages link to (read into a record, or typed or found misread into
+    one).
 
     Anything else a volunteer uploaded — a blurred photo, a picture of something
     else — stays visible to reviewers only.

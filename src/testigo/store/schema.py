@@ -162,7 +162,7 @@ class RecordRow(Base):
     extra: Mapped[str] = mapped_column(Text)  # JSON
     flags: Mapped[str] = mapped_column(Text)  # JSON list of strings
     status: Mapped[str] = mapped_column(String(16), index=True)  # accepted | conflict
-    source: Mapped[str] = mapped_column(String(16))  # image | import
+    source: Mapped[str] = mapped_column(String(16))  # image | print | manual | manual_print | import
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     __table_args__ = (
         UniqueConstraint("mesa_id", "payload_sha256", name="uq_records_mesa_payload"),
@@ -302,8 +302,13 @@ class DecisionRow(Base):
     `action` is ``resolve_conflict`` (`record_id` becomes the accepted record
     of the mesa, `replaced_record_id` was accepted before), ``manual_entry``
     (two matching entries for unreadable item `item_id` produced `record_id`
-    with `outcome`; `reviewers` lists every agreeing reviewer as JSON) or
-    ``flag_reviewed`` (a reviewer looked at the flags of accepted `record_id`).
+    with `outcome`; `reviewers` lists every agreeing reviewer as JSON — the
+    machine's reading of the print, when it was one of the two, is no account:
+    the record's source ``manual_print`` and the log entry say so),
+    ``resolve_mismatch`` (a reviewer's finding on mismatched item `item_id`:
+    misread, and its code made `record_id` with `outcome`; or altered,
+    `outcome` ``mismatch`` and no record) or ``flag_reviewed`` (a reviewer
+    looked at the flags of accepted `record_id`).
     An admin's action on an account is recorded here too, as ``admin_block``,
     ``admin_unblock``, ``admin_rate_limit`` or ``admin_revoke``: `reviewer_id`
     is the admin, `reviewers` holds the account acted upon, `reason` the new

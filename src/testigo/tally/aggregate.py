@@ -30,8 +30,8 @@ class TallyRow:
     cards: list[int] | None = None
     evidence: dict[str, int] = field(default_factory=dict)
     """How many of its actas each kind of evidence backs (`testigo.ledger.entries.EVIDENCE`: ``image`` a QR
-    code, ``image+print`` a QR code its print agrees with, ``print`` the print alone, ``manual`` reviewers,
-    ``table`` an imported row)."""
+    code, ``image+print`` a QR code its print agrees with, ``print`` the print alone, ``manual`` two reviewers,
+    ``manual+print`` a reviewer and the print, ``table`` an imported row)."""
 
     @property
     def valid_votes(self) -> int:

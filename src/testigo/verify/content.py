@@ -22,7 +22,7 @@ from testigo import __version__
 from testigo.domain import Election, Registry
 from testigo.domain.printed import CERTAIN, PrintedSheet
 from testigo.errors import UserError
-from testigo.ledger.entries import PRINT_READING, Entry, read_entries
+from testigo.ledger.entries import MACHINE_READER, MANUAL_ENTRY, PRINT_READING, Entry, read_entries
 from testigo.pipeline.decode import Decoded, decode_blob
 from testigo.pipeline.printed import record_read_alone
 from testigo.profiles import PayloadError, Profile, get_profile
@@ -72,7 +72,9 @@ def audit(
     report.add(
         "records",
         f"{len(publication.mesas)} mesas with an accepted acta in {len(entries)} entries, every reviewer decision "
-        "replayed in log order; manual entries name two different reviewers and a sheet logged as unreadable",
+        "replayed in log order; manual entries name two different reviewers, or one and the machine whose logged "
+        "reading of the print gives their figures, and a sheet logged as unreadable; each finding on a print that "
+        "differs from its QR code resolves a mismatch logged before it",
         [*problems, *publication.problems],
     )
     _check_images(report, bundle, publication, expected, workers, progress)
@@ -135,11 +137,13 @@ def _check_images(
                 typed.add(entry.sha256)
             else:
                 logged.setdefault(entry.sha256, []).append(entry)
+    machine = _machine_prints(publication.entries)
     decode_problems: list[str] = []
     unchecked = 0
     if progress:
         progress.phase("decoding", len(present))
-    jobs = [(sha, str(bundle.root / bundle.images[sha]), publication.profile.name, sha in logged) for sha in present]
+    decode = set(logged) | set(machine)
+    jobs = [(sha, str(bundle.root / bundle.images[sha]), publication.profile.name, sha in decode) for sha in present]
     for sha, digest, media_type, decoded in _reread_all(jobs, workers):
         path = bundle.images[sha]
         if digest != sha:
@@ -147,8 +151,13 @@ def _check_images(
         elif image_path(sha, media_type) != path:
             hash_problems.append(f"{path}: the file is {media_type or 'of no known type'}, not what its name says")
         elif decoded is not None:
-            for entry in logged[sha]:
+            for entry in logged.get(sha, ()):
                 problem, print_unchecked = _reading_problem(publication.profile, entry, path, decoded)
+                unchecked += print_unchecked
+                if problem:
+                    decode_problems.append(problem)
+            for entry in machine.get(sha, ()):
+                problem, print_unchecked = _machine_print_problem(entry, path, decoded)
                 unchecked += print_unchecked
                 if problem:
                     decode_problems.append(problem)
@@ -157,15 +166,23 @@ def _check_images(
     detail = f"{len(present)} images in {IMAGES_DIR}/ hashed against their names"
     report.add("images", detail, _capped(hash_problems, "image problems"))
     count = sum(len(logged.get(sha, ())) for sha in present)
-    manual = len(typed - set(logged))
-    detail = f"{len(present) - manual} images decoded again for {count} logged payloads"
+    manual = len(typed - decode)
+    detail = f"{len([sha for sha in present if sha in decode])} images decoded again for {count} logged payloads"
     if manual:
         detail += (
             f"; {manual} images of unreadable sheets typed by hand were hashed, not decoded: their figures rest on "
             "the logged manual-entry decision (the log keeps the figures two different reviewers agreed on, "
             "not each one's typing)"
         )
-    printed = sum(1 for sha in present for entry in logged.get(sha, ()) if entry.get(PRINT_READING) is not None)
+    typed_with_machine = sum(len(machine.get(sha, ())) for sha in present)
+    if typed_with_machine:
+        detail += (
+            f"; {typed_with_machine} prints of unreadable sheets, the machine's entry in their transcription, "
+            "were read again (the figures a reviewer agreed with rest on them)"
+        )
+    printed = typed_with_machine + sum(
+        1 for sha in present for entry in logged.get(sha, ()) if entry.get(PRINT_READING) is not None
+    )
     if printed:
         detail += f"; {printed - unchecked} prints read again with the logged OCR model gave the logged figures"
     if unchecked:
@@ -230,6 +247,66 @@ def _reading_problem(profile: Profile, entry: Entry, path: str, decoded: Decoded
         return f"{where} yields no acta code any more ({page.reason}), but the entry logs one", unchecked
     difference = _difference(profile, str(entry.payload), page.payloads)
     return f"{where} does not yield the logged payload: {difference}", unchecked
+
+
+def _machine_prints(entries: tuple[Entry, ...]) -> dict[str, list[Entry]]:
+    """The unreadable sheets' entries whose logged print a manual entry names as the machine's entry, by image.
+
+    Their figures are what one reviewer agreed with, so the print is read
+    again from the image like a sheet's code: a log that claims the machine
+    read figures its image does not show would otherwise let one person
+    settle a sheet alone.
+    """
+    named = {
+        e.sha256
+        for e in entries
+        if e.get("action") == MANUAL_ENTRY and MACHINE_READER in (e.get("reviewers") or []) and e.sha256
+    }
+    found: dict[str, list[Entry]] = {}
+    for entry in entries:
+        if entry.get("kind") == "item" and entry.sha256 in named and entry.get(PRINT_READING) is not None:
+            found.setdefault(entry.sha256 or "", []).append(entry)
+    return found
+
+
+def _machine_print_problem(entry: Entry, path: str, decoded: Decoded) -> tuple[str | None, bool]:
+    """How the print read again differs from the one an unreadable sheet's entry logged, or None (and whether
+    some figure could not be re-checked exactly).
+
+    Figures are compared one by one, not the outcome: the entry rests on the
+    figures, and a sheet read alone has scores of 1.0 a hair from its
+    threshold of 0.999, so the outcome test of `_print_problem` would leave
+    every such print unchecked. A figure read again differently is a problem
+    unless the reader is itself unsure of it now (its score below
+    1 - `SCORE_TIE`: the model's last decimals, which differ between
+    processors, could then swap two candidates); that one is not re-checked.
+    """
+    where = f"log entry {entry.seq}: {path}"
+    if decoded.reading is None:
+        return f"{where} cannot be read again ({decoded.reject})", False
+    index = next((i for i, p in enumerate(decoded.reading.pages) if p.page == entry.get("page")), None)
+    printed = decoded.printed[index] if index is not None and index < len(decoded.printed) else None
+    logged = entry.get(PRINT_READING) or {}
+    if printed is None:
+        return f"{where}: its print, which the entry logs as read, cannot be read again", False
+    if logged.get("model") != printed.model:
+        return None, True
+    if logged.get("layout") != printed.layout:
+        return (
+            f"{where}: the print read again is of layout {printed.layout!r}, the entry logs {logged.get('layout')!r}",
+            False,
+        )
+    figures = logged.get("figures") or {}
+    differing = sorted(
+        name for name in set(figures) | set(printed.figures) if figures.get(name) != printed.figures.get(name)
+    )
+    sure = [name for name in differing if printed.scores.get(name, 0.0) >= 1 - SCORE_TIE]
+    if sure:
+        found = ", ".join(
+            f"{name} {printed.figures.get(name)!r} (the entry logs {figures.get(name)!r})" for name in sure
+        )
+        return f"{where}: the print read again gives figures {found}", False
+    return None, bool(differing)
 
 
 def _print_problem(logged: dict[str, object], printed: PrintedSheet | None) -> str | None:

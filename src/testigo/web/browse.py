@@ -53,7 +53,9 @@ class Status:
     `being_read` are counted for the whole country, since the mesa of a sheet
     nobody could read yet is not known. `sources` counts the area's counted
     mesas by where their figures come from: ``image`` (a photo read by its
-    QR code), ``manual`` (typed by two reviewers), ``import`` (a table).
+    QR code), ``print`` (a photo without a code, read from its print),
+    ``manual`` (typed by two reviewers), ``manual_print`` (typed by one
+    reviewer exactly as the machine read the print), ``import`` (a table).
     """
 
     area: AreaCoverage

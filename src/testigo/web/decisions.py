@@ -9,7 +9,13 @@ Manual entry follows the double-entry rule of volunteer tallies (Honduras
 2025 "Actas Abiertas"): a sheet typed by hand counts only when two different
 reviewers typed exactly the same mesa and numbers; when two disagree, the next
 entry that matches either of them settles it. Entries are blind: nobody sees
-another's numbers before typing their own.
+another's numbers before typing their own. When the machine read the sheet's
+print (it has no readable code, and the print was not certain enough to count
+alone), its reading is the first entry: one reviewer typing exactly the same
+settles the sheet, a different one calls a second reviewer. The machine's
+figures are never shown to a reviewer; it is named `MACHINE_READER` in the
+decision's log entry, which the replay checks against the print the sheet's
+own entry logged.
 
 An author may correct their own entry until the sheet settles: alone (a typo
 seen after saving), or after a disagreement, when the form marks *which*
@@ -20,6 +26,13 @@ sheet is therefore never stuck: one of them corrects, and the entries agree.
 A sheet that is not an acta at all (a selfie, a blank page) is set aside by
 one reviewer (`dismiss`), with who, when and why stored; it changes no
 figure, so it is not logged, and an admin can put it back (`undo_dismissal`).
+
+A sheet whose print differs from its QR code (a `mismatch`) counts nowhere
+until one reviewer, comparing the two on the image, says what it is
+(`resolve_mismatch`): the machine misread the print (it shows the code's
+figures), and the code's payload is settled like any sheet; or the print
+really differs (an altered sheet), and it stays out of the count, now
+confirmed. Either way the finding is logged with its reason.
 """
 
 from __future__ import annotations
@@ -30,13 +43,23 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from testigo.domain import Status
-from testigo.ledger.entries import FLAG_REVIEWED, MANUAL_ENTRY, RESOLVE_CONFLICT, SUPERSEDED, decision_entry
+from testigo.ledger.entries import (
+    FINDINGS,
+    FLAG_REVIEWED,
+    MACHINE_READER,
+    MANUAL_ENTRY,
+    MISREAD,
+    RESOLVE_CONFLICT,
+    RESOLVE_MISMATCH,
+    SUPERSEDED,
+    decision_entry,
+)
+from testigo.pipeline.printed import machine_reading
 from testigo.pipeline.reconcile import settle_payload
 from testigo.store import ledger as log_table
 from testigo.store import reviews, users
 from testigo.store.records import ACCEPTED, CONFLICT
-from testigo.store.schema import ManualEntryRow
-from testigo.store.submissions import now
+from testigo.store.submissions import now, printed_of
 from testigo.store.workspace import Store
 from testigo.web.accounts import Account
 from testigo.web.flags import INFORMATIONAL_FLAGS
@@ -44,6 +67,10 @@ from testigo.web.i18n import CatalogError
 from testigo.web.keys import pseudonym
 
 MAX_REASON = 1000
+#: The source of a record two reviewers typed, and of one a reviewer typed exactly as the machine read its print
+#: (others: ``image``, ``print``, ``import``).
+MANUAL_SOURCE = "manual"
+MANUAL_PRINT_SOURCE = "manual_print"
 
 
 class DecisionError(CatalogError):
@@ -67,6 +94,8 @@ class Decided:
     mesa_id: str | None
     log_seq: int
     reason: str | None = None
+    finding: str | None = None
+    """What a reviewer found on a mismatched sheet (``misread`` or ``altered``); None for other decisions."""
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -75,17 +104,34 @@ class Decided:
             "mesa": self.mesa_id,
             "log_seq": self.log_seq,
             "reason": self.reason,
+            "finding": self.finding,
         }
 
 
 @dataclass(frozen=True)
 class ManualResult:
-    """After one manual entry: settled (`decided`) or waiting for a matching one; `revised`: a correction."""
+    """After one manual entry: settled (`decided`) or waiting for a matching one; `revised`: a correction.
+
+    `entries` counts the machine's reading of the print when it is one
+    (`machine`); `machine_agreed`: it is one of the two entries that settled
+    the sheet. `printed_total` is the valid-votes total the reviewer read on
+    the sheet, if they typed it: it is not part of the entry, only checked
+    against the sum of the typed cards (`cards_sum`), and a difference is a
+    warning, never a refusal (the sheet itself may not add up).
+    """
 
     entries: int
     disagreement: bool
     decided: Decided | None
     revised: bool = False
+    machine: bool = False
+    machine_agreed: bool = False
+    cards_sum: int = 0
+    printed_total: int | None = None
+
+    @property
+    def total_differs(self) -> bool:
+        return self.printed_total is not None and self.printed_total != self.cards_sum
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -93,6 +139,11 @@ class ManualResult:
             "disagreement": self.disagreement,
             "decided": self.decided.to_json() if self.decided else None,
             "revised": self.revised,
+            "machine_entry": self.machine,
+            "machine_agreed": self.machine_agreed,
+            "cards_sum": self.cards_sum,
+            "printed_total": self.printed_total,
+            "total_differs": self.total_differs,
         }
 
 
@@ -144,6 +195,64 @@ def resolve_conflict(
     return Decided(RESOLVE_CONFLICT, ACCEPTED, mesa_id, seq, reason)
 
 
+def resolve_mismatch(
+    store: Store, secret: bytes, reviewer: Account, item_id: int, finding: str, reason: str
+) -> Decided:
+    """One reviewer's finding on a sheet whose print differs from its QR code, logged with their reason.
+
+    `MISREAD`: the print shows the code's figures, so the code's payload is
+    settled as the sheet it is (accepted, duplicate, conflict or invalid, as
+    reconciliation decides, source ``image``). `ALTERED`: the print really
+    differs; the sheet stays out of the count, and the log says a person
+    confirmed it. The item keeps its status: what it was read as is history.
+    """
+    reason = _reason(reason)
+    if finding not in FINDINGS:
+        raise DecisionError("decision_unknown_finding", status_code=422, finding=finding)
+    with store.sessions.begin() as session:
+        found = reviews.item_with_submission(session, item_id, lock=True)  # two reviewers at once: one finding
+        payload = found[0].payload if found is not None and found[0].status == Status.MISMATCH else None
+        if found is None or payload is None:
+            raise DecisionError("decision_not_mismatch", status_code=404, item=item_id)
+        if reviews.decision_for_item(session, item_id, RESOLVE_MISMATCH) is not None:
+            raise DecisionError("decision_mismatch_resolved", item=item_id)
+        item, submission = found
+        mesa_id = store.profile.parse(payload).mesa_id  # it parsed when the sheet was found a mismatch
+        status, record_id = Status.MISMATCH.value, None
+        if finding == MISREAD:
+            outcome = settle_payload(
+                session, store.profile, store.registry, payload, source="image", page=item.page, part=item.part
+            )
+            status, record_id = outcome.status, outcome.record_id
+        body = decision_entry(
+            decided_at=now(),
+            action=RESOLVE_MISMATCH,
+            profile=store.profile.name,
+            acta_id=item.mesa_id,
+            payload=payload,
+            status=status,
+            reason=reason,
+            reviewers=[pseudonym(secret, reviewer.id)],
+            sha256=submission.blob_sha256,
+            finding=finding,
+            granularity=store.settings.published_time_seconds,
+        )
+        seq = _log(session, body)
+        reviews.add_decision(
+            session,
+            action=RESOLVE_MISMATCH,
+            reviewer_id=reviewer.id,
+            reviewers=[reviewer.id],
+            mesa_id=mesa_id,
+            item_id=item_id,
+            record_id=record_id,
+            outcome=status,
+            reason=reason,
+            log_seq=seq,
+        )
+    return Decided(RESOLVE_MISMATCH, status, mesa_id, seq, reason, finding)
+
+
 def review_flags(store: Store, secret: bytes, reviewer: Account, record_id: int, note: str) -> Decided:
     """Record that a reviewer checked the flags of an accepted record (it keeps counting)."""
     note = _reason(note)
@@ -181,10 +290,20 @@ def review_flags(store: Store, secret: bytes, reviewer: Account, record_id: int,
 
 
 def enter_manual(
-    store: Store, secret: bytes, reviewer: Account, item_id: int, mesa_id: str, counts: list[int], null_votes: int
+    store: Store,
+    secret: bytes,
+    reviewer: Account,
+    item_id: int,
+    mesa_id: str,
+    counts: list[int],
+    null_votes: int,
+    printed_total: int | None = None,
 ) -> ManualResult:
-    """Store one reviewer's typing of an unreadable sheet; settle the sheet when two entries agree."""
+    """Store one reviewer's typing of an unreadable sheet; settle the sheet when two entries agree (the machine's
+    reading of its print, when it has one, is the first entry)."""
     _check_numbers(store, mesa_id, counts, null_votes)
+    if printed_total is not None and printed_total < 0:
+        raise DecisionError("decision_negative", status_code=422)
     with store.sessions.begin() as session:
         # The item's row is locked before anything is read, so entries of one sheet are taken one at a time:
         # on PostgreSQL two simultaneous matching entries would otherwise each miss the other (and the sheet
@@ -207,11 +326,56 @@ def enter_manual(
             is None
         ):
             raise DecisionError("decision_typed_twice")
-        entries = reviews.manual_entries(session, item_id)
+        entries = _entries(store, session, item_id)
         agreeing = _agreeing(entries)
         sha256 = found[1].blob_sha256
         decided = _settle_manual(store, secret, session, reviewer, item_id, sha256, agreeing) if agreeing else None
-    return ManualResult(len(entries), len({_key(e) for e in entries}) > 1, decided, own is not None)
+    return ManualResult(
+        len(entries),
+        len({e.key for e in entries}) > 1,
+        decided,
+        own is not None,
+        machine=any(e.machine for e in entries),
+        machine_agreed=any(e.machine for e in agreeing),
+        cards_sum=sum(counts),
+        printed_total=printed_total,
+    )
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One entry of a sheet's transcription: a reviewer's typing, or the machine's reading of its print
+    (`reviewer_id` None)."""
+
+    reviewer_id: int | None
+    mesa_id: str
+    counts: str  # comma-separated, as stored
+    null_votes: int
+
+    @property
+    def machine(self) -> bool:
+        return self.reviewer_id is None
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return self.mesa_id, self.counts, self.null_votes
+
+
+def _entries(store: Store, session: Session, item_id: int) -> list[_Entry]:
+    """The sheet's entries in the order they count: the machine's first (it read the sheet before anyone), then
+    the reviewers' in the order they typed."""
+    typed = [_Entry(e.reviewer_id, e.mesa_id, e.counts, e.null_votes) for e in reviews.manual_entries(session, item_id)]
+    machine = _machine_entry(store, session, item_id)
+    return [machine, *typed] if machine is not None else typed
+
+
+def _machine_entry(store: Store, session: Session, item_id: int) -> _Entry | None:
+    """The machine's entry of a sheet: its print read alone, when every figure of an entry was read as a number."""
+    sheet = printed_of(session, item_id)
+    record = machine_reading(store.profile, sheet) if sheet is not None else None
+    if record is None:
+        return None
+    return _Entry(None, record.mesa_id, ",".join(str(v) for v in record.counts), record.null_votes)
 
 
 @dataclass(frozen=True)
@@ -219,7 +383,9 @@ class OwnEntry:
     """A reviewer's own entry of a sheet, for correcting it: what they typed and which fields differ from another's.
 
     `differs` names fields (``mesa``, ``card_3``, ``null_votes``) where some
-    other reviewer's entry has another value; the other value is never shown.
+    other entry — another reviewer's, or the machine's reading of the print —
+    has another value; the other value is never shown. `others` counts those
+    entries, the machine's included (`machine`).
     """
 
     mesa_id: str
@@ -227,12 +393,19 @@ class OwnEntry:
     null_votes: int
     others: int
     differs: frozenset[str]
+    machine: bool = False
+
+
+def machine_read(store: Store, item_id: int) -> bool:
+    """Whether the machine's reading of the sheet's print is one of its entries (its values stay hidden)."""
+    with store.sessions() as session:
+        return _machine_entry(store, session, item_id) is not None
 
 
 def own_entry(store: Store, reviewer: Account, item_id: int) -> OwnEntry | None:
     """The reviewer's own unsettled entry of a sheet, or None if they have not typed it."""
     with store.sessions() as session:
-        entries = reviews.manual_entries(session, item_id)
+        entries = _entries(store, session, item_id)
     own = next((e for e in entries if e.reviewer_id == reviewer.id), None)
     if own is None:
         return None
@@ -246,7 +419,8 @@ def own_entry(store: Store, reviewer: Account, item_id: int) -> OwnEntry | None:
             differs.add("null_votes")
         theirs = [int(v) for v in other.counts.split(",")]
         differs.update(f"card_{i}" for i, (a, b) in enumerate(zip(counts, theirs, strict=False), start=1) if a != b)
-    return OwnEntry(own.mesa_id, counts, own.null_votes, len(others), frozenset(differs))
+    machine = any(e.machine for e in entries)
+    return OwnEntry(own.mesa_id, counts, own.null_votes, len(others), frozenset(differs), machine)
 
 
 def dismiss(store: Store, reviewer: Account, item_id: int, reason: str) -> None:
@@ -288,13 +462,18 @@ def _settle_manual(
     reviewer: Account,
     item_id: int,
     sha256: str | None,
-    agreeing: list[ManualEntryRow],
+    agreeing: list[_Entry],
 ) -> Decided:
+    """Settle the figures two agreeing entries give; the machine, when it is one of them, is logged as
+    `MACHINE_READER` (the payload is the one `machine_reading` gives, which the replay re-derives)."""
     first = agreeing[0]
     acta_id = store.profile.acta_id_for(first.mesa_id)
     payload = store.profile.encode(acta_id, [int(v) for v in first.counts.split(",")], first.null_votes)
-    outcome = settle_payload(session, store.profile, store.registry, payload, source="manual")
-    reviewer_ids = sorted({e.reviewer_id for e in agreeing})
+    machine = any(e.machine for e in agreeing)
+    source = MANUAL_PRINT_SOURCE if machine else MANUAL_SOURCE
+    outcome = settle_payload(session, store.profile, store.registry, payload, source=source)
+    reviewer_ids = sorted({e.reviewer_id for e in agreeing if e.reviewer_id is not None})
+    names = [pseudonym(secret, i) for i in reviewer_ids] + ([MACHINE_READER] if machine else [])
     body = decision_entry(
         decided_at=now(),
         action=MANUAL_ENTRY,
@@ -303,7 +482,7 @@ def _settle_manual(
         payload=payload,
         status=outcome.status,
         reason=outcome.reason,
-        reviewers=[pseudonym(secret, i) for i in reviewer_ids],
+        reviewers=names,
         sha256=sha256,
         granularity=store.settings.published_time_seconds,
     )
@@ -323,17 +502,13 @@ def _settle_manual(
     return Decided(MANUAL_ENTRY, outcome.status, first.mesa_id, seq, outcome.reason)
 
 
-def _key(entry: ManualEntryRow) -> tuple[str, str, int]:
-    return entry.mesa_id, entry.counts, entry.null_votes
-
-
-def _agreeing(entries: list[ManualEntryRow]) -> list[ManualEntryRow]:
-    """The first group of identical entries typed by two different reviewers, else empty."""
-    groups: dict[tuple[str, str, int], list[ManualEntryRow]] = defaultdict(list)
+def _agreeing(entries: list[_Entry]) -> list[_Entry]:
+    """The first group of identical entries by two different authors (the machine is one), else empty."""
+    groups: dict[tuple[str, str, int], list[_Entry]] = defaultdict(list)
     for entry in entries:
-        groups[_key(entry)].append(entry)
-        if len({e.reviewer_id for e in groups[_key(entry)]}) >= 2:
-            return groups[_key(entry)]
+        groups[entry.key].append(entry)
+        if len({e.reviewer_id for e in groups[entry.key]}) >= 2:
+            return groups[entry.key]
     return []
 
 

@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from testigo.domain import Area, Mesa
+from testigo.domain.printed import CONFIRMED
 from testigo.errors import UserError
-from testigo.ledger.entries import FLAG_REVIEWED, MANUAL_ENTRY, RESOLVE_CONFLICT, coarse_time
+from testigo.ledger.entries import FLAG_REVIEWED, MANUAL_ENTRY, RESOLVE_CONFLICT, RESOLVE_MISMATCH, coarse_time
 from testigo.pipeline.logbook import InclusionProof, inclusion
 from testigo.store import ledger as log_table
 from testigo.store import reviews
@@ -24,7 +25,27 @@ from testigo.store.schema import DecisionRow, RecordRow
 from testigo.store.workspace import Store
 
 #: Decisions a mesa's page shows (the ones in the public log): never a sheet set aside, never an admin's action.
-PUBLIC_DECISIONS = frozenset({RESOLVE_CONFLICT, MANUAL_ENTRY, FLAG_REVIEWED})
+PUBLIC_DECISIONS = frozenset({RESOLVE_CONFLICT, MANUAL_ENTRY, RESOLVE_MISMATCH, FLAG_REVIEWED})
+#: What backs a record's figures, by the source it was first stored from (see `backing`).
+_BACKING = {"print": "print", "manual": "reviewers", "manual_print": "reviewer_print", "import": "import"}
+
+
+def backing(source: str, evidence: list[reviews.Evidence]) -> str:
+    """What backs a record's figures, as the mesa and review pages say it (the ``backing_*`` texts).
+
+    By the record's source, as the public results count actas (``image``,
+    ``print``, ``manual``, ``manual_print``, ``import``), and within actas
+    read from a QR code by what their prints said: ``qr_print`` when a sheet
+    of it had every printed figure confirm the code, ``qr_reviewer`` when a
+    reviewer found a mismatched print misread (it shows the code's figures).
+    """
+    if source != "image":
+        return _BACKING.get(source, source)
+    if any(e.printed == CONFIRMED for e in evidence):
+        return "qr_print"
+    if any(e.status == RESOLVE_MISMATCH for e in evidence):
+        return "qr_reviewer"
+    return "qr"
 
 
 @dataclass(frozen=True)
@@ -47,6 +68,10 @@ class RecordView:
     def image(self) -> str | None:
         return next((e.sha256 for e in self.evidence if e.sha256), None)
 
+    @property
+    def backing(self) -> str:
+        return backing(self.source, self.evidence)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -58,6 +83,7 @@ class RecordView:
             "valid_votes": self.valid_votes,
             "flags": self.flags,
             "source": self.source,
+            "backing": self.backing,
             "payload": self.payload,
             # the public sees the metadata-free preview and the original's SHA-256, never the original itself
             "files": [
@@ -67,6 +93,7 @@ class RecordView:
                     "status": e.status,
                     "received_at": e.received_at.isoformat(),
                     "log_seq": e.log_seq,
+                    "print": e.printed,
                 }
                 for e in self.evidence
             ],

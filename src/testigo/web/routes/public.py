@@ -111,7 +111,7 @@ def blob_preview(request: Request, sha256: str) -> Response:
     if data is None:
         raise Problem(404, "err_no_preview")
     cache = "public, max-age=31536000, immutable" if public else "private, no-store"
-    return Response(data, media_type="image/jpeg", headers=_blob_headers(cache))
+    return Response(data, media_type="image/jpeg", headers=blob_headers(cache))
 
 
 @router.get("/blobs/{sha256}/full.jpg")
@@ -123,7 +123,7 @@ def blob_full(request: Request, sha256: str) -> Response:
     data = state.previews.full(sha256)
     if data is None:
         raise Problem(404, "err_no_preview")
-    return Response(data, media_type="image/jpeg", headers=_blob_headers("private, no-store"))
+    return Response(data, media_type="image/jpeg", headers=blob_headers("private, no-store"))
 
 
 @router.get("/blobs/{sha256}")
@@ -147,7 +147,7 @@ def blob_original(request: Request, sha256: str) -> Response:
         users.record_original_fetch(session, user_id=account.id, sha256=sha256)
     data = state.store.blobs.get(sha256)
     media_type = sniff(data) or "application/octet-stream"
-    headers = _blob_headers("private, no-store")
+    headers = blob_headers("private, no-store")
     if media_type not in BROWSER_IMAGES:
         headers["Content-Disposition"] = f'attachment; filename="{sha256}"'
         media_type = "application/octet-stream"
@@ -173,6 +173,6 @@ def _require_reviewer(request: Request, *, hidden: bool) -> None:
     raise Problem(403, "err_original_reviewers_only")
 
 
-def _blob_headers(cache: str) -> dict[str, str]:
+def blob_headers(cache: str) -> dict[str, str]:
     # a file is data, never a document: no script may run in it even if a browser were fooled
     return {"Cache-Control": cache, "Content-Security-Policy": "default-src 'none'; img-src 'self'; sandbox"}

@@ -1,4 +1,5 @@
-"""The reviewer's queue and decisions: conflicts side by side, blind double entry of unreadable sheets, flags.
+"""The reviewer's queue and decisions: conflicts side by side, blind double entry of unreadable sheets, sheets
+whose print differs from their QR code, flags.
 
 Each action has a page with a plain form and a JSON twin under
 /api/v1/review; both call the same function of `testigo.web.decisions`.
@@ -6,7 +7,7 @@ Each action has a page with a plain form and a JSON twin under
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from pydantic import BaseModel, Field
@@ -14,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 import testigo.web.decisions as decisions
+from testigo.ledger.entries import ALTERED, MISREAD
 from testigo.store import reviews
 from testigo.store.records import ACCEPTED, CONFLICT
 from testigo.web.accounts import REVIEWER, Account
@@ -23,6 +25,8 @@ from testigo.web.i18n import Translator
 from testigo.web.mesa import RecordView, record_view
 from testigo.web.problems import Problem
 from testigo.web.render import language, link
+from testigo.web.routes.public import blob_headers
+from testigo.web.sheets import cell_source, entry_cells, mismatch_view
 from testigo.web.state import web_state
 
 router = APIRouter()
@@ -44,7 +48,7 @@ def _acting_reviewer(request: Request, csrf_token: str | None = None) -> Account
 
 #: The most lines of one queue a single request may ask for.
 MAX_QUEUE_LIMIT = 500
-QUEUES = ("unreadable", "conflicts", "flagged")
+QUEUES = ("mismatch", "unreadable", "conflicts", "flagged")
 
 
 def queue(request: Request, account: Account, offsets: dict[str, int], limit: int) -> dict[str, reviews.Page[Any]]:
@@ -55,6 +59,7 @@ def queue(request: Request, account: Account, offsets: dict[str, int], limit: in
         # each reviewer's own shuffled order (seeded by the account), never arrival order: see reviews.shuffled
         seed = account.id
         return {
+            "mismatch": reviews.mismatch_queue(session, offset=offsets["mismatch"], limit=limit, seed=seed),
             "unreadable": reviews.unreadable_queue(
                 session, account.id, offset=offsets["unreadable"], limit=limit, seed=seed
             ),
@@ -67,8 +72,8 @@ def queue(request: Request, account: Account, offsets: dict[str, int], limit: in
 
 @router.get("/review/next", include_in_schema=False)
 def next_sheet(request: Request) -> Response:
-    """The next piece of work in this reviewer's order: an unreadable sheet they have not typed, else a conflict,
-    else a flagged acta, else the queue page."""
+    """The next piece of work in this reviewer's order: an unreadable sheet they have not typed, else a sheet whose
+    print differs from its code, else a conflict, else a flagged acta, else the queue page."""
     account = require(request, REVIEWER)
     lang = language(request)
     store = web_state(request).store
@@ -77,6 +82,9 @@ def next_sheet(request: Request) -> Response:
         sheet = next((u for u in sheets if not u.entered_by_me), None)
         if sheet is not None:
             return RedirectResponse(link(lang, f"/review/unreadable/{sheet.item_id}"), status_code=303)
+        mismatched = reviews.mismatch_queue(session, limit=1, seed=account.id).items
+        if mismatched:
+            return RedirectResponse(link(lang, f"/review/mismatch/{mismatched[0].item_id}"), status_code=303)
         conflicts = reviews.conflict_queue(session, limit=1, seed=account.id).items
         if conflicts:
             return RedirectResponse(link(lang, f"/review/conflicts/{conflicts[0][0]}"), status_code=303)
@@ -88,7 +96,7 @@ def next_sheet(request: Request) -> Response:
 
 @router.get("/review", include_in_schema=False)
 def queue_page(request: Request, done: str | None = None) -> Response:
-    """The three queues, each paged on its own (``?unreadable_from=50`` ...), so any one can be worked through."""
+    """The four queues, each paged on its own (``?unreadable_from=50`` ...), so any one can be worked through."""
     account = require(request, REVIEWER)
     offsets = {name: _offset(request.query_params.get(f"{name}_from")) for name in QUEUES}
     pages = queue(request, account, offsets, reviews.QUEUE_PAGE)
@@ -113,10 +121,21 @@ def queue_api(
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_ID)] = reviews.QUEUE_PAGE,
 ) -> dict[str, Any]:
-    """Unreadable sheets waiting for manual entry, mesas with conflicting actas, accepted actas with flags that
-    need review; each list paged by `offset` and `limit` (at most 500), with the `total` waiting."""
+    """Sheets whose print differs from their QR code, unreadable sheets waiting for manual entry, mesas with
+    conflicting actas, accepted actas with flags that need review; each list paged by `offset` and `limit` (at
+    most 500), with the `total` waiting."""
     found = queue(request, require(request, REVIEWER), dict.fromkeys(QUEUES, max(0, offset)), limit)
     lines = {
+        "mismatch": [
+            {
+                "item_id": m.item_id,
+                "sha256": m.sha256,
+                "received_at": m.received_at.isoformat(),
+                "acta_id": m.acta_id,
+                "reason": m.reason,
+            }
+            for m in found["mismatch"].items
+        ],
         "unreadable": [
             {
                 "item_id": u.item_id,
@@ -217,8 +236,8 @@ def _manual_form(
     """The entry form of a sheet: blank, the reviewer's own entry to correct, or what they just typed (`typed`)
     with the `error` that refused it — a wrong mesa code never throws away the figures typed under it.
 
-    Each field is rendered by the template's ``field`` block, so a hint per field
-    (the image of the printed cell, a machine's reading) can be added there.
+    Each field is drawn by ``review_fields.html`` with the printed cells it is
+    read from beside it (never what the machine read there: entries are blind).
     """
     state = web_state(request)
     with state.store.sessions() as session:
@@ -241,6 +260,8 @@ def _manual_form(
         "values": values,
         "own": own,
         "error": error,
+        "cells": entry_cells(state.store, item_id),
+        "machine": decisions.machine_read(state.store, item_id),
     }
     return private_page(request, "review_manual.html", context, status_code)
 
@@ -260,12 +281,16 @@ def _manual_enter_form(request: Request, item_id: int, values: dict[str, str]) -
     try:
         counts = [int(values.get(f"card_{i}", "").strip() or "x") for i in range(1, cards + 1)]
         nulls = int(values.get("null_votes", "").strip() or "x")
+        total = values.get("valid_votes", "").strip()
+        printed_total = int(total) if total else None  # optional: only checked against the cards' sum
     except ValueError:
         why = Translator(lang)("err_whole_numbers")
         return _manual_form(request, account, item_id, values, why, 422)
     mesa_id = values.get("mesa", "").strip()
     try:
-        result = decisions.enter_manual(state.store, state.secret, account, item_id, mesa_id, counts, nulls)
+        result = decisions.enter_manual(
+            state.store, state.secret, account, item_id, mesa_id, counts, nulls, printed_total
+        )
     except decisions.DecisionError as error:
         if error.status_code != 422:  # the sheet moved on (settled, set aside): nothing to keep typing into
             raise
@@ -296,17 +321,85 @@ class ManualEntry(BaseModel):
     mesa: str = Field(description="the registry's mesa id (ve2024: <center code>.<mesa number, 2 digits>)")
     counts: list[int] = Field(description="the votes of every card of the workspace's ballot, in ballot order")
     null_votes: int
+    valid_votes: int | None = Field(
+        None,
+        description="the valid-votes total as printed, if typed: not part of the entry, only compared with the "
+        "cards' sum (`total_differs` in the answer; a warning, never a refusal)",
+    )
 
 
 @api.post("/unreadable/{item_id}")
 def manual_enter_api(request: Request, item_id: RowId, body: ManualEntry) -> dict[str, Any]:
-    """One reviewer's typing of an unreadable sheet; settles it when two reviewers typed the same."""
+    """One reviewer's typing of an unreadable sheet; settles it when two entries agree: two reviewers', or one
+    reviewer's and the machine's reading of the print (`machine_entry`), whose figures are never shown."""
     account = _acting_reviewer(request)
     state = web_state(request)
     result = decisions.enter_manual(
-        state.store, state.secret, account, item_id, body.mesa.strip(), body.counts, body.null_votes
+        state.store, state.secret, account, item_id, body.mesa.strip(), body.counts, body.null_votes, body.valid_votes
     )
     return result.to_json()
+
+
+# --- sheets whose print differs from their code -------------------------------------------------------------------
+
+
+@router.get("/review/mismatch/{item_id}", include_in_schema=False)
+def mismatch_page(request: Request, item_id: RowId) -> Response:
+    """The sheet, its code's figures beside its print's with the differing ones marked, and each differing cell."""
+    require(request, REVIEWER)
+    view = mismatch_view(web_state(request).store, item_id)
+    if view is None:
+        raise Problem(404, "err_no_mismatch_waiting", item=item_id)
+    return private_page(request, "review_mismatch.html", {"view": view})
+
+
+@router.post("/review/mismatch/{item_id}", include_in_schema=False)
+def mismatch_decide(
+    request: Request, item_id: RowId, finding: FormText = "", reason: FormText = "", csrf_token: FormText = ""
+) -> Response:
+    account = _acting_reviewer(request, csrf_token)
+    state = web_state(request)
+    decisions.resolve_mismatch(state.store, state.secret, account, item_id, finding, reason)
+    return RedirectResponse(link(language(request), "/review", done=f"mismatch:{item_id}"), status_code=303)
+
+
+class MismatchFinding(BaseModel):
+    finding: Literal["misread", "altered"] = Field(
+        description=f"{MISREAD}: the print shows the QR code's figures (the machine misread it), and the code's "
+        f"acta is settled like a sheet; {ALTERED}: the print really differs, and the sheet stays out of the count"
+    )
+    reason: str = Field(min_length=1, max_length=decisions.MAX_REASON)
+
+
+@api.get("/mismatch/{item_id}")
+def mismatch_api(request: Request, item_id: RowId) -> dict[str, Any]:
+    """A sheet whose print differs from its QR code: the code's figures, the print's, and which differ."""
+    require(request, REVIEWER)
+    view = mismatch_view(web_state(request).store, item_id)
+    if view is None:
+        raise Problem(404, "err_no_mismatch_waiting", item=item_id)
+    return view.to_json()
+
+
+@api.post("/mismatch/{item_id}")
+def mismatch_decide_api(request: Request, item_id: RowId, body: MismatchFinding) -> dict[str, Any]:
+    """A reviewer's finding on a sheet whose print differs from its QR code (logged with the reason)."""
+    account = _acting_reviewer(request)
+    state = web_state(request)
+    return decisions.resolve_mismatch(state.store, state.secret, account, item_id, body.finding, body.reason).to_json()
+
+
+@router.get("/review/cells/{item_id}/{field}.jpg", include_in_schema=False)
+def cell_image(request: Request, item_id: RowId, field: Annotated[str, Path(pattern=r"^[a-z0-9_]{1,32}$")]) -> Response:
+    """The printed cell of one field of a sheet, cut from its image and re-encoded from the pixels alone; for
+    reviewers (a sheet that counts nowhere is not public). 404 when the reader found no box for that field."""
+    require(request, REVIEWER)
+    state = web_state(request)
+    found = cell_source(state.store, item_id, field)
+    cut = state.previews.cells(found[0], found[1], found[2].quads).get(field) if found else None
+    if cut is None:
+        raise Problem(404, "err_no_cell", item=item_id, field=field)
+    return Response(cut, media_type="image/jpeg", headers=blob_headers("private, no-store"))
 
 
 # --- flags ---------------------------------------------------------------------------------------------------------
