@@ -188,3 +188,39 @@ def test_a_machine_reading_its_image_does_not_show_fails_verify(tmp_path: Path, 
 def _rows(bundle: Path) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = json.loads((bundle / MESAS_JSON).read_text(encoding="utf-8"))["mesas"]
     return rows
+
+
+@pytest.mark.slow
+def test_a_print_read_alone_that_its_image_does_not_show_fails_verify(tmp_path: Path) -> None:
+    """A compromised ingest counts a sheet without a code with figures its print does not show (and a payload to
+    match): the log replays, but verify reads the print again. A posterior of 1.0 is not "at" the 0.999
+    threshold: the difference is a problem, not a print left unchecked."""
+    out = tmp_path / "sim"
+    truth = json.loads(simulate(out, 1, seed=3, quality="scan", variant="sin_qr", workers=1).read_text())
+    scan = out / truth["files"][0]["file"]
+    honest = init_workspace(str(tmp_path / "honest"))
+    ingest(honest, [scan], workers=1)
+    with honest.sessions() as session:
+        [item] = session.query(ItemRow).all()
+        sheet = printed_of(session, item.id)
+    honest.close()
+    assert sheet is not None and sheet.outcome == "certain" and item.status == ACCEPTED
+    more = {name: str(int(sheet.figures[name]) + 50) for name in ("card_01", "valid_votes", "total_votes")}
+    forged = replace(sheet, figures={**sheet.figures, **more})  # still adds up
+    store = init_workspace(str(tmp_path / "ws"))
+
+    def outcome(session: Session) -> ItemOutcome:
+        return replace(settle_printed(session, store.profile, store.registry, forged, page=0), printed=forged)
+
+    store_sheet(store, scan.name, scan.read_bytes(), outcome)
+    [counted] = tally(store, "mesa").rows
+    assert counted.cards is not None and counted.cards[0] == int(more["card_01"])
+    bundle = tmp_path / "bundle"
+    publish(store, bundle)
+    key = str(store.signer.verifier)
+    store.close()
+
+    report = verify_bundle(bundle, key=key, workers=1)
+    assert not report.ok
+    [problem] = [p for p in report.problems if "print read again" in p]
+    assert "card_01" in problem

@@ -12,6 +12,7 @@ the same code `publish` used, and compared with what the bundle holds.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from testigo import __version__
 from testigo.domain import Election, Registry
-from testigo.domain.printed import CERTAIN, PrintedSheet
+from testigo.domain.printed import CERTAIN, UNCERTAIN, PrintedSheet
 from testigo.errors import UserError
 from testigo.ledger.entries import MACHINE_READER, MANUAL_ENTRY, PRINT_READING, Entry, read_entries
 from testigo.pipeline.decode import Decoded, decode_blob
@@ -45,7 +46,7 @@ from testigo.publish.model import Files, Publication, derive, published_images, 
 from testigo.publish.pages import LogView
 from testigo.publish.registry_file import read_registry_document
 from testigo.read import sniff
-from testigo.read.printed.figures import ACCEPT_CONFIDENCE, AGREE_MARGIN, DIFFER_MARGIN
+from testigo.read.printed.figures import ACCEPT_CONFIDENCE, AGREE_MARGIN, DIFFER_MARGIN, FONT_AGREE_MARGIN
 from testigo.store.blobs import sha256_hex
 from testigo.verify.bundle import Bundle, BundleError
 from testigo.verify.log import CheckedLog
@@ -274,12 +275,11 @@ def _machine_print_problem(entry: Entry, path: str, decoded: Decoded) -> tuple[s
     some figure could not be re-checked exactly).
 
     Figures are compared one by one, not the outcome: the entry rests on the
-    figures, and a sheet read alone has scores of 1.0 a hair from its
-    threshold of 0.999, so the outcome test of `_print_problem` would leave
-    every such print unchecked. A figure read again differently is a problem
-    unless the reader is itself unsure of it now (its score below
-    1 - `SCORE_TIE`: the model's last decimals, which differ between
-    processors, could then swap two candidates); that one is not re-checked.
+    figures, and an uncertain reading has, by definition, figures the reader
+    was unsure of. A figure read again differently is a problem unless the
+    reader is itself unsure of it now (its score below 1 - `SCORE_TIE`: the
+    model's last decimals, which differ between processors, could then swap
+    two candidates); that one is not re-checked.
     """
     where = f"log entry {entry.seq}: {path}"
     if decoded.reading is None:
@@ -333,9 +333,26 @@ def _print_problem(logged: dict[str, object], printed: PrintedSheet | None) -> s
 
 
 def _at_a_threshold(printed: PrintedSheet) -> bool:
-    """Whether any score the outcome rested on is within `SCORE_TIE` of the threshold it was compared with."""
-    thresholds = (AGREE_MARGIN, -DIFFER_MARGIN, ACCEPT_CONFIDENCE)
-    return any(abs(score - t) < SCORE_TIE for score in printed.scores.values() for t in thresholds)
+    """Whether any score the outcome rested on is within `SCORE_TIE` of the threshold it was compared with.
+
+    A cross-check's scores are margins in nats, compared with the margins of
+    `testigo.read.printed.figures`; a sheet read alone has posteriors, whose
+    distance from `ACCEPT_CONFIDENCE` is measured in log-odds (nats too): a
+    posterior of 1.0 is infinitely far from 0.999, not 0.001 from it.
+    """
+    if printed.outcome in (CERTAIN, UNCERTAIN):
+        threshold = _log_odds(ACCEPT_CONFIDENCE)
+        return any(abs(_log_odds(score) - threshold) < SCORE_TIE for score in printed.scores.values())
+    margins = (AGREE_MARGIN, -DIFFER_MARGIN, FONT_AGREE_MARGIN)
+    return any(abs(score - t) < SCORE_TIE for score in printed.scores.values() for t in margins)
+
+
+def _log_odds(probability: float) -> float:
+    if probability <= 0.0:
+        return -math.inf
+    if probability >= 1.0:
+        return math.inf
+    return math.log(probability / (1.0 - probability))
 
 
 #: Scores this close to a threshold may fall on either side of it on another processor.
