@@ -142,7 +142,7 @@ def test_print_findings_and_a_machine_entry_are_published_and_verify(tmp_path: P
     store.close()
 
     row = _mesa_row(bundle, mesa)
-    assert row["evidence"] == "manual" and row["decision_entry"] == settled.decided.log_seq
+    assert row["evidence"] == "manual+print" and row["decision_entry"] == settled.decided.log_seq
     assert not any(r["mesa_id"] == altered["mesa_id"] for r in _rows(bundle))
     report = verify_bundle(bundle, key=key, workers=1)
     assert report.ok, report.problems

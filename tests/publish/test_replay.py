@@ -134,7 +134,7 @@ def test_one_reviewer_agreeing_with_the_logged_print_counts() -> None:
     publication = _derive(*_typed_with_machine(FIRST, ["p1", MACHINE_READER], _print_of(FIRST)))
     assert publication.problems == ()
     result = publication.mesas[MESA]
-    assert result.record.payload == FIRST and result.accepted.evidence == "manual"
+    assert result.record.payload == FIRST and result.accepted.evidence == "manual+print"
 
 
 @pytest.mark.parametrize(

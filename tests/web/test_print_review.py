@@ -128,8 +128,8 @@ def test_the_form_shows_each_printed_cell_but_never_what_the_machine_read(client
     assert "suman 321, no los 4.678 votos válidos impresos" in wrong_sum.text  # a warning ...
     assert "no coinciden todavía" in wrong_sum.text  # ... and the entry was saved, differing from the machine's
     again = client.get(f"/review/unreadable/{item}").text
-    assert "lectura de la impresión hecha por la máquina" in again and 'class="differs" for="f-card_36"' in again
-    assert 'class="differs" for="f-card_7"' in again
+    # the difference from the machine is said, never located: one reviewer must not match it field by field
+    assert "difiere de la lectura de la impresión hecha por la máquina" in again and 'class="differs"' not in again
 
 
 def test_a_sheet_settled_with_the_machine_says_so_on_the_mesa_and_results_pages(

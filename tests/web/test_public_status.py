@@ -54,10 +54,12 @@ def test_the_national_page_leads_with_coverage_as_of_and_what_is_not_counted(
     assert '<li id="in-conflict"><b>1</b>' in lead
     assert '<li id="awaiting-transcription"><b>1</b>' in lead
     assert '<li id="being-read"><b>1</b>' in lead
+    assert '<li id="awaiting-finding"><b>0</b> actas cuyas cifras impresas difieren' in lead
     assert "No los publique como resultado" in lead  # 2 mesas of thousands: loudly not a result
     assert "Mapa de cobertura" in page and page.index("Mapa de cobertura") < page.index("Mapa por estado")
     status = client.get("/api/v1/areas").json()["status"]
     assert status["conflicts"] == 1 and status["awaiting_transcription"] == 1 and status["being_read"] == 1
+    assert status["awaiting_finding"] == 0
     assert status["mesas_covered"] == 2 and status["mesas_national"] == 30026 and status["as_of"]
     area = client.get(f"/area/{first[:2]}").text
     assert 'id="coverage"' in area and "para todo el país" in area and "Cifras al " in area

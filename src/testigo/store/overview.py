@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from testigo.ledger.entries import MANUAL_ENTRY
+from testigo.ledger.entries import MANUAL_ENTRY, RESOLVE_MISMATCH
 from testigo.store.records import ACCEPTED, CONFLICT
 from testigo.store.reviews import NOT_AN_ACTA
 from testigo.store.schema import DecisionRow, ItemRow, RecordRow, SubmissionRow
@@ -87,12 +87,15 @@ class PublicWork(NamedTuple):
 
     `conflict_mesas`: mesas with an undecided conflict; `awaiting_transcription`:
     unreadable sheets no two reviewers have typed yet (not those set aside as
-    not an acta); `being_read`: arrivals stored but not read yet; `sources`:
+    not an acta); `awaiting_finding`: sheets whose print differs from their
+    code, no reviewer's finding yet; `being_read`: arrivals stored but not
+    read yet; `sources`:
     the source (``image``, ``print``, ``manual``, ``manual_print``, ``import``) of each accepted record by mesa.
     """
 
     conflict_mesas: list[str]
     awaiting_transcription: int
+    awaiting_finding: int
     being_read: int
     sources: dict[str, str]
 
@@ -106,11 +109,15 @@ def public_work(session: Session) -> PublicWork:
     waiting = session.execute(
         select(func.count()).select_from(ItemRow).where(ItemRow.status == "unreadable", ItemRow.id.not_in(settled))
     ).scalar_one()
+    found = select(DecisionRow.item_id).where(DecisionRow.action == RESOLVE_MISMATCH, DecisionRow.item_id.is_not(None))
+    unfound = session.execute(
+        select(func.count()).select_from(ItemRow).where(ItemRow.status == "mismatch", ItemRow.id.not_in(found))
+    ).scalar_one()
     being_read = session.execute(
         select(func.count()).select_from(SubmissionRow).where(SubmissionRow.state == PENDING)
     ).scalar_one()
     sources = session.execute(select(RecordRow.mesa_id, RecordRow.source).where(RecordRow.status == ACCEPTED))
-    return PublicWork(sorted(conflicts), int(waiting), int(being_read), dict(sources.tuples().all()))
+    return PublicWork(sorted(conflicts), int(waiting), int(unfound), int(being_read), dict(sources.tuples().all()))
 
 
 def work_version(session: Session) -> str:

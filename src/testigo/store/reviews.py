@@ -300,7 +300,8 @@ def evidence_of(session: Session, record_ids: Sequence[int]) -> dict[int, list[E
 
 def image_is_public(session: Session, sha256: str) -> bool:
     """Whether a stored file shows an acta that pages link to (read into a record, or typed or found misread into
-    one).
+    one), or a sheet whose print differs from its valid code (the bundle publishes it too: it is the evidence
+    of an altered sheet, and the public may judge it).
 
     Anything else a volunteer uploaded — a blurred photo, a picture of something
     else — stays visible to reviewers only.
@@ -308,7 +309,10 @@ def image_is_public(session: Session, sha256: str) -> bool:
     read = (
         select(ItemRow.id)
         .join(SubmissionRow, SubmissionRow.id == ItemRow.submission_id)
-        .where(SubmissionRow.blob_sha256 == sha256, ItemRow.record_id.is_not(None))
+        .where(
+            SubmissionRow.blob_sha256 == sha256,
+            ItemRow.record_id.is_not(None) | (ItemRow.status == Status.MISMATCH.value),
+        )
         .limit(1)
     )
     typed = (

@@ -49,9 +49,10 @@ class Status:
     `area` is this area's coverage (mesas and registered voters, of the
     registry); `mesas_national` the country's official count of mesas (the
     second denominator, national page only). `conflicts` are this area's
-    mesas with an undecided conflict; `awaiting_transcription` and
-    `being_read` are counted for the whole country, since the mesa of a sheet
-    nobody could read yet is not known. `sources` counts the area's counted
+    mesas with an undecided conflict; `awaiting_transcription`,
+    `awaiting_finding` (sheets whose print differs from their code, waiting
+    for a reviewer) and `being_read` are counted for the whole country, since
+    the mesa of a sheet nobody could read yet is not known. `sources` counts the area's counted
     mesas by where their figures come from: ``image`` (a photo read by its
     QR code), ``print`` (a photo without a code, read from its print),
     ``manual`` (typed by two reviewers), ``manual_print`` (typed by one
@@ -63,6 +64,7 @@ class Status:
     as_of: datetime
     conflicts: int
     awaiting_transcription: int
+    awaiting_finding: int
     being_read: int
     sources: dict[str, int]
 
@@ -83,6 +85,7 @@ class Status:
             "as_of": self.as_of.isoformat(timespec="seconds"),
             "conflicts": self.conflicts,
             "awaiting_transcription": self.awaiting_transcription,
+            "awaiting_finding": self.awaiting_finding,
             "being_read": self.being_read,
             "sources": self.sources,
         }
@@ -148,6 +151,7 @@ def area_page(store: Store, geography: Geography, snapshot: Snapshot, area_id: s
         snapshot.as_of,
         snapshot.conflicts.get(key, 0),
         snapshot.work.awaiting_transcription,
+        snapshot.work.awaiting_finding,
         snapshot.work.being_read,
         snapshot.sources.get(key, {}),
     )

@@ -382,10 +382,13 @@ def _machine_entry(store: Store, session: Session, item_id: int) -> _Entry | Non
 class OwnEntry:
     """A reviewer's own entry of a sheet, for correcting it: what they typed and which fields differ from another's.
 
-    `differs` names fields (``mesa``, ``card_3``, ``null_votes``) where some
-    other entry — another reviewer's, or the machine's reading of the print —
-    has another value; the other value is never shown. `others` counts those
-    entries, the machine's included (`machine`).
+    `differs` names fields (``mesa``, ``card_3``, ``null_votes``) where
+    another reviewer's entry has another value; the other value is never
+    shown. `others` counts the other entries, the machine's included
+    (`machine`). A difference from the machine's reading is only said, never
+    located (`machine_differs`): marked field by field, it would let one
+    reviewer correct their entry until it matched the machine and settle the
+    sheet alone; the difference calls a second reviewer instead.
     """
 
     mesa_id: str
@@ -394,6 +397,7 @@ class OwnEntry:
     others: int
     differs: frozenset[str]
     machine: bool = False
+    machine_differs: bool = False
 
 
 def machine_read(store: Store, item_id: int) -> bool:
@@ -412,15 +416,23 @@ def own_entry(store: Store, reviewer: Account, item_id: int) -> OwnEntry | None:
     counts = [int(v) for v in own.counts.split(",")]
     differs: set[str] = set()
     others = [e for e in entries if e.reviewer_id != reviewer.id]
-    for other in others:
+    for other in (e for e in others if not e.machine):
         if other.mesa_id != own.mesa_id:
             differs.add("mesa")
         if other.null_votes != own.null_votes:
             differs.add("null_votes")
         theirs = [int(v) for v in other.counts.split(",")]
         differs.update(f"card_{i}" for i, (a, b) in enumerate(zip(counts, theirs, strict=False), start=1) if a != b)
-    machine = any(e.machine for e in entries)
-    return OwnEntry(own.mesa_id, counts, own.null_votes, len(others), frozenset(differs), machine)
+    machine = next((e for e in entries if e.machine), None)
+    return OwnEntry(
+        own.mesa_id,
+        counts,
+        own.null_votes,
+        len(others),
+        frozenset(differs),
+        machine is not None,
+        machine is not None and machine.key != own.key,
+    )
 
 
 def dismiss(store: Store, reviewer: Account, item_id: int, reason: str) -> None:

@@ -88,7 +88,7 @@ class Snapshot:
     registry: Registry
     rows: dict[str, dict[str, TallyRow]] = field(default_factory=dict)
     as_of: datetime = field(default_factory=lambda: datetime.now(UTC))
-    work: overview.PublicWork = overview.PublicWork([], 0, 0, {})
+    work: overview.PublicWork = overview.PublicWork([], 0, 0, 0, {})
     coverage: dict[str, AreaCoverage] = field(default_factory=dict)
     sources: dict[str, dict[str, int]] = field(default_factory=dict)
     conflicts: dict[str, int] = field(default_factory=dict)
