@@ -38,6 +38,7 @@ confirmed. Either way the finding is logged with its reason.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -167,30 +168,21 @@ def resolve_conflict(
                 raise DecisionError("decision_changed_meanwhile", mesa=mesa_id)
         if chosen.status == CONFLICT and not reviews.set_record_status(session, chosen.id, CONFLICT, ACCEPTED):
             raise DecisionError("decision_changed_meanwhile", mesa=mesa_id)
-        body = decision_entry(
-            decided_at=now(),
-            action=RESOLVE_CONFLICT,
-            profile=store.profile.name,
+        seq = _decide(
+            store,
+            secret,
+            session,
+            RESOLVE_CONFLICT,
+            reviewer,
+            [reviewer.id],
             acta_id=chosen.acta_id,
             payload=chosen.payload,
             status=ACCEPTED,
             reason=reason,
-            reviewers=[pseudonym(secret, reviewer.id)],
-            granularity=store.settings.published_time_seconds,
-            set_aside=[r.payload_sha256 for r in set_aside],
-        )
-        seq = _log(session, body)
-        reviews.add_decision(
-            session,
-            action=RESOLVE_CONFLICT,
-            reviewer_id=reviewer.id,
-            reviewers=[reviewer.id],
             mesa_id=mesa_id,
             record_id=chosen.id,
             replaced_record_id=replaced,
-            outcome=ACCEPTED,
-            reason=reason,
-            log_seq=seq,
+            set_aside=[r.payload_sha256 for r in set_aside],
         )
     return Decided(RESOLVE_CONFLICT, ACCEPTED, mesa_id, seq, reason)
 
@@ -224,31 +216,22 @@ def resolve_mismatch(
                 session, store.profile, store.registry, payload, source="image", page=item.page, part=item.part
             )
             status, record_id = outcome.status, outcome.record_id
-        body = decision_entry(
-            decided_at=now(),
-            action=RESOLVE_MISMATCH,
-            profile=store.profile.name,
+        seq = _decide(
+            store,
+            secret,
+            session,
+            RESOLVE_MISMATCH,
+            reviewer,
+            [reviewer.id],
             acta_id=item.mesa_id,
             payload=payload,
             status=status,
             reason=reason,
-            reviewers=[pseudonym(secret, reviewer.id)],
-            sha256=submission.blob_sha256,
-            finding=finding,
-            granularity=store.settings.published_time_seconds,
-        )
-        seq = _log(session, body)
-        reviews.add_decision(
-            session,
-            action=RESOLVE_MISMATCH,
-            reviewer_id=reviewer.id,
-            reviewers=[reviewer.id],
             mesa_id=mesa_id,
             item_id=item_id,
             record_id=record_id,
-            outcome=status,
-            reason=reason,
-            log_seq=seq,
+            sha256=submission.blob_sha256,
+            finding=finding,
         )
     return Decided(RESOLVE_MISMATCH, status, mesa_id, seq, reason, finding)
 
@@ -263,28 +246,19 @@ def review_flags(store: Store, secret: bytes, reviewer: Account, record_id: int,
         if not found:
             raise DecisionError("decision_no_flags", record=record_id)
         row = found[0]
-        body = decision_entry(
-            decided_at=now(),
-            action=FLAG_REVIEWED,
-            profile=store.profile.name,
+        seq = _decide(
+            store,
+            secret,
+            session,
+            FLAG_REVIEWED,
+            reviewer,
+            [reviewer.id],
             acta_id=row.acta_id,
             payload=row.payload,
             status=ACCEPTED,
             reason=note,
-            reviewers=[pseudonym(secret, reviewer.id)],
-            granularity=store.settings.published_time_seconds,
-        )
-        seq = _log(session, body)
-        reviews.add_decision(
-            session,
-            action=FLAG_REVIEWED,
-            reviewer_id=reviewer.id,
-            reviewers=[reviewer.id],
             mesa_id=row.mesa_id,
             record_id=row.id,
-            outcome=ACCEPTED,
-            reason=note,
-            log_seq=seq,
         )
     return Decided(FLAG_REVIEWED, ACCEPTED, row.mesa_id, seq, note)
 
@@ -484,32 +458,22 @@ def _settle_manual(
     machine = any(e.machine for e in agreeing)
     source = MANUAL_PRINT_SOURCE if machine else MANUAL_SOURCE
     outcome = settle_payload(session, store.profile, store.registry, payload, source=source)
-    reviewer_ids = sorted({e.reviewer_id for e in agreeing if e.reviewer_id is not None})
-    names = [pseudonym(secret, i) for i in reviewer_ids] + ([MACHINE_READER] if machine else [])
-    body = decision_entry(
-        decided_at=now(),
-        action=MANUAL_ENTRY,
-        profile=store.profile.name,
+    seq = _decide(
+        store,
+        secret,
+        session,
+        MANUAL_ENTRY,
+        reviewer,
+        sorted({e.reviewer_id for e in agreeing if e.reviewer_id is not None}),
+        machine=machine,
         acta_id=acta_id,
         payload=payload,
         status=outcome.status,
         reason=outcome.reason,
-        reviewers=names,
-        sha256=sha256,
-        granularity=store.settings.published_time_seconds,
-    )
-    seq = _log(session, body)
-    reviews.add_decision(
-        session,
-        action=MANUAL_ENTRY,
-        reviewer_id=reviewer.id,
-        reviewers=reviewer_ids,
         mesa_id=first.mesa_id,
         item_id=item_id,
         record_id=outcome.record_id,
-        outcome=outcome.status,
-        reason=outcome.reason,
-        log_seq=seq,
+        sha256=sha256,
     )
     return Decided(MANUAL_ENTRY, outcome.status, first.mesa_id, seq, outcome.reason)
 
@@ -558,6 +522,60 @@ def _reason(text: str) -> str:
     return text[:MAX_REASON]
 
 
-def _log(session: Session, body: bytes) -> int:
+def _decide(
+    store: Store,
+    secret: bytes,
+    session: Session,
+    action: str,
+    by: Account,
+    reviewer_ids: Sequence[int],
+    *,
+    machine: bool = False,
+    acta_id: str | None,
+    payload: str | None,
+    status: str,
+    reason: str | None,
+    mesa_id: str | None,
+    item_id: int | None = None,
+    record_id: int | None = None,
+    replaced_record_id: int | None = None,
+    sha256: str | None = None,
+    finding: str | None = None,
+    set_aside: list[str] | None = None,
+) -> int:
+    """Log a decision and keep its row beside the entry, which say one thing twice; returns the entry's number.
+
+    The entry is public (reviewers by pseudonym, `MACHINE_READER` when the
+    machine's reading of the print was one of the entries); the row is the
+    workspace's own (account ids, the records it moved) and names the entry.
+    """
+    names = [pseudonym(secret, i) for i in reviewer_ids] + ([MACHINE_READER] if machine else [])
+    body = decision_entry(
+        decided_at=now(),
+        action=action,
+        profile=store.profile.name,
+        acta_id=acta_id,
+        payload=payload,
+        status=status,
+        reason=reason,
+        reviewers=names,
+        set_aside=set_aside,
+        sha256=sha256,
+        finding=finding,
+        granularity=store.settings.published_time_seconds,
+    )
     [seq] = log_table.append(session, [("decision", body, None)])
+    reviews.add_decision(
+        session,
+        action=action,
+        reviewer_id=by.id,
+        reviewers=reviewer_ids,
+        mesa_id=mesa_id,
+        item_id=item_id,
+        record_id=record_id,
+        replaced_record_id=replaced_record_id,
+        outcome=status,
+        reason=reason,
+        log_seq=seq,
+    )
     return seq
