@@ -31,8 +31,10 @@ class Field:
     does not list: `floor`).
     """
 
-    def __init__(self, ocr: dict[str, float], floor: float = -40.0, font: dict[str, float] | None = None) -> None:
-        self.ocr, self.floor, self.font = ocr, floor, font
+    def __init__(
+        self, ocr: dict[str, float], floor: float = -40.0, font: dict[str, float] | None = None, placed: bool = True
+    ) -> None:
+        self.ocr, self.floor, self.font, self.placed = ocr, floor, font, placed
         self.has_font = font is not None
         pool = set(ocr) | set(font or {})
         ranked = sorted(((text, self._score(text, BOTH)) for text in pool), key=lambda item: -item[1])
@@ -96,6 +98,27 @@ def test_one_reader_alone_never_makes_a_mismatch() -> None:
         cross_check(printed, {"card_1": 0}).describe()
         == "printed figures differ from the QR code: card_1 print 9, QR 0"
     )
+
+
+def test_readers_that_reject_the_code_but_read_different_values_leave_the_figure_unclear() -> None:
+    # a blurred 3: PP-OCR sees a 1, the font a 5, both reject the 3 (a genuine simulated photo did this)
+    printed = reading(card_1=Field({"1": -0.1, "3": -9.5, "5": -12.0}, font={"5": -70.0, "3": -150.0, "1": -130.0}))
+    check = cross_check(printed, {"card_1": 3})
+    assert check.outcome == "partial" and check.comparisons[0].verdict == "unclear"
+
+
+def test_a_figure_not_proven_on_its_own_row_is_neither_a_mismatch_nor_certain() -> None:
+    # a lost line shifted the row: it reads as another card's figure, sharply, to both readers
+    shifted = Field({"1105": -0.01, "74": -60.0}, font={"1105": -1.0, "74": -90.0}, placed=False)
+    check = cross_check(reading(card_1=sure(5), card_2=shifted), {"card_1": 5, "card_2": 74})
+    assert check.outcome == "partial" and "not legible: card_2" in check.describe()
+    unproven = Field({"3": -0.01}, font={"3": -0.01}, placed=False)
+    printed = reading(
+        card_1=sure(5), card_2=sure(3), card_3=unproven, valid_votes=sure(11), null_votes=sure(1), total_votes=sure(12)
+    )
+    rescued = rescue(printed, LAYOUT)
+    assert rescued.arithmetic and rescued.values["card_3"] == 3
+    assert not rescued.certain and rescued.doubtful() == ["card_3"]
 
 
 def test_a_figure_the_readers_read_differently_is_left_to_a_person() -> None:

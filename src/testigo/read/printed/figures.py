@@ -12,8 +12,12 @@ two witnesses, and what neither alone vouches for is left to a person.
   with neither alone against it by `DIFFER_MARGIN`; it *differs* when each
   reader alone favours another value by `DIFFER_MARGIN` or more, and is
   *unclear* otherwise (a blurred or shadowed cell, or readers that
-  disagree). One differing figure makes the sheet a mismatch: the signature
-  of an altered or re-printed sheet, which a reviewer must see. A false
+  disagree). Differing also needs both readers to name the same other value:
+  on a blur both may reject the QR's value while one sees a 1 and the other
+  a 5 (simulated mixed photos: two genuine sheets out of 200), which says
+  the cell is illegible, not that it prints something else. One differing
+  figure makes the sheet a mismatch: the signature of an altered or
+  re-printed sheet, which a reviewer must see. A false
   mismatch accuses a genuine sheet, so one reader is never enough for it:
   on simulated hard photos the font model alone called a blurred 0 a 9 by
   15 to 55 nats on one sheet in six, and PP-OCR alone misreads too; both
@@ -118,7 +122,14 @@ def cross_check(reading: PrintReading, expected: Mapping[str, int]) -> CrossChec
 
 
 def _verdict(field: FieldReading, text: str) -> tuple[str, float]:
-    """Whether the field's print agrees with `text`, and the margin (nats, both readers) that says so."""
+    """Whether the field's print agrees with `text`, and the margin (nats, both readers) that says so.
+
+    A field not proven to be on its own row (`FieldReading.placed`) is
+    unclear whatever it reads, with no margin counted: it may be another
+    card's figure.
+    """
+    if not field.placed:
+        return UNCLEAR, 0.0
     font = field.margin(text, FONT)
     if field.has_font and font >= FONT_AGREE_MARGIN:
         return AGREES, font  # PP-OCR is not run: the font alone is the cheap, common case
@@ -126,7 +137,7 @@ def _verdict(field: FieldReading, text: str) -> tuple[str, float]:
     alone = (field.margin(text, OCR), font) if field.has_font else (field.margin(text, OCR),)
     if both >= AGREE_MARGIN and min(alone) > -DIFFER_MARGIN:
         return AGREES, both
-    if max(alone) <= -DIFFER_MARGIN:
+    if max(alone) <= -DIFFER_MARGIN and (not field.has_font or field.best(OCR) == field.best(FONT)):
         return DIFFERS, both
     return UNCLEAR, both
 
@@ -142,7 +153,7 @@ class Rescued:
     corrected: tuple[str, ...]
     """Fields whose value is not the recogniser's first reading (changed to make the arithmetic hold)."""
     split: tuple[str, ...] = ()
-    """Fields whose value one of the two readers, alone, reads otherwise."""
+    """Fields whose value one of the two readers, alone, reads otherwise, or not proven on their own row."""
 
     @property
     def certain(self) -> bool:
@@ -190,7 +201,11 @@ def rescue(reading: PrintReading, layout: SheetLayout) -> Rescued:
     confidence = {
         name: sum(math.exp(w - top) for w, trial in around if trial[name] == chosen[name]) / total for name in names
     }
-    split = tuple(name for name in names if not readers_agree(reading.fields[name], str(chosen[name])))
+    split = tuple(
+        name
+        for name in names
+        if not reading.fields[name].placed or not readers_agree(reading.fields[name], str(chosen[name]))
+    )
     return Rescued(chosen, confidence, True, corrected, split)
 
 

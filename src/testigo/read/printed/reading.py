@@ -18,7 +18,7 @@ as expected.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, partial
 
@@ -40,6 +40,10 @@ CANDIDATES = 6
 PROBE_KEYS = 3
 #: Mean log-likelihood per key under which the table's keys do not read as the layout's: rows misnumbered.
 KEY_FLOOR = -2.0
+#: A row whose key the reader finds this many nats less likely than another string is not proven to be its row.
+KEY_MARGIN = 5.0
+#: More than this share of rows not proven: the table is misnumbered as a whole, not a row here and there.
+MAX_UNKEYED = 0.25
 #: Log-likelihood per character under which no header word is taken for a label.
 LABEL_FLOOR = -1.5
 
@@ -75,8 +79,12 @@ class FieldReading:
         crop: Callable[[], np.ndarray],
         digits: tuple[int, int],
         font: Callable[[Sequence[str]], dict[str, float]] | None = None,
+        *,
+        placed: bool = True,
     ) -> None:
         self.name = name
+        self.placed = placed
+        """Whether the field is proven to be where it was read (its table row's key read as that row's key)."""
         self.quad = quad
         """The field's corners on the page (top-left, top-right, bottom-right, bottom-left), in pixels."""
         self._crop = crop
@@ -204,7 +212,10 @@ def read_print(
         raise PrintNotRead(f"the table's card numbers do not read as {layout.name}'s (another form, or rows lost)")
     glyphs = measure(turn, located.rows)
     font = learn(turn, located.rows, layout.table.keys(), [glyphs.at(row, row.words[0].cx) for row in located.rows])
-    fields = _figures(turn, located, layout, font, glyphs)
+    keyed = _keyed_rows(turn, located, layout, font, glyphs)
+    if keyed.count(False) > MAX_UNKEYED * len(keyed):
+        raise PrintNotRead(f"the table's card numbers do not read as {layout.name}'s (another form, or rows lost)")
+    fields = _figures(turn, located, layout, font, glyphs, keyed)
     codes, missing = _header(turn, located, layout, font, glyphs) if header else ({}, [])
     return PrintReading(layout.name, {**fields, **codes}, turn is not frame, tuple(missing))
 
@@ -228,17 +239,56 @@ def _key_score(frame: Frame, located: Located, layout: SheetLayout, count: int) 
     return float(np.mean(scores))
 
 
-def _figures(
+def _keyed_rows(
     frame: Frame, located: Located, layout: SheetLayout, font: FontModel | None, glyphs: GlyphField
+) -> list[bool]:
+    """Whether each table row's key reads as its own key: only such a row is proven to hold its card.
+
+    The probed keys (`PROBE_KEYS`) catch a table shifted as a whole, but a
+    line lost and another taken for a row between two probes shifts only the
+    rows between them, and their figures would be compared with the wrong
+    cards: on simulated mixed photos that made genuine sheets mismatches
+    ("card_01 print 1105, QR 74"). Every key is read by the sheet's font
+    (cheap: no PP-OCR run), or by PP-OCR when the print is not fixed-pitch;
+    a key less likely than another key or a one-edit neighbour by
+    `KEY_MARGIN` nats leaves its row unproven. The font is learned from these
+    same keys, but from all of them, so a few shifted rows barely move its
+    templates while failing their own key.
+    """
+    keys = layout.table.keys()
+    if font is None:
+        readings = ocr.recognise([word_crop(frame, row, row.words[0]) for row in located.rows])
+        return [ocr.margin(reading, key) > -KEY_MARGIN for reading, key in zip(readings, keys, strict=True)]
+    keyed = []
+    for row, key in zip(located.rows, keys, strict=True):
+        rivals = (ocr.neighbours(key) | set(keys)) - {key}
+        word = row.words[0]
+        scores = font.log_likelihoods(frame, row, word, [key, *sorted(rivals)], upright=glyphs.at(row, word.cx))
+        keyed.append(scores[key] - max(scores[rival] for rival in rivals) > -KEY_MARGIN)
+    return keyed
+
+
+def _figures(
+    frame: Frame,
+    located: Located,
+    layout: SheetLayout,
+    font: FontModel | None,
+    glyphs: GlyphField,
+    keyed: Sequence[bool],
 ) -> dict[str, FieldReading]:
-    """The table's figures (each row's last word) and the totals (each line's last word)."""
+    """The table's figures (each row's last word) and the totals (each line's last word).
+
+    A row not `keyed` is read all the same (a reviewer is shown its cell),
+    but its figure is not `FieldReading.placed`.
+    """
     table = layout.table
     places: list[tuple[str, TextLine, Word, tuple[int, int]]] = [
         (name, row, row.words[-1], table.digits) for name, row in zip(table.fields(), located.rows, strict=True)
     ]
     totals = _totals(frame, located, layout, glyphs)
     places += [(spec.field, totals[spec.field], totals[spec.field].words[-1], spec.digits) for spec in layout.totals]
-    return _read_fields(frame, glyphs, places, font)
+    unplaced = {name for name, ok in zip(table.fields(), keyed, strict=True) if not ok}
+    return _read_fields(frame, glyphs, places, font, unplaced)
 
 
 def _totals(frame: Frame, located: Located, layout: SheetLayout, glyphs: GlyphField) -> dict[str, TextLine]:
@@ -268,6 +318,7 @@ def _read_fields(
     glyphs: GlyphField,
     places: Sequence[tuple[str, TextLine, Word, tuple[int, int]]],
     font: FontModel | None,
+    unplaced: Container[str] = (),
 ) -> dict[str, FieldReading]:
     fields = {}
     for name, line, word, digits in places:
@@ -278,6 +329,7 @@ def _read_fields(
             partial(word_crop, frame, line, word, upright=upright),
             digits,
             partial(font.log_likelihoods, frame, line, word, upright=upright) if font is not None else None,
+            placed=name not in unplaced,
         )
     return fields
 

@@ -1,0 +1,110 @@
+"""The print reader on rendered sheets: every figure read, any way up, and never a shifted row taken for its card.
+
+Sheets come from the project's simulator (scans, to keep the tests quick;
+`benchmarks/print.py` measures photos and the hardest images). The rules of
+deciding are tested with stand-in fields in tests/read/test_printed_figures.py.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import cv2
+import numpy as np
+import pytest
+
+from testigo.domain.layout import SheetLayout
+from testigo.profiles import get_profile
+from testigo.read.printed import reading as reading_module
+from testigo.read.printed.figures import cross_check, rescue
+from testigo.read.printed.reading import PrintNotRead, read_print
+from testigo.read.printed.structure import Located
+from testigo.simulate import PRINTERS, simulate
+
+PROFILE = get_profile("ve2024")
+
+
+def _layout(code: str) -> SheetLayout:
+    return next(layout for layout in PROFILE.layouts() if (layout.code == "none") == (code == "none"))
+
+
+def _figures(entry: dict[str, Any]) -> dict[str, int]:
+    """What the acta's print truly shows, by the layout's field names (the header codes left out)."""
+    printed = entry["printed"]
+    figures = {f"card_{i:02d}": value for i, value in enumerate(printed["cards"], start=1)}
+    figures.update({name: printed[name] for name in ("valid_votes", "null_votes", "total_votes")})
+    return figures
+
+
+@pytest.fixture(scope="module")
+def sheets(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[np.ndarray, dict[str, Any]]]:
+    """Three scanned actas: with a code (standard printer), without one (a narrower font), with a code (hires)."""
+    out = tmp_path_factory.mktemp("sheets")
+    printers = (PRINTERS["standard"], PRINTERS["narrow"], PRINTERS["hires"])
+    truth = json.loads(
+        simulate(out, 3, seed=21, quality="scan", variant="mixed", printers=printers, workers=1).read_text()
+    )
+    found = []
+    for entry in truth["files"]:
+        gray = cv2.imread(str(out / entry["file"]), cv2.IMREAD_GRAYSCALE)
+        assert gray is not None
+        found.append((gray, entry))
+    return found
+
+
+def test_every_figure_of_a_scan_agrees_with_the_truth_either_way_up(
+    sheets: list[tuple[np.ndarray, dict[str, Any]]],
+) -> None:
+    for gray, entry in sheets:
+        layout = _layout("none" if entry["variant"] == "sin_qr" else "qr")
+        for page in (gray, cv2.rotate(gray, cv2.ROTATE_180)):
+            printed = read_print(page, layout, header=False)
+            check = cross_check(printed, _figures(entry))
+            assert check.outcome == "confirmed", (entry["file"], check.describe())
+            assert len(check.comparisons) == 41
+
+
+def test_a_sheet_without_a_code_is_rescued_exactly_with_its_header(
+    sheets: list[tuple[np.ndarray, dict[str, Any]]],
+) -> None:
+    [(gray, entry)] = [(gray, entry) for gray, entry in sheets if entry["variant"] == "sin_qr"]
+    layout = _layout("none")
+    printed = read_print(gray, layout)
+    rescued = rescue(printed, layout)
+    assert rescued.certain, rescued.doubtful()
+    assert rescued.values == _figures(entry)
+    center, number = entry["mesa_id"].split(".")
+    assert printed.fields["center"].text == center and printed.fields["mesa"].text == str(int(number))
+
+
+def test_rows_shifted_between_the_probed_keys_are_unclear_never_a_mismatch(
+    sheets: list[tuple[np.ndarray, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A line lost and another taken for a row shift the rows between them; the shifted figures are other cards'."""
+    gray, entry = sheets[0]
+    found = reading_module.locate
+
+    def shifted(*args: Any, **kwargs: Any) -> list[Located]:
+        candidates = found(*args, **kwargs)
+        for located in candidates:
+            rows = located.rows
+            rows[32], rows[33], rows[34] = rows[33], rows[34], rows[32]  # not the probed keys 1, 19 and 38
+        return candidates
+
+    monkeypatch.setattr(reading_module, "locate", shifted)
+    figures = _figures(entry)
+    assert len({figures["card_33"], figures["card_34"], figures["card_35"]}) > 1  # the shift changes figures
+    check = cross_check(read_print(gray, _layout("qr"), header=False), figures)
+    assert check.outcome == "partial", check.describe()
+    assert {c.field for c in check.unclear} == {"card_33", "card_34", "card_35"}
+
+
+def test_a_page_without_the_layout_gets_a_one_line_reason(sheets: list[tuple[np.ndarray, dict[str, Any]]]) -> None:
+    blank = np.full((1200, 900), 235, np.uint8)
+    gray, _ = sheets[0]
+    top = gray[: gray.shape[0] // 4]  # the header alone: text, but no table
+    for page, reason in ((blank, "no printed text"), (top, "does not match")):
+        with pytest.raises(PrintNotRead) as raised:
+            read_print(page, _layout("qr"))
+        assert reason in str(raised.value) and "\n" not in str(raised.value)
