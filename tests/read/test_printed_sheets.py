@@ -100,11 +100,28 @@ def test_rows_shifted_between_the_probed_keys_are_unclear_never_a_mismatch(
     assert {c.field for c in check.unclear} == {"card_33", "card_34", "card_35"}
 
 
+def _other_form() -> np.ndarray:
+    """A form of another kind: twelve numbered rows with a name and a figure, then two totals."""
+    page = np.full((1400, 1000), 240, np.uint8)
+    lines = [f"{n:02d}  CANDIDATO NUMERO {n}" for n in range(1, 13)] + ["VOTOS VALIDOS", "VOTOS NULOS"]
+    for i, text in enumerate(lines):
+        y = 150 + 70 * i
+        cv2.putText(page, text, (80, y), cv2.FONT_HERSHEY_SIMPLEX, 1.1, 20, 2, cv2.LINE_AA)
+        cv2.putText(page, str(37 * i + 5), (820, y), cv2.FONT_HERSHEY_SIMPLEX, 1.1, 20, 2, cv2.LINE_AA)
+    return page
+
+
 def test_a_page_without_the_layout_gets_a_one_line_reason(sheets: list[tuple[np.ndarray, dict[str, Any]]]) -> None:
     blank = np.full((1200, 900), 235, np.uint8)
     gray, _ = sheets[0]
     top = gray[: gray.shape[0] // 4]  # the header alone: text, but no table
-    for page, reason in ((blank, "no printed text"), (top, "does not match")):
+    half = gray[: gray.shape[0] // 2]  # a photo of the upper half: the table cut
+    for page, reason in (
+        (blank, "no printed text"),
+        (top, "does not match"),
+        (half, "does not match"),
+        (_other_form(), "does not match"),
+    ):
         with pytest.raises(PrintNotRead) as raised:
             read_print(page, _layout("qr"))
         assert reason in str(raised.value) and "\n" not in str(raised.value)
