@@ -121,6 +121,38 @@ def test_a_figure_not_proven_on_its_own_row_is_neither_a_mismatch_nor_certain() 
     assert not rescued.certain and rescued.doubtful() == ["card_3"]
 
 
+def test_a_total_its_own_parts_refute_is_a_misread_not_a_mismatch() -> None:
+    code = {"card_1": 5, "card_2": 3, "card_3": 2, "valid_votes": 10, "null_votes": 1, "total_votes": 11}
+    cards = {"card_1": sure(5), "card_2": sure(3), "card_3": sure(2), "null_votes": sure(1), "total_votes": sure(11)}
+    misread = reading(**cards, valid_votes=Field({"16": -0.01, "10": -30.0}, font={"16": -1.0, "10": -60.0}))
+    check = cross_check(misread, code, LAYOUT.checks)
+    assert check.outcome == "partial" and "not legible: valid_votes" in check.describe()
+    # a card changed on the paper and its totals with it: the parts add up to the totals read, a mismatch
+    altered = reading(
+        card_1=sure(5),
+        card_2=Field({"9": -0.01, "3": -30.0}, font={"9": -1.0, "3": -60.0}),
+        card_3=sure(2),
+        valid_votes=Field({"16": -0.01, "10": -30.0}, font={"16": -1.0, "10": -60.0}),
+        null_votes=sure(1),
+        total_votes=Field({"17": -0.01, "11": -30.0}, font={"17": -1.0, "11": -60.0}),
+    )
+    check = cross_check(altered, code, LAYOUT.checks)
+    assert [c.field for c in check.differing] == ["card_2", "valid_votes", "total_votes"]
+    # without the layout's arithmetic the misread total would have accused the sheet
+    assert cross_check(misread, code).outcome == "mismatch"
+
+
+def test_a_sheet_mostly_illegible_accuses_nothing() -> None:
+    blurred = Field({"8": -3.0, "3": -2.5})  # unclear: the readers cannot tell
+    differs = Field({"13": -0.01, "3": -30.0}, font={"13": -1.0, "3": -60.0})
+    legible = reading(card_1=sure(5), card_2=sure(3), card_3=sure(3), card_4=blurred, card_5=differs)
+    code = {f"card_{i}": value for i, value in enumerate([5, 3, 3, 3, 3], start=1)}
+    assert cross_check(legible, code).outcome == "mismatch"  # one unclear figure in five
+    poor = reading(card_1=sure(5), card_2=blurred, card_3=blurred, card_4=blurred, card_5=differs)
+    check = cross_check(poor, code)
+    assert check.outcome == "partial" and not check.differing
+
+
 def test_a_figure_the_readers_read_differently_is_left_to_a_person() -> None:
     split = Field({"6": -0.01, "5": -9.0}, font={"5": -40.0, "6": -60.0})  # PP-OCR 6, the font 5; 6 adds up
     printed = reading(

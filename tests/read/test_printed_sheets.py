@@ -97,7 +97,8 @@ def test_rows_shifted_between_the_probed_keys_are_unclear_never_a_mismatch(
     assert len({figures["card_33"], figures["card_34"], figures["card_35"]}) > 1  # the shift changes figures
     check = cross_check(read_print(gray, _layout("qr"), header=False), figures)
     assert check.outcome == "partial", check.describe()
-    assert {c.field for c in check.unclear} == {"card_33", "card_34", "card_35"}
+    # the shifted rows, and one row each side: a block's edge row may pass its key by a confusable digit
+    assert {c.field for c in check.unclear} == {"card_32", "card_33", "card_34", "card_35", "card_36"}
 
 
 def _other_form() -> np.ndarray:

@@ -41,12 +41,12 @@ def examine(profile: Profile, page: PageReading) -> PrintedSheet | None:
             record = profile.parse(page.payloads[0])
         except PayloadError:
             return None  # the code is invalid: there is nothing to compare the print with
-        return _checked(page.printed, profile.printed_figures(record, layout))
+        return _checked(page.printed, profile.printed_figures(record, layout), layout)
     return _read_alone(page.printed, layout)
 
 
-def _checked(printed: PrintReading, expected: dict[str, int]) -> PrintedSheet:
-    check = cross_check(printed, expected)
+def _checked(printed: PrintReading, expected: dict[str, int], layout: SheetLayout) -> PrintedSheet:
+    check = cross_check(printed, expected, layout.checks)
     outcome = {"mismatch": MISMATCH, "partial": PARTIAL, "confirmed": CONFIRMED}[check.outcome]
     return PrintedSheet(
         printed.layout,

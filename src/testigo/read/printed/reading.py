@@ -258,14 +258,28 @@ def _keyed_rows(
     keys = layout.table.keys()
     if font is None:
         readings = ocr.recognise([word_crop(frame, row, row.words[0]) for row in located.rows])
-        return [ocr.margin(reading, key) > -KEY_MARGIN for reading, key in zip(readings, keys, strict=True)]
+        return _beside_unkeyed(
+            [ocr.margin(reading, key) > -KEY_MARGIN for reading, key in zip(readings, keys, strict=True)]
+        )
     keyed = []
     for row, key in zip(located.rows, keys, strict=True):
         rivals = (ocr.neighbours(key) | set(keys)) - {key}
         word = row.words[0]
         scores = font.log_likelihoods(frame, row, word, [key, *sorted(rivals)], upright=glyphs.at(row, word.cx))
         keyed.append(scores[key] - max(scores[rival] for rival in rivals) > -KEY_MARGIN)
-    return keyed
+    return _beside_unkeyed(keyed)
+
+
+def _beside_unkeyed(keyed: Sequence[bool]) -> list[bool]:
+    """`keyed` with every row next to a row that is not keyed made not keyed too.
+
+    The edge row of a shifted block can pass its key when the two keys differ
+    by a digit the blur confuses (on a simulated hard photo the row holding
+    card 05 passed as 06 and its figure was compared with card 06's), so a
+    block is widened by one row each way: costly only beside a row that is
+    already doubtful.
+    """
+    return [ok and all(keyed[j] for j in (i - 1, i + 1) if 0 <= j < len(keyed)) for i, ok in enumerate(keyed)]
 
 
 def _figures(
