@@ -53,12 +53,15 @@ def sheets(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[np.ndarray, d
     return found
 
 
-def test_every_figure_of_a_scan_agrees_with_the_truth_either_way_up(
+TURNS = (None, cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_180, cv2.ROTATE_90_COUNTERCLOCKWISE)
+
+
+def test_every_figure_of_a_scan_agrees_with_the_truth_any_way_up(
     sheets: list[tuple[np.ndarray, dict[str, Any]]],
 ) -> None:
     for gray, entry in sheets:
         layout = _layout("none" if entry["variant"] == "sin_qr" else "qr")
-        for page in (gray, cv2.rotate(gray, cv2.ROTATE_180)):
+        for page in (gray if turn is None else cv2.rotate(gray, turn) for turn in TURNS):
             printed = read_print(page, layout, header=False)
             check = cross_check(printed, _figures(entry))
             assert check.outcome == "confirmed", (entry["file"], check.describe())
