@@ -25,7 +25,7 @@ from testigo.domain.printed import CERTAIN, UNCERTAIN, PrintedSheet
 from testigo.errors import UserError
 from testigo.ledger.entries import MACHINE_READER, MANUAL_ENTRY, PRINT_READING, Entry, read_entries
 from testigo.pipeline.decode import Decoded, decode_blob
-from testigo.pipeline.printed import record_read_alone
+from testigo.pipeline.printed import HEADER_CONFIDENCE, record_read_alone
 from testigo.profiles import PayloadError, Profile, get_profile
 from testigo.progress import Progress
 from testigo.publish.compare import MAX_LINES, explain
@@ -337,12 +337,13 @@ def _at_a_threshold(printed: PrintedSheet) -> bool:
 
     A cross-check's scores are margins in nats, compared with the margins of
     `testigo.read.printed.figures`; a sheet read alone has posteriors, whose
-    distance from `ACCEPT_CONFIDENCE` is measured in log-odds (nats too): a
-    posterior of 1.0 is infinitely far from 0.999, not 0.001 from it.
+    distance from `ACCEPT_CONFIDENCE` (a header code's from
+    `HEADER_CONFIDENCE`) is measured in log-odds (nats too): a posterior of
+    1.0 is infinitely far from 0.999, not 0.001 from it.
     """
     if printed.outcome in (CERTAIN, UNCERTAIN):
-        threshold = _log_odds(ACCEPT_CONFIDENCE)
-        return any(abs(_log_odds(score) - threshold) < SCORE_TIE for score in printed.scores.values())
+        thresholds = (_log_odds(ACCEPT_CONFIDENCE), _log_odds(HEADER_CONFIDENCE))
+        return any(abs(_log_odds(score) - t) < SCORE_TIE for score in printed.scores.values() for t in thresholds)
     margins = (AGREE_MARGIN, -DIFFER_MARGIN, FONT_AGREE_MARGIN)
     return any(abs(score - t) < SCORE_TIE for score in printed.scores.values() for t in margins)
 
