@@ -79,14 +79,13 @@ class FontModel:
         """
         longest = max((len(text) for text in texts), default=0)
         cells = _Cells.of(self, frame, line, word, longest + 1, upright)
+        scores = dict.fromkeys(texts, -math.inf)
+        if cells is None:
+            return scores
         noise = max(self.noise, 1e-6)
-        scale = INDEPENDENT / (2.0 * noise * (cells.misfit(noise) if cells is not None else 1.0))
-        scores = {}
-        for text in texts:
-            if cells is None or not text or any(char not in self.templates for char in text):
-                scores[text] = -math.inf
-            else:
-                scores[text] = -scale * cells.unexplained(text)
+        scale = INDEPENDENT / (2.0 * noise * cells.misfit(noise))
+        drawable = [text for text in scores if text and all(char in self.templates for char in text)]
+        scores.update(zip(drawable, (-scale * value for value in cells.unexplained(drawable)), strict=True))
         return scores
 
 
@@ -146,14 +145,25 @@ class _Cells:
         per_pixel = float(best[slide][inked].sum()) / (int(inked.sum()) * self.pixels)
         return max(1.0, per_pixel / noise)
 
-    def unexplained(self, text: str) -> float:
-        """What `text`, right-aligned, leaves unexplained at the best slide: its cells by its digits, the rest blank."""
-        if len(text) > self.energy.shape[1]:
-            return math.inf
-        total = self.energy.sum(axis=1)
-        for j, char in enumerate(reversed(text)):
-            total = total - self.energy[:, j] + self.fits[char][:, j]
-        return float(total.min())
+    def unexplained(self, texts: Sequence[str]) -> list[float]:
+        """What each text, right-aligned, leaves unexplained at its best slide: its cells by its digits, the rest blank.
+
+        Texts of one length are scored together, cell by cell in the same
+        order of operations as one at a time would be: a key's score (checked
+        against some 90 rivals per row) must not depend on which others were
+        asked with it.
+        """
+        found = dict.fromkeys(texts, math.inf)
+        digits = sorted(self.fits)
+        fits = np.stack([self.fits[d] for d in digits])  # (digit, slides, cells)
+        for length in sorted({len(text) for text in found if len(text) <= self.energy.shape[1]}):
+            group = [text for text in found if len(text) == length]
+            indices = np.array([[digits.index(char) for char in reversed(text)] for text in group]).reshape(-1, length)
+            total = np.repeat(self.energy.sum(axis=1)[None, :], len(group), axis=0)
+            for j in range(length):
+                total = total - self.energy[None, :, j] + fits[indices[:, j], :, j]
+            found.update(zip(group, total.min(axis=1).tolist(), strict=True))
+        return [found[text] for text in texts]
 
 
 def learn(frame: Frame, rows: Sequence[TextLine], keys: Sequence[str], uprights: Sequence[Upright]) -> FontModel | None:
