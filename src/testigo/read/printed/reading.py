@@ -197,17 +197,20 @@ def read_print(
         turns.sort(key=lambda f: -_upright_score(f, code_up))
         turns = turns[:1]
     reasons = []
-    choices: list[tuple[float, Frame, Located]] = []
+    best: tuple[float, Frame, Located] | None = None
     for turn in turns:
         try:
             candidates = locate(turn.lines, layout, turn.text_height)
         except NotFound as error:
             reasons.append(str(error))
             continue
-        choices.extend((_key_score(turn, located, layout, PROBE_KEYS), turn, located) for located in candidates)
-    if not choices:
+        for located in candidates:
+            score = _key_score(turn, located, layout, PROBE_KEYS, max(KEY_FLOOR, best[0]) if best else KEY_FLOOR)
+            if best is None or score > best[0]:
+                best = (score, turn, located)
+    if best is None:
         raise PrintNotRead(f"the layout {layout.name} does not match the page: {reasons[0]}")
-    score, turn, located = max(choices, key=lambda choice: choice[0])
+    score, turn, located = best
     if score < KEY_FLOOR:
         raise PrintNotRead(f"the table's card numbers do not read as {layout.name}'s (another form, or rows lost)")
     glyphs = measure(turn, located.rows)
@@ -229,13 +232,23 @@ def _upright_score(frame: Frame, code_up: tuple[float, float]) -> float:
     return float(up @ np.asarray(code_up))
 
 
-def _key_score(frame: Frame, located: Located, layout: SheetLayout, count: int) -> float:
-    """The mean log-likelihood per character of `count` of the table's keys (spread over the table)."""
+def _key_score(frame: Frame, located: Located, layout: SheetLayout, count: int, beat: float) -> float:
+    """The mean log-likelihood per character of `count` of the table's keys (spread over the table).
+
+    Minus infinity as soon as the mean can no longer reach `beat` (the
+    floor, or the best table found so far): no key reads better than
+    certain (0), so the mean is at most what the keys read so far sum to,
+    over `count`. The table chosen is the same, and a wrong turn or a
+    shifted table usually costs one PP-OCR run instead of `count`.
+    """
     keys = layout.table.keys()
     picks = sorted({round(i * (len(keys) - 1) / max(count - 1, 1)) for i in range(count)})
-    crops = [word_crop(frame, located.rows[i], located.rows[i].words[0]) for i in picks]
-    readings = ocr.recognise(crops)
-    scores = [ocr.log_likelihood(reading, keys[i]) / len(keys[i]) for reading, i in zip(readings, picks, strict=True)]
+    scores = []
+    for i in picks:
+        [reading] = ocr.recognise([word_crop(frame, located.rows[i], located.rows[i].words[0])])
+        scores.append(ocr.log_likelihood(reading, keys[i]) / len(keys[i]))
+        if sum(scores) / len(picks) < beat:
+            return -math.inf
     return float(np.mean(scores))
 
 
