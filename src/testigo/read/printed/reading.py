@@ -46,6 +46,12 @@ KEY_MARGIN = 5.0
 MAX_UNKEYED = 0.25
 #: Log-likelihood per character under which no header word is taken for a label.
 LABEL_FLOOR = -1.5
+#: A crop reading as a label with this log-likelihood per character or better ends the search for it (`_Labels`).
+LABEL_SURE = -1.0
+#: Characters a header word's width (in pitches) may differ from its label's length and still be read as one.
+LABEL_SLACK = 3.0
+#: Pitches a label's value word may be narrower than its fewest digits, or wider than its most.
+VALUE_SLACK = 2.0
 
 
 #: The readers a `FieldReading` answers for: PP-OCR, the sheet's font, or both (log-likelihoods added).
@@ -307,23 +313,56 @@ def _figures(
 def _totals(frame: Frame, located: Located, layout: SheetLayout, glyphs: GlyphField) -> dict[str, TextLine]:
     """Each total on the line below the table whose label reads as its label, the totals in the layout's order.
 
-    Raises `PrintNotRead` when a label reads on no line.
+    Lines are read in order, each at most once (`_Labels`). Raises
+    `PrintNotRead` when a label reads on no line.
     """
     lines = located.total_lines
-    readings = [
-        ocr.read_line(word_crop(frame, line, line.words[0], line.words[-2], upright=glyphs.at(line, line.left)))
-        for line in lines
-    ]
+
+    def crop(k: int) -> np.ndarray:
+        line = lines[k]
+        return word_crop(frame, line, line.words[0], line.words[-2], upright=glyphs.at(line, line.left))
+
+    labels = _Labels(crop)
     found: dict[str, TextLine] = {}
     start = 0
     for spec in layout.totals:
-        scores = [reading.log_likelihood(spec.label) for reading in readings[start:]]
-        if not scores or max(scores) < LABEL_FLOOR:
+        best = labels.best(spec.label, range(start, len(lines)))
+        if best is None:
             raise PrintNotRead(f"the total {spec.label!r} is not on the lines below the table")
-        best = start + int(np.argmax(scores))
         found[spec.field] = lines[best]
         start = best + 1
     return found
+
+
+class _Labels:
+    """Crops where labels are looked for, each read by PP-OCR once, when first needed.
+
+    A label is the crop that reads best as it, but the search stops at a
+    crop that reads as it with `LABEL_SURE` per character or better: two
+    crops reading as plainly as one label do not occur on a sheet, and
+    reading every candidate made most of the cost of finding the totals and
+    the header codes.
+    """
+
+    def __init__(self, crop: Callable[[int], np.ndarray]) -> None:
+        self._crop = crop
+        self._readings: dict[int, ocr.LineReading] = {}
+
+    def best(self, label: str, order: Iterable[int]) -> int | None:
+        """The crop, of those in `order`, that reads best as `label` (None when none reads `LABEL_FLOOR` or better).
+
+        Crops are read in `order` until one reads as the label with
+        `LABEL_SURE` or better; ties go to the crop listed first.
+        """
+        scores: dict[int, float] = {}
+        for k in order:
+            if k not in self._readings:
+                self._readings[k] = ocr.read_line(self._crop(k))
+            scores[k] = self._readings[k].log_likelihood(label)
+            if scores[k] >= LABEL_SURE:
+                break
+        best = max(scores, key=lambda k: scores[k], default=None)
+        return None if best is None or scores[best] < LABEL_FLOOR else best
 
 
 def _read_fields(
@@ -352,36 +391,50 @@ def _header(
 ) -> tuple[dict[str, FieldReading], list[str]]:
     """The header codes: each the word after (or the last word of the line of) its label, above the table.
 
-    Labels are found by reading the header's words once each and scoring
-    every label against each; a word is a candidate when it is followed by
-    another on its line (a label is never a line's last word).
+    A label is the header word that reads best as it (`_Labels`), among
+    the words followed by another on their line (a label is never a line's
+    last word) that could hold it (`_misfit`), read best-fitting first.
     """
     options = [(line, i) for line in located.header_lines for i in range(len(line.words) - 1)]
-    readings = [
-        ocr.read_line(word_crop(frame, line, line.words[i], upright=glyphs.at(line, line.words[i].cx)))
-        for line, i in options
-    ]
+
+    def crop(k: int) -> np.ndarray:
+        line, i = options[k]
+        return word_crop(frame, line, line.words[i], upright=glyphs.at(line, line.words[i].cx))
+
+    labels = _Labels(crop)
     places: list[tuple[str, TextLine, Word, tuple[int, int]]] = []
     missing = []
     for spec in layout.header:
-        found = _labelled(options, readings, spec)
-        if found is None:
+        misfits = [_misfit(line, i, spec, font, glyphs) for line, i in options]
+        best = labels.best(spec.label, sorted((k for k, m in enumerate(misfits) if m <= 1), key=lambda k: misfits[k]))
+        if best is None:
             missing.append(spec.field)
         else:
-            places.append((spec.field, *found, spec.digits))
+            line, i = options[best]
+            places.append((spec.field, line, _value_word(line, i, spec), spec.digits))
     return _read_fields(frame, glyphs, places, font), missing
 
 
-def _labelled(
-    options: Sequence[tuple[TextLine, int]], readings: Sequence[ocr.LineReading], spec: LabelledField
-) -> tuple[TextLine, Word] | None:
-    """The line and value word of a labelled field, or None when no word reads as its label."""
-    if not options:
-        return None
-    scores = [reading.log_likelihood(spec.label) for reading in readings]
-    best = int(np.argmax(scores))
-    if scores[best] < LABEL_FLOOR:
-        return None
-    line, index = options[best]
-    word = line.words[-1] if spec.value == VALUE_LAST else line.words[index + 1]
-    return line, word
+def _value_word(line: TextLine, index: int, spec: LabelledField) -> Word:
+    """The word holding `spec`'s value when its label is word `index` of `line`."""
+    return line.words[-1] if spec.value == VALUE_LAST else line.words[index + 1]
+
+
+def _misfit(line: TextLine, index: int, spec: LabelledField, font: FontModel | None, glyphs: GlyphField) -> float:
+    """How far word `index` of `line`, and its value word, are from as wide as `spec`'s label and its digits.
+
+    Widths are counted in the sheet's pitch (`font`); the departure of each,
+    over `LABEL_SLACK` or `VALUE_SLACK`, the worse of the two: above 1 when
+    the word cannot be the label. The slack is about twice the widest
+    departures measured on simulated hard photos (blur and merged glyphs
+    widen a label by up to 1.7 characters, a 9-digit code by 1.5; a digit is
+    half a pitch wide). Without a fixed-pitch font every word fits (0).
+    """
+    if font is None:
+        return 0.0
+    label, value = line.words[index], _value_word(line, index, spec)
+    label_pitches = label.width / (font.pitch * glyphs.at(line, label.cx).height)
+    value_pitches = value.width / (font.pitch * glyphs.at(line, value.cx).height)
+    low, high = spec.digits
+    beyond = max(low - value_pitches, value_pitches - high, 0.0)
+    return max(abs(label_pitches - len(spec.label)) / LABEL_SLACK, beyond / VALUE_SLACK)
