@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -68,6 +69,11 @@ class FontModel:
     noise: float
     """What a right template leaves unexplained of a key's glyph, per pixel (leave-one-out mean)."""
 
+    @cached_property
+    def strengths(self) -> np.ndarray:
+        """Each template's contrast energy (sum of squares about its mean), in the order of `templates`."""
+        return np.array([float(((template - template.mean()) ** 2).sum()) for template in self.templates.values()])
+
     def log_likelihoods(
         self, frame: Frame, line: TextLine, word: Word, texts: Sequence[str], *, upright: Upright
     ) -> dict[str, float]:
@@ -79,14 +85,13 @@ class FontModel:
         """
         longest = max((len(text) for text in texts), default=0)
         cells = _Cells.of(self, frame, line, word, longest + 1, upright)
+        scores = dict.fromkeys(texts, -math.inf)
+        if cells is None:
+            return scores
         noise = max(self.noise, 1e-6)
-        scale = INDEPENDENT / (2.0 * noise * (cells.misfit(noise) if cells is not None else 1.0))
-        scores = {}
-        for text in texts:
-            if cells is None or not text or any(char not in self.templates for char in text):
-                scores[text] = -math.inf
-            else:
-                scores[text] = -scale * cells.unexplained(text)
+        scale = INDEPENDENT / (2.0 * noise * cells.misfit(noise))
+        drawable = [text for text in scores if text and all(char in self.templates for char in text)]
+        scores.update(zip(drawable, (-scale * value for value in cells.unexplained(drawable)), strict=True))
         return scores
 
 
@@ -96,8 +101,10 @@ class _Cells:
 
     energy: np.ndarray
     """(slides, cells) contrast energy of each cell: what a blank leaves unexplained."""
-    fits: dict[str, np.ndarray]
-    """digit -> (slides, cells) what its template leaves unexplained of each cell."""
+    digits: str
+    """The digits of `fits`, in order."""
+    fits: np.ndarray
+    """(digit, slides, cells) what each digit's template leaves unexplained of each cell."""
     pixels: int
     """Pixels of one cell (`ROWS` by the cell's width)."""
 
@@ -120,14 +127,15 @@ class _Cells:
         inside = lefts >= 0
         starts = np.clip(lefts, 0, None)
         energy = np.where(inside, _cell_energies(band, cell)[np.minimum(starts, band.shape[1] - cell)], 0.0)
-        fits = {}
-        for d, template in model.templates.items():
-            # every digit's correlation at every place, once; a cell's is the best within its shifts
-            scores = cv2.matchTemplate(padded, template, cv2.TM_CCOEFF_NORMED).max(axis=0)
-            best = np.lib.stride_tricks.sliding_window_view(scores, 2 * SHIFT_X + 1).max(axis=1)
-            r = best[np.minimum(starts, len(best) - 1)]
-            fits[d] = np.where(inside, _residuals(energy, float(((template - template.mean()) ** 2).sum()), r), 0.0)
-        return cls(energy, fits, ROWS * cell)
+        # every digit's correlation at every place, once; a cell's is the best within its shifts
+        scores = [
+            cv2.matchTemplate(padded, template, cv2.TM_CCOEFF_NORMED).max(axis=0)
+            for template in model.templates.values()
+        ]
+        best = _running_max(np.stack(scores), 2 * SHIFT_X + 1)
+        r = best[:, np.minimum(starts, best.shape[1] - 1)]
+        fits = np.where(inside, _residuals(energy, model.strengths[:, None, None], r), 0.0)
+        return cls(energy, "".join(model.templates), fits, ROWS * cell)
 
     def misfit(self, noise: float) -> float:
         """How much worse than the keys the sheet's digits fit this figure's glyphs (1: as well, never less).
@@ -138,7 +146,7 @@ class _Cells:
         still rank the digits, but a ranking among glyphs none of them fits
         is not the confident one the keys' noise would make it.
         """
-        best = np.minimum(self.energy, np.min(list(self.fits.values()), axis=0))
+        best = np.minimum(self.energy, self.fits.min(axis=0))
         slide = int(np.argmin(best.sum(axis=1)))
         inked = self.energy[slide] > 0.25 * self.energy[slide].max() if self.energy[slide].max() > 0 else None
         if inked is None or not inked.any():
@@ -146,14 +154,23 @@ class _Cells:
         per_pixel = float(best[slide][inked].sum()) / (int(inked.sum()) * self.pixels)
         return max(1.0, per_pixel / noise)
 
-    def unexplained(self, text: str) -> float:
-        """What `text`, right-aligned, leaves unexplained at the best slide: its cells by its digits, the rest blank."""
-        if len(text) > self.energy.shape[1]:
-            return math.inf
-        total = self.energy.sum(axis=1)
-        for j, char in enumerate(reversed(text)):
-            total = total - self.energy[:, j] + self.fits[char][:, j]
-        return float(total.min())
+    def unexplained(self, texts: Sequence[str]) -> list[float]:
+        """What each text, right-aligned, leaves unexplained at its best slide: its cells by its digits, the rest blank.
+
+        Texts of one length are scored together, cell by cell in the same
+        order of operations as one at a time would be: a key's score (checked
+        against some 90 rivals per row) must not depend on which others were
+        asked with it.
+        """
+        found = dict.fromkeys(texts, math.inf)
+        for length in sorted({len(text) for text in found if len(text) <= self.energy.shape[1]}):
+            group = [text for text in found if len(text) == length]
+            indices = np.array([[self.digits.index(char) for char in reversed(text)] for text in group])
+            total = np.repeat(self.energy.sum(axis=1)[None, :], len(group), axis=0)
+            for j in range(length):
+                total = total - self.energy[None, :, j] + self.fits[indices[:, j], :, j]
+            found.update(zip(group, total.min(axis=1).tolist(), strict=True))
+        return [found[text] for text in texts]
 
 
 def learn(frame: Frame, rows: Sequence[TextLine], keys: Sequence[str], uprights: Sequence[Upright]) -> FontModel | None:
@@ -229,21 +246,31 @@ def _cell_energies(band: np.ndarray, cell: int) -> np.ndarray:
     return energies
 
 
-def _residuals(energy: np.ndarray, strength: float, r: np.ndarray) -> np.ndarray:
-    """What a template leaves unexplained of cells: min over its contrast a in `GAIN` of |cell - a template|^2.
+def _residuals(energy: np.ndarray, strength: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """What templates leave unexplained of cells: min over each one's contrast a in `GAIN` of |cell - a template|^2.
 
-    `energy` and `strength` are the cell's and the template's contrast energy,
-    `r` their correlation. With the contrast free, a template would explain a
-    blank cell perfectly (scaled to nothing); a printed digit has the ink of
-    the sheet's other digits, within `GAIN` of their mean, so a template on
-    blank paper leaves its own ink unexplained, as a missing digit should.
+    `energy` and `strength` are the cells' and the templates' contrast
+    energy, `r` their correlations (all broadcast together). With the
+    contrast free, a template would explain a blank cell perfectly (scaled
+    to nothing); a printed digit has the ink of the sheet's other digits,
+    within `GAIN` of their mean, so a template on blank paper leaves its own
+    ink unexplained, as a missing digit should. A blank template explains
+    nothing.
     """
-    if strength <= 0:
-        return energy
+    blank = strength <= 0
+    strength = np.where(blank, 1.0, strength)
     r = np.where(energy > 0, r, 0.0)
     gain = np.clip(r * np.sqrt(energy / strength), *GAIN)
     residual: np.ndarray = energy - 2 * gain * r * np.sqrt(energy * strength) + gain * gain * strength
-    return residual
+    return np.where(blank, energy, residual)
+
+
+def _running_max(values: np.ndarray, width: int) -> np.ndarray:
+    """The maximum of every `width` consecutive values along the last axis."""
+    result = values[..., : values.shape[-1] - width + 1].copy()
+    for shift in range(1, width):
+        np.maximum(result, values[..., shift : shift + result.shape[-1]], out=result)
+    return result
 
 
 def _padded(image: np.ndarray) -> np.ndarray:

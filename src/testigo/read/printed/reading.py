@@ -50,6 +50,12 @@ LABEL_FLOOR = -1.5
 #: character: a short label ("MESA:") read at -1.5 to -2.1 on 4 of 40 simulated photos was lost to a
 #: fixed floor, and a word taken for the wrong label gives a code the registry check then refuses.
 HEADER_LABEL_FLOOR = -0.6
+#: A crop reading as a label with this log-likelihood or better ends the search for it (`_Labels`).
+LABEL_SURE = -1.0
+#: Characters a header word's width (in pitches) may differ from its label's length and still be read as one.
+LABEL_SLACK = 3.0
+#: Pitches a label's value word may be narrower than its fewest digits, or wider than its most.
+VALUE_SLACK = 2.0
 
 
 #: The readers a `FieldReading` answers for: PP-OCR, the sheet's font, or both (log-likelihoods added).
@@ -201,17 +207,20 @@ def read_print(
         turns.sort(key=lambda f: -_upright_score(f, code_up))
         turns = turns[:1]
     reasons = []
-    choices: list[tuple[float, Frame, Located]] = []
+    best: tuple[float, Frame, Located] | None = None
     for turn in turns:
         try:
             candidates = locate(turn.lines, layout, turn.text_height)
         except NotFound as error:
             reasons.append(str(error))
             continue
-        choices.extend((_key_score(turn, located, layout, PROBE_KEYS), turn, located) for located in candidates)
-    if not choices:
+        for located in candidates:
+            score = _key_score(turn, located, layout, PROBE_KEYS, max(KEY_FLOOR, best[0]) if best else KEY_FLOOR)
+            if best is None or score > best[0]:
+                best = (score, turn, located)
+    if best is None:
         raise PrintNotRead(f"the layout {layout.name} does not match the page: {reasons[0]}")
-    score, turn, located = max(choices, key=lambda choice: choice[0])
+    score, turn, located = best
     if score < KEY_FLOOR:
         raise PrintNotRead(f"the table's card numbers do not read as {layout.name}'s (another form, or rows lost)")
     glyphs = measure(turn, located.rows)
@@ -220,7 +229,7 @@ def read_print(
     if keyed.count(False) > MAX_UNKEYED * len(keyed):
         raise PrintNotRead(f"the table's card numbers do not read as {layout.name}'s (another form, or rows lost)")
     fields = _figures(turn, located, layout, font, glyphs, keyed)
-    codes, missing = _header(turn, located, layout, glyphs) if header else ({}, [])
+    codes, missing = _header(turn, located, layout, font, glyphs) if header else ({}, [])
     return PrintReading(layout.name, {**fields, **codes}, turn is not frame, tuple(missing))
 
 
@@ -233,13 +242,23 @@ def _upright_score(frame: Frame, code_up: tuple[float, float]) -> float:
     return float(up @ np.asarray(code_up))
 
 
-def _key_score(frame: Frame, located: Located, layout: SheetLayout, count: int) -> float:
-    """The mean log-likelihood per character of `count` of the table's keys (spread over the table)."""
+def _key_score(frame: Frame, located: Located, layout: SheetLayout, count: int, beat: float) -> float:
+    """The mean log-likelihood per character of `count` of the table's keys (spread over the table).
+
+    Minus infinity as soon as the mean can no longer reach `beat` (the
+    floor, or the best table found so far): no key reads better than
+    certain (0), so the mean is at most what the keys read so far sum to,
+    over `count`. The table chosen is the same, and a wrong turn or a
+    shifted table usually costs one PP-OCR run instead of `count`.
+    """
     keys = layout.table.keys()
     picks = sorted({round(i * (len(keys) - 1) / max(count - 1, 1)) for i in range(count)})
-    crops = [word_crop(frame, located.rows[i], located.rows[i].words[0]) for i in picks]
-    readings = ocr.recognise(crops)
-    scores = [ocr.log_likelihood(reading, keys[i]) / len(keys[i]) for reading, i in zip(readings, picks, strict=True)]
+    scores = []
+    for i in picks:
+        [reading] = ocr.recognise([word_crop(frame, located.rows[i], located.rows[i].words[0])])
+        scores.append(ocr.log_likelihood(reading, keys[i]) / len(keys[i]))
+        if sum(scores) / len(picks) < beat:
+            return -math.inf
     return float(np.mean(scores))
 
 
@@ -312,23 +331,56 @@ def _figures(
 def _totals(frame: Frame, located: Located, layout: SheetLayout, glyphs: GlyphField) -> dict[str, TextLine]:
     """Each total on the line below the table whose label reads as its label, the totals in the layout's order.
 
-    Raises `PrintNotRead` when a label reads on no line.
+    Lines are read in order, each at most once (`_Labels`). Raises
+    `PrintNotRead` when a label reads on no line.
     """
     lines = located.total_lines
-    readings = [
-        ocr.read_line(word_crop(frame, line, line.words[0], line.words[-2], upright=glyphs.at(line, line.left)))
-        for line in lines
-    ]
+
+    def crop(k: int) -> np.ndarray:
+        line = lines[k]
+        return word_crop(frame, line, line.words[0], line.words[-2], upright=glyphs.at(line, line.left))
+
+    labels = _Labels(crop)
     found: dict[str, TextLine] = {}
     start = 0
     for spec in layout.totals:
-        scores = [reading.log_likelihood(spec.label) for reading in readings[start:]]
-        if not scores or max(scores) < LABEL_FLOOR:
+        best = labels.best(spec.label, range(start, len(lines)))
+        if best is None:
             raise PrintNotRead(f"the total {spec.label!r} is not on the lines below the table")
-        best = start + int(np.argmax(scores))
         found[spec.field] = lines[best]
         start = best + 1
     return found
+
+
+class _Labels:
+    """Crops where labels are looked for, each read by PP-OCR once, when first needed.
+
+    A label is the crop that reads best as it, but the search stops at a
+    crop that reads as it with `LABEL_SURE` per character or better: two
+    crops reading as plainly as one label do not occur on a sheet, and
+    reading every candidate made most of the cost of finding the totals and
+    the header codes.
+    """
+
+    def __init__(self, crop: Callable[[int], np.ndarray]) -> None:
+        self._crop = crop
+        self._readings: dict[int, ocr.LineReading] = {}
+
+    def best(self, label: str, order: Iterable[int], floor: float = LABEL_FLOOR) -> int | None:
+        """The crop, of those in `order`, that reads best as `label` (None when none reads `floor` or better).
+
+        Crops are read in `order` until one reads as the label with
+        `LABEL_SURE` or better; ties go to the crop listed first.
+        """
+        scores: dict[int, float] = {}
+        for k in order:
+            if k not in self._readings:
+                self._readings[k] = ocr.read_line(self._crop(k))
+            scores[k] = self._readings[k].log_likelihood(label)
+            if scores[k] >= LABEL_SURE:
+                break
+        best = max(scores, key=lambda k: scores[k], default=None)
+        return None if best is None or scores[best] < floor else best
 
 
 def _read_fields(
@@ -353,47 +405,63 @@ def _read_fields(
 
 
 def _header(
-    frame: Frame, located: Located, layout: SheetLayout, glyphs: GlyphField
+    frame: Frame, located: Located, layout: SheetLayout, font: FontModel | None, glyphs: GlyphField
 ) -> tuple[dict[str, FieldReading], list[str]]:
     """The header codes: each the word after (or the last word of the line of) its label, above the table.
 
-    Labels are found by reading the header's words once each and scoring
-    every label against each; a word is a candidate when it is followed by
-    another on its line (a label is never a line's last word).
+    A label is the header word that reads best as it (`_Labels`), among
+    the words followed by another on their line (a label is never a line's
+    last word) that could hold it (`_misfit`), read best-fitting first.
 
     PP-OCR alone reads the codes: the sheet's font, learned on the table's
     two-digit keys, misread the first digits of 9 of 30 nine-digit center
     codes on the photos of the 300-mesa demo (a 2 as 5, 7 or 8), where
     PP-OCR read all 30, and its large log-likelihoods carried the sum of
     both readers with it. A code has another witness instead: the registry
-    (`testigo.pipeline.printed.accepted_alone`).
+    (`testigo.pipeline.printed.accepted_alone`). The font's pitch still
+    says which words are wide enough to be a label and its value.
     """
     options = [(line, i) for line in located.header_lines for i in range(len(line.words) - 1)]
-    readings = [
-        ocr.read_line(word_crop(frame, line, line.words[i], upright=glyphs.at(line, line.words[i].cx)))
-        for line, i in options
-    ]
+
+    def crop(k: int) -> np.ndarray:
+        line, i = options[k]
+        return word_crop(frame, line, line.words[i], upright=glyphs.at(line, line.words[i].cx))
+
+    labels = _Labels(crop)
     places: list[tuple[str, TextLine, Word, tuple[int, int]]] = []
     missing = []
     for spec in layout.header:
-        found = _labelled(options, readings, spec)
-        if found is None:
+        misfits = [_misfit(line, i, spec, font, glyphs) for line, i in options]
+        order = sorted((k for k, m in enumerate(misfits) if m <= 1), key=lambda k: misfits[k])
+        best = labels.best(spec.label, order, floor=HEADER_LABEL_FLOOR * len(spec.label))
+        if best is None:
             missing.append(spec.field)
         else:
-            places.append((spec.field, *found, spec.digits))
+            line, i = options[best]
+            places.append((spec.field, line, _value_word(line, i, spec), spec.digits))
     return _read_fields(frame, glyphs, places, None), missing
 
 
-def _labelled(
-    options: Sequence[tuple[TextLine, int]], readings: Sequence[ocr.LineReading], spec: LabelledField
-) -> tuple[TextLine, Word] | None:
-    """The line and value word of a labelled field, or None when no word reads as its label."""
-    if not options:
-        return None
-    scores = [reading.log_likelihood(spec.label) for reading in readings]
-    best = int(np.argmax(scores))
-    if scores[best] < HEADER_LABEL_FLOOR * len(spec.label):
-        return None
-    line, index = options[best]
-    word = line.words[-1] if spec.value == VALUE_LAST else line.words[index + 1]
-    return line, word
+def _value_word(line: TextLine, index: int, spec: LabelledField) -> Word:
+    """The word holding `spec`'s value when its label is word `index` of `line`."""
+    return line.words[-1] if spec.value == VALUE_LAST else line.words[index + 1]
+
+
+def _misfit(line: TextLine, index: int, spec: LabelledField, font: FontModel | None, glyphs: GlyphField) -> float:
+    """How far word `index` of `line`, and its value word, are from as wide as `spec`'s label and its digits.
+
+    Widths are counted in the sheet's pitch (`font`); the departure of each,
+    over `LABEL_SLACK` or `VALUE_SLACK`, the worse of the two: above 1 when
+    the word cannot be the label. The slack is about twice the widest
+    departures measured on simulated hard photos (blur and merged glyphs
+    widen a label by up to 1.7 characters, a 9-digit code by 1.5; a digit is
+    half a pitch wide). Without a fixed-pitch font every word fits (0).
+    """
+    if font is None:
+        return 0.0
+    label, value = line.words[index], _value_word(line, index, spec)
+    label_pitches = label.width / (font.pitch * glyphs.at(line, label.cx).height)
+    value_pitches = value.width / (font.pitch * glyphs.at(line, value.cx).height)
+    low, high = spec.digits
+    beyond = max(low - value_pitches, value_pitches - high, 0.0)
+    return max(abs(label_pitches - len(spec.label)) / LABEL_SLACK, beyond / VALUE_SLACK)
