@@ -319,11 +319,12 @@ def _words(mask: np.ndarray, text_height: float) -> list[Word]:
             continue  # a sliver at the frame's border is a page's edge, narrower than any letter: it would start a line
         slope: float | None = None
         pieces: tuple[tuple[float, float], ...] = ()
-        if w > 1.5 * h:  # long enough for its own direction to mean something
-            ink = (labels[y : y + h, x : x + w] == i).astype(np.uint8)
-            moments = cv2.moments(ink, binaryImage=True)
+        own = labels[y : y + h, x : x + w] == i if w > 1.5 * min(h, text_height) else None
+        if own is not None and w > 1.5 * h:  # long enough for its own direction to mean something
+            moments = cv2.moments(own.astype(np.uint8), binaryImage=True)
             slope = math.tan(0.5 * math.atan2(2 * moments["mu11"], moments["mu20"] - moments["mu02"]))
-            pieces = _pieces(ink & mask[y : y + h, x : x + w], x, text_height)
+        if own is not None and w > 1.5 * text_height:  # wider than a key: maybe one joined to a name
+            pieces = _pieces(own & (mask[y : y + h, x : x + w] > 0), x, text_height)
         # a slanted word's box is taller than its letters by the rise along it
         upright_height = h - abs(slope or 0.0) * w
         if upright_height > 2.2 * text_height:
@@ -333,13 +334,15 @@ def _words(mask: np.ndarray, text_height: float) -> list[Word]:
 
 
 def _pieces(ink: np.ndarray, x: int, text_height: float) -> tuple[tuple[float, float], ...]:
-    """The column spans of a word's parts (its ink joined across `PIECE_JOIN` heights), from its mask at column `x`.
+    """The column spans of a word's parts (its ink joined across `PIECE_JOIN` heights); `ink` begins at column `x`.
 
     Parts whose columns overlap (a slanted letter over its neighbour, an
     accent over its letter) are one. Empty when the word is one part.
     """
     width = max(2, int(round(PIECE_JOIN * text_height)))
-    joined = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (width, 1)))
+    joined = cv2.morphologyEx(
+        ink.astype(np.uint8), cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (width, 1))
+    )
     count, _, stats, _ = cv2.connectedComponentsWithStats(joined)
     spans: list[list[float]] = []
     for left, _, span, _, _ in sorted(stats[1:].tolist()):
