@@ -374,23 +374,26 @@ def _chains(words: list[Word], text_height: float, field: SlopeField) -> list[li
             low = int(np.searchsorted(starts, last.x1 - 0.3 * text_height))
             reach = MAX_GAP_HEIGHTS * max(text_height, last.height)  # letters nearer the camera are larger
             high = int(np.searchsorted(starts, last.x1 + reach, side="right"))
-            following = None
-            for k in range(low, high):
-                j = order[k]
-                if used[j]:
-                    continue
-                distance = words[j].cx - last.cx
-                predicted = last.cy + field.at(last.cx + distance / 2, last.cy) * distance
-                tolerance = 0.25 * (words[j].height + last.height) + 0.01 * abs(distance)
-                if abs(words[j].cy - predicted) < tolerance:
-                    following = j
-                    break  # `order` is by x: the first that fits is the nearest
-            if following is None:
-                break
+            place = next(
+                (k for k in range(low, high) if not used[order[k]] and _fits(last, words[order[k]], field)), None
+            )
+            if place is None:
+                break  # `order` is by x: the first that fits is the nearest
+            following = order[place]
+            between = (order[k] for k in range(low, place) if not used[order[k]] and words[order[k]].x0 > last.x0)
+            if len(chain) == 1 and any(_fits(words[k], words[following], field) for k in between):
+                break  # a word between leads to the next one too: a lone `last` is a speck beside a line, not on it
             chain.append(following)
             used[following] = True
         chains.append(chain)
     return chains
+
+
+def _fits(word: Word, following: Word, field: SlopeField) -> bool:
+    """Whether `following` lies where the slope field predicts, from `word`, the next word on its line."""
+    distance = following.cx - word.cx
+    predicted = word.cy + field.at(word.cx + distance / 2, word.cy) * distance
+    return abs(following.cy - predicted) < 0.25 * (following.height + word.height) + 0.01 * abs(distance)
 
 
 @dataclass(frozen=True)
