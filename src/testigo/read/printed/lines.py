@@ -19,9 +19,11 @@ desk has none) or on the QR code (a sheet may have none):
 4. *Words*: characters joined by a closing of half a character's width, so
    that a space still separates words.
 5. *Lines*: words chained to the right, each next word predicted by the local
-   slope of the long words around it. Perspective makes lines converge, so the
-   slope is local, not one angle for the page; the gap allowed between words
-   is wide enough to cross the blank middle of a table row.
+   slope of the long words around it, then chained again along the slopes of
+   the lines found (a line's chord is not tilted by slanted letters, a word's
+   own slope is). Perspective makes lines converge, so the slope is local,
+   not one angle for the page; the gap allowed between words is wide enough
+   to cross the blank middle of a table row.
 
 The frame is upright or upside down at this point: `Frame.turned` gives the
 other one, and the caller decides which is right (from the sheet's layout).

@@ -11,7 +11,9 @@ fonts, margins and photos:
   width (the card number) and end at the right margin (the figure). The table
   is the longest run of such rows, other lines (a candidate's name) allowed
   between them; it must hold exactly the layout's number of rows, which are
-  then numbered in order.
+  then numbered in order. Blur can close the space after a key; the key is
+  then split off its word where the word's pieces (`Word.pieces`) show a
+  space at the key's width.
 * The *totals*: among the first lines after the table that end at the right
   margin; which is which is decided by reading their labels (the caller has
   the recogniser).
@@ -99,9 +101,9 @@ def locate(lines: Sequence[TextLine], layout: SheetLayout, text_height: float) -
     key_width = _key_width(keyed, text_height)
     if key_width is None:
         raise NotFound("no table rows: no lines begin with a key and end with a figure at the margins")
-    split = {id(line): _key_split(line, key_width) for line in keyed}
-    lines = [split.get(id(line)) or line for line in lines]
-    is_row = {id(line) for line in (split[id(old)] or old for old in keyed) if _is_key(line.words[0].width, key_width)}
+    split = {id(line): _key_split(line, key_width) or line for line in keyed}
+    lines = [split.get(id(line), line) for line in lines]
+    is_row = {id(line) for line in split.values() if _is_key(line.words[0].width, key_width)}
     run = _longest_run(lines, is_row)
     wanted = layout.table.rows
     if len(run) < wanted:
@@ -179,10 +181,8 @@ def _key_split(line: TextLine, key_width: float) -> TextLine | None:
         return None
     gaps = [after[0] - before[1] for before, after in itertools.pairwise(first.pieces)]
     for at in range(1, len(first.pieces)):
-        others = gaps[: at - 1] + gaps[at:]
-        if _is_key(first.pieces[at - 1][1] - first.x0, key_width) and gaps[at - 1] >= SPACE_RATIO * max(
-            others, default=0
-        ):
+        space = gaps[at - 1] >= SPACE_RATIO * max(gaps[: at - 1] + gaps[at:], default=0)
+        if space and _is_key(first.pieces[at - 1][1] - first.x0, key_width):
             return TextLine((*first.split(at), *line.words[1:]))
     return None
 
