@@ -19,9 +19,11 @@ desk has none) or on the QR code (a sheet may have none):
 4. *Words*: characters joined by a closing of half a character's width, so
    that a space still separates words.
 5. *Lines*: words chained to the right, each next word predicted by the local
-   slope of the long words around it. Perspective makes lines converge, so the
-   slope is local, not one angle for the page; the gap allowed between words
-   is wide enough to cross the blank middle of a table row.
+   slope of the long words around it, then chained again along the slopes of
+   the lines found (a line's chord is not tilted by slanted letters, a word's
+   own slope is). Perspective makes lines converge, so the slope is local,
+   not one angle for the page; the gap allowed between words is wide enough
+   to cross the blank middle of a table row.
 
 The frame is upright or upside down at this point: `Frame.turned` gives the
 other one, and the caller decides which is right (from the sheet's layout).
@@ -49,6 +51,13 @@ MAX_ENLARGEMENT = 3.0
 ANGLE_WINDOW = 12.0
 #: A word is joined to the next on its line across at most this many character heights of blank paper.
 MAX_GAP_HEIGHTS = 45.0
+#: Letters are joined across this many text heights into a word's pieces (`Word.pieces`): less than a space
+#: narrowed by blur, more than the gap within a key's two digits.
+PIECE_JOIN = 0.4
+#: Slope samples (long words, or long lines) a `SlopeField` is fitted to at the least.
+FIELD_SAMPLES = 6
+#: A chained line measures the slope field when its first and last words are this many text heights apart.
+CHORD_HEIGHTS = 10.0
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,14 @@ class Word:
     y1: float
     cy: float
     slope: float | None
+    pieces: tuple[tuple[float, float], ...] = ()
+    """A long word's parts, left to right, when letters are joined only across `PIECE_JOIN` (their columns).
+
+    Blur and a narrow font can join a table row's key to the name after it
+    (``01 PSUV`` as one word); the gap between them is still the widest in
+    the word, so the parts let the caller split the key off. Empty when the
+    word is one part.
+    """
 
     @property
     def width(self) -> float:
@@ -73,6 +90,16 @@ class Word:
     @property
     def cx(self) -> float:
         return (self.x0 + self.x1) / 2
+
+    def split(self, at: int) -> tuple[Word, Word]:
+        """The word as two: its first `at` pieces, and the rest (each centred on the word's own slope)."""
+        left, right = self.pieces[:at], self.pieces[at:]
+        return self._part(left), self._part(right)
+
+    def _part(self, pieces: tuple[tuple[float, float], ...]) -> Word:
+        x0, x1 = pieces[0][0], pieces[-1][1]
+        cy = self.cy + (self.slope or 0.0) * ((x0 + x1) / 2 - self.cx)
+        return Word(x0, self.y0, x1, self.y1, cy, self.slope, pieces if len(pieces) > 1 else ())
 
 
 @dataclass(frozen=True)
@@ -144,6 +171,7 @@ def _turned(word: Word, width: int, height: int) -> Word:
         height - 1 - word.y0,
         height - 1 - word.cy,
         word.slope,
+        tuple((width - 1 - x1, width - 1 - x0) for x0, x1 in reversed(word.pieces)),
     )
 
 
@@ -207,10 +235,22 @@ def text_angle(gray: np.ndarray) -> tuple[float, np.ndarray] | None:
 
 
 def find_lines(image: np.ndarray, text_height: float) -> list[TextLine]:
-    """The text lines of a frame image, top to bottom."""
+    """The text lines of a frame image, top to bottom.
+
+    Lines are chained twice: first along the slopes of the long words, then
+    along the slopes of the lines that chaining found. A word's own slope
+    (from its moments) is tilted by the shear a photo's perspective gives the
+    letters, and a short word's a lot; a line's slope, from its first word to
+    its last across the sheet, is not, so the second chaining joins the
+    figures that the first left apart from their rows.
+    """
     mask = _ink(image, max(5, int(text_height * 0.8)) | 1)
     words = _words(mask, text_height)
-    lines = [TextLine(tuple(words[i] for i in chain)) for chain in _chains(words, text_height)]
+    chains = _chains(words, text_height, SlopeField.of_words(words, text_height))
+    refined = SlopeField.of_chains(words, chains, text_height)
+    if refined is not None:
+        chains = _chains(words, text_height, refined)
+    lines = [TextLine(tuple(words[i] for i in chain)) for chain in chains]
     return sorted(lines, key=lambda line: line.cy)
 
 
@@ -271,24 +311,51 @@ def _words(mask: np.ndarray, text_height: float) -> list[Word]:
     width = max(2, int(round(text_height * 0.75)))
     joined = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (width, 1)))
     count, labels, stats, centroids = cv2.connectedComponentsWithStats(joined)
+    rows, columns = mask.shape
     words = []
     for i in range(1, count):
         x, y, w, h, area = (int(v) for v in stats[i])
         if h < 0.45 * text_height or area < 0.05 * text_height**2:
             continue
-        slope = None
-        if w > 1.5 * h:  # long enough for its own direction to mean something
-            moments = cv2.moments((labels[y : y + h, x : x + w] == i).astype(np.uint8), binaryImage=True)
+        if w < 0.2 * text_height and (x == 0 or y == 0 or x + w == columns or y + h == rows):
+            continue  # a sliver at the frame's border is a page's edge, narrower than any letter: it would start a line
+        slope: float | None = None
+        pieces: tuple[tuple[float, float], ...] = ()
+        own = labels[y : y + h, x : x + w] == i if w > 1.5 * min(h, text_height) else None
+        if own is not None and w > 1.5 * h:  # long enough for its own direction to mean something
+            moments = cv2.moments(own.astype(np.uint8), binaryImage=True)
             slope = math.tan(0.5 * math.atan2(2 * moments["mu11"], moments["mu20"] - moments["mu02"]))
+        if own is not None and w > 1.5 * text_height:  # wider than a key: maybe one joined to a name
+            pieces = _pieces(own & (mask[y : y + h, x : x + w] > 0), x, text_height)
         # a slanted word's box is taller than its letters by the rise along it
         upright_height = h - abs(slope or 0.0) * w
         if upright_height > 2.2 * text_height:
             continue
-        words.append(Word(float(x), float(y), float(x + w), float(y + h), float(centroids[i][1]), slope))
+        words.append(Word(float(x), float(y), float(x + w), float(y + h), float(centroids[i][1]), slope, pieces))
     return words
 
 
-def _chains(words: list[Word], text_height: float) -> list[list[int]]:
+def _pieces(ink: np.ndarray, x: int, text_height: float) -> tuple[tuple[float, float], ...]:
+    """The column spans of a word's parts (its ink joined across `PIECE_JOIN` heights); `ink` begins at column `x`.
+
+    Parts whose columns overlap (a slanted letter over its neighbour, an
+    accent over its letter) are one. Empty when the word is one part.
+    """
+    width = max(2, int(round(PIECE_JOIN * text_height)))
+    joined = cv2.morphologyEx(
+        ink.astype(np.uint8), cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (width, 1))
+    )
+    count, _, stats, _ = cv2.connectedComponentsWithStats(joined)
+    spans: list[list[float]] = []
+    for left, _, span, _, _ in sorted(stats[1:].tolist()):
+        if spans and left < spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], left + span)
+        else:
+            spans.append([left, left + span])
+    return tuple((float(x + a), float(x + b)) for a, b in spans) if len(spans) > 1 else ()
+
+
+def _chains(words: list[Word], text_height: float, field: SlopeField) -> list[list[int]]:
     """Indices of `words` grouped into lines, each followed to the right along the page's slope field.
 
     From each word, the next one on its line is the nearest to the right
@@ -296,7 +363,6 @@ def _chains(words: list[Word], text_height: float) -> list[list[int]]:
     their mean height plus a hundredth of the distance (the field is a fit,
     and a table row crosses a wide blank between its party and its figure).
     """
-    field = SlopeField.of(words, text_height)
     order = sorted(range(len(words)), key=lambda i: words[i].x0)
     starts = np.array([words[i].x0 for i in order])
     used = [False] * len(words)
@@ -308,24 +374,28 @@ def _chains(words: list[Word], text_height: float) -> list[list[int]]:
         while True:
             last = words[chain[-1]]
             low = int(np.searchsorted(starts, last.x1 - 0.3 * text_height))
-            high = int(np.searchsorted(starts, last.x1 + MAX_GAP_HEIGHTS * text_height, side="right"))
-            following = None
-            for k in range(low, high):
-                j = order[k]
-                if used[j]:
-                    continue
-                distance = words[j].cx - last.cx
-                predicted = last.cy + field.at(last.cx + distance / 2, last.cy) * distance
-                tolerance = 0.25 * (words[j].height + last.height) + 0.01 * abs(distance)
-                if abs(words[j].cy - predicted) < tolerance:
-                    following = j
-                    break  # `order` is by x: the first that fits is the nearest
-            if following is None:
-                break
+            reach = MAX_GAP_HEIGHTS * max(text_height, last.height)  # letters nearer the camera are larger
+            high = int(np.searchsorted(starts, last.x1 + reach, side="right"))
+            place = next(
+                (k for k in range(low, high) if not used[order[k]] and _fits(last, words[order[k]], field)), None
+            )
+            if place is None:
+                break  # `order` is by x: the first that fits is the nearest
+            following = order[place]
+            between = (order[k] for k in range(low, place) if not used[order[k]] and words[order[k]].x0 > last.x0)
+            if len(chain) == 1 and any(_fits(words[k], words[following], field) for k in between):
+                break  # a word between leads to the next one too: a lone `last` is a speck beside a line, not on it
             chain.append(following)
             used[following] = True
         chains.append(chain)
     return chains
+
+
+def _fits(word: Word, following: Word, field: SlopeField) -> bool:
+    """Whether `following` lies where the slope field predicts, from `word`, the next word on its line."""
+    distance = following.cx - word.cx
+    predicted = word.cy + field.at(word.cx + distance / 2, word.cy) * distance
+    return abs(following.cy - predicted) < 0.25 * (following.height + word.height) + 0.01 * abs(distance)
 
 
 @dataclass(frozen=True)
@@ -334,8 +404,7 @@ class SlopeField:
 
     A sheet photographed in perspective has lines that converge, so their
     slope changes across the page, to first order linearly; the field is
-    fitted to the slopes of the long words (three letters' height or more,
-    short ones measure it badly), with outliers dropped once.
+    fitted to slopes measured at points of the frame, with outliers dropped.
     """
 
     s0: float
@@ -346,13 +415,34 @@ class SlopeField:
         return self.s0 + self.sx * x + self.sy * y
 
     @classmethod
-    def of(cls, words: list[Word], text_height: float) -> SlopeField:
+    def of_words(cls, words: list[Word], text_height: float) -> SlopeField:
+        """The field of the long words' own slopes (three letters' height or more: short ones measure it badly)."""
         long = [w for w in words if w.slope is not None and w.width > 3 * text_height]
-        if len(long) < 6:
+        if len(long) < FIELD_SAMPLES:
             return cls(float(np.median([w.slope for w in long])) if long else 0.0, 0.0, 0.0)
-        design = np.array([[1.0, w.cx, w.cy] for w in long])
-        slopes = np.array([w.slope for w in long], dtype=np.float64)
-        keep = np.ones(len(long), dtype=bool)
+        return cls.fit(np.array([[w.cx, w.cy, w.slope] for w in long], dtype=np.float64))
+
+    @classmethod
+    def of_chains(cls, words: list[Word], chains: list[list[int]], text_height: float) -> SlopeField | None:
+        """The field of the chords of the chained lines that span `CHORD_HEIGHTS` or more (None: too few).
+
+        A chord's slope is the field's at its midpoint (exactly so for a
+        field linear in x and y, to first order otherwise).
+        """
+        samples = []
+        for chain in chains:
+            first, last = words[chain[0]], words[chain[-1]]
+            span = last.cx - first.cx
+            if span > CHORD_HEIGHTS * text_height:
+                samples.append([(first.cx + last.cx) / 2, (first.cy + last.cy) / 2, (last.cy - first.cy) / span])
+        return cls.fit(np.array(samples)) if len(samples) >= FIELD_SAMPLES else None
+
+    @classmethod
+    def fit(cls, samples: np.ndarray) -> SlopeField:
+        """The field through (x, y, slope) samples by least squares, refitted once without the outliers."""
+        design = np.column_stack([np.ones(len(samples)), samples[:, 0], samples[:, 1]])
+        slopes = samples[:, 2]
+        keep = np.ones(len(samples), dtype=bool)
         for _ in range(2):
             coefficients, *_ = np.linalg.lstsq(design[keep], slopes[keep], rcond=None)
             residuals = np.abs(design @ coefficients - slopes)

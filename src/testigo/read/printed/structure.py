@@ -11,7 +11,9 @@ fonts, margins and photos:
   width (the card number) and end at the right margin (the figure). The table
   is the longest run of such rows, other lines (a candidate's name) allowed
   between them; it must hold exactly the layout's number of rows, which are
-  then numbered in order.
+  then numbered in order. Blur can close the space after a key; the key is
+  then split off its word where the word's pieces (`Word.pieces`) show a
+  space at the key's width.
 * The *totals*: among the first lines after the table that end at the right
   margin; which is which is decided by reading their labels (the caller has
   the recogniser).
@@ -25,6 +27,7 @@ turns and keeps the one whose keys read as the layout's keys.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -37,6 +40,10 @@ from testigo.read.printed.lines import TextLine
 MARGIN_TOLERANCE = 0.8
 #: Lines other than rows (a candidate's name) allowed between two rows of the table.
 MAX_LINES_BETWEEN_ROWS = 2
+#: A row's key is as wide as the table's keys' shared width, within this share of it.
+KEY_WIDTH_TOLERANCE = 0.35
+#: The gap that splits a key off the word blur joined it to is this many times as wide as the word's other gaps.
+SPACE_RATIO = 1.5
 
 
 @dataclass(frozen=True)
@@ -94,7 +101,9 @@ def locate(lines: Sequence[TextLine], layout: SheetLayout, text_height: float) -
     key_width = _key_width(keyed, text_height)
     if key_width is None:
         raise NotFound("no table rows: no lines begin with a key and end with a figure at the margins")
-    is_row = {id(line) for line in keyed if abs(line.words[0].width - key_width) <= 0.35 * key_width}
+    split = {id(line): _key_split(line, key_width) or line for line in keyed}
+    lines = [split.get(id(line), line) for line in lines]
+    is_row = {id(line) for line in split.values() if _is_key(line.words[0].width, key_width)}
     run = _longest_run(lines, is_row)
     wanted = layout.table.rows
     if len(run) < wanted:
@@ -153,6 +162,29 @@ def _key_width(lines: list[TextLine], text_height: float) -> float | None:
     counts = [(np.abs(widths - w) <= 0.15 * w).sum() for w in widths]
     centre = widths[int(np.argmax(counts))]
     return float(np.median(widths[np.abs(widths - centre) <= 0.15 * centre]))
+
+
+def _is_key(width: float, key_width: float) -> bool:
+    return abs(width - key_width) <= KEY_WIDTH_TOLERANCE * key_width
+
+
+def _key_split(line: TextLine, key_width: float) -> TextLine | None:
+    """The line with its key split off its first word, when blur joined them (None: nothing to split).
+
+    The key is the word's first pieces (`Word.pieces`) when they span the
+    key's width and the gap after them is a space: `SPACE_RATIO` times as
+    wide as any other gap in the word, not one between two letters of a wider
+    word (``TO|TAL``, whose letters' gaps are all alike).
+    """
+    first = line.words[0]
+    if _is_key(first.width, key_width) or len(first.pieces) < 2 or len(line.words) < 2:
+        return None
+    gaps = [after[0] - before[1] for before, after in itertools.pairwise(first.pieces)]
+    for at in range(1, len(first.pieces)):
+        space = gaps[at - 1] >= SPACE_RATIO * max(gaps[: at - 1] + gaps[at:], default=0)
+        if space and _is_key(first.pieces[at - 1][1] - first.x0, key_width):
+            return TextLine((*first.split(at), *line.words[1:]))
+    return None
 
 
 def _longest_run(lines: Sequence[TextLine], is_row: set[int]) -> list[TextLine]:

@@ -1,0 +1,175 @@
+"""Finding a sheet's table among its text lines: every row where the layout says, on pages a photo makes hard.
+
+Sheets come from the project's simulator (scans, kept quick), then turned,
+slanted, blurred, cut or damaged here, so that each test is about one thing
+a photo does to a page. A row counts as found when the truth's figure lies
+in its last word; what the figures read is tests/read/test_printed_sheets.py's.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import cv2
+import numpy as np
+import pytest
+
+from testigo.domain.layout import SheetLayout
+from testigo.profiles import get_profile
+from testigo.read.printed.cells import word_quad
+from testigo.read.printed.lines import Frame, TextLine, Word, frame_of
+from testigo.read.printed.reading import PrintNotRead, read_print
+from testigo.read.printed.structure import KEY_WIDTH_TOLERANCE, Located, NotFound, _key_split, locate
+from testigo.simulate import PRINTERS, simulate
+
+LAYOUT: SheetLayout = next(layout for layout in get_profile("ve2024").layouts() if layout.code != "none")
+
+
+@pytest.fixture(scope="module")
+def sheets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[np.ndarray, dict[str, Any]]]:
+    """Two scanned actas by printer: the standard 80 mm one and the narrow 58 mm one (a tighter font)."""
+    out = tmp_path_factory.mktemp("structure")
+    printers = (PRINTERS["standard"], PRINTERS["narrow"])
+    truth = json.loads(simulate(out, 2, seed=21, quality="scan", printers=printers, workers=1).read_text())
+    found = {}
+    for name, entry in zip(("standard", "narrow"), truth["files"], strict=True):
+        gray = cv2.imread(str(out / entry["file"]), cv2.IMREAD_GRAYSCALE)
+        assert gray is not None
+        found[name] = (gray, entry)
+    return found
+
+
+def _figures_at(entry: dict[str, Any], to_page: np.ndarray) -> list[np.ndarray]:
+    """Where the truth puts each card's figure, mapped by the 3x3 `to_page` onto the changed page."""
+    centres = [np.mean(entry["fields"][f"card_{n:02d}"], axis=0) for n in range(1, LAYOUT.table.rows + 1)]
+    return list(cv2.perspectiveTransform(np.array([centres], np.float64), to_page)[0])
+
+
+def _holds(frame: Frame, located: Located, figures: list[np.ndarray]) -> bool:
+    """Whether each row's last word lies over its card's figure on the page."""
+    for row, figure in zip(located.rows, figures, strict=True):
+        quad = np.array(word_quad(frame, row, row.words[-1]), np.float32)
+        if cv2.pointPolygonTest(quad, (float(figure[0]), float(figure[1])), False) < 0:
+            return False
+    return True
+
+
+def _candidates(page: np.ndarray) -> list[tuple[Frame, Located]]:
+    """Every way of matching the page's lines to the layout, either way up, with the turn it was found in."""
+    frame = frame_of(page)
+    assert frame is not None
+    found = []
+    for turn in (frame, frame.turned):
+        try:
+            found += [(turn, located) for located in locate(turn.lines, LAYOUT, turn.text_height)]
+        except NotFound:
+            continue
+    return found
+
+
+def _found(page: np.ndarray, entry: dict[str, Any], to_page: np.ndarray) -> bool:
+    """Whether one way of matching the page's lines to the layout puts every row on its card's figure."""
+    figures = _figures_at(entry, to_page)
+    return any(_holds(turn, located, figures) for turn, located in _candidates(page))
+
+
+IDENTITY = np.eye(3)
+
+
+@pytest.mark.parametrize("turn", [None, cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_180, cv2.ROTATE_90_COUNTERCLOCKWISE])
+def test_the_table_is_found_on_a_sheet_turned_any_quarter(
+    sheets: dict[str, tuple[np.ndarray, dict[str, Any]]], turn: int | None
+) -> None:
+    gray, entry = sheets["standard"]
+    height, width = gray.shape
+    page = gray if turn is None else cv2.rotate(gray, turn)
+    to_page = {
+        None: IDENTITY,
+        cv2.ROTATE_90_CLOCKWISE: np.array([[0.0, -1.0, height - 1.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]),
+        cv2.ROTATE_180: np.array([[-1.0, 0.0, width - 1.0], [0.0, -1.0, height - 1.0], [0.0, 0.0, 1.0]]),
+        cv2.ROTATE_90_COUNTERCLOCKWISE: np.array([[0.0, 1.0, 0.0], [-1.0, 0.0, width - 1.0], [0.0, 0.0, 1.0]]),
+    }[turn]
+    assert _found(page, entry, to_page)
+
+
+def test_a_key_that_blur_joined_to_its_name_is_split_off(sheets: dict[str, tuple[np.ndarray, dict[str, Any]]]) -> None:
+    """Blur and spread ink close the space after a key: the row is still found, its key alone."""
+    gray, entry = sheets["standard"]
+    page = cv2.erode(cv2.GaussianBlur(gray, (0, 0), 1.5), np.ones((1, 7), np.uint8))
+    assert _found(page, entry, IDENTITY)
+    turn, located = _candidates(page)[0]
+    key_width = float(np.median([row.words[0].width for row in located.rows]))
+    joined = [line for line in turn.lines if _key_split(line, key_width) is not None]
+    assert len(joined) >= 3, "blur should join some keys to their names, or this test proves nothing"
+
+
+@pytest.mark.parametrize("printer", ["standard", "narrow"])
+def test_slanted_letters_do_not_part_figures_from_their_rows(
+    sheets: dict[str, tuple[np.ndarray, dict[str, Any]]], printer: str
+) -> None:
+    """Perspective slants the letters: a word's own slope then lies about its line's, a line's chord does not.
+
+    The lines converge (a sheet photographed from its right) and the letters
+    lean (the same sheet's rows slanted): the figures, far across the blank
+    middle of each row, must still be chained to their keys.
+    """
+    gray, entry = sheets[printer]
+    height, width = gray.shape
+    corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32)
+    if printer == "standard":
+        moved = [[0.3 * width, 0.1 * height], [width, 0], [width, height], [0.3 * width, 0.9 * height]]
+    else:
+        moved = [[0.15 * width, 0.2 * height], [width, 0], [width, height], [0.15 * width, 0.8 * height]]
+    to_page = cv2.getPerspectiveTransform(corners, np.array(moved, np.float32))
+    page = cv2.warpPerspective(gray, to_page, (width, height), borderValue=80)
+    assert _found(page, entry, to_page)
+    sheared = np.array([[1.0, -0.5, 0.5 * height], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    page = cv2.warpAffine(gray, sheared[:2], (width + height // 2, height), borderValue=255)
+    assert _found(page, entry, sheared)
+
+
+def test_a_left_margin_cut_off_at_the_keys_still_finds_the_table(
+    sheets: dict[str, tuple[np.ndarray, dict[str, Any]]],
+) -> None:
+    gray, entry = sheets["standard"]
+    turn, located = _candidates(gray)[0]
+    key = located.rows[0].words[0]
+    corners = [turn.to_page @ np.array([x, located.rows[0].y_at(x), 1.0]) for x in (key.x0, key.x1)]
+    left = int(min(corner[0] / corner[2] for corner in corners)) - 2
+    cut = np.ascontiguousarray(gray[:, left:])
+    assert _found(cut, entry, np.array([[1.0, 0.0, -left], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]))
+
+
+def test_a_row_whose_figure_is_lost_is_refused_with_a_one_line_reason(
+    sheets: dict[str, tuple[np.ndarray, dict[str, Any]]],
+) -> None:
+    """A figure rubbed out leaves its row a line without a figure: one row short, the sheet is not guessed at."""
+    gray, entry = sheets["standard"]
+    page = gray.copy()
+    quad = np.array(entry["fields"]["card_20"], np.float32)
+    centre = quad.mean(axis=0)
+    grown = (centre + 1.6 * (quad - centre)).astype(np.int32)
+    cv2.fillPoly(page, [grown], 255)
+    with pytest.raises(PrintNotRead) as raised:
+        read_print(page, LAYOUT, header=False)
+    reason = str(raised.value)
+    assert "does not match" in reason and "table rows" in reason and "\n" not in reason
+
+
+def _word(x0: float, x1: float, pieces: tuple[tuple[float, float], ...] = ()) -> Word:
+    return Word(x0, 0.0, x1, 20.0, 10.0, None, pieces)
+
+
+def test_a_key_is_split_off_only_at_a_space() -> None:
+    """Split at the gap after the key's width only when it is wider than every gap between letters."""
+    figure = _word(600.0, 612.0)
+    joined = TextLine((_word(0.0, 80.0, ((0.0, 24.0), (36.0, 50.0), (53.0, 66.0), (69.0, 80.0))), figure))
+    split = _key_split(joined, 24.0)
+    assert split is not None
+    assert [(word.x0, word.x1) for word in split.words] == [(0.0, 24.0), (36.0, 80.0), (600.0, 612.0)]
+    assert split.words[1].pieces == ((36.0, 50.0), (53.0, 66.0), (69.0, 80.0))
+    evenly = TextLine((_word(0.0, 80.0, ((0.0, 12.0), (17.0, 24.0), (29.0, 42.0), (47.0, 80.0))), figure))
+    assert _key_split(evenly, 24.0) is None  # TO|TAL: no space, a wider word
+    wide = TextLine((_word(0.0, 80.0, ((0.0, 45.0), (60.0, 80.0))), figure))
+    assert _key_split(wide, 24.0 / (1 + 2 * KEY_WIDTH_TOLERANCE)) is None  # its first part is no key's width
