@@ -30,7 +30,7 @@ PROFILE = get_profile("ve2024")
 
 def _sheets(folder: Path, quality: str, variant: str, seed: int) -> list[tuple[dict[str, Any], PrintedSheet | None]]:
     altered = 2 if variant == "qr" else 0
-    truth = json.loads(simulate(folder, 3, seed, quality, variant=variant, altered=altered, workers=2).read_text())
+    truth = json.loads(simulate(folder, 2, seed, quality, variant=variant, altered=altered, workers=2).read_text())
     found = []
     for entry in truth["files"]:
         if entry["kind"] == "acta" or entry.get("alteration"):
