@@ -33,5 +33,6 @@ python3 -m ruff check src tests benchmarks scripts
 python3 -m ruff format --check src tests benchmarks scripts
 python3 -m mypy
 
-# coverage is measured on every run, and the run fails below the floor set in pyproject.toml
-python3 -m pytest -n auto --durations=15 --cov --cov-report=term "$@"
+# coverage is measured on every run, and the run fails below the floor set in pyproject.toml; workers steal
+# queued tests from each other, so a few long tests near the end do not leave one core idle
+python3 -m pytest -n auto --dist worksteal --durations=15 --cov --cov-report=term "$@"

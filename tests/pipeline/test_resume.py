@@ -29,7 +29,7 @@ def _items_done(database: Path) -> int:
 @pytest.mark.slow
 def test_kill_9_then_rerun_completes_exactly_once(tmp_path: Path) -> None:
     images = tmp_path / "sim"
-    simulate(images, 30, seed=5, quality="photo", workers=2)
+    simulate(images, 16, seed=5, quality="scan", workers=2)
     truth = json.loads((images / "truth.json").read_text(encoding="utf-8"))
     expected = {e["acta_id"]: e["counts"] for e in truth["files"] if e["kind"] == "acta"}
     workspace = tmp_path / "ws"
@@ -38,7 +38,7 @@ def test_kill_9_then_rerun_completes_exactly_once(tmp_path: Path) -> None:
     victim = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     database = workspace / "testigo.sqlite"
     deadline = time.monotonic() + 120
-    while _items_done(database) < 5 and time.monotonic() < deadline and victim.poll() is None:
+    while _items_done(database) < 3 and time.monotonic() < deadline and victim.poll() is None:
         time.sleep(0.05)
     os.killpg(victim.pid, signal.SIGKILL)
     victim.wait()
