@@ -7,12 +7,9 @@ tested on rendered sheets in tests/read/test_printed_sheets.py.
 
 from __future__ import annotations
 
-import math
-from typing import Any
-
 from testigo.domain.layout import SheetLayout
 from testigo.read.printed.figures import ACCEPT_CONFIDENCE, cross_check, rescue
-from testigo.read.printed.reading import BOTH, FONT, OCR, PrintReading
+from tests.read.stand_ins import Field, reading, sure
 
 LAYOUT = SheetLayout.from_json(
     """{"format": "testigo-layout/1", "name": "t", "code": "none",
@@ -22,50 +19,6 @@ LAYOUT = SheetLayout.from_json(
         "checks": [{"total": "valid_votes", "parts": ["card_*"]},
                    {"total": "total_votes", "parts": ["valid_votes", "null_votes"]}]}"""
 )
-
-
-class Field:
-    """A field whose readers' log-likelihood of each string is given (any other string: `floor`).
-
-    `ocr` are PP-OCR's; `font`, when given, the sheet's font's (a string it
-    does not list: `floor`).
-    """
-
-    def __init__(
-        self, ocr: dict[str, float], floor: float = -40.0, font: dict[str, float] | None = None, placed: bool = True
-    ) -> None:
-        self.ocr, self.floor, self.font, self.placed = ocr, floor, font, placed
-        self.has_font = font is not None
-        pool = set(ocr) | set(font or {})
-        ranked = sorted(((text, self._score(text, BOTH)) for text in pool), key=lambda item: -item[1])
-        self.candidates = tuple(ranked)
-        self.text = ranked[0][0]
-
-    def _score(self, text: str, reader: str) -> float:
-        ocr = self.ocr.get(text, self.floor) if reader != FONT else 0.0
-        font = self.font.get(text, self.floor) if self.font is not None and reader != OCR else 0.0
-        return ocr + font
-
-    def log_likelihood(self, text: str) -> float:
-        return self._score(text, BOTH)
-
-    def best(self, reader: str = BOTH) -> str:
-        return max(sorted({*self.ocr, *(self.font or {})}), key=lambda text: self._score(text, reader))
-
-    def margin(self, text: str, reader: str = BOTH) -> float:
-        if reader == FONT and self.font is None:
-            return math.inf
-        rivals = [self._score(other, reader) for other in {*self.ocr, *(self.font or {})} if other != text]
-        floor = self._score("no such string", reader)
-        return self._score(text, reader) - max([*rivals, floor])
-
-
-def reading(**fields: Any) -> PrintReading:
-    return PrintReading("t", dict(fields), upside_down=False)
-
-
-def sure(value: int) -> Field:
-    return Field({str(value): -0.01})
 
 
 def test_figures_that_read_as_the_code_agree_and_an_illegible_one_is_unclear_not_different() -> None:
@@ -161,6 +114,33 @@ def test_a_figure_the_readers_read_differently_is_left_to_a_person() -> None:
     rescued = rescue(printed, LAYOUT)
     assert rescued.arithmetic and rescued.values["card_3"] == 6
     assert not rescued.certain and rescued.doubtful() == ["card_3"]
+
+
+def test_a_reader_that_only_prefers_another_figure_does_not_hold_the_sheet() -> None:
+    # a blurred 0 that PP-OCR reads as 8 by 2 nats, the font as 0 by 30: the sums make it 0, PP-OCR does not reject it
+    blurred_zero = Field({"8": -1.0, "0": -3.0}, font={"0": -1.0, "8": -31.0})
+    printed = reading(
+        card_1=sure(5),
+        card_2=sure(3),
+        card_3=blurred_zero,
+        valid_votes=sure(8),
+        null_votes=sure(1),
+        total_votes=sure(9),
+    )
+    rescued = rescue(printed, LAYOUT)
+    assert rescued.values["card_3"] == 0 and rescued.certain
+    # the same cell where PP-OCR rejects the 0 by 10 nats: a confident dissent holds it for a person
+    rejected_zero = Field({"8": -1.0, "0": -11.0}, font={"0": -1.0, "8": -31.0})
+    printed = reading(
+        card_1=sure(5),
+        card_2=sure(3),
+        card_3=rejected_zero,
+        valid_votes=sure(8),
+        null_votes=sure(1),
+        total_votes=sure(9),
+    )
+    rescued = rescue(printed, LAYOUT)
+    assert rescued.values["card_3"] == 0 and not rescued.certain and rescued.doubtful() == ["card_3"]
 
 
 def test_a_sheet_read_alone_is_certain_when_every_figure_is_and_the_sums_hold() -> None:

@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 from testigo.domain import Record, Registry, Status
 from testigo.domain.layout import SheetLayout
 from testigo.domain.printed import CERTAIN, CONFIRMED, MISMATCH, PARTIAL, UNCERTAIN, PrintedSheet
+from testigo.pipeline.header import MatchedHeader, match_header
 from testigo.pipeline.reconcile import settle_record, validate
 from testigo.profiles import PayloadError, Profile
 from testigo.read import PageReading
 from testigo.read.ocr import MODEL_SHA256
-from testigo.read.printed.figures import ACCEPT_CONFIDENCE, cross_check, readers_agree, rescue
+from testigo.read.printed.figures import ACCEPT_CONFIDENCE, cross_check, rescue
 from testigo.read.printed.reading import PrintReading
 from testigo.store.submissions import ItemOutcome
 
@@ -50,7 +51,7 @@ def examine(profile: Profile, page: PageReading) -> PrintedSheet | None:
         except PayloadError:
             return None  # the code is invalid: there is nothing to compare the print with
         return _checked(page.printed, profile.printed_figures(record, layout), layout)
-    return _read_alone(page.printed, layout)
+    return _read_alone(profile, page.printed, layout)
 
 
 def _checked(printed: PrintReading, expected: dict[str, int], layout: SheetLayout) -> PrintedSheet:
@@ -68,18 +69,15 @@ def _checked(printed: PrintReading, expected: dict[str, int], layout: SheetLayou
     )
 
 
-def _read_alone(printed: PrintReading, layout: SheetLayout) -> PrintedSheet:
+def _read_alone(profile: Profile, printed: PrintReading, layout: SheetLayout) -> PrintedSheet:
     rescued = rescue(printed, layout)
     figures = {name: "" if value is None else str(value) for name, value in rescued.values.items()}
     scores = {name: round(c, 6) for name, c in rescued.confidence.items()}
     doubtful = rescued.doubtful()
-    for spec in layout.header:
-        field = printed.fields.get(spec.field)
-        if field is not None:
-            figures[spec.field] = field.text
-            scores[spec.field] = round(_code_confidence(field.candidates), 6)
-            if scores[spec.field] < HEADER_CONFIDENCE or not readers_agree(field, field.text):
-                doubtful.append(spec.field)
+    codes, unsure, matched = _header_codes(profile, printed, layout)
+    for name, (code, score) in codes.items():
+        figures[name], scores[name] = code, score
+    doubtful += unsure
     certain = rescued.arithmetic and not doubtful and not printed.missing
     if certain:
         detail = "read from the print: every figure certain, the sheet's sums hold"
@@ -92,8 +90,31 @@ def _read_alone(printed: PrintReading, layout: SheetLayout) -> PrintedSheet:
         if printed.missing:
             why.append("not found: " + ", ".join(printed.missing))
         detail = "read from the print, for a person to confirm (" + "; ".join(why) + ")"
+    if matched is not None and matched.corrected:
+        read = ", ".join(f"{name} {matched.read[name] or 'blank'}" for name in matched.corrected)
+        detail += f"; the header names registry mesa {matched.mesa_id} (its codes read alone: {read})"
     quads = {name: field.quad for name, field in printed.fields.items()}
     return PrintedSheet(printed.layout, CERTAIN if certain else UNCERTAIN, detail, figures, scores, quads, MODEL_SHA256)
+
+
+def _header_codes(
+    profile: Profile, printed: PrintReading, layout: SheetLayout
+) -> tuple[dict[str, tuple[str, float]], list[str], MatchedHeader | None]:
+    """Each header code found with its confidence, those not certain enough, and the registry mesa they name.
+
+    The registry's mesa (`match_header`) gives the codes when it is certain;
+    otherwise each code is its own best reading at `HEADER_CONFIDENCE`, the
+    registry still their second witness in `accepted_alone`. A code whose
+    label was not found stays missing either way: the registry corrects what
+    the print shows, it never supplies what was not read.
+    """
+    found = {spec.field: printed.fields[spec.field] for spec in layout.header if spec.field in printed.fields}
+    matched = match_header(profile, found, layout)
+    if matched is not None and matched.certain:
+        confidence = round(matched.confidence, 6)
+        return {name: (matched.codes[name], confidence) for name in found}, [], matched
+    codes = {name: (field.text, round(_code_confidence(field.candidates), 6)) for name, field in found.items()}
+    return codes, [name for name, (_, score) in codes.items() if score < HEADER_CONFIDENCE], None
 
 
 def _code_confidence(candidates: tuple[tuple[str, float], ...]) -> float:

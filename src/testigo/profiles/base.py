@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
-from testigo.domain import Election, Record, Registry
+from testigo.domain import Election, Mesa, Record, Registry
 from testigo.domain.layout import SheetLayout
 from testigo.errors import TestigoError
 
@@ -101,6 +101,14 @@ class Profile(ABC):
     def mesa_from_print(self, codes: Mapping[str, str]) -> str | None:
         """The registry mesa a sheet's printed header codes name (None: this format prints no such codes)."""
         return None
+
+    def printed_header(self, mesa: Mesa) -> dict[str, str]:
+        """The header codes a genuine sheet of registry `mesa` prints, by layout field (empty: this format prints none).
+
+        The inverse of `mesa_from_print`: reading a header can then weigh every
+        real mesa the print could name (`testigo.pipeline.header`).
+        """
+        return {}
 
     def record_from_print(self, mesa_id: str, figures: Mapping[str, int], layout: SheetLayout) -> Record:
         """The record of a sheet read from its print alone: the payload a genuine sheet with its figures carries."""

@@ -23,7 +23,7 @@ import re
 from collections.abc import Mapping
 from functools import cached_property
 
-from testigo.domain import Candidate, Card, Election, Record, Registry
+from testigo.domain import Candidate, Card, Election, Mesa, Record, Registry
 from testigo.profiles.base import PayloadError, Profile
 
 CANDIDATES = (
@@ -135,6 +135,13 @@ class VE2024(Profile):
         if not (re.fullmatch(r"[0-9]{9}", center) and re.fullmatch(r"[0-9]{1,2}", mesa)):
             return None
         return f"{center}.{int(mesa):02d}"
+
+    def printed_header(self, mesa: Mesa) -> dict[str, str]:
+        """CENTRO (9 digits), MESA (its number, no leading zero) and ELECTORES (when the registry has them)."""
+        codes = {"center": mesa.center_id, "mesa": str(mesa.number)}
+        if mesa.registered is not None:
+            codes["registered"] = str(mesa.registered)
+        return codes
 
     @cached_property
     def _registry(self) -> Registry:

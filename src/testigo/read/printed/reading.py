@@ -129,9 +129,23 @@ class FieldReading:
     def text(self) -> str:
         return self.candidates[0][0] if self.candidates else ""
 
+    def likely(self, k: int) -> tuple[tuple[str, float], ...]:
+        """PP-OCR's `k` most likely digit strings, with their log-probabilities, most likely first.
+
+        PP-OCR's alone, whatever the field's readers, and of any length (not
+        only as many digits as the field may have): these are probabilities
+        that sum to 1 over every digit string, for callers that weigh what the
+        strings not listed may hold (`testigo.pipeline.header`).
+        """
+        return tuple(ocr.candidates(self._reading, k))
+
     def log_likelihood(self, text: str) -> float:
         """How well the field supports `text` (any digit string, e.g. the QR code's value), by both readers."""
         return self._score([text])[text]
+
+    def log_likelihoods(self, texts: Iterable[str]) -> dict[str, float]:
+        """`log_likelihood` of each of `texts`, scored together (one pass of each reader over all of them)."""
+        return self._score(texts)
 
     def best(self, reader: str = BOTH) -> str:
         """The string `reader` finds most likely among the candidates ("" when there are none)."""

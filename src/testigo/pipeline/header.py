@@ -1,0 +1,153 @@
+"""A sheet's header codes read against the registry: which real mesa the print names, and how surely.
+
+Read on its own, a nine-digit center code needs every digit right: on
+simulated hard photos without a QR code PP-OCR's best reading of it was
+wrong on half the sheets, while most of its digits, the mesa number and the
+registered voters were legible. But a genuine sheet does not name any of a
+billion codes: it names one of the registry's mesas, whose codes are all
+known (`Profile.printed_header`). `match_header` weighs every mesa the print
+could plausibly name — each that prints one of PP-OCR's most likely readings
+(`NOMINEES`) of a field whose codes few mesas share (`MAX_NAMED`) — by the
+likelihood of all its codes together, and returns the most likely with its
+posterior among every mesa of the registry: those not weighed are counted
+at an upper bound of their probability (`_unweighed_mass`), so stopping
+the weighing early can only make a match less certain, never more.
+
+Two guards keep the registry from inventing a mesa:
+
+* the print must support the mesa's codes nearly as well as its own best
+  reading of them (`HEADER_SLACK` nats in all): a sheet that plainly prints
+  a code the registry lacks (a mesa added since, a forged header) is never
+  moved onto a real one nearby;
+* the posterior must reach the figures' `ACCEPT_CONFIDENCE`, so a print
+  that fits two real mesas (two mesas of one center with close registered
+  voters, and the mesa number blurred) names neither.
+
+The index is the registry shipped with the profile, built once per process
+(a worker reads many sheets). The workspace's own registry is still the
+judge (`testigo.pipeline.printed.accepted_alone`): a mesa it lacks is
+refused there whatever matched here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from testigo.domain.layout import SheetLayout
+from testigo.profiles import Profile, get_profile
+from testigo.read.printed.figures import ACCEPT_CONFIDENCE
+from testigo.read.printed.reading import FieldReading
+
+#: A code printed by more mesas than this (a mesa number: thousands of centers have a mesa 1) does not
+#: nominate mesas to weigh; the center codes and registered voters read (tens of mesas each) do, and
+#: every mesa weighed is then weighed by all its codes.
+MAX_NAMED = 1000
+#: PP-OCR's most likely strings per field that nominate mesas. The more of a field's probability they
+#: hold, the less is left to the mesas not weighed (`_unweighed_mass`).
+NOMINEES = 64
+#: The matched mesa's codes may be this much less likely (nats, all header fields together) than the
+#: print's own best reading of them. On 94 simulated hard and hardest photos without a code, the true
+#: mesa's codes were up to 7.7 nats below the best reading where they were the only plausible mesa.
+HEADER_SLACK = 10.0
+
+
+@dataclass(frozen=True)
+class MatchedHeader:
+    """The registry mesa a header names: its codes, their posterior, and what the print alone read."""
+
+    mesa_id: str
+    codes: dict[str, str]
+    confidence: float
+    read: dict[str, str]
+
+    @property
+    def certain(self) -> bool:
+        """The posterior reaches `ACCEPT_CONFIDENCE`."""
+        return self.confidence >= ACCEPT_CONFIDENCE
+
+    @property
+    def corrected(self) -> list[str]:
+        """The fields read whose code is not the print's own best reading."""
+        return [name for name, code in self.codes.items() if name in self.read and self.read[name] != code]
+
+
+def match_header(profile: Profile, fields: Mapping[str, FieldReading], layout: SheetLayout) -> MatchedHeader | None:
+    """The registry mesa the header's `fields` name, or None when the print supports none within `HEADER_SLACK`.
+
+    `fields` are the header fields found on the sheet, read by PP-OCR alone
+    (their scores must be probabilities); a field whose label was not found
+    is simply not weighed.
+    """
+    index, registry = _index(profile.name), _codes(profile.name)
+    read = {name: field for name, field in fields.items() if field.candidates and not field.has_font}
+    if not read:
+        return None
+    likely = {name: field.likely(NOMINEES) for name, field in read.items() if name in index}
+    nominating = {
+        name: strings
+        for name, strings in likely.items()
+        if strings and all(len(index[name].get(text, ())) <= MAX_NAMED for text, _ in strings)
+    }
+    mesas = sorted(
+        {m for name, strings in nominating.items() for text, _ in strings for m in index[name].get(text, ())}
+    )
+    weighed = sorted(zip(_weights(read, [registry[m] for m in mesas]), mesas, strict=True), reverse=True)
+    own = sum(field.candidates[0][1] for field in read.values())
+    if not weighed or weighed[0][0] < own - HEADER_SLACK:
+        return None
+    top, mesa_id = weighed[0]
+    unweighed = math.exp(min(_unweighed_mass(nominating) - top, 700.0))
+    confidence = 1.0 / (sum(math.exp(weight - top) for weight, _ in weighed) + unweighed)
+    codes = {spec.field: registry[mesa_id][spec.field] for spec in layout.header if spec.field in registry[mesa_id]}
+    return MatchedHeader(mesa_id, codes, confidence, {name: field.text for name, field in read.items()})
+
+
+def _unweighed_mass(nominating: Mapping[str, Sequence[tuple[str, float]]]) -> float:
+    """An upper bound on the summed probability of every mesa not weighed (natural log).
+
+    A field's PP-OCR scores are log-probabilities of digit strings that sum
+    to 1 over all strings (`testigo.read.ocr.digits`). A mesa not weighed
+    prints, in each nominating field, none of the strings listed (each
+    listed string nominated every mesa that prints it, or is printed by
+    none: a code one digit short, say); as no two mesas print the same
+    codes, those mesas together hold at most the product, over the
+    nominating fields, of the probability left outside the listed strings.
+    """
+    log_mass = 0.0
+    for strings in nominating.values():
+        kept = sum(math.exp(score) for _, score in strings)
+        log_mass += math.log(max(1.0 - kept, 1e-300))
+    return log_mass
+
+
+def _weights(fields: Mapping[str, FieldReading], mesas: Sequence[Mapping[str, str]]) -> list[float]:
+    """How likely the print makes each mesa's codes: the sum over the fields read (-inf: a code the mesa lacks).
+
+    Each field scores all the distinct codes at once (one pass of the CTC
+    forward algorithm over them).
+    """
+    scores = {
+        name: field.log_likelihoods({codes[name] for codes in mesas if name in codes}) for name, field in fields.items()
+    }
+    return [sum(scores[name][codes[name]] if name in codes else -math.inf for name in fields) for codes in mesas]
+
+
+@cache
+def _codes(profile_name: str) -> dict[str, dict[str, str]]:
+    """Every registry mesa's printed header codes, by mesa id (the profile's shipped registry)."""
+    profile = get_profile(profile_name)
+    return {mesa.id: profile.printed_header(mesa) for mesa in profile.load_registry().mesas.values()}
+
+
+@cache
+def _index(profile_name: str) -> dict[str, dict[str, list[str]]]:
+    """For each header field and code, the registry mesas that print it."""
+    index: dict[str, dict[str, list[str]]] = defaultdict(dict)
+    for mesa_id, codes in _codes(profile_name).items():
+        for name, code in codes.items():
+            index[name].setdefault(code, []).append(mesa_id)
+    return dict(index)
