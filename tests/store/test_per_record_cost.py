@@ -15,6 +15,7 @@ benchmarks/import_cost.py.
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ from testigo.read.decode import PageReading
 from testigo.store import records
 from testigo.store.db import MIGRATIONS_DIR, make_engine, upgrade
 from testigo.store.schema import RecordRow, SubmissionRow
-from testigo.store.workspace import Store
+from testigo.store.workspace import Store, init_workspace, open_workspace
 from tests.conftest import payload_for
 
 #: Tables that grow with the records stored; areas and mesas are the registry, which does not.
@@ -126,11 +127,18 @@ def _reads_a_growing_share(detail: str, statement: str) -> bool:
     return columns <= {"status", "state", "level", "outcome", "kind", "channel"}
 
 
-@pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[Store]:
-    from testigo.store.workspace import init_workspace
+@pytest.fixture(scope="module")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh ve2024 workspace, made once: loading the registry is most of a test's time."""
+    root = tmp_path_factory.mktemp("template") / "ws"
+    init_workspace(str(root), "ve2024").close()
+    return root
 
-    opened = init_workspace(str(tmp_path / "ws"), "ve2024")
+
+@pytest.fixture
+def sqlite_store(_sqlite_template: Path, tmp_path: Path) -> Iterator[Store]:
+    shutil.copytree(_sqlite_template, tmp_path / "ws")
+    opened = open_workspace(str(tmp_path / "ws"))
     yield opened
     opened.close()
 
@@ -149,8 +157,6 @@ def test_sqlite_runs_no_per_record_statement_as_a_scan(
 
 
 def test_postgresql_has_an_index_for_every_per_record_statement(new_postgres_database: Any, tmp_path: Path) -> None:
-    from testigo.store.workspace import init_workspace
-
     store = init_workspace(str(tmp_path / "ws"), "ve2024", new_postgres_database())
     try:
         statements = _statements(store, tmp_path)
@@ -240,3 +246,23 @@ def test_migration_0008_gives_an_older_workspace_the_center_index(tmp_path: Path
     with Session(engine) as session:
         assert records.center_votes_elsewhere(session, "c1", "c1.02") == 11
     engine.dispose()
+
+
+def test_a_generic_import_gives_its_new_stations_records_their_region(tmp_path: Path) -> None:
+    """A generic workspace's registry grows inside the import's own transaction: the records still get centers."""
+    from tests.analysis.test_generic import MAP, _write
+
+    store = init_workspace(str(tmp_path / "ws"), "generic")
+    try:
+        table = tmp_path / "t.csv"
+        rows = [
+            ["Область 0", "Район 0", "ТИК 0", str(1000 + i), "900", "100", "50", "10", "2", "162"] for i in range(3)
+        ]
+        _write(table, rows)
+        assert import_table(store, table, "citizen", MAP).to_json()["summary"]["accepted"] == 3
+        with store.sessions() as session:
+            stored = session.execute(text("SELECT mesa_id, center_id FROM records")).all()
+        assert len(stored) == 3
+        assert all(center == store.registry.mesas[mesa].center_id for mesa, center in stored)
+    finally:
+        store.close()
