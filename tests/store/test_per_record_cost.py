@@ -25,6 +25,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from testigo.capture import Incoming
 from testigo.domain import Status
@@ -34,7 +35,7 @@ from testigo.pipeline.ingest import register_incoming, settle_decoded
 from testigo.pipeline.reconcile import settle_payload
 from testigo.read import FileReading
 from testigo.read.decode import PageReading
-from testigo.store import records
+from testigo.store import records, reviews
 from testigo.store.db import MIGRATIONS_DIR, make_engine, upgrade
 from testigo.store.schema import RecordRow, SubmissionRow
 from testigo.store.workspace import Store, init_workspace, open_workspace
@@ -190,6 +191,7 @@ def test_new_records_carry_their_center_and_the_ceiling_counts_the_centers_other
         assert row is not None and row.center_id == center
         assert records.center_votes_elsewhere(session, center, second) == 301  # 100 + 200 valid, 1 null
         assert records.center_votes_elsewhere(session, center, first) == 0
+        assert [r.mesa_id for r in reviews.accepted_of_center(session, center)] == [first]  # a center's page
 
 
 def _sizes(store: Store) -> dict[str, int]:
@@ -207,9 +209,16 @@ def _migrate(engine: Engine, revision: str) -> None:
         command.upgrade(config, revision)
 
 
-def test_migration_0008_gives_an_older_workspace_the_center_index(tmp_path: Path) -> None:
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_migration_0008_gives_an_older_workspace_the_center_index(
+    tmp_path: Path, dialect: str, request: pytest.FixtureRequest
+) -> None:
     """A workspace made before 0008 upgrades in place: the records get their centers and the index."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    if dialect == "sqlite":
+        url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    else:
+        url = request.getfixturevalue("new_postgres_database")()
+    engine = make_engine(url)
     _migrate(engine, "0007")
     now = "2024-07-28 20:00:00"
     with engine.begin() as connection:
@@ -237,11 +246,10 @@ def test_migration_0008_gives_an_older_workspace_the_center_index(tmp_path: Path
     with engine.connect() as connection:
         centers = connection.execute(text("SELECT mesa_id, center_id FROM records ORDER BY mesa_id")).all()
         assert [tuple(row) for row in centers] == [("c1.01", "c1"), ("c1.02", "c1"), ("c2.01", "c2")]
-        plan = connection.exec_driver_sql(
-            "EXPLAIN QUERY PLAN SELECT sum(valid_votes) FROM records WHERE center_id = 'c1' AND status = 'accepted'"
-        ).all()
-        assert "ix_records_center_status" in plan[-1][-1]
-    from sqlalchemy.orm import Session
+        if dialect == "sqlite":
+            query = "SELECT sum(valid_votes) FROM records WHERE center_id = 'c1' AND status = 'accepted'"
+            plan = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + query).all()
+            assert "ix_records_center_status" in plan[-1][-1]
 
     with Session(engine) as session:
         assert records.center_votes_elsewhere(session, "c1", "c1.02") == 11
