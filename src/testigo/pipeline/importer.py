@@ -122,7 +122,6 @@ def import_table(
     sha = store.blobs.put(data)
     report = ImportReport(str(path), sha, source, layout.name, table.encoding)
     registry = store.registry  # loaded before the write transaction: SQLite allows one writer, this one
-    _refresh_statistics(store)
     try:
         with store.sessions.begin() as session:
             subs.ensure_blob(
@@ -148,19 +147,6 @@ def import_table(
             store.forget_cached()  # the registry and ballot grew (or, on failure, must be read again)
     report.rows.sort(key=lambda r: r.line)
     return report
-
-
-def _refresh_statistics(store: Store) -> None:
-    """Let SQLite's planner know the tables' sizes before thousands of per-row queries.
-
-    Without statistics SQLite answers the per-row center total (`center_votes_elsewhere`)
-    through the index on record status, scanning every accepted record: an import
-    grows quadratically (24,000 rows: many minutes). After ANALYZE it goes
-    through the mesas of the center. PostgreSQL keeps its own statistics.
-    """
-    if store.engine.dialect.name == "sqlite":
-        with store.engine.begin() as connection:
-            connection.exec_driver_sql("ANALYZE")
 
 
 def _bind_candidates(session: Session, profile: Generic, layout: Layout) -> Generic:

@@ -14,12 +14,12 @@ import json
 from collections.abc import Sequence
 
 import numpy as np
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from testigo.profiles import Profile
 from testigo.store.records import ACCEPTED
-from testigo.store.schema import RecordRow
+from testigo.store.schema import MesaRow, RecordRow
 from testigo.store.submissions import now
 
 BATCH = 20_000
@@ -28,8 +28,12 @@ BATCH = 20_000
 def add_accepted_records(
     session: Session, profile: Profile, mesa_ids: Sequence[str], cards: np.ndarray, nulls: np.ndarray
 ) -> None:
-    """Insert one accepted record per mesa (mesas × cards counts), in the caller's transaction."""
+    """Insert one accepted record per mesa (mesas × cards counts), in the caller's transaction.
+
+    The mesas must be in the registry already: each record carries its mesa's center (`RecordRow`).
+    """
     created = now()
+    center_of = {mesa: center for mesa, center in session.execute(select(MesaRow.id, MesaRow.center_id)).tuples()}
     for start in range(0, len(mesa_ids), BATCH):
         rows = []
         for mesa_id, counts, null_votes in zip(
@@ -44,6 +48,7 @@ def add_accepted_records(
                 {
                     "profile": profile.name,
                     "mesa_id": mesa_id,
+                    "center_id": center_of[mesa_id],
                     "acta_id": acta_id,
                     "payload": payload,
                     "payload_sha256": hashlib.sha256(payload.encode()).hexdigest(),

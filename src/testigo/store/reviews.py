@@ -27,7 +27,6 @@ from testigo.store.schema import (
     ItemRow,
     LogEntryRow,
     ManualEntryRow,
-    MesaRow,
     PrintedRow,
     RecordRow,
     SubmissionRow,
@@ -230,11 +229,8 @@ def records_of_mesa(session: Session, mesa_id: str) -> list[RecordRow]:
 
 
 def accepted_of_center(session: Session, center_id: str) -> list[RecordRow]:
-    query = (
-        select(RecordRow)
-        .join(MesaRow, MesaRow.id == RecordRow.mesa_id)
-        .where(MesaRow.center_id == center_id, RecordRow.status == ACCEPTED)
-    )
+    # by the center on the record (its index), not a join with mesas: see `RecordRow`
+    query = select(RecordRow).where(RecordRow.center_id == center_id, RecordRow.status == ACCEPTED)
     return list(session.execute(query).scalars())
 
 

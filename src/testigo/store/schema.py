@@ -147,12 +147,24 @@ class RecordRow(Base):
     Identical content arriving again links to the same row (a duplicate); a
     different valid content for a mesa that already has an accepted one is
     inserted with status ``conflict`` and waits for review.
+
+    `center_id` repeats the center of the mesa (a mesa never changes center):
+    every settled sheet totals the accepted votes of its center
+    (`testigo.store.records.center_votes_elsewhere`), and with the center on
+    the row that is one range of the index on (center, status), whatever the
+    planner knows about the tables. Through a join with `mesas`, SQLite
+    without fresh statistics drove the query from the index on status and
+    read every accepted record for every sheet: import and ingest grew
+    quadratically (migration 0008 fills it in for older workspaces). It is
+    null only for a record of a mesa missing from the registry, which no
+    profile accepts.
     """
 
     __tablename__ = "records"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     profile: Mapped[str] = mapped_column(String(32))
     mesa_id: Mapped[str] = mapped_column(String(64), index=True)
+    center_id: Mapped[str | None] = mapped_column(String(64))
     acta_id: Mapped[str] = mapped_column(String(64))
     payload: Mapped[str] = mapped_column(Text)
     payload_sha256: Mapped[str] = mapped_column(String(64))
@@ -173,6 +185,7 @@ class RecordRow(Base):
             sqlite_where=text("status = 'accepted'"),
             postgresql_where=text("status = 'accepted'"),
         ),
+        Index("ix_records_center_status", "center_id", "status"),
     )
 
 
