@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections import defaultdict
+from pathlib import Path
+
+import pytest
 
 from testigo.domain import Mesa
+from testigo.domain.printed import UNCERTAIN
+from testigo.pipeline.decode import decode_blob
 from testigo.pipeline.header import HEADER_SLACK, match_header
+from testigo.pipeline.printed import machine_reading
 from testigo.profiles import get_profile
+from testigo.simulate import simulate
 from tests.read.stand_ins import Field, sure
 
 PROFILE = get_profile("ve2024")
@@ -74,3 +82,18 @@ def test_a_print_that_fits_two_mesas_of_one_center_names_neither() -> None:
 def test_a_header_without_any_reading_names_nothing() -> None:
     assert match_header(PROFILE, {}, LAYOUT) is None
     assert match_header(get_profile("generic"), {"center": sure(1)}, LAYOUT) is None
+
+
+@pytest.mark.slow
+def test_an_uncertain_sheet_whose_center_code_reads_as_no_mesa_gets_the_likeliest_real_mesa_as_its_entry(
+    tmp_path: Path,
+) -> None:
+    """Seed 3 of the hard photos without a code: PP-OCR reads the center code as one no mesa has, a card is
+    uncertain. The machine's entry names the true mesa (the likeliest the print fits), and says so."""
+    truth = json.loads(simulate(tmp_path, 1, seed=3, quality="hard", variant="sin_qr", workers=1).read_text())
+    [entry] = truth["files"]
+    [sheet] = decode_blob("x", str(tmp_path / entry["file"]), "ve2024").printed
+    assert sheet is not None and sheet.outcome == UNCERTAIN
+    assert "most likely names registry mesa " + entry["mesa_id"] in sheet.detail
+    machine = machine_reading(PROFILE, sheet)
+    assert machine is not None and machine.mesa_id == entry["mesa_id"]

@@ -92,7 +92,8 @@ def _read_alone(profile: Profile, printed: PrintReading, layout: SheetLayout) ->
         detail = "read from the print, for a person to confirm (" + "; ".join(why) + ")"
     if matched is not None and matched.corrected:
         read = ", ".join(f"{name} {matched.read[name] or 'blank'}" for name in matched.corrected)
-        detail += f"; the header names registry mesa {matched.mesa_id} (its codes read alone: {read})"
+        names = "names" if matched.certain else "most likely names"
+        detail += f"; the header {names} registry mesa {matched.mesa_id} (its codes read alone: {read})"
     quads = {name: field.quad for name, field in printed.fields.items()}
     return PrintedSheet(printed.layout, CERTAIN if certain else UNCERTAIN, detail, figures, scores, quads, MODEL_SHA256)
 
@@ -102,11 +103,15 @@ def _header_codes(
 ) -> tuple[dict[str, tuple[str, float]], list[str], MatchedHeader | None]:
     """Each header code found with its confidence, those not certain enough, and the registry mesa they name.
 
-    The registry's mesa (`match_header`) gives the codes when it is certain;
-    otherwise each code is its own best reading at `HEADER_CONFIDENCE`, the
-    registry still their second witness in `accepted_alone`. A code whose
-    label was not found stays missing either way: the registry corrects what
-    the print shows, it never supplies what was not read.
+    The registry's mesa (`match_header`) gives the codes when it is certain.
+    Otherwise each code is its own best reading at `HEADER_CONFIDENCE`, the
+    registry still their second witness in `accepted_alone`; and when one of
+    those is not sure either, the likeliest registry mesa, if the print fits
+    one, gives the codes of the machine's entry (doubtful, for a reviewer to
+    confirm): a code read alone that names no mesa could never agree with
+    what a reviewer types. A code whose label was not found stays missing
+    either way: the registry corrects what the print shows, it never
+    supplies what was not read.
     """
     found = {spec.field: printed.fields[spec.field] for spec in layout.header if spec.field in printed.fields}
     matched = match_header(profile, found, layout)
@@ -114,7 +119,11 @@ def _header_codes(
         confidence = round(matched.confidence, 6)
         return {name: (matched.codes[name], confidence) for name in found}, [], matched
     codes = {name: (field.text, round(_code_confidence(field.candidates), 6)) for name, field in found.items()}
-    return codes, [name for name, (_, score) in codes.items() if score < HEADER_CONFIDENCE], None
+    unsure = [name for name, (_, score) in codes.items() if score < HEADER_CONFIDENCE]
+    if not unsure or matched is None:
+        return codes, unsure, None
+    confidence = round(matched.confidence, 6)
+    return {name: (matched.codes[name], confidence) for name in found}, list(found), matched
 
 
 def _code_confidence(candidates: tuple[tuple[str, float], ...]) -> float:
