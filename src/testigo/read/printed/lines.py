@@ -362,40 +362,72 @@ def _chains(words: list[Word], text_height: float, field: SlopeField) -> list[li
     whose centre lies where the slope field predicts, within a quarter of
     their mean height plus a hundredth of the distance (the field is a fit,
     and a table row crosses a wide blank between its party and its figure).
+    Each word is the end of a chain once, and its candidates are tested all
+    at once (`_Boxes.fit`): testing them one by one in Python was most of
+    the cost of finding the lines.
     """
-    order = sorted(range(len(words)), key=lambda i: words[i].x0)
-    starts = np.array([words[i].x0 for i in order])
-    used = [False] * len(words)
+    boxes = _Boxes.of(words)
+    order = np.argsort(boxes.x0, kind="stable")
+    starts = boxes.x0[order]
+    used = np.zeros(len(words), dtype=bool)
     chains = []
-    for start in order:
+    for start in order.tolist():
         if used[start]:
             continue
         chain, used[start] = [start], True
         while True:
-            last = words[chain[-1]]
-            low = int(np.searchsorted(starts, last.x1 - 0.3 * text_height))
-            reach = MAX_GAP_HEIGHTS * max(text_height, last.height)  # letters nearer the camera are larger
-            high = int(np.searchsorted(starts, last.x1 + reach, side="right"))
-            place = next(
-                (k for k in range(low, high) if not used[order[k]] and _fits(last, words[order[k]], field)), None
-            )
-            if place is None:
+            last = chain[-1]
+            low = int(np.searchsorted(starts, boxes.x1[last] - 0.3 * text_height))
+            # letters nearer the camera are larger
+            reach = MAX_GAP_HEIGHTS * max(text_height, float(boxes.height[last]))
+            high = int(np.searchsorted(starts, boxes.x1[last] + reach, side="right"))
+            window = order[low:high]
+            fitting = np.flatnonzero(~used[window] & boxes.fit(last, window, field))
+            if len(fitting) == 0:
                 break  # `order` is by x: the first that fits is the nearest
-            following = order[place]
-            between = (order[k] for k in range(low, place) if not used[order[k]] and words[order[k]].x0 > last.x0)
-            if len(chain) == 1 and any(_fits(words[k], words[following], field) for k in between):
-                break  # a word between leads to the next one too: a lone `last` is a speck beside a line, not on it
+            following = int(window[fitting[0]])
+            if len(chain) == 1:
+                between = boxes.unused_after(window[: fitting[0]], last, used)
+                if boxes.fit(between, following, field).any():
+                    break  # a word between leads to the next one too: a lone `last` is a speck beside a line, not on it
             chain.append(following)
             used[following] = True
         chains.append(chain)
     return chains
 
 
-def _fits(word: Word, following: Word, field: SlopeField) -> bool:
-    """Whether `following` lies where the slope field predicts, from `word`, the next word on its line."""
-    distance = following.cx - word.cx
-    predicted = word.cy + field.at(word.cx + distance / 2, word.cy) * distance
-    return abs(following.cy - predicted) < 0.25 * (following.height + word.height) + 0.01 * abs(distance)
+@dataclass(frozen=True)
+class _Boxes:
+    """The words' boxes as arrays (one entry per word), to test many pairs of words at once."""
+
+    x0: np.ndarray
+    x1: np.ndarray
+    cx: np.ndarray
+    cy: np.ndarray
+    height: np.ndarray
+
+    @classmethod
+    def of(cls, words: list[Word]) -> _Boxes:
+        table = np.array([(w.x0, w.y0, w.x1, w.y1, w.cy) for w in words], dtype=np.float64).reshape(-1, 5)
+        x0, y0, x1, y1, cy = table.T
+        return cls(x0, x1, (x0 + x1) / 2, cy, y1 - y0)
+
+    def unused_after(self, between: np.ndarray, word: int, used: np.ndarray) -> np.ndarray:
+        """Those of the words `between` that are not `used` and begin right of `word`'s start."""
+        return np.asarray(between[~used[between] & (self.x0[between] > self.x0[word])])
+
+    def fit(self, word: np.ndarray | int, following: np.ndarray | int, field: SlopeField) -> np.ndarray:
+        """Whether each of `following` lies where the slope field predicts, from `word`, the next word on its line.
+
+        `word` and `following` are indices, broadcast together (one of them a
+        single word). The arithmetic is done in the order `Word`'s properties
+        would do it, so that the test is exactly the one of one pair.
+        """
+        cx, cy = self.cx[word], self.cy[word]
+        distance = self.cx[following] - cx
+        predicted = cy + field.at(cx + distance / 2, cy) * distance
+        limit = 0.25 * (self.height[following] + self.height[word]) + 0.01 * np.abs(distance)
+        return np.asarray(np.abs(self.cy[following] - predicted) < limit)
 
 
 @dataclass(frozen=True)
@@ -411,8 +443,9 @@ class SlopeField:
     sx: float
     sy: float
 
-    def at(self, x: float, y: float) -> float:
-        return self.s0 + self.sx * x + self.sy * y
+    def at(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The slope at points (x, y), arrays broadcast together."""
+        return np.asarray(self.s0 + self.sx * x + self.sy * y)
 
     @classmethod
     def of_words(cls, words: list[Word], text_height: float) -> SlopeField:
