@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from testigo.read.printed.cells import Upright, frame_band
+from testigo.read.printed.cells import Upright, frame_band, paper
 from testigo.read.printed.lines import Frame, TextLine, Word
 
 #: Leans tried, in columns per row relative to the perpendicular of the line (0.35 is about 19 degrees).
@@ -107,8 +107,8 @@ def measure(frame: Frame, lines: Sequence[TextLine]) -> GlyphField:
 def _word_lean(frame: Frame, line: TextLine, word: Word) -> float | None:
     """The lean of one word relative to its line's perpendicular, or None when it has too little ink."""
     pad = 0.3 * frame.text_height
-    band = frame_band(frame, line, word.x0 - pad, word.x1 + pad, ROWS).astype(np.float32)
-    ink = np.clip(float(np.median(band)) - band, 0.0, None)
+    band = frame_band(frame, line, word.x0 - pad, word.x1 + pad, ROWS)
+    ink = np.clip(paper(band) - band.astype(np.float32), 0.0, None)
     if ink.max() <= 0:
         return None
     ys, xs = np.nonzero(ink > 0.3 * ink.max())
