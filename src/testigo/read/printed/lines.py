@@ -192,8 +192,10 @@ def frame_of(gray: np.ndarray) -> Frame | None:
     scale = min(MAX_ENLARGEMENT, TARGET_HEIGHT / height) if height else 1.0
     image, to_page = _turn(gray, angle, scale, text, margin=3 * (height or TARGET_HEIGHT))
     # measured again on the frame: the survey's copy is too coarse to measure small letters well
-    text_height = _text_height(_ink(image, max(5, int(TARGET_HEIGHT * 0.8)) | 1)) or TARGET_HEIGHT
-    lines = find_lines(image, text_height)
+    ink = _ink(image, _stroke_size(TARGET_HEIGHT))
+    text_height = _text_height(ink) or TARGET_HEIGHT
+    # the lines' ink is the same mask when the letters came out near the target height (the same stroke size)
+    lines = find_lines(image, text_height, ink if _stroke_size(text_height) == _stroke_size(TARGET_HEIGHT) else None)
     return Frame(image, to_page, text_height, lines) if lines else None
 
 
@@ -234,8 +236,8 @@ def text_angle(gray: np.ndarray) -> tuple[float, np.ndarray] | None:
     return best % 180.0, points / scale
 
 
-def find_lines(image: np.ndarray, text_height: float) -> list[TextLine]:
-    """The text lines of a frame image, top to bottom.
+def find_lines(image: np.ndarray, text_height: float, ink: np.ndarray | None = None) -> list[TextLine]:
+    """The text lines of a frame image, top to bottom (`ink`: its ink at `_stroke_size(text_height)`, if made).
 
     Lines are chained twice: first along the slopes of the long words, then
     along the slopes of the lines that chaining found. A word's own slope
@@ -244,7 +246,7 @@ def find_lines(image: np.ndarray, text_height: float) -> list[TextLine]:
     its last across the sheet, is not, so the second chaining joins the
     figures that the first left apart from their rows.
     """
-    mask = _ink(image, max(5, int(text_height * 0.8)) | 1)
+    mask = _ink(image, _stroke_size(text_height)) if ink is None else ink
     words = _words(mask, text_height)
     chains = _chains(words, text_height, SlopeField.of_words(words, text_height))
     refined = SlopeField.of_chains(words, chains, text_height)
@@ -278,6 +280,11 @@ def _components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, np.ndarr
     except cv2.error:
         count, labels, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8, ltype=cv2.CV_32S)
     return count, labels, stats, centroids
+
+
+def _stroke_size(text_height: float) -> int:
+    """The odd size of the square `_ink` finds the strokes of letters `text_height` tall within."""
+    return max(5, int(text_height * 0.8)) | 1
 
 
 def _text_height(mask: np.ndarray) -> float:
