@@ -20,6 +20,7 @@ accent makes a word taller), as `lines.SlopeField` fits the lines' slopes.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -36,6 +37,8 @@ ROWS = 32
 MIN_INK = 40
 #: Fewer measured words than this: one value for the whole sheet (their median).
 MIN_WORDS = 8
+#: Columns a pixel of the band moves at most when moved back along a lean to the band's middle row.
+_REACH = math.ceil(float(np.abs(LEANS).max()) * (ROWS - 1) / 2)
 
 
 @dataclass(frozen=True)
@@ -116,12 +119,12 @@ def _word_lean(frame: Frame, line: TextLine, word: Word) -> float | None:
         return None
     weights = ink[ys, xs]
     rows = ys - (ROWS - 1) / 2
-    # each lean's column profile: the ink of every pixel moved back along that lean to the band's middle row
-    shifted = np.rint(xs[None, :] - LEANS[:, None] * rows[None, :]).astype(np.int64)
-    shifted -= shifted.min()
-    width = int(shifted.max()) + 1
-    offsets = np.arange(len(LEANS))[:, None] * width
-    profiles = np.bincount((shifted + offsets).ravel(), np.tile(weights, len(LEANS)), len(LEANS) * width)
+    # each lean's column profile: the ink of every pixel moved back along that lean to the band's middle row,
+    # each profile `_REACH` columns wider than the band on both sides (blank columns add nothing to a peakiness)
+    width = band.shape[1] + 2 * _REACH
+    starts = np.arange(len(LEANS))[:, None] * width + _REACH
+    shifted = (np.rint(xs[None, :] - LEANS[:, None] * rows[None, :]) + starts).astype(np.intp)
+    profiles = np.bincount(shifted.ravel(), np.tile(weights, len(LEANS)), len(LEANS) * width)
     peakiness = (profiles.reshape(len(LEANS), width) ** 2).sum(axis=1)
     best = int(np.argmax(peakiness))
     if best in (0, len(LEANS) - 1):
