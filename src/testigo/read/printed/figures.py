@@ -316,12 +316,13 @@ def _holds(values: Mapping[str, int | None], sums: Sequence[tuple[str, Sequence[
     """Whether `values` keep every check, given as its total's field and its parts' fields.
 
     The parts' patterns are matched to field names once per sheet, not per
-    arrangement: matching them for each of the million arrangements a hard
-    sheet can have took minutes of CPU.
+    arrangement, and the parts are gathered and added by built-ins rather
+    than generators: a hard sheet can have a million arrangements, and this
+    test took minutes of their CPU.
     """
     for total_name, part_names in sums:
-        parts = [values.get(name) for name in part_names]
+        parts = list(map(values.get, part_names))
         total = values.get(total_name)
-        if total is None or any(p is None for p in parts) or sum(p for p in parts if p is not None) != total:
+        if total is None or None in parts or sum(filter(None, parts)) != total:
             return False
     return True
