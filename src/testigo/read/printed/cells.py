@@ -67,12 +67,25 @@ def frame_band(
     )
 
 
+def paper(band: np.ndarray) -> float:
+    """The median gray level of an 8-bit band: its paper's, since most of a word's band is paper.
+
+    Read off the histogram of its 256 levels: the value `np.median` gives
+    (the mean of the two middle levels when there are two), for a fifth of
+    its cost on a band, and bands are cut for every word of a sheet.
+    """
+    counts = np.bincount(band.ravel(), minlength=256).cumsum()
+    low = int(np.searchsorted(counts, (band.size - 1) // 2, side="right"))
+    high = int(np.searchsorted(counts, band.size // 2, side="right"))
+    return (low + high) / 2
+
+
 def word_quad(
     frame: Frame, line: TextLine, word: Word, *, upright: Upright | None = None
 ) -> tuple[tuple[float, float], ...]:
     """The word's box on the page: corners top-left, top-right, bottom-right, bottom-left, in page pixels."""
     half = 0.5 * BAND_HEIGHTS * (upright.height if upright else frame.text_height)
-    across = _across(line, upright)
+    across = np.array(_across(line, upright))
     corners = []
     for x, side in ((word.x0, -half), (word.x1, -half), (word.x1, half), (word.x0, half)):
         point = np.array([x, line.y_at(x)]) + side * across
@@ -81,24 +94,28 @@ def word_quad(
     return tuple(corners)
 
 
-def _across(line: TextLine, upright: Upright | None) -> np.ndarray:
+def _across(line: TextLine, upright: Upright | None) -> tuple[float, float]:
     """The frame step of one unit of band height: perpendicular to the line, or along the glyphs' vertical."""
     angle = math.atan(line.slope)
     cos, sin = math.cos(angle), math.sin(angle)
     if upright is None:
-        return np.array([-sin, cos])
-    return np.array([upright.lean * cos, cos])  # as tall across the line as the perpendicular, slanted
+        return -sin, cos
+    return upright.lean * cos, cos  # as tall across the line as the perpendicular, slanted
 
 
 def _crop_to_frame(
     line: TextLine, x0: float, x1: float, band: float, size: tuple[int, int], upright: Upright | None
 ) -> np.ndarray:
-    """The 2x3 map from crop pixels to frame pixels: along the line's slope, its band centred on the line."""
+    """The 2x3 map from crop pixels to frame pixels: along the line's slope, its band centred on the line.
+
+    Worked out in Python floats, one coordinate at a time: a crop is cut for
+    every word, and NumPy's two-element arrays cost more than the arithmetic.
+    """
     width, height = size
     angle = math.atan(line.slope)
-    along = np.array([math.cos(angle), math.sin(angle)]) * (x1 - x0) / width
-    across = _across(line, upright) * band / height
+    along = [math.cos(angle) * (x1 - x0) / width, math.sin(angle) * (x1 - x0) / width]
+    across = [step * band / height for step in _across(line, upright)]
     cx = (x0 + x1) / 2
-    centre = np.array([cx, line.y_at(cx)])
-    origin = centre - along * width / 2 - across * height / 2
-    return np.column_stack([along, across, origin])
+    centre = [cx, line.y_at(cx)]
+    origin = [c - a * width / 2 - b * height / 2 for c, a, b in zip(centre, along, across, strict=True)]
+    return np.array([along, across, origin]).T

@@ -235,10 +235,11 @@ def rescue(reading: PrintReading, layout: SheetLayout) -> Rescued:
     plausible = {
         name: [v for v, s in opts[1:] if s >= opts[0][1] - PLAUSIBLE] for name, opts in options.items() if opts
     }
+    sums = [(check.total, check.part_fields(names)) for check in layout.checks]  # every trial has these names
     satisfying = [
         (_weight(trial, scores), trial, changed)
         for trial, changed in _nearby(best, plausible, MAX_CORRECTIONS)
-        if _holds(trial, layout)
+        if _holds(trial, sums)
     ]
     if not satisfying:
         return Rescued(best, {name: _alone(options[name]) for name in names}, False, ())
@@ -246,7 +247,7 @@ def rescue(reading: PrintReading, layout: SheetLayout) -> Rescued:
     around = [
         (_weight(trial, scores), trial)
         for trial, _ in _nearby(chosen, _others(plausible, chosen, options), MAX_CORRECTIONS + 1)
-        if _holds(trial, layout)
+        if _holds(trial, sums)
     ]
     top = max(weight for weight, _ in around)
     total = sum(math.exp(weight - top) for weight, _ in around)
@@ -323,11 +324,17 @@ def _alone(options: list[tuple[int, float]]) -> float:
     return 1.0 / sum(math.exp((s - top) / TEMPERATURE) for _, s in options)
 
 
-def _holds(values: Mapping[str, int | None], layout: SheetLayout) -> bool:
-    names = list(values)
-    for check in layout.checks:
-        parts = [values.get(name) for name in check.part_fields(names)]
-        total = values.get(check.total)
-        if total is None or any(p is None for p in parts) or sum(p for p in parts if p is not None) != total:
+def _holds(values: Mapping[str, int | None], sums: Sequence[tuple[str, Sequence[str]]]) -> bool:
+    """Whether `values` keep every check, given as its total's field and its parts' fields.
+
+    The parts' patterns are matched to field names once per sheet, not per
+    arrangement, and the parts are gathered and added by built-ins rather
+    than generators: a hard sheet can have a million arrangements, and this
+    test took minutes of their CPU.
+    """
+    for total_name, part_names in sums:
+        parts = list(map(values.get, part_names))
+        total = values.get(total_name)
+        if total is None or None in parts or sum(filter(None, parts)) != total:
             return False
     return True

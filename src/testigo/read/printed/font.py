@@ -38,7 +38,7 @@ from functools import cached_property
 import cv2
 import numpy as np
 
-from testigo.read.printed.cells import BAND_HEIGHTS, Upright, frame_band
+from testigo.read.printed.cells import BAND_HEIGHTS, Upright, frame_band, paper
 from testigo.read.printed.lines import Frame, TextLine, Word
 
 DIGITS = "0123456789"
@@ -229,8 +229,8 @@ def _pitch(frame: Frame, rows: Sequence[TextLine], uprights: Sequence[Upright]) 
 
 def _band(frame: Frame, line: TextLine, x0: float, x1: float, upright: Upright) -> np.ndarray:
     """The line between frame columns `x0` and `x1`, `ROWS` high, ink positive in [0, 1], paper at 0."""
-    gray = frame_band(frame, line, x0, x1, ROWS, upright=upright).astype(np.float32)
-    ink: np.ndarray = np.clip(float(np.median(gray)) - gray, 0.0, None)
+    gray = frame_band(frame, line, x0, x1, ROWS, upright=upright)
+    ink: np.ndarray = np.clip(paper(gray) - gray.astype(np.float32), 0.0, None)
     peak = float(ink.max())
     return ink / peak if peak > 0 else ink
 

@@ -20,12 +20,13 @@ accent makes a word taller), as `lines.SlopeField` fits the lines' slopes.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from testigo.read.printed.cells import Upright, frame_band
+from testigo.read.printed.cells import Upright, frame_band, paper
 from testigo.read.printed.lines import Frame, TextLine, Word
 
 #: Leans tried, in columns per row relative to the perpendicular of the line (0.35 is about 19 degrees).
@@ -36,6 +37,8 @@ ROWS = 32
 MIN_INK = 40
 #: Fewer measured words than this: one value for the whole sheet (their median).
 MIN_WORDS = 8
+#: Columns a pixel of the band moves at most when moved back along a lean to the band's middle row.
+_REACH = math.ceil(float(np.abs(LEANS).max()) * (ROWS - 1) / 2)
 
 
 @dataclass(frozen=True)
@@ -107,8 +110,8 @@ def measure(frame: Frame, lines: Sequence[TextLine]) -> GlyphField:
 def _word_lean(frame: Frame, line: TextLine, word: Word) -> float | None:
     """The lean of one word relative to its line's perpendicular, or None when it has too little ink."""
     pad = 0.3 * frame.text_height
-    band = frame_band(frame, line, word.x0 - pad, word.x1 + pad, ROWS).astype(np.float32)
-    ink = np.clip(float(np.median(band)) - band, 0.0, None)
+    band = frame_band(frame, line, word.x0 - pad, word.x1 + pad, ROWS)
+    ink = np.clip(paper(band) - band.astype(np.float32), 0.0, None)
     if ink.max() <= 0:
         return None
     ys, xs = np.nonzero(ink > 0.3 * ink.max())
@@ -116,12 +119,12 @@ def _word_lean(frame: Frame, line: TextLine, word: Word) -> float | None:
         return None
     weights = ink[ys, xs]
     rows = ys - (ROWS - 1) / 2
-    # each lean's column profile: the ink of every pixel moved back along that lean to the band's middle row
-    shifted = np.rint(xs[None, :] - LEANS[:, None] * rows[None, :]).astype(np.int64)
-    shifted -= shifted.min()
-    width = int(shifted.max()) + 1
-    offsets = np.arange(len(LEANS))[:, None] * width
-    profiles = np.bincount((shifted + offsets).ravel(), np.tile(weights, len(LEANS)), len(LEANS) * width)
+    # each lean's column profile: the ink of every pixel moved back along that lean to the band's middle row,
+    # each profile `_REACH` columns wider than the band on both sides (blank columns add nothing to a peakiness)
+    width = band.shape[1] + 2 * _REACH
+    starts = np.arange(len(LEANS))[:, None] * width + _REACH
+    shifted = (np.rint(xs[None, :] - LEANS[:, None] * rows[None, :]) + starts).astype(np.intp)
+    profiles = np.bincount(shifted.ravel(), np.tile(weights, len(LEANS)), len(LEANS) * width)
     peakiness = (profiles.reshape(len(LEANS), width) ** 2).sum(axis=1)
     best = int(np.argmax(peakiness))
     if best in (0, len(LEANS) - 1):

@@ -192,8 +192,10 @@ def frame_of(gray: np.ndarray) -> Frame | None:
     scale = min(MAX_ENLARGEMENT, TARGET_HEIGHT / height) if height else 1.0
     image, to_page = _turn(gray, angle, scale, text, margin=3 * (height or TARGET_HEIGHT))
     # measured again on the frame: the survey's copy is too coarse to measure small letters well
-    text_height = _text_height(_ink(image, max(5, int(TARGET_HEIGHT * 0.8)) | 1)) or TARGET_HEIGHT
-    lines = find_lines(image, text_height)
+    ink = _ink(image, _stroke_size(TARGET_HEIGHT))
+    text_height = _text_height(ink) or TARGET_HEIGHT
+    # the lines' ink is the same mask when the letters came out near the target height (the same stroke size)
+    lines = find_lines(image, text_height, ink if _stroke_size(text_height) == _stroke_size(TARGET_HEIGHT) else None)
     return Frame(image, to_page, text_height, lines) if lines else None
 
 
@@ -206,7 +208,7 @@ def text_angle(gray: np.ndarray) -> tuple[float, np.ndarray] | None:
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
     mask = _ink(small, 5)
     joined = cv2.dilate(mask, np.ones((5, 5), np.uint8))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined)
+    count, labels, stats, _ = _components(joined)
     if count < 2:
         return None
     areas = stats[1:, cv2.CC_STAT_AREA]
@@ -234,8 +236,8 @@ def text_angle(gray: np.ndarray) -> tuple[float, np.ndarray] | None:
     return best % 180.0, points / scale
 
 
-def find_lines(image: np.ndarray, text_height: float) -> list[TextLine]:
-    """The text lines of a frame image, top to bottom.
+def find_lines(image: np.ndarray, text_height: float, ink: np.ndarray | None = None) -> list[TextLine]:
+    """The text lines of a frame image, top to bottom (`ink`: its ink at `_stroke_size(text_height)`, if made).
 
     Lines are chained twice: first along the slopes of the long words, then
     along the slopes of the lines that chaining found. A word's own slope
@@ -244,7 +246,7 @@ def find_lines(image: np.ndarray, text_height: float) -> list[TextLine]:
     its last across the sheet, is not, so the second chaining joins the
     figures that the first left apart from their rows.
     """
-    mask = _ink(image, max(5, int(text_height * 0.8)) | 1)
+    mask = _ink(image, _stroke_size(text_height)) if ink is None else ink
     words = _words(mask, text_height)
     chains = _chains(words, text_height, SlopeField.of_words(words, text_height))
     refined = SlopeField.of_chains(words, chains, text_height)
@@ -262,13 +264,36 @@ def _ink(gray: np.ndarray, size: int) -> np.ndarray:
     return mask
 
 
+def _components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """`cv2.connectedComponentsWithStats` of a mask (8-connected), with 16-bit labels when they fit.
+
+    The labels, stats and centroids are the same either way, but on a frame
+    of several megapixels OpenCV labels with 16-bit labels for a third of
+    the CPU it takes with 32-bit ones (measured with one thread and with
+    two). OpenCV refuses (raises) when the labels would overflow 16 bits:
+    then they are 32-bit.
+    """
+    try:
+        count, labels, stats, centroids = cv2.connectedComponentsWithStatsWithAlgorithm(
+            mask, 8, cv2.CV_16U, cv2.CCL_DEFAULT
+        )
+    except cv2.error:
+        count, labels, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8, ltype=cv2.CV_32S)
+    return count, labels, stats, centroids
+
+
+def _stroke_size(text_height: float) -> int:
+    """The odd size of the square `_ink` finds the strokes of letters `text_height` tall within."""
+    return max(5, int(text_height * 0.8)) | 1
+
+
 def _text_height(mask: np.ndarray) -> float:
     """The height of a capital letter: the median height of letter-shaped blobs (0: none).
 
     The median follows the font most of the sheet's letters are printed in
     (the table's), not the larger title's.
     """
-    _, _, stats, _ = cv2.connectedComponentsWithStats(mask)
+    _, _, stats, _ = _components(mask)
     heights, widths = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
     letters = (heights >= 4) & (heights <= 200) & (widths <= 2 * heights) & (widths >= 0.2 * heights)
     return float(np.median(heights[letters])) if letters.sum() >= 20 else 0.0
@@ -310,7 +335,7 @@ def _words(mask: np.ndarray, text_height: float) -> list[Word]:
     """
     width = max(2, int(round(text_height * 0.75)))
     joined = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (width, 1)))
-    count, labels, stats, centroids = cv2.connectedComponentsWithStats(joined)
+    count, labels, stats, centroids = _components(joined)
     rows, columns = mask.shape
     words = []
     for i in range(1, count):
@@ -345,7 +370,7 @@ def _pieces(ink: np.ndarray, x: int, text_height: float) -> tuple[tuple[float, f
     joined = cv2.morphologyEx(
         ink.astype(np.uint8), cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (width, 1))
     )
-    count, _, stats, _ = cv2.connectedComponentsWithStats(joined)
+    count, _, stats, _ = _components(joined)
     spans: list[list[float]] = []
     for left, _, span, _, _ in sorted(stats[1:].tolist()):
         if spans and left < spans[-1][1]:
@@ -362,40 +387,72 @@ def _chains(words: list[Word], text_height: float, field: SlopeField) -> list[li
     whose centre lies where the slope field predicts, within a quarter of
     their mean height plus a hundredth of the distance (the field is a fit,
     and a table row crosses a wide blank between its party and its figure).
+    Each word is the end of a chain once, and its candidates are tested all
+    at once (`_Boxes.fit`): testing them one by one in Python was most of
+    the cost of finding the lines.
     """
-    order = sorted(range(len(words)), key=lambda i: words[i].x0)
-    starts = np.array([words[i].x0 for i in order])
-    used = [False] * len(words)
+    boxes = _Boxes.of(words)
+    order = np.argsort(boxes.x0, kind="stable")
+    starts = boxes.x0[order]
+    used = np.zeros(len(words), dtype=bool)
     chains = []
-    for start in order:
+    for start in order.tolist():
         if used[start]:
             continue
         chain, used[start] = [start], True
         while True:
-            last = words[chain[-1]]
-            low = int(np.searchsorted(starts, last.x1 - 0.3 * text_height))
-            reach = MAX_GAP_HEIGHTS * max(text_height, last.height)  # letters nearer the camera are larger
-            high = int(np.searchsorted(starts, last.x1 + reach, side="right"))
-            place = next(
-                (k for k in range(low, high) if not used[order[k]] and _fits(last, words[order[k]], field)), None
-            )
-            if place is None:
+            last = chain[-1]
+            low = int(np.searchsorted(starts, boxes.x1[last] - 0.3 * text_height))
+            # letters nearer the camera are larger
+            reach = MAX_GAP_HEIGHTS * max(text_height, float(boxes.height[last]))
+            high = int(np.searchsorted(starts, boxes.x1[last] + reach, side="right"))
+            window = order[low:high]
+            fitting = np.flatnonzero(~used[window] & boxes.fit(last, window, field))
+            if len(fitting) == 0:
                 break  # `order` is by x: the first that fits is the nearest
-            following = order[place]
-            between = (order[k] for k in range(low, place) if not used[order[k]] and words[order[k]].x0 > last.x0)
-            if len(chain) == 1 and any(_fits(words[k], words[following], field) for k in between):
-                break  # a word between leads to the next one too: a lone `last` is a speck beside a line, not on it
+            following = int(window[fitting[0]])
+            if len(chain) == 1:
+                between = boxes.unused_after(window[: fitting[0]], last, used)
+                if boxes.fit(between, following, field).any():
+                    break  # a word between leads to the next one too: a lone `last` is a speck beside a line, not on it
             chain.append(following)
             used[following] = True
         chains.append(chain)
     return chains
 
 
-def _fits(word: Word, following: Word, field: SlopeField) -> bool:
-    """Whether `following` lies where the slope field predicts, from `word`, the next word on its line."""
-    distance = following.cx - word.cx
-    predicted = word.cy + field.at(word.cx + distance / 2, word.cy) * distance
-    return abs(following.cy - predicted) < 0.25 * (following.height + word.height) + 0.01 * abs(distance)
+@dataclass(frozen=True)
+class _Boxes:
+    """The words' boxes as arrays (one entry per word), to test many pairs of words at once."""
+
+    x0: np.ndarray
+    x1: np.ndarray
+    cx: np.ndarray
+    cy: np.ndarray
+    height: np.ndarray
+
+    @classmethod
+    def of(cls, words: list[Word]) -> _Boxes:
+        table = np.array([(w.x0, w.y0, w.x1, w.y1, w.cy) for w in words], dtype=np.float64).reshape(-1, 5)
+        x0, y0, x1, y1, cy = table.T
+        return cls(x0, x1, (x0 + x1) / 2, cy, y1 - y0)
+
+    def unused_after(self, between: np.ndarray, word: int, used: np.ndarray) -> np.ndarray:
+        """Those of the words `between` that are not `used` and begin right of `word`'s start."""
+        return np.asarray(between[~used[between] & (self.x0[between] > self.x0[word])])
+
+    def fit(self, word: np.ndarray | int, following: np.ndarray | int, field: SlopeField) -> np.ndarray:
+        """Whether each of `following` lies where the slope field predicts, from `word`, the next word on its line.
+
+        `word` and `following` are indices, broadcast together (one of them a
+        single word). The arithmetic is done in the order `Word`'s properties
+        would do it, so that the test is exactly the one of one pair.
+        """
+        cx, cy = self.cx[word], self.cy[word]
+        distance = self.cx[following] - cx
+        predicted = cy + field.at(cx + distance / 2, cy) * distance
+        limit = 0.25 * (self.height[following] + self.height[word]) + 0.01 * np.abs(distance)
+        return np.asarray(np.abs(self.cy[following] - predicted) < limit)
 
 
 @dataclass(frozen=True)
@@ -411,8 +468,9 @@ class SlopeField:
     sx: float
     sy: float
 
-    def at(self, x: float, y: float) -> float:
-        return self.s0 + self.sx * x + self.sy * y
+    def at(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The slope at points (x, y), arrays broadcast together."""
+        return np.asarray(self.s0 + self.sx * x + self.sy * y)
 
     @classmethod
     def of_words(cls, words: list[Word], text_height: float) -> SlopeField:
