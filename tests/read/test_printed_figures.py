@@ -8,7 +8,7 @@ tested on rendered sheets in tests/read/test_printed_sheets.py.
 from __future__ import annotations
 
 from testigo.domain.layout import SheetLayout
-from testigo.read.printed.figures import ACCEPT_CONFIDENCE, cross_check, rescue
+from testigo.read.printed.figures import ACCEPT_CONFIDENCE, Rescued, cross_check, rescue
 from tests.read.stand_ins import Field, reading, sure
 
 LAYOUT = SheetLayout.from_json(
@@ -117,29 +117,15 @@ def test_a_figure_the_readers_read_differently_is_left_to_a_person() -> None:
 
 
 def test_a_reader_that_only_prefers_another_figure_does_not_hold_the_sheet() -> None:
+    def rescued_with(card_3: Field) -> Rescued:
+        totals = {"valid_votes": sure(8), "null_votes": sure(1), "total_votes": sure(9)}
+        return rescue(reading(card_1=sure(5), card_2=sure(3), card_3=card_3, **totals), LAYOUT)
+
     # a blurred 0 that PP-OCR reads as 8 by 2 nats, the font as 0 by 30: the sums make it 0, PP-OCR does not reject it
-    blurred_zero = Field({"8": -1.0, "0": -3.0}, font={"0": -1.0, "8": -31.0})
-    printed = reading(
-        card_1=sure(5),
-        card_2=sure(3),
-        card_3=blurred_zero,
-        valid_votes=sure(8),
-        null_votes=sure(1),
-        total_votes=sure(9),
-    )
-    rescued = rescue(printed, LAYOUT)
+    rescued = rescued_with(Field({"8": -1.0, "0": -3.0}, font={"0": -1.0, "8": -31.0}))
     assert rescued.values["card_3"] == 0 and rescued.certain
     # the same cell where PP-OCR rejects the 0 by 10 nats: a confident dissent holds it for a person
-    rejected_zero = Field({"8": -1.0, "0": -11.0}, font={"0": -1.0, "8": -31.0})
-    printed = reading(
-        card_1=sure(5),
-        card_2=sure(3),
-        card_3=rejected_zero,
-        valid_votes=sure(8),
-        null_votes=sure(1),
-        total_votes=sure(9),
-    )
-    rescued = rescue(printed, LAYOUT)
+    rescued = rescued_with(Field({"8": -1.0, "0": -11.0}, font={"0": -1.0, "8": -31.0}))
     assert rescued.values["card_3"] == 0 and not rescued.certain and rescued.doubtful() == ["card_3"]
 
 
