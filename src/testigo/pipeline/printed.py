@@ -114,16 +114,16 @@ def _header_codes(
     supplies what was not read.
     """
     found = {spec.field: printed.fields[spec.field] for spec in layout.header if spec.field in printed.fields}
+    read = {name: (field.text, round(_code_confidence(field.candidates), 6)) for name, field in found.items()}
+    unsure = [name for name, (_, score) in read.items() if score < HEADER_CONFIDENCE]
     matched = match_header(profile, found, layout)
-    if matched is not None and matched.certain:
-        confidence = round(matched.confidence, 6)
-        return {name: (matched.codes[name], confidence) for name in found}, [], matched
-    codes = {name: (field.text, round(_code_confidence(field.candidates), 6)) for name, field in found.items()}
-    unsure = [name for name, (_, score) in codes.items() if score < HEADER_CONFIDENCE]
-    if not unsure or matched is None:
-        return codes, unsure, None
+    if matched is None or not (matched.certain or unsure):
+        return read, unsure, None
     confidence = round(matched.confidence, 6)
-    return {name: (matched.codes[name], confidence) for name in found}, list(found), matched
+    codes = {name: (matched.codes[name], confidence) if name in matched.codes else read[name] for name in found}
+    if matched.certain:
+        return codes, [name for name in unsure if name not in matched.codes], matched
+    return codes, list(found), matched
 
 
 def _code_confidence(candidates: tuple[tuple[str, float], ...]) -> float:
