@@ -97,10 +97,11 @@ def match_header(profile: Profile, fields: Mapping[str, FieldReading], layout: S
     )
     weighed = sorted(zip(_weights(read, [registry[m] for m in mesas]), mesas, strict=True), reverse=True)
     own = sum(field.candidates[0][1] for field in read.values())
-    if not weighed or weighed[0][0] < own - HEADER_SLACK:
+    if not weighed or not math.isfinite(weighed[0][0]) or weighed[0][0] < own - HEADER_SLACK:
         return None
     top, mesa_id = weighed[0]
-    unweighed = math.exp(min(_unweighed_mass(nominating) - top, 700.0))
+    shared = _most_sharing(profile.name, tuple(sorted(read)))
+    unweighed = shared * math.exp(min(_unweighed_mass(nominating) - top, 700.0))
     confidence = 1.0 / (sum(math.exp(weight - top) for weight, _ in weighed) + unweighed)
     codes = {spec.field: registry[mesa_id][spec.field] for spec in layout.header if spec.field in registry[mesa_id]}
     return MatchedHeader(mesa_id, codes, confidence, {name: field.text for name, field in read.items()})
@@ -115,7 +116,8 @@ def _unweighed_mass(nominating: Mapping[str, Sequence[tuple[str, float]]]) -> fl
     listed string nominated every mesa that prints it, or is printed by
     none: a code one digit short, say); as no two mesas print the same
     codes, those mesas together hold at most the product, over the
-    nominating fields, of the probability left outside the listed strings.
+    nominating fields, of the probability left outside the listed strings
+    (times `_most_sharing` when only some fields were read).
     """
     log_mass = 0.0
     for strings in nominating.values():
@@ -141,6 +143,20 @@ def _codes(profile_name: str) -> dict[str, dict[str, str]]:
     """Every registry mesa's printed header codes, by mesa id (the profile's shipped registry)."""
     profile = get_profile(profile_name)
     return {mesa.id: profile.printed_header(mesa) for mesa in profile.load_registry().mesas.values()}
+
+
+@cache
+def _most_sharing(profile_name: str, names: tuple[str, ...]) -> int:
+    """The most registry mesas that print the same codes in the fields `names` (1 when those tell every mesa apart).
+
+    `_unweighed_mass` bounds the mesas not weighed as if each printed its own
+    codes; when a field was not read (a label lost), several mesas of one
+    center may share the codes that were, and each counts.
+    """
+    counts: dict[tuple[str | None, ...], int] = defaultdict(int)
+    for codes in _codes(profile_name).values():
+        counts[tuple(codes.get(name) for name in names)] += 1
+    return max(counts.values(), default=1)
 
 
 @cache
