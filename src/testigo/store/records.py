@@ -89,7 +89,7 @@ def center_votes_elsewhere(session: Session, center_id: str, mesa_id: str) -> in
     Run for every settled sheet and imported row, so its cost must not grow
     with the records stored: it reads the center's own accepted records
     through ix_records_center_status and nothing else
-    (tests/store/test_query_plans.py holds it to that).
+    (tests/store/test_per_record_cost.py holds it to that).
     """
     return int(session.execute(_CENTER_VOTES_ELSEWHERE, {"center_id": center_id, "mesa_id": mesa_id}).scalar_one())
 

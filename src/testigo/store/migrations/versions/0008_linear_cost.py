@@ -14,7 +14,7 @@ before this migration upgrades in place.
 
 Revision ID: 0008
 Revises: 0007
-Create Date: 2027-01-12
+Create Date: 2026-12-02
 """
 import sqlalchemy as sa
 from alembic import op
