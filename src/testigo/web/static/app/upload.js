@@ -427,6 +427,10 @@
    * page says so.
    */
   async function sendAllThen(after) {
+    // A send already in flight (a retry that the old network will fail) would put its photo back into
+    // back-off after this call made it due, and a pump joined mid-run ends without trying it again: wait for
+    // that run, then make everything due and start a run of our own.
+    if (pumping) await pumping.catch(() => {});
     for (const item of await everything()) {
       if (item.state === "queued") {
         item.nextAt = 0;
@@ -434,6 +438,9 @@
       }
     }
     await pump();
+    // a run the timer started just before the reset may have found nothing due: run again while any is due
+    const due = (item) => item.state === "queued" && item.nextAt <= Date.now();
+    while (navigator.onLine && (await everything()).some(due)) await pump();
     if ((await everything()).length === 0) {
       after();
       return;
