@@ -45,6 +45,14 @@ def _layout(**changes: object) -> str:
         ({"table": {"rows": 2, "key": "{n}", "field": "c{n}", "digits": [3, 1]}}, "are not 1 <= low <= high"),
         ({"totals": [{"field": "sum", "label": "SUM", "value": "middle"}]}, "value is 'middle'"),
         ({"table": {"rows": 2}}, "malformed layout"),
+        (
+            {"checks": [{"total": "sum", "parts": ["c*"]}, {"total": "sum", "parts": ["c1"]}]},
+            "the total of two checks, or a part of two",
+        ),
+        (
+            {"checks": [{"total": "sum", "parts": ["c*"]}, {"total": "c1", "parts": ["sum"]}]},
+            "the checks through .* form a cycle",
+        ),
     ],
 )
 def test_a_malformed_layout_is_refused_with_its_reason(changes: dict[str, object], message: str) -> None:

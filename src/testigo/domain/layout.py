@@ -139,6 +139,22 @@ class SheetLayout:
         for check in self.checks:
             if check.total not in names or not check.part_fields(names):
                 raise LayoutError(f"layout {self.name}: check of {check.total} names fields the layout lacks")
+        self._validate_hierarchy(names)
+
+    def _validate_hierarchy(self, names: list[str]) -> None:
+        """The checks must form a hierarchy of sums, which the reader weighs as a tree (`read.printed.sums`)."""
+        totals = [check.total for check in self.checks]
+        parts = [part for check in self.checks for part in check.part_fields(names)]
+        if len(set(totals)) != len(totals) or len(set(parts)) != len(parts):
+            raise LayoutError(f"layout {self.name}: a field is the total of two checks, or a part of two")
+        parent = {part: check.total for check in self.checks for part in check.part_fields(names)}
+        for name in parent:
+            seen = {name}
+            while name in parent:
+                name = parent[name]
+                if name in seen:
+                    raise LayoutError(f"layout {self.name}: the checks through {name} form a cycle")
+                seen.add(name)
 
 
 def _table(data: dict[str, Any]) -> Table:

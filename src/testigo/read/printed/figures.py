@@ -43,13 +43,13 @@ log-likelihoods into probabilities that match how often it is right
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from testigo.domain.layout import Check, SheetLayout
 from testigo.read.printed.reading import FONT, OCR, FieldReading, PrintReading
+from testigo.read.printed.sums import solve
 
 #: The print favours the QR's value by at least this (nats): the figure agrees.
 AGREE_MARGIN = 2.0
@@ -64,8 +64,6 @@ MAX_UNCLEAR_SHARE = 0.25
 TEMPERATURE = 1.0
 #: A rescued figure needs this posterior for the sheet to be accepted without a person.
 ACCEPT_CONFIDENCE = 0.999
-#: Figures changed from their best reading, at most, to make the sheet's arithmetic hold.
-MAX_CORRECTIONS = 2
 
 AGREES, DIFFERS, UNCLEAR = "agrees", "differs", "unclear"
 
@@ -220,40 +218,28 @@ class Rescued:
 def rescue(reading: PrintReading, layout: SheetLayout) -> Rescued:
     """The most likely figures that keep the layout's arithmetic, each with its posterior confidence.
 
-    The search changes up to `MAX_CORRECTIONS` figures from their best
-    reading, among candidates within `PLAUSIBLE` nats of it. Each figure's
-    confidence is its marginal probability over every arrangement within
-    `MAX_CORRECTIONS + 1` changes of the chosen one that also keeps the
-    arithmetic: a misread figure can only hide behind the arithmetic together
-    with another that compensates it, and those pairs are what the marginal
-    weighs.
+    Each figure's candidates within `PLAUSIBLE` nats of its best reading are
+    weighed together (`sums.solve`): the chosen arrangement is the likeliest
+    that keeps every sum, however many figures it changes from their best
+    readings, and a figure's confidence is its marginal probability over every
+    arrangement that keeps the sums. A misread figure can only hide behind the
+    arithmetic together with others that compensate it, and the marginal
+    weighs all of them.
     """
     names = [name for name in layout.figure_fields() if name in reading.fields]
     options = {name: _numeric(reading.fields[name]) for name in names}
     best: dict[str, int | None] = {name: opts[0][0] if opts else None for name, opts in options.items()}
-    scores = {name: dict(opts) for name, opts in options.items()}
-    plausible = {
-        name: [v for v, s in opts[1:] if s >= opts[0][1] - PLAUSIBLE] for name, opts in options.items() if opts
+    likelihoods = {
+        name: {v: math.exp((s - opts[0][1]) / TEMPERATURE) for v, s in opts if s >= opts[0][1] - PLAUSIBLE}
+        for name, opts in options.items()
+        if opts
     }
-    sums = [(check.total, check.part_fields(names)) for check in layout.checks]  # every trial has these names
-    satisfying = [
-        (_weight(trial, scores), trial, changed)
-        for trial, changed in _nearby(best, plausible, MAX_CORRECTIONS)
-        if _holds(trial, sums)
-    ]
-    if not satisfying:
+    solution = solve(likelihoods, [(check.total, check.part_fields(names)) for check in layout.checks])
+    if solution is None:
         return Rescued(best, {name: _alone(options[name]) for name in names}, False, ())
-    _, chosen, corrected = max(satisfying, key=lambda item: item[0])
-    around = [
-        (_weight(trial, scores), trial)
-        for trial, _ in _nearby(chosen, _others(plausible, chosen, options), MAX_CORRECTIONS + 1)
-        if _holds(trial, sums)
-    ]
-    top = max(weight for weight, _ in around)
-    total = sum(math.exp(weight - top) for weight, _ in around)
-    confidence = {
-        name: sum(math.exp(w - top) for w, trial in around if trial[name] == chosen[name]) / total for name in names
-    }
+    chosen: dict[str, int | None] = {name: solution.values.get(name) for name in names}
+    confidence = {name: solution.confidence.get(name, 0.0) for name in names}
+    corrected = tuple(name for name in names if chosen[name] != best[name])
     split = tuple(
         name for name in names if not reading.fields[name].placed or dissents(reading.fields[name], str(chosen[name]))
     )
@@ -287,54 +273,9 @@ def _numeric(field: FieldReading) -> list[tuple[int, float]]:
     return [(int(text), score) for text, score in field.candidates if text and not (len(text) > 1 and text[0] == "0")]
 
 
-def _nearby(
-    base: dict[str, int | None], plausible: Mapping[str, list[int]], changes: int
-) -> list[tuple[dict[str, int | None], tuple[str, ...]]]:
-    """`base`, and every arrangement that differs from it in at most `changes` fields, each by a plausible value."""
-    found: list[tuple[dict[str, int | None], tuple[str, ...]]] = [(dict(base), ())]
-    names = [name for name, values in plausible.items() if values]
-    for count in range(1, changes + 1):
-        for fields in itertools.combinations(names, count):
-            for values in itertools.product(*(plausible[f] for f in fields)):
-                found.append(({**base, **dict(zip(fields, values, strict=True))}, fields))
-    return found
-
-
-def _others(
-    plausible: Mapping[str, list[int]], chosen: Mapping[str, int | None], options: Mapping[str, list[tuple[int, float]]]
-) -> dict[str, list[int]]:
-    """For each field, the plausible values other than the chosen one (its best reading included)."""
-    result = {}
-    for name, values in plausible.items():
-        pool = [options[name][0][0], *values]
-        result[name] = [v for v in pool if v != chosen[name]]
-    return result
-
-
-def _weight(values: Mapping[str, int | None], scores: Mapping[str, Mapping[int, float]]) -> float:
-    """The arrangement's log-likelihood, tempered: the sum of each figure's score for its value."""
-    return sum(scores[name].get(value, -math.inf) for name, value in values.items() if value is not None) / TEMPERATURE
-
-
 def _alone(options: list[tuple[int, float]]) -> float:
     """A figure's posterior from its own candidates only (when the arithmetic cannot be made to hold)."""
     if not options:
         return 0.0
     top = options[0][1]
     return 1.0 / sum(math.exp((s - top) / TEMPERATURE) for _, s in options)
-
-
-def _holds(values: Mapping[str, int | None], sums: Sequence[tuple[str, Sequence[str]]]) -> bool:
-    """Whether `values` keep every check, given as its total's field and its parts' fields.
-
-    The parts' patterns are matched to field names once per sheet, not per
-    arrangement, and the parts are gathered and added by built-ins rather
-    than generators: a hard sheet can have a million arrangements, and this
-    test took minutes of their CPU.
-    """
-    for total_name, part_names in sums:
-        parts = list(map(values.get, part_names))
-        total = values.get(total_name)
-        if total is None or None in parts or sum(filter(None, parts)) != total:
-            return False
-    return True
