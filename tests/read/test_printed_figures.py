@@ -106,14 +106,17 @@ def test_a_sheet_mostly_illegible_accuses_nothing() -> None:
     assert check.outcome == "partial" and not check.differing
 
 
-def test_a_figure_the_readers_read_differently_is_left_to_a_person() -> None:
+def test_a_figure_the_readers_read_differently_is_settled_only_by_sums_that_leave_no_other_value() -> None:
     split = Field({"6": -0.01, "5": -9.0}, font={"5": -40.0, "6": -60.0})  # PP-OCR 6, the font 5; 6 adds up
-    printed = reading(
-        card_1=sure(5), card_2=sure(3), card_3=split, valid_votes=sure(14), null_votes=sure(1), total_votes=sure(15)
-    )
+    totals = {"null_votes": sure(1), "total_votes": sure(15)}
+    printed = reading(card_1=sure(5), card_2=sure(3), card_3=split, valid_votes=sure(14), **totals)
     rescued = rescue(printed, LAYOUT)
-    assert rescued.arithmetic and rescued.values["card_3"] == 6
-    assert not rescued.certain and rescued.doubtful() == ["card_3"]
+    assert rescued.arithmetic and rescued.values["card_3"] == 6 and rescued.certain
+    # the valid votes not proven on their own row: the sums no longer pin card_3 on their own, a person decides
+    unproven = Field({"14": -0.01}, font={"14": -0.01}, placed=False)
+    printed = reading(card_1=sure(5), card_2=sure(3), card_3=split, valid_votes=unproven, **totals)
+    rescued = rescue(printed, LAYOUT)
+    assert rescued.values["card_3"] == 6 and not rescued.certain and "card_3" in rescued.doubtful()
 
 
 def test_a_reader_that_only_prefers_another_figure_does_not_hold_the_sheet() -> None:
@@ -124,9 +127,28 @@ def test_a_reader_that_only_prefers_another_figure_does_not_hold_the_sheet() -> 
     # a blurred 0 that PP-OCR reads as 8 by 2 nats, the font as 0 by 30: the sums make it 0, PP-OCR does not reject it
     rescued = rescued_with(Field({"8": -1.0, "0": -3.0}, font={"0": -1.0, "8": -31.0}))
     assert rescued.values["card_3"] == 0 and rescued.certain
-    # the same cell where PP-OCR rejects the 0 by 10 nats: a confident dissent holds it for a person
+    # the same cell where PP-OCR rejects the 0 by 10 nats: the font reads 0 and the sums, every other figure of
+    # them certain, leave no other value; two witnesses against one settle it
     rescued = rescued_with(Field({"8": -1.0, "0": -11.0}, font={"0": -1.0, "8": -31.0}))
-    assert rescued.values["card_3"] == 0 and not rescued.certain and rescued.doubtful() == ["card_3"]
+    assert rescued.values["card_3"] == 0 and rescued.certain
+
+
+def test_a_confident_dissent_the_sums_cannot_settle_holds_the_sheet_for_a_person() -> None:
+    def rescued_with(**cards: Field) -> Rescued:
+        totals = {"valid_votes": sure(8), "null_votes": sure(1), "total_votes": sure(9)}
+        return rescue(reading(**{"card_1": sure(5), "card_2": sure(3), "card_3": sure(0), **totals, **cards}), LAYOUT)
+
+    dissented = Field({"8": -1.0, "0": -11.0}, font={"0": -1.0, "8": -31.0})  # PP-OCR rejects the 0, the font reads it
+    # two dissented figures in one sum: the sums fix only what they add up to
+    rescued = rescued_with(card_3=dissented, card_2=Field({"8": -1.0, "3": -11.0}, font={"3": -1.0, "8": -31.0}))
+    assert rescued.values["card_3"] == 0 and rescued.values["card_2"] == 3 and rescued.arithmetic
+    assert set(rescued.doubtful()) == {"card_2", "card_3"}
+    # a figure neither reader reads as its value is the sums' word alone: a person checks it
+    rescued = rescued_with(card_3=Field({"8": -1.0, "0": -11.0}, font={"9": -1.0, "0": -12.0, "8": -31.0}))
+    assert rescued.values["card_3"] == 0 and rescued.doubtful() == ["card_3"]
+    # a figure the cards add up to in doubt itself (not proven on its own row): nothing settles card_3
+    rescued = rescued_with(card_3=dissented, valid_votes=Field({"8": -0.01}, font={"8": -0.01}, placed=False))
+    assert set(rescued.doubtful()) == {"card_3", "valid_votes"}
 
 
 def test_a_sheet_read_alone_is_certain_when_every_figure_is_and_the_sums_hold() -> None:
