@@ -193,3 +193,11 @@ def test_a_file_that_is_no_ed25519_public_key_is_refused() -> None:
     )
     with pytest.raises(KeyRefused, match="not an Ed25519 public key"):
         read_public_key(private)
+
+
+def test_a_key_file_is_written_whole_and_never_over_another(tmp_path: Path) -> None:
+    """What two processes adding the same name at once rely on: the second store finds the first's file."""
+    path, first, second = tmp_path / "2026" / "ospqrcode.pub", _new_key(), _new_key()
+    assert KeyRing._store(path, first) is True
+    assert KeyRing._store(path, second) is False
+    assert path.read_bytes() == first and [p.name for p in path.parent.iterdir()] == ["ospqrcode.pub"]

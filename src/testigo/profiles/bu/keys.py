@@ -288,22 +288,30 @@ class KeyRing:
         if path is None:
             raise KeyRefused("no workspace to add keys to")
         if (existing := self.find(name)) is None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            except FileExistsError:  # another process added one meanwhile: compare with it
-                existing = self._read(name, path)
-            else:
-                with os.fdopen(handle, "wb") as out:
-                    os.fchmod(out.fileno(), 0o644)  # public data, whatever the umask
-                    out.write(raw)
+            if self._store(path, raw):
                 return Added(TrustedKey(name, raw, "workspace", str(path), checked), True, read_as)
+            existing = self._read(name, path)  # another process added one meanwhile: compare with it
         if existing.public_key != raw:
             raise KeyRefused(
                 f"a different key is already trusted as {name} ({existing.origin}, SHA-512 "
                 f"{existing.sha512[:16]}...): refusing to replace it"
             )
         return Added(existing, False, read_as)
+
+    @staticmethod
+    def _store(path: Path, raw: bytes) -> bool:
+        """Write the key file whole and readable by all (public data), unless one is there already (False)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(raw)
+        try:
+            tmp.chmod(0o644)
+            os.link(tmp, path)  # atomic, and never over an existing file
+        except FileExistsError:
+            return False
+        finally:
+            tmp.unlink()
+        return True
 
     def _path(self, name: KeyName) -> Path | None:
         return self.folder / name.version / name.kind / name.file_name if self.folder else None
