@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
 from testigo.cli import app
@@ -173,6 +174,11 @@ def _runs() -> Iterator[tuple[str, Any]]:
         yield run("testigo log proof --old N", "log", "proof", "--old", "1", *ws)
         yield run("testigo log checkpoint", "log", "checkpoint", *ws)
         yield run("testigo key export", "key", "export", *ws)
+        key_file = tmp / "20260801" / "LEGAL" / "sacqrcode.pub"  # named as the TSE publishes its keys
+        key_file.parent.mkdir(parents=True)
+        key_file.write_bytes(Ed25519PrivateKey.generate().public_key().public_bytes_raw())
+        yield run("testigo keys add FILE", "keys", "add", str(key_file), *ws)
+        yield run("testigo keys list", "keys", "list", *ws)
         yield run("testigo publish", "publish", "--out", str(tmp / "bundle"), *ws)
         yield run("testigo verify DIR", "verify", str(tmp / "bundle"), "--workers", "1")
         yield run("testigo user invite", "user", "invite", "--role", "admin", *ws)

@@ -295,6 +295,11 @@ class Workspace:
         return self.root / "keys" / "log-signer.key"
 
     @property
+    def trusted_keys_dir(self) -> Path:
+        """Public keys the user added to verify signed sheets (`testigo keys`), apart from the log's own key."""
+        return self.root / "trusted-keys"
+
+    @property
     def sqlite_path(self) -> Path:
         return self.root / "testigo.sqlite"
 

@@ -19,7 +19,10 @@ def register(app: typer.Typer) -> None:
     log_app.command("proof")(proof)
     log_app.command("checkpoint")(checkpoint)
     app.add_typer(log_app, name="log")
-    key_app = typer.Typer(help="The workspace's checkpoint-signing key.", no_args_is_help=True)
+    key_app = typer.Typer(
+        help="The workspace's own checkpoint-signing key (the keys it trusts to verify sheets: see `testigo keys`).",
+        no_args_is_help=True,
+    )
     key_app.command("export")(key_export)
     app.add_typer(key_app, name="key")
 
