@@ -100,9 +100,11 @@ class PartyResult:
 class ContestResult:
     """One contest block: election `IDEL`, office `CARG`, kind `TIPO` and its counts.
 
-    `fields` is the whole block as printed (every token after ``IDEL`` up to the
-    next contest, ``CARG`` first), which is what is written back; the other
-    attributes are read from it. A count the block does not carry is None (the
+    `fields` is the whole block as printed (``CARG`` first, up to the next
+    contest), which is what is written back; the other attributes are read from
+    it. `election_fields` are the tokens between ``IDEL`` and the election's
+    first ``CARG`` (``MAJO``/``PROP`` on a counting-system BU), the same for
+    every contest of the election. A count the block does not carry is None (the
     2016 format has no ``APTA``; majoritarian contests have no ``LEGC``).
     `candidates` holds a majoritarian or referendum contest's votes; a
     proportional contest's candidates are inside its `parties`.
@@ -112,6 +114,7 @@ class ContestResult:
     office: int
     kind: ContestKind
     fields: Fields
+    election_fields: Fields = ()
     candidates: Mapping[int, int] = _EMPTY
     parties: tuple[PartyResult, ...] = ()
     eligible: int | None = None
@@ -248,20 +251,24 @@ class Boletim:
         value = self._require("DTPL")
         return date(int(value[:4]), int(value[4:6]), int(value[6:8]))
 
-    @property
-    def eligible(self) -> int:
-        """`APTO`, voters eligible in the section."""
-        return int(self._require("APTO"))
+    def _count(self, key: str) -> int | None:
+        value = self.field(key)
+        return None if value is None else int(value)
 
     @property
-    def came(self) -> int:
-        """`COMP`, voters who came."""
-        return int(self._require("COMP"))
+    def eligible(self) -> int | None:
+        """`APTO`, voters eligible in the section; None on a counting-system (SA) BU, which has no turnout."""
+        return self._count("APTO")
 
     @property
-    def absent(self) -> int:
-        """`FALT`, voters absent."""
-        return int(self._require("FALT"))
+    def came(self) -> int | None:
+        """`COMP`, voters who came; None on an SA BU."""
+        return self._count("COMP")
+
+    @property
+    def absent(self) -> int | None:
+        """`FALT`, voters absent; None on an SA BU."""
+        return self._count("FALT")
 
     @property
     def section_key(self) -> SectionKey:
