@@ -91,9 +91,10 @@ class PartyResult:
     """One party of a proportional contest: `PART`, its candidates' votes, `LEGP`, `TOTP`."""
 
     number: int
-    candidates: Mapping[int, int]
-    label_votes: int
-    total: int
+    #: read-only; left out of the hash (a mapping has none), `number` and the totals stand for it
+    candidates: Mapping[int, int] = field(hash=False)
+    label_votes: int = 0
+    total: int = 0
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,8 @@ class ContestResult:
     kind: ContestKind
     fields: Fields
     election_fields: Fields = ()
-    candidates: Mapping[int, int] = _EMPTY
+    #: read-only; left out of the hash (a mapping has none), `fields` stands for it
+    candidates: Mapping[int, int] = field(default_factory=lambda: _EMPTY, hash=False)
     parties: tuple[PartyResult, ...] = ()
     eligible: int | None = None
     nominal: int | None = None
