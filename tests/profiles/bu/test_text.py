@@ -9,7 +9,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from testigo.profiles.base import PayloadError
-from testigo.profiles.bu.model import ContestKind, SectionKey
+from testigo.profiles.bu.model import Boletim, ContestKind, SectionKey
 from testigo.profiles.bu.text import (
     MAX_DATA_CHARS,
     MalformedBoletim,
@@ -30,7 +30,7 @@ HASH = "A" * 128
 SIG = "B" * 128
 
 
-def boletim_of(name: str):  # type: ignore[no-untyped-def]
+def boletim_of(name: str) -> Boletim:
     return parse_boletim([parse_part(text) for text in lines(name)])
 
 
