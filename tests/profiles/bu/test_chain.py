@@ -47,6 +47,11 @@ def test_a_broken_chain_names_the_first_part_that_fails() -> None:
     result = check([parse_part(text) for text in texts], KEYS[EXPECTED[FOUR_PARTS]["key"]], "k")
     assert result.verdict is Verdict.INVALID and not result.chain_valid and result.broken_part == 3
     assert str(result) == "invalid: the HASH of part 3 of 4 does not match the data before it"
+    other_key = [
+        parse_part(t.replace("VRCH:20240507", "VRCH:20240508") if t.startswith("QRBU:3") else t)
+        for t in lines(FOUR_PARTS)
+    ]
+    assert str(check(other_key, None, "k")) == "invalid: part 3 has another VRQR or VRCH than part 1"
     shuffled = [parse_part(text) for text in lines(FOUR_PARTS)][::-1]
     assert str(check(shuffled, None, "k")).startswith("invalid: the parts (4/4, 3/4, 2/4, 1/4) are not parts 1 to 4")
 

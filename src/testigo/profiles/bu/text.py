@@ -377,9 +377,6 @@ def parse_boletim(parts: Sequence[BuPart], certificate: Sequence[CertificatePart
     problem = order_problem(parts)
     if problem is not None:
         raise MalformedBoletim(problem)
-    for part in parts[1:]:
-        if (part.format_version, part.key_version) != (parts[0].format_version, parts[0].key_version):
-            raise MalformedBoletim(f"part {part.index} has another VRQR or VRCH than part 1")
     tokens = tuple(token for part in parts for token in data_tokens(part.body))
     first = next((k for k, (key, _) in enumerate(tokens) if key == "IDEL"), None)
     if first is None:
