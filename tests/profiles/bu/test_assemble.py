@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from itertools import permutations
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from testigo.profiles.bu import assemble
 from testigo.profiles.bu.assemble import Added, Collector, CollectorState, Outcome
 from testigo.profiles.bu.chain import chain_hashes
 from testigo.profiles.bu.model import SectionKey
@@ -30,7 +32,7 @@ def test_all_orders_of_a_four_part_bu_across_photos_complete_it_once() -> None:
             assert completed(results) == [FOUR], order
             assert [r.outcome for r in results[4:]] == [Outcome.DUPLICATE] * 4
             assert collector.incomplete() == () and collector.waiting() == ()
-            assert collector.state().texts == tuple(FOUR[k] for k in order)
+            assert sorted(collector.state().texts) == sorted(FOUR)
 
 
 def test_a_bu_with_parts_missing_says_which() -> None:
@@ -111,7 +113,8 @@ def test_the_state_restores_a_collector_that_goes_on() -> None:
     collector = Collector()
     collector.add_photo([FOUR[0], FOUR[2], ONE[0], "QRCE:1:2 IDUE:7 MDUE:2022 CERT:AB", "not a code"])
     state = collector.state()
-    assert state.texts == (FOUR[0], FOUR[2], ONE[0], "QRCE:1:2 IDUE:7 MDUE:2022 CERT:AB")
+    # in the order they were added: a photo's codes lowest part number first
+    assert state.texts == ("QRCE:1:2 IDUE:7 MDUE:2022 CERT:AB", FOUR[0], ONE[0], FOUR[2])
     again = Collector.restore(CollectorState(tuple(state.texts)))
     assert again.add(ONE[0]).outcome is Outcome.DUPLICATE  # completed before the restore: never again
     assert again.add(FOUR[3]).completed == ()
@@ -130,3 +133,20 @@ def test_certificate_parts_complete_per_urna_and_a_forgery_cannot_keep_the_genui
     (genuine,) = collector.add(first).certificates
     assert [p.text for p in genuine] == [first, second]
     assert collector.add(first).outcome is Outcome.DUPLICATE
+
+
+def test_a_photo_is_answered_in_its_order_though_added_lowest_part_first() -> None:
+    results = Collector().add_photo([FOUR[3], "junk", FOUR[0]])
+    assert [r.outcome for r in results] == [Outcome.ADDED, Outcome.REJECTED, Outcome.ADDED]
+    assert results[0].reason == "part 4 of 4 waits for the parts before it"
+    assert results[2].reason == "part 1 of 4 verified"
+
+
+def test_a_late_twin_is_matched_within_the_window_of_recent_bus(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(assemble, "RETIRED_WINDOW", 1)
+    resigned = write_boletim(parse_boletim([parse_part(t) for t in FOUR]), Ed25519PrivateKey.generate().sign)
+    collector = Collector()
+    collector.add_photo(resigned)
+    collector.add_photo(_another_four_part_bu())  # one more BU of its kind completes: the twin leaves the window
+    assert collector.add(FOUR[3]).completed == ()
+    assert collector.waiting()[0].text == FOUR[3]

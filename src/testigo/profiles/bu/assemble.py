@@ -15,15 +15,19 @@ completes is its own BU, for the signature check to judge.
 Nothing here is checked beyond the chain: the signature and the sums are
 `testigo.profiles.bu.chain` and `testigo.profiles.bu.arithmetic`'s business.
 
-Prefixes are kept after their BU completes: were they dropped, a forgery
-received first (parts recomputed after a genuine prefix, any signature) would
-keep the genuine parts that follow from ever verifying. So the state to
-persist (`CollectorState`) is every text accepted, in arrival order, and
-memory grows with the parts seen (about 1 KB a part). Lookups go through
-indexes by count, format, key version and part number, the newest prefix
-first, so a part that follows its predecessors costs the same however many
-BUs were seen; only a part that must wait compares itself with every prefix
-of its kind.
+A completed BU's prefixes are not dropped: were they, a forgery received
+first (parts recomputed after a genuine prefix, any signature) would keep the
+genuine parts that follow from ever verifying. They are kept for the
+`RETIRED_WINDOW` most recent completed BUs of the same kind (count, format,
+key version): a genuine part arriving after more BUs of its kind than that
+have completed since its forged twin waits, reported by `waiting`. The state
+to persist (`CollectorState`) is every text accepted, in arrival order.
+
+Cost: a part is tried against the prefixes of its kind that await it, open
+ones newest first, then the window; a photo's codes are added lowest part
+first. So a part whose earlier parts came first costs a hash or two however
+many BUs were seen; a part that must wait costs one hash per open prefix of
+its kind (BUs begun and not complete) plus the window.
 
 Format 6.0's certificate codes (``QRCE:i:n``) are gathered by urna (``IDUE``,
 ``MDUE``, n); each complete set is reported once for every new combination of
@@ -34,10 +38,11 @@ genuine one out.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
-from itertools import product
+from itertools import chain, product
 
 from testigo.profiles.base import PayloadError
 from testigo.profiles.bu.chain import running_hashes
@@ -130,6 +135,15 @@ class _Prefix:
         return _Prefix((*self.parts, part), hasher, self)
 
 
+#: How many completed BUs of one kind (count, format, key version) a late part is tried against.
+RETIRED_WINDOW = 256
+
+
+def _part_number(text: str) -> int:
+    """The i of a ``QRBU:i:n`` text, 0 for anything else (read before the text is parsed, to order a photo)."""
+    return int(text[5]) if text.startswith("QRBU:") and text[5:6].isdigit() else 0
+
+
 #: Where a part's predecessor prefixes are indexed: count, format, key version, the part's number.
 _Slot = tuple[int, str, str | None, int]
 
@@ -145,6 +159,8 @@ class Collector:
         self._accepted: dict[str, BuPart | CertificatePart] = {}
         # prefixes by the slot of the part they await, and by the text of their last part
         self._prefixes: dict[_Slot, dict[str, _Prefix]] = {}
+        # prefixes of completed BUs, the most recent of each slot only (see RETIRED_WINDOW)
+        self._retired: dict[_Slot, deque[_Prefix]] = {}
         self._waiting: dict[_Slot, dict[str, BuPart]] = {}
         self._certificates: dict[tuple[str, str, int], list[CertificatePart]] = {}
 
@@ -152,19 +168,30 @@ class Collector:
     def restore(cls, state: CollectorState) -> Collector:
         """The collector that `state` was taken from (what it completed is not reported again)."""
         collector = cls()
-        collector.add_photo(state.texts)
+        for text in state.texts:
+            collector._add(text, report=False)
         return collector
 
     def state(self) -> CollectorState:
         """What to persist to `restore` this collector later."""
         return CollectorState(tuple(self._accepted))
 
-    def add_photo(self, texts: Iterable[str]) -> tuple[Added, ...]:
-        """Every code read from one photo, in turn."""
-        return tuple(self.add(text) for text in texts)
+    def add_photo(self, texts: Sequence[str]) -> tuple[Added, ...]:
+        """Every code read from one photo, answered in the photo's order.
+
+        They are added lowest part number first (a decoder finds the codes of a
+        photo in any order), so a BU whose parts share a photo never waits.
+        """
+        order = sorted(range(len(texts)), key=lambda k: _part_number(texts[k]))
+        answers = {k: self.add(texts[k]) for k in order}
+        return tuple(answers[k] for k in range(len(texts)))
 
     def add(self, text: str) -> Added:
         """One decoded QR text: a BU part, a certificate part, or something refused with its reason."""
+        return self._add(text, report=True)
+
+    def _add(self, text: str, *, report: bool) -> Added:
+        """`add`; without `report`, completed BUs are not read (a restore has reported them already)."""
         if text in self._accepted:
             return Added(Outcome.DUPLICATE, "already received")
         try:
@@ -179,15 +206,17 @@ class Collector:
             if digest != code.hash_hex:
                 return Added(Outcome.REJECTED, f"part 1 of {code.count}: its HASH does not match its data")
             self._accepted[text] = code
-            return self._grow(_Prefix((code,), hasher, None))
+            return self._grow(_Prefix((code,), hasher, None), report)
         self._accepted[text] = code
-        for prefix in reversed(self._prefixes.get(_slot(code, code.index), {}).values()):
+        slot = _slot(code, code.index)
+        candidates = chain(reversed(self._prefixes.get(slot, {}).values()), reversed(self._retired.get(slot, ())))
+        for prefix in candidates:
             if prefix.takes(code):
-                return self._grow(prefix.child(code))
+                return self._grow(prefix.child(code), report)
         self._waiting.setdefault(_slot(code, code.index), {})[text] = code
         return Added(Outcome.ADDED, f"part {code.index} of {code.count} waits for the parts before it")
 
-    def _grow(self, start: _Prefix) -> Added:
+    def _grow(self, start: _Prefix, report: bool) -> Added:
         """Record a new verified prefix, then every waiting part it (and what follows) lets in."""
         completed: list[Boletim] = []
         malformed: list[str] = []
@@ -196,6 +225,9 @@ class Collector:
             prefix = work.pop()
             last = prefix.parts[-1]
             if last.index == last.count:
+                self._retire(prefix.parent)
+                if not report:
+                    continue
                 try:
                     completed.append(parse_boletim(prefix.parts))
                 except MalformedBoletim as error:
@@ -210,6 +242,16 @@ class Collector:
                     work.append(prefix.child(part))
         reason = f"part {start.parts[-1].index} of {start.parts[-1].count} verified"
         return Added(Outcome.ADDED, reason, tuple(completed), malformed=tuple(malformed))
+
+    def _retire(self, prefix: _Prefix | None) -> None:
+        """Move a completed BU's prefixes out of the open ones, into the window of recent completed ones."""
+        while prefix is not None:
+            last = prefix.parts[-1]
+            slot = _slot(last, last.index + 1)
+            if self._prefixes.get(slot, {}).pop(last.text, None) is None:
+                return  # retired already, and so is everything before it
+            self._retired.setdefault(slot, deque(maxlen=RETIRED_WINDOW)).append(prefix)
+            prefix = prefix.parent
 
     def _add_certificate(self, part: CertificatePart) -> Added:
         group = self._certificates.setdefault((part.urna_id, part.model, part.count), [])
