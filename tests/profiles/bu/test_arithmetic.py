@@ -86,6 +86,12 @@ def test_the_senate_fills_two_seats_in_2018_and_2026() -> None:
             [("92:1 APTA:144 APTS:144 APTT:0 NOMI:1 BRAN:0 NULO:1", "92:2 APTA:1 APTS:1 APTT:0 NOMI:2 BRAN:0 NULO:0")],
             {(INVALID, "eligible")},
         ),
+        # a party with more votes than its contest's voters
+        (
+            "ex2024_manual_20240507.txt",
+            [("APTA:144 APTS:144 APTT:0 NOMI:1 LEGC:0 BRAN:1", "APTA:0 APTS:0 APTT:0 NOMI:1 LEGC:0 BRAN:1")],
+            {(INVALID, "eligible")},
+        ),
         # a contest with more eligible voters than the section
         ("ex2024_manual_20240507.txt", [("APTA:144 APTS:144", "APTA:145 APTS:145")], {(INVALID, "eligible")}),
         # fewer eligible for the contest (voters in transit): fewer votes are fine, more than came are not

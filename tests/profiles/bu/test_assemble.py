@@ -150,3 +150,18 @@ def test_a_late_twin_is_matched_within_the_window_of_recent_bus(monkeypatch: pyt
     collector.add_photo(_another_four_part_bu())  # one more BU of its kind completes: the twin leaves the window
     assert collector.add(FOUR[3]).completed == ()
     assert collector.waiting()[0].text == FOUR[3]
+
+
+def test_a_complete_chain_that_is_no_bu_is_reported_malformed() -> None:
+    first, second = "ORIG:VOTA ABCD:1", "IDEL:1"
+    hashes = chain_hashes([first, second])
+    texts = [
+        f"QRBU:1:2 VRQR:1.4 {first} HASH:{hashes[0]}",
+        f"QRBU:2:2 VRQR:1.4 {second} HASH:{hashes[1]} ASSI:{'C' * 128}",
+    ]
+    collector = Collector()
+    collector.add(texts[0])
+    (begun,) = collector.incomplete()
+    assert begun.section_key is None and str(begun) == "BU: parts 1 of 2 received, lacks 2"
+    result = collector.add(texts[1])
+    assert result.completed == () and result.malformed[0].startswith("the BU header lacks DTPL, PLEI")

@@ -238,6 +238,7 @@ MAYOR = "IDEL:1 CARG:11 TIPO:0 92:1 APTA:9 NOMI:1 BRAN:0 NULO:1 TOTC:2"
         (GOOD_HEADER.replace("UNFE:AC", "UNFE:ACR"), MAYOR, "UNFE:ACR is not a valid UNFE"),
         (GOOD_HEADER.replace("TURN:1", "TURN:3"), MAYOR, "TURN:3 is not a valid TURN"),
         (GOOD_HEADER.replace("DTPL:20241006", "DTPL:20241306"), MAYOR, "DTPL:20241306 is not a valid DTPL"),
+        (GOOD_HEADER.replace("DTPL:20241006", "DTPL:2024106"), MAYOR, "DTPL:2024106 is not a valid DTPL"),
         (GOOD_HEADER + " AGRE:3.X", MAYOR, "AGRE:3.X is not a valid AGRE"),
         (GOOD_HEADER.replace("ZONA:8", "ZONA:08"), MAYOR, "ZONA:08 is not a number as the urna prints them"),
         (GOOD_HEADER, "IDEL:1 IDEL:2 CARG:11 TIPO:0", "election IDEL:1 has no office"),
@@ -302,3 +303,21 @@ def test_a_built_contest_is_what_the_parser_reads_from_its_tokens() -> None:
     )
     example = boletim_of("ex2024_manual_20240507.txt").contests[0]
     assert council == example
+
+
+def test_a_built_majoritarian_contest_lists_only_candidates_with_votes() -> None:
+    mayor = build_contest(
+        221,
+        11,
+        ContestKind.MAJORITARIAN,
+        candidates_version="1",
+        eligible=None,
+        blank=1,
+        null=2,
+        candidates={22: 5, 12: 0, 13: 3},
+        version="1.4",
+    )
+    assert (
+        " ".join(f"{k}:{v}" for k, v in mayor.fields) == "CARG:11 TIPO:0 VERC:1 13:3 22:5 NOMI:8 BRAN:1 NULO:2 TOTC:11"
+    )
+    assert dict(mayor.candidates) == {13: 3, 22: 5} and mayor.eligible is None

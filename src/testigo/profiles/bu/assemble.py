@@ -119,10 +119,7 @@ class _Prefix:
     children: int = 0
 
     def takes(self, part: BuPart) -> bool:
-        """Whether `part` is this prefix's next part: the right index and family, and its HASH verifies."""
-        last = self.parts[-1]
-        if part.index != last.index + 1 or _family(part) != _family(last):
-            return False
+        """Whether `part`'s HASH verifies after this prefix (its slot has matched its number and kind)."""
         hasher = self.hasher.copy()
         hasher.update(f" {part.body}".encode("ascii"))
         return hasher.hexdigest().upper() == part.hash_hex
@@ -213,7 +210,7 @@ class Collector:
         for prefix in candidates:
             if prefix.takes(code):
                 return self._grow(prefix.child(code), report)
-        self._waiting.setdefault(_slot(code, code.index), {})[text] = code
+        self._waiting.setdefault(slot, {})[text] = code
         return Added(Outcome.ADDED, f"part {code.index} of {code.count} waits for the parts before it")
 
     def _grow(self, start: _Prefix, report: bool) -> Added:

@@ -162,6 +162,17 @@ def _check_signature(token: str, value: str, version: str) -> None:
         raise MalformedPart(f"token {_shown(token)}: ASSI is neither an E-521 nor a DER P-521 ECDSA signature")
 
 
+def _data_fault(data: list[str]) -> str:
+    """Why these data tokens do not match `_DATA`: the first token at fault."""
+    for token in data:
+        key, colon, value = token.partition(":")
+        if not colon or not value or not _KEY.fullmatch(key):
+            return f"token {_shown(token)} is not KEY:VALUE"
+        if key in _FRAME_KEYS:
+            return f"token {_shown(token)} out of place"
+    return "the data are not KEY:VALUE tokens"
+
+
 def parse_part(text: str) -> BuPart:
     """One BU QR text (``QRBU:…``) as a `BuPart`; raises `MalformedPart` naming the token at fault."""
     _check_alphabet(text)
@@ -179,7 +190,7 @@ def parse_part(text: str) -> BuPart:
         start = 3
     last = index == count
     signature_hex = _hex_field(tokens[-1], "ASSI") if last else None
-    hash_hex = _hex_field(tokens[-2 if last else -1] if len(tokens) > 1 else "", "HASH")
+    hash_hex = _hex_field(tokens[-2 if last else -1], "HASH")
     if len(hash_hex) != 128:
         raise MalformedPart(f"HASH has {len(hash_hex)} hex digits, not the 128 of SHA-512")
     if signature_hex is not None:
@@ -188,10 +199,8 @@ def parse_part(text: str) -> BuPart:
     if not data:
         raise MalformedPart(f"part {index} of {count} carries no data")
     body = " ".join(data)
-    if not _DATA.fullmatch(body):
-        for token in data:  # find the token at fault (the whole-data pattern is the fast path)
-            if _key_value(token)[0] in _FRAME_KEYS:
-                raise MalformedPart(f"token {_shown(token)} out of place")
+    if not _DATA.fullmatch(body):  # one pattern for the whole data is the fast path; then find the fault
+        raise MalformedPart(_data_fault(data))
     return BuPart(index, count, version, key_version, body, hash_hex, signature_hex, text)
 
 
