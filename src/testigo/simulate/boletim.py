@@ -43,6 +43,9 @@ import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from testigo.profiles.bu.model import ContestKind, ContestResult, Fields
+from testigo.profiles.bu.text import MAX_DATA_CHARS, MAX_PARTS, build_contest, contest_tokens, write_parts
+
 #: The 27 federative units (26 states and the Federal District) whose BUs carry ``UNFE``.
 UFS = (
     "AC", "AL", "AM", "AP", "BA", "CE", "DF", "ES", "GO", "MA", "MG", "MS", "MT", "PA",
@@ -57,8 +60,7 @@ OFFICE_NAMES = {
     FEDERAL_DEPUTY: "DEPUTADO FEDERAL",
     STATE_DEPUTY: "DEPUTADO ESTADUAL",
 }
-#: ``TIPO`` of a contest block.
-MAJORITARIAN, PROPORTIONAL = 0, 1
+MAJORITARIAN, PROPORTIONAL = ContestKind.MAJORITARIAN, ContestKind.PROPORTIONAL
 #: Election days of the general elections simulated: (first round, second round) and Senate seats.
 ELECTION_DAYS = {2018: ("20181007", "20181028"), 2022: ("20221002", "20221030")}
 SENATE_SEATS = {2018: 2, 2022: 1}
@@ -71,6 +73,8 @@ LABEL_SHARE = (0.03, 0.15)
 
 #: Digits after the party's number in a candidate's number, per office.
 _SUFFIX_DIGITS = {PRESIDENT: 0, GOVERNOR: 0, SENATOR: 1, FEDERAL_DEPUTY: 2, STATE_DEPUTY: 3}
+#: Most characters of a BU's header, of a contest block without its candidates, and of one token.
+_HEADER_CHARS, _BLOCK_CHARS, _LONGEST_TOKEN = 320, 90, 40
 _GEOGRAPHY_STREAM, _CANDIDATE_STREAM, _SECTION_STREAM, _KEY_DOMAIN = 1, 2, 3, b"testigo simulated BU test key"
 _NAME_PREFIXES = ("SAO ", "SANTA ", "NOVA ", "PORTO ", "BOM JESUS DO ", "BARRA DO ", "VILA ", "", "", "", "")
 _SYLLABLES = ("ITA", "PI", "RA", "GUA", "TU", "BA", "JU", "CA", "MA", "RI", "PO", "TI", "NGA", "CU", "RU", "BI", "TA")
@@ -110,7 +114,7 @@ class Contest:
     """
 
     office: int
-    kind: int
+    kind: ContestKind  # TIPO
     seats: int
     election: int  # IDEL
     version: str  # VERC: when the candidate data were generated
@@ -186,26 +190,27 @@ class ContestVotes:
         candidates = self.contest.candidates
         return sum(self.votes[candidates[i].number] for i in self.contest.members[party]) + self.label.get(party, 0)
 
-    def tokens(self) -> list[str]:
-        """The block's ``KEY:VALUE`` tokens, as an urna writes them (only candidates and parties with votes)."""
+    def contest_result(self) -> ContestResult:
+        """The block as the urna writes it (only candidates and parties with votes), totals computed by the codec."""
         contest = self.contest
-        tokens = [f"CARG:{contest.office}", f"TIPO:{contest.kind}", f"VERC:{contest.version}"]
-        if contest.kind == PROPORTIONAL:
-            for party, members in contest.members.items():
-                total = self.party_total(party)
-                if total == 0:
-                    continue
-                tokens.append(f"PART:{party}")
-                numbers = (contest.candidates[i].number for i in members)
-                tokens += [f"{number}:{self.votes[number]}" for number in numbers if self.votes[number]]
-                tokens += [f"LEGP:{self.label.get(party, 0)}", f"TOTP:{total}"]
-        else:
-            tokens += [f"{c.number}:{self.votes[c.number]}" for c in contest.candidates if self.votes[c.number]]
-        tokens += [f"APTA:{self.eligible}", f"NOMI:{self.nominal}"]
-        if contest.kind == PROPORTIONAL:
-            tokens.append(f"LEGC:{self.label_total}")
-        tokens += [f"BRAN:{self.blank}", f"NULO:{self.null}", f"TOTC:{self.total}"]
-        return tokens
+        numbers = {party: [contest.candidates[i].number for i in members] for party, members in contest.members.items()}
+        parties = [
+            (party, {number: self.votes[number] for number in numbers[party]}, self.label[party])
+            for party in self.label
+            if self.party_total(party)
+        ]
+        return build_contest(
+            contest.election,
+            contest.office,
+            contest.kind,
+            candidates_version=contest.version,
+            eligible=self.eligible,
+            blank=self.blank,
+            null=self.null,
+            candidates=self.votes if contest.kind is MAJORITARIAN else None,
+            parties=parties,
+            version=FORMAT_VERSION,
+        )
 
 
 @dataclass(frozen=True)
@@ -214,14 +219,13 @@ class SimulatedBoletim:
 
     `header` holds the section's ``KEY:VALUE`` pairs in the order the urna
     writes them (origin, process, dates, geography, urna, turnout, opening
-    and closing times); `content` is the whole BU text the QR parts carry,
-    before it is cut into parts and chained.
+    and closing times); `fields` are all the BU's data tokens, before they
+    are cut into parts and chained (`qr_texts`).
     """
 
     section: Section
-    header: tuple[tuple[str, str], ...]
+    header: Fields
     results: tuple[ContestVotes, ...]
-    elections: tuple[int, ...]  # the IDEL of each result
 
     @property
     def eligible(self) -> int:  # APTO
@@ -239,20 +243,15 @@ class SimulatedBoletim:
         """A header field's value (``UNFE``, ``MUNI``, ``APTO``...); KeyError when the header lacks it."""
         return dict(self.header)[key]
 
-    def tokens(self) -> list[str]:
-        """Every ``KEY:VALUE`` token of the BU after the part header, in order, without hash or signature."""
-        tokens = [f"{key}:{value}" for key, value in self.header]
-        election = None
-        for idel, result in zip(self.elections, self.results, strict=True):
-            if idel != election:
-                tokens.append(f"IDEL:{idel}")
-                election = idel
-            tokens += result.tokens()
-        return tokens
+    @property
+    def fields(self) -> Fields:
+        """Every ``(KEY, VALUE)`` token of the BU's data, in order, as the QR parts carry them joined."""
+        return self.header + contest_tokens([result.contest_result() for result in self.results])
 
     @property
     def content(self) -> str:
-        return " ".join(self.tokens())
+        """The BU's data as one text (the parts' data joined with single spaces)."""
+        return " ".join(f"{key}:{value}" for key, value in self.fields)
 
 
 @dataclass(frozen=True)
@@ -314,6 +313,18 @@ class BuElection:
         return (draw_boletim(self, index) for index in range(self.sections))
 
 
+def qr_texts(election: BuElection, boletim: SimulatedBoletim, *, limit: int = MAX_DATA_CHARS) -> tuple[str, ...]:
+    """The BU's QR texts as the urna prints them: its data cut into parts, chained, signed with the UF's test key.
+
+    `limit` is the data a part carries (the urna's; a smaller one spreads a
+    BU over more parts, up to the nine a BU may have).
+    """
+    key = election.signing_key(boletim.section.uf)
+    return write_parts(
+        boletim.fields, format_version=FORMAT_VERSION, key_version=election.key_version, sign=key.sign, limit=limit
+    )
+
+
 def signing_key(seed: int, uf: str) -> Ed25519PrivateKey:
     """The Ed25519 test key of `uf`'s simulated BUs: its 32-byte seed is SHA-256 of a domain, the seed and the UF."""
     material = hashlib.sha256(_KEY_DOMAIN + f":{seed}:{uf.upper()}".encode("ascii")).digest()
@@ -371,6 +382,9 @@ def draw_election(
     contests = {
         uf: _contests(seed, uf, party_list, year, turn, federal_per_party, state_per_party) for uf in municipalities
     }
+    room = MAX_PARTS * (MAX_DATA_CHARS - _LONGEST_TOKEN)
+    if max(_longest_data(ballot) for ballot in contests.values()) > room:
+        raise ValueError("so many candidates could fill more than the 9 QR codes a BU may have; draw fewer")
     ufs_of, towns_of, numbers, locations = (np.array(column, dtype=np.int32) for column in columns)
     return BuElection(
         seed,
@@ -423,7 +437,7 @@ def draw_boletim(election: BuElection, index: int) -> SimulatedBoletim:
         ("DTFC", election.date),
         ("HRFC", closed),
     )
-    return SimulatedBoletim(section, header, results, tuple(contest.election for contest in contests))
+    return SimulatedBoletim(section, header, results)
 
 
 # --- geography -----------------------------------------------------------------------------------
@@ -552,6 +566,19 @@ def _proportional(
         within += (zipf / zipf.sum()).tolist()
     popularity = _shares(len(parties), 0.8, rng)
     return Contest(office, PROPORTIONAL, 1, *ballot, tuple(candidates), popularity, tuple(within))
+
+
+def _longest_data(ballot: tuple[Contest, ...]) -> int:
+    """The most characters a BU of this ballot can hold: every vote for another candidate, every count 3 digits."""
+    worst = _HEADER_CHARS + 2 * len("IDEL:3044 ")
+    for contest in ballot:
+        worst += _BLOCK_CHARS
+        listed = len(contest.candidates)
+        if contest.kind is PROPORTIONAL:
+            worst += len(contest.parties) * len("PART:10 LEGP:480 TOTP:480 ")
+            listed = min(listed, ELIGIBLE_RANGE[1] * contest.seats)
+        worst += listed * len(f"{contest.candidates[0].number}:480 ")
+    return worst
 
 
 def _shares(count: int, spread: float, rng: np.random.Generator) -> tuple[float, ...]:
