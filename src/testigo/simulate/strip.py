@@ -17,8 +17,8 @@ photograph the strip (aiming at the codes) and tests can check what should
 be decodable.
 
 A strip with many codes is long, and a volunteer photographs it in several
-shots: `split_strip` cuts it into pieces that each hold whole codes, and
-`photograph` degrades each piece into the file they would upload.
+shots: `split_strip` cuts its codes into pieces that each hold whole codes,
+and `photograph` degrades the strip, or each piece, into the file uploaded.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from testigo.profiles.bu.text import parse_part
 from testigo.simulate.boletim import OFFICE_NAMES, PROPORTIONAL, BuElection, ContestVotes, SimulatedBoletim
 from testigo.simulate.degrade import Degraded, degrade_image
 from testigo.simulate.render import PrintedField, _ink_to_paper, _Layout, _print_qr
@@ -36,8 +37,8 @@ from testigo.simulate.style import STANDARD, PrintStyle
 
 #: Blank paper fed after the last code, before the cut (standard printer dots).
 TAIL_DOTS = 120
-#: Paper kept above a piece's first caption when a strip is split: the end of the previous code.
-OVERLAP_DOTS = 24
+#: Paper kept above a piece's first caption when a strip is split: the end of what is printed above it.
+OVERLAP_DOTS = 96
 _MONTHS = ("", "JAN", "FEV", "MAR", "ABR", "MAI", "JUN", "JUL", "AGO", "SET", "OUT", "NOV", "DEZ")
 
 
@@ -66,6 +67,10 @@ def render_strip(
 ) -> Image.Image:
     """The printed BU as an RGB image, one pixel per printer dot, with its `parts` as QR codes under the text.
 
+    `parts` are QR texts of a BU (`qr_texts`, or a forgery's); each is
+    captioned with its own ``QRBU`` label. `MalformedPart` is raised for a
+    text that is not one.
+
     ``image.info`` holds:
 
     * ``codes``: a `PrintedCode` per part, in print order;
@@ -89,7 +94,7 @@ def render_strip(
     table_box = (layout.left, table_top, layout.left + style.print_dots, layout.y)
     layout.feed(16)
     layout.centred("ASSINATURA DIGITAL NOS QR CODES", style.font_b)
-    codes = [_print_code(layout, text, i, len(parts)) for i, text in enumerate(parts, start=1)]
+    codes = [_print_code(layout, text) for text in parts]
     layout.feed(16)
     layout.centred("*** FIM DO BOLETIM DE URNA ***", style.font_b)
     layout.feed(TAIL_DOTS)
@@ -109,13 +114,13 @@ def render_strip(
 
 
 def split_strip(image: Image.Image, photos: int) -> list[Image.Image]:
-    """The strip cut into `photos` pieces, as a volunteer photographs a long strip in several shots.
+    """The strip's codes cut into `photos` pieces, as a volunteer photographs a long strip's codes in several shots.
 
     The codes are shared out in print order, as evenly as they go; every code
-    lies whole in one piece. The first piece starts at the top of the strip
-    (with the text), each later one a little above its first code's caption,
-    and the last ends with the strip. Each piece's ``info`` is the strip's,
-    moved to the piece and reduced to what lies wholly in it.
+    lies whole in one piece, with its caption and a little of what is printed
+    above it (the end of the results, or of the previous code); the last piece
+    runs to the end of the strip. Each piece's ``info`` is the strip's, moved
+    to the piece and reduced to what lies wholly in it.
     """
     codes: tuple[PrintedCode, ...] = image.info["codes"]
     if not 1 <= photos <= len(codes):
@@ -124,20 +129,26 @@ def split_strip(image: Image.Image, photos: int) -> list[Image.Image]:
     pieces = []
     for k, group in enumerate(groups):
         first, last = int(group[0]), int(group[-1])
-        top = 0 if k == 0 else max(codes[first].top - OVERLAP_DOTS, 0)
+        top = max(codes[first].top - OVERLAP_DOTS, 0)
         bottom = image.height if k == photos - 1 else codes[last + 1].top
         pieces.append(_piece(image, top, bottom, list(codes[first : last + 1])))
     return pieces
 
 
-def photograph(image: Image.Image, quality: str, rng: np.random.Generator, *, photos: int = 1) -> list[Degraded]:
-    """The files a volunteer uploads for the strip: `photos` shots (`split_strip`), each degraded to `quality`.
+def photograph(
+    image: Image.Image, quality: str, rng: np.random.Generator, *, photos: int | None = None
+) -> list[Degraded]:
+    """The files a volunteer uploads for the strip, each degraded to `quality`.
 
-    `quality` is one of `testigo.simulate.degrade.QUALITIES`; each shot's
-    `Degraded.quad` maps any box of its piece (such as a code's, from the
-    piece's ``codes``) into the photo.
+    Without `photos`, one shot of the whole strip (a long strip then comes
+    out small, as it does in a real photo of a whole BU); with it, that many
+    shots of its codes (`split_strip`). `quality` is one of
+    `testigo.simulate.degrade.QUALITIES`; each shot's `Degraded.quad` maps
+    any box of its piece (such as a code's, from the piece's ``codes``) into
+    the photo.
     """
-    return [degrade_image(piece, quality, rng) for piece in split_strip(image, photos)]
+    pieces = [image] if photos is None else split_strip(image, photos)
+    return [degrade_image(piece, quality, rng) for piece in pieces]
 
 
 # --- the text -------------------------------------------------------------------------------------
@@ -213,7 +224,10 @@ def _figure(layout: _Layout, label: str, name: str, value: int) -> None:
     layout.pair(label, str(value), (name, str(value)))
 
 
-def _print_code(layout: _Layout, text: str, index: int, count: int) -> PrintedCode:
+def _print_code(layout: _Layout, text: str) -> PrintedCode:
+    """The code captioned with the part's own label (a forged set may lack a part: its captions say so)."""
+    part = parse_part(text)
+    index, count = part.index, part.count
     top = layout.y
     layout.feed(8)
     layout.centred(f"QR code {index}/{count}", layout.style.font_a)
