@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from testigo.errors import UserError
 from testigo.profiles.bu.chain import check
 from testigo.profiles.bu.text import MAX_PARTS, parse_boletim, parse_part
 from testigo.simulate.boletim import (
@@ -166,10 +167,10 @@ def test_test_keys_are_per_uf_named_for_the_simulated_phase_and_never_official()
     ],
 )
 def test_bad_parameters_are_refused(arguments: dict[str, object], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(UserError, match=message):
         draw_election(1, 10, **arguments)  # type: ignore[arg-type]
 
 
 def test_an_election_whose_bus_could_need_more_than_nine_parts_is_refused() -> None:
-    with pytest.raises(ValueError, match="more than the 9 QR codes"):
+    with pytest.raises(UserError, match="more than the 9 QR codes"):
         draw_election(1, 10, parties=30, federal_per_party=30, state_per_party=40)

@@ -94,6 +94,12 @@ def test_photographed_one_code_per_shot_every_part_is_read() -> None:
         assert set().union(*seen) == set(parts)
 
 
+def test_a_whole_strip_scanned_yields_every_part() -> None:
+    image, parts = _strip(4)
+    (scan,) = photograph(image, "scan", np.random.default_rng(4))
+    assert _read(scan.data) == set(parts)
+
+
 def test_a_strip_split_over_fewer_photos_than_codes_yields_all_parts_across_them() -> None:
     image, parts = _strip(1)
     assert len(parts) >= 3

@@ -43,6 +43,7 @@ import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from testigo.errors import UserError
 from testigo.profiles.bu.model import ContestKind, ContestResult, Fields
 from testigo.profiles.bu.text import MAX_DATA_CHARS, MAX_PARTS, build_contest, contest_tokens, write_parts
 
@@ -352,16 +353,17 @@ def draw_election(
     The second round (`turn` 2) has President and Governor only, two
     candidates each. `parties`, `federal_per_party` and `state_per_party` set
     the size of the proportional contests, hence how many QR parts a BU needs
-    (a few parties: one part; 30 parties of 20 and 30 candidates: up to 8).
+    (the defaults: two to four parts); `UserError` says why parameters are
+    refused, among them sizes whose BUs could need more than nine parts.
     """
     if year not in ELECTION_DAYS:
-        raise ValueError(f"no general election in {year}; one of {', '.join(map(str, ELECTION_DAYS))}")
+        raise UserError(f"no general election in {year}; one of {', '.join(map(str, ELECTION_DAYS))}")
     if turn not in (1, 2):
-        raise ValueError(f"a round is 1 or 2, not {turn}")
+        raise UserError(f"a round is 1 or 2, not {turn}")
     if sections < 1 or not ufs or not set(ufs) <= set(UFS):
-        raise ValueError("need at least one section and known UFs")
+        raise UserError("need at least one section and known UFs")
     if not 2 <= parties <= 80 or not 1 <= federal_per_party <= 99 or not 1 <= state_per_party <= 999:
-        raise ValueError("need 2 to 80 parties, 1 to 99 federal and 1 to 999 state deputies per party")
+        raise UserError("need 2 to 80 parties, 1 to 99 federal and 1 to 999 state deputies per party")
     rng = np.random.default_rng([seed, _GEOGRAPHY_STREAM])
     numbers = np.sort(rng.choice(np.arange(10, 100), size=parties, replace=False))
     party_list = tuple(Party(int(n), _acronym(rng)) for n in numbers)
@@ -384,7 +386,7 @@ def draw_election(
     }
     room = MAX_PARTS * (MAX_DATA_CHARS - _LONGEST_TOKEN)
     if max(_longest_data(ballot) for ballot in contests.values()) > room:
-        raise ValueError("so many candidates could fill more than the 9 QR codes a BU may have; draw fewer")
+        raise UserError("so many candidates could fill more than the 9 QR codes a BU may have; draw fewer")
     ufs_of, towns_of, numbers, locations = (np.array(column, dtype=np.int32) for column in columns)
     return BuElection(
         seed,

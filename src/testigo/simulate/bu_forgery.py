@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from testigo.errors import UserError
 from testigo.profiles.bu.chain import chain_hashes, signed_message
 from testigo.profiles.bu.model import BuPart
 from testigo.profiles.bu.text import parse_part
@@ -69,7 +70,7 @@ class Forgery:
     description: dict[str, Any] = field(default_factory=dict)
 
 
-class CannotForge(ValueError):
+class CannotForge(UserError):
     """The BU given does not allow this forgery (a single part to drop, no two candidates to move votes between)."""
 
 
