@@ -113,13 +113,21 @@ def signature(parts: Sequence[BuPart]) -> bytes:
 
 
 def order_problem(parts: Sequence[BuPart]) -> str | None:
-    """Why these are not parts 1 to n of one BU, in order; None when they are."""
+    """Why these are not parts 1 to n of one BU, in order and of one format; None when they are.
+
+    ``VRQR`` and ``VRCH`` are outside what the chain and the signature cover,
+    so parts that disagree on them are refused here rather than trusted.
+    """
     if not parts:
         return "no parts"
-    count = parts[0].count
+    first = parts[0]
+    count = first.count
     if len(parts) != count or any(p.index != k or p.count != count for k, p in enumerate(parts, start=1)):
         got = ", ".join(f"{p.index}/{p.count}" for p in parts)
         return f"the parts ({got}) are not parts 1 to {count} of one BU in order"
+    for part in parts[1:]:
+        if (part.format_version, part.key_version) != (first.format_version, first.key_version):
+            return f"part {part.index} has another VRQR or VRCH than part 1"
     return None
 
 

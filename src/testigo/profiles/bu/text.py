@@ -58,6 +58,7 @@ MAX_DATA_CHARS = 823
 #: Most parts a BU may have (the 2026 manual's large example has 9).
 MAX_PARTS = 9
 
+_STRAY = re.compile("[^" + re.escape("".join(sorted(ALPHABET))) + "]")
 _HEX = re.compile(r"[0-9A-F]+")
 _INT = re.compile(r"0|[1-9][0-9]{0,8}")
 _KEY = re.compile(r"[A-Z]{4}|[0-9]{1,9}")
@@ -69,6 +70,9 @@ _MAX_ECDSA_P521_DER = 139
 
 #: Keys with a place of their own in the part's text, never in its data.
 _FRAME_KEYS = frozenset({"QRBU", "QRCE", "VRQR", "VRCH", "HASH", "ASSI"})
+#: Well-formed data: KEY:VALUE tokens, none of them a frame key, single spaces between them.
+_DATA_TOKEN = r"(?!(?:" + "|".join(sorted(_FRAME_KEYS)) + r"):)(?:[A-Z]{4}|[0-9]{1,9}):[^ ]+"
+_DATA = re.compile(f"{_DATA_TOKEN}(?: {_DATA_TOKEN})*")
 #: Header keys read as numbers, each allowed once.
 _HEADER_INTS = ("PLEI", "TURN", "MUNI", "ZONA", "SECA", "APTO", "COMP", "FALT")
 #: A contest's summary counts, each allowed once and read as a number when present.
@@ -94,12 +98,14 @@ def _shown(token: str) -> str:
 
 
 def _check_alphabet(text: str) -> None:
-    for position, char in enumerate(text):
-        if char not in ALPHABET:
-            raise MalformedPart(f"character {char!r} at position {position} is not one a BU QR code carries")
+    stray = _STRAY.search(text)
+    if stray is not None:
+        raise MalformedPart(f"character {stray[0]!r} at position {stray.start()} is not one a BU QR code carries")
 
 
 def _split_tokens(text: str) -> list[str]:
+    if not text:
+        raise MalformedPart("the text is empty")
     tokens = text.split(" ")
     if "" in tokens:
         raise MalformedPart("tokens must be separated by single spaces, with none at either end")
@@ -171,21 +177,22 @@ def parse_part(text: str) -> BuPart:
         if not _VRCH.fullmatch(key_version):
             raise MalformedPart(f"VRCH:{key_version} is not a key version (a date, yyyymmdd)")
         start = 3
-    tail = 2 if index == count else 1
-    data = tokens[start : len(tokens) - tail]
-    if not data:
-        raise MalformedPart(f"part {index} of {count} carries no data")
-    for token in data:
-        if _key_value(token)[0] in _FRAME_KEYS:
-            raise MalformedPart(f"token {_shown(token)} out of place")
-    hash_hex = _hex_field(tokens[len(tokens) - tail], "HASH")
+    last = index == count
+    signature_hex = _hex_field(tokens[-1], "ASSI") if last else None
+    hash_hex = _hex_field(tokens[-2 if last else -1] if len(tokens) > 1 else "", "HASH")
     if len(hash_hex) != 128:
         raise MalformedPart(f"HASH has {len(hash_hex)} hex digits, not the 128 of SHA-512")
-    signature_hex: str | None = None
-    if index == count:
-        signature_hex = _hex_field(tokens[-1], "ASSI")
+    if signature_hex is not None:
         _check_signature(tokens[-1], signature_hex, version)
-    return BuPart(index, count, version, key_version, " ".join(data), hash_hex, signature_hex, text)
+    data = tokens[start : len(tokens) - (2 if last else 1)]
+    if not data:
+        raise MalformedPart(f"part {index} of {count} carries no data")
+    body = " ".join(data)
+    if not _DATA.fullmatch(body):
+        for token in data:  # find the token at fault (the whole-data pattern is the fast path)
+            if _key_value(token)[0] in _FRAME_KEYS:
+                raise MalformedPart(f"token {_shown(token)} out of place")
+    return BuPart(index, count, version, key_version, body, hash_hex, signature_hex, text)
 
 
 def parse_certificate_part(text: str) -> CertificatePart:
@@ -312,6 +319,7 @@ def contest_from_fields(election: int, block: Fields, version: str, election_fie
     if kind_number not in set(ContestKind):
         raise MalformedBoletim(f"office CARG:{office}: TIPO:{kind_number} is not 0, 1 or 2")
     kind = ContestKind(kind_number)
+    parties, candidates = _parties(office, block)
     required = [] if "CSEC" in counts else ["NOMI", "BRAN", "NULO", "TOTC"]
     if kind is ContestKind.PROPORTIONAL and required:
         required.append("LEGC")
@@ -321,7 +329,6 @@ def contest_from_fields(election: int, block: Fields, version: str, election_fie
     if missing:
         raise MalformedBoletim(f"office CARG:{office} lacks {', '.join(missing)}")
     number = {key: _int(key, counts[key]) for key in _CONTEST_INTS if key in counts}
-    parties, candidates = _parties(office, block)
     return ContestResult(
         election=election,
         office=_int("CARG", office),
@@ -370,9 +377,6 @@ def parse_boletim(parts: Sequence[BuPart], certificate: Sequence[CertificatePart
     problem = order_problem(parts)
     if problem is not None:
         raise MalformedBoletim(problem)
-    for part in parts[1:]:
-        if (part.format_version, part.key_version) != (parts[0].format_version, parts[0].key_version):
-            raise MalformedBoletim(f"part {part.index} has another VRQR or VRCH than part 1")
     tokens = tuple(token for part in parts for token in data_tokens(part.body))
     first = next((k for k, (key, _) in enumerate(tokens) if key == "IDEL"), None)
     if first is None:
