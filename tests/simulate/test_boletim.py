@@ -7,6 +7,7 @@ import re
 import pytest
 
 from testigo.errors import UserError
+from testigo.profiles.bu.arithmetic import check_arithmetic
 from testigo.profiles.bu.chain import check
 from testigo.profiles.bu.text import MAX_PARTS, parse_boletim, parse_part
 from testigo.simulate.boletim import (
@@ -14,9 +15,11 @@ from testigo.simulate.boletim import (
     GOVERNOR,
     PRESIDENT,
     PROPORTIONAL,
+    SENATE_SEATS,
     SENATOR,
     STATE_DEPUTY,
     UFS,
+    BuElection,
     draw_boletim,
     draw_election,
     public_key_bytes,
@@ -71,6 +74,22 @@ def test_qr_texts_parse_back_to_the_drawn_figures_and_verify_under_the_test_key(
             figures = (contest.eligible, contest.nominal, contest.blank, contest.null, contest.total)
             assert figures == (result.eligible, result.nominal, result.blank, result.null, result.total)
             assert contest.label_votes == (result.label_total if result.contest.kind is PROPORTIONAL else None)
+
+
+@pytest.mark.parametrize(
+    "election",
+    [ELECTION, draw_election(8, 120, ufs=("RJ", "MG"), year=2018), draw_election(9, 60, turn=2)],
+    ids=["2022", "2018-two-senators", "second-round"],
+)
+def test_the_codec_finds_the_arithmetic_of_a_genuine_bu(election: BuElection) -> None:
+    """No invalid finding, and no candidate listed without votes (a flag a real urna never earns)."""
+    for index in range(0, election.sections, 2):
+        parsed = parse_boletim([parse_part(text) for text in qr_texts(election, draw_boletim(election, index))])
+        arithmetic = check_arithmetic(parsed)
+        assert arithmetic.invalid == ()
+        assert {finding.rule for finding in arithmetic.flags} <= {"one-candidate"}
+        seats = [SENATE_SEATS[election.year] if c.office == SENATOR else 1 for c in parsed.contests]
+        assert list(arithmetic.seats) == seats
 
 
 def test_a_smaller_part_spreads_a_bu_over_up_to_nine_parts() -> None:
@@ -138,6 +157,7 @@ def test_two_seat_senate_counts_two_votes_per_voter() -> None:
     bu = draw_boletim(election, 4)
     senate = next(r for r in bu.results if r.contest.office == SENATOR)
     assert senate.contest.seats == 2 and senate.total == 2 * bu.turnout
+    assert max(senate.votes.values()) <= bu.turnout  # nobody votes twice for one candidate
     assert bu.field("DTPL") == "20181007"
 
 

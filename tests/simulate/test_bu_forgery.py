@@ -8,8 +8,10 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pytest
 
+from testigo.profiles.bu.arithmetic import check_arithmetic
+from testigo.profiles.bu.assemble import Collector
 from testigo.profiles.bu.chain import check
-from testigo.profiles.bu.model import BuPart
+from testigo.profiles.bu.model import Boletim, BuPart
 from testigo.profiles.bu.text import parse_boletim, parse_part
 from testigo.simulate.boletim import draw_boletim, draw_election, qr_texts
 from testigo.simulate.bu_forgery import (
@@ -84,7 +86,6 @@ def test_votes_are_moved_so_that_every_sum_still_holds(
                 votes[description["from"]] -= description["votes"]
                 votes[description["to"]] += description["votes"]
             assert changed == votes
-            assert sum(changed.values()) == after.nominal
             assert [p.total for p in after.parties] == [p.total for p in before.parties]
             assert (after.nominal, after.label_votes, after.blank, after.null, after.total) == (
                 before.nominal,
@@ -92,6 +93,15 @@ def test_votes_are_moved_so_that_every_sum_still_holds(
                 before.blank,
                 before.null,
                 before.total,
+            )
+        assert check_arithmetic(forged).invalid == ()
+        moved = next(c for c in forged.contests if c.office == description["office"])
+        party = description["party"]
+        if party is None:
+            assert moved.parties == ()
+        else:  # within one party of a proportional contest
+            assert {description["from"], description["to"]} <= set(
+                next(p for p in moved.parties if p.number == party).candidates
             )
 
 
@@ -123,6 +133,50 @@ def test_a_part_from_another_bu_breaks_the_chain() -> None:
         seen.add((replaced == 1, description["relabelled"]))
     assert {first for first, _ in seen} == {True, False}  # a first part (caught at part 2) and a later one
     assert {relabelled for _, relabelled in seen} == {True, False}
+
+
+def _completed(texts: Sequence[str]) -> tuple[list[Boletim], Collector]:
+    collector = Collector()
+    completed = [bu for added in collector.add_photo(reversed(texts)) for bu in added.completed]
+    return completed, collector
+
+
+def test_the_assembler_completes_a_genuine_bu_once() -> None:
+    for index, _ in PAIRS:
+        completed, collector = _completed(_parts(index))
+        assert len(completed) == 1 and collector.incomplete() == () and collector.waiting() == ()
+
+
+def test_the_assembler_never_completes_a_bu_with_a_part_changed_dropped_or_foreign() -> None:
+    for index, other in PAIRS:
+        rng = np.random.default_rng(index)
+        original = _parts(index)
+        for forgery in (
+            change_count(original, rng),
+            drop_part(original, rng),
+            foreign_part(original, _parts(other), rng),
+        ):
+            completed, collector = _completed(forgery.parts)
+            assert completed == [], forgery.description
+            first_bad = forgery.description.get("broken_part") or forgery.description["missing"][0]
+            genuine = [i for i in collector.incomplete() if i.parts[0].text == original[0]]
+            if first_bad > 1 and (forgery.kind is not ForgeryKind.FOREIGN_PART or forgery.description["replaced"] > 1):
+                # the genuine beginning verifies, and the BU lacks everything from the first bad part on
+                (incomplete,) = genuine
+                assert incomplete.missing == tuple(range(first_bad, len(original) + 1))
+                assert str(incomplete).endswith("lacks " + ", ".join(map(str, incomplete.missing)))
+            else:
+                assert genuine == []  # part 1 itself is forged or foreign: no genuine beginning at all
+
+
+def test_the_assembler_completes_a_recomputed_chain_whose_signature_then_fails() -> None:
+    for index, _ in PAIRS:
+        forgery = recompute_chain(_parts(index), np.random.default_rng(index))
+        (bu,) = _completed(forgery.parts)[0]
+        name = bu.signing_key_name
+        assert name is not None
+        assert check(bu.parts, KEYS[name], name).reason == f"invalid: bad signature under key {name}"
+        assert check_arithmetic(bu).invalid == ()  # the sums hold: only the signature tells
 
 
 def test_descriptions_are_json_and_forgeries_repeat_with_the_seed() -> None:

@@ -9,6 +9,8 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from testigo.profiles.bu.assemble import Collector
+from testigo.profiles.bu.chain import check
 from testigo.profiles.bu.text import MalformedPart, parse_part
 from testigo.read import read_file
 from testigo.simulate.boletim import draw_boletim, draw_election, qr_texts
@@ -113,6 +115,22 @@ def test_a_strip_split_over_fewer_photos_than_codes_yields_all_parts_across_them
             assert [b.text for b in zxingcpp.read_barcodes(np.pad(crop, 40, constant_values=255))] == [code.text]
     shots = photograph(image, "photo", np.random.default_rng(7), photos=2)
     assert set().union(*(_read(shot.data) for shot in shots)) == set(parts)
+
+
+def test_photos_read_in_any_order_assemble_into_the_bu_that_verifies() -> None:
+    bu = draw_boletim(ELECTION, 3)
+    parts = qr_texts(ELECTION, bu)
+    image = render_strip(ELECTION, bu, parts, np.random.default_rng(3))
+    collector = Collector()
+    completed = [
+        done
+        for shot in reversed(photograph(image, "photo", np.random.default_rng(3), photos=len(parts)))
+        for added in collector.add_photo(sorted(_read(shot.data)))
+        for done in added.completed
+    ]
+    (boletim,) = completed
+    name = ELECTION.key_name(bu.section.uf)
+    assert boletim.header == bu.header and check(boletim.parts, ELECTION.public_keys()[name], name).verified
 
 
 def test_the_same_seed_prints_the_same_strip() -> None:

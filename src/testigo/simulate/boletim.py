@@ -606,7 +606,11 @@ def _result(contest: Contest, eligible: int, turnout: int, rng: np.random.Genera
     local = rng.dirichlet(np.array(contest.popularity) * 40 + 0.05)
     votes: dict[int, int] = {}
     if contest.kind == MAJORITARIAN:
-        counts = rng.multinomial(valid, local)
+        counts = (
+            rng.multinomial(valid, local)
+            if contest.seats == 1
+            else _distinct(valid, turnout, contest.seats, local, rng)
+        )
         votes = {c.number: int(n) for c, n in zip(contest.candidates, counts, strict=True)}
         return ContestVotes(contest, eligible, votes, {}, blank, null)
     party_votes = rng.multinomial(valid, local)
@@ -617,3 +621,17 @@ def _result(contest: Contest, eligible: int, turnout: int, rng: np.random.Genera
         votes |= {contest.candidates[i].number: int(n) for i, n in zip(members, counts, strict=True)}
     label = {party: int(n) for party, n in zip(contest.parties, labels, strict=True)}
     return ContestVotes(contest, eligible, votes, label, blank, null)
+
+
+def _distinct(valid: int, turnout: int, seats: int, shares: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Votes per candidate when each voter fills `seats` seats, never twice with one candidate.
+
+    The `valid` votes go to random voters' seats (the others were blank or
+    null); each voter ranks the candidates by `shares` plus chance (Gumbel
+    noise: a draw without replacement) and votes for the first ones. No
+    candidate gets more votes than voters came, as on a real two-seat ballot.
+    """
+    filled = np.bincount(rng.choice(turnout * seats, size=valid, replace=False) // seats, minlength=turnout)
+    ranking = np.argsort(-(np.log(np.maximum(shares, 1e-12)) + rng.gumbel(size=(turnout, len(shares)))), axis=1)[:, :seats]
+    counts: np.ndarray = np.bincount(ranking[np.arange(seats) < filled[:, None]], minlength=len(shares))
+    return counts

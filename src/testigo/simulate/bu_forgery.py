@@ -10,10 +10,10 @@ missing (it never completes) or with a part of another BU in place of its
 own (the chain breaks at the first part whose hash covers the stranger).
 
 The counts are changed the way a careful forger would: votes moved from one
-candidate to another of the same contest, so every sum on the BU still
-holds and only the cryptography can tell. Each forgery returns the altered
-part texts and a machine-readable description (`Forgery.description`) of
-what was done and what a verifier must conclude.
+candidate to another of the same contest (and party, in a proportional one),
+so every sum on the BU still holds and only the cryptography can tell. Each
+forgery returns the altered part texts and a machine-readable description
+(`Forgery.description`) of what was done and what a verifier must conclude.
 """
 
 from __future__ import annotations
@@ -56,8 +56,9 @@ class Forgery:
     """A forged BU: its part texts (in order, as they would be photographed) and what was done to it.
 
     `description` is JSON-ready: ``kind`` and ``outcome`` (the `ForgeryKind`
-    and `Outcome` values), then, by kind, ``office``, ``from``, ``to`` and
-    ``votes`` (the votes moved between two candidates of office ``CARG``),
+    and `Outcome` values), then, by kind, ``office``, ``party``, ``from``,
+    ``to`` and ``votes`` (the votes moved between two candidates of office
+    ``CARG``, of party ``PART`` in a proportional one, else None),
     ``parts_changed``, ``broken_part`` (the first part whose ``HASH`` no
     longer matches), ``missing`` (parts dropped), ``replaced`` and
     ``relabelled`` (a foreign part, and whether its ``QRBU`` header was
@@ -162,20 +163,24 @@ def _text(
 def _move_votes(bodies: list[str], rng: np.random.Generator) -> tuple[list[str], dict[str, Any]]:
     """Move 1 to `MAX_MOVED` votes between two candidates of one contest; returns the new bodies and the move.
 
-    The donor keeps at least one vote, so both tokens stay and every total
-    on the BU (``NOMI``, ``TOTP``, ``TOTC``) still adds up.
+    In a proportional contest both are of one party. The donor keeps at least
+    one vote, so both tokens stay and every total on the BU (``NOMI``,
+    ``TOTP``, ``TOTC``) still adds up.
     """
     tokens = [body.split(" ") for body in bodies]
-    contests: dict[tuple[int, str], list[tuple[int, int]]] = {}  # (block, CARG) -> candidate tokens (part, position)
-    block, office = 0, ""
+    # candidate tokens (part, position) by (block, CARG, PART): votes moved within a party keep its TOTP
+    groups: dict[tuple[int, str, str], list[tuple[int, int]]] = {}
+    block, office, party = 0, "", ""
     for k, part_tokens in enumerate(tokens):
         for position, token in enumerate(part_tokens):
             key, _, value = token.partition(":")
             if key == "CARG":
-                block, office = block + 1, value
+                block, office, party = block + 1, value, ""
+            elif key == "PART":
+                party = value
             elif key.isdigit() and office:
-                contests.setdefault((block, office), []).append((k, position))
-    movable = [(key, places) for key, places in contests.items() if len(places) >= 2]
+                groups.setdefault((block, office, party), []).append((k, position))
+    movable = [(key, places) for key, places in groups.items() if len(places) >= 2]
     donors = [
         (key, place, places)
         for key, places in movable
@@ -183,13 +188,19 @@ def _move_votes(bodies: list[str], rng: np.random.Generator) -> tuple[list[str],
         if int(tokens[place[0]][place[1]].partition(":")[2]) >= 2
     ]
     if not donors:
-        raise CannotForge("no contest has two candidates with votes, one of them with two or more")
-    (_, office), donor, places = donors[int(rng.integers(0, len(donors)))]
+        raise CannotForge("no contest (or party) has two candidates with votes, one of them with two or more")
+    (_, office, party), donor, places = donors[int(rng.integers(0, len(donors)))]
     recipient = [p for p in places if p != donor][int(rng.integers(0, len(places) - 1))]
     donor_number, _, donor_votes = tokens[donor[0]][donor[1]].partition(":")
     recipient_number, _, recipient_votes = tokens[recipient[0]][recipient[1]].partition(":")
     moved = int(rng.integers(1, min(int(donor_votes) - 1, MAX_MOVED) + 1))
     tokens[donor[0]][donor[1]] = f"{donor_number}:{int(donor_votes) - moved}"
     tokens[recipient[0]][recipient[1]] = f"{recipient_number}:{int(recipient_votes) + moved}"
-    move = {"office": int(office), "from": int(donor_number), "to": int(recipient_number), "votes": moved}
+    move = {
+        "office": int(office),
+        "party": int(party) if party else None,
+        "from": int(donor_number),
+        "to": int(recipient_number),
+        "votes": moved,
+    }
     return [" ".join(part_tokens) for part_tokens in tokens], move
