@@ -148,6 +148,7 @@ def test_drawn_again_from_the_seed_alone() -> None:
     assert [draw_boletim(again, i).content for i in (0, 199, 399)] == [
         draw_boletim(ELECTION, i).content for i in (0, 199, 399)
     ]
+    assert [bu.section.index for bu in again.boletins()] == list(range(400))
     other = draw_election(6, 400)
     assert draw_boletim(other, 0).content != draw_boletim(ELECTION, 0).content
 

@@ -15,6 +15,7 @@ from testigo.profiles.bu.text import MalformedPart, parse_part
 from testigo.read import read_file
 from testigo.simulate.boletim import draw_boletim, draw_election, qr_texts
 from testigo.simulate.strip import PrintedCode, photograph, render_strip, split_strip
+from testigo.simulate.style import HIRES, PrintStyle
 
 ELECTION = draw_election(3, 40, ufs=("SP", "AC"))
 
@@ -137,6 +138,17 @@ def test_the_same_seed_prints_the_same_strip() -> None:
     first, _ = _strip(4)
     again, _ = _strip(4)
     assert np.array_equal(np.asarray(first), np.asarray(again))
+
+
+def test_a_finer_printer_prints_the_same_codes_and_a_narrow_one_is_refused() -> None:
+    bu = draw_boletim(ELECTION, 5)
+    parts = qr_texts(ELECTION, bu)
+    image = render_strip(ELECTION, bu, parts, np.random.default_rng(5), style=HIRES)
+    assert image.width == HIRES.paper_dots and image.info["module_dots"] == 6
+    assert _read(_png(image)) == set(parts)
+    tiny = PrintStyle(paper_mm=58.0, print_mm=48.0, columns=24)  # 384 dots: under a full part's code
+    with pytest.raises(ValueError, match="wider than the 58mm"):
+        render_strip(ELECTION, bu, parts, np.random.default_rng(5), style=tiny)
 
 
 def test_a_bu_has_one_to_nine_codes() -> None:

@@ -62,7 +62,8 @@ OFFICE_NAMES = {
     STATE_DEPUTY: "DEPUTADO ESTADUAL",
 }
 MAJORITARIAN, PROPORTIONAL = ContestKind.MAJORITARIAN, ContestKind.PROPORTIONAL
-#: Election days of the general elections simulated: (first round, second round) and Senate seats.
+#: Election days of the general elections simulated (first round, second round), and seats each voter
+#: fills in the Senate (two thirds of it were renewed in 2018, one third in 2022).
 ELECTION_DAYS = {2018: ("20181007", "20181028"), 2022: ("20221002", "20221030")}
 SENATE_SEATS = {2018: 2, 2022: 1}
 #: Format version of the QR codes (2018-2024).
@@ -140,6 +141,8 @@ class Contest:
 
 @dataclass(frozen=True)
 class Municipality:
+    """A municipality: its TSE code, its (invented) name and the zone its sections belong to."""
+
     code: int  # MUNI
     name: str
     zone: int  # ZONA: the electoral zone that holds it (zones are numbered within the UF)
@@ -255,7 +258,7 @@ class SimulatedBoletim:
         return " ".join(f"{key}:{value}" for key, value in self.fields)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # its arrays have no truth value: an election equals only itself
 class BuElection:
     """A simulated general election: its dates, parties, each state's contests and the sections of the country.
 
@@ -632,6 +635,8 @@ def _distinct(valid: int, turnout: int, seats: int, shares: np.ndarray, rng: np.
     candidate gets more votes than voters came, as on a real two-seat ballot.
     """
     filled = np.bincount(rng.choice(turnout * seats, size=valid, replace=False) // seats, minlength=turnout)
-    ranking = np.argsort(-(np.log(np.maximum(shares, 1e-12)) + rng.gumbel(size=(turnout, len(shares)))), axis=1)[:, :seats]
+    ranking = np.argsort(-(np.log(np.maximum(shares, 1e-12)) + rng.gumbel(size=(turnout, len(shares)))), axis=1)[
+        :, :seats
+    ]
     counts: np.ndarray = np.bincount(ranking[np.arange(seats) < filled[:, None]], minlength=len(shares))
     return counts

@@ -27,12 +27,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import segno
 from PIL import Image
 
 from testigo.profiles.bu.text import parse_part
-from testigo.simulate.boletim import OFFICE_NAMES, PROPORTIONAL, BuElection, ContestVotes, SimulatedBoletim
+from testigo.simulate.boletim import PROPORTIONAL, BuElection, ContestVotes, SimulatedBoletim
 from testigo.simulate.degrade import Degraded, degrade_image
-from testigo.simulate.render import PrintedField, _ink_to_paper, _Layout, _print_qr
+from testigo.simulate.render import QR_ERROR_LEVEL, PrintedField, _ink_to_paper, _Layout, _print_qr
 from testigo.simulate.style import STANDARD, PrintStyle
 
 #: Blank paper fed after the last code, before the cut (standard printer dots).
@@ -184,7 +185,7 @@ def _print_contest(layout: _Layout, election: BuElection, result: ContestVotes) 
     contest = result.contest
     office = contest.office
     layout.rule()
-    layout.centred(OFFICE_NAMES[office], font_a)
+    layout.centred(contest.name, font_a)
     acronyms = {party.number: party.acronym for party in election.parties}
     if contest.kind == PROPORTIONAL:
         for party, members in contest.members.items():
@@ -228,6 +229,11 @@ def _print_code(layout: _Layout, text: str) -> PrintedCode:
     """The code captioned with the part's own label (a forged set may lack a part: its captions say so)."""
     part = parse_part(text)
     index, count = part.index, part.count
+    modules = segno.make(text, error=QR_ERROR_LEVEL, micro=False, boost_error=False).symbol_size(border=0)[0]
+    if modules * layout.style.qr_module_dots > layout.style.print_dots:
+        raise ValueError(
+            f"part {index}'s code ({modules} modules) is wider than the {layout.style.describe()} printer prints"
+        )
     top = layout.y
     layout.feed(8)
     layout.centred(f"QR code {index}/{count}", layout.style.font_a)
