@@ -100,11 +100,8 @@ def render_strip(
     layout.centred("*** FIM DO BOLETIM DE URNA ***", style.font_b)
     layout.feed(TAIL_DOTS)
     image = Image.fromarray(_ink_to_paper(layout.strip(), rng, style), "RGB")
-    widest = max(codes, key=lambda code: code.modules)
     image.info.update(
-        codes=tuple(codes),
-        qr_box=(widest.box[0], codes[0].box[1], widest.box[2], codes[-1].box[3]),
-        qr_modules=widest.modules,
+        _where_codes_are(codes),
         fields=dict(layout.fields),
         table_box=table_box,
         module_dots=style.qr_module_dots,
@@ -252,6 +249,16 @@ def _time(hhmmss: str) -> str:
 # --- pieces ---------------------------------------------------------------------------------------
 
 
+def _where_codes_are(codes: Sequence[PrintedCode]) -> dict[str, object]:
+    """The ``codes``, and the box around them with the widest's modules: what a photo aims at and scales by."""
+    widest = max(codes, key=lambda code: code.modules)
+    return {
+        "codes": tuple(codes),
+        "qr_box": (widest.box[0], codes[0].box[1], widest.box[2], codes[-1].box[3]),
+        "qr_modules": widest.modules,
+    }
+
+
 def _piece(image: Image.Image, top: int, bottom: int, codes: list[PrintedCode]) -> Image.Image:
     """Rows `top`..`bottom` of the strip, with its info moved up by `top` and kept to what lies inside."""
     piece = image.crop((0, top, image.width, bottom))
@@ -268,11 +275,8 @@ def _piece(image: Image.Image, top: int, bottom: int, codes: list[PrintedCode]) 
     }
     x0, y0, x1, y1 = info["table_box"]
     table = (x0, max(y0, top) - top, x1, min(y1, bottom) - top)
-    widest = max(kept, key=lambda code: code.modules)
     piece.info.update(
-        codes=tuple(kept),
-        qr_box=(widest.box[0], kept[0].box[1], widest.box[2], kept[-1].box[3]),
-        qr_modules=widest.modules,
+        _where_codes_are(kept),
         fields=fields,
         table_box=table if table[1] < table[3] else (x0, 0, x1, piece.height),
         module_dots=info["module_dots"],
