@@ -137,7 +137,7 @@ def test_a_part_from_another_bu_breaks_the_chain() -> None:
 
 def _completed(texts: Sequence[str]) -> tuple[list[Boletim], Collector]:
     collector = Collector()
-    completed = [bu for added in collector.add_photo(reversed(texts)) for bu in added.completed]
+    completed = [bu for added in collector.add_photo(texts[::-1]) for bu in added.completed]
     return completed, collector
 
 

@@ -12,8 +12,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from testigo.profiles.base import PayloadError
 from testigo.profiles.bu.keys import KeyName, KeyRefused, KeyRing, official_hashes, read_public_key, shipped_keys
+from testigo.profiles.bu.text import parse_boletim, parse_part
 
 SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "br"
 VECTORS = SHARED / "vectors"
@@ -52,7 +52,7 @@ def test_each_public_bu_names_a_shipped_key_that_verifies_its_signature() -> Non
     for vector, facts in expected.items():
         parts = (VECTORS / vector).read_text(encoding="ascii").split("\n")
         parts = [part for part in parts if part.strip()]
-        name = KeyName.for_header(_fields(parts[0]))
+        name = KeyName.parse(parse_boletim([parse_part(part) for part in parts]).signing_key_name or "")
         assert str(name) == facts["key"], vector
         raw = ring.public_key(name)
         assert raw is not None, vector
@@ -69,36 +69,6 @@ def test_the_official_2022_list_names_every_state_and_vouches_for_no_shipped_key
     # no shipped key is a 2022 one; were one added, loading would refuse it unless it matched
     assert [key for key in shipped_keys().values() if key.checked] == []
     assert set(shipped_keys()).isdisjoint(hashes)
-
-
-@pytest.mark.parametrize(
-    ("fields", "name"),
-    [
-        ({"VRQR": "1.4", "FASE": "O", "UNFE": "SP"}, "2016/LEGAL/ospqrcode.pub"),
-        ({"VRQR": "1.5", "VRCH": "20220829", "FASE": "S", "UNFE": "ZZ"}, "20220829/LEGAL/szzqrcode.pub"),
-        ({"VRCH": "20240507", "ORLC": "COM", "FASE": "T", "UNFE": "DF"}, "20240507/COMUNITARIA/tdfqrcode.pub"),
-        ({"VRCH": "20240507", "ORLC": "LEG", "FASE": "O", "UNFE": "ac"}, "20240507/LEGAL/oacqrcode.pub"),
-    ],
-)
-def test_a_header_names_its_key(fields: dict[str, str], name: str) -> None:
-    assert str(KeyName.for_header(fields)) == name
-    assert KeyName.parse(name) == KeyName.for_header(fields)
-
-
-@pytest.mark.parametrize(
-    ("fields", "reason"),
-    [
-        ({"VRQR": "6.0", "FASE": "O", "UNFE": "SP"}, "no VRCH: format 6.0 names no TSE key"),
-        ({"VRCH": "20240507", "ORLC": "XYZ", "FASE": "O", "UNFE": "SP"}, "the header names no TSE key"),
-        ({"VRCH": "20240507", "FASE": "X", "UNFE": "SP"}, "the header names no TSE key"),
-        ({"VRCH": "20240507", "FASE": "O"}, "the header names no TSE key"),
-        ({"VRCH": "20240507", "FASE": "O", "UNFE": "XX"}, "is not a TSE key name"),
-        ({"VRCH": "2024", "FASE": "O", "UNFE": "SP"}, "is not a TSE key name"),
-    ],
-)
-def test_a_header_that_names_no_key_is_a_payload_error(fields: dict[str, str], reason: str) -> None:
-    with pytest.raises(PayloadError, match=reason):
-        KeyName.for_header(fields)
 
 
 @pytest.mark.parametrize(

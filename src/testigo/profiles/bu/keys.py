@@ -38,14 +38,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from testigo.errors import UserError
-from testigo.profiles.base import PayloadError
 
-#: the key version of format 1.4 (2016), whose BUs carry no VRCH
-LEGACY_VERSION = "2016"
-#: the BU's ORLC (absent: LEGAL) and the folder of its kind of election
-KINDS = {"LEG": "LEGAL", "COM": "COMUNITARIA"}
-#: the BU's FASE and the letter that starts its key's file name: official, simulated, training
-PHASES = {"O": "o", "S": "s", "T": "t"}
+#: the folders of the kinds of election (the BU's ORLC LEG or COM; `Boletim.signing_key_name` names the key)
+KINDS = ("LEGAL", "COMUNITARIA")
+#: the letter that starts a key's file name: official, simulated, training (the BU's FASE)
+PHASES = ("o", "s", "t")
 #: the 26 states, the Federal District, and ``zz`` for voting abroad
 UFS = frozenset("ac al am ap ba ce df es go ma mg ms mt pa pb pe pi pr rj rn ro rr rs sc se sp to zz".split())
 RAW_KEY_BYTES = 32
@@ -54,7 +51,8 @@ DATA = ("data", "br")
 SHIPPED_FILE = "keys.json"
 HASH_LIST_SUFFIX = "-qrcode.sha512"
 
-_VERSION = re.compile(r"\d{8}|" + LEGACY_VERSION)
+#: a VRCH date, or the election year of a format 1.4 BU, which carries no VRCH
+_VERSION = re.compile(r"\d{8}|\d{4}")
 _FILE = re.compile(r"([ost])([a-z]{2})qrcode\.pub")
 _FORM = "VRCH/LEGAL|COMUNITARIA/{o|s|t}{uf}qrcode.pub, e.g. 20220829/LEGAL/ospqrcode.pub"
 
@@ -73,12 +71,7 @@ class KeyName:
     uf: str
 
     def __post_init__(self) -> None:
-        if not (
-            _VERSION.fullmatch(self.version)
-            and self.kind in KINDS.values()
-            and self.phase in PHASES.values()
-            and self.uf in UFS
-        ):
+        if not (_VERSION.fullmatch(self.version) and self.kind in KINDS and self.phase in PHASES and self.uf in UFS):
             raise KeyRefused(f"{self.version}/{self.kind}/{self.phase}{self.uf} is not a TSE key name: {_FORM}")
 
     def __str__(self) -> str:
@@ -104,32 +97,6 @@ class KeyName:
             return cls.parse("/".join(path.parts[-3:]))
         except KeyRefused:
             raise KeyRefused(f"{path} is not named like a TSE key file: {_FORM}") from None
-
-    @classmethod
-    def for_header(cls, fields: Mapping[str, str]) -> KeyName:
-        """The key that signs a BU of format 1.4 or 1.5, from its header fields (``VRQR``, ``VRCH``, ...).
-
-        VRCH is the key version, or 2016 for format 1.4, which has none;
-        ORLC ``LEG``/``COM`` is the kind (absent: LEGAL); FASE ``O``/``S``/``T``
-        the phase; UNFE the state. Raises `PayloadError` when a field is
-        missing or takes a value no key has.
-        """
-        version = fields.get("VRCH") or (LEGACY_VERSION if fields.get("VRQR") == "1.4" else None)
-        if version is None:
-            raise PayloadError(
-                f"no VRCH: format {fields.get('VRQR', '?')} names no TSE key (6.0 is signed by the urna's own key)"
-            )
-        kind = KINDS.get(fields.get("ORLC", "LEG"))
-        phase = PHASES.get(fields.get("FASE", "").upper())
-        if kind is None or phase is None or "UNFE" not in fields:
-            raise PayloadError(
-                f"the header names no TSE key: ORLC {fields.get('ORLC')!r}, FASE {fields.get('FASE')!r}, "
-                f"UNFE {fields.get('UNFE')!r}"
-            )
-        try:
-            return cls(version, kind, phase, fields["UNFE"].lower())
-        except KeyRefused as error:
-            raise PayloadError(str(error)) from None
 
 
 @dataclass(frozen=True)
