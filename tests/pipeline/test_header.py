@@ -57,6 +57,19 @@ def test_a_code_too_blurred_to_rule_out_other_centers_names_no_mesa_for_certain(
     assert matched is not None and matched.mesa_id == mesa.id and not matched.certain
 
 
+def test_a_match_held_back_only_by_the_mesas_not_weighed_is_weighed_again_more_widely() -> None:
+    mesa, misread = _a_mesa_and_a_code_one_digit_off()
+    # both codes spread over a hundred strings no mesa prints: PP-OCR's 64 likeliest leave 15% of the center's
+    # probability and 4% of the registered voters' unlisted, enough mesas for a bound of 2% on the others
+    center = {misread: math.log(0.3), mesa.center_id: math.log(0.3)}
+    center.update({f"99{i:07d}": math.log(0.004) for i in range(100)})
+    registered = {str(mesa.registered): math.log(0.9)}
+    registered.update({str(v): math.log(0.001) for v in range(2000, 2100)})
+    header = {"center": Field(center), "mesa": sure(mesa.number), "registered": Field(registered)}
+    matched = match_header(PROFILE, header, LAYOUT)
+    assert matched is not None and matched.mesa_id == mesa.id and matched.certain
+
+
 def test_a_code_the_registry_lacks_printed_plainly_is_never_moved_onto_a_real_mesa() -> None:
     mesa, printed = _a_mesa_and_a_code_one_digit_off()
     plain = Field({printed: -0.01, mesa.center_id: -0.01 - HEADER_SLACK - 4.0})
