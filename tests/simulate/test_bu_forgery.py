@@ -17,9 +17,9 @@ from testigo.simulate.boletim import draw_boletim, draw_election, qr_texts
 from testigo.simulate.bu_forgery import (
     MAX_MOVED,
     CannotForge,
+    Caught,
     Forgery,
     ForgeryKind,
-    Outcome,
     change_count,
     drop_part,
     foreign_part,
@@ -51,7 +51,7 @@ def test_the_genuine_bus_verify() -> None:
 def test_a_count_changed_breaks_the_chain_at_the_part_it_changed() -> None:
     for index, _ in PAIRS:
         forgery = change_count(_parts(index), np.random.default_rng(index))
-        assert forgery.kind is ForgeryKind.COUNT_CHANGED and forgery.outcome is Outcome.BROKEN_CHAIN
+        assert forgery.kind is ForgeryKind.COUNT_CHANGED and forgery.outcome is Caught.BROKEN_CHAIN
         parts, name = _verify(index, forgery.parts)
         result = check(parts, KEYS[name], name)
         assert not result.chain_valid and not result.verified
@@ -61,7 +61,7 @@ def test_a_count_changed_breaks_the_chain_at_the_part_it_changed() -> None:
 def test_a_chain_recomputed_without_the_key_fails_on_the_signature() -> None:
     for index, _ in PAIRS:
         forgery = recompute_chain(_parts(index), np.random.default_rng(index))
-        assert forgery.outcome is Outcome.BAD_SIGNATURE
+        assert forgery.outcome is Caught.BAD_SIGNATURE
         parts, name = _verify(index, forgery.parts)
         result = check(parts, KEYS[name], name)
         assert result.chain_valid and not result.verified
@@ -109,7 +109,7 @@ def test_a_dropped_part_leaves_the_bu_without_it() -> None:
     for index, _ in PAIRS:
         original = _parts(index)
         forgery = drop_part(original, np.random.default_rng(index))
-        assert forgery.outcome is Outcome.INCOMPLETE
+        assert forgery.outcome is Caught.INCOMPLETE
         (missing,) = forgery.description["missing"]
         assert forgery.parts == tuple(text for k, text in enumerate(original, start=1) if k != missing)
         parts, name = _verify(index, forgery.parts)

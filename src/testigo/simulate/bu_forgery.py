@@ -43,7 +43,7 @@ class ForgeryKind(StrEnum):
     FOREIGN_PART = "foreign part"  # a part of another BU in place of one of its own
 
 
-class Outcome(StrEnum):
+class Caught(StrEnum):
     """What a verifier must conclude about a forged BU."""
 
     BROKEN_CHAIN = "broken chain"
@@ -56,7 +56,7 @@ class Forgery:
     """A forged BU: its part texts (in order, as they would be photographed) and what was done to it.
 
     `description` is JSON-ready: ``kind`` and ``outcome`` (the `ForgeryKind`
-    and `Outcome` values), then, by kind, ``office``, ``party``, ``from``,
+    and `Caught` values), then, by kind, ``office``, ``party``, ``from``,
     ``to`` and ``votes`` (the votes moved between two candidates of office
     ``CARG``, of party ``PART`` in a proportional one, else None),
     ``parts_changed``, ``broken_part`` (the first part whose ``HASH`` no
@@ -66,7 +66,7 @@ class Forgery:
     """
 
     kind: ForgeryKind
-    outcome: Outcome
+    outcome: Caught
     parts: tuple[str, ...]
     description: dict[str, Any] = field(default_factory=dict)
 
@@ -84,7 +84,7 @@ def change_count(parts: Sequence[str], rng: np.random.Generator) -> Forgery:
         _text(part, body, part.hash_hex, part.signature_hex) for part, body in zip(parsed, bodies, strict=True)
     )
     description = move | {"parts_changed": changed, "broken_part": changed[0]}
-    return _forgery(ForgeryKind.COUNT_CHANGED, Outcome.BROKEN_CHAIN, texts, description)
+    return _forgery(ForgeryKind.COUNT_CHANGED, Caught.BROKEN_CHAIN, texts, description)
 
 
 def recompute_chain(parts: Sequence[str], rng: np.random.Generator) -> Forgery:
@@ -105,7 +105,7 @@ def recompute_chain(parts: Sequence[str], rng: np.random.Generator) -> Forgery:
         for part, body, digest in zip(parsed, bodies, hashes, strict=True)
     )
     changed = [k for k, (old, new) in enumerate(zip(parsed, bodies, strict=True), start=1) if old.body != new]
-    return _forgery(ForgeryKind.CHAIN_RECOMPUTED, Outcome.BAD_SIGNATURE, texts, move | {"parts_changed": changed})
+    return _forgery(ForgeryKind.CHAIN_RECOMPUTED, Caught.BAD_SIGNATURE, texts, move | {"parts_changed": changed})
 
 
 def drop_part(parts: Sequence[str], rng: np.random.Generator) -> Forgery:
@@ -114,7 +114,7 @@ def drop_part(parts: Sequence[str], rng: np.random.Generator) -> Forgery:
         raise CannotForge("a BU of one part has no part to drop and still be a BU")
     dropped = int(rng.integers(1, len(parts) + 1))
     kept = tuple(text for k, text in enumerate(parts, start=1) if k != dropped)
-    return _forgery(ForgeryKind.PART_DROPPED, Outcome.INCOMPLETE, kept, {"missing": [dropped], "count": len(parts)})
+    return _forgery(ForgeryKind.PART_DROPPED, Caught.INCOMPLETE, kept, {"missing": [dropped], "count": len(parts)})
 
 
 def foreign_part(parts: Sequence[str], other: Sequence[str], rng: np.random.Generator) -> Forgery:
@@ -138,10 +138,10 @@ def foreign_part(parts: Sequence[str], other: Sequence[str], rng: np.random.Gene
     relabelled = stranger.count != count
     texts = tuple(text if k == index else original for k, original in enumerate(parts, start=1))
     description = {"replaced": index, "relabelled": relabelled, "broken_part": max(index, 2), "count": count}
-    return _forgery(ForgeryKind.FOREIGN_PART, Outcome.BROKEN_CHAIN, texts, description)
+    return _forgery(ForgeryKind.FOREIGN_PART, Caught.BROKEN_CHAIN, texts, description)
 
 
-def _forgery(kind: ForgeryKind, outcome: Outcome, texts: tuple[str, ...], details: dict[str, Any]) -> Forgery:
+def _forgery(kind: ForgeryKind, outcome: Caught, texts: tuple[str, ...], details: dict[str, Any]) -> Forgery:
     return Forgery(kind, outcome, texts, {"kind": kind.value, "outcome": outcome.value} | details)
 
 
