@@ -83,7 +83,7 @@ def render_acta(
     """
     if variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; one of {', '.join(VARIANTS)}")
-    layout = _Layout(style)
+    layout = PrinterLayout(style)
     _print_header(layout, sheet, rng)
     table_top = layout.y
     _print_table(layout, sheet)
@@ -92,12 +92,12 @@ def render_acta(
     signature_rows = _print_signature_lines(layout)
     qr: tuple[tuple[int, int, int, int], int] | None = None
     if variant == "qr":
-        qr = _print_qr(layout, sheet.payload)
+        qr = print_qr(layout, sheet.payload)
         layout.centred(sheet.acta_id, style.font_b)
     layout.feed(40)
     layout.centred("*** FIN DEL ACTA ***", style.font_b)
     layout.feed(120)
-    pixels = _ink_to_paper(layout.strip(), rng, style)
+    pixels = ink_to_paper(layout.strip(), rng, style)
     for y in signature_rows:
         _scribble(pixels, y, rng, style)
     image = Image.fromarray(pixels, "RGB")
@@ -111,7 +111,7 @@ def render_acta(
     return image
 
 
-class _Layout:
+class PrinterLayout:
     """Rows of printer dots, stacked top to bottom as the paper feeds, and where each figure went.
 
     `y` is always in final strip pixels (the blank lead-in is the first row);
@@ -201,7 +201,7 @@ class _Layout:
         return np.pad(printed, ((0, 0), (self.left, right)))
 
 
-def _print_header(layout: _Layout, sheet: ActaSheet, rng: np.random.Generator) -> None:
+def _print_header(layout: PrinterLayout, sheet: ActaSheet, rng: np.random.Generator) -> None:
     font_a = layout.style.font_a
     layout.centred("REPÚBLICA BOLIVARIANA DE VENEZUELA", font_a)
     layout.centred("CONSEJO NACIONAL ELECTORAL", font_a)
@@ -227,7 +227,7 @@ def _print_header(layout: _Layout, sheet: ActaSheet, rng: np.random.Generator) -
     layout.rule()
 
 
-def _print_table(layout: _Layout, sheet: ActaSheet) -> None:
+def _print_table(layout: PrinterLayout, sheet: ActaSheet) -> None:
     """Each candidate's name, then one line per card of theirs: number, party, votes flush right."""
     font_a = layout.style.font_a
     columns = layout.columns(font_a)
@@ -244,7 +244,7 @@ def _print_table(layout: _Layout, sheet: ActaSheet) -> None:
     layout.rule()
 
 
-def _print_totals(layout: _Layout, sheet: ActaSheet) -> None:
+def _print_totals(layout: PrinterLayout, sheet: ActaSheet) -> None:
     printed = sheet.printed
     for label, name, value in (
         ("VOTOS VÁLIDOS", "valid_votes", printed.valid_votes),
@@ -263,7 +263,7 @@ def _print_totals(layout: _Layout, sheet: ActaSheet) -> None:
     layout.rule()
 
 
-def _print_signature_lines(layout: _Layout) -> list[int]:
+def _print_signature_lines(layout: PrinterLayout) -> list[int]:
     """Print the signers' labels and lines; returns the y of each line (for the pen)."""
     font_a = layout.style.font_a
     columns = layout.columns(font_a)
@@ -279,7 +279,7 @@ def _print_signature_lines(layout: _Layout) -> list[int]:
     return lines
 
 
-def _print_qr(layout: _Layout, payload: str) -> tuple[tuple[int, int, int, int], int]:
+def print_qr(layout: PrinterLayout, payload: str) -> tuple[tuple[int, int, int, int], int]:
     """Print the QR centred, dot-exact; returns its box on the final strip and its module count."""
     matrix = np.array(segno.make(payload, error=QR_ERROR_LEVEL, micro=False, boost_error=False).matrix, dtype=bool)
     module = layout.style.qr_module_dots
@@ -293,7 +293,7 @@ def _print_qr(layout: _Layout, payload: str) -> tuple[tuple[int, int, int, int],
     return (x0, top, x0 + ink.shape[1], top + ink.shape[0]), matrix.shape[0]
 
 
-def _ink_to_paper(ink: np.ndarray, rng: np.random.Generator, style: PrintStyle) -> np.ndarray:
+def ink_to_paper(ink: np.ndarray, rng: np.random.Generator, style: PrintStyle) -> np.ndarray:
     """Turn dots into thermal print on paper: dot gain, uneven head heat, off-white paper.
 
     The printhead heats each column a little differently and the density drifts

@@ -33,7 +33,7 @@ from PIL import Image
 from testigo.profiles.bu.text import parse_part
 from testigo.simulate.boletim import PROPORTIONAL, BuElection, ContestVotes, SimulatedBoletim
 from testigo.simulate.degrade import Degraded, degrade_image
-from testigo.simulate.render import QR_ERROR_LEVEL, PrintedField, _ink_to_paper, _Layout, _print_qr
+from testigo.simulate.render import QR_ERROR_LEVEL, PrintedField, PrinterLayout, ink_to_paper, print_qr
 from testigo.simulate.style import STANDARD, PrintStyle
 
 #: Blank paper fed after the last code, before the cut (standard printer dots).
@@ -87,7 +87,7 @@ def render_strip(
     """
     if not 1 <= len(parts) <= 9:
         raise ValueError(f"a BU has 1 to 9 QR codes, not {len(parts)}")
-    layout = _Layout(style)
+    layout = PrinterLayout(style)
     _print_header(layout, election, boletim)
     table_top = layout.y
     for result in boletim.results:
@@ -99,7 +99,7 @@ def render_strip(
     layout.feed(16)
     layout.centred("*** FIM DO BOLETIM DE URNA ***", style.font_b)
     layout.feed(TAIL_DOTS)
-    image = Image.fromarray(_ink_to_paper(layout.strip(), rng, style), "RGB")
+    image = Image.fromarray(ink_to_paper(layout.strip(), rng, style), "RGB")
     image.info.update(
         _where_codes_are(codes),
         fields=dict(layout.fields),
@@ -152,7 +152,7 @@ def photograph(
 # --- the text -------------------------------------------------------------------------------------
 
 
-def _print_header(layout: _Layout, election: BuElection, boletim: SimulatedBoletim) -> None:
+def _print_header(layout: PrinterLayout, election: BuElection, boletim: SimulatedBoletim) -> None:
     style = layout.style
     font_a = style.font_a
     section = boletim.section
@@ -176,7 +176,7 @@ def _print_header(layout: _Layout, election: BuElection, boletim: SimulatedBolet
     layout.pair("ENCERRAMENTO", f"{_date(boletim.field('DTFC'))} {_time(boletim.field('HRFC'))}")
 
 
-def _print_contest(layout: _Layout, election: BuElection, result: ContestVotes) -> None:
+def _print_contest(layout: PrinterLayout, election: BuElection, result: ContestVotes) -> None:
     """One contest: its candidates with votes (by party for a proportional office), then its totals."""
     font_a = layout.style.font_a
     contest = result.contest
@@ -211,18 +211,18 @@ def _print_contest(layout: _Layout, election: BuElection, result: ContestVotes) 
         layout.pair(label, str(value), (f"{office}:{key}", str(value)))
 
 
-def _candidate_line(layout: _Layout, office: int, number: int, name: str, result: ContestVotes) -> None:
+def _candidate_line(layout: PrinterLayout, office: int, number: int, name: str, result: ContestVotes) -> None:
     """``number NAME ... votes``, printed only for a candidate with votes (as the QR lists them)."""
     if result.votes[number]:
         _figure(layout, f"{number} {name}", f"{office}:{number}", result.votes[number])
 
 
-def _figure(layout: _Layout, label: str, name: str, value: int) -> None:
+def _figure(layout: PrinterLayout, label: str, name: str, value: int) -> None:
     """`label` and `value` flush right on one line, the value recorded as field `name`."""
     layout.pair(label, str(value), (name, str(value)))
 
 
-def _print_code(layout: _Layout, text: str) -> PrintedCode:
+def _print_code(layout: PrinterLayout, text: str) -> PrintedCode:
     """The code captioned with the part's own label (a forged set may lack a part: its captions say so)."""
     part = parse_part(text)
     index, count = part.index, part.count
@@ -234,7 +234,7 @@ def _print_code(layout: _Layout, text: str) -> PrintedCode:
     top = layout.y
     layout.feed(8)
     layout.centred(f"QR code {index}/{count}", layout.style.font_a)
-    box, modules = _print_qr(layout, text)
+    box, modules = print_qr(layout, text)
     return PrintedCode(index, count, top, box, modules, text)
 
 
