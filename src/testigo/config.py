@@ -301,7 +301,7 @@ class Workspace:
 
     @property
     def witnesses_path(self) -> Path:
-        """The witnesses `publish` asks to cosign the checkpoint: ``<url> <verifier key>`` a line (`testigo witness`)."""
+        """The witnesses `publish` asks to cosign checkpoints: ``<url> <verifier key>`` a line (`testigo witness`)."""
         return self.root / "witnesses.txt"
 
     @property
