@@ -56,6 +56,7 @@ class Cosigner(Signer):
     """A witness's private key: `Note.sign(cosigner)` adds a cosignature timestamped now."""
 
     verifier_type = CosignatureVerifier
+    verifier: CosignatureVerifier
 
     def sign(self, message: bytes) -> bytes:
         return self.sign_at(message, int(time.time()))
