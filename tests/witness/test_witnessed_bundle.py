@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+import testigo
 from testigo.capture import Incoming
 from testigo.cli import app
 from testigo.errors import UserError
@@ -105,6 +106,9 @@ def test_publish_collects_cosignatures_and_verify_counts_them(tmp_path: Path) ->
     ]
     assert _verify(bundle, w1, w2, required=1)[0] == 0
     assert _verify(bundle, w1)[0] == 0  # one --witness: one cosignature required by default
+    keys = [str(w1.verifier), str(w2.verifier)]  # the Python API takes the same keys
+    assert testigo.verify(bundle, witnesses=keys, min_witnesses=1, workers=1).ok
+    assert not testigo.verify(bundle, witnesses=keys, min_witnesses=2, workers=1).ok
 
     # one bit of w1's cosignature flipped, in both copies of the latest checkpoint: a forgery, whatever K is
     line = next(s for s in parse_note((bundle / CHECKPOINT).read_text()).signatures if s.name == w1.name)
