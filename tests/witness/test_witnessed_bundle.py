@@ -28,6 +28,8 @@ from tests.web.conftest import qr_png
 from tests.witness.servers import Log, ServedWitness, free_port
 
 runner = CliRunner()
+W1_KEY = str(Cosigner(name="w1", seed=bytes(32)).verifier)
+W1_ALIAS = str(Cosigner(name="alias", seed=bytes(32)).verifier)  # a cosignature/v1 does not sign the name
 
 
 def _cli(*args: str | Path) -> tuple[int, Any]:
@@ -123,7 +125,9 @@ def test_publish_collects_cosignatures_and_verify_counts_them(tmp_path: Path) ->
     ("args", "reason"),
     [
         (["--min-witnesses", "1"], "more cosignatures than the 0 --witness keys"),
-        (["--witness", "not a key"], "--witness not a key: verifier key is not"),
+        (["--witness", "not a key"], "--witness key 1: verifier key is not"),
+        (["--witness", W1_KEY, "--witness", W1_KEY], "--witness key 2 (w1) has the public key of another"),
+        (["--witness", W1_KEY, "--witness", W1_ALIAS], "--witness key 2 (alias) has the public key of another"),
     ],
 )
 def test_verify_refuses_impossible_witness_options(tmp_path: Path, args: list[str], reason: str) -> None:

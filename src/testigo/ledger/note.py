@@ -169,7 +169,8 @@ def _parse_key_fields(text: str, what: str, algorithm: int) -> tuple[str, int, b
         raise MalformedKeyError(f"{what} has invalid base64 key data") from None
     if not key or key[0] != algorithm:
         raise MalformedKeyError(
-            f"{what} is not an Ed25519 key (algorithm byte {key[:1].hex() or 'missing'}, expected {algorithm:02x})"
+            f"{what} is not an Ed25519 key of the expected type (algorithm byte {key[:1].hex() or 'missing'}, "
+            f"expected {algorithm:02x}; 01 is a log's signing key, 04 a witness's cosigning key)"
         )
     if len(key) != 1 + _ED25519_KEY_SIZE:
         raise MalformedKeyError(f"{what} holds {len(key) - 1} key bytes, expected {_ED25519_KEY_SIZE}")

@@ -33,13 +33,22 @@ class WitnessPolicy:
 
 
 def witness_keys(given: Sequence[str], required: int | None) -> WitnessPolicy:
-    """The --witness keys (texts or files) and --min-witnesses, checked; raises `UserError`."""
-    witnesses = []
-    for text in given:
+    """The --witness keys (texts or files) and --min-witnesses, checked; raises `UserError`.
+
+    A key given twice, even under two names, is refused: a cosignature/v1 does
+    not sign the witness's name, so one witness's line copied under another
+    name would verify for both and be counted twice. Messages number the keys
+    rather than quote them, in case a private key was pasted by mistake.
+    """
+    witnesses: list[CosignatureVerifier] = []
+    for number, text in enumerate(given, 1):
         try:
-            witnesses.append(CosignatureVerifier.parse(_key_text(text)))
+            witness = CosignatureVerifier.parse(_key_text(text))
         except LedgerError as error:
-            raise UserError(f"--witness {text}: {error}") from None
+            raise UserError(f"--witness key {number}: {error}") from None
+        if any(w.public_key == witness.public_key for w in witnesses):
+            raise UserError(f"--witness key {number} ({witness.name}) has the public key of another --witness key")
+        witnesses.append(witness)
     count = (1 if witnesses else 0) if required is None else required
     if count > len(witnesses):
         raise UserError(f"--min-witnesses {count} asks for more cosignatures than the {len(witnesses)} --witness keys")
