@@ -97,6 +97,11 @@ def test_publish_collects_cosignatures_and_verify_counts_them(tmp_path: Path) ->
             ("witness.example/w2", False),
             ("witness.example/down", False),
         ]
+        # the first checkpoint keeps both cosignatures it got, though w2 is down now
+        earlier = parse_note((bundle / checkpoint_path(size)).read_text()).signatures
+        assert [s.name for s in earlier] == [store.signer.name, w1.name, w2.name]
+        code, signed = _cli("log", "checkpoint", "-w", ws, "--json")
+        assert [s.name for s in parse_note(signed["note"]).signatures] == [store.signer.name, w1.name]
         text = runner.invoke(app, ["publish", "--out", str(bundle), "-w", str(ws)]).stdout
         assert "witness witness.example/w1: cosigned" in text and "witness witness.example/w2: not cosigned" in text
 

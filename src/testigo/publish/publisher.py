@@ -7,9 +7,11 @@ into the same folder only writes what changed.
 
 When the workspace lists witnesses (``witnesses.txt``, `testigo witness add`),
 each is asked to cosign that checkpoint (c2sp.org/tlog-witness) and the
-cosignature lines are added to the bundle's copy of it. A witness that
-refuses or cannot be reached does not stop the publication: the report
-says which witnesses cosigned and why the others did not.
+cosignature lines are added to it, in the bundle and in the database (so
+the bundles published after the log grew still carry them on that older
+checkpoint). A witness that refuses or cannot be reached does not stop the
+publication: the report says which witnesses cosigned and why the others
+did not.
 """
 
 from __future__ import annotations
@@ -120,6 +122,9 @@ def publish(store: Store, out: Path) -> PublishReport:
     origin = store.signer.name
     _require_bundle_folder(out, origin)
     signed, witnesses = _witnessed(signed, tree, read_roster(store.workspace))
+    if any(w.cosigned for w in witnesses):  # kept with the checkpoint, so later bundles still carry them
+        with store.sessions.begin() as session:
+            log_table.record_cosignatures(session, signed.size, signed.note)
     notes[signed.size] = signed.note
     writer = BundleWriter(out)
     located = _copy_originals(writer, store.blobs, images, "images", find_location=True)

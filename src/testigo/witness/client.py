@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from testigo.errors import TestigoError
-from testigo.ledger import CosignatureVerifier, LedgerError, Signature, verify_note
+from testigo.ledger import CosignatureVerifier, LedgerError, Note, Signature, parse_note, verify_note
 from testigo.witness.core import SIZE_MEDIA_TYPE, request_body
 
 TIMEOUT_SECONDS = 10.0
@@ -90,5 +90,12 @@ def _size(url: str, body: bytes) -> int:
 
 
 def cosigned(note: str, cosignatures: list[Signature]) -> str:
-    """The signed note `note` with the cosignature lines added after its own signatures."""
-    return note + "".join(signature.line() for signature in cosignatures)
+    """The signed note `note` with these cosignature lines, each replacing an older line by the same key.
+
+    Lines by other keys stay: a witness that does not answer this time keeps
+    the cosignature it gave the same checkpoint before.
+    """
+    parsed = parse_note(note)
+    fresh = {(s.name, s.key_id) for s in cosignatures}
+    kept = tuple(s for s in parsed.signatures if (s.name, s.key_id) not in fresh)
+    return str(Note(parsed.text, kept + tuple(cosignatures)))
