@@ -300,6 +300,11 @@ class Workspace:
         return self.root / "trusted-keys"
 
     @property
+    def witnesses_path(self) -> Path:
+        """The witnesses `publish` asks to cosign checkpoints: ``<url> <verifier key>`` a line (`testigo witness`)."""
+        return self.root / "witnesses.txt"
+
+    @property
     def sqlite_path(self) -> Path:
         return self.root / "testigo.sqlite"
 

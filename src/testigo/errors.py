@@ -25,6 +25,10 @@ lets anything else surface as a bug. The tree::
     ├── OcrModelError            the OCR model is missing, unreadable or not the pinned one (testigo.read.ocr)
     ├── PayloadError             a decoded text is not a well-formed sheet of the profile (testigo.profiles)
     ├── BundleError              a file of a published bundle is missing or unreadable (testigo.verify)
+    ├── Refused                  a witness will not cosign a checkpoint; .status is the HTTP status
+    │                            c2sp.org/tlog-witness gives the reason (testigo.witness.core)
+    ├── WitnessFailed            a witness asked by publish did not cosign: refused, unreachable, or its
+    │                            answer did not verify (testigo.witness.client)
     └── AlreadyFinished          another process settled the submission first; its outcome stands
                                  (testigo.store.submissions)
 

@@ -40,6 +40,9 @@ def publish(
     )
     out.print(f"published {report['mesas']:,} mesas, log of {report['tree_size']:,} entries, to {report['out']}")
     out.print(f"wrote {report['written']:,} files, {report['unchanged']:,} unchanged (written/total: {kinds})")
+    for witness in report["witnesses"]:
+        mark = "[green]cosigned[/]" if witness["cosigned"] else "[red]not cosigned[/]"
+        out.print(f"witness {escape(witness['name'])}: {mark} ({escape(witness['detail'])})")
     if report["originals_with_location"]:
         out.print(
             f"warning: {len(report['originals_with_location']):,} published originals carry a GPS position in "
@@ -56,6 +59,14 @@ def verify(
         str | None,
         typer.Option(help="The log's verifier key, as text or a file, obtained independently [default: log/key.pub]"),
     ] = None,
+    witness: Annotated[
+        list[str] | None,
+        typer.Option(help="A witness's verifier key (text or file) whose cosignature counts; repeatable."),
+    ] = None,
+    min_witnesses: Annotated[
+        int | None,
+        typer.Option(min=0, help="Cosignatures required from the --witness keys [default: 1 with --witness]"),
+    ] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Decoding processes [default: all cores]")] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -69,7 +80,15 @@ def verify(
         except (OSError, UnicodeDecodeError) as error:
             raise UserError(f"cannot read the checkpoint {checkpoint}: {error}") from None
     with RichProgress(enabled=err.is_terminal) as progress:
-        report = verify_bundle(bundle, key=key, old_checkpoint=old, workers=workers, progress=progress)
+        report = verify_bundle(
+            bundle,
+            key=key,
+            old_checkpoint=old,
+            witnesses=witness or (),
+            min_witnesses=min_witnesses,
+            workers=workers,
+            progress=progress,
+        )
     if as_json:
         emit_json(report.to_json())
     else:

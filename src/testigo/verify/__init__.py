@@ -10,12 +10,13 @@ runs them in that order and returns a `VerifyReport`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from testigo.progress import Progress
 from testigo.verify.bundle import Bundle, BundleError, read_bundle
 from testigo.verify.content import audit
-from testigo.verify.log import CheckedLog, check_log
+from testigo.verify.log import CheckedLog, check_log, witness_keys
 from testigo.verify.report import CheckResult, VerifyReport
 
 __all__ = ["Bundle", "BundleError", "CheckResult", "CheckedLog", "VerifyReport", "read_bundle", "verify_bundle"]
@@ -26,6 +27,8 @@ def verify_bundle(
     *,
     key: str | None = None,
     old_checkpoint: str | None = None,
+    witnesses: Sequence[str] = (),
+    min_witnesses: int | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> VerifyReport:
@@ -34,16 +37,20 @@ def verify_bundle(
     `key` is the log's verifier key text (or a file holding it) obtained
     independently; without it the bundle's own log/key.pub is used, which
     proves self-consistency only. `old_checkpoint` is the text of a signed
-    checkpoint seen earlier, which the log must extend. `progress` follows
+    checkpoint seen earlier, which the log must extend. `witnesses` are
+    witness verifier keys (texts or files); `min_witnesses` of them (default
+    1 when any is given) must have cosigned the latest checkpoint. A bad
+    witness key or an impossible count raises `UserError`. `progress` follows
     `testigo.progress.Progress`.
     """
+    required = witness_keys(witnesses, min_witnesses)
     report = VerifyReport()
     try:
         bundle = read_bundle(root)
     except BundleError as error:
         report.add("bundle", "the files every bundle has", [str(error)])
         return report
-    log = check_log(report, bundle, key, old_checkpoint)
+    log = check_log(report, bundle, key, old_checkpoint, required)
     if log is None:
         return report
     audit(report, bundle, log, workers=workers, progress=progress)
