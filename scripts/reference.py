@@ -179,7 +179,8 @@ def _runs() -> Iterator[tuple[str, Any]]:
         key_file.write_bytes(Ed25519PrivateKey.generate().public_key().public_bytes_raw())
         yield run("testigo keys add FILE", "keys", "add", str(key_file), *ws)
         yield run("testigo keys list", "keys", "list", *ws)
-        yield run("testigo publish", "publish", "--out", str(tmp / "bundle"), *ws)
+        archive = ["--archive", str(tmp / "bundle.tar"), "--split-size", "256K"]
+        yield run("testigo publish", "publish", "--out", str(tmp / "bundle"), *archive, *ws)
         yield run("testigo verify DIR", "verify", str(tmp / "bundle"), "--workers", "1")
         yield run("testigo user invite", "user", "invite", "--role", "admin", *ws)
         yield run("testigo user list", "user", "list", *ws)

@@ -19,6 +19,8 @@ lets anything else surface as a bug. The tree::
     │   │       │            a missing role, a rate limit (testigo.web.problems)
     │   │       └── LoginRequired  no account: 401 for the API, a redirect to log in for a page
     │   │                        (testigo.web.auth)
+    │   ├── ArchiveError     a bundle archive or one of its parts is damaged or unsafe to unpack
+    │   │                    (testigo.publish.archive)
     │   └── NotVerified          a published bundle read through the Python API failed verification;
     │                            .report holds every check (testigo.api.bundles, raised by read_bundle)
     ├── UnusableInput            a submitted file cannot be read as an image or PDF at all (testigo.read)

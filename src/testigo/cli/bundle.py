@@ -23,14 +23,33 @@ def register(app: typer.Typer) -> None:
 
 def publish(
     out_dir: Annotated[Path, typer.Option("--out", help="Bundle folder: created, or updated in place.")],
+    archive: Annotated[
+        Path | None,
+        typer.Option("--archive", help="Also write the bundle as this one file (a deterministic tar)."),
+    ] = None,
+    split_size: Annotated[
+        str | None,
+        typer.Option(
+            "--split-size",
+            metavar="SIZE",
+            help="Also cut the archive into parts FILE.001... of SIZE (15M; K, M, G as for split -b), "
+            "with FILE.parts.json listing each part's SHA-256.",
+        ),
+    ] = None,
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Write the static, self-verifying bundle: result pages, open data, acta images and the signed log."""
     from testigo.publish import publish as run_publish
+    from testigo.publish.archive import parse_size, write_archive
     from testigo.store.workspace import open_workspace
 
+    if split_size is not None and archive is None:
+        raise UserError("--split-size cuts the archive: give --archive FILE too")
+    part_size = parse_size(split_size) if split_size is not None else None
     report = run_publish(open_workspace(workspace), out_dir).to_json()
+    written = write_archive(out_dir, archive, part_size) if archive is not None else None
+    report["archive"] = written.to_json() if written else None
     if as_json:
         emit_json(report)
         return
@@ -45,10 +64,23 @@ def publish(
             f"warning: {len(report['originals_with_location']):,} published originals carry a GPS position in "
             "their metadata (where the photo was taken); their SHA-256 are in --json"
         )
+    if written:
+        out.print(
+            f"archive {written.archive}: {written.files:,} files, {written.size:,} bytes, SHA-256 {written.sha256}"
+        )
+        for part in written.parts:
+            out.print(f"  part {part.name}: {part.size:,} bytes, SHA-256 {part.sha256}")
+        if written.manifest:
+            out.print(f"  parts listed in {written.manifest}: send it with them")
 
 
 def verify(
-    bundle: Annotated[Path, typer.Argument(help="Folder of a published bundle.")],
+    bundle: Annotated[
+        Path,
+        typer.Argument(
+            help="Folder of a published bundle, or its archive (the file, its first part or FILE.parts.json)."
+        ),
+    ],
     checkpoint: Annotated[
         Path | None, typer.Option("--checkpoint", help="A signed checkpoint kept from before: the log must extend it.")
     ] = None,

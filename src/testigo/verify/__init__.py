@@ -10,9 +10,11 @@ runs them in that order and returns a `VerifyReport`.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from testigo.progress import Progress
+from testigo.publish.archive import ArchiveError, unpack_bundle
 from testigo.verify.bundle import Bundle, BundleError, read_bundle
 from testigo.verify.content import audit
 from testigo.verify.log import CheckedLog, check_log
@@ -29,7 +31,11 @@ def verify_bundle(
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> VerifyReport:
-    """Verify the bundle in folder `root`.
+    """Verify the bundle in folder `root`, or in the archive file `root` (`testigo publish --archive`).
+
+    An archive (or its first part, or its parts manifest) is unpacked into a
+    temporary folder by `testigo.publish.archive.unpack_bundle`, which refuses
+    damaged parts and unsafe members; that is the report's first check.
 
     `key` is the log's verifier key text (or a file holding it) obtained
     independently; without it the bundle's own log/key.pub is used, which
@@ -37,7 +43,27 @@ def verify_bundle(
     checkpoint seen earlier, which the log must extend. `progress` follows
     `testigo.progress.Progress`.
     """
-    report = VerifyReport()
+    if root.is_file():
+        with tempfile.TemporaryDirectory(prefix="testigo-verify-") as workdir:
+            report = VerifyReport()
+            try:
+                folder, detail = unpack_bundle(root, Path(workdir))
+            except ArchiveError as error:
+                report.add("archive", "the bundle archive, unpacked safely", [str(error)])
+                return report
+            report.add("archive", detail, [])
+            return _verify_folder(report, folder, key, old_checkpoint, workers, progress)
+    return _verify_folder(VerifyReport(), root, key, old_checkpoint, workers, progress)
+
+
+def _verify_folder(
+    report: VerifyReport,
+    root: Path,
+    key: str | None,
+    old_checkpoint: str | None,
+    workers: int | None,
+    progress: Progress | None,
+) -> VerifyReport:
     try:
         bundle = read_bundle(root)
     except BundleError as error:
