@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 from testigo.cli import app
 from testigo.errors import UserError
-from testigo.publish.archive import ArchiveError, bundle_files, parse_size, unpack_bundle, write_archive
+from testigo.publish.archive import ArchiveError, parse_size, unpack_bundle, write_archive
+from testigo.publish.filelist import bundle_files
 from testigo.verify import verify_bundle
 from tests.publish.bundles import Published, copy_of, shared
 from tests.verify.test_bundle_verify import add_vote_in_json

@@ -23,7 +23,6 @@ from __future__ import annotations
 import glob
 import hashlib
 import json
-import os
 import re
 import shutil
 import tarfile
@@ -34,6 +33,7 @@ from typing import Any, BinaryIO
 
 from testigo.capture import MAX_FILE_BYTES, unsafe_name
 from testigo.errors import UserError
+from testigo.publish.filelist import bundle_files, file_sha256
 from testigo.publish.writer import replace_atomically
 
 PARTS_FORMAT = "testigo-archive-parts/1"
@@ -85,22 +85,6 @@ def parse_size(text: str) -> int:
     if not match or int(match.group(1)) == 0:
         raise UserError(f"not a size: {text!r} (a positive number of bytes, or with K, M or G: 15M)")
     return int(match.group(1)) * _UNITS[match.group(2).upper()]
-
-
-def bundle_files(root: Path) -> list[str]:
-    """Every non-hidden path of the bundle at `root` that is not a folder, relative and sorted.
-
-    Hidden names (the writer's ``.tmp-`` files, a mirror's bookkeeping) are
-    not part of a bundle; links and other non-files are listed, so that the
-    archive can refuse them and verify can name them.
-    """
-    found = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [name for name in dirs if not name.startswith(".")]
-        base = Path(folder).relative_to(root)
-        found += [(base / name).as_posix() for name in files if not name.startswith(".")]
-        found += [(base / name).as_posix() for name in dirs if (Path(folder) / name).is_symlink()]
-    return sorted(found)
 
 
 def write_archive(root: Path, target: Path, split_size: int | None = None) -> ArchiveReport:
@@ -158,11 +142,6 @@ def _split(archive: Path, split_size: int) -> list[Part]:
 
 def _writing(data: bytes) -> Callable[[BinaryIO], int]:
     return lambda handle: handle.write(data)
-
-
-def file_sha256(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 # --- Reading

@@ -17,6 +17,7 @@ from testigo.progress import Progress
 from testigo.publish.archive import ArchiveError, unpack_bundle
 from testigo.verify.bundle import Bundle, BundleError, read_bundle
 from testigo.verify.content import audit
+from testigo.verify.filelist import check_file_list
 from testigo.verify.log import CheckedLog, check_log
 from testigo.verify.report import CheckResult, VerifyReport
 
@@ -73,4 +74,5 @@ def _verify_folder(
     if log is None:
         return report
     audit(report, bundle, log, workers=workers, progress=progress)
+    check_file_list(report, bundle)
     return report

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from testigo.errors import TestigoError
-from testigo.publish.archive import bundle_files
+from testigo.publish.filelist import bundle_files
 from testigo.publish.layout import (
     CHECKPOINT,
     CHECKPOINTS_DIR,
