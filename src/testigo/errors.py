@@ -27,6 +27,8 @@ lets anything else surface as a bug. The tree::
     ├── OcrModelError            the OCR model is missing, unreadable or not the pinned one (testigo.read.ocr)
     ├── PayloadError             a decoded text is not a well-formed sheet of the profile (testigo.profiles)
     ├── BundleError              a file of a published bundle is missing or unreadable (testigo.verify)
+    ├── MirrorRefused            a source a mirror must not become: its log forks or rolls back the copy
+    │                            held, or it fails verification (testigo.api.mirror); the CLI exits 1
     └── AlreadyFinished          another process settled the submission first; its outcome stands
                                  (testigo.store.submissions)
 

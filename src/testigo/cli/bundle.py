@@ -19,6 +19,7 @@ from testigo.errors import UserError
 def register(app: typer.Typer) -> None:
     app.command("publish")(publish)
     app.command("verify")(verify)
+    app.command("mirror")(mirror)
 
 
 def publish(
@@ -113,3 +114,37 @@ def verify(
         out.print("[green]bundle verified[/]" if report.ok else f"[red]{len(report.problems)} problem(s)[/]")
     if not report.ok:
         raise typer.Exit(1)
+
+
+def mirror(
+    source: Annotated[
+        str, typer.Argument(help="The bundle to copy: its folder, its archive (or a part), or its http(s) address.")
+    ],
+    dest: Annotated[Path, typer.Argument(help="The copy kept: created, or brought in step.")],
+    key: Annotated[
+        str | None,
+        typer.Option(help="The log's verifier key, as text or a file [default: the copy's, or the source's own]"),
+    ] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Decoding processes [default: all cores]")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Copy a bundle, or bring a copy in step: fetch what changed, verify, swap; exit 1 if refused."""
+    from testigo.api.mirror import MirrorRefused
+    from testigo.api.mirror import mirror as run_mirror
+
+    try:
+        report = run_mirror(source, dest, key=key, workers=workers)
+    except MirrorRefused as refused:
+        if as_json:
+            emit_json({"source": source, "dest": str(dest), "outcome": "refused", "reason": str(refused)})
+        else:
+            out.print(f"[red]refused[/]: {escape(str(refused))}")
+        raise typer.Exit(1) from None
+    if as_json:
+        emit_json(report.to_json())
+        return
+    out.print(f"{report.outcome}: {report.dest} holds the log of {report.tree_size} entries")
+    out.print(
+        f"fetched {report.files_fetched:,} files ({report.bytes_transferred:,} bytes), "
+        f"kept {report.files_kept:,}, in {report.elapsed_s:.1f} s"
+    )

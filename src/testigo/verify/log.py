@@ -50,7 +50,7 @@ def check_log(report: VerifyReport, bundle: Bundle, key: str | None, old_checkpo
 
 def _check_key(report: VerifyReport, bundle: Bundle, given: str | None) -> Verifier | None:
     """The key checkpoints must be signed with: the one given, else the bundle's own."""
-    text = bundle.key_text if given is None else _key_text(given)
+    text = bundle.key_text if given is None else key_text(given)
     source = "the key given with --key" if given is not None else f"the bundle's own {KEY}"
     try:
         verifier = Verifier.parse(text)
@@ -67,7 +67,8 @@ def _check_key(report: VerifyReport, bundle: Bundle, given: str | None) -> Verif
     return verifier
 
 
-def _key_text(given: str) -> str:
+def key_text(given: str) -> str:
+    """A verifier key given as its text or as a file holding it (a user may pass either to --key)."""
     path = Path(given)
     try:
         return path.read_text(encoding="utf-8").strip() if path.is_file() else given.strip()
