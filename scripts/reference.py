@@ -188,8 +188,10 @@ def _runs() -> Iterator[tuple[str, Any]]:
             "testigo witness add URL VKEY", "witness", "add", "http://127.0.0.1:9", witness[1]["verifier_key"], *ws
         )
         yield run("testigo witness list", "witness", "list", *ws)
-        yield run("testigo publish", "publish", "--out", str(tmp / "bundle"), *ws)
+        archive = ["--archive", str(tmp / "bundle.tar"), "--split-size", "256K"]
+        yield run("testigo publish", "publish", "--out", str(tmp / "bundle"), *archive, *ws)
         yield run("testigo verify DIR", "verify", str(tmp / "bundle"), "--workers", "1")
+        yield run("testigo mirror", "mirror", str(tmp / "bundle"), str(tmp / "mirror"), "--workers", "1")
         yield run("testigo user invite", "user", "invite", "--role", "admin", *ws)
         yield run("testigo user list", "user", "list", *ws)
         yield run("testigo demo", "demo", "--mesas", "2", "--workers", "1", "--dir", str(tmp / "demo"))

@@ -28,10 +28,12 @@ from testigo.ledger import Checkpoint, MerkleLog
 from testigo.ledger.entries import read_entries
 from testigo.pipeline.logbook import SignedCheckpoint
 from testigo.pipeline.logbook import checkpoint as sign_head
+from testigo.publish.filelist import file_list_bytes, list_files
 from testigo.publish.files import derived_files, manifest, tree_of
 from testigo.publish.layout import (
     CHECKPOINT,
     ENTRIES,
+    FILE_LIST,
     KEY,
     MANIFEST,
     REGISTRY_JSON,
@@ -139,7 +141,8 @@ def publish(store: Store, out: Path) -> PublishReport:
     for relative, data, kind in derived_files(publication, view, origin):
         writer.write(relative, data, kind)
     head = Checkpoint(origin, signed.size, signed.root_hash)
-    writer.write(MANIFEST, json_bytes(manifest(store.profile.name, head), indent=1), "manifest")  # last: complete
+    writer.write(MANIFEST, json_bytes(manifest(store.profile.name, head), indent=1), "manifest")
+    writer.write(FILE_LIST, file_list_bytes(list_files(out)), "manifest")  # last: lists the complete bundle
     return PublishReport(
         out, signed.size, signed.root_hash.hex(), len(publication.mesas), writer.report(), located, witnesses
     )

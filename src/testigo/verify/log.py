@@ -43,7 +43,7 @@ def witness_keys(given: Sequence[str], required: int | None) -> WitnessPolicy:
     witnesses: list[CosignatureVerifier] = []
     for number, text in enumerate(given, 1):
         try:
-            witness = CosignatureVerifier.parse(_key_text(text))
+            witness = CosignatureVerifier.parse(key_text(text))
         except LedgerError as error:
             raise UserError(f"--witness key {number}: {error}") from None
         if any(w.public_key == witness.public_key for w in witnesses):
@@ -94,7 +94,7 @@ def check_log(
 
 def _check_key(report: VerifyReport, bundle: Bundle, given: str | None) -> Verifier | None:
     """The key checkpoints must be signed with: the one given, else the bundle's own."""
-    text = bundle.key_text if given is None else _key_text(given)
+    text = bundle.key_text if given is None else key_text(given)
     source = "the key given with --key" if given is not None else f"the bundle's own {KEY}"
     try:
         verifier = Verifier.parse(text)
@@ -111,7 +111,8 @@ def _check_key(report: VerifyReport, bundle: Bundle, given: str | None) -> Verif
     return verifier
 
 
-def _key_text(given: str) -> str:
+def key_text(given: str) -> str:
+    """A verifier key given as its text or as a file holding it (a user may pass either to --key)."""
     path = Path(given)
     try:
         return path.read_text(encoding="utf-8").strip() if path.is_file() else given.strip()
