@@ -106,9 +106,7 @@ def add(
     """Ask this witness to cosign every checkpoint `testigo publish` writes (replaces one of the same URL or name)."""
     from testigo.witness import add_to_roster, parse_entry
 
-    ws = Workspace.locate(workspace)
-    if not ws.exists():
-        raise UserError(f"no workspace at {ws.root}: create it first with `testigo init`")
+    ws = Workspace.locate_existing(workspace)
     _print_roster(add_to_roster(ws, parse_entry(url, verifier_key)), as_json)
 
 
