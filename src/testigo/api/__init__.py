@@ -13,7 +13,8 @@ names is first used, so ``import testigo`` stays light:
 * `importing`: `import_table` and its report;
 * `forensics`, `projection`, `compare`: those functions and their results;
 * `bundles`: `publish`, `verify`, `read_bundle` and `PublishedResults`;
-* `download`: copying a bundle from a web address before it is verified.
+* `download`: copying a bundle from a web address before it is verified;
+* `audit`: `audit_plan`, `audit_record`, `audit_status`: the risk-limiting check of the paper sheets.
 
 The functions call the library (``testigo.pipeline``, ``.tally``,
 ``.forensics``, ``.publish``, ``.verify``) and never re-implement it; the

@@ -16,6 +16,7 @@ from __future__ import annotations
 import typer
 
 from testigo.cli import (
+    audit,
     bundle,
     cluster,
     console,
@@ -39,7 +40,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for group in (workspace, ingest, results, tables, simulate, log, keys, bundle, web, cluster, registry, witness):
+for group in (workspace, ingest, results, tables, simulate, log, keys, bundle, audit, web, cluster, registry, witness):
     group.register(app)
 
 

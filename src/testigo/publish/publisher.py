@@ -23,6 +23,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from testigo.audit.report import published_files as audit_files
+from testigo.audit.state import FOLDER as AUDIT_FOLDER
 from testigo.errors import UserError
 from testigo.ledger import Checkpoint, MerkleLog
 from testigo.ledger.entries import read_entries
@@ -140,6 +142,8 @@ def publish(store: Store, out: Path) -> PublishReport:
     view = LogView(tree, signed.note, key, tuple(sorted(notes)))
     for relative, data, kind in derived_files(publication, view, origin):
         writer.write(relative, data, kind)
+    for relative, data in audit_files(store.workspace.root / AUDIT_FOLDER):  # the paper check, when one is planned
+        writer.write(relative, data, "audit")
     head = Checkpoint(origin, signed.size, signed.root_hash)
     writer.write(MANIFEST, json_bytes(manifest(store.profile.name, head), indent=1), "manifest")
     writer.write(FILE_LIST, file_list_bytes(list_files(out)), "manifest")  # last: lists the complete bundle

@@ -49,6 +49,7 @@ from testigo.publish.registry_file import read_registry_document
 from testigo.read import sniff
 from testigo.read.printed.figures import ACCEPT_CONFIDENCE, AGREE_MARGIN, DIFFER_MARGIN, FONT_AGREE_MARGIN
 from testigo.store.blobs import sha256_hex
+from testigo.verify.audit import AUDIT_FILES, check_audit
 from testigo.verify.bundle import Bundle, BundleError
 from testigo.verify.log import CheckedLog
 from testigo.verify.previews import check_previews, previews_in
@@ -84,6 +85,7 @@ def audit(
     check_previews(report, bundle, publication, _capped)
     check_rules(report, publication, _capped)
     _check_derived(report, bundle, publication, log, progress)
+    check_audit(report, bundle, log, entries, profile, registry)
 
 
 def _profile_and_registry(report: VerifyReport, bundle: Bundle) -> tuple[Profile, Registry, bool] | None:
@@ -422,6 +424,7 @@ def _check_derived(
     known |= {*bundle.tables.values(), *bundle.previews.values()}  # checked by "tables" and "previews"
     if publication.registry_published:
         known.add(REGISTRY_JSON)
+    known |= set(AUDIT_FILES)  # checked by "audit"
     known |= {checkpoint_path(size) for size in bundle.checkpoints}
     known |= {consistency_path(size) for size in log.sizes if size < log.head.size}
     stray = [
