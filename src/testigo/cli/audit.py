@@ -94,14 +94,12 @@ def parse_figures(text: str) -> tuple[list[int], int]:
     try:
         if all("=" in part for part in parts):
             named = {name.strip(): int(value) for name, value in (part.split("=", 1) for part in parts)}
-            nulls = named.pop("null_votes")
-            cards = [named.pop(f"card_{i}") for i in range(1, len(named) + 1)]
-            if named:
-                raise KeyError(next(iter(named)))
-            return cards, nulls
+            nulls = named.pop("null_votes", None)
+            cards = [named.pop(f"card_{i}", None) for i in range(1, len(named) + 1)]
+            if nulls is None or None in cards or named or len(cards) + 1 != len(parts):
+                raise UserError("--figures: name card_1 to card_N (every card of the ballot) and null_votes, each once")
+            return [count for count in cards if count is not None], nulls
         values = [int(part) for part in parts]
-    except KeyError as missing:
-        raise UserError(f"--figures: name card_1..card_N and null_votes, each once ({missing} is not one)") from None
     except ValueError:
         raise UserError(f"--figures takes whole numbers separated by commas, not {text!r}") from None
     if len(values) < 2:
