@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from testigo.audit import AuditError, measure
+from testigo.audit import AuditError, make_plan, measure
 from testigo.audit.report import load_plan, published_files, status_of
 from testigo.audit.state import FINDINGS_FILE, PLAN_FILE, append_finding, plan_bytes, read_findings, write_plan
-from tests.audit.elections import Simulated, simulate
+from tests.audit.elections import ELECTION, Simulated, simulate
 
 
 @pytest.fixture
@@ -100,3 +101,20 @@ def test_what_a_bundle_publishes(kept: tuple[Path, Simulated, bytes], tmp_path: 
     assert report == json.loads(json.dumps(measure(sim.plan, read_findings(folder, data)).to_json()))
     [found] = report["discrepancies"]
     assert found["mesa"] == "m0005" and found["overstatement"] == 2 and found["figures"] == ["card 1"]
+
+
+def test_a_mesa_without_registered_voters_needs_a_stated_bound() -> None:
+    plan = simulate(np.random.default_rng(9), mesas=150).plan
+    unknown = replace(plan.mesas[0], registered=None)
+    inputs = {
+        "seed": plan.seed,
+        "risk_limit": plan.risk_limit,
+        "checkpoint": plan.checkpoint,
+        "election": ELECTION,
+        "created_at": plan.created_at,
+    }
+    with pytest.raises(AuditError, match=f"mesa {unknown.mesa} has no registered voters"):
+        make_plan(**inputs, mesas=[unknown, *plan.mesas[1:]])
+    bounded = make_plan(**inputs, mesas=[unknown, *plan.mesas[1:]], unknown_bound=900)
+    assert bounded.unknown_bound == 900 and bounded.bound(bounded.mesas[0]) == 900
+    assert make_plan(**inputs, mesas=plan.mesas, unknown_bound=900).unknown_bound is None  # not needed: not kept

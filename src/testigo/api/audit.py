@@ -30,8 +30,15 @@ from testigo.verify.audit import published_figures
 __all__ = ["AuditStatus", "audit_plan", "audit_record", "audit_status"]
 
 
-def audit_plan(workspace: WorkspaceLike, *, seed: str, risk_limit: float = 0.05) -> AuditStatus:
+def audit_plan(
+    workspace: WorkspaceLike, *, seed: str, risk_limit: float = 0.05, unknown_bound: int | None = None
+) -> AuditStatus:
     """Plan the audit of the published figures at the latest checkpoint, with the public `seed` (decimal digits).
+
+    `unknown_bound` is the most ballots the paper of a mesa can hold when the
+    registry lacks its registered voters; by default the largest register of
+    any mesa in the registry (stated in the plan, used only if such a mesa
+    is published).
 
     Refuses (`AuditError`, a `UserError`) when no checkpoint was signed yet
     (publish first: the figures must be committed before the seed is drawn),
@@ -46,6 +53,7 @@ def audit_plan(workspace: WorkspaceLike, *, seed: str, risk_limit: float = 0.05)
             election=store.profile.election,
             mesas=mesas,
             created_at=utc_timestamp(datetime.now(UTC)),
+            unknown_bound=unknown_bound or max((m.registered or 0 for m in store.registry.mesas.values()), default=0),
         )
         write_plan(_folder(store), plan_bytes(plan.to_json()))
         return measure(plan, [])

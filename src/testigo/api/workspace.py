@@ -170,11 +170,11 @@ class Workspace:
 
         return publish(self, out)
 
-    def audit_plan(self, *, seed: str, risk_limit: float = 0.05) -> AuditStatus:
+    def audit_plan(self, *, seed: str, risk_limit: float = 0.05, unknown_bound: int | None = None) -> AuditStatus:
         """`testigo.audit_plan` on this workspace."""
         from testigo.api.audit import audit_plan
 
-        return audit_plan(self, seed=seed, risk_limit=risk_limit)
+        return audit_plan(self, seed=seed, risk_limit=risk_limit, unknown_bound=unknown_bound)
 
     def audit_record(
         self, mesa: str, counts: Sequence[int], null_votes: int, *, reason: str | None = None

@@ -15,7 +15,9 @@ relative overstatement of the margins is
 and the outcome is wrong only if some pair's overstatements add up to its
 whole margin, so only if Σ_p e_p ≥ 1 (a tie counts as wrong). The paper of a
 mesa cannot hold more ballots than its bound b_p, the registered voters
-(or the published ballots, if more), hence
+(or the published ballots, if more; for a mesa whose registered voters the
+registry lacks, a bound the planner states: by default the largest register
+of any mesa), hence
 
     e_p ≤ u_p = max_l (r_w − r_l + b_p) / V_l,
 
@@ -66,11 +68,6 @@ class MesaFigures:
     null_votes: int
     registered: int | None
 
-    @property
-    def bound(self) -> int:
-        """The most ballots its paper can hold: the registered voters, or the published ballots if more."""
-        return max(self.registered or 0, sum(self.counts) + self.null_votes)
-
 
 @dataclass(frozen=True)
 class Plan:
@@ -87,6 +84,9 @@ class Plan:
     mesas: tuple[MesaFigures, ...]
     """The published figures of every mesa with an accepted acta at the checkpoint, sorted by mesa id."""
     created_at: str
+    unknown_bound: int | None = None
+    """The most ballots the paper of a mesa whose registered voters are unknown can hold (None: every mesa's are
+    known)."""
 
     @cached_property
     def index(self) -> dict[str, int]:
@@ -121,10 +121,16 @@ class Plan:
         """V_l: the winner's published lead over each loser (in `losers` order), in votes."""
         return np.asarray(self.totals[self.winner] - self.totals[self.losers])
 
+    def bound(self, mesa: MesaFigures) -> int:
+        """b_p, the most ballots a mesa's paper can hold: its registered voters (`unknown_bound` when the registry
+        has none), or its published ballots if more."""
+        registered = mesa.registered if mesa.registered is not None else self.unknown_bound
+        return max(registered or 0, sum(mesa.counts) + mesa.null_votes)
+
     @cached_property
     def error_bounds(self) -> np.ndarray:
         """u_p of each mesa: the largest relative overstatement its paper could reveal."""
-        bounds = np.array([m.bound for m in self.mesas], dtype=np.float64)
+        bounds = np.array([self.bound(m) for m in self.mesas], dtype=np.float64)
         reported = self.reported
         lead = reported[:, [self.winner]] - reported[:, self.losers]
         return np.asarray(((lead + bounds[:, None]) / self.margins).max(axis=1))
@@ -172,6 +178,7 @@ class Plan:
             "risk_limit": self.risk_limit,
             "checkpoint": self.checkpoint.to_json(),
             "created_at": self.created_at,
+            "unknown_bound": self.unknown_bound,
             "candidates": list(self.candidates),
             "card_candidates": [self.candidates[i] for i in self.card_candidates],
             "mesas": [
@@ -194,6 +201,7 @@ def make_plan(
     election: Election,
     mesas: Sequence[MesaFigures],
     created_at: str,
+    unknown_bound: int | None = None,
 ) -> Plan:
     """A plan for `mesas` (the published figures at `checkpoint`); raises `AuditError` when none can be made."""
     if not _DIGITS.fullmatch(seed) or len(seed) < MIN_SEED_DIGITS:
@@ -203,10 +211,10 @@ def make_plan(
     if not mesas:
         raise AuditError("no mesa has an accepted acta at the checkpoint: there is nothing to audit")
     unknown = next((m.mesa for m in mesas if m.registered is None), None)
-    if unknown is not None:
+    if unknown is not None and (unknown_bound or 0) < 1:
         raise AuditError(
             f"mesa {unknown} has no registered voters in the registry: the audit needs an upper bound on the "
-            "ballots of every mesa"
+            "ballots of every mesa (--unknown-bound N)"
         )
     keys = election.candidate_keys()
     if len(keys) < 2:
@@ -219,6 +227,7 @@ def make_plan(
         tuple(election.card_candidate_index()),
         tuple(sorted(mesas, key=lambda m: m.mesa)),
         created_at,
+        unknown_bound if unknown is not None else None,
     )
     for m in plan.mesas:
         if len(m.counts) != len(plan.card_candidates):
@@ -251,6 +260,7 @@ def plan_from_json(data: Any) -> Plan:
                 for m in data["mesas"]
             ),
             created_at=str(data["created_at"]),
+            unknown_bound=None if data["unknown_bound"] is None else int(data["unknown_bound"]),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise AuditError(f"the audit plan is malformed ({type(error).__name__}: {error})") from None

@@ -42,13 +42,21 @@ def plan(
     risk_limit: Annotated[
         float, typer.Option(help="Largest chance that a wrong published outcome passes the audit.")
     ] = 0.05,
+    unknown_bound: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Most ballots a mesa can hold when the registry lacks its registered voters "
+            "[default: the largest register of any mesa]",
+        ),
+    ] = None,
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Commit to the latest published checkpoint and draw the sample from the seed; print the first mesas."""
     from testigo.api.audit import audit_plan
 
-    show(audit_plan(_store(workspace), seed=seed, risk_limit=risk_limit), as_json)
+    show(audit_plan(_store(workspace), seed=seed, risk_limit=risk_limit, unknown_bound=unknown_bound), as_json)
 
 
 def record(

@@ -87,6 +87,7 @@ def _check(
         election=profile.election,
         mesas=published_figures(entries[: committed.size], profile, registry),
         created_at=found.created_at,
+        unknown_bound=found.unknown_bound,
     )
     problems = _differences(PLAN, plan.to_json(), json.loads(plan_data))
     findings = parse_findings(bundle.read_bytes(FINDINGS) if (bundle.root / FINDINGS).exists() else b"", plan_data)
