@@ -37,6 +37,7 @@ from testigo.publish.layout import (
     KEY,
     MANIFEST,
     REGISTRY_JSON,
+    WITNESSES,
     checkpoint_path,
     consistency_path,
     image_path,
@@ -123,7 +124,8 @@ def publish(store: Store, out: Path) -> PublishReport:
         raise UserError(f"the log cannot be published: {[*problems, *publication.problems][0]}")
     origin = store.signer.name
     _require_bundle_folder(out, origin)
-    signed, witnesses = _witnessed(signed, tree, read_roster(store.workspace))
+    roster = read_roster(store.workspace)
+    signed, witnesses = _witnessed(signed, tree, roster)
     if any(w.cosigned for w in witnesses):  # kept with the checkpoint, so later bundles still carry them
         with store.sessions.begin() as session:
             log_table.record_cosignatures(session, signed.size, signed.note)
@@ -136,8 +138,9 @@ def publish(store: Store, out: Path) -> PublishReport:
     if with_registry:
         writer.write(REGISTRY_JSON, json_bytes(registry_document(store.profile, store.registry), indent=1), "data")
     key = str(store.signer.verifier)
-    _write_log(writer, signed, bodies, notes, tree, key)
-    view = LogView(tree, signed.note, key, tuple(sorted(notes)))
+    named = tuple(str(entry.verifier) for entry in roster)
+    _write_log(writer, signed, bodies, notes, tree, key, named)
+    view = LogView(tree, signed.note, key, tuple(sorted(notes)), notes, named)
     for relative, data, kind in derived_files(publication, view, origin):
         writer.write(relative, data, kind)
     head = Checkpoint(origin, signed.size, signed.root_hash)
@@ -211,11 +214,13 @@ def _write_log(
     notes: dict[int, str],
     tree: MerkleLog,
     key: str,
+    witnesses: tuple[str, ...],
 ) -> None:
-    """The entries, every checkpoint with a consistency proof to the latest, and the public key."""
+    """The entries, every checkpoint with a consistency proof to the latest, the public key and the witnesses' keys."""
     writer.write(ENTRIES, b"".join(body + b"\n" for body in bodies), "log")
     writer.write(CHECKPOINT, signed.note.encode(), "log")
     writer.write(KEY, (key + "\n").encode(), "log")
+    writer.write(WITNESSES, "".join(f"{w}\n" for w in witnesses).encode(), "log")  # empty: the log asks none
     for size, note in notes.items():
         writer.write(checkpoint_path(size), note.encode(), "log")
         if size < signed.size:

@@ -39,6 +39,7 @@ from testigo.publish.layout import (
     MANIFEST,
     REGISTRY_JSON,
     SOURCES_DIR,
+    WITNESSES,
     checkpoint_path,
     consistency_path,
     image_path,
@@ -393,7 +394,8 @@ def _check_derived(
         progress.phase("rendering", None)
     same_version = bundle.manifest.get("testigo") == __version__
     election = publication.profile.election
-    view = LogView(log.tree, bundle.checkpoint, bundle.key_text, log.sizes)
+    notes = {size: bundle.checkpoints[size] for size in log.sizes[:-1]} | {log.sizes[-1]: bundle.checkpoint}
+    view = LogView(log.tree, bundle.checkpoint, bundle.key_text, log.sizes, notes, tuple(bundle.witnesses or ()))
     expected: set[str] = set()
     page_problems: list[str] = []
     pages = 0
@@ -413,7 +415,7 @@ def _check_derived(
             pages += 1 if kind == "pages" else 0
             page_problems += problems
     if same_version:
-        detail = f"{pages} pages and the stylesheet rendered again from the verified data"
+        detail = f"{pages} pages, the stylesheet, the in-page verifier and its log data rendered again from the log"
         report.add("pages", detail, _capped(page_problems, "pages differ"))
     else:
         made_by = bundle.manifest.get("testigo")
@@ -422,6 +424,8 @@ def _check_derived(
     known |= {*bundle.tables.values(), *bundle.previews.values()}  # checked by "tables" and "previews"
     if publication.registry_published:
         known.add(REGISTRY_JSON)
+    if bundle.witnesses is not None:
+        known.add(WITNESSES)
     known |= {checkpoint_path(size) for size in bundle.checkpoints}
     known |= {consistency_path(size) for size in log.sizes if size < log.head.size}
     stray = [
