@@ -63,7 +63,12 @@
     }
     var computed = toHex((await sha256(bytes(encoder.encode(name + "\n"), data))).slice(0, 4));
     if (computed !== id) throw new Error("key '" + name + "' says key id " + id + " but its public key gives " + computed);
-    var key = await crypto.subtle.importKey("raw", data.slice(1), { name: "Ed25519" }, false, ["verify"]);
+    var key;
+    try {
+      key = await crypto.subtle.importKey("raw", data.slice(1), { name: "Ed25519" }, false, ["verify"]);
+    } catch (error) {
+      throw new Error("this browser's cryptography has no Ed25519 (Chromium 137, Firefox 129, Safari 17 or later have it)");
+    }
     return { name: name, id: id, key: key, text: text };
   }
 
