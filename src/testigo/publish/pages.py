@@ -33,6 +33,7 @@ from testigo.publish.layout import (
     TOTALS_JSON,
     page_path,
 )
+from testigo.publish.mirrors import Mirror, key_fingerprint
 from testigo.publish.model import AREA_LEVELS, MesaResult, Publication
 from testigo.tally import TallyResult, TallyRow
 
@@ -74,6 +75,8 @@ class LogView:
     key: str
     sizes: tuple[int, ...]
     """Sizes of the checkpoints shipped in log/checkpoints/, increasing, the latest (`tree.size`) last."""
+    mirrors: tuple[Mirror, ...] = ()
+    """The signed list's mirrors (mirrors.txt), shown in every page's footer."""
 
     @property
     def size(self) -> int:
@@ -82,6 +85,11 @@ class LogView:
     @property
     def earlier(self) -> tuple[int, ...]:
         return self.sizes[:-1]
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """The key's fingerprint, shown beside the mirrors so a reader can tell a copy from a clone."""
+        return key_fingerprint(self.key)
 
     @cached_property
     def root(self) -> str:
