@@ -188,6 +188,11 @@ def _runs() -> Iterator[tuple[str, Any]]:
             "testigo witness add URL VKEY", "witness", "add", "http://127.0.0.1:9", witness[1]["verifier_key"], *ws
         )
         yield run("testigo witness list", "witness", "list", *ws)
+        web = ["https://resultados.example.org/", "--note", "sitio oficial"]
+        yield run("testigo mirrors add ADDRESS", "mirrors", "add", *web, *ws)
+        run("testigo mirrors add ADDRESS", "mirrors", "add", "resultados.tar", *ws)
+        yield run("testigo mirrors remove ADDRESS", "mirrors", "remove", "resultados.tar", *ws)
+        yield run("testigo mirrors list", "mirrors", "list", *ws)
         archive = ["--archive", str(tmp / "bundle.tar"), "--split-size", "256K"]
         yield run("testigo publish", "publish", "--out", str(tmp / "bundle"), *archive, *ws)
         yield run("testigo verify DIR", "verify", str(tmp / "bundle"), "--workers", "1")
