@@ -135,6 +135,7 @@ def _load_registry(session: Session, profile: Profile) -> None:
         "created_at": datetime.now(UTC).isoformat(),
         "mesas_national": str(registry.mesas_national or ""),
         "centers_national": str(registry.centers_national or ""),
+        "registered_national": str(registry.registered_national or ""),
     }
     session.add_all(Meta(key=k, value=v) for k, v in facts.items())
 
@@ -177,4 +178,5 @@ def _read_registry(session: Session) -> Registry:
     meta = {m.key: m.value for m in session.execute(select(Meta)).scalars()}
     registry.mesas_national = int(meta["mesas_national"]) if meta.get("mesas_national") else None
     registry.centers_national = int(meta["centers_national"]) if meta.get("centers_national") else None
+    registry.registered_national = int(meta["registered_national"]) if meta.get("registered_national") else None
     return registry
