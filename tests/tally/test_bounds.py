@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pytest
 
@@ -18,7 +20,7 @@ NAMES = {c.key: c.name for c in ELECTION.candidates}
 
 
 def registry(
-    mesas: dict[str, int | None],
+    mesas: Mapping[str, int | None],
     centers: dict[str, int] | None = None,
     *,
     unlisted: int = 0,

@@ -33,8 +33,9 @@ from testigo.publish.layout import (
     TOTALS_JSON,
     page_path,
 )
-from testigo.publish.model import AREA_LEVELS, MesaResult, Publication
+from testigo.publish.model import AREA_LEVELS, MesaResult, Publication, accepted_of
 from testigo.tally import TallyResult, TallyRow
+from testigo.tally.bounds import bounds
 
 _HERE = Path(__file__).parent
 STYLESHEET_SOURCE = _HERE / "static" / "testigo.css"
@@ -151,6 +152,12 @@ class _Site:
             entry = (page_path("mesa", result.mesa.id), f"Mesa {result.mesa.number}", self.mesa_rows[result.mesa.id])
             self.children.setdefault(("center", result.mesa.center_id), []).append(entry)
         self.mesa_of = {e.seq: r.mesa.id for r in publication.mesas.values() for e in r.related}
+        accepted = accepted_of(publication)
+        self.bounds = {
+            (level, area.id): area
+            for level in AREA_LEVELS
+            for area in bounds(election, publication.registry, level, accepted).areas
+        }
 
     def render(self, template: str, path: str, **context: Any) -> tuple[str, bytes]:
         root = "../" * path.count("/")
@@ -193,6 +200,7 @@ class _Site:
                     child_label=_CHILD_LABELS[_CHILD[level]],
                     children=self.children.get((level, area_id), []),
                     coverage=None if area else self.totals[level].coverage,
+                    bounds=self.bounds.get((level, row.id)),
                     downloads=() if area else _DOWNLOADS,
                 )
 

@@ -308,16 +308,19 @@ def _top_two(totals: dict[str, int]) -> tuple[str | None, str | None]:
 
 def _line(totals: dict[str, int], voters: int | None) -> Line:
     """Each candidate's worst case with `voters` more votes, and whether the counted leader survives all."""
-    scenarios = {}
-    for key in totals:
-        if voters is None:
-            continue
-        case = {**totals, key: totals[key] + voters}
-        first, second = sorted(case.values(), reverse=True)[:2] if len(case) > 1 else (case[key], 0)
-        leader = max(case, key=lambda k: (case[k], k == key))  # in a tie, the candidate the case is about
-        scenarios[key] = Scenario(key, case[key], leader, first - second)
+    if voters is None:
+        return Line(None, {}, False, None)
+    scenarios = {key: _scenario(totals, key, voters) for key in totals}
     leader, runner_up = _top_two(totals)
-    if voters is None or leader is None:
+    if leader is None:
         return Line(voters, scenarios, False, None)
     margin = totals[leader] - (totals[runner_up] if runner_up else 0) - voters
     return Line(voters, scenarios, margin > 0, margin)
+
+
+def _scenario(totals: dict[str, int], key: str, voters: int) -> Scenario:
+    """`voters` more votes for `key`: who leads then (in a tie, `key`), and by how much."""
+    case = {**totals, key: totals[key] + voters}
+    ahead = max(case, key=lambda k: (case[k], k == key))
+    second = max((v for k, v in case.items() if k != ahead), default=0)
+    return Scenario(key, case[key], ahead, case[ahead] - second)
