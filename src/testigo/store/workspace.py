@@ -52,7 +52,11 @@ class Store:
         """The registry as stored in the database (loaded once per Store)."""
         if self._registry is None:
             with self.sessions() as session:
-                self._registry = _read_registry(session)
+                registry = _read_registry(session)
+            if registry.registered_national is None:
+                # a workspace made before the roll was stored: the profile's, as `verify` takes it
+                registry.registered_national = self.profile.load_registry().registered_national
+            self._registry = registry
         return self._registry
 
     def forget_cached(self) -> None:
