@@ -35,7 +35,7 @@ from testigo.publish.layout import (
 )
 from testigo.publish.model import AREA_LEVELS, MesaResult, Publication, accepted_of
 from testigo.tally import TallyResult, TallyRow
-from testigo.tally.bounds import bounds
+from testigo.tally.bounds import bounds_by_level
 
 _HERE = Path(__file__).parent
 STYLESHEET_SOURCE = _HERE / "static" / "testigo.css"
@@ -152,12 +152,8 @@ class _Site:
             entry = (page_path("mesa", result.mesa.id), f"Mesa {result.mesa.number}", self.mesa_rows[result.mesa.id])
             self.children.setdefault(("center", result.mesa.center_id), []).append(entry)
         self.mesa_of = {e.seq: r.mesa.id for r in publication.mesas.values() for e in r.related}
-        accepted = accepted_of(publication)
-        self.bounds = {
-            (level, area.id): area
-            for level in AREA_LEVELS
-            for area in bounds(election, publication.registry, level, accepted).areas
-        }
+        by_level = bounds_by_level(election, publication.registry, accepted_of(publication), AREA_LEVELS)
+        self.bounds = {(level, area.id): area for level, found in by_level.items() for area in found.areas}
 
     def render(self, template: str, path: str, **context: Any) -> tuple[str, bytes]:
         root = "../" * path.count("/")

@@ -36,7 +36,9 @@ one `Bounds` per contest.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -66,14 +68,24 @@ class Scenario:
 @dataclass(frozen=True)
 class Line:
     """One cap on the missing mesas' voters: `voters` at most (None: unbounded), what each candidate would
-    reach with all of them, and whether the counted leader stays ahead whatever they do."""
+    reach with all of them (`scenarios`), and whether the counted leader stays ahead whatever they do."""
 
     voters: int | None
-    scenarios: dict[str, Scenario]
     decided: bool
     margin: int | None
     """The counted leader's lead over the strongest challenger given every missing voter (None: unbounded);
     positive exactly when `decided`."""
+    counted: dict[str, int] = field(repr=False)
+    """The area's counted votes, which the scenarios add the missing voters to."""
+
+    @cached_property
+    def scenarios(self) -> dict[str, Scenario]:
+        """Per candidate, every missing voter voting for them (none when unbounded). Made on first use: a
+        snapshot of every center of a country would otherwise build hundreds of thousands nobody reads."""
+        if self.voters is None:
+            return {}
+        order = sorted(self.counted, key=self.counted.__getitem__, reverse=True)[:3]  # ties stay in ballot order
+        return {key: _scenario(self.counted, order, key, self.voters) for key in self.counted}
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -174,45 +186,89 @@ class Bounds:
 
 def bounds(election: Election, registry: Registry, level: str, accepted: Accepted) -> Bounds:
     """The bounds at `level` (one of `BOUND_LEVELS`) of the accepted records against the registry."""
-    if level not in BOUND_LEVELS:
-        raise ValueError(f"no bounds at level {level!r}; choose one of {', '.join(BOUND_LEVELS)}")
-    keys = election.candidate_keys()
+    return bounds_by_level(election, registry, accepted, (level,))[level]
+
+
+def bounds_by_level(
+    election: Election, registry: Registry, accepted: Accepted, levels: Sequence[str] = BOUND_LEVELS
+) -> dict[str, Bounds]:
+    """The bounds at each of `levels` from one pass over the registry (what a site of every area needs)."""
+    for level in levels:
+        if level not in BOUND_LEVELS:
+            raise ValueError(f"no bounds at level {level!r}; choose one of {', '.join(BOUND_LEVELS)}")
     votes = accepted.cards @ _candidate_matrix(election)
-    ballots = votes.sum(axis=1) + accepted.nulls
     covered = {m: i for i, m in enumerate(accepted.mesa_ids)}
-    caps = _Caps.of(registry, covered, ballots)
-
-    counted: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(len(keys), dtype=np.int64))
-    mesas_counted: dict[str, int] = defaultdict(int)
-    missing: dict[str, int] = defaultdict(int)
-    unplaced_mesas: dict[str, int] = defaultdict(int)
-    voters: dict[str, int] = defaultdict(int)
-    likely: dict[str, float] = defaultdict(float)
+    places = _places(registry)
+    caps = _Caps.of(registry, places, covered, votes.sum(axis=1) + accepted.nulls)
+    centers: dict[str, _Sums] = {}
     for mesa in registry.mesas.values():
-        area = registry.area_of(mesa, level)
+        if mesa.center_id not in centers:
+            centers[mesa.center_id] = _Sums.empty(votes.shape[1])
+        sums = centers[mesa.center_id]
         if mesa.id in covered:
-            counted[area] += votes[covered[mesa.id]]
-            mesas_counted[area] += 1
+            sums.counted += votes[covered[mesa.id]]
+            sums.mesas_counted += 1
             continue
-        missing[area] += 1
+        sums.missing += 1
         if mesa.registered is None:
-            unplaced_mesas[area] += mesa.center_id not in caps.remainder
+            sums.unplaced_mesas += mesa.center_id not in caps.remainder
             continue
-        voters[area] += mesa.registered
-        likely[area] += mesa.registered * caps.turnout(registry, mesa.center_id)
+        sums.voters += mesa.registered
+        sums.likely += mesa.registered * caps.turnout[mesa.center_id]
     for center_id, remainder in caps.remainder.items():
-        area = _around(registry, center_id, level)
-        voters[area] += remainder
-        likely[area] += remainder * caps.turnout(registry, center_id)
+        if center_id in centers:
+            centers[center_id].voters += remainder
+            centers[center_id].likely += remainder * caps.turnout[center_id]
+    return {level: _level(election, registry, caps, places, centers, level) for level in levels}
 
+
+@dataclass
+class _Sums:
+    """What one area adds up to before its lines: counted votes, missing mesas and their voters."""
+
+    counted: np.ndarray
+    mesas_counted: int = 0
+    missing: int = 0
+    unplaced_mesas: int = 0
+    voters: int = 0
+    likely: float = 0.0
+
+    @classmethod
+    def empty(cls, candidates: int) -> _Sums:
+        return cls(np.zeros(candidates, dtype=np.int64))
+
+    def add(self, other: _Sums) -> None:
+        self.counted += other.counted
+        self.mesas_counted += other.mesas_counted
+        self.missing += other.missing
+        self.unplaced_mesas += other.unplaced_mesas
+        self.voters += other.voters
+        self.likely += other.likely
+
+
+def _level(
+    election: Election,
+    registry: Registry,
+    caps: _Caps,
+    places: dict[str, dict[str, str]],
+    centers: dict[str, _Sums],
+    level: str,
+) -> Bounds:
+    keys = election.candidate_keys()
+    areas: dict[str, _Sums] = {}
+    for center_id, sums in centers.items():
+        area = places[center_id][level]
+        if area not in areas:
+            areas[area] = _Sums.empty(len(keys))
+        areas[area].add(sums)
     unlisted = max(0, (registry.mesas_national or 0) - len(registry.mesas))
     unplaced = caps.unplaced(registry)
     # mesas the registry does not list: bounded by the roll's unplaced voters, else by nothing
     extra, extra_likely = (unplaced, round(unplaced * caps.country_turnout)) if unplaced is not None else (0, 0)
     rows = []
-    for area in sorted({registry.area_of(m, level) for m in registry.mesas.values()}):
-        unbounded = unplaced_mesas[area] + unlisted if unplaced is None else 0
-        totals = {k: int(v) for k, v in zip(keys, counted[area], strict=True)}
+    for area, sums in sorted(areas.items()):
+        unbounded = sums.unplaced_mesas + unlisted if unplaced is None else 0
+        totals = {k: int(v) for k, v in zip(keys, sums.counted, strict=True)}
         leader, runner_up = _top_two(totals)
         rows.append(
             AreaBounds(
@@ -222,12 +278,14 @@ def bounds(election: Election, registry: Registry, level: str, accepted: Accepte
                 leader=leader,
                 runner_up=runner_up,
                 lead=totals[leader] - totals[runner_up] if leader and runner_up else 0,
-                mesas_counted=mesas_counted[area],
-                mesas_missing=missing[area] + (unlisted if level == "country" else 0),
+                mesas_counted=sums.mesas_counted,
+                mesas_missing=sums.missing + (unlisted if level == "country" else 0),
                 mesas_unbounded=unbounded,
                 unplaced=unplaced,
-                registered=_line(totals, voters[area] + extra if not unbounded else None),
-                parish_turnout=_line(totals, round(likely[area]) + extra_likely if not unbounded else None),
+                registered=_line(totals, leader, runner_up, sums.voters + extra if not unbounded else None),
+                parish_turnout=_line(
+                    totals, leader, runner_up, round(sums.likely) + extra_likely if not unbounded else None
+                ),
             )
         )
     return Bounds(election.name, level, rows)
@@ -242,11 +300,15 @@ class _Caps:
     placed: int
     """Voters the roll cannot give to an unplaced mesa: the mesas' known figures, the centers' remainders, and
     the ballots of covered mesas whose voters the registry does not place."""
-    highest: dict[str, float]
-    """Highest turnout of a covered mesa with a known figure, per area id ('' the country)."""
+    turnout: dict[str, float]
+    """Per center: the highest turnout of a covered mesa with a known figure in its parish, else in the
+    nearest larger area that has one (1 where no area has)."""
+    country_turnout: float
 
     @classmethod
-    def of(cls, registry: Registry, covered: dict[str, int], ballots: np.ndarray) -> _Caps:
+    def of(
+        cls, registry: Registry, places: dict[str, dict[str, str]], covered: dict[str, int], ballots: np.ndarray
+    ) -> _Caps:
         known: dict[str, int] = defaultdict(int)
         cast_unknown: dict[str, int] = defaultdict(int)  # per center, of its covered mesas without a figure
         highest: dict[str, float] = {}
@@ -259,10 +321,10 @@ class _Caps:
             if mesa.registered is None or mesa.registered <= 0:
                 cast_unknown[mesa.center_id] += cast
                 continue
-            turnout = min(1.0, cast / mesa.registered)
+            share = min(1.0, cast / mesa.registered)
             for level in _TURNOUT_LEVELS:
-                area = registry.area_of(mesa, level)
-                highest[area] = max(highest.get(area, 0.0), turnout)
+                area = places[mesa.center_id][level]
+                highest[area] = max(highest.get(area, 0.0), share)
         raw = {
             area.id: max(0, area.registered - known[area.id])
             for area in registry.areas.values()
@@ -270,19 +332,12 @@ class _Caps:
         }
         remainder = {c: max(0, r - cast_unknown[c]) for c, r in raw.items()}
         cast_unplaced = sum(n for c, n in cast_unknown.items() if c not in raw)
-        return cls(remainder, sum(known.values()) + sum(raw.values()) + cast_unplaced, highest)
-
-    @property
-    def country_turnout(self) -> float:
-        return self.highest.get("", 1.0)
-
-    def turnout(self, registry: Registry, center_id: str) -> float:
-        """The highest turnout around `center_id`: its parish's, else the nearest larger area's (1 if none)."""
-        for level in _TURNOUT_LEVELS[:-1]:
-            area = _around(registry, center_id, level)
-            if area in self.highest:
-                return self.highest[area]
-        return self.country_turnout
+        turnout = {
+            center: next((highest[place[lv]] for lv in _TURNOUT_LEVELS if place[lv] in highest), 1.0)
+            for center, place in places.items()
+        }
+        placed = sum(known.values()) + sum(raw.values()) + cast_unplaced
+        return cls(remainder, placed, turnout, highest.get("", 1.0))
 
     def unplaced(self, registry: Registry) -> int | None:
         """Voters of the roll the registry does not place and no covered mesa used (None: no roll)."""
@@ -291,11 +346,13 @@ class _Caps:
         return max(0, registry.registered_national - self.placed)
 
 
-def _around(registry: Registry, center_id: str, level: str) -> str:
-    """The id of the area at `level` around center `center_id` ('' for the country)."""
-    if level == "country":
-        return ""
-    return next(area.id for area in registry.ancestors(center_id) if area.level == level)
+def _places(registry: Registry) -> dict[str, dict[str, str]]:
+    """Per center, the id of the area around it at every level ('' the country): walked once, not per mesa."""
+    return {
+        area.id: {"country": "", **{a.level: a.id for a in registry.ancestors(area.id)}}
+        for area in registry.areas.values()
+        if area.level == "center"
+    }
 
 
 def _top_two(totals: dict[str, int]) -> tuple[str | None, str | None]:
@@ -306,21 +363,23 @@ def _top_two(totals: dict[str, int]) -> tuple[str | None, str | None]:
     return order[0], order[1] if len(order) > 1 else None
 
 
-def _line(totals: dict[str, int], voters: int | None) -> Line:
-    """Each candidate's worst case with `voters` more votes, and whether the counted leader survives all."""
-    if voters is None:
-        return Line(None, {}, False, None)
-    scenarios = {key: _scenario(totals, key, voters) for key in totals}
-    leader, runner_up = _top_two(totals)
-    if leader is None:
-        return Line(voters, scenarios, False, None)
+def _line(totals: dict[str, int], leader: str | None, runner_up: str | None, voters: int | None) -> Line:
+    """The line of an area whose counted votes are `totals` (`leader` and `runner_up` first) when at most
+    `voters` are missing (None: unbounded): whether the leader survives every missing voter going to the
+    runner-up."""
+    if voters is None or leader is None:
+        return Line(voters, False, None, totals)
     margin = totals[leader] - (totals[runner_up] if runner_up else 0) - voters
-    return Line(voters, scenarios, margin > 0, margin)
+    return Line(voters, margin > 0, margin, totals)
 
 
-def _scenario(totals: dict[str, int], key: str, voters: int) -> Scenario:
-    """`voters` more votes for `key`: who leads then (in a tie, `key`), and by how much."""
-    case = {**totals, key: totals[key] + voters}
-    ahead = max(case, key=lambda k: (case[k], k == key))
-    second = max((v for k, v in case.items() if k != ahead), default=0)
-    return Scenario(key, case[key], ahead, case[ahead] - second)
+def _scenario(totals: dict[str, int], order: list[str], key: str, voters: int) -> Scenario:
+    """`voters` more votes for `key`: who leads then (in a tie, `key`), and by how much. `order`: the three
+    most voted candidates, most first — all a scenario needs to know of the others."""
+    votes = totals[key] + voters
+    others = [k for k in order if k != key]
+    best = totals[others[0]] if others else 0
+    if votes >= best:
+        return Scenario(key, votes, key, votes - best)
+    second = max(votes, totals[others[1]] if len(others) > 1 else 0)
+    return Scenario(key, votes, others[0], best - second)

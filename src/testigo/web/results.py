@@ -32,7 +32,7 @@ from testigo.tally import TallyResult, TallyRow
 
 # the tally module's own aggregation, as publish uses it: one read of the records serves every level
 from testigo.tally.aggregate import Accepted, accepted_matrix, tally_accepted
-from testigo.tally.bounds import AreaBounds, bounds
+from testigo.tally.bounds import AreaBounds, bounds_by_level
 
 #: Levels with a page of their own above the mesa, from the largest.
 AREA_LEVELS: tuple[str, ...] = ("country", "state", "municipality", "parish", "center")
@@ -149,7 +149,7 @@ def compute(store: Store, version: str) -> Snapshot:
         coverage,
         {area_id: dict(found) for area_id, found in sources.items()},
         dict(conflicts),
-        {area.id: area for level in AREA_LEVELS for area in bounds(election, registry, level, accepted).areas},
+        {a.id: a for found in bounds_by_level(election, registry, accepted, AREA_LEVELS).values() for a in found.areas},
     )
 
 
