@@ -181,8 +181,19 @@ def _runs() -> Iterator[tuple[str, Any]]:
         key_file.write_bytes(Ed25519PrivateKey.generate().public_key().public_bytes_raw())
         yield run("testigo keys add FILE", "keys", "add", str(key_file), *ws)
         yield run("testigo keys list", "keys", "list", *ws)
-        yield run("testigo publish", "publish", "--out", str(tmp / "bundle"), *ws)
+        witness = run(
+            "testigo witness key", "witness", "key", "--key", str(tmp / "w.key"), "--name", "witness.example/w1"
+        )
+        yield witness
+        # nothing listens on port 9 of the loopback: publish reports the witness as unreachable, and goes on
+        yield run(
+            "testigo witness add URL VKEY", "witness", "add", "http://127.0.0.1:9", witness[1]["verifier_key"], *ws
+        )
+        yield run("testigo witness list", "witness", "list", *ws)
+        archive = ["--archive", str(tmp / "bundle.tar"), "--split-size", "256K"]
+        yield run("testigo publish", "publish", "--out", str(tmp / "bundle"), *archive, *ws)
         yield run("testigo verify DIR", "verify", str(tmp / "bundle"), "--workers", "1")
+        yield run("testigo mirror", "mirror", str(tmp / "bundle"), str(tmp / "mirror"), "--workers", "1")
         yield run("testigo user invite", "user", "invite", "--role", "admin", *ws)
         yield run("testigo user list", "user", "list", *ws)
         yield run("testigo demo", "demo", "--mesas", "2", "--workers", "1", "--dir", str(tmp / "demo"))

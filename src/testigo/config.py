@@ -281,6 +281,14 @@ class Workspace:
         chosen = resolve(Environment, flags={"workspace": str(path) if path else None}).workspace
         return cls(Path(chosen).expanduser().resolve())
 
+    @classmethod
+    def locate_existing(cls, path: str | Path | None = None) -> Workspace:
+        """`locate`, refusing in one line a workspace not created yet (commands that add to one)."""
+        found = cls.locate(path)
+        if not found.exists():
+            raise UserError(f"no workspace at {found.root}: create it first with `testigo init`")
+        return found
+
     @property
     def settings_path(self) -> Path:
         return self.root / SETTINGS_FILE
@@ -298,6 +306,11 @@ class Workspace:
     def trusted_keys_dir(self) -> Path:
         """Public keys the user added to verify signed sheets (`testigo keys`), apart from the log's own key."""
         return self.root / "trusted-keys"
+
+    @property
+    def witnesses_path(self) -> Path:
+        """The witnesses `publish` asks to cosign checkpoints: ``<url> <verifier key>`` a line (`testigo witness`)."""
+        return self.root / "witnesses.txt"
 
     @property
     def sqlite_path(self) -> Path:

@@ -19,12 +19,20 @@ lets anything else surface as a bug. The tree::
     │   │       │            a missing role, a rate limit (testigo.web.problems)
     │   │       └── LoginRequired  no account: 401 for the API, a redirect to log in for a page
     │   │                        (testigo.web.auth)
+    │   ├── ArchiveError     a bundle archive or one of its parts is damaged or unsafe to unpack
+    │   │                    (testigo.publish.archive)
     │   └── NotVerified          a published bundle read through the Python API failed verification;
     │                            .report holds every check (testigo.api.bundles, raised by read_bundle)
     ├── UnusableInput            a submitted file cannot be read as an image or PDF at all (testigo.read)
     ├── OcrModelError            the OCR model is missing, unreadable or not the pinned one (testigo.read.ocr)
     ├── PayloadError             a decoded text is not a well-formed sheet of the profile (testigo.profiles)
     ├── BundleError              a file of a published bundle is missing or unreadable (testigo.verify)
+    ├── Refused                  a witness will not cosign a checkpoint; .status is the HTTP status
+    │                            c2sp.org/tlog-witness gives the reason (testigo.witness.core)
+    ├── WitnessFailed            a witness asked by publish did not cosign: refused, unreachable, or its
+    │                            answer did not verify (testigo.witness.client)
+    ├── MirrorRefused            a source a mirror must not become: its log forks or rolls back the copy
+    │                            held, or it fails verification (testigo.api.mirror); the CLI exits 1
     └── AlreadyFinished          another process settled the submission first; its outcome stands
                                  (testigo.store.submissions)
 

@@ -77,7 +77,10 @@ def test_mangled_signer_keys_are_rejected() -> None:
             "PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY==",
             "holds 36 key bytes, expected 32",
         ),
-        ("PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "not an Ed25519 key .algorithm byte 65"),
+        (
+            "PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+            "not an Ed25519 key of the expected type .algorithm byte 65",
+        ),
         (
             "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
             "PeterNeumann\\+c74f20a4 does not match .* c74f20a3",

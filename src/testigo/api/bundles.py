@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +64,8 @@ def verify(
     key: str | None = None,
     *,
     checkpoint: str | os.PathLike[str] | None = None,
+    witnesses: Sequence[str] = (),
+    min_witnesses: int | None = None,
     workers: int | None = None,
 ) -> VerifyReport:
     """Recompute everything in a bundle from its images and signed log, as ``testigo verify``.
@@ -71,8 +75,10 @@ def verify(
     verifier key (text, or a file holding it) obtained independently; without
     it the bundle's own log/key.pub is used, which proves only that the bundle
     is self-consistent. `checkpoint` is a signed checkpoint kept from before
-    (a file, or the note's text) that the log must extend. The report's `ok`
-    says whether every check held; nothing is raised for a bundle that fails.
+    (a file, or the note's text) that the log must extend. `witnesses` are
+    witness verifier keys (texts or files), `min_witnesses` of which (default 1
+    when any is given) must have cosigned the bundle's checkpoint. The report's
+    `ok` says whether every check held; nothing is raised for a bundle that fails.
 
         >>> with testigo.open("./eleccion") as ws:
         ...     key = ws.key  # in real use, obtained from the publisher by another channel
@@ -81,11 +87,13 @@ def verify(
         (True, ['key', 'checkpoint', 'merkle root', 'checkpoints'])
     """
     old = _checkpoint_text(checkpoint)
+    check = partial(
+        verify_bundle, key=key, old_checkpoint=old, witnesses=witnesses, min_witnesses=min_witnesses, workers=workers
+    )
     if not is_url(bundle):
-        return verify_bundle(local_folder(bundle), key=key, old_checkpoint=old, workers=workers)
+        return check(local_folder(bundle))
     with tempfile.TemporaryDirectory(prefix="testigo-bundle-") as folder:
-        copy = download(str(bundle), Path(folder))
-        return verify_bundle(copy, key=key, old_checkpoint=old, workers=workers)
+        return check(download(str(bundle), Path(folder)))
 
 
 def read_bundle(

@@ -6,7 +6,8 @@ all, so the copy follows what the bundle itself names, with the file names of
 
 1. the files every bundle has: bundle.json, the log (entries, checkpoint,
    key), the data files, the index and log pages, the stylesheet, and
-   data/registry.json where there is one;
+   data/registry.json and files.sha256 where there is one (`testigo mirror`
+   fetches by that list instead, only what changed);
 2. the page of every area in data/totals.json and of every mesa in data/mesas.json;
 3. every file those pages link to inside the bundle (acta images, previews,
    imported tables, checkpoints) and every image and table data/mesas.json
@@ -44,6 +45,7 @@ from testigo.publish.layout import (
     CHECKPOINT,
     CHECKPOINTS_DIR,
     ENTRIES,
+    FILE_LIST,
     INDEX_PAGE,
     KEY,
     LOG_PAGE,
@@ -69,7 +71,7 @@ TIMEOUT_S = 60.0
 
 #: Files of every bundle read here to find the others; then those only copied (data/registry.json: generic only).
 _READ = (MANIFEST, TOTALS_JSON, MESAS_JSON, INDEX_PAGE, LOG_PAGE)
-_COPIED = (ENTRIES, CHECKPOINT, KEY, MESAS_CSV, MESAS_PARQUET, NIST_JSON, STYLESHEET, REGISTRY_JSON)
+_COPIED = (ENTRIES, CHECKPOINT, KEY, MESAS_CSV, MESAS_PARQUET, NIST_JSON, STYLESHEET, REGISTRY_JSON, FILE_LIST)
 _CHECKPOINT_LINK = re.compile(re.escape(CHECKPOINTS_DIR) + r"/(\d+)")
 _AREA_LEVELS = ("state", "municipality", "parish", "center")
 T = TypeVar("T")
@@ -96,7 +98,7 @@ def local_folder(source: str | os.PathLike[str]) -> Path:
 
 def download(url: str, into: Path, *, threads: int = THREADS, timeout: float = TIMEOUT_S) -> Path:
     """Copy the bundle at `url` (its folder, or its bundle.json) into the folder `into`; returns `into`."""
-    copy = _Copy(_base(url), into, timeout)
+    copy = _Copy(bundle_base(url), into, timeout)
     fetched = copy.fetch_all(_READ, threads, read=_keep)
     if fetched[MANIFEST] is None:
         raise UserError(f"no bundle at {url}: {copy.base}{MANIFEST} is not there")
@@ -122,7 +124,7 @@ class _Copy:
 
     def __init__(self, base: str, into: Path, timeout: float) -> None:
         self.base, self.into, self.timeout = base, into, timeout
-        self.opener = urllib.request.build_opener(_HttpRedirectsOnly())
+        self.opener = urllib.request.build_opener(HttpRedirectsOnly())
         self.done: set[str] = set()
 
     def fetch_all(
@@ -132,7 +134,7 @@ class _Copy:
 
         Without `read` each file goes straight to disk, and nothing is kept in memory.
         """
-        todo = sorted({p for p in paths if _safe(p)} - self.done)
+        todo = sorted({p for p in paths if safe_path(p)} - self.done)
         self.done.update(todo)
         with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
             got = list(pool.map(lambda relative: self.fetch(relative, read), todo))
@@ -162,7 +164,7 @@ class _Copy:
             raise UserError(f"cannot download {url}: {reason}") from None
 
 
-class _HttpRedirectsOnly(urllib.request.HTTPRedirectHandler):
+class HttpRedirectsOnly(urllib.request.HTTPRedirectHandler):
     """Follow a redirect only to another http(s) address (urllib would also follow one to ftp://)."""
 
     def redirect_request(
@@ -198,7 +200,7 @@ def _links(page: str, data: bytes) -> list[str]:
         if parts.scheme or parts.netloc or not parts.path:
             continue
         path = posixpath.normpath(posixpath.join(posixpath.dirname(page), unquote(parts.path)))
-        if _safe(path):
+        if safe_path(path):
             found.append(path)
     return found
 
@@ -229,7 +231,7 @@ def _mesa_rows(mesas: Any) -> list[dict[str, Any]]:
     return [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
 
 
-def _safe(path: str) -> bool:
+def safe_path(path: str) -> bool:
     """Whether `path` is a plain relative path inside the bundle: printable names, no ``..``, nothing hidden.
 
     Names are otherwise free: a generic profile's area ids (and so its page
@@ -245,7 +247,7 @@ def _json(data: bytes | None) -> Any:
         return None  # verification will say what is wrong with it
 
 
-def _base(url: str) -> str:
+def bundle_base(url: str) -> str:
     """The bundle's folder URL, ending in ``/``, from the folder's URL or its bundle.json's."""
     parts = urlsplit(url)
     path = parts.path

@@ -144,13 +144,26 @@ def _entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, origin: str, display
     return Incoming(entry_origin, entry_display, content, None if content else "empty file (0 bytes)")
 
 
-def _unsafe_entry(info: zipfile.ZipInfo, max_file_bytes: int) -> str | None:
-    name = info.filename
+def unsafe_name(name: str) -> str | None:
+    """Why an archive entry named `name` could land outside the folder it is extracted to, or None.
+
+    Shared by every archive testigo reads (zip uploads here, published bundle
+    archives in `testigo.publish.archive`): an absolute path, a drive letter or
+    a ``..`` part, with either slash, is refused.
+    """
     parts = PurePosixPath(name.replace("\\", "/")).parts
     if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
         return f"unsafe archive entry: absolute path {name!r}"
     if ".." in parts:
         return f"unsafe archive entry: path escapes the archive {name!r}"
+    return None
+
+
+def _unsafe_entry(info: zipfile.ZipInfo, max_file_bytes: int) -> str | None:
+    unsafe = unsafe_name(info.filename)
+    if unsafe:
+        return unsafe
+    name = info.filename
     if info.flag_bits & 0x1:
         return "encrypted archive entry: decrypt the archive first"
     if info.file_size > max_file_bytes:

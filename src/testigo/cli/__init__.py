@@ -15,7 +15,21 @@ from __future__ import annotations
 
 import typer
 
-from testigo.cli import bundle, cluster, console, ingest, keys, log, registry, results, simulate, tables, web, workspace
+from testigo.cli import (
+    bundle,
+    cluster,
+    console,
+    ingest,
+    keys,
+    log,
+    registry,
+    results,
+    simulate,
+    tables,
+    web,
+    witness,
+    workspace,
+)
 from testigo.config import Environment, resolve
 from testigo.errors import UserError
 
@@ -25,7 +39,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for group in (workspace, ingest, results, tables, simulate, log, keys, bundle, web, cluster, registry):
+for group in (workspace, ingest, results, tables, simulate, log, keys, bundle, web, cluster, registry, witness):
     group.register(app)
 
 

@@ -43,9 +43,7 @@ def add(
     """Trust a TSE public key: checked against the official SHA-512 list where one is known, never replacing another."""
     from testigo.profiles.bu.keys import KeyName, KeyRefused, KeyRing
 
-    ws = Workspace.locate(workspace)
-    if not ws.exists():
-        raise UserError(f"no workspace at {ws.root}: create it first with `testigo init`")
+    ws = Workspace.locate_existing(workspace)
     try:
         key_name = KeyName.parse(name) if name is not None else KeyName.from_path(file)
     except KeyRefused as error:

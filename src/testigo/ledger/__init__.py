@@ -7,7 +7,9 @@ but hashes and the log's public key, that:
 * an entry is in the log (`verify_inclusion` with a `MerkleLog.inclusion_proof`),
 * a later checkpoint extends an earlier one without altering or removing
   anything (`verify_consistency` with a `MerkleLog.consistency_proof`),
-* a checkpoint was signed by the log (`verify_checkpoint`).
+* a checkpoint was signed by the log (`verify_checkpoint`),
+* witnesses cosigned it (c2sp.org/tlog-cosignature: `Cosigner`,
+  `CosignatureVerifier`, checked with `verify_note` like any note key).
 
 The formats are public standards so that verification never depends on
 testigo itself: RFC 9162 Merkle hashing and proofs, c2sp.org/tlog-checkpoint
@@ -30,6 +32,7 @@ for the user.
 """
 
 from testigo.ledger.checkpoint import Checkpoint, sign_checkpoint, verify_checkpoint
+from testigo.ledger.cosignature import CosignatureVerifier, Cosigner, cosignature_time
 from testigo.ledger.errors import (
     CheckpointError,
     InvalidSignatureError,
@@ -69,6 +72,8 @@ __all__ = [
     "HASH_SIZE",
     "Checkpoint",
     "CheckpointError",
+    "CosignatureVerifier",
+    "Cosigner",
     "InMemoryNodeStore",
     "InvalidSignatureError",
     "LedgerError",
@@ -85,6 +90,7 @@ __all__ = [
     "UnknownKeyError",
     "VerifiedNote",
     "Verifier",
+    "cosignature_time",
     "key_id",
     "leaf_hash",
     "node_hash",

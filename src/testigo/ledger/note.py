@@ -20,7 +20,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import ClassVar, Self, TypeVar
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -40,9 +40,14 @@ _SIGNATURE_PREFIX = "— "
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f]")
 
 
-def key_id(name: str, public_key: bytes) -> int:
-    """The 32-bit id of an Ed25519 key: SHA-256(name || 0x0A || 0x01 || public key), first 4 bytes."""
-    digest = hashlib.sha256(name.encode() + b"\n" + bytes([ALGORITHM_ED25519]) + public_key).digest()
+def key_id(name: str, public_key: bytes, algorithm: int = ALGORITHM_ED25519) -> int:
+    """The 32-bit id of a key: SHA-256(name || 0x0A || algorithm byte || public key), first 4 bytes.
+
+    The algorithm byte is 0x01 for note signatures; other signature types over
+    the same Ed25519 key (cosignature/v1's 0x04) get another id, so a verifier
+    never checks one kind of signature as the other.
+    """
+    digest = hashlib.sha256(name.encode() + b"\n" + bytes([algorithm]) + public_key).digest()
     return int.from_bytes(digest[:_KEY_ID_SIZE], "big")
 
 
@@ -58,8 +63,13 @@ def _key_label(name: str, id_: int) -> str:
 
 @dataclass(frozen=True)
 class Verifier:
-    """A public Ed25519 key with its name; `str()` gives the verifier key text to publish."""
+    """A public Ed25519 key with its name; `str()` gives the verifier key text to publish.
 
+    A subclass for another signature type over an Ed25519 key sets `algorithm`
+    and overrides `verify` (see `testigo.ledger.cosignature`).
+    """
+
+    algorithm: ClassVar[int] = ALGORITHM_ED25519
     name: str
     public_key: bytes
     key_id: int = field(init=False)
@@ -69,16 +79,16 @@ class Verifier:
             raise MalformedKeyError(f"key name {self.name!r} must be non-empty, without spaces or '+'")
         if len(self.public_key) != _ED25519_KEY_SIZE:
             raise MalformedKeyError(f"an Ed25519 public key is {_ED25519_KEY_SIZE} bytes, not {len(self.public_key)}")
-        object.__setattr__(self, "key_id", key_id(self.name, self.public_key))
+        object.__setattr__(self, "key_id", key_id(self.name, self.public_key, self.algorithm))
 
     @classmethod
-    def parse(cls, text: str) -> Verifier:
+    def parse(cls, text: str) -> Self:
         """Read a verifier key ``<name>+<hex8>+<base64>``; raises `MalformedKeyError`."""
-        name, id_, key = _parse_key_fields(text, "verifier key")
+        name, id_, key = _parse_key_fields(text, "verifier key", cls.algorithm)
         return _require_key_id(cls(name, key), id_, "verifier key")
 
     def __str__(self) -> str:
-        return _format_key(self.name, self.key_id, self.public_key)
+        return _format_key(self.name, self.key_id, self.public_key, self.algorithm)
 
     def verify(self, message: bytes, signature: bytes) -> bool:
         """Whether `signature` (without the key id) is this key's Ed25519 signature of `message`."""
@@ -90,25 +100,32 @@ class Verifier:
 
 
 class Signer:
-    """A named Ed25519 private key. Its text form is a secret, so it never appears in `repr()` or errors."""
+    """A named Ed25519 private key. Its text form is a secret, so it never appears in `repr()` or errors.
+
+    `verifier_type` is the kind of signature it makes: a subclass for another
+    type sets it and overrides `sign` (see `testigo.ledger.cosignature`).
+    """
+
+    verifier_type: ClassVar[type[Verifier]] = Verifier
 
     def __init__(self, name: str, seed: bytes) -> None:
         if len(seed) != _ED25519_KEY_SIZE:
             raise MalformedKeyError(f"an Ed25519 private key seed is {_ED25519_KEY_SIZE} bytes, not {len(seed)}")
         self._key = Ed25519PrivateKey.from_private_bytes(seed)
-        self.verifier = Verifier(name, self._key.public_key().public_bytes_raw())
+        self.verifier = self.verifier_type(name, self._key.public_key().public_bytes_raw())
 
     @classmethod
-    def generate(cls, name: str) -> Signer:
+    def generate(cls, name: str) -> Self:
         """A new random key pair; publish `str(signer.verifier)` and keep `signer.private_key_text()` secret."""
         return cls(name, Ed25519PrivateKey.generate().private_bytes_raw())
 
     @classmethod
-    def parse(cls, text: str) -> Signer:
+    def parse(cls, text: str) -> Self:
         """Read a signer key ``PRIVATE+KEY+<name>+<hex8>+<base64>``; raises `MalformedKeyError`."""
         if not text.startswith(_PRIVATE_PREFIX):
             raise MalformedKeyError(f"a signer key starts with {_PRIVATE_PREFIX!r}")
-        name, id_, seed = _parse_key_fields(text.removeprefix(_PRIVATE_PREFIX), "signer key")
+        algorithm = cls.verifier_type.algorithm
+        name, id_, seed = _parse_key_fields(text.removeprefix(_PRIVATE_PREFIX), "signer key", algorithm)
         return _require_key_id(cls(name, seed), id_, "signer key")
 
     @property
@@ -121,7 +138,9 @@ class Signer:
 
     def private_key_text(self) -> str:
         """The secret signer key text, readable by `Signer.parse` and by Go's note.NewSigner."""
-        return _PRIVATE_PREFIX + _format_key(self.name, self.key_id, self._key.private_bytes_raw())
+        return _PRIVATE_PREFIX + _format_key(
+            self.name, self.key_id, self._key.private_bytes_raw(), self.verifier.algorithm
+        )
 
     def sign(self, message: bytes) -> bytes:
         """Raw Ed25519 signature of `message` (deterministic, RFC 8032)."""
@@ -131,12 +150,12 @@ class Signer:
         return f"Signer({_key_label(self.name, self.key_id)})"
 
 
-def _format_key(name: str, id_: int, key: bytes) -> str:
-    return f"{name}+{id_:08x}+{base64.b64encode(bytes([ALGORITHM_ED25519]) + key).decode()}"
+def _format_key(name: str, id_: int, key: bytes, algorithm: int) -> str:
+    return f"{name}+{id_:08x}+{base64.b64encode(bytes([algorithm]) + key).decode()}"
 
 
-def _parse_key_fields(text: str, what: str) -> tuple[str, int, bytes]:
-    """Split ``<name>+<hex8>+<base64(0x01 || key)>`` into name, key id and the 32 key bytes.
+def _parse_key_fields(text: str, what: str, algorithm: int) -> tuple[str, int, bytes]:
+    """Split ``<name>+<hex8>+<base64(algorithm || key)>`` into name, key id and the 32 key bytes.
 
     Messages never quote `text`: it may be a private key pasted in the wrong place.
     """
@@ -148,16 +167,17 @@ def _parse_key_fields(text: str, what: str) -> tuple[str, int, bytes]:
         key = base64.b64decode(encoded, validate=True)
     except binascii.Error:
         raise MalformedKeyError(f"{what} has invalid base64 key data") from None
-    if not key or key[0] != ALGORITHM_ED25519:
+    if not key or key[0] != algorithm:
         raise MalformedKeyError(
-            f"{what} is not an Ed25519 key (algorithm byte {key[:1].hex() or 'missing'}, expected 01)"
+            f"{what} is not an Ed25519 key of the expected type (algorithm byte {key[:1].hex() or 'missing'}, "
+            f"expected {algorithm:02x}; 01 is a log's signing key, 04 a witness's cosigning key)"
         )
     if len(key) != 1 + _ED25519_KEY_SIZE:
         raise MalformedKeyError(f"{what} holds {len(key) - 1} key bytes, expected {_ED25519_KEY_SIZE}")
     return name, int(id_hex, 16), key[1:]
 
 
-_Key = TypeVar("_Key", Verifier, Signer)
+_Key = TypeVar("_Key", bound=Verifier | Signer)
 
 
 def _require_key_id(key: _Key, stated: int, what: str) -> _Key:

@@ -10,6 +10,7 @@ from __future__ import annotations
 FORMAT = "testigo-bundle/1"
 
 MANIFEST = "bundle.json"
+FILE_LIST = "files.sha256"
 INDEX_PAGE = "index.html"
 LOG_PAGE = "registro.html"
 STYLESHEET = "static/testigo.css"

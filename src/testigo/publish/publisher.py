@@ -4,6 +4,14 @@ The bundle shows the log as of a checkpoint signed at publish time; every
 result is derived from the entries that checkpoint covers (see `model`), so
 an ingest running meanwhile cannot make the bundle incoherent. Re-publishing
 into the same folder only writes what changed.
+
+When the workspace lists witnesses (``witnesses.txt``, `testigo witness add`),
+each is asked to cosign that checkpoint (c2sp.org/tlog-witness) and the
+cosignature lines are added to it, in the bundle and in the database (so
+the bundles published after the log grew still carry them on that older
+checkpoint). A witness that refuses or cannot be reached does not stop the
+publication: the report says which witnesses cosigned and why the others
+did not.
 """
 
 from __future__ import annotations
@@ -20,10 +28,12 @@ from testigo.ledger import Checkpoint, MerkleLog
 from testigo.ledger.entries import read_entries
 from testigo.pipeline.logbook import SignedCheckpoint
 from testigo.pipeline.logbook import checkpoint as sign_head
+from testigo.publish.filelist import file_list_bytes, list_files
 from testigo.publish.files import derived_files, manifest, tree_of
 from testigo.publish.layout import (
     CHECKPOINT,
     ENTRIES,
+    FILE_LIST,
     KEY,
     MANIFEST,
     REGISTRY_JSON,
@@ -45,6 +55,20 @@ from testigo.store import ledger as log_table
 from testigo.store import publication as publication_table
 from testigo.store.blobs import Blobs
 from testigo.store.workspace import Store
+from testigo.witness import RosterEntry, WitnessFailed, cosigned, read_roster, request_cosignature
+
+
+@dataclass(frozen=True)
+class WitnessOutcome:
+    """What one witness of the workspace answered: its cosignature, or why there is none."""
+
+    url: str
+    name: str
+    cosigned: bool
+    detail: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"url": self.url, "name": self.name, "cosigned": self.cosigned, "detail": self.detail}
 
 
 @dataclass(frozen=True)
@@ -57,6 +81,8 @@ class PublishReport:
     """Per kind of file (images, pages, data, log, ...): how many were written and how many were already there."""
     located: list[str] = field(default_factory=list)
     """Originals written this time whose metadata holds a GPS position (their SHA-256)."""
+    witnesses: list[WitnessOutcome] = field(default_factory=list)
+    """Each witness of the workspace asked to cosign the checkpoint, and what came of it."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,6 +94,7 @@ class PublishReport:
             "written": sum(f["written"] for f in self.files.values()),
             "unchanged": sum(f["unchanged"] for f in self.files.values()),
             "originals_with_location": self.located,
+            "witnesses": [w.to_json() for w in self.witnesses],
         }
 
 
@@ -96,6 +123,11 @@ def publish(store: Store, out: Path) -> PublishReport:
         raise UserError(f"the log cannot be published: {[*problems, *publication.problems][0]}")
     origin = store.signer.name
     _require_bundle_folder(out, origin)
+    signed, witnesses = _witnessed(signed, tree, read_roster(store.workspace))
+    if any(w.cosigned for w in witnesses):  # kept with the checkpoint, so later bundles still carry them
+        with store.sessions.begin() as session:
+            log_table.record_cosignatures(session, signed.size, signed.note)
+    notes[signed.size] = signed.note
     writer = BundleWriter(out)
     located = _copy_originals(writer, store.blobs, images, "images", find_location=True)
     _copy_originals(writer, store.blobs, tables, "sources")
@@ -109,8 +141,29 @@ def publish(store: Store, out: Path) -> PublishReport:
     for relative, data, kind in derived_files(publication, view, origin):
         writer.write(relative, data, kind)
     head = Checkpoint(origin, signed.size, signed.root_hash)
-    writer.write(MANIFEST, json_bytes(manifest(store.profile.name, head), indent=1), "manifest")  # last: complete
-    return PublishReport(out, signed.size, signed.root_hash.hex(), len(publication.mesas), writer.report(), located)
+    writer.write(MANIFEST, json_bytes(manifest(store.profile.name, head), indent=1), "manifest")
+    writer.write(FILE_LIST, file_list_bytes(list_files(out)), "manifest")  # last: lists the complete bundle
+    return PublishReport(
+        out, signed.size, signed.root_hash.hex(), len(publication.mesas), writer.report(), located, witnesses
+    )
+
+
+def _witnessed(
+    signed: SignedCheckpoint, tree: MerkleLog, roster: list[RosterEntry]
+) -> tuple[SignedCheckpoint, list[WitnessOutcome]]:
+    """The checkpoint with the cosignature of every witness that gave one, and what each witness answered."""
+    cosignatures, outcomes = [], []
+    for entry in roster:
+        name = entry.verifier.name
+        try:
+            cosignatures.append(
+                request_cosignature(entry.url, entry.verifier, signed.note, signed.size, tree.consistency_proof)
+            )
+        except WitnessFailed as error:
+            outcomes.append(WitnessOutcome(entry.url, name, False, str(error)))
+        else:
+            outcomes.append(WitnessOutcome(entry.url, name, True, f"cosigned the checkpoint of size {signed.size}"))
+    return replace(signed, note=cosigned(signed.note, cosignatures)), outcomes
 
 
 def _copy_originals(

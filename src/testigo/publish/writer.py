@@ -34,7 +34,7 @@ class BundleWriter:
                 return
         except FileNotFoundError:
             pass
-        self._replace(target, lambda handle: handle.write(data))
+        replace_atomically(target, lambda handle: handle.write(data))
         self.written[kind] += 1
 
     def write_once(self, relative: str, make: Callable[[], bytes | None], kind: str) -> bool:
@@ -51,7 +51,7 @@ class BundleWriter:
         data = make()
         if data is None:
             return False
-        self._replace(target, lambda handle: handle.write(data))
+        replace_atomically(target, lambda handle: handle.write(data))
         self.written[kind] += 1
         return True
 
@@ -59,15 +59,20 @@ class BundleWriter:
         kinds = sorted(set(self.written) | set(self.unchanged))
         return {kind: {"written": self.written[kind], "unchanged": self.unchanged[kind]} for kind in kinds}
 
-    @staticmethod
-    def _replace(target: Path, fill: Callable[[BinaryIO], object]) -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                fill(handle)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+
+def replace_atomically(target: Path, fill: Callable[[BinaryIO], object]) -> None:
+    """Write `target` through `fill` into a hidden temporary file beside it, renamed onto it once complete.
+
+    A reader (a web server, a mirror, a messaging app picking up an archive)
+    sees the old file or the new one, never half of one.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            fill(handle)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from testigo.ledger import MerkleLog, Node, NodeId
+from testigo.ledger import MerkleLog, Node, NodeId, parse_note
 from testigo.store.schema import CheckpointRow, LogEntryRow, LogNodeRow
 
 #: Arbitrary constant naming the log's advisory lock in PostgreSQL.
@@ -120,6 +120,18 @@ def add_checkpoint(session: Session, size: int, root_hash: bytes, note: str) -> 
     session.add(row)
     session.flush()
     return row
+
+
+def record_cosignatures(session: Session, size: int, note: str) -> None:
+    """Store `note`, the checkpoint of `size` with witnesses' cosignature lines added, in place of its note.
+
+    Only signature lines may change: the text the log signed must be the
+    stored one's, or this raises `ValueError` (a bug, not a user's error).
+    """
+    row = session.get(CheckpointRow, size)
+    if row is None or parse_note(row.note).text != parse_note(note).text:
+        raise ValueError(f"the note to store is not the log's checkpoint of size {size}")
+    row.note = note
 
 
 def checkpoints(session: Session) -> list[CheckpointRow]:

@@ -10,12 +10,16 @@ runs them in that order and returns a `VerifyReport`.
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from testigo.progress import Progress
+from testigo.publish.archive import ArchiveError, unpack_bundle
 from testigo.verify.bundle import Bundle, BundleError, read_bundle
 from testigo.verify.content import audit
-from testigo.verify.log import CheckedLog, check_log
+from testigo.verify.filelist import check_file_list
+from testigo.verify.log import CheckedLog, WitnessPolicy, check_log, witness_keys
 from testigo.verify.report import CheckResult, VerifyReport
 
 __all__ = ["Bundle", "BundleError", "CheckResult", "CheckedLog", "VerifyReport", "read_bundle", "verify_bundle"]
@@ -26,25 +30,57 @@ def verify_bundle(
     *,
     key: str | None = None,
     old_checkpoint: str | None = None,
+    witnesses: Sequence[str] = (),
+    min_witnesses: int | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> VerifyReport:
-    """Verify the bundle in folder `root`.
+    """Verify the bundle in folder `root`, or in the archive file `root` (`testigo publish --archive`).
+
+    An archive (or its first part, or its parts manifest) is unpacked into a
+    temporary folder by `testigo.publish.archive.unpack_bundle`, which refuses
+    damaged parts and unsafe members; that is the report's first check.
 
     `key` is the log's verifier key text (or a file holding it) obtained
     independently; without it the bundle's own log/key.pub is used, which
     proves self-consistency only. `old_checkpoint` is the text of a signed
-    checkpoint seen earlier, which the log must extend. `progress` follows
+    checkpoint seen earlier, which the log must extend. `witnesses` are
+    witness verifier keys (texts or files); `min_witnesses` of them (default
+    1 when any is given) must have cosigned the latest checkpoint. A bad
+    witness key or an impossible count raises `UserError`. `progress` follows
     `testigo.progress.Progress`.
     """
-    report = VerifyReport()
+    required = witness_keys(witnesses, min_witnesses)
+    if root.is_file():
+        with tempfile.TemporaryDirectory(prefix="testigo-verify-") as workdir:
+            report = VerifyReport()
+            try:
+                folder, detail = unpack_bundle(root, Path(workdir))
+            except ArchiveError as error:
+                report.add("archive", "the bundle archive, unpacked safely", [str(error)])
+                return report
+            report.add("archive", detail, [])
+            return _verify_folder(report, folder, key, old_checkpoint, required, workers, progress)
+    return _verify_folder(VerifyReport(), root, key, old_checkpoint, required, workers, progress)
+
+
+def _verify_folder(
+    report: VerifyReport,
+    root: Path,
+    key: str | None,
+    old_checkpoint: str | None,
+    required: WitnessPolicy,
+    workers: int | None,
+    progress: Progress | None,
+) -> VerifyReport:
     try:
         bundle = read_bundle(root)
     except BundleError as error:
         report.add("bundle", "the files every bundle has", [str(error)])
         return report
-    log = check_log(report, bundle, key, old_checkpoint)
+    log = check_log(report, bundle, key, old_checkpoint, required)
     if log is None:
         return report
     audit(report, bundle, log, workers=workers, progress=progress)
+    check_file_list(report, bundle)
     return report

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from testigo.errors import TestigoError
+from testigo.publish.filelist import bundle_files
 from testigo.publish.layout import (
     CHECKPOINT,
     CHECKPOINTS_DIR,
@@ -65,12 +66,8 @@ class Bundle:
         return read_json(self.root, relative)
 
     def files(self) -> list[str]:
-        """Every non-hidden file of the bundle, relative and sorted."""
-        return sorted(
-            path.relative_to(self.root).as_posix()
-            for path in self.root.rglob("*")
-            if path.is_file() and not any(part.startswith(".") for part in path.relative_to(self.root).parts)
-        )
+        """Every non-hidden file (or link) of the bundle, relative and sorted."""
+        return bundle_files(self.root)
 
 
 def read_bytes(root: Path, relative: str) -> bytes:

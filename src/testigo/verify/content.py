@@ -33,6 +33,7 @@ from testigo.publish.files import derived_files
 from testigo.publish.layout import (
     CHECKPOINT,
     ENTRIES,
+    FILE_LIST,
     IMAGES_DIR,
     KEY,
     MANIFEST,
@@ -417,7 +418,7 @@ def _check_derived(
     else:
         made_by = bundle.manifest.get("testigo")
         report.add("pages", f"not checked: the bundle was made by testigo {made_by}, this is testigo {__version__}", [])
-    known = expected | {MANIFEST, ENTRIES, CHECKPOINT, KEY, *bundle.images.values(), *bundle.stray_images}
+    known = expected | {MANIFEST, FILE_LIST, ENTRIES, CHECKPOINT, KEY, *bundle.images.values(), *bundle.stray_images}
     known |= {*bundle.tables.values(), *bundle.previews.values()}  # checked by "tables" and "previews"
     if publication.registry_published:
         known.add(REGISTRY_JSON)

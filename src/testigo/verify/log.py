@@ -7,17 +7,52 @@ the file, entry or number.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
+from testigo.errors import UserError
 from testigo.ledger.checkpoint import Checkpoint, verify_checkpoint
-from testigo.ledger.errors import LedgerError
+from testigo.ledger.cosignature import CosignatureVerifier, cosignature_time
+from testigo.ledger.errors import LedgerError, UnknownKeyError
 from testigo.ledger.merkle import MerkleLog, verify_consistency
-from testigo.ledger.note import Verifier, parse_note
+from testigo.ledger.note import Verifier, parse_note, verify_note
 from testigo.publish.files import tree_of
 from testigo.publish.layout import CHECKPOINT, ENTRIES, KEY, MANIFEST, checkpoint_path, consistency_path
 from testigo.verify.bundle import Bundle
 from testigo.verify.report import VerifyReport
+
+
+@dataclass(frozen=True)
+class WitnessPolicy:
+    """The witnesses a reader trusts and how many of them must have cosigned the latest checkpoint."""
+
+    witnesses: tuple[CosignatureVerifier, ...]
+    required: int
+
+
+def witness_keys(given: Sequence[str], required: int | None) -> WitnessPolicy:
+    """The --witness keys (texts or files) and --min-witnesses, checked; raises `UserError`.
+
+    A key given twice, even under two names, is refused: a cosignature/v1 does
+    not sign the witness's name, so one witness's line copied under another
+    name would verify for both and be counted twice. Messages number the keys
+    rather than quote them, in case a private key was pasted by mistake.
+    """
+    witnesses: list[CosignatureVerifier] = []
+    for number, text in enumerate(given, 1):
+        try:
+            witness = CosignatureVerifier.parse(key_text(text))
+        except LedgerError as error:
+            raise UserError(f"--witness key {number}: {error}") from None
+        if any(w.public_key == witness.public_key for w in witnesses):
+            raise UserError(f"--witness key {number} ({witness.name}) has the public key of another --witness key")
+        witnesses.append(witness)
+    count = (1 if witnesses else 0) if required is None else required
+    if count > len(witnesses):
+        raise UserError(f"--min-witnesses {count} asks for more cosignatures than the {len(witnesses)} --witness keys")
+    return WitnessPolicy(tuple(witnesses), count)
 
 
 @dataclass(frozen=True)
@@ -31,8 +66,15 @@ class CheckedLog:
     """Sizes of the checkpoints the pages cite: those shipped below the tree's size, and that size."""
 
 
-def check_log(report: VerifyReport, bundle: Bundle, key: str | None, old_checkpoint: str | None) -> CheckedLog | None:
-    """Check the key, the latest checkpoint, the entries' root, every shipped checkpoint and `old_checkpoint`.
+def check_log(
+    report: VerifyReport,
+    bundle: Bundle,
+    key: str | None,
+    old_checkpoint: str | None,
+    witnesses: WitnessPolicy = WitnessPolicy((), 0),
+) -> CheckedLog | None:
+    """Check the key, the latest checkpoint, the entries' root, every shipped checkpoint, `old_checkpoint`
+    and the witnesses' cosignatures of the latest checkpoint.
 
     Returns the log as far as it checked out, or None when nothing after it can be trusted.
     """
@@ -45,12 +87,14 @@ def check_log(report: VerifyReport, bundle: Bundle, key: str | None, old_checkpo
     _check_checkpoints(report, bundle, verifier, log)
     if old_checkpoint is not None:
         _check_old(report, bundle, verifier, log, old_checkpoint)
+    if witnesses.witnesses:
+        _check_witnesses(report, bundle, witnesses)
     return log
 
 
 def _check_key(report: VerifyReport, bundle: Bundle, given: str | None) -> Verifier | None:
     """The key checkpoints must be signed with: the one given, else the bundle's own."""
-    text = bundle.key_text if given is None else _key_text(given)
+    text = bundle.key_text if given is None else key_text(given)
     source = "the key given with --key" if given is not None else f"the bundle's own {KEY}"
     try:
         verifier = Verifier.parse(text)
@@ -67,7 +111,8 @@ def _check_key(report: VerifyReport, bundle: Bundle, given: str | None) -> Verif
     return verifier
 
 
-def _key_text(given: str) -> str:
+def key_text(given: str) -> str:
+    """A verifier key given as its text or as a file holding it (a user may pass either to --key)."""
     path = Path(given)
     try:
         return path.read_text(encoding="utf-8").strip() if path.is_file() else given.strip()
@@ -106,6 +151,35 @@ def _check_log(report: VerifyReport, bundle: Bundle, verifier: Verifier) -> Chec
     report.add("merkle root", f"{ENTRIES}: RFC 9162 root of {len(entries)} entries recomputed", problems)
     sizes = tuple(sorted({size for size in bundle.checkpoints if size < tree.size} | {tree.size}))
     return CheckedLog(head, tree, entries, sizes)
+
+
+def _check_witnesses(report: VerifyReport, bundle: Bundle, policy: WitnessPolicy) -> None:
+    """Count the given witnesses with a valid cosignature on log/checkpoint; a forged one is a problem in itself."""
+    problems, cosigned, missing = [], [], []
+    note = parse_note(bundle.checkpoint)  # parsed already by _check_log, which returned a log
+    for witness in policy.witnesses:
+        label = f"{witness.name}+{witness.key_id:08x}"
+        try:
+            verify_note(bundle.checkpoint, [witness])
+        except UnknownKeyError:
+            missing.append(label)
+            continue
+        except LedgerError as error:
+            problems.append(f"{CHECKPOINT}: {error}")
+            continue
+        line = next(s for s in note.signatures if (s.name, s.key_id) == (witness.name, witness.key_id))
+        when = datetime.fromtimestamp(cosignature_time(line), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        cosigned.append(f"{label} at {when}")
+    if len(cosigned) < policy.required:
+        problems.append(
+            f"{CHECKPOINT} has {len(cosigned)} valid cosignature{'s' * (len(cosigned) != 1)} from the "
+            f"{len(policy.witnesses)} witnesses given, {policy.required} required"
+            + (f"; none from {', '.join(missing)}" if missing else "")
+        )
+    detail = f"{len(cosigned)} of {len(policy.witnesses)} witnesses cosigned ({policy.required} required)"
+    if cosigned:
+        detail += ": " + ", ".join(cosigned)
+    report.add("witnesses", detail, problems)
 
 
 def _check_checkpoints(report: VerifyReport, bundle: Bundle, verifier: Verifier, log: CheckedLog) -> None:
