@@ -46,6 +46,8 @@ MAPS = {
     "by_type": "<manipulation>",
     "parishes_by_level": "<level>",
     "national_effect": "<candidate>",
+    "counted": "<candidate>",
+    "scenarios": "<candidate>",
 }
 #: Maps that only some commands key by data (elsewhere the same key has fixed fields).
 COMMAND_MAPS = {

@@ -34,8 +34,9 @@ from testigo.publish.layout import (
     page_path,
 )
 from testigo.publish.mirrors import Mirror, key_fingerprint
-from testigo.publish.model import AREA_LEVELS, MesaResult, Publication
+from testigo.publish.model import AREA_LEVELS, MesaResult, Publication, accepted_of
 from testigo.tally import TallyResult, TallyRow
+from testigo.tally.bounds import bounds_by_level
 
 _HERE = Path(__file__).parent
 STYLESHEET_SOURCE = _HERE / "static" / "testigo.css"
@@ -159,6 +160,8 @@ class _Site:
             entry = (page_path("mesa", result.mesa.id), f"Mesa {result.mesa.number}", self.mesa_rows[result.mesa.id])
             self.children.setdefault(("center", result.mesa.center_id), []).append(entry)
         self.mesa_of = {e.seq: r.mesa.id for r in publication.mesas.values() for e in r.related}
+        by_level = bounds_by_level(election, publication.registry, accepted_of(publication), AREA_LEVELS)
+        self.bounds = {(level, area.id): area for level, found in by_level.items() for area in found.areas}
 
     def render(self, template: str, path: str, **context: Any) -> tuple[str, bytes]:
         root = "../" * path.count("/")
@@ -201,6 +204,7 @@ class _Site:
                     child_label=_CHILD_LABELS[_CHILD[level]],
                     children=self.children.get((level, area_id), []),
                     coverage=None if area else self.totals[level].coverage,
+                    bounds=self.bounds.get((level, row.id)),
                     downloads=() if area else _DOWNLOADS,
                 )
 
