@@ -58,6 +58,8 @@ _EXPORTS: dict[str, str] = {
     "ForensicsReport": "testigo.api.forensics",
     "TestResult": "testigo.forensics",
     "projection": "testigo.api.projection",
+    "bounds": "testigo.api.bounds",
+    "Bounds": "testigo.api.bounds",
     "Projection": "testigo.api.projection",
     "compare": "testigo.api.compare",
     "Comparison": "testigo.api.compare",
@@ -72,6 +74,7 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "LEVELS",
+    "Bounds",
     "Comparison",
     "Coverage",
     "ForensicsReport",
@@ -88,6 +91,7 @@ __all__ = [
     "VerifyReport",
     "Workspace",
     "__version__",
+    "bounds",
     "compare",
     "coverage",
     "forensics",
@@ -106,6 +110,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # what type checkers and editors see; at run time `__getattr__` imports each on first use
+    from testigo.api.bounds import Bounds as Bounds
+    from testigo.api.bounds import bounds as bounds
     from testigo.api.bundles import NotVerified as NotVerified
     from testigo.api.bundles import PublishedResults as PublishedResults
     from testigo.api.bundles import publish as publish

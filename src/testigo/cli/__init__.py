@@ -22,6 +22,7 @@ from testigo.cli import (
     ingest,
     keys,
     log,
+    mirrors,
     registry,
     results,
     simulate,
@@ -39,7 +40,21 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for group in (workspace, ingest, results, tables, simulate, log, keys, bundle, web, cluster, registry, witness):
+for group in (
+    workspace,
+    ingest,
+    results,
+    tables,
+    simulate,
+    log,
+    keys,
+    bundle,
+    web,
+    cluster,
+    registry,
+    witness,
+    mirrors,
+):
     group.register(app)
 
 

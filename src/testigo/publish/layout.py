@@ -11,6 +11,7 @@ FORMAT = "testigo-bundle/1"
 
 MANIFEST = "bundle.json"
 FILE_LIST = "files.sha256"
+MIRRORS = "mirrors.txt"
 INDEX_PAGE = "index.html"
 LOG_PAGE = "registro.html"
 STYLESHEET = "static/testigo.css"

@@ -34,8 +34,10 @@ from testigo.publish.layout import (
     TOTALS_JSON,
     page_path,
 )
-from testigo.publish.model import AREA_LEVELS, MesaResult, Publication
+from testigo.publish.mirrors import Mirror, key_fingerprint
+from testigo.publish.model import AREA_LEVELS, MesaResult, Publication, accepted_of
 from testigo.tally import TallyResult, TallyRow
+from testigo.tally.bounds import bounds_by_level
 
 _HERE = Path(__file__).parent
 STYLESHEET_SOURCE = _HERE / "static" / "testigo.css"
@@ -80,6 +82,8 @@ class LogView:
     """The signed note (cosignatures included) of each size in `sizes`: what the in-page verifier checks."""
     witnesses: tuple[str, ...]
     """Verifier keys of the witnesses the bundle names (log/witnesses.pub), for the in-page verifier."""
+    mirrors: tuple[Mirror, ...] = ()
+    """The signed list's mirrors (mirrors.txt), shown in every page's footer."""
 
     @property
     def size(self) -> int:
@@ -88,6 +92,11 @@ class LogView:
     @property
     def earlier(self) -> tuple[int, ...]:
         return self.sizes[:-1]
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """The key's fingerprint, shown beside the mirrors so a reader can tell a copy from a clone."""
+        return key_fingerprint(self.key)
 
     @cached_property
     def root(self) -> str:
@@ -175,6 +184,8 @@ class _Site:
             entry = (page_path("mesa", result.mesa.id), f"Mesa {result.mesa.number}", self.mesa_rows[result.mesa.id])
             self.children.setdefault(("center", result.mesa.center_id), []).append(entry)
         self.mesa_of = {e.seq: r.mesa.id for r in publication.mesas.values() for e in r.related}
+        by_level = bounds_by_level(election, publication.registry, accepted_of(publication), AREA_LEVELS)
+        self.bounds = {(level, area.id): area for level, found in by_level.items() for area in found.areas}
 
     def render(self, template: str, path: str, **context: Any) -> tuple[str, bytes]:
         root = "../" * path.count("/")
@@ -218,6 +229,7 @@ class _Site:
                     child_label=_CHILD_LABELS[_CHILD[level]],
                     children=self.children.get((level, area_id), []),
                     coverage=None if area else self.totals[level].coverage,
+                    bounds=self.bounds.get((level, row.id)),
                     downloads=() if area else _DOWNLOADS,
                 )
 

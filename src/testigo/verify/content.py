@@ -37,6 +37,7 @@ from testigo.publish.layout import (
     IMAGES_DIR,
     KEY,
     MANIFEST,
+    MIRRORS,
     REGISTRY_JSON,
     SOURCES_DIR,
     WITNESSES,
@@ -52,6 +53,7 @@ from testigo.read.printed.figures import ACCEPT_CONFIDENCE, AGREE_MARGIN, DIFFER
 from testigo.store.blobs import sha256_hex
 from testigo.verify.bundle import Bundle, BundleError
 from testigo.verify.log import CheckedLog
+from testigo.verify.mirrors import listed_mirrors
 from testigo.verify.previews import check_previews, previews_in
 from testigo.verify.report import VerifyReport
 from testigo.verify.rules import check_rules
@@ -395,7 +397,15 @@ def _check_derived(
     same_version = bundle.manifest.get("testigo") == __version__
     election = publication.profile.election
     notes = {size: bundle.checkpoints[size] for size in log.sizes[:-1]} | {log.sizes[-1]: bundle.checkpoint}
-    view = LogView(log.tree, bundle.checkpoint, bundle.key_text, log.sizes, notes, tuple(bundle.witnesses or ()))
+    view = LogView(
+        log.tree,
+        bundle.checkpoint,
+        bundle.key_text,
+        log.sizes,
+        notes,
+        tuple(bundle.witnesses or ()),
+        listed_mirrors(bundle),
+    )
     expected: set[str] = set()
     page_problems: list[str] = []
     pages = 0
@@ -420,7 +430,8 @@ def _check_derived(
     else:
         made_by = bundle.manifest.get("testigo")
         report.add("pages", f"not checked: the bundle was made by testigo {made_by}, this is testigo {__version__}", [])
-    known = expected | {MANIFEST, FILE_LIST, ENTRIES, CHECKPOINT, KEY, *bundle.images.values(), *bundle.stray_images}
+    known = expected | {MANIFEST, FILE_LIST, ENTRIES, CHECKPOINT, KEY, MIRRORS, *bundle.images.values()}
+    known |= set(bundle.stray_images)
     known |= {*bundle.tables.values(), *bundle.previews.values()}  # checked by "tables" and "previews"
     if publication.registry_published:
         known.add(REGISTRY_JSON)

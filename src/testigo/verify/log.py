@@ -64,6 +64,8 @@ class CheckedLog:
     entries: list[bytes]
     sizes: tuple[int, ...]
     """Sizes of the checkpoints the pages cite: those shipped below the tree's size, and that size."""
+    key: Verifier
+    """The key the checkpoints were checked with (given with --key, else the bundle's own)."""
 
 
 def check_log(
@@ -152,7 +154,7 @@ def _check_log(report: VerifyReport, bundle: Bundle, verifier: Verifier) -> Chec
         )
     report.add("merkle root", f"{ENTRIES}: RFC 9162 root of {len(entries)} entries recomputed", problems)
     sizes = tuple(sorted({size for size in bundle.checkpoints if size < tree.size} | {tree.size}))
-    return CheckedLog(head, tree, entries, sizes)
+    return CheckedLog(head, tree, entries, sizes, verifier)
 
 
 def _check_witnesses(report: VerifyReport, bundle: Bundle, policy: WitnessPolicy) -> None:
