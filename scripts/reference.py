@@ -47,6 +47,8 @@ MAPS = {
     "parishes_by_level": "<level>",
     "national_effect": "<candidate>",
     "margins": "<candidate>",
+    "counted": "<candidate>",
+    "scenarios": "<candidate>",
 }
 #: Maps that only some commands key by data (elsewhere the same key has fixed fields).
 COMMAND_MAPS = {
@@ -200,6 +202,11 @@ def _runs() -> Iterator[tuple[str, Any]]:
         figures = ",".join(map(str, paper))
         yield run("testigo audit record MESA", "audit", "record", row["mesa"], "--figures", figures, *ws)
         yield run("testigo audit status", "audit", "status", *ws)
+        web = ["https://resultados.example.org/", "--note", "sitio oficial"]
+        yield run("testigo mirrors add ADDRESS", "mirrors", "add", *web, *ws)
+        run("testigo mirrors add ADDRESS", "mirrors", "add", "resultados.tar", *ws)
+        yield run("testigo mirrors remove ADDRESS", "mirrors", "remove", "resultados.tar", *ws)
+        yield run("testigo mirrors list", "mirrors", "list", *ws)
         archive = ["--archive", str(tmp / "bundle.tar"), "--split-size", "256K"]
         yield run("testigo publish", "publish", "--out", str(tmp / "bundle"), *archive, *ws)
         yield run("testigo verify DIR", "verify", str(tmp / "bundle"), "--workers", "1")

@@ -58,6 +58,8 @@ _EXPORTS: dict[str, str] = {
     "ForensicsReport": "testigo.api.forensics",
     "TestResult": "testigo.forensics",
     "projection": "testigo.api.projection",
+    "bounds": "testigo.api.bounds",
+    "Bounds": "testigo.api.bounds",
     "Projection": "testigo.api.projection",
     "compare": "testigo.api.compare",
     "Comparison": "testigo.api.compare",
@@ -77,6 +79,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "LEVELS",
     "AuditStatus",
+    "Bounds",
     "Comparison",
     "Coverage",
     "ForensicsReport",
@@ -96,6 +99,7 @@ __all__ = [
     "audit_plan",
     "audit_record",
     "audit_status",
+    "bounds",
     "compare",
     "coverage",
     "forensics",
@@ -117,6 +121,8 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time `__getattr_
     from testigo.api.audit import audit_plan as audit_plan
     from testigo.api.audit import audit_record as audit_record
     from testigo.api.audit import audit_status as audit_status
+    from testigo.api.bounds import Bounds as Bounds
+    from testigo.api.bounds import bounds as bounds
     from testigo.api.bundles import NotVerified as NotVerified
     from testigo.api.bundles import PublishedResults as PublishedResults
     from testigo.api.bundles import publish as publish

@@ -28,6 +28,7 @@ from testigo.store.workspace import Store, init_workspace, open_workspace
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from testigo.api.bounds import Bounds
     from testigo.api.compare import Comparison
     from testigo.api.forensics import ForensicsReport
     from testigo.api.importing import ImportReport
@@ -157,6 +158,12 @@ class Workspace:
         from testigo.api.projection import projection
 
         return projection(self, confidence)
+
+    def bounds(self, level: str = "country") -> Bounds:
+        """`testigo.bounds` on this workspace."""
+        from testigo.api.bounds import bounds
+
+        return bounds(self, level)
 
     def compare(self, level: str = "state") -> Comparison:
         """`testigo.compare` on this workspace."""

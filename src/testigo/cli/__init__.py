@@ -23,6 +23,7 @@ from testigo.cli import (
     ingest,
     keys,
     log,
+    mirrors,
     registry,
     results,
     simulate,
@@ -40,7 +41,22 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for group in (workspace, ingest, results, tables, simulate, log, keys, bundle, audit, web, cluster, registry, witness):
+for group in (
+    workspace,
+    ingest,
+    results,
+    tables,
+    simulate,
+    log,
+    keys,
+    bundle,
+    audit,
+    web,
+    cluster,
+    registry,
+    witness,
+    mirrors,
+):
     group.register(app)
 
 
