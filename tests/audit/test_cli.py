@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 import testigo
 from testigo.cli.audit import parse_figures
 from testigo.errors import UserError
+from testigo.ledger.entries import canonical
 from testigo.verify import verify_bundle
 from tests.conftest import small_mesas
 from tests.test_cli import run, run_json
@@ -101,12 +103,57 @@ def test_plan_record_status_publish_and_verify(workspace: Path, tmp_path: Path) 
     lines[-1] = lines[-1].replace(b'"null_votes":2', b'"null_votes":3')
     findings.write_bytes(b"".join(lines))
     assert "audit/report.json: discrepancies is not what the log, seed and findings give" in _problems(edited)
+    changed = f"audit/findings.jsonl line {len(lines)} is not what log entry {40 + len(lines)} holds: changed, dropped"
+    assert f"{changed} or reordered after it was logged" in _problems(edited)
+    rewritten = [lines[0].replace(b'"null_votes":', b'"null_votes":1'), *lines[1:]]  # the first finding, and
+    findings.write_bytes(_chained(rewritten, (edited / "audit" / "plan.json").read_bytes()))  # every prev after it
+    assert _problems(edited)[0] == (
+        "audit/findings.jsonl line 1 is not what log entry 41 holds: changed, dropped or reordered after it was logged"
+    )
     lines[0] = lines[0].replace(b'"counts":[', b'"counts":[7')
     findings.write_bytes(b"".join(lines))
     assert (
         "audit: findings.jsonl line 2 does not follow the line before it (the SHA-256 it names differs): a finding "
         "was changed, removed or reordered"
     ) in _problems(edited)
+
+
+def test_the_audit_is_in_the_signed_log(workspace: Path, tmp_path: Path) -> None:
+    """Every step is a log entry: a bundle that drops the audit, or adds a finding the log lacks, fails."""
+    bundle = tmp_path / "bundle"
+    testigo.publish(workspace, bundle)  # after the other test: its plan and findings are logged
+    entries = [json.loads(line) for line in (bundle / "log" / "entries.jsonl").read_bytes().splitlines()]
+    logged = [(seq, e) for seq, e in enumerate(entries) if e["kind"] == "audit"]
+    findings = (workspace / "audit" / "findings.jsonl").read_bytes().splitlines()
+    assert [e["step"] for _, e in logged] == ["plan"] + ["finding"] * len(findings)
+    assert logged[0][0] == 40  # after the 40 items of the checkpoint the plan commits to
+    assert [e["file_sha256"] for _, e in logged[1:]] == [hashlib.sha256(line).hexdigest() for line in findings]
+
+    dropped = tmp_path / "dropped"
+    shutil.copytree(bundle, dropped)
+    shutil.rmtree(dropped / "audit")
+    assert (
+        f"log entries 40..{40 + len(findings)} are of a paper audit, and the bundle has no audit/plan.json"
+        in _problems(dropped)
+    )
+    added = tmp_path / "added"
+    shutil.copytree(bundle, added)
+    extra = json.loads(findings[-1]) | {"prev": hashlib.sha256(findings[-1]).hexdigest(), "reason": "again"}
+    with (added / "audit" / "findings.jsonl").open("ab") as handle:
+        handle.write(canonical(extra) + b"\n")
+    assert f"audit/findings.jsonl line {len(findings) + 1} is not in the log (no audit entry holds its SHA-256)" in (
+        _problems(added)
+    )
+
+
+def _chained(lines: list[bytes], plan: bytes) -> bytes:
+    """The findings with every ``prev`` recomputed: what someone rewriting the audit without the log would write."""
+    out, prev = [], hashlib.sha256(plan).hexdigest()
+    for line in lines:
+        fields = json.loads(line) | {"prev": prev}
+        out.append(canonical(fields))
+        prev = hashlib.sha256(out[-1]).hexdigest()
+    return b"".join(line + b"\n" for line in out)
 
 
 def _problems(bundle: Path) -> list[str]:

@@ -13,6 +13,7 @@ import pytest
 from testigo.audit import AuditError, make_plan, measure
 from testigo.audit.report import load_plan, published_files, status_of
 from testigo.audit.state import FINDINGS_FILE, PLAN_FILE, append_finding, plan_bytes, read_findings, write_plan
+from testigo.ledger.entries import AUDIT_FINDING, AUDIT_PLAN, Entry, audit_entry, read_entries
 from tests.audit.elections import ELECTION, Simulated, simulate
 
 
@@ -90,17 +91,28 @@ def test_a_changed_or_removed_finding_breaks_the_chain(kept: tuple[Path, Simulat
         status_of(folder)
 
 
+def _logged(*steps: str) -> list[Entry]:
+    """Log entries of these audit steps (their hashes do not matter to what is published: the count does)."""
+    return read_entries([audit_entry(step, "0" * 64) for step in steps])[0]
+
+
 def test_what_a_bundle_publishes(kept: tuple[Path, Simulated, bytes], tmp_path: Path) -> None:
     folder, sim, data = kept
-    assert published_files(tmp_path / "none") == []
+    assert published_files(tmp_path / "none", _logged(AUDIT_PLAN)) == []
+    assert published_files(folder, _logged()) == []  # planned after the checkpoint published: the next bundle
     _record(folder, sim, data, "m0005", shift=-2)
-    files = dict(published_files(folder))
+    files = dict(published_files(folder, _logged(AUDIT_PLAN, AUDIT_FINDING)))
     assert list(files) == ["audit/plan.json", "audit/findings.jsonl", "audit/report.json"]
     assert files["audit/plan.json"] == data
     report = json.loads(files["audit/report.json"])
     assert report == json.loads(json.dumps(measure(sim.plan, read_findings(folder, data)).to_json()))
     [found] = report["discrepancies"]
     assert found["mesa"] == "m0005" and found["overstatement"] == 2 and found["figures"] == ["card 1"]
+
+    _record(folder, sim, data, "m0006")  # recorded while a bundle of the log before it is written
+    files = dict(published_files(folder, _logged(AUDIT_PLAN, AUDIT_FINDING)))
+    assert files["audit/findings.jsonl"] == (folder / FINDINGS_FILE).read_bytes().splitlines(keepends=True)[0]
+    assert json.loads(files["audit/report.json"])["recorded"] == 1
 
 
 def test_a_mesa_without_registered_voters_needs_a_stated_bound() -> None:

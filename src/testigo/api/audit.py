@@ -13,16 +13,19 @@ before the seed is known.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+
+from sqlalchemy.orm import Session
 
 from testigo.api.workspace import WorkspaceLike, using
 from testigo.audit import AuditStatus, make_plan, measure
 from testigo.audit.plan import Committed, MesaFigures
 from testigo.audit.report import load_plan, status_of
 from testigo.audit.state import FOLDER, AuditError, append_finding, plan_bytes, read_findings, read_plan, write_plan
-from testigo.ledger.entries import read_entries, utc_timestamp
+from testigo.ledger.entries import AUDIT_FINDING, AUDIT_KIND, AUDIT_PLAN, audit_entry, read_entries, utc_timestamp
 from testigo.store import ledger as log_table
 from testigo.store.workspace import Store
 from testigo.verify.audit import published_figures
@@ -55,7 +58,10 @@ def audit_plan(
             created_at=utc_timestamp(datetime.now(UTC)),
             unknown_bound=unknown_bound or max((m.registered or 0 for m in store.registry.mesas.values()), default=0),
         )
-        write_plan(_folder(store), plan_bytes(plan.to_json()))
+        data = plan_bytes(plan.to_json())
+        with store.sessions.begin() as session:  # logged, then written: a plan refused rolls its entry back
+            _log(session, audit_entry(AUDIT_PLAN, hashlib.sha256(data).hexdigest()))
+            write_plan(_folder(store), data)
         return measure(plan, [])
 
 
@@ -77,7 +83,18 @@ def audit_record(
         plan_data = read_plan(folder)
         plan = load_plan(plan_data)
         now = utc_timestamp(datetime.now(UTC))
-        append_finding(folder, plan, plan_data, mesa, counts, null_votes, reason=reason, recorded_at=now)
+        with store.sessions.begin() as session:
+            append_finding(
+                folder,
+                plan,
+                plan_data,
+                mesa,
+                counts,
+                null_votes,
+                reason=reason,
+                recorded_at=now,
+                logging=lambda line: _log(session, audit_entry(AUDIT_FINDING, hashlib.sha256(line).hexdigest(), mesa)),
+            )
         return measure(plan, read_findings(folder, plan_data))
 
 
@@ -85,6 +102,10 @@ def audit_status(workspace: WorkspaceLike) -> AuditStatus:
     """Where the audit stands: risk measured, discrepancies, the mesas to check next, the statement."""
     with using(workspace) as store:
         return status_of(_folder(store))
+
+
+def _log(session: Session, body: bytes) -> None:
+    log_table.append(session, [(AUDIT_KIND, body, None)])
 
 
 def _folder(store: Store) -> Path:

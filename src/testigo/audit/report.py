@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from testigo.audit.state import (
     read_findings,
     read_plan,
 )
+from testigo.ledger.entries import AUDIT_FINDING, AUDIT_KIND, AUDIT_PLAN, Entry
 
 MET = "met"
 CONTINUE = "continue"
@@ -253,18 +255,24 @@ def load_plan(data: bytes) -> Plan:
     return plan_from_json(document)
 
 
-def published_files(folder: Path) -> list[tuple[str, bytes]]:
-    """What a bundle publishes of the audit in `folder`: the plan and findings as kept, and the report.
+def published_files(folder: Path, entries: Sequence[Entry]) -> list[tuple[str, bytes]]:
+    """What a bundle of the log `entries` publishes of the audit in `folder`: plan, findings and the report.
 
-    Bundle paths are ``audit/<file>``; empty when no audit is planned. The
-    report (``report.json``) is `measure` of the two others, written at
-    publish time; `testigo verify` computes it again and compares.
+    Only what those entries log (`testigo.ledger.entries.audit_entry`): the
+    plan once its entry is among them, and as many findings as they hold
+    finding entries — a sheet recorded while a bundle is written waits for
+    the next one, so the files always match the signed log. Bundle paths are
+    ``audit/<file>``; empty when no audit is planned in the log. The report
+    (``report.json``) is `measure` of the two others, written at publish
+    time; `testigo verify` computes it again and compares.
     """
-    if not (folder / PLAN_FILE).exists():
+    steps = [entry.get("step") for entry in entries if entry.get("kind") == AUDIT_KIND]
+    if AUDIT_PLAN not in steps or not (folder / PLAN_FILE).exists():
         return []
     plan_data = read_plan(folder)
     findings_path = folder / FINDINGS_FILE
-    findings_data = findings_path.read_bytes() if findings_path.exists() else b""
+    kept = findings_path.read_bytes().splitlines(keepends=True) if findings_path.exists() else []
+    findings_data = b"".join(kept[: steps.count(AUDIT_FINDING)])
     status = measure(load_plan(plan_data), parse_findings(findings_data, plan_data))
     files = [(f"{FOLDER}/{PLAN_FILE}", plan_data)]
     files += [(f"{FOLDER}/{FINDINGS_FILE}", findings_data)] if findings_path.exists() else []

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -136,8 +136,14 @@ def append_finding(
     *,
     reason: str | None,
     recorded_at: str,
+    logging: Callable[[bytes], object] | None = None,
 ) -> Finding:
-    """Check one paper sheet's figures and append them; raises `AuditError` for figures that cannot be right."""
+    """Check one paper sheet's figures and append them; raises `AuditError` for figures that cannot be right.
+
+    `logging` gets the line's bytes after every check and before the file
+    grows: the caller logs it there, in a transaction that an error writing
+    the file rolls back, so a line is in the file only if its entry is logged.
+    """
     check_figures(plan, mesa, counts, null_votes)
     reason = (reason or "").strip() or None
     findings = read_findings(folder, plan_data)
@@ -148,8 +154,11 @@ def append_finding(
         )
     prev = hashlib.sha256(_last_line(folder)).hexdigest() if findings else hashlib.sha256(plan_data).hexdigest()
     finding = Finding(mesa, tuple(counts), null_votes, recorded_at, reason, prev)
+    line = canonical(finding.to_json())
+    if logging is not None:
+        logging(line)
     with (folder / FINDINGS_FILE).open("ab") as file:
-        file.write(canonical(finding.to_json()) + b"\n")
+        file.write(line + b"\n")
     return finding
 
 

@@ -259,6 +259,31 @@ def table_reading(layout: str, mapping: str | None, encoding: str) -> dict[str, 
     return {"layout": layout, "map": mapping, "encoding": encoding}
 
 
+#: The kind of the entries of a paper audit, and the steps they record (see `audit_entry`).
+AUDIT_KIND = "audit"
+AUDIT_PLAN = "plan"
+AUDIT_FINDING = "finding"
+
+
+def audit_entry(step: str, sha256: str, mesa: str | None = None) -> bytes:
+    """The entry putting one step of a paper audit (`testigo.audit`) in the log: the SHA-256 of what it wrote.
+
+    `step` is `AUDIT_PLAN` (`sha256` of the plan file's bytes) or
+    `AUDIT_FINDING` (of the line findings.jsonl gained, as the next line's
+    ``prev`` names it; `mesa` is the sheet's). The files stay the audit's
+    record, readable with a text editor; the entries make them as
+    tamper-evident as the figures: once a checkpoint covering them is signed
+    (and witnessed), a plan swapped for one with a kinder seed, or a finding
+    rewritten, dropped or added with the chain recomputed, no longer matches
+    the log. No time and no auditor: the file has the time, and the log
+    names nobody.
+    """
+    fields: dict[str, Any] = {"v": ENTRY_VERSION, "kind": AUDIT_KIND, "step": step, "file_sha256": sha256}
+    if mesa is not None:
+        fields["mesa"] = mesa
+    return canonical(fields)
+
+
 #: The actions a decision entry records (see `decision_entry`); the database's decisions use the same names.
 RESOLVE_CONFLICT = "resolve_conflict"
 MANUAL_ENTRY = "manual_entry"

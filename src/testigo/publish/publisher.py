@@ -158,7 +158,7 @@ def publish(store: Store, out: Path) -> PublishReport:
     view = LogView(tree, signed.note, key, tuple(sorted(notes)), notes, named, tuple(mirrors))
     for relative, data, kind in derived_files(publication, view, origin):
         writer.write(relative, data, kind)
-    for relative, data in audit_files(store.workspace.root / AUDIT_FOLDER):  # the paper check, when one is planned
+    for relative, data in audit_files(store.workspace.root / AUDIT_FOLDER, entries):  # the paper check, as logged
         writer.write(relative, data, "audit")
     head = Checkpoint(origin, signed.size, signed.root_hash)
     writer.write(MANIFEST, json_bytes(manifest(store.profile.name, head), indent=1), "manifest")

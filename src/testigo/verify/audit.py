@@ -4,7 +4,10 @@
 figures from the log entries the plan's checkpoint covers (as `publish`
 does), checks that checkpoint against the verified tree, rebuilds the plan
 from them with the plan's seed and risk limit, and so redraws the sample;
-it checks the findings' hash chain, measures the risk from the findings
+it checks the findings' hash chain, and that the log's ``audit`` entries
+hold the SHA-256 of the plan and of every finding, in order (so the files
+are as tamper-evident as the figures: a chain rewritten whole no longer
+matches the signed, witnessed log), measures the risk from the findings
 again and compares with ``report.json``. Each disagreement is one line.
 
 What it cannot prove: that the findings say what the paper says (only the
@@ -16,6 +19,7 @@ bundle, or one kept from before).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Sequence
@@ -26,7 +30,7 @@ from testigo.audit.plan import MesaFigures
 from testigo.audit.report import REPORT_FILE, load_plan
 from testigo.audit.state import FINDINGS_FILE, FOLDER, PLAN_FILE, AuditError, parse_findings
 from testigo.domain import Registry
-from testigo.ledger.entries import Entry
+from testigo.ledger.entries import AUDIT_FINDING, AUDIT_KIND, AUDIT_PLAN, Entry
 from testigo.profiles import Profile
 from testigo.publish.model import Files, derive
 from testigo.verify.bundle import Bundle, BundleError
@@ -57,9 +61,13 @@ def check_audit(
     profile: Profile,
     registry: Registry,
 ) -> None:
-    """Add the "audit" check when the bundle publishes an audit (a bundle without one gets no line)."""
+    """Add the "audit" check when the bundle publishes an audit or its log holds one (otherwise no line)."""
     present = [path for path in AUDIT_FILES if (bundle.root / path).exists()]
     if not present:
+        logged = [entry.seq for entry in entries if entry.get("kind") == AUDIT_KIND]
+        if logged:
+            problem = f"log entries {logged[0]}..{logged[-1]} are of a paper audit, and the bundle has no {PLAN}"
+            report.add("audit", "the paper audit the log holds", [problem])
         return
     try:
         detail, problems = _check(bundle, log, entries, profile, registry)
@@ -90,7 +98,9 @@ def _check(
         unknown_bound=found.unknown_bound,
     )
     problems = _differences(PLAN, plan.to_json(), json.loads(plan_data))
-    findings = parse_findings(bundle.read_bytes(FINDINGS) if (bundle.root / FINDINGS).exists() else b"", plan_data)
+    findings_data = bundle.read_bytes(FINDINGS) if (bundle.root / FINDINGS).exists() else b""
+    problems += _unlogged(entries, plan_data, findings_data, committed.size)
+    findings = parse_findings(findings_data, plan_data)
     status = measure(plan, findings)
     problems += _differences(REPORT, status.to_json(), bundle.read_json(REPORT))
     detail = (
@@ -98,6 +108,30 @@ def _check(
         f"from seed {plan.seed}, risk measured again from {len(findings)} findings"
     )
     return detail, problems
+
+
+def _unlogged(entries: Sequence[Entry], plan_data: bytes, findings_data: bytes, committed: int) -> list[str]:
+    """The first place where the audit files and the log's ``audit`` entries part, if any (one line).
+
+    The log must hold the plan's SHA-256 and then each finding line's, in
+    the files' order, and nothing else of the audit; and the plan's entry
+    must come after the checkpoint it commits to (figures first, seed after).
+    """
+    logged = [entry for entry in entries if entry.get("kind") == AUDIT_KIND]
+    files = [(AUDIT_PLAN, PLAN, plan_data)]
+    files += [(AUDIT_FINDING, f"{FINDINGS} line {n}", line) for n, line in enumerate(findings_data.splitlines(), 1)]
+    for entry, (step, name, data) in zip(logged, files, strict=False):
+        if (entry.get("step"), entry.get("file_sha256")) != (step, hashlib.sha256(data).hexdigest()):
+            return [
+                f"{name} is not what log entry {entry.seq} holds: changed, dropped or reordered after it was logged"
+            ]
+    if len(files) > len(logged):
+        return [f"{files[len(logged)][1]} is not in the log (no audit entry holds its SHA-256)"]
+    if len(logged) > len(files):
+        return [f"log entry {logged[len(files)].seq} holds an audit step that {FINDINGS} lacks: a finding was removed"]
+    if logged[0].seq < committed:
+        return [f"{PLAN} was logged (entry {logged[0].seq}) before the checkpoint of size {committed} it commits to"]
+    return []
 
 
 def _differences(path: str, expected: dict[str, Any], found: Any) -> list[str]:
