@@ -376,3 +376,31 @@ class OriginalFetchRow(Base):
     blob_sha256: Mapped[str] = mapped_column(String(64), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class KnownEntryRow(Base):
+    """One reviewer's typing of a known sheet: a sheet whose figures are known, mixed into their queue to measure
+    them (`testigo.web.measure`).
+
+    The row is made when the sheet is handed to the reviewer (`assigned_at`)
+    and completed when they type it (`entered_at`, what they typed, and how
+    many of its figures match `record_id`, the accepted record that makes the
+    sheet known) or set it aside as not an acta (`set_aside_at`). It is kept
+    apart from `ManualEntryRow` on purpose: an entry of a known sheet never
+    settles a sheet, makes a record or reaches the log.
+    """
+
+    __tablename__ = "known_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"))
+    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    entered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    set_aside_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    mesa_id: Mapped[str | None] = mapped_column(String(64))
+    counts: Mapped[str | None] = mapped_column(Text)  # comma-separated, as typed
+    null_votes: Mapped[int | None] = mapped_column(Integer)
+    figures: Mapped[int | None] = mapped_column(Integer)  # figures typed: the mesa, each card, the null votes
+    figures_right: Mapped[int | None] = mapped_column(Integer)  # of which match the known record
+    __table_args__ = (UniqueConstraint("item_id", "reviewer_id", name="uq_known_entries_item_reviewer"),)
