@@ -30,13 +30,13 @@ reviewer. Only the known sheets typed since the last reinstatement judge.
 
 from __future__ import annotations
 
-import math
 import random
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from scipy.stats import binomtest
 from sqlalchemy.orm import Session
 
 from testigo.ledger.entries import MANUAL_ENTRY
@@ -47,8 +47,8 @@ from testigo.store.workspace import Store
 from testigo.web.accounts import REVIEWER, Account, find_account
 from testigo.web.i18n import CatalogError
 
-#: One-sided 95% normal quantile: a reviewer is benched when 95% sure their accuracy is below the threshold.
-Z_95 = 1.6449
+#: A reviewer is benched when this sure (one-sided) that their accuracy is below the threshold.
+CONFIDENCE = 0.95
 #: The `meta` keys of the admin's settings.
 RATE_KEY, MIN_ACCURACY_KEY, MIN_SHEETS_KEY = "known_sheet_rate", "known_min_accuracy", "known_min_sheets"
 #: The most known sheets a rate may ask for: a queue of only known sheets would transcribe nothing.
@@ -109,20 +109,19 @@ def save_settings(store: Store, admin: Account, wanted: MeasureSettings) -> Meas
     return wanted
 
 
-def wilson_upper(right: int, total: int, z: float = Z_95) -> float:
-    """The upper Wilson score bound of a proportion `right` / `total` (1.0 for no trials).
+def wilson_upper(right: int, total: int, confidence: float = CONFIDENCE) -> float:
+    """The one-sided upper Wilson score bound of the proportion `right` / `total` (1.0 for no trials), by SciPy.
 
     Wilson's interval stays inside [0, 1] and keeps its coverage near 0 and 1,
     where an accuracy lives (the plain normal interval is too narrow there:
-    with no error seen it has no width at all). Bound = (p + z²/2n +
-    z·√(p(1−p)/n + z²/4n²)) / (1 + z²/n).
+    with no error seen it has no width at all). The upper end of the
+    two-sided interval at 2·confidence − 1 is the one-sided bound:
+    (p + z²/2n + z·√(p(1−p)/n + z²/4n²)) / (1 + z²/n), z the normal quantile.
     """
     if total <= 0:
         return 1.0
-    p, n = right / total, total
-    centre = p + z * z / (2 * n)
-    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return min(1.0, (centre + spread) / (1 + z * z / n))
+    interval = binomtest(right, total).proportion_ci(confidence_level=2 * confidence - 1, method="wilson")
+    return float(interval.high)
 
 
 # --- handing out known sheets ----------------------------------------------------------------------------------
