@@ -323,9 +323,13 @@ class DecisionRow(Base):
     `outcome` ``mismatch`` and no record) or ``flag_reviewed`` (a reviewer
     looked at the flags of accepted `record_id`).
     An admin's action on an account is recorded here too, as ``admin_block``,
-    ``admin_unblock``, ``admin_rate_limit`` or ``admin_revoke``: `reviewer_id`
-    is the admin, `reviewers` holds the account acted upon, `reason` the new
-    limit (see `testigo.store.users.record_admin_action`). ``not_an_acta``
+    ``admin_unblock``, ``admin_rate_limit``, ``admin_revoke``,
+    ``admin_reinstate`` (a reviewer benched by their accuracy on known sheets
+    counts again) or ``admin_measure_settings``: `reviewer_id` is the admin,
+    `reviewers` holds the account acted upon, `reason` the new limit or
+    settings (see `testigo.store.users.record_admin_action`).
+    ``confirm_known``: an admin confirmed the figures of hand-typed `item_id`
+    (`record_id`), so it may measure reviewers as a known sheet. ``not_an_acta``
     takes unreadable `item_id` out of the queue (junk: a selfie, a blank
     page); an admin may undo it (`undone_at`, `undone_by`), and it changes no
     figure, so it is not in the public log.
