@@ -328,3 +328,31 @@ def test_only_admins_see_the_measurement(make_client: Clients, web_store: Store)
     assert 'id="reviewer-rev"' in page and 'value="12.5"' in page
     bad = admin.post("/admin/reviewers/settings", data={**form, "min_sheets": "many"})
     assert bad.status_code == 422
+
+
+def test_an_admin_confirmed_typed_sheet_measures_those_who_did_not_type_it(
+    make_client: Clients, web_store: Store
+) -> None:
+    mesas = small_mesas(10)
+    [(item, truth)] = _unreadable_sheets(web_store, mesas[:1]).items()
+    [(open_item, _)] = _unreadable_sheets(web_store, mesas[1:2], side=300).items()
+    ana, bea, cy = (_typist(make_client, web_store, name, 0.0, n) for n, name in enumerate(("ana", "bea", "cyd")))
+    ana.type(item, truth)
+    bea.type(item, truth)
+    admin, acsrf = _admin(make_client, web_store)
+    headers = {"X-CSRF-Token": acsrf}
+    assert admin.post(f"/api/v1/admin/known-sheets/{open_item}", headers=headers).status_code == 404  # not settled
+    assert admin.post(f"/api/v1/admin/known-sheets/{item}", headers=headers).json() == {"item_id": item, "known": True}
+    ids = {t.name: accounts.find_account(web_store, t.name).id for t in (ana, cy)}
+    with web_store.sessions.begin() as session:
+        assert known_rows.pick(session, ids["ana"], seed=1) is None  # she typed it: it would measure nothing
+        found = known_rows.pick(session, ids["cyd"], seed=1)
+        assert found is not None and found[0] == item
+        known_rows.hand_out(session, ids["cyd"], *found)
+        decisions_before = session.execute(select(func.count()).select_from(DecisionRow)).scalar_one()
+    assert cy.client.get(f"/review/unreadable/{item}").status_code == 200  # settled, yet in cy's queue
+    cy.type(item, truth)
+    with web_store.sessions() as session:
+        [row] = session.execute(select(KnownEntryRow)).scalars()
+        assert (row.item_id, row.figures_right, row.figures) == (item, FIGURES, FIGURES)
+        assert session.execute(select(func.count()).select_from(DecisionRow)).scalar_one() == decisions_before
