@@ -46,6 +46,9 @@ MAPS = {
     "by_type": "<manipulation>",
     "parishes_by_level": "<level>",
     "national_effect": "<candidate>",
+    "margins": "<candidate>",
+    "counted": "<candidate>",
+    "scenarios": "<candidate>",
 }
 #: Maps that only some commands key by data (elsewhere the same key has fixed fields).
 COMMAND_MAPS = {
@@ -188,6 +191,22 @@ def _runs() -> Iterator[tuple[str, Any]]:
             "testigo witness add URL VKEY", "witness", "add", "http://127.0.0.1:9", witness[1]["verifier_key"], *ws
         )
         yield run("testigo witness list", "witness", "list", *ws)
+        planned = run("testigo audit plan", "audit", "plan", "--seed", "20261203202612032026", *ws)
+        yield planned
+        [row] = [
+            m
+            for m in json.loads((tmp / "ws" / "audit" / "plan.json").read_bytes())["mesas"]
+            if m["mesa"] == planned[1]["next_mesas"][0]
+        ]
+        paper = [row["counts"][0] + 1, *row["counts"][1:], row["null_votes"]]  # a one-vote discrepancy
+        figures = ",".join(map(str, paper))
+        yield run("testigo audit record MESA", "audit", "record", row["mesa"], "--figures", figures, *ws)
+        yield run("testigo audit status", "audit", "status", *ws)
+        web = ["https://resultados.example.org/", "--note", "sitio oficial"]
+        yield run("testigo mirrors add ADDRESS", "mirrors", "add", *web, *ws)
+        run("testigo mirrors add ADDRESS", "mirrors", "add", "resultados.tar", *ws)
+        yield run("testigo mirrors remove ADDRESS", "mirrors", "remove", "resultados.tar", *ws)
+        yield run("testigo mirrors list", "mirrors", "list", *ws)
         archive = ["--archive", str(tmp / "bundle.tar"), "--split-size", "256K"]
         yield run("testigo publish", "publish", "--out", str(tmp / "bundle"), *archive, *ws)
         yield run("testigo verify DIR", "verify", str(tmp / "bundle"), "--workers", "1")

@@ -58,6 +58,8 @@ _EXPORTS: dict[str, str] = {
     "ForensicsReport": "testigo.api.forensics",
     "TestResult": "testigo.forensics",
     "projection": "testigo.api.projection",
+    "bounds": "testigo.api.bounds",
+    "Bounds": "testigo.api.bounds",
     "Projection": "testigo.api.projection",
     "compare": "testigo.api.compare",
     "Comparison": "testigo.api.compare",
@@ -68,10 +70,16 @@ _EXPORTS: dict[str, str] = {
     "read_bundle": "testigo.api.bundles",
     "PublishedResults": "testigo.api.bundles",
     "NotVerified": "testigo.api.bundles",
+    "audit_plan": "testigo.api.audit",
+    "audit_record": "testigo.api.audit",
+    "audit_status": "testigo.api.audit",
+    "AuditStatus": "testigo.audit",
 }
 
 __all__ = [
     "LEVELS",
+    "AuditStatus",
+    "Bounds",
     "Comparison",
     "Coverage",
     "ForensicsReport",
@@ -88,6 +96,10 @@ __all__ = [
     "VerifyReport",
     "Workspace",
     "__version__",
+    "audit_plan",
+    "audit_record",
+    "audit_status",
+    "bounds",
     "compare",
     "coverage",
     "forensics",
@@ -106,6 +118,11 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # what type checkers and editors see; at run time `__getattr__` imports each on first use
+    from testigo.api.audit import audit_plan as audit_plan
+    from testigo.api.audit import audit_record as audit_record
+    from testigo.api.audit import audit_status as audit_status
+    from testigo.api.bounds import Bounds as Bounds
+    from testigo.api.bounds import bounds as bounds
     from testigo.api.bundles import NotVerified as NotVerified
     from testigo.api.bundles import PublishedResults as PublishedResults
     from testigo.api.bundles import publish as publish
@@ -129,6 +146,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time `__getattr_
     from testigo.api.workspace import Workspace as Workspace
     from testigo.api.workspace import init as init
     from testigo.api.workspace import open as open
+    from testigo.audit import AuditStatus as AuditStatus
     from testigo.domain import LEVELS as LEVELS
     from testigo.errors import TestigoError as TestigoError
     from testigo.errors import UserError as UserError

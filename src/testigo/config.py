@@ -313,6 +313,11 @@ class Workspace:
         return self.root / "witnesses.txt"
 
     @property
+    def mirrors_path(self) -> Path:
+        """Where else readers find the bundle, signed into it by `publish`: ``<kind> <address>[ <note>]`` a line."""
+        return self.root / "mirrors.txt"
+
+    @property
     def sqlite_path(self) -> Path:
         return self.root / "testigo.sqlite"
 

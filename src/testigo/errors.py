@@ -21,6 +21,8 @@ lets anything else surface as a bug. The tree::
     │   │                        (testigo.web.auth)
     │   ├── ArchiveError     a bundle archive or one of its parts is damaged or unsafe to unpack
     │   │                    (testigo.publish.archive)
+    │   ├── AuditError       a paper-audit step refused (no checkpoint, a plan already made, a mesa recorded
+    │   │                    again without a reason), or audit files that do not hold together (testigo.audit.state)
     │   └── NotVerified          a published bundle read through the Python API failed verification;
     │                            .report holds every check (testigo.api.bundles, raised by read_bundle)
     ├── UnusableInput            a submitted file cannot be read as an image or PDF at all (testigo.read)

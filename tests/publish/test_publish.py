@@ -27,12 +27,15 @@ from testigo.publish.layout import (
     MESAS_PARQUET,
     NIST_JSON,
     TOTALS_JSON,
+    page_path,
 )
 from testigo.publish.tables import flatten, read_csv
 from testigo.store import publication as publication_table
 from testigo.store import submissions as subs
 from testigo.store.workspace import Store, init_workspace, open_workspace
 from testigo.tally import tally
+from testigo.tally.aggregate import accepted_matrix
+from testigo.tally.bounds import bounds
 from tests.publish.bundles import FIRST, IMAGES, LOG_SIZE, TOTAL, Published, shared
 
 
@@ -395,3 +398,22 @@ def test_publish_names_the_originals_that_tell_where_they_were_taken(tmp_path: P
         assert publish(store, tmp_path / "bundle").located == []  # already published: not reported again
     finally:
         store.close()
+
+
+def test_every_area_page_leads_with_its_bound_and_the_arithmetic(published: Published, store_of: Any) -> None:
+    store = store_of()
+    names = {c.key: c.name for c in store.profile.election.candidates}
+    accepted = accepted_matrix(store)
+    [national] = bounds(store.profile.election, store.registry, "country", accepted).areas
+    assert national.mesas_counted == tally(store).coverage.mesas_covered and not national.registered.decided
+    html = (published.bundle / "index.html").read_text(encoding="utf-8")
+    assert html.index("Cota sin supuestos") < html.index("Resultado <span")
+    assert national.sentence(names) in html
+    assert national.runner_up is not None and national.registered.voters is not None
+    challenger = national.counted[national.runner_up] + national.registered.voters
+    spanish = f"{challenger:,}".replace(",", ".")
+    assert f"electores de las mesas faltantes = {spanish};" in html
+    states = bounds(store.profile.election, store.registry, "state", accepted).areas
+    state = next(a for a in states if a.mesas_counted)
+    page = (published.bundle / page_path("state", state.id)).read_text(encoding="utf-8")
+    assert state.sentence(names) in page and "que el registro no ubica" in page

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from testigo.profiles import get_profile
 from testigo.store import reviews
 from testigo.store.workspace import Store
 from testigo.web import accounts, geo
@@ -252,3 +253,26 @@ def test_openapi_documents_the_upload_body_and_how_to_authenticate(client: TestC
     assert body["properties"]["file"]["format"] == "binary" and "file" in body["required"]
     assert upload["security"] and spec["paths"]["/api/v1/admin/users"]["get"]["security"]
     assert "security" not in spec["paths"]["/api/v1/results"]["get"]
+
+
+def test_the_bound_leads_the_pages_and_the_area_api(published: TestClient) -> None:
+    """One acta of 30,026: nothing is decided, and the page says by how much with the arithmetic."""
+    registered = get_profile("ve2024").load_registry().mesas[MESA].registered
+    assert registered is not None
+    voters = 21_392_464 - registered  # the contest's roll less the one counted mesa's voters
+    bound = published.get("/api/v1/areas").json()["bounds"]
+    assert bound["counted"]["gonzalez"] == 200 and bound["counted"]["maduro"] == 100
+    assert (bound["leader"], bound["runner_up"], bound["mesas_missing"]) == ("gonzalez", "maduro", 30_025)
+    assert bound["registered"]["voters"] == voters and not bound["registered"]["decided"]
+    assert bound["registered"]["margin"] == 100 - voters
+    assert bound["registered"]["scenarios"]["maduro"]["leader"] == "maduro"
+    page = published.get("/").text
+    assert page.index("Lo que las mesas faltantes podrían cambiar") < page.index("Cuánto está contado")
+    spanish = f"{voters:,}".replace(",", ".")
+    assert (
+        f"No decidido: si las 30.025 mesas faltantes ({spanish} electores inscritos) votaran solo por Nicolás "
+        f"Maduro, Nicolás Maduro quedaría adelante por {f'{voters - 100:,}'.replace(',', '.')}."
+    ) in page
+    assert f"Nicolás Maduro: 100 contados + {spanish} electores inscritos faltantes" in page
+    state = published.get(f"/area/{STATE}?lang=en").text
+    assert "voters of the roll the registry does not place" in state

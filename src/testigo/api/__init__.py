@@ -11,9 +11,10 @@ names is first used, so ``import testigo`` stays light:
 * `items`: `items`, `status`;
 * `ingest`: `ingest` and its report (this one loads the readers: OpenCV);
 * `importing`: `import_table` and its report;
-* `forensics`, `projection`, `compare`: those functions and their results;
+* `forensics`, `projection`, `bounds`, `compare`: those functions and their results;
 * `bundles`: `publish`, `verify`, `read_bundle` and `PublishedResults`;
-* `download`: copying a bundle from a web address before it is verified.
+* `download`: copying a bundle from a web address before it is verified;
+* `audit`: `audit_plan`, `audit_record`, `audit_status`: the risk-limiting check of the paper sheets.
 
 The functions call the library (``testigo.pipeline``, ``.tally``,
 ``.forensics``, ``.publish``, ``.verify``) and never re-implement it; the

@@ -6,7 +6,8 @@ all, so the copy follows what the bundle itself names, with the file names of
 
 1. the files every bundle has: bundle.json, the log (entries, checkpoint,
    key), the data files, the index and log pages, the stylesheet, and
-   data/registry.json and files.sha256 where there is one (`testigo mirror`
+   data/registry.json, files.sha256 and the in-page verifier's scripts and
+   witness keys where there are (`testigo mirror`
    fetches by that list instead, only what changed);
 2. the page of every area in data/totals.json and of every mesa in data/mesas.json;
 3. every file those pages link to inside the bundle (acta images, previews,
@@ -49,6 +50,7 @@ from testigo.publish.layout import (
     INDEX_PAGE,
     KEY,
     LOG_PAGE,
+    LOG_SCRIPT,
     MANIFEST,
     MESAS_CSV,
     MESAS_JSON,
@@ -57,6 +59,8 @@ from testigo.publish.layout import (
     REGISTRY_JSON,
     STYLESHEET,
     TOTALS_JSON,
+    VERIFY_SCRIPT,
+    WITNESSES,
     checkpoint_path,
     consistency_path,
     page_path,
@@ -71,7 +75,10 @@ TIMEOUT_S = 60.0
 
 #: Files of every bundle read here to find the others; then those only copied (data/registry.json: generic only).
 _READ = (MANIFEST, TOTALS_JSON, MESAS_JSON, INDEX_PAGE, LOG_PAGE)
-_COPIED = (ENTRIES, CHECKPOINT, KEY, MESAS_CSV, MESAS_PARQUET, NIST_JSON, STYLESHEET, REGISTRY_JSON, FILE_LIST)
+_COPIED = (
+    *(ENTRIES, CHECKPOINT, KEY, MESAS_CSV, MESAS_PARQUET, NIST_JSON, STYLESHEET, REGISTRY_JSON, FILE_LIST),
+    *(VERIFY_SCRIPT, LOG_SCRIPT, WITNESSES),  # the in-page verifier's: absent from bundles of older testigo
+)
 _CHECKPOINT_LINK = re.compile(re.escape(CHECKPOINTS_DIR) + r"/(\d+)")
 _AREA_LEVELS = ("state", "municipality", "parish", "center")
 T = TypeVar("T")

@@ -15,7 +15,7 @@ Unlike the command line, the API never creates a workspace by surprise:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
@@ -28,11 +28,13 @@ from testigo.store.workspace import Store, init_workspace, open_workspace
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from testigo.api.bounds import Bounds
     from testigo.api.compare import Comparison
     from testigo.api.forensics import ForensicsReport
     from testigo.api.importing import ImportReport
     from testigo.api.ingest import IngestReport
     from testigo.api.projection import Projection
+    from testigo.audit import AuditStatus
     from testigo.pipeline.overview import Overview
     from testigo.publish import PublishReport
     from testigo.tally import Coverage
@@ -157,6 +159,12 @@ class Workspace:
 
         return projection(self, confidence)
 
+    def bounds(self, level: str = "country") -> Bounds:
+        """`testigo.bounds` on this workspace."""
+        from testigo.api.bounds import bounds
+
+        return bounds(self, level)
+
     def compare(self, level: str = "state") -> Comparison:
         """`testigo.compare` on this workspace."""
         from testigo.api.compare import compare
@@ -168,6 +176,26 @@ class Workspace:
         from testigo.api.bundles import publish
 
         return publish(self, out)
+
+    def audit_plan(self, *, seed: str, risk_limit: float = 0.05, unknown_bound: int | None = None) -> AuditStatus:
+        """`testigo.audit_plan` on this workspace."""
+        from testigo.api.audit import audit_plan
+
+        return audit_plan(self, seed=seed, risk_limit=risk_limit, unknown_bound=unknown_bound)
+
+    def audit_record(
+        self, mesa: str, counts: Sequence[int], null_votes: int, *, reason: str | None = None
+    ) -> AuditStatus:
+        """`testigo.audit_record` on this workspace."""
+        from testigo.api.audit import audit_record
+
+        return audit_record(self, mesa, counts, null_votes, reason=reason)
+
+    def audit_status(self) -> AuditStatus:
+        """`testigo.audit_status` on this workspace."""
+        from testigo.api.audit import audit_status
+
+        return audit_status(self)
 
 
 def open(path: str | os.PathLike[str] | None = None) -> Workspace:

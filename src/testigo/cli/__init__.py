@@ -16,12 +16,14 @@ from __future__ import annotations
 import typer
 
 from testigo.cli import (
+    audit,
     bundle,
     cluster,
     console,
     ingest,
     keys,
     log,
+    mirrors,
     registry,
     results,
     simulate,
@@ -39,7 +41,22 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for group in (workspace, ingest, results, tables, simulate, log, keys, bundle, web, cluster, registry, witness):
+for group in (
+    workspace,
+    ingest,
+    results,
+    tables,
+    simulate,
+    log,
+    keys,
+    bundle,
+    audit,
+    web,
+    cluster,
+    registry,
+    witness,
+    mirrors,
+):
     group.register(app)
 
 

@@ -63,6 +63,8 @@ def publish(
     for witness in report["witnesses"]:
         mark = "[green]cosigned[/]" if witness["cosigned"] else "[red]not cosigned[/]"
         out.print(f"witness {escape(witness['name'])}: {mark} ({escape(witness['detail'])})")
+    listed = len(report["mirrors"])
+    out.print(f"mirrors.txt: {listed} mirror{'s' * (listed != 1)} signed with the log key, shown on every page")
     if report["originals_with_location"]:
         out.print(
             f"warning: {len(report['originals_with_location']):,} published originals carry a GPS position in "

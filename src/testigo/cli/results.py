@@ -15,6 +15,7 @@ from testigo.domain import LEVELS
 
 if TYPE_CHECKING:
     from testigo.tally import TallyResult
+    from testigo.tally.bounds import Bounds
     from testigo.tally.projection import Projection
 
 
@@ -32,26 +33,60 @@ def tally(
         bool, typer.Option("--project", help="Also estimate the full result with 95% intervals.")
     ] = False,
 ) -> None:
-    """Votes, shares and coverage at any level of the geography."""
+    """Votes, shares and coverage at any level of the geography, and what the missing mesas could change."""
     from testigo.store.workspace import open_workspace
-    from testigo.tally import tally as run_tally
+    from testigo.tally.aggregate import accepted_matrix, tally_accepted
+    from testigo.tally.bounds import BOUND_LEVELS, bounds
     from testigo.tally.export import write_csv
 
     store = open_workspace(workspace)
-    result = run_tally(store, level)
+    election, registry = store.profile.election, store.registry
+    accepted = accepted_matrix(store)
+    result = tally_accepted(election, registry, level, accepted)
+    bound = bounds(election, registry, level, accepted) if level in BOUND_LEVELS else None
     projection = None
     if project:
         from testigo.pipeline.analysis import projection as run_projection
 
         projection = run_projection(store)
     if as_json:
-        emit_json({**result.to_json(), "projection": projection.to_json()} if projection else result.to_json())
+        document = result.to_json()
+        if bound is not None:
+            document["bounds"] = bound.to_json()
+        if projection is not None:
+            document["projection"] = projection.to_json()
+        emit_json(document)
     elif as_csv and projection is None:
         write_csv(result, sys.stdout)
     else:
+        if bound is not None:
+            print_bounds(bound, result.candidate_names)
         print_tally(result)
         if projection is not None:
             print_projection(projection, result.candidate_names)
+
+
+def print_bounds(bound: Bounds, names: dict[str, str]) -> None:
+    """Whether the missing mesas could change the winner, first and with the arithmetic (the country), or
+    which areas are decided (any other level)."""
+    if bound.level == "country" and bound.areas:
+        area = bound.areas[0]
+        out.print(area.sentence(names))
+        if area.arithmetic(names):
+            out.print(f"  {area.arithmetic(names)}")
+        turnout = area.parish_turnout
+        if turnout.margin is not None:
+            verdict = "decided" if turnout.decided else "not decided"
+            out.print(
+                f"  at the highest turnout of each missing mesa's parish ({turnout.voters:,} voters): {verdict}, "
+                f"lead {turnout.margin:,}"
+            )
+        return
+    decided = [area for area in bound.areas if area.registered.decided]
+    out.print(
+        f"bounds: decided in {len(decided):,} of {len(bound.areas):,} areas by {bound.level} "
+        "even if every missing voter voted for the runner-up"
+    )
 
 
 def print_tally(result: TallyResult) -> None:

@@ -40,13 +40,16 @@ class Registry:
 
     `mesas_national` / `centers_national` are the official counts of the whole
     country, which can exceed what the registry knows (coverage is reported
-    against both).
+    against both). `registered_national` is the official roll of voters of the
+    contest: the only bound on the voters of mesas the registry does not list
+    (`testigo.tally.bounds`).
     """
 
     areas: dict[str, Area] = field(default_factory=dict)
     mesas: dict[str, Mesa] = field(default_factory=dict)
     mesas_national: int | None = None
     centers_national: int | None = None
+    registered_national: int | None = None
 
     def ancestors(self, area_id: str) -> list[Area]:
         """The chain of areas from `area_id` up to the largest (state)."""

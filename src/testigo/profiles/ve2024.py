@@ -64,6 +64,10 @@ ELECTION = Election("Elección presidencial de Venezuela, 28 de julio de 2024", 
 #: Official national figures of the election (CNE): coverage is also reported against them.
 MESAS_NATIONAL = 30_026
 CENTERS_NATIONAL = 15_797
+#: Venezuelans on the definitive roll (CNE, Gaceta Electoral 1057, 1 June 2024), 69,211 of them abroad: the
+#: voters of this (presidential) contest. The roll's 228,241 foreigners, 21,620,705 in all, vote only in
+#: regional and municipal elections (Constitution, art. 64).
+REGISTERED_NATIONAL = 21_392_464
 
 #: The constant tail of every known acta id.
 USUAL_ID_SUFFIX = "1.0001"
@@ -150,6 +154,7 @@ class VE2024(Profile):
         registry = load_registry()
         registry.mesas_national = MESAS_NATIONAL
         registry.centers_national = CENTERS_NATIONAL
+        registry.registered_national = REGISTERED_NATIONAL
         return registry
 
 

@@ -11,15 +11,25 @@ from typing import Any
 
 from testigo import __version__
 from testigo.ledger import Checkpoint, MerkleLog
-from testigo.publish.layout import FORMAT, MESAS_CSV, MESAS_JSON, MESAS_PARQUET, NIST_JSON, STYLESHEET, TOTALS_JSON
+from testigo.publish.layout import (
+    FORMAT,
+    LOG_SCRIPT,
+    MESAS_CSV,
+    MESAS_JSON,
+    MESAS_PARQUET,
+    NIST_JSON,
+    STYLESHEET,
+    TOTALS_JSON,
+    VERIFY_SCRIPT,
+)
 from testigo.publish.model import Publication, tallies
 from testigo.publish.nist import election_report
-from testigo.publish.pages import STYLESHEET_SOURCE, LogView, render_pages
+from testigo.publish.pages import STYLESHEET_SOURCE, VERIFY_SCRIPT_SOURCE, LogView, log_script, render_pages
 from testigo.publish.tables import csv_bytes, flatten, json_bytes, mesas_document, parquet_bytes
 
 
 def derived_files(publication: Publication, log: LogView, origin: str) -> Iterator[tuple[str, bytes, str]]:
-    """(relative path, bytes, kind) of every data file, the stylesheet and every page."""
+    """(relative path, bytes, kind) of every data file, the stylesheet, the in-page verifier and every page."""
     totals = tallies(publication)
     election = publication.profile.election
     document = mesas_document(publication)
@@ -30,6 +40,8 @@ def derived_files(publication: Publication, log: LogView, origin: str) -> Iterat
     yield TOTALS_JSON, json_bytes({level: result.to_json() for level, result in totals.items()}, indent=1), "data"
     yield NIST_JSON, json_bytes(election_report(publication, origin)), "data"
     yield STYLESHEET, STYLESHEET_SOURCE.read_bytes(), "static"
+    yield VERIFY_SCRIPT, VERIFY_SCRIPT_SOURCE.read_bytes(), "static"
+    yield LOG_SCRIPT, log_script(log), "static"
     for path, html in render_pages(publication, totals, log):
         yield path, html, "pages"
 

@@ -11,9 +11,14 @@ FORMAT = "testigo-bundle/1"
 
 MANIFEST = "bundle.json"
 FILE_LIST = "files.sha256"
+MIRRORS = "mirrors.txt"
 INDEX_PAGE = "index.html"
 LOG_PAGE = "registro.html"
 STYLESHEET = "static/testigo.css"
+#: The in-page verifier (plain JavaScript, vendored) and the log data it reads, loaded by <script src> so
+#: that both work from file://, where a browser refuses fetch.
+VERIFY_SCRIPT = "static/verify.js"
+LOG_SCRIPT = "log/checkpoints.js"
 IMAGES_DIR = "actas"
 SOURCES_DIR = "sources"
 PREVIEWS_DIR = "previews"
@@ -28,6 +33,8 @@ CHECKPOINT = "log/checkpoint"
 CHECKPOINTS_DIR = "log/checkpoints"
 CONSISTENCY_DIR = "log/consistency"
 KEY = "log/key.pub"
+#: The verifier keys of the witnesses the log asks to cosign, one a line (empty when it asks none).
+WITNESSES = "log/witnesses.pub"
 
 #: Folder of the pages of each level of the geography (Spanish, as the pages).
 PAGE_DIRS: dict[str, str] = {

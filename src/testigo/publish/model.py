@@ -130,15 +130,20 @@ def derive(
     return Publication(profile, registry, tuple(entries), mesas, files, tuple(replayed.problems), registry_published)
 
 
-def tallies(publication: Publication) -> dict[str, TallyResult]:
-    """Totals and coverage at every area level, computed as `testigo tally` computes them."""
-    election, registry = publication.profile.election, publication.registry
+def accepted_of(publication: Publication) -> Accepted:
+    """The publication's counted records as the arrays `testigo tally` aggregates."""
+    election = publication.profile.election
     results = list(publication.mesas.values())
-    accepted = Accepted(
+    return Accepted(
         mesa_ids=[r.mesa.id for r in results],
         acta_ids=[r.record.acta_id for r in results],
         cards=np.array([r.record.counts for r in results], dtype=np.int64).reshape(len(results), len(election.cards)),
         nulls=np.array([r.record.null_votes for r in results], dtype=np.int64),
         evidence=[r.accepted.evidence for r in results],
     )
+
+
+def tallies(publication: Publication) -> dict[str, TallyResult]:
+    """Totals and coverage at every area level, computed as `testigo tally` computes them."""
+    election, registry, accepted = publication.profile.election, publication.registry, accepted_of(publication)
     return {level: tally_accepted(election, registry, level, accepted) for level in AREA_LEVELS}

@@ -9,9 +9,10 @@ cannot show figures the data files and the signed log do not carry.
 
 from __future__ import annotations
 
+import json
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
@@ -33,11 +34,14 @@ from testigo.publish.layout import (
     TOTALS_JSON,
     page_path,
 )
-from testigo.publish.model import AREA_LEVELS, MesaResult, Publication
+from testigo.publish.mirrors import Mirror, key_fingerprint
+from testigo.publish.model import AREA_LEVELS, MesaResult, Publication, accepted_of
 from testigo.tally import TallyResult, TallyRow
+from testigo.tally.bounds import bounds_by_level
 
 _HERE = Path(__file__).parent
 STYLESHEET_SOURCE = _HERE / "static" / "testigo.css"
+VERIFY_SCRIPT_SOURCE = _HERE / "static" / "verify.js"
 
 #: The level below each level, down to the mesa.
 _CHILD = dict(zip(AREA_LEVELS, (*AREA_LEVELS[1:], "mesa"), strict=True))
@@ -74,6 +78,12 @@ class LogView:
     key: str
     sizes: tuple[int, ...]
     """Sizes of the checkpoints shipped in log/checkpoints/, increasing, the latest (`tree.size`) last."""
+    notes: Mapping[int, str]
+    """The signed note (cosignatures included) of each size in `sizes`: what the in-page verifier checks."""
+    witnesses: tuple[str, ...]
+    """Verifier keys of the witnesses the bundle names (log/witnesses.pub), for the in-page verifier."""
+    mirrors: tuple[Mirror, ...] = ()
+    """The signed list's mirrors (mirrors.txt), shown in every page's footer."""
 
     @property
     def size(self) -> int:
@@ -84,12 +94,35 @@ class LogView:
         return self.sizes[:-1]
 
     @cached_property
+    def fingerprint(self) -> str:
+        """The key's fingerprint, shown beside the mirrors so a reader can tell a copy from a clone."""
+        return key_fingerprint(self.key)
+
+    @cached_property
     def root(self) -> str:
         return self.tree.root().hex()
 
     def covering(self, seq: int) -> int:
         """The first checkpoint that covers entry `seq`: a proof against it never changes as the log grows."""
         return self.sizes[bisect_right(self.sizes, seq)]
+
+
+def log_script(log: LogView) -> bytes:
+    """log/checkpoints.js: the keys, every checkpoint and the consistency proofs to the latest, for the pages.
+
+    A script assigning one JSON object rather than a JSON file, because a page
+    opened from ``file://`` may load a script but not fetch a file. The object
+    changes with every checkpoint; the pages that load it do not, so a mesa
+    page stays as it was published while the log grows.
+    """
+    data = {
+        "key": log.key,
+        "latest": log.size,
+        "witnesses": list(log.witnesses),
+        "checkpoints": {str(size): log.notes[size] for size in log.sizes},
+        "consistency": {str(size): [h.hex() for h in log.tree.consistency_proof(size)] for size in log.earlier},
+    }
+    return f"window.testigoLog = {json.dumps(data, indent=1, sort_keys=True)};\n".encode()
 
 
 def render_pages(publication: Publication, totals: dict[str, TallyResult], log: LogView) -> Iterator[tuple[str, bytes]]:
@@ -151,9 +184,12 @@ class _Site:
             entry = (page_path("mesa", result.mesa.id), f"Mesa {result.mesa.number}", self.mesa_rows[result.mesa.id])
             self.children.setdefault(("center", result.mesa.center_id), []).append(entry)
         self.mesa_of = {e.seq: r.mesa.id for r in publication.mesas.values() for e in r.related}
+        by_level = bounds_by_level(election, publication.registry, accepted_of(publication), AREA_LEVELS)
+        self.bounds = {(level, area.id): area for level, found in by_level.items() for area in found.areas}
 
     def render(self, template: str, path: str, **context: Any) -> tuple[str, bytes]:
         root = "../" * path.count("/")
+        context.setdefault("verify", {"page": template})
         html = self.templates[template].render(
             root=root,
             election=self.pub.profile.election.name,
@@ -193,6 +229,7 @@ class _Site:
                     child_label=_CHILD_LABELS[_CHILD[level]],
                     children=self.children.get((level, area_id), []),
                     coverage=None if area else self.totals[level].coverage,
+                    bounds=self.bounds.get((level, row.id)),
                     downloads=() if area else _DOWNLOADS,
                 )
 
@@ -206,6 +243,7 @@ class _Site:
     def mesa_page(self, result: MesaResult) -> tuple[str, bytes]:
         record = result.record
         center = self.pub.registry.areas[result.mesa.center_id]
+        entries = [self._entry_view(e) for e in result.related]
         return self.render(
             "mesa",
             page_path("mesa", result.mesa.id),
@@ -223,8 +261,22 @@ class _Site:
             evidence=result.accepted.evidence,
             accepted_seq=result.accepted.seq,
             decision=self._decision_view(result.decision) if result.decision else None,
-            entries=[self._entry_view(e) for e in result.related],
+            entries=entries,
+            verify=self._verify_view(result, entries),
         )
+
+    def _verify_view(self, result: MesaResult, entries: list[dict[str, Any]]) -> dict[str, Any]:
+        """What the in-page verifier needs beyond the log script: each entry's bytes, proof and image.
+
+        Which entry logged the counted figures, and in which payload form, tell
+        it where to read the figures it compares with the ones on screen.
+        """
+        return {
+            "page": "mesa",
+            "profile": self.pub.profile.name,
+            "figures": result.accepted.seq,
+            "entries": [{key: e[key] for key in ("seq", "body", "size", "proof", "image", "table")} for e in entries],
+        }
 
     def _decision_view(self, entry: Entry) -> dict[str, Any]:
         """Who (pseudonyms, as logged), when, what and why a reviewer decision made the figures count."""

@@ -12,6 +12,10 @@ the bundles published after the log grew still carry them on that older
 checkpoint). A witness that refuses or cannot be reached does not stop the
 publication: the report says which witnesses cosigned and why the others
 did not.
+
+The workspace's mirrors (``mirrors.txt``, `testigo mirrors add`) are written
+into the bundle as a list signed with the log's key for that checkpoint
+(`testigo.publish.mirrors`), and shown in every page's footer.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from testigo.audit.report import published_files as audit_files
+from testigo.audit.state import FOLDER as AUDIT_FOLDER
 from testigo.errors import UserError
 from testigo.ledger import Checkpoint, MerkleLog
 from testigo.ledger.entries import read_entries
@@ -36,7 +42,9 @@ from testigo.publish.layout import (
     FILE_LIST,
     KEY,
     MANIFEST,
+    MIRRORS,
     REGISTRY_JSON,
+    WITNESSES,
     checkpoint_path,
     consistency_path,
     image_path,
@@ -44,6 +52,7 @@ from testigo.publish.layout import (
     preview_path,
     source_path,
 )
+from testigo.publish.mirrors import Mirror, read_mirrors, sign_mirror_list
 from testigo.publish.model import Files, derive, published_images, published_tables
 from testigo.publish.pages import LogView
 from testigo.publish.registry_file import registry_document
@@ -83,6 +92,8 @@ class PublishReport:
     """Originals written this time whose metadata holds a GPS position (their SHA-256)."""
     witnesses: list[WitnessOutcome] = field(default_factory=list)
     """Each witness of the workspace asked to cosign the checkpoint, and what came of it."""
+    mirrors: list[Mirror] = field(default_factory=list)
+    """The mirrors of the signed list written in mirrors.txt (the workspace's, `testigo mirrors add`)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -95,6 +106,7 @@ class PublishReport:
             "unchanged": sum(f["unchanged"] for f in self.files.values()),
             "originals_with_location": self.located,
             "witnesses": [w.to_json() for w in self.witnesses],
+            "mirrors": [m.to_json() for m in self.mirrors],
         }
 
 
@@ -123,7 +135,9 @@ def publish(store: Store, out: Path) -> PublishReport:
         raise UserError(f"the log cannot be published: {[*problems, *publication.problems][0]}")
     origin = store.signer.name
     _require_bundle_folder(out, origin)
-    signed, witnesses = _witnessed(signed, tree, read_roster(store.workspace))
+    roster = read_roster(store.workspace)
+    mirrors = read_mirrors(store.workspace)  # a bad line stops before any file of the bundle is written
+    signed, witnesses = _witnessed(signed, tree, roster)
     if any(w.cosigned for w in witnesses):  # kept with the checkpoint, so later bundles still carry them
         with store.sessions.begin() as session:
             log_table.record_cosignatures(session, signed.size, signed.note)
@@ -136,15 +150,21 @@ def publish(store: Store, out: Path) -> PublishReport:
     if with_registry:
         writer.write(REGISTRY_JSON, json_bytes(registry_document(store.profile, store.registry), indent=1), "data")
     key = str(store.signer.verifier)
-    _write_log(writer, signed, bodies, notes, tree, key)
-    view = LogView(tree, signed.note, key, tuple(sorted(notes)))
+    named = tuple(str(entry.verifier) for entry in roster)
+    _write_log(writer, signed, bodies, notes, tree, key, named)
+    held = out / MIRRORS
+    listed = sign_mirror_list(mirrors, store.signer, signed.size, held.read_bytes() if held.is_file() else None)
+    writer.write(MIRRORS, listed, "mirrors")
+    view = LogView(tree, signed.note, key, tuple(sorted(notes)), notes, named, tuple(mirrors))
     for relative, data, kind in derived_files(publication, view, origin):
         writer.write(relative, data, kind)
+    for relative, data in audit_files(store.workspace.root / AUDIT_FOLDER):  # the paper check, when one is planned
+        writer.write(relative, data, "audit")
     head = Checkpoint(origin, signed.size, signed.root_hash)
     writer.write(MANIFEST, json_bytes(manifest(store.profile.name, head), indent=1), "manifest")
     writer.write(FILE_LIST, file_list_bytes(list_files(out)), "manifest")  # last: lists the complete bundle
     return PublishReport(
-        out, signed.size, signed.root_hash.hex(), len(publication.mesas), writer.report(), located, witnesses
+        out, signed.size, signed.root_hash.hex(), len(publication.mesas), writer.report(), located, witnesses, mirrors
     )
 
 
@@ -211,11 +231,13 @@ def _write_log(
     notes: dict[int, str],
     tree: MerkleLog,
     key: str,
+    witnesses: tuple[str, ...],
 ) -> None:
-    """The entries, every checkpoint with a consistency proof to the latest, and the public key."""
+    """The entries, every checkpoint with a consistency proof to the latest, the public key and the witnesses' keys."""
     writer.write(ENTRIES, b"".join(body + b"\n" for body in bodies), "log")
     writer.write(CHECKPOINT, signed.note.encode(), "log")
     writer.write(KEY, (key + "\n").encode(), "log")
+    writer.write(WITNESSES, "".join(f"{w}\n" for w in witnesses).encode(), "log")  # empty: the log asks none
     for size, note in notes.items():
         writer.write(checkpoint_path(size), note.encode(), "log")
         if size < signed.size:

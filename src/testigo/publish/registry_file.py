@@ -31,6 +31,7 @@ def registry_document(profile: Profile, registry: Registry) -> dict[str, Any]:
         ],
         "mesas_national": registry.mesas_national,
         "centers_national": registry.centers_national,
+        "registered_national": registry.registered_national,
     }
 
 
@@ -46,6 +47,7 @@ def read_registry_document(profile: Profile, document: Any) -> tuple[Profile, Re
             mesas={row[0]: Mesa(*row) for row in document["mesas"]},
             mesas_national=document.get("mesas_national"),
             centers_national=document.get("centers_national"),
+            registered_national=document.get("registered_national"),
         )
     except (KeyError, TypeError, IndexError) as error:
         raise ValueError(f"not a registry document ({error})") from None

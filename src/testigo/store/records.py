@@ -141,11 +141,18 @@ def accepted_evidence(session: Session) -> dict[str, str]:
     print alone, ``image``, ``manual``, ``manual+print`` or ``table``
     otherwise.
     """
-    first = select(func.min(ItemRow.id)).where(ItemRow.record_id.is_not(None)).group_by(ItemRow.record_id)
+    # a grouped subquery joined once: SQLite re-runs an ``IN (subquery)`` inside a LEFT JOIN's
+    # condition for every record (90 s on the 24,532 imported actas of 2024, 0.1 s this way)
+    first = (
+        select(ItemRow.record_id, func.min(ItemRow.id).label("item_id"))
+        .where(ItemRow.record_id.is_not(None))
+        .group_by(ItemRow.record_id)
+        .subquery()
+    )
     query = (
         select(RecordRow.mesa_id, RecordRow.source, PrintedRow.outcome)
-        .outerjoin(ItemRow, (ItemRow.record_id == RecordRow.id) & ItemRow.id.in_(first))
-        .outerjoin(PrintedRow, PrintedRow.item_id == ItemRow.id)
+        .outerjoin(first, first.c.record_id == RecordRow.id)
+        .outerjoin(PrintedRow, PrintedRow.item_id == first.c.item_id)
         .where(RecordRow.status == ACCEPTED)
     )
     sources = {"import": "table", "manual": "manual", "manual_print": "manual+print"}

@@ -52,7 +52,11 @@ class Store:
         """The registry as stored in the database (loaded once per Store)."""
         if self._registry is None:
             with self.sessions() as session:
-                self._registry = _read_registry(session)
+                registry = _read_registry(session)
+            if registry.registered_national is None:
+                # a workspace made before the roll was stored: the profile's, as `verify` takes it
+                registry.registered_national = self.profile.load_registry().registered_national
+            self._registry = registry
         return self._registry
 
     def forget_cached(self) -> None:
@@ -135,6 +139,7 @@ def _load_registry(session: Session, profile: Profile) -> None:
         "created_at": datetime.now(UTC).isoformat(),
         "mesas_national": str(registry.mesas_national or ""),
         "centers_national": str(registry.centers_national or ""),
+        "registered_national": str(registry.registered_national or ""),
     }
     session.add_all(Meta(key=k, value=v) for k, v in facts.items())
 
@@ -177,4 +182,5 @@ def _read_registry(session: Session) -> Registry:
     meta = {m.key: m.value for m in session.execute(select(Meta)).scalars()}
     registry.mesas_national = int(meta["mesas_national"]) if meta.get("mesas_national") else None
     registry.centers_national = int(meta["centers_national"]) if meta.get("centers_national") else None
+    registry.registered_national = int(meta["registered_national"]) if meta.get("registered_national") else None
     return registry

@@ -103,13 +103,13 @@ class TallyResult:
 
 def tally(store: Store, level: str = "country") -> TallyResult:
     """Totals of accepted records at `level`, one row per area that has at least one acta."""
-    if level not in LEVELS:
-        raise UserError(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
     return tally_accepted(store.profile.election, store.registry, level, accepted_matrix(store))
 
 
 def tally_accepted(election: Election, registry: Registry, level: str, accepted: Accepted) -> TallyResult:
     """Totals of the given accepted records at `level` (shared by `tally` and the published bundle)."""
+    if level not in LEVELS:
+        raise UserError(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
     coverage = _coverage(registry, accepted.mesa_ids)
     names = {c.key: c.name for c in election.candidates}
     if level == "mesa":

@@ -2,9 +2,10 @@
 
 The bundle's format and every check, with what each proves and what it cannot,
 are specified in ``docs/bundle-format.md``. The work is split by what is
-checked: `bundle` reads the files, `log` checks the signed log, `content` the
-images, their decoding and every derived file, with `tables`, `previews` and
-`rules` for imported tables, previews and the registry rules. `verify_bundle`
+checked: `bundle` reads the files, `log` checks the signed log, `mirrors` the
+signed list of mirrors, `content` the images, their decoding and every derived
+file, with `tables`, `previews` and `rules` for imported tables, previews and
+the registry rules. `verify_bundle`
 runs them in that order and returns a `VerifyReport`.
 """
 
@@ -20,6 +21,7 @@ from testigo.verify.bundle import Bundle, BundleError, read_bundle
 from testigo.verify.content import audit
 from testigo.verify.filelist import check_file_list
 from testigo.verify.log import CheckedLog, WitnessPolicy, check_log, witness_keys
+from testigo.verify.mirrors import check_mirror_list
 from testigo.verify.report import CheckResult, VerifyReport
 
 __all__ = ["Bundle", "BundleError", "CheckResult", "CheckedLog", "VerifyReport", "read_bundle", "verify_bundle"]
@@ -81,6 +83,7 @@ def _verify_folder(
     log = check_log(report, bundle, key, old_checkpoint, required)
     if log is None:
         return report
+    check_mirror_list(report, bundle, log)
     audit(report, bundle, log, workers=workers, progress=progress)
     check_file_list(report, bundle)
     return report

@@ -26,6 +26,7 @@ from testigo.publish.layout import (
     MANIFEST,
     PREVIEWS_DIR,
     SOURCES_DIR,
+    WITNESSES,
     checkpoint_path,
     consistency_path,
 )
@@ -58,6 +59,8 @@ class Bundle:
     """sha256 of the original -> bundle-relative path of every file in previews/ named by a hash."""
     stray_images: list[str] = field(default_factory=list)
     """Files in actas/, sources/ or previews/ not named ``<sha256>.<ext>``."""
+    witnesses: list[str] | None = None
+    """The lines of log/witnesses.pub (witness keys the bundle names); None in a bundle of an older testigo."""
 
     def read_bytes(self, relative: str) -> bytes:
         return read_bytes(self.root, relative)
@@ -109,6 +112,8 @@ def read_bundle(root: Path) -> Bundle:
     if entries[-1] == b"":
         entries.pop()
     bundle = Bundle(root, manifest, read_text(root, KEY).strip(), read_text(root, CHECKPOINT), entries)
+    if (root / WITNESSES).is_file():
+        bundle.witnesses = read_text(root, WITNESSES).splitlines()
     for path in sorted((root / CHECKPOINTS_DIR).glob("*")):
         if path.name.isdigit():
             bundle.checkpoints[int(path.name)] = read_text(root, checkpoint_path(int(path.name)))

@@ -37,8 +37,10 @@ from testigo.publish.layout import (
     IMAGES_DIR,
     KEY,
     MANIFEST,
+    MIRRORS,
     REGISTRY_JSON,
     SOURCES_DIR,
+    WITNESSES,
     checkpoint_path,
     consistency_path,
     image_path,
@@ -49,8 +51,10 @@ from testigo.publish.registry_file import read_registry_document
 from testigo.read import sniff
 from testigo.read.printed.figures import ACCEPT_CONFIDENCE, AGREE_MARGIN, DIFFER_MARGIN, FONT_AGREE_MARGIN
 from testigo.store.blobs import sha256_hex
+from testigo.verify.audit import AUDIT_FILES, check_audit
 from testigo.verify.bundle import Bundle, BundleError
 from testigo.verify.log import CheckedLog
+from testigo.verify.mirrors import listed_mirrors
 from testigo.verify.previews import check_previews, previews_in
 from testigo.verify.report import VerifyReport
 from testigo.verify.rules import check_rules
@@ -84,6 +88,7 @@ def audit(
     check_previews(report, bundle, publication, _capped)
     check_rules(report, publication, _capped)
     _check_derived(report, bundle, publication, log, progress)
+    check_audit(report, bundle, log, entries, profile, registry)
 
 
 def _profile_and_registry(report: VerifyReport, bundle: Bundle) -> tuple[Profile, Registry, bool] | None:
@@ -393,7 +398,16 @@ def _check_derived(
         progress.phase("rendering", None)
     same_version = bundle.manifest.get("testigo") == __version__
     election = publication.profile.election
-    view = LogView(log.tree, bundle.checkpoint, bundle.key_text, log.sizes)
+    notes = {size: bundle.checkpoints[size] for size in log.sizes[:-1]} | {log.sizes[-1]: bundle.checkpoint}
+    view = LogView(
+        log.tree,
+        bundle.checkpoint,
+        bundle.key_text,
+        log.sizes,
+        notes,
+        tuple(bundle.witnesses or ()),
+        listed_mirrors(bundle),
+    )
     expected: set[str] = set()
     page_problems: list[str] = []
     pages = 0
@@ -413,15 +427,19 @@ def _check_derived(
             pages += 1 if kind == "pages" else 0
             page_problems += problems
     if same_version:
-        detail = f"{pages} pages and the stylesheet rendered again from the verified data"
+        detail = f"{pages} pages, the stylesheet, the in-page verifier and its log data rendered again from the log"
         report.add("pages", detail, _capped(page_problems, "pages differ"))
     else:
         made_by = bundle.manifest.get("testigo")
         report.add("pages", f"not checked: the bundle was made by testigo {made_by}, this is testigo {__version__}", [])
-    known = expected | {MANIFEST, FILE_LIST, ENTRIES, CHECKPOINT, KEY, *bundle.images.values(), *bundle.stray_images}
+    known = expected | {MANIFEST, FILE_LIST, ENTRIES, CHECKPOINT, KEY, MIRRORS, *bundle.images.values()}
+    known |= set(bundle.stray_images)
     known |= {*bundle.tables.values(), *bundle.previews.values()}  # checked by "tables" and "previews"
     if publication.registry_published:
         known.add(REGISTRY_JSON)
+    known |= set(AUDIT_FILES)  # checked by "audit"
+    if bundle.witnesses is not None:
+        known.add(WITNESSES)
     known |= {checkpoint_path(size) for size in bundle.checkpoints}
     known |= {consistency_path(size) for size in log.sizes if size < log.head.size}
     stray = [

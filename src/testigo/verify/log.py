@@ -19,7 +19,7 @@ from testigo.ledger.errors import LedgerError, UnknownKeyError
 from testigo.ledger.merkle import MerkleLog, verify_consistency
 from testigo.ledger.note import Verifier, parse_note, verify_note
 from testigo.publish.files import tree_of
-from testigo.publish.layout import CHECKPOINT, ENTRIES, KEY, MANIFEST, checkpoint_path, consistency_path
+from testigo.publish.layout import CHECKPOINT, ENTRIES, KEY, MANIFEST, WITNESSES, checkpoint_path, consistency_path
 from testigo.verify.bundle import Bundle
 from testigo.verify.report import VerifyReport
 
@@ -64,6 +64,8 @@ class CheckedLog:
     entries: list[bytes]
     sizes: tuple[int, ...]
     """Sizes of the checkpoints the pages cite: those shipped below the tree's size, and that size."""
+    key: Verifier
+    """The key the checkpoints were checked with (given with --key, else the bundle's own)."""
 
 
 def check_log(
@@ -89,6 +91,8 @@ def check_log(
         _check_old(report, bundle, verifier, log, old_checkpoint)
     if witnesses.witnesses:
         _check_witnesses(report, bundle, witnesses)
+    if bundle.witnesses:
+        _check_named_witnesses(report, bundle)
     return log
 
 
@@ -150,26 +154,12 @@ def _check_log(report: VerifyReport, bundle: Bundle, verifier: Verifier) -> Chec
         )
     report.add("merkle root", f"{ENTRIES}: RFC 9162 root of {len(entries)} entries recomputed", problems)
     sizes = tuple(sorted({size for size in bundle.checkpoints if size < tree.size} | {tree.size}))
-    return CheckedLog(head, tree, entries, sizes)
+    return CheckedLog(head, tree, entries, sizes, verifier)
 
 
 def _check_witnesses(report: VerifyReport, bundle: Bundle, policy: WitnessPolicy) -> None:
     """Count the given witnesses with a valid cosignature on log/checkpoint; a forged one is a problem in itself."""
-    problems, cosigned, missing = [], [], []
-    note = parse_note(bundle.checkpoint)  # parsed already by _check_log, which returned a log
-    for witness in policy.witnesses:
-        label = f"{witness.name}+{witness.key_id:08x}"
-        try:
-            verify_note(bundle.checkpoint, [witness])
-        except UnknownKeyError:
-            missing.append(label)
-            continue
-        except LedgerError as error:
-            problems.append(f"{CHECKPOINT}: {error}")
-            continue
-        line = next(s for s in note.signatures if (s.name, s.key_id) == (witness.name, witness.key_id))
-        when = datetime.fromtimestamp(cosignature_time(line), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        cosigned.append(f"{label} at {when}")
+    cosigned, missing, problems = _cosigners(bundle.checkpoint, policy.witnesses)
     if len(cosigned) < policy.required:
         problems.append(
             f"{CHECKPOINT} has {len(cosigned)} valid cosignature{'s' * (len(cosigned) != 1)} from the "
@@ -180,6 +170,45 @@ def _check_witnesses(report: VerifyReport, bundle: Bundle, policy: WitnessPolicy
     if cosigned:
         detail += ": " + ", ".join(cosigned)
     report.add("witnesses", detail, problems)
+
+
+def _check_named_witnesses(report: VerifyReport, bundle: Bundle) -> None:
+    """log/witnesses.pub, which the in-page verifier trusts: well-formed keys, and which of them cosigned.
+
+    The keys are the bundle's own word, as log/key.pub is: a forger would
+    replace them with his own, so `--witness` with keys from the witnesses
+    is what proves anything; this check keeps the list honest to its format.
+    """
+    named, problems = [], []
+    for number, line in enumerate(bundle.witnesses or [], 1):
+        try:
+            named.append(CosignatureVerifier.parse(line.strip()))
+        except LedgerError as error:
+            problems.append(f"{WITNESSES} line {number}: {error}")
+    cosigned, _, invalid = _cosigners(bundle.checkpoint, named)
+    detail = f"{WITNESSES} names {len(named)} witness{'es' * (len(named) != 1)}; {len(cosigned)} cosigned {CHECKPOINT}"
+    detail += (": " + ", ".join(cosigned) if cosigned else "") + " (the bundle's own keys: compare them with --witness)"
+    report.add("witness list", detail, problems + invalid)
+
+
+def _cosigners(checkpoint: str, witnesses: Sequence[CosignatureVerifier]) -> tuple[list[str], list[str], list[str]]:
+    """Of `witnesses`: who validly cosigned the note `checkpoint` (with when), who did not, and the invalid lines."""
+    problems, cosigned, missing = [], [], []
+    note = parse_note(checkpoint)  # parsed already by _check_log, which returned a log
+    for witness in witnesses:
+        label = f"{witness.name}+{witness.key_id:08x}"
+        try:
+            verify_note(checkpoint, [witness])
+        except UnknownKeyError:
+            missing.append(label)
+            continue
+        except LedgerError as error:
+            problems.append(f"{CHECKPOINT}: {error}")
+            continue
+        line = next(s for s in note.signatures if (s.name, s.key_id) == (witness.name, witness.key_id))
+        when = datetime.fromtimestamp(cosignature_time(line), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        cosigned.append(f"{label} at {when}")
+    return cosigned, missing, problems
 
 
 def _check_checkpoints(report: VerifyReport, bundle: Bundle, verifier: Verifier, log: CheckedLog) -> None:

@@ -18,6 +18,7 @@ from testigo.domain import Area
 from testigo.store import reviews
 from testigo.store.workspace import Store
 from testigo.tally import Coverage, TallyRow
+from testigo.tally.bounds import AreaBounds
 from testigo.web.geo import PALETTE, Fill, choropleth
 from testigo.web.results import CHILD_LEVEL, NATIONAL, AreaCoverage, Geography, Snapshot
 
@@ -102,6 +103,8 @@ class AreaPage:
     candidates: list[tuple[str, str]]
     """(key, name) of every candidate, most voted nationally first."""
     status: Status
+    bounds: AreaBounds | None
+    """What the area's missing mesas could change (`testigo.tally.bounds`); None for an area without mesas."""
 
     @property
     def names(self) -> dict[str, str]:
@@ -120,6 +123,7 @@ class AreaPage:
             "totals": self.row.to_json() if self.row else None,
             "coverage": self.coverage.to_json(),
             "status": self.status.to_json(),
+            "bounds": self.bounds.to_json() if self.bounds else None,
             "children": [c.to_json() for c in self.children],
             "candidate_names": dict(self.candidates),
         }
@@ -155,7 +159,8 @@ def area_page(store: Store, geography: Geography, snapshot: Snapshot, area_id: s
         snapshot.work.being_read,
         snapshot.sources.get(key, {}),
     )
-    return AreaPage(level, area, trail, row, national.coverage, children, candidates, status)
+    bound = snapshot.bounds.get(key)
+    return AreaPage(level, area, trail, row, national.coverage, children, candidates, status, bound)
 
 
 def _child(snapshot: Snapshot, area: Area) -> ChildLine:

@@ -32,6 +32,7 @@ from testigo.tally import TallyResult, TallyRow
 
 # the tally module's own aggregation, as publish uses it: one read of the records serves every level
 from testigo.tally.aggregate import Accepted, accepted_matrix, tally_accepted
+from testigo.tally.bounds import AreaBounds, bounds_by_level
 
 #: Levels with a page of their own above the mesa, from the largest.
 AREA_LEVELS: tuple[str, ...] = ("country", "state", "municipality", "parish", "center")
@@ -78,7 +79,7 @@ class Snapshot:
     `as_of` is when it was computed: it holds everything received until then.
     `work` is what is not counted yet (conflicts, sheets awaiting
     transcription, arrivals being read) and each counted mesa's source;
-    `coverage` and `sources` are per area id (``national`` for the country).
+    `coverage`, `sources` and `bounds` are per area id (``national`` for the country).
     """
 
     version: str
@@ -92,6 +93,8 @@ class Snapshot:
     coverage: dict[str, AreaCoverage] = field(default_factory=dict)
     sources: dict[str, dict[str, int]] = field(default_factory=dict)
     conflicts: dict[str, int] = field(default_factory=dict)
+    bounds: dict[str, AreaBounds] = field(default_factory=dict)
+    """Every area's assumption-free bounds (`testigo.tally.bounds`), by area id."""
 
     @property
     def national(self) -> TallyRow | None:
@@ -146,6 +149,7 @@ def compute(store: Store, version: str) -> Snapshot:
         coverage,
         {area_id: dict(found) for area_id, found in sources.items()},
         dict(conflicts),
+        {a.id: a for found in bounds_by_level(election, registry, accepted, AREA_LEVELS).values() for a in found.areas},
     )
 
 
