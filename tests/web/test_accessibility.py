@@ -118,4 +118,5 @@ def test_volunteer_and_reviewer_pages_have_no_serious_accessibility_violation(
     admin = open_page(bypass_csp=True)
     _log_in(admin, web_store, "boss", accounts.ADMIN, "/admin")
     found += _violations(admin, "/admin")
+    found += _violations(admin, "/admin/reviewers")
     assert not _serious(found), _serious(found)

@@ -12,7 +12,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import BigInteger, ColumnElement, Select, case, cast, exists, func, literal, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -25,6 +39,7 @@ from testigo.store.records import ACCEPTED, CONFLICT
 from testigo.store.schema import (
     DecisionRow,
     ItemRow,
+    KnownEntryRow,
     LogEntryRow,
     ManualEntryRow,
     PrintedRow,
@@ -69,6 +84,28 @@ def _page(session: Session, query: Select[Any], offset: int, limit: int, line: C
     return Page([line(row) for row in rows], total, offset, limit)
 
 
+def untyped_known(reviewer_id: int) -> ColumnElement[bool]:
+    """Whether a `KnownEntryRow` is a known sheet handed to `reviewer_id` that they have neither typed nor set aside."""
+    return and_(
+        KnownEntryRow.reviewer_id == reviewer_id,
+        KnownEntryRow.entered_at.is_(None),
+        KnownEntryRow.set_aside_at.is_(None),
+    )
+
+
+def _commonest_unreadable_reason() -> ScalarSelect[str]:
+    """The reason the most unreadable items give (one query for the page: it names no outer row)."""
+    unreadable = ItemRow.__table__.alias("unreadable")
+    return (
+        select(unreadable.c.reason)
+        .where(unreadable.c.status == Status.UNREADABLE.value)
+        .group_by(unreadable.c.reason)
+        .order_by(func.count().desc(), unreadable.c.reason)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 @dataclass(frozen=True)
 class UnreadableLine:
     """An unreadable sheet waiting for manual entry."""
@@ -108,24 +145,30 @@ def unreadable_queue(
     item_id: int | None = None,
     seed: int | None = None,
 ) -> Page[UnreadableLine]:
-    """Unreadable items no manual entry has settled yet, nor a reviewer set aside as not an acta (or only `item_id`).
+    """Unreadable items no manual entry has settled yet, nor a reviewer set aside as not an acta (or only `item_id`),
+    and the known sheets handed to this reviewer that they have not typed yet (`testigo.web.measure`).
 
     Sheets another reviewer has started (one entry, not mine) come first, so
     they settle; then the rest in an order shuffled by `seed` (arrival order
-    without one).
+    without one). A known sheet is listed as an unreadable sheet nobody has
+    started, with the reason most unreadable sheets give now: nothing in the
+    line tells it apart.
     """
     settled = exists().where(DecisionRow.item_id == ItemRow.id, DecisionRow.action == MANUAL_ENTRY)
     dismissed = exists().where(
         DecisionRow.item_id == ItemRow.id, DecisionRow.action == NOT_AN_ACTA, DecisionRow.undone_at.is_(None)
     )
-    entries = select(func.count()).where(ManualEntryRow.item_id == ItemRow.id).scalar_subquery()
+    known = exists().where(KnownEntryRow.item_id == ItemRow.id, untyped_known(reviewer_id))
+    typed = select(func.count()).where(ManualEntryRow.item_id == ItemRow.id).scalar_subquery()
+    entries = case((known, 0), else_=typed)
     mine = exists().where(ManualEntryRow.item_id == ItemRow.id, ManualEntryRow.reviewer_id == reviewer_id)
     started_by_others = case((entries > 0, case((mine, 2), else_=0)), else_=1)
     order = [ItemRow.id] if seed is None else [started_by_others, shuffled(ItemRow.id, seed), ItemRow.id]
+    reason = case((known, func.coalesce(_commonest_unreadable_reason(), ItemRow.reason)), else_=ItemRow.reason)
     query = (
-        select(ItemRow.id, SubmissionRow.blob_sha256, SubmissionRow.submitted_at, ItemRow.reason, entries, mine)
+        select(ItemRow.id, SubmissionRow.blob_sha256, SubmissionRow.submitted_at, reason, entries, mine & ~known)
         .join(SubmissionRow, SubmissionRow.id == ItemRow.submission_id)
-        .where(ItemRow.status == Status.UNREADABLE, ~settled, ~dismissed)
+        .where(or_(and_(ItemRow.status == Status.UNREADABLE, ~settled, ~dismissed), known))
         .order_by(*order)
     )
     if item_id is not None:

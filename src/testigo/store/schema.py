@@ -323,9 +323,13 @@ class DecisionRow(Base):
     `outcome` ``mismatch`` and no record) or ``flag_reviewed`` (a reviewer
     looked at the flags of accepted `record_id`).
     An admin's action on an account is recorded here too, as ``admin_block``,
-    ``admin_unblock``, ``admin_rate_limit`` or ``admin_revoke``: `reviewer_id`
-    is the admin, `reviewers` holds the account acted upon, `reason` the new
-    limit (see `testigo.store.users.record_admin_action`). ``not_an_acta``
+    ``admin_unblock``, ``admin_rate_limit``, ``admin_revoke``,
+    ``admin_reinstate`` (a reviewer benched by their accuracy on known sheets
+    counts again) or ``admin_measure_settings``: `reviewer_id` is the admin,
+    `reviewers` holds the account acted upon, `reason` the new limit or
+    settings (see `testigo.store.users.record_admin_action`).
+    ``confirm_known``: an admin confirmed the figures of hand-typed `item_id`
+    (`record_id`), so it may measure reviewers as a known sheet. ``not_an_acta``
     takes unreadable `item_id` out of the queue (junk: a selfie, a blank
     page); an admin may undo it (`undone_at`, `undone_by`), and it changes no
     figure, so it is not in the public log.
@@ -376,3 +380,31 @@ class OriginalFetchRow(Base):
     blob_sha256: Mapped[str] = mapped_column(String(64), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class KnownEntryRow(Base):
+    """One reviewer's typing of a known sheet: a sheet whose figures are known, mixed into their queue to measure
+    them (`testigo.web.measure`).
+
+    The row is made when the sheet is handed to the reviewer (`assigned_at`)
+    and completed when they type it (`entered_at`, what they typed, and how
+    many of its figures match `record_id`, the accepted record that makes the
+    sheet known) or set it aside as not an acta (`set_aside_at`). It is kept
+    apart from `ManualEntryRow` on purpose: an entry of a known sheet never
+    settles a sheet, makes a record or reaches the log.
+    """
+
+    __tablename__ = "known_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"))
+    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    entered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    set_aside_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    mesa_id: Mapped[str | None] = mapped_column(String(64))
+    counts: Mapped[str | None] = mapped_column(Text)  # comma-separated, as typed
+    null_votes: Mapped[int | None] = mapped_column(Integer)
+    figures: Mapped[int | None] = mapped_column(Integer)  # figures typed: the mesa, each card, the null votes
+    figures_right: Mapped[int | None] = mapped_column(Integer)  # of which match the known record
+    __table_args__ = (UniqueConstraint("item_id", "reviewer_id", name="uq_known_entries_item_reviewer"),)

@@ -99,7 +99,7 @@ def add_invitation(
 def usable_invitation(session: Session, token_sha256: str) -> InvitationRow | None:
     """The invitation if it exists, is unused, unrevoked and unexpired."""
     row = session.get(InvitationRow, token_sha256)
-    if row is None or row.used_at is not None or row.revoked_at is not None or _aware(row.expires_at) <= now():
+    if row is None or row.used_at is not None or row.revoked_at is not None or aware(row.expires_at) <= now():
         return None
     return row
 
@@ -349,13 +349,16 @@ def original_fetches(session: Session, limit: int = 100) -> list[OriginalFetch]:
         .order_by(OriginalFetchRow.id.desc())
         .limit(limit)
     )
-    return [OriginalFetch(name, sha, _aware(at)) for name, sha, at in session.execute(query)]
+    return [OriginalFetch(name, sha, aware(at)) for name, sha, at in session.execute(query)]
 
 
 #: What an admin can do to an account, as recorded (``admin_`` + one of these is the row's action).
 BLOCK, UNBLOCK, RATE_LIMIT, REVOKE = "block", "unblock", "rate_limit", "revoke"
 #: An admin put back in the queue a sheet a reviewer had set aside as not an acta (detail: the item id).
 UNDO_NOT_AN_ACTA = "undo_not_an_acta"
+#: An admin re-checked a reviewer benched by their accuracy on known sheets and lets them count again
+#: (`testigo.web.measure`); changed how reviewers are measured (detail: the new settings; on the admin's account).
+REINSTATE, MEASURE_SETTINGS = "reinstate", "measure_settings"
 _ADMIN_PREFIX = "admin_"
 
 
@@ -409,12 +412,22 @@ def admin_actions(session: Session, limit: int = 100) -> list[AdminAction]:
             row.username,
             names.get(json.loads(row.reviewers)[0], "?"),
             row.reason,
-            _aware(row.created_at),
+            aware(row.created_at),
         )
         for row in rows
     ]
 
 
-def _aware(moment: datetime) -> datetime:
+def last_action_on(session: Session, action: str) -> dict[int, datetime]:
+    """Per account acted upon, when an admin last took `action` on it."""
+    query = select(DecisionRow.reviewers, DecisionRow.created_at).where(DecisionRow.action == _ADMIN_PREFIX + action)
+    latest: dict[int, datetime] = {}
+    for reviewers, at in session.execute(query):
+        user_id, moment = json.loads(reviewers)[0], aware(at)
+        latest[user_id] = max(moment, latest.get(user_id, moment))
+    return latest
+
+
+def aware(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; they were written in UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=now().tzinfo)

@@ -17,6 +17,12 @@ figures are never shown to a reviewer; it is named `MACHINE_READER` in the
 decision's log entry, which the replay checks against the print the sheet's
 own entry logged.
 
+Among the sheets a reviewer types, some are known sheets that measure them
+(`testigo.web.measure`): their entries are scored and stored apart, and
+settle nothing. A reviewer whose accuracy on them is too low keeps typing,
+but their entries no longer make or confirm a record until an admin
+reinstates them.
+
 An author may correct their own entry until the sheet settles: alone (a typo
 seen after saving), or after a disagreement, when the form marks *which*
 fields differ from another entry — never what the other typed — so each of
@@ -43,6 +49,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+import testigo.web.measure as measure
 from testigo.domain import Status
 from testigo.ledger.entries import (
     FINDINGS,
@@ -284,6 +291,9 @@ def enter_manual(
         # never settle), and two simultaneous tie-breakers would both settle it. SQLite ignores FOR UPDATE;
         # its write transactions (BEGIN IMMEDIATE) already run one at a time.
         found = reviews.item_with_submission(session, item_id, lock=True)
+        if measure.enter_known(session, reviewer, item_id, mesa_id, counts, null_votes):
+            # a known sheet: scored, and answered as a first entry is (`testigo.web.measure`)
+            return ManualResult(1, False, None, cards_sum=sum(counts), printed_total=printed_total)
         if found is None or found[0].status != Status.UNREADABLE:
             raise DecisionError("decision_not_unreadable", status_code=404, item=item_id)
         if reviews.decision_for_item(session, item_id, MANUAL_ENTRY) is not None:
@@ -301,7 +311,9 @@ def enter_manual(
         ):
             raise DecisionError("decision_typed_twice")
         entries = _entries(store, session, item_id)
-        agreeing = _agreeing(entries)
+        # a reviewer benched by their accuracy on known sheets keeps their entries, which settle nothing
+        benched = measure.not_counting(session, [e.reviewer_id for e in entries if e.reviewer_id is not None])
+        agreeing = _agreeing([e for e in entries if e.reviewer_id not in benched])
         sha256 = found[1].blob_sha256
         decided = _settle_manual(store, secret, session, reviewer, item_id, sha256, agreeing) if agreeing else None
     return ManualResult(
@@ -413,6 +425,8 @@ def dismiss(store: Store, reviewer: Account, item_id: int, reason: str) -> None:
     """Set an unreadable sheet aside as not an acta: it leaves the queue (who, when and why are stored)."""
     reason = " ".join(reason.split())[:MAX_REASON] or "not an acta"
     with store.sessions.begin() as session:
+        if measure.set_aside_known(session, reviewer, item_id):
+            return  # a known sheet handed to this reviewer: noted in their measurement, and it leaves their queue
         found = reviews.item_with_submission(session, item_id, lock=True)
         if found is None or found[0].status != Status.UNREADABLE:
             raise DecisionError("decision_not_unreadable", status_code=404, item=item_id)

@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from pydantic import BaseModel, Field
 from starlette.responses import RedirectResponse, Response
 
 import testigo.web.accounts as accounts
 import testigo.web.decisions as decisions
+import testigo.web.measure as measure
 from testigo.store import reviews, users
 from testigo.store.submissions import now
 from testigo.web.accounts import ADMIN, ROLES, Account
@@ -123,6 +124,50 @@ def restrict_form(
         by=admin,
     )
     return RedirectResponse(link(language(request), "/admin"), status_code=303)
+
+
+@router.get("/admin/reviewers", include_in_schema=False)
+def reviewers_page(request: Request) -> Response:
+    """Each reviewer measured on known sheets, the settings of the measurement, and reinstatement."""
+    require(request, ADMIN)
+    store = web_state(request).store
+    context = {"scores": measure.scores(store), "rules": measure.settings(store), "max_rate": measure.MAX_RATE}
+    return private_page(request, "admin_reviewers.html", context)
+
+
+@router.post("/admin/reviewers/settings", include_in_schema=False)
+def measure_settings_form(
+    request: Request,
+    rate_percent: FormText = "",
+    min_accuracy_percent: FormText = "",
+    min_sheets: FormText = "",
+    csrf_token: FormText = "",
+) -> Response:
+    """The share of known sheets and the threshold, typed as percentages."""
+    admin = _acting_admin(request, csrf_token)
+    try:
+        wanted = measure.MeasureSettings(float(rate_percent) / 100, float(min_accuracy_percent) / 100, int(min_sheets))
+    except ValueError:
+        raise Problem(422, "measure_bad_numbers") from None
+    measure.save_settings(web_state(request).store, admin, wanted)
+    return RedirectResponse(link(language(request), "/admin/reviewers"), status_code=303)
+
+
+@router.post("/admin/reviewers/{username}/reinstate", include_in_schema=False)
+def reinstate_form(request: Request, username: str, csrf_token: FormText = "") -> Response:
+    measure.reinstate(web_state(request).store, _acting_admin(request, csrf_token), username)
+    return RedirectResponse(link(language(request), "/admin/reviewers"), status_code=303)
+
+
+@router.post("/admin/known-sheets", include_in_schema=False)
+def confirm_known_form(request: Request, item_id: FormText = "", csrf_token: FormText = "") -> Response:
+    """Confirm the figures of a sheet typed by hand, so it may serve as a known sheet."""
+    admin = _acting_admin(request, csrf_token)
+    text = item_id.strip()
+    if not text.isdigit() or len(text) > 10:
+        raise Problem(404, "measure_not_typed", item=text)
+    measure.confirm_known(web_state(request).store, admin, int(text))
+    return RedirectResponse(link(language(request), "/admin/reviewers"), status_code=303)
 
 
 # --- the same as JSON ----------------------------------------------------------------------------------------------
@@ -245,6 +290,50 @@ def actions_api(request: Request) -> dict[str, Any]:
             for a in _activity(request)["actions"]
         ]
     }
+
+
+@api.get("/reviewers")
+def reviewers_api(request: Request) -> dict[str, Any]:
+    """Each reviewer measured on known sheets (admins only; never published): accuracy, its upper bound, speed,
+    disagreements on ordinary sheets, and whether their entries count; with the measurement's settings."""
+    require(request, ADMIN)
+    store = web_state(request).store
+    return {
+        "settings": measure.settings(store).to_json(),
+        "reviewers": [score.to_json() for score in measure.scores(store)],
+    }
+
+
+class MeasureSettingsBody(BaseModel):
+    rate: float = Field(ge=0, le=measure.MAX_RATE, description="the share of handed-out sheets that are known sheets")
+    min_accuracy: float = Field(
+        gt=0, le=1, description="below this accuracy (its upper bound) a reviewer stops counting"
+    )
+    min_sheets: int = Field(ge=1, description="known sheets a reviewer types before being judged")
+
+
+@api.post("/reviewers/settings")
+def measure_settings_api(request: Request, body: MeasureSettingsBody) -> dict[str, Any]:
+    """Set how reviewers are measured (recorded as an admin action)."""
+    admin = _acting_admin(request)
+    wanted = measure.MeasureSettings(body.rate, body.min_accuracy, body.min_sheets)
+    return measure.save_settings(web_state(request).store, admin, wanted).to_json()
+
+
+@api.post("/reviewers/{username}/reinstate")
+def reinstate_api(request: Request, username: str) -> dict[str, Any]:
+    """Let a reviewer benched by their accuracy count again after re-checking them (recorded as an admin action);
+    from now on only the known sheets they type judge them."""
+    reviewer = measure.reinstate(web_state(request).store, _acting_admin(request), username)
+    return {"username": reviewer.username, "reinstated": True}
+
+
+@api.post("/known-sheets/{item_id}")
+def confirm_known_api(request: Request, item_id: Annotated[int, Path(ge=0, le=2**31 - 1)]) -> dict[str, Any]:
+    """Confirm the figures of a sheet typed by hand (settled into an accepted record), so it may be handed to
+    reviewers as a known sheet."""
+    measure.confirm_known(web_state(request).store, _acting_admin(request), item_id)
+    return {"item_id": item_id, "known": True}
 
 
 router.include_router(api)

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 import testigo.web.decisions as decisions
+import testigo.web.measure as measure
 from testigo.ledger.entries import ALTERED, MISREAD
 from testigo.store import reviews
 from testigo.store.records import ACCEPTED, CONFLICT
@@ -73,15 +74,22 @@ def queue(request: Request, account: Account, offsets: dict[str, int], limit: in
 @router.get("/review/next", include_in_schema=False)
 def next_sheet(request: Request) -> Response:
     """The next piece of work in this reviewer's order: an unreadable sheet they have not typed, else a sheet whose
-    print differs from its code, else a conflict, else a flagged acta, else the queue page."""
+    print differs from its code, else a conflict, else a flagged acta, else the queue page.
+
+    While unreadable sheets wait for the reviewer, the one handed out is, at the rate the admin set, a known sheet
+    instead (`testigo.web.measure`): its address has the same shape as any other's, and none is handed out when
+    no ordinary one waits (a sheet appearing in an empty queue would give it away)."""
     account = require(request, REVIEWER)
     lang = language(request)
     store = web_state(request).store
     with store.sessions() as session:
         sheets = reviews.unreadable_queue(session, account.id, limit=reviews.QUEUE_PAGE, seed=account.id).items
-        sheet = next((u for u in sheets if not u.entered_by_me), None)
-        if sheet is not None:
-            return RedirectResponse(link(lang, f"/review/unreadable/{sheet.item_id}"), status_code=303)
+    sheet = next((u for u in sheets if not u.entered_by_me), None)
+    if sheet is not None:
+        handed = measure.hand_out(store, account)
+        target = handed if handed is not None else sheet.item_id
+        return RedirectResponse(link(lang, f"/review/unreadable/{target}"), status_code=303)
+    with store.sessions() as session:
         mismatched = reviews.mismatch_queue(session, limit=1, seed=account.id).items
         if mismatched:
             return RedirectResponse(link(lang, f"/review/mismatch/{mismatched[0].item_id}"), status_code=303)
