@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from testigo.cli import app
 from testigo.simulate import simulate
 
 
@@ -22,6 +24,15 @@ def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
 
 def run_json(*args: str) -> Any:
     return json.loads(run(*args, "--json").stdout)
+
+
+def invoke(*args: str | Path) -> tuple[int, Any]:
+    """The command run in this process (quicker than `run`): its exit code, and its JSON or else its text."""
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    try:
+        return result.exit_code, json.loads(result.stdout)
+    except json.JSONDecodeError:
+        return result.exit_code, result.stdout + result.stderr
 
 
 @pytest.fixture(scope="module")

@@ -26,6 +26,7 @@ from testigo.publish.layout import FILE_LIST, KEY, MIRRORS
 from testigo.publish.mirrors import MirrorList, parse_mirror, verify_mirror_list
 from testigo.store.workspace import Store, init_workspace
 from tests.conftest import payload_for, small_mesas
+from tests.test_cli import invoke
 from tests.web.conftest import qr_png
 
 runner = CliRunner()
@@ -42,14 +43,6 @@ ONION = _onion(7)
 WEB = "https://resultados.example.org/2026/"
 
 
-def _cli(*args: str | Path) -> tuple[int, Any]:
-    result = runner.invoke(app, [str(a) for a in args])
-    try:
-        return result.exit_code, json.loads(result.stdout)
-    except json.JSONDecodeError:
-        return result.exit_code, result.stdout + result.stderr
-
-
 def _refused(args: list[str], reason: str) -> None:
     """The command stops with a `UserError` (exit 2 from `testigo`, one line) naming `reason`."""
     result = runner.invoke(app, args)
@@ -63,7 +56,7 @@ def _check(report: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def _verify(bundle: Path, key: str) -> tuple[int, Any]:
-    return _cli("verify", bundle, "--key", key, "--workers", "1", "--json")
+    return invoke("verify", bundle, "--key", key, "--workers", "1", "--json")
 
 
 def _ingest(store: Store, mesa: str) -> None:
@@ -74,11 +67,11 @@ def test_mirrors_add_list_remove_keep_the_workspace_file(tmp_path: Path) -> None
     ws = tmp_path / "ws"
     _refused(["mirrors", "add", WEB, "-w", str(ws)], "create it first with `testigo init`")
     init_workspace(str(ws), "ve2024").close()
-    code, listed = _cli("mirrors", "add", WEB, "--note", "sitio  oficial", "-w", ws, "--json")
+    code, listed = invoke("mirrors", "add", WEB, "--note", "sitio  oficial", "-w", ws, "--json")
     assert code == 0, listed
-    code, listed = _cli("mirrors", "add", ONION.upper(), "-w", ws, "--json")  # bare, any case: http://, lower case
+    code, listed = invoke("mirrors", "add", ONION.upper(), "-w", ws, "--json")  # bare, any case: http://, lower case
     assert code == 0, listed
-    code, listed = _cli("mirrors", "add", "resultados-2026.tar", "--note", "canal @resultados", "-w", ws, "--json")
+    code, listed = invoke("mirrors", "add", "resultados-2026.tar", "--note", "canal @resultados", "-w", ws, "--json")
     assert listed == {
         "mirrors": [
             {"kind": "web", "address": WEB, "note": "sitio oficial"},
@@ -86,14 +79,14 @@ def test_mirrors_add_list_remove_keep_the_workspace_file(tmp_path: Path) -> None
             {"kind": "archive", "address": "resultados-2026.tar", "note": "canal @resultados"},
         ]
     }
-    code, listed = _cli("mirrors", "add", WEB, "--note", "bloqueado en CANTV", "-w", ws, "--json")  # same: new note
+    code, listed = invoke("mirrors", "add", WEB, "--note", "bloqueado en CANTV", "-w", ws, "--json")  # same: new note
     assert [m["note"] for m in listed["mirrors"]] == ["bloqueado en CANTV", "", "canal @resultados"]
-    code, listed = _cli("mirrors", "remove", f"HTTP://{ONION}", "-w", ws, "--json")
+    code, listed = invoke("mirrors", "remove", f"HTTP://{ONION}", "-w", ws, "--json")
     assert code == 0 and [m["kind"] for m in listed["mirrors"]] == ["web", "archive"]
     assert (ws / "mirrors.txt").read_text() == (
         f"web {WEB} bloqueado en CANTV\narchive resultados-2026.tar canal @resultados\n"
     )
-    assert _cli("mirrors", "list", "-w", ws, "--json") == (0, listed)
+    assert invoke("mirrors", "list", "-w", ws, "--json") == (0, listed)
     assert "resultados-2026.tar" in runner.invoke(app, ["mirrors", "list", "-w", str(ws)]).stdout
     _refused(["mirrors", "remove", "otro.tar", "-w", str(ws)], "otro.tar is not in the workspace's list of mirrors")
     (ws / "mirrors.txt").write_text("web ftp://old.example.org/\n")  # a hand edit that publish must not sign
@@ -139,8 +132,8 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, Path]:
     finally:
         store.close()
     for address in (WEB, ONION, "resultados-2026.tar"):
-        assert _cli("mirrors", "add", address, "--note", f"nota <{address[:5]}>", "-w", ws)[0] == 0
-    code, report = _cli("publish", "--out", out, "-w", ws, "--json")
+        assert invoke("mirrors", "add", address, "--note", f"nota <{address[:5]}>", "-w", ws)[0] == 0
+    code, report = invoke("publish", "--out", out, "-w", ws, "--json")
     assert code == 0, report
     assert [m["kind"] for m in report["mirrors"]] == ["web", "onion", "archive"]
     return out, key, ws
@@ -190,11 +183,11 @@ def test_republishing_keeps_the_list_until_it_or_the_log_changes(
     shutil.copytree(source, out)
     shutil.copytree(ws_source, ws)
     before = (out / MIRRORS).read_bytes()
-    code, report = _cli("publish", "--out", out, "-w", ws, "--json")
+    code, report = invoke("publish", "--out", out, "-w", ws, "--json")
     assert code == 0 and report["files"]["mirrors"] == {"written": 0, "unchanged": 1}
     assert report["written"] == 0  # same list, same checkpoint: the signed list and its time are kept
-    assert _cli("mirrors", "remove", WEB, "-w", ws)[0] == 0
-    code, report = _cli("publish", "--out", out, "-w", ws, "--json")
+    assert invoke("mirrors", "remove", WEB, "-w", ws)[0] == 0
+    code, report = invoke("publish", "--out", out, "-w", ws, "--json")
     assert code == 0 and report["files"]["mirrors"] == {"written": 1, "unchanged": 0}
     assert report["files"]["pages"]["unchanged"] == 0  # every page shows the list
     listed = verify_mirror_list((out / MIRRORS).read_bytes(), Verifier.parse(key))

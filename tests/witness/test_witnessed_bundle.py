@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
@@ -24,20 +23,13 @@ from testigo.publish.layout import CHECKPOINT, checkpoint_path
 from testigo.store.workspace import Store, init_workspace
 from testigo.witness import request_cosignature
 from tests.conftest import payload_for, small_mesas
+from tests.test_cli import invoke
 from tests.web.conftest import qr_png
 from tests.witness.servers import Log, ServedWitness, free_port
 
 runner = CliRunner()
 W1_KEY = str(Cosigner(name="w1", seed=bytes(32)).verifier)
 W1_ALIAS = str(Cosigner(name="alias", seed=bytes(32)).verifier)  # a cosignature/v1 does not sign the name
-
-
-def _cli(*args: str | Path) -> tuple[int, Any]:
-    result = runner.invoke(app, [str(a) for a in args])
-    try:
-        return result.exit_code, json.loads(result.stdout)
-    except json.JSONDecodeError:
-        return result.exit_code, result.stdout + result.stderr
 
 
 def _ingest(store: Store, mesa: str) -> None:
@@ -49,7 +41,7 @@ def _verify(bundle: Path, *witnesses: Cosigner | str, required: int | None = Non
     args = [a for key in keys for a in ("--witness", key)]
     if required is not None:
         args += ["--min-witnesses", str(required)]
-    return _cli("verify", bundle, *args, "--workers", "1", "--json")
+    return invoke("verify", bundle, *args, "--workers", "1", "--json")
 
 
 def _check(report: dict[str, Any], name: str) -> dict[str, Any]:
@@ -67,12 +59,12 @@ def test_publish_collects_cosignatures_and_verify_counts_them(tmp_path: Path) ->
     with ServedWitness(w1, logs, tmp_path / "w1") as one:
         with ServedWitness(w2, logs, tmp_path / "w2") as two:
             for url, witness in ((one.url, w1), (two.url, w2), (down, Cosigner.generate("witness.example/down"))):
-                code, listed = _cli("witness", "add", url, str(witness.verifier), "-w", ws, "--json")
+                code, listed = invoke("witness", "add", url, str(witness.verifier), "-w", ws, "--json")
                 assert code == 0, listed
             assert [w["url"] for w in listed["witnesses"]] == [one.url, two.url, down]
 
             _ingest(store, first)
-            code, report = _cli("publish", "--out", bundle, "-w", ws, "--json")
+            code, report = invoke("publish", "--out", bundle, "-w", ws, "--json")
             assert code == 0, report
             outcomes = {w["name"]: (w["cosigned"], w["detail"]) for w in report["witnesses"]}
             assert outcomes["witness.example/w1"][0] and outcomes["witness.example/w2"][0]
@@ -89,7 +81,7 @@ def test_publish_collects_cosignatures_and_verify_counts_them(tmp_path: Path) ->
             assert _check(verified, "witnesses")["detail"].startswith("2 of 2 witnesses cosigned (2 required)")
 
         _ingest(store, second)  # the log grows while w2 is down: w1 is asked from its old size, with a proof
-        code, report = _cli("publish", "--out", bundle, "-w", ws, "--json")
+        code, report = invoke("publish", "--out", bundle, "-w", ws, "--json")
         assert code == 0, report
         assert report["tree_size"] > size
         assert [(w["name"], w["cosigned"]) for w in report["witnesses"]] == [
@@ -100,7 +92,7 @@ def test_publish_collects_cosignatures_and_verify_counts_them(tmp_path: Path) ->
         # the first checkpoint keeps both cosignatures it got, though w2 is down now
         earlier = parse_note((bundle / checkpoint_path(size)).read_text()).signatures
         assert [s.name for s in earlier] == [store.signer.name, w1.name, w2.name]
-        code, signed = _cli("log", "checkpoint", "-w", ws, "--json")
+        code, signed = invoke("log", "checkpoint", "-w", ws, "--json")
         assert [s.name for s in parse_note(signed["note"]).signatures] == [store.signer.name, w1.name]
         text = runner.invoke(app, ["publish", "--out", str(bundle), "-w", str(ws)]).stdout
         assert "witness witness.example/w1: cosigned" in text and "witness witness.example/w2: not cosigned" in text
@@ -156,10 +148,10 @@ def test_a_log_key_is_not_a_witness_key(tmp_path: Path) -> None:
 
 def test_witness_key_creates_then_shows_the_same_key(tmp_path: Path) -> None:
     key = tmp_path / "witness.key"
-    code, created = _cli("witness", "key", "--key", key, "--name", "witness.example/w9", "--json")
+    code, created = invoke("witness", "key", "--key", key, "--name", "witness.example/w9", "--json")
     assert code == 0 and created["created"] is True
     assert os.stat(key).st_mode & 0o777 == 0o600
-    code, shown = _cli("witness", "key", "--key", key, "--json")
+    code, shown = invoke("witness", "key", "--key", key, "--json")
     assert code == 0 and shown["verifier_key"] == created["verifier_key"] and shown["created"] is False
     assert Cosigner.parse(key.read_text().strip()).verifier.name == "witness.example/w9"
     _refused(["witness", "key", "--key", str(tmp_path / "missing.key")], "give --name to create")
@@ -169,7 +161,7 @@ def test_witness_key_creates_then_shows_the_same_key(tmp_path: Path) -> None:
 def test_witness_serve_runs_the_witness_from_the_command_line(tmp_path: Path) -> None:
     log = Log.of([b"a", b"b", b"c"])
     key = tmp_path / "w.key"
-    code, created = _cli("witness", "key", "--key", key, "--name", "witness.example/cli", "--json")
+    code, created = invoke("witness", "key", "--key", key, "--name", "witness.example/cli", "--json")
     witness = Cosigner.parse(key.read_text().strip())
     port = free_port()
     command = [sys.executable, "-m", "testigo", "witness", "serve", "--key", str(key), "--port", str(port)]
