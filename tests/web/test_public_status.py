@@ -95,7 +95,11 @@ def test_figures_follow_new_uploads_without_anyone_asking(
 ) -> None:
     client = make_client(results_refresh_seconds=0.2)
     before = client.get("/api/v1/areas").json()["status"]["mesas_covered"]
+    results = client.app.state.web.results  # type: ignore[attr-defined]
+    served = results.held.version
     _ingest(web_store, "a.png", acta_png(small_mesas(1)[0]))
-    time.sleep(2.0)  # nobody visits meanwhile: the refresher alone must have seen the upload
+    deadline = time.monotonic() + 60  # a refresh takes ~0.8 s here, several times that on a loaded machine
+    while results.held.version == served and time.monotonic() < deadline:
+        time.sleep(0.1)  # nobody visits meanwhile: the refresher alone must see the upload
     assert client.get("/api/v1/areas").json()["status"]["mesas_covered"] == before + 1
     assert "stale-while-revalidate" not in client.get("/").headers["cache-control"]

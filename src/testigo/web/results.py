@@ -193,6 +193,11 @@ class PublicResults:
     def refresh_seconds(self) -> float:
         return self._refresh_seconds
 
+    @property
+    def held(self) -> Snapshot | None:
+        """The snapshot served now, read without checking the version or starting a refresh (for monitoring)."""
+        return self._snapshot
+
     def start(self) -> None:
         """Keep the snapshot current on its own: check the version every `refresh_seconds`."""
         if self._refresh_seconds > 0 and self._thread is None:
