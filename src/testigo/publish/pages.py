@@ -184,7 +184,8 @@ class _Site:
             entry = (page_path("mesa", result.mesa.id), f"Mesa {result.mesa.number}", self.mesa_rows[result.mesa.id])
             self.children.setdefault(("center", result.mesa.center_id), []).append(entry)
         self.mesa_of = {e.seq: r.mesa.id for r in publication.mesas.values() for e in r.related}
-        by_level = bounds_by_level(election, publication.registry, accepted_of(publication), AREA_LEVELS)
+        paged = {row.id for level in AREA_LEVELS for row in totals[level].rows} | {"national"}  # areas with a page
+        by_level = bounds_by_level(election, publication.registry, accepted_of(publication), AREA_LEVELS, paged)
         self.bounds = {(level, area.id): area for level, found in by_level.items() for area in found.areas}
 
     def render(self, template: str, path: str, **context: Any) -> tuple[str, bytes]:

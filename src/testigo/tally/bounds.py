@@ -36,7 +36,7 @@ one `Bounds` per contest.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -190,9 +190,19 @@ def bounds(election: Election, registry: Registry, level: str, accepted: Accepte
 
 
 def bounds_by_level(
-    election: Election, registry: Registry, accepted: Accepted, levels: Sequence[str] = BOUND_LEVELS
+    election: Election,
+    registry: Registry,
+    accepted: Accepted,
+    levels: Sequence[str] = BOUND_LEVELS,
+    only: Collection[str] | None = None,
 ) -> dict[str, Bounds]:
-    """The bounds at each of `levels` from one pass over the registry (what a site of every area needs)."""
+    """The bounds at each of `levels` from one pass over the registry (what a site of every area needs).
+
+    `only` names the areas to give (``national`` for the country; None: every
+    area): a bundle has pages for the areas with actas, a handful of the
+    country's 14,000 centers early in the night, and building a line costs
+    more than summing its area. The sums still cover every mesa.
+    """
     for level in levels:
         if level not in BOUND_LEVELS:
             raise ValueError(f"no bounds at level {level!r}; choose one of {', '.join(BOUND_LEVELS)}")
@@ -219,7 +229,7 @@ def bounds_by_level(
         if center_id in centers:
             centers[center_id].voters += remainder
             centers[center_id].likely += remainder * caps.turnout[center_id]
-    return {level: _level(election, registry, caps, places, centers, level) for level in levels}
+    return {level: _level(election, registry, caps, places, centers, level, only) for level in levels}
 
 
 @dataclass
@@ -253,6 +263,7 @@ def _level(
     places: dict[str, dict[str, str]],
     centers: dict[str, _Sums],
     level: str,
+    only: Collection[str] | None,
 ) -> Bounds:
     keys = election.candidate_keys()
     areas: dict[str, _Sums] = {}
@@ -267,6 +278,8 @@ def _level(
     extra, extra_likely = (unplaced, round(unplaced * caps.country_turnout)) if unplaced is not None else (0, 0)
     rows = []
     for area, sums in sorted(areas.items()):
+        if only is not None and (area or "national") not in only:
+            continue
         unbounded = sums.unplaced_mesas + unlisted if unplaced is None else 0
         totals = {k: int(v) for k, v in zip(keys, sums.counted, strict=True)}
         leader, runner_up = _top_two(totals)
