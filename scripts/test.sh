@@ -35,4 +35,4 @@ python3 -m mypy
 
 # coverage is measured on every run, and the run fails below the floor set in pyproject.toml; workers steal
 # queued tests from each other, so a few long tests near the end do not leave one core idle
-python3 -m pytest -n auto --dist worksteal --durations=15 --cov --cov-report=term "$@"
+python3 -m pytest -n auto --dist worksteal --durations=40 --cov --cov-report=term "$@"
