@@ -18,7 +18,7 @@ import dataclasses
 import json
 import os
 import types
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
@@ -268,6 +268,27 @@ def settings_table() -> str:
             env, flag = f"`{opt.env}`" if opt.env else "", f"`{opt.flag}`" if opt.flag else ""
             lines.append(f"| {key} | {env} | {flag} | {default} | {opt.help} |")
     return "\n".join(lines) + "\n"
+
+
+def list_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """The numbered lines of a workspace list (witnesses.txt, mirrors.txt) that say something.
+
+    Blank lines and ``#`` comments are skipped, as people who edit the file by
+    hand expect; nothing when the file does not exist.
+    """
+    if not path.exists():
+        return
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip() and not line.lstrip().startswith("#"):
+            yield number, line
+
+
+def write_list(path: Path, lines: Iterable[str]) -> None:
+    """Replace a workspace list whole: written beside it, then renamed, so it is never left half-written."""
+    tmp = path.with_name(path.name + ".tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp.write_text("".join(lines), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 @dataclass(frozen=True)

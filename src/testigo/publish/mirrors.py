@@ -31,13 +31,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
-from testigo.config import Workspace
+from testigo.config import Workspace, list_lines, write_list
 from testigo.errors import UserError
 from testigo.ledger import LedgerError, Signer, Verifier, sign_note, verify_note
 
@@ -173,17 +172,12 @@ def key_fingerprint(key: str) -> str:
 
 def read_mirrors(workspace: Workspace) -> list[Mirror]:
     """The workspace's mirrors, in file order; none when mirrors.txt does not exist. Raises `UserError`."""
-    path = workspace.mirrors_path
-    if not path.exists():
-        return []
     mirrors = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
+    for number, line in list_lines(workspace.mirrors_path):
         try:
             mirrors.append(_parse_line(line))
         except UserError as error:
-            raise UserError(f"{path} line {number}: {error}") from None
+            raise UserError(f"{workspace.mirrors_path} line {number}: {error}") from None
     return mirrors
 
 
@@ -206,10 +200,7 @@ def remove_mirror(workspace: Workspace, address: str) -> list[Mirror]:
 
 
 def _write_mirrors(workspace: Workspace, mirrors: list[Mirror]) -> list[Mirror]:
-    path = workspace.mirrors_path
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("".join(m.line() for m in mirrors), encoding="utf-8")
-    os.replace(tmp, path)
+    write_list(workspace.mirrors_path, (m.line() for m in mirrors))
     return mirrors
 
 

@@ -7,11 +7,10 @@ key. Lines starting with ``#`` are comments.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from testigo.config import Workspace
+from testigo.config import Workspace, list_lines, write_list
 from testigo.errors import UserError
 from testigo.ledger import CosignatureVerifier, LedgerError
 
@@ -39,16 +38,11 @@ def parse_entry(url: str, key: str) -> RosterEntry:
 
 def read_roster(workspace: Workspace) -> list[RosterEntry]:
     """The workspace's witnesses, in file order; none when the file does not exist."""
-    path = workspace.witnesses_path
-    if not path.exists():
-        return []
     entries = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
+    for number, line in list_lines(workspace.witnesses_path):
         fields = line.split()
         if len(fields) != 2:
-            raise UserError(f"{path} line {number} is not '<url> <witness verifier key>'")
+            raise UserError(f"{workspace.witnesses_path} line {number} is not '<url> <witness verifier key>'")
         entries.append(parse_entry(*fields))
     return entries
 
@@ -57,9 +51,5 @@ def add_to_roster(workspace: Workspace, entry: RosterEntry) -> list[RosterEntry]
     """Add (or replace, same URL or same key name) a witness; returns the new roster."""
     kept = [e for e in read_roster(workspace) if e.url != entry.url and e.verifier.name != entry.verifier.name]
     roster = [*kept, entry]
-    path = workspace.witnesses_path
-    tmp = path.with_name(path.name + ".tmp")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp.write_text("".join(e.line() for e in roster), encoding="utf-8")
-    os.replace(tmp, path)
+    write_list(workspace.witnesses_path, (e.line() for e in roster))
     return roster
