@@ -35,7 +35,7 @@ from testigo.audit.state import (
     read_findings,
     read_plan,
 )
-from testigo.ledger.entries import AUDIT_FINDING, AUDIT_KIND, AUDIT_PLAN, Entry
+from testigo.ledger.entries import AUDIT_FINDING, AUDIT_PLAN, Entry
 
 MET = "met"
 CONTINUE = "continue"
@@ -266,7 +266,7 @@ def published_files(folder: Path, entries: Sequence[Entry]) -> list[tuple[str, b
     (``report.json``) is `measure` of the two others, written at publish
     time; `testigo verify` computes it again and compares.
     """
-    steps = [entry.get("step") for entry in entries if entry.get("kind") == AUDIT_KIND]
+    steps = [entry.get("step") for entry in entries if entry.is_audit]
     if AUDIT_PLAN not in steps or not (folder / PLAN_FILE).exists():
         return []
     plan_data = read_plan(folder)

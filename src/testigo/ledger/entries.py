@@ -146,6 +146,11 @@ class Entry:
         return self.fields.get("kind") == "decision"
 
     @property
+    def is_audit(self) -> bool:
+        """Whether this entry records a step of a paper audit (`audit_entry`)."""
+        return self.fields.get("kind") == AUDIT_KIND
+
+    @property
     def from_table(self) -> bool:
         """Whether this entry is a row of an imported table (its sha256 is the table's, not an image's)."""
         return self.fields.get("kind") == "item" and self.fields.get("channel") == IMPORT_CHANNEL

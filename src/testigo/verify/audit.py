@@ -30,7 +30,7 @@ from testigo.audit.plan import MesaFigures
 from testigo.audit.report import REPORT_FILE, load_plan
 from testigo.audit.state import FINDINGS_FILE, FOLDER, PLAN_FILE, AuditError, parse_findings
 from testigo.domain import Registry
-from testigo.ledger.entries import AUDIT_FINDING, AUDIT_KIND, AUDIT_PLAN, Entry
+from testigo.ledger.entries import AUDIT_FINDING, AUDIT_PLAN, Entry
 from testigo.profiles import Profile
 from testigo.publish.model import Files, derive
 from testigo.verify.bundle import Bundle, BundleError
@@ -64,7 +64,7 @@ def check_audit(
     """Add the "audit" check when the bundle publishes an audit or its log holds one (otherwise no line)."""
     present = [path for path in AUDIT_FILES if (bundle.root / path).exists()]
     if not present:
-        logged = [entry.seq for entry in entries if entry.get("kind") == AUDIT_KIND]
+        logged = [entry.seq for entry in entries if entry.is_audit]
         if logged:
             problem = f"log entries {logged[0]}..{logged[-1]} are of a paper audit, and the bundle has no {PLAN}"
             report.add("audit", "the paper audit the log holds", [problem])
@@ -117,7 +117,7 @@ def _unlogged(entries: Sequence[Entry], plan_data: bytes, findings_data: bytes, 
     the files' order, and nothing else of the audit; and the plan's entry
     must come after the checkpoint it commits to (figures first, seed after).
     """
-    logged = [entry for entry in entries if entry.get("kind") == AUDIT_KIND]
+    logged = [entry for entry in entries if entry.is_audit]
     files = [(AUDIT_PLAN, PLAN, plan_data)]
     files += [(AUDIT_FINDING, f"{FINDINGS} line {n}", line) for n, line in enumerate(findings_data.splitlines(), 1)]
     for entry, (step, name, data) in zip(logged, files, strict=False):
