@@ -7,8 +7,11 @@ tested on rendered sheets in tests/read/test_printed_sheets.py.
 
 from __future__ import annotations
 
+from typing import Any
+
 from testigo.domain.layout import SheetLayout
 from testigo.read.printed.figures import ACCEPT_CONFIDENCE, Rescued, cross_check, rescue
+from testigo.read.printed.reading import PrintNotRead, PrintReading
 from tests.read.stand_ins import Field, reading, sure
 
 LAYOUT = SheetLayout.from_json(
@@ -93,6 +96,57 @@ def test_a_total_its_own_parts_refute_is_a_misread_not_a_mismatch() -> None:
     assert [c.field for c in check.differing] == ["card_2", "valid_votes", "total_votes"]
     # without the layout's arithmetic the misread total would have accused the sheet
     assert cross_check(misread, code).outcome == "mismatch"
+
+
+def _positional(labelled: dict[str, Any] | None, **fields: Any) -> PrintReading:
+    """A reading whose totals were placed by position; `labelled` what their labels find (None: no label reads)."""
+
+    def by_labels() -> dict[str, Any]:
+        if labelled is None:
+            raise PrintNotRead("the total 'V' is not on the lines below the table")
+        return labelled
+
+    return PrintReading("t", fields, False, positional=TOTALS, labelled=by_labels)
+
+
+TOTALS = ("valid_votes", "null_votes", "total_votes")
+CODE = {"card_1": 5, "card_2": 3, "card_3": 2, "valid_votes": 10, "null_votes": 0, "total_votes": 10}
+CARDS = {"card_1": sure(5), "card_2": sure(3), "card_3": sure(2)}
+
+
+def test_totals_placed_by_position_that_all_agree_with_the_code_need_no_labels() -> None:
+    labelled = {"valid_votes": sure(99), "null_votes": sure(99), "total_votes": sure(99)}
+    printed = _positional(labelled, **CARDS, valid_votes=sure(10), null_votes=sure(0), total_votes=sure(10))
+    check = cross_check(printed, CODE, LAYOUT.checks)
+    assert check.outcome == "confirmed" and check.reading is printed  # the labels were never read
+
+
+def test_totals_placed_by_position_are_found_by_their_labels_when_one_disagrees() -> None:
+    # a line lost below the table: the null line's 0 sits where the valid total was expected, and so on
+    shifted = {"valid_votes": sure(0), "null_votes": sure(10), "total_votes": sure(7)}
+    labelled = {"valid_votes": sure(10), "null_votes": sure(0), "total_votes": sure(10)}
+    check = cross_check(_positional(labelled, **CARDS, **shifted), CODE, LAYOUT.checks)
+    assert check.outcome == "confirmed" and not check.reading.positional
+    assert check.reading.fields["valid_votes"] is labelled["valid_votes"]
+    # the labels find totals printed otherwise (9 null votes added, and the total): a mismatch naming both
+    altered = {
+        "valid_votes": sure(10),
+        "null_votes": Field({"9": -0.01, "0": -30.0}, font={"9": -1.0, "0": -60.0}),
+        "total_votes": Field({"19": -0.01, "10": -30.0}, font={"19": -1.0, "10": -60.0}),
+    }
+    check = cross_check(_positional(altered, **CARDS, **shifted), CODE, LAYOUT.checks)
+    assert (
+        check.describe()
+        == "printed figures differ from the QR code: null_votes print 9, QR 0; total_votes print 19, QR 10"
+    )
+
+
+def test_totals_whose_labels_read_nowhere_are_unclear_and_the_cards_still_count() -> None:
+    printed = _positional(None, **CARDS, valid_votes=sure(0), null_votes=sure(10), total_votes=sure(10))
+    check = cross_check(printed, CODE, LAYOUT.checks)
+    assert check.outcome == "partial" and not check.differing
+    assert [c.field for c in check.unclear] == list(TOTALS)
+    assert [c.verdict for c in check.comparisons[:3]] == ["agrees"] * 3
 
 
 def test_a_sheet_mostly_illegible_accuses_nothing() -> None:

@@ -63,7 +63,7 @@ def _checked(printed: PrintReading, expected: dict[str, int], layout: SheetLayou
         check.describe(),
         {c.field: c.read for c in check.comparisons},
         {c.field: c.margin for c in check.comparisons},
-        {name: field.quad for name, field in printed.fields.items()},
+        {name: field.quad for name, field in check.reading.fields.items()},
         MODEL_SHA256,
         tuple(c.field for c in check.differing),
     )

@@ -74,10 +74,11 @@ def _with_print(page: PageReading, gray: np.ndarray, layouts: Sequence[SheetLayo
         return replace(page, print_problem="several codes on one page: the print was not read")
     coded = [layout for layout in layouts if layout.code != "none"]
     tried = coded[:1] if page.payloads else list(layouts)
+    alone = not page.payloads  # no code to cross-check with: the header and the totals' labels are read now
     problems = []
     for layout in tried:
         try:
-            printed = read_print(gray, layout, code_up=page.code_up, header=not page.payloads)
+            printed = read_print(gray, layout, code_up=page.code_up, header=alone, labels=alone)
         except PrintNotRead as error:
             problems.append(str(error))
             continue

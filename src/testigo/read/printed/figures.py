@@ -50,7 +50,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from testigo.domain.layout import Check, SheetLayout
-from testigo.read.printed.reading import FONT, OCR, FieldReading, PrintReading
+from testigo.read.printed.reading import FONT, OCR, FieldReading, PrintNotRead, PrintReading
 from testigo.read.printed.sums import solve
 
 #: The print favours the QR's value by at least this (nats): the figure agrees.
@@ -86,6 +86,8 @@ class CrossCheck:
     """Every compared figure, and what they amount to for the sheet."""
 
     comparisons: tuple[Comparison, ...]
+    reading: PrintReading
+    """The reading compared: the one given, or it with its totals found by their labels (`cross_check`)."""
 
     @property
     def differing(self) -> list[Comparison]:
@@ -115,7 +117,30 @@ class CrossCheck:
 
 
 def cross_check(reading: PrintReading, expected: Mapping[str, int], checks: Sequence[Check] = ()) -> CrossCheck:
-    """Compare every field the print and the QR code both have; `checks` are the layout's arithmetic."""
+    """Compare every field the print and the QR code both have; `checks` are the layout's arithmetic.
+
+    Totals placed by position (`PrintReading.positional`) are proven there
+    when every one of them agrees with the code: three lines each showing
+    the code's value for the total expected there are where the totals are.
+    Otherwise their labels are read and they are compared where the labels
+    put them; when a label reads nowhere, those totals are unclear (the
+    cards still count).
+    """
+    comparisons = _compared(reading, expected)
+    if any(c.verdict != AGREES for c in comparisons if c.field in reading.positional):
+        try:
+            reading = reading.by_labels()
+        except PrintNotRead:
+            comparisons = [
+                Comparison(c.field, c.expected, "", 0.0, UNCLEAR) if c.field in reading.positional else c
+                for c in comparisons
+            ]
+        else:
+            comparisons = _compared(reading, expected)
+    return CrossCheck(_legible_enough(_refuted_totals(comparisons, checks)), reading)
+
+
+def _compared(reading: PrintReading, expected: Mapping[str, int]) -> list[Comparison]:
     comparisons = []
     for name, value in expected.items():
         field = reading.fields.get(name)
@@ -125,7 +150,7 @@ def cross_check(reading: PrintReading, expected: Mapping[str, int], checks: Sequ
         verdict, margin = _verdict(field, text)
         read = text if verdict == AGREES else field.text
         comparisons.append(Comparison(name, text, read, round(margin, 2), verdict))
-    return CrossCheck(_legible_enough(_refuted_totals(comparisons, checks)))
+    return comparisons
 
 
 def _legible_enough(comparisons: tuple[Comparison, ...]) -> tuple[Comparison, ...]:

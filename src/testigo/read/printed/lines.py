@@ -180,14 +180,15 @@ def frame_of(gray: np.ndarray) -> Frame | None:
 
     The page is turned and scaled in one warp, at the scale that brings its
     letters to `TARGET_HEIGHT` (measured on a copy of at most `SURVEY_SIDE`
-    pixels, which is plenty to count letters and much cheaper than the page).
+    pixels, which is plenty to count letters and much cheaper than the page; the
+    direction is found on a smaller copy of that copy, so the page is reduced once).
     """
-    found = text_angle(gray)
-    if found is None:
-        return None
-    angle, text = found
     survey = min(1.0, SURVEY_SIDE / max(gray.shape))
     small = cv2.resize(gray, None, fx=survey, fy=survey, interpolation=cv2.INTER_AREA) if survey < 1 else gray
+    found = text_angle(small)
+    if found is None:
+        return None
+    angle, text = found[0], found[1] / survey
     height = _text_height(_ink(small, 7)) / survey
     scale = min(MAX_ENLARGEMENT, TARGET_HEIGHT / height) if height else 1.0
     image, to_page = _turn(gray, angle, scale, text, margin=3 * (height or TARGET_HEIGHT))
