@@ -67,6 +67,7 @@ def verify(
     witnesses: Sequence[str] = (),
     min_witnesses: int | None = None,
     workers: int | None = None,
+    sample: int | None = None,
 ) -> VerifyReport:
     """Recompute everything in a bundle from its images and signed log, as ``testigo verify``.
 
@@ -77,8 +78,10 @@ def verify(
     is self-consistent. `checkpoint` is a signed checkpoint kept from before
     (a file, or the note's text) that the log must extend. `witnesses` are
     witness verifier keys (texts or files), `min_witnesses` of which (default 1
-    when any is given) must have cosigned the bundle's checkpoint. The report's
-    `ok` says whether every check held; nothing is raised for a bundle that fails.
+    when any is given) must have cosigned the bundle's checkpoint. `sample`
+    decodes only that many images, drawn at random (``--sample``; the report's
+    `not_decoded` counts the others). The report's `ok` says whether every
+    check held; nothing is raised for a bundle that fails.
 
         >>> with testigo.open("./eleccion") as ws:
         ...     key = ws.key  # in real use, obtained from the publisher by another channel
@@ -88,7 +91,13 @@ def verify(
     """
     old = _checkpoint_text(checkpoint)
     check = partial(
-        verify_bundle, key=key, old_checkpoint=old, witnesses=witnesses, min_witnesses=min_witnesses, workers=workers
+        verify_bundle,
+        key=key,
+        old_checkpoint=old,
+        witnesses=witnesses,
+        min_witnesses=min_witnesses,
+        workers=workers,
+        sample=sample,
     )
     if not is_url(bundle):
         return check(local_folder(bundle))

@@ -18,7 +18,7 @@ from pathlib import Path
 from testigo.progress import Progress
 from testigo.publish.archive import ArchiveError, unpack_bundle
 from testigo.verify.bundle import Bundle, BundleError, read_bundle
-from testigo.verify.content import audit
+from testigo.verify.content import Decoding, audit
 from testigo.verify.filelist import check_file_list
 from testigo.verify.log import CheckedLog, WitnessPolicy, check_log, witness_keys
 from testigo.verify.mirrors import check_mirror_list
@@ -35,6 +35,7 @@ def verify_bundle(
     witnesses: Sequence[str] = (),
     min_witnesses: int | None = None,
     workers: int | None = None,
+    sample: int | None = None,
     progress: Progress | None = None,
 ) -> VerifyReport:
     """Verify the bundle in folder `root`, or in the archive file `root` (`testigo publish --archive`).
@@ -49,7 +50,10 @@ def verify_bundle(
     checkpoint seen earlier, which the log must extend. `witnesses` are
     witness verifier keys (texts or files); `min_witnesses` of them (default
     1 when any is given) must have cosigned the latest checkpoint. A bad
-    witness key or an impossible count raises `UserError`. `progress` follows
+    witness key or an impossible count raises `UserError`. `sample` decodes
+    again only that many of the images whose entries log a reading, drawn at
+    random by this run (`testigo.verify.content`); every image is still
+    hashed and everything else checked in full. `progress` follows
     `testigo.progress.Progress`.
     """
     required = witness_keys(witnesses, min_witnesses)
@@ -62,8 +66,8 @@ def verify_bundle(
                 report.add("archive", "the bundle archive, unpacked safely", [str(error)])
                 return report
             report.add("archive", detail, [])
-            return _verify_folder(report, folder, key, old_checkpoint, required, workers, progress)
-    return _verify_folder(VerifyReport(), root, key, old_checkpoint, required, workers, progress)
+            return _verify_folder(report, folder, key, old_checkpoint, required, Decoding(workers, sample), progress)
+    return _verify_folder(VerifyReport(), root, key, old_checkpoint, required, Decoding(workers, sample), progress)
 
 
 def _verify_folder(
@@ -72,7 +76,7 @@ def _verify_folder(
     key: str | None,
     old_checkpoint: str | None,
     required: WitnessPolicy,
-    workers: int | None,
+    decoding: Decoding,
     progress: Progress | None,
 ) -> VerifyReport:
     try:
@@ -84,6 +88,6 @@ def _verify_folder(
     if log is None:
         return report
     check_mirror_list(report, bundle, log)
-    audit(report, bundle, log, workers=workers, progress=progress)
+    audit(report, bundle, log, decoding, progress)
     check_file_list(report, bundle)
     return report

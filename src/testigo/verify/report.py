@@ -19,6 +19,9 @@ class VerifyReport:
 
     checks: list[CheckResult] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    not_decoded: int = 0
+    """Images with a logged reading that were hashed but not decoded again (a `sample` was asked for): what
+    their entries log rests on the log alone. 0 when every one was decoded."""
 
     @property
     def ok(self) -> bool:
@@ -33,4 +36,5 @@ class VerifyReport:
             "ok": self.ok,
             "checks": [{"check": c.check, "ok": c.ok, "detail": c.detail} for c in self.checks],
             "problems": self.problems,
+            "not_decoded": self.not_decoded,
         }
