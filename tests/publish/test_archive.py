@@ -74,7 +74,9 @@ def test_split_parts_join_to_the_archive_and_verify_from_the_first_part(publishe
     folder, detail = unpack_bundle(split.manifest, tmp_path / "from-manifest")
     assert tree(folder) == tree(published.bundle)
     assert f"{len(split.parts)} parts of bundle.tar checked against bundle.tar.parts.json" in detail
-    result = runner.invoke(app, ["verify", str(tmp_path / "parts" / "bundle.tar.001"), "--workers", "1", "--json"])
+    result = runner.invoke(
+        app, ["verify", str(tmp_path / "parts" / "bundle.tar.001"), "--workers", "1", "--sample", "0", "--json"]
+    )
     assert result.exit_code == 0, result.output
     checks = json.loads(result.stdout)["checks"]
     assert checks[0]["check"] == "archive" and checks[0]["ok"] and "parts of bundle.tar" in checks[0]["detail"]
@@ -88,7 +90,7 @@ def test_a_damaged_or_missing_part_is_refused_by_name(published: Published, tmp_
     second.write_bytes(bytes(data))
     with pytest.raises(ArchiveError, match=r"^part bundle.tar.002 is damaged: 65,536 bytes, SHA-256"):
         unpack_bundle(tmp_path / "bundle.tar.001", tmp_path / "work")
-    report = verify_bundle(tmp_path / "bundle.tar.parts.json", workers=1)
+    report = verify_bundle(tmp_path / "bundle.tar.parts.json", workers=1, sample=0)
     assert not report.ok and report.problems[0].startswith("part bundle.tar.002 is damaged")
     second.unlink()
     with pytest.raises(ArchiveError, match=r"^part bundle.tar.002 is missing$"):
@@ -157,13 +159,15 @@ def test_verify_refuses_a_malicious_or_unreadable_archive_in_one_line(tmp_path: 
 
 def test_verify_passes_the_archive_and_fails_one_with_a_changed_figure(published: Published, tmp_path: Path) -> None:
     good = write_archive(published.bundle, tmp_path / "good.tar")
-    result = runner.invoke(app, ["verify", str(good.archive), "--key", published.key, "--workers", "1", "--json"])
+    result = runner.invoke(
+        app, ["verify", str(good.archive), "--key", published.key, "--workers", "1", "--sample", "0", "--json"]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["ok"] is True
     changed = copy_of(published, tmp_path)
     reason = add_vote_in_json(changed)
     bad = write_archive(changed, tmp_path / "bad.tar")
-    result = runner.invoke(app, ["verify", str(bad.archive), "--key", published.key, "--workers", "1"])
+    result = runner.invoke(app, ["verify", str(bad.archive), "--key", published.key, "--workers", "1", "--sample", "0"])
     assert result.exit_code == 1
     assert any(line.startswith(reason) for line in result.stdout.splitlines()), result.stdout
 

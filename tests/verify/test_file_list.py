@@ -25,7 +25,7 @@ def test_the_list_names_every_other_file_with_its_hash(published: Published) -> 
 
 
 def _file_list_problems(bundle: Path) -> list[str]:
-    report = verify_bundle(bundle, workers=1)
+    report = verify_bundle(bundle, workers=1, sample=0)  # the images are hashed: decoding them adds nothing here
     [check] = [c for c in report.checks if c.check == "file list"]
     assert check.ok is (not [p for p in report.problems if FILE_LIST in p])
     return [p for p in report.problems if FILE_LIST in p]

@@ -28,7 +28,7 @@ def test_a_changed_witness_list_fails_with_the_line_and_the_page_script_named(
     bundle = copy_of(published, tmp_path)
     witness = Cosigner.generate("witness.example/w1")
     (bundle / WITNESSES).write_text(f"{witness.verifier}\nnot a key\n", encoding="utf-8")
-    report = verify_bundle(bundle, workers=1)
+    report = verify_bundle(bundle, workers=1, sample=0)
     checks = {c.check: c for c in report.checks}
     assert "names 1 witness; 0 cosigned log/checkpoint" in checks["witness list"].detail
     assert not checks["witness list"].ok and not checks["pages"].ok
