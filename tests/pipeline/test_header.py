@@ -101,12 +101,23 @@ def test_a_header_without_any_reading_names_nothing() -> None:
 def test_an_uncertain_sheet_whose_center_code_reads_as_no_mesa_gets_the_likeliest_real_mesa_as_its_entry(
     tmp_path: Path,
 ) -> None:
-    """Seed 3 of the hard photos without a code: PP-OCR reads the center code as one no mesa has, a card is
-    uncertain. The machine's entry names the true mesa (the likeliest the print fits), and says so."""
-    truth = json.loads(simulate(tmp_path, 1, seed=3, quality="hard", variant="sin_qr", workers=1).read_text())
-    [entry] = truth["files"]
-    [sheet] = decode_blob("x", str(tmp_path / entry["file"]), "ve2024").printed
-    assert sheet is not None and sheet.outcome == UNCERTAIN
-    assert "most likely names registry mesa " + entry["mesa_id"] in sheet.detail
-    machine = machine_reading(PROFILE, sheet)
-    assert machine is not None and machine.mesa_id == entry["mesa_id"]
+    """Hard photos without a code whose center code PP-OCR reads as one no mesa has, a card uncertain (seeds 6
+    to 8 when written): the machine's entry names the true mesa (the likeliest the print fits), and says so.
+
+    Which simulated sheet shows this moves whenever the reader improves (seed 3 did, until its header was
+    read well enough to name its mesa for certain), so the first of a few seeds that shows it is taken.
+    """
+    found = 0
+    for seed in (6, 7, 8):
+        folder = tmp_path / str(seed)
+        truth = json.loads(simulate(folder, 1, seed=seed, quality="hard", variant="sin_qr", workers=1).read_text())
+        [entry] = truth["files"]
+        [sheet] = decode_blob("x", str(folder / entry["file"]), "ve2024").printed
+        if sheet is None or sheet.outcome != UNCERTAIN or "most likely names registry mesa" not in sheet.detail:
+            continue
+        assert "most likely names registry mesa " + entry["mesa_id"] in sheet.detail
+        machine = machine_reading(PROFILE, sheet)
+        assert machine is not None and machine.mesa_id == entry["mesa_id"]
+        found += 1
+        break
+    assert found == 1, "none of the seeds gives an uncertain sheet whose header names no mesa: choose others"
