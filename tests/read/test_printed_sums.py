@@ -58,7 +58,7 @@ def test_a_figure_with_no_candidate_makes_its_sum_impossible_and_one_in_no_sum_i
     assert solution is not None and solution.values == {"c0": 1, "valid": 1}
 
 
-def test_three_misread_figures_are_rescued_when_the_sums_leave_no_other_way() -> None:
+def test_three_misread_figures_are_found_when_the_sums_leave_no_other_way_and_left_to_a_person() -> None:
     # each card reads best as another figure, the printed one a close second; the totals are sharp
     printed = reading(
         card_1=Field({"9": -0.3, "3": -1.5}),
@@ -78,4 +78,6 @@ def test_three_misread_figures_are_rescued_when_the_sums_leave_no_other_way() ->
         "total_votes": 17,
     }
     assert rescued.corrected == ("card_1", "card_2", "card_3") and rescued.arithmetic
-    assert min(rescued.confidence.values()) >= ACCEPT_CONFIDENCE and rescued.certain
+    # the sums are sure, but they changed what both readers read: a person confirms (`Rescued.doubtful`)
+    assert min(rescued.confidence.values()) >= ACCEPT_CONFIDENCE and not rescued.certain
+    assert rescued.doubtful() == ["card_1", "card_2", "card_3"]

@@ -85,8 +85,11 @@ def _read_alone(profile: Profile, printed: PrintReading, layout: SheetLayout) ->
         why = []
         if not rescued.arithmetic:
             why.append("the figures read do not add up")
-        if doubtful:
-            why.append("not certain: " + ", ".join(doubtful))
+        if rescued.corrected:
+            why.append("changed from what was read to make the sums hold: " + ", ".join(rescued.corrected))
+        unsure_only = [name for name in doubtful if name not in rescued.corrected]
+        if unsure_only:
+            why.append("not certain: " + ", ".join(unsure_only))
         if printed.missing:
             why.append("not found: " + ", ".join(printed.missing))
         detail = "read from the print, for a person to confirm (" + "; ".join(why) + ")"
