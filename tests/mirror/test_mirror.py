@@ -21,7 +21,7 @@ from testigo.errors import UserError
 from testigo.pipeline.ingest import ingest
 from testigo.publish import publish
 from testigo.publish.filelist import file_list_bytes, list_files
-from testigo.publish.layout import FILE_LIST, KEY, MESAS_PARQUET
+from testigo.publish.layout import CHECKPOINT, FILE_LIST, KEY, MESAS_PARQUET
 from testigo.simulate import simulate
 from testigo.store.workspace import Store, init_workspace
 from tests.verify.test_bundle_verify import add_vote_in_json
@@ -92,7 +92,12 @@ def test_a_chain_of_mirrors_stays_in_step_and_fetches_only_what_changed(chain: C
     assert chain.again.outcome == "unchanged" and chain.again.files_fetched == 1
     assert chain.again.files_kept == len(files)
     assert chain.again.bytes_transferred == (chain.c / FILE_LIST).stat().st_size
-    assert not list(chain.root.glob(".C*")), "no staging or old copy is left beside the mirror"
+    # no staging or old copy is left beside the mirror; the mark of the copy it verified last is
+    beside = [p.name for p in chain.root.glob(".C*")]
+    assert beside == [".C.verified"], beside
+    assert (chain.root / ".C.verified").read_text(encoding="utf-8") == (chain.c / CHECKPOINT).read_text(
+        encoding="utf-8"
+    )
 
 
 def _refused_at_c(chain: Chain, source: Path, tmp_path: Path) -> str:
@@ -157,7 +162,7 @@ def test_an_archive_is_a_source_too(chain: Chain, tmp_path: Path) -> None:
     parts = write_archive(chain.c, tmp_path / "bundle.tar", split_size=65536)
     report = mirror(str(tmp_path / "bundle.tar.001"), tmp_path / "D", workers=1)
     assert report.outcome == "updated" and list_files(tmp_path / "D") == list_files(chain.c)
-    assert len(parts.parts) > 1 and not list(tmp_path.glob(".D*"))
+    assert len(parts.parts) > 1 and [p.name for p in tmp_path.glob(".D*")] == [".D.verified"]  # no unpacked copy
 
 
 # --- Over HTTP, with a server that cuts a transfer short

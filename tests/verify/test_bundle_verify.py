@@ -51,6 +51,20 @@ def test_a_sample_decodes_that_many_images_and_hashes_the_rest(published: Publis
     assert checks["images"].startswith(f"{IMAGES} images in actas/ hashed")
 
 
+def test_images_a_verified_copy_decoded_are_hashed_not_decoded_when_its_log_grows(published: Published) -> None:
+    # a mirror verified the bundle at its first checkpoint (FIRST entries), every image decoded: the images of
+    # the later entries alone are decoded now
+    old = published.old_checkpoint
+    report = verify_bundle(published.bundle, key=published.key, old_checkpoint=old, workers=1, decoded_before=FIRST)
+    assert report.ok, report.problems
+    decoding = next(c.detail for c in report.checks if c.check == "decoding")
+    assert decoding.startswith(f"{IMAGES - FIRST} images decoded again")
+    assert f"{FIRST} images named only by the first {FIRST} entries were decoded when the copy held" in decoding
+    # without the old checkpoint nothing proves the log extends that copy: every image is decoded
+    unproven = verify_bundle(published.bundle, key=published.key, workers=1, decoded_before=FIRST)
+    assert next(c.detail for c in unproven.checks if c.check == "decoding").startswith(f"{IMAGES} images decoded")
+
+
 def test_without_a_key_the_report_says_only_self_consistency_is_proved(published: Published) -> None:
     report = verify_bundle(published.bundle, workers=1, sample=0)
     assert report.ok, report.problems

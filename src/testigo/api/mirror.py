@@ -131,11 +131,14 @@ def mirror(
         fetched, kept, transferred = _assemble(src, listed, held, dest, staging)
     (staging / FILE_LIST).write_bytes(listing)
     trusted, old = (key or held.key, held.checkpoint) if held else (key, None)
-    report = verify_bundle(staging, key=trusted, old_checkpoint=old, workers=workers)
+    report = verify_bundle(
+        staging, key=trusted, old_checkpoint=old, workers=workers, decoded_before=_decoded_before(dest, held)
+    )
     if not report.ok:
         shutil.rmtree(staging)
         raise MirrorRefused(f"the new copy fails verification: {report.problems[0]}")
     _swap(staging, dest)
+    _verified_mark(dest).write_text(note, encoding="utf-8")
     size = json.loads((dest / MANIFEST).read_bytes()).get("tree_size")
     elapsed = time.monotonic() - started
     return MirrorReport(source, dest, "updated", size, fetched + 1, kept, transferred + len(listing), elapsed)
@@ -213,6 +216,24 @@ def _link_or_copy(found: Path, target: Path) -> None:
         os.link(found, target)
     except OSError:
         shutil.copyfile(found, target)
+
+
+def _verified_mark(dest: Path) -> Path:
+    """Beside DEST (a file inside would not be part of the bundle): the checkpoint of the copy verified last."""
+    return dest.parent / f".{dest.name}.verified"
+
+
+def _decoded_before(dest: Path, held: _Held | None) -> int:
+    """How many first entries of the log had their images decoded when this command verified the copy held.
+
+    0 unless the mark says this command verified that very copy (a folder
+    put there otherwise was never decoded here): then only the images of
+    the new entries are decoded, not all of them again on every update.
+    """
+    mark = _verified_mark(dest)
+    if held is None or not mark.is_file() or mark.read_text(encoding="utf-8") != held.checkpoint:
+        return 0
+    return Checkpoint.parse(parse_note(held.checkpoint).text).size
 
 
 def _swap(staging: Path, dest: Path) -> None:

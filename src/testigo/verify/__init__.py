@@ -36,6 +36,7 @@ def verify_bundle(
     min_witnesses: int | None = None,
     workers: int | None = None,
     sample: int | None = None,
+    decoded_before: int = 0,
     progress: Progress | None = None,
 ) -> VerifyReport:
     """Verify the bundle in folder `root`, or in the archive file `root` (`testigo publish --archive`).
@@ -53,10 +54,14 @@ def verify_bundle(
     witness key or an impossible count raises `UserError`. `sample` decodes
     again only that many of the images whose entries log a reading, drawn at
     random by this run (`testigo.verify.content`); every image is still
-    hashed and everything else checked in full. `progress` follows
-    `testigo.progress.Progress`.
+    hashed and everything else checked in full. `decoded_before`, with
+    `old_checkpoint`, is that checkpoint's size when a copy of the bundle at
+    that checkpoint was verified here before, images decoded (a mirror
+    updating its copy): images only its entries name are hashed, not decoded
+    again (`Decoding.held`). `progress` follows `testigo.progress.Progress`.
     """
     required = witness_keys(witnesses, min_witnesses)
+    decoding = Decoding(workers, sample, decoded_before if old_checkpoint is not None else 0)
     if root.is_file():
         with tempfile.TemporaryDirectory(prefix="testigo-verify-") as workdir:
             report = VerifyReport()
@@ -66,8 +71,8 @@ def verify_bundle(
                 report.add("archive", "the bundle archive, unpacked safely", [str(error)])
                 return report
             report.add("archive", detail, [])
-            return _verify_folder(report, folder, key, old_checkpoint, required, Decoding(workers, sample), progress)
-    return _verify_folder(VerifyReport(), root, key, old_checkpoint, required, Decoding(workers, sample), progress)
+            return _verify_folder(report, folder, key, old_checkpoint, required, decoding, progress)
+    return _verify_folder(VerifyReport(), root, key, old_checkpoint, required, decoding, progress)
 
 
 def _verify_folder(
