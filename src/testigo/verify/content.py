@@ -65,7 +65,7 @@ from testigo.verify.tables import check_tables
 
 @dataclass(frozen=True)
 class Decoding:
-    """How a verification decodes the images: in how many processes, and all of them or a random sample.
+    """How a verification decodes the images: in how many processes, all or a random sample, and since when.
 
     A sample is for a quick check of a large bundle (decoding is most of
     verifying: about 0.7 s of CPU an image with its print, some six hours
@@ -210,7 +210,7 @@ def _check_images(
     detail = f"{len(present)} images in {IMAGES_DIR}/ hashed against their names"
     report.add("images", detail, _capped(hash_problems, "image problems"))
     count = sum(len(logged.get(sha, ())) for sha in decode)
-    manual = len(typed - readable)
+    manual = len(typed - set(logged) - set(machine))
     detail = f"{len(decode)} images decoded again for {count} logged payloads"
     if report.not_decoded:
         detail += (

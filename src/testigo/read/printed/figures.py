@@ -32,11 +32,12 @@ two witnesses, and what neither alone vouches for is left to a person.
   and null votes to the total) with the greatest joint likelihood; a figure's
   confidence is its posterior among the candidates that keep the arithmetic.
   The sheet may be accepted without a person only when every figure reaches
-  `ACCEPT_CONFIDENCE`, the arithmetic holds, and neither reader alone
-  rejects a figure by `DIFFER_MARGIN` (the cross-check's standard for a
-  reader against a value) unless the arithmetic settles it: the other reader
-  reads that very value, and a sum whose every other figure is certain and
-  undisputed leaves it no other (two witnesses against one).
+  `ACCEPT_CONFIDENCE` as the readers read it (a figure the sums changed is
+  proposed to a person, never accepted), the arithmetic holds, and neither
+  reader alone rejects a figure by `DIFFER_MARGIN` (the cross-check's
+  standard for a reader against a value) unless the arithmetic settles it:
+  the other reader reads that very value, and a sum whose every other figure
+  is certain and undisputed leaves it no other (two witnesses against one).
 
 The posteriors use `TEMPERATURE`, which turns the recogniser's
 log-likelihoods into probabilities that match how often it is right
