@@ -7,7 +7,10 @@ thing in the copy.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import pickle
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,10 +75,31 @@ _built: list[Published] = []
 
 
 def shared(factory: pytest.TempPathFactory) -> Published:
-    """The process's one `Published` (built on first use)."""
+    """The run's one `Published`, built on first use.
+
+    Under pytest-xdist the publish and verify modules usually land on
+    different workers: the first to ask builds it (about 30 s) under a file
+    lock in the folder the workers share, the others wait for it and read it,
+    instead of each building its own.
+    """
     if not _built:
-        _built.append(build(factory.mktemp("published")))
+        if os.environ.get("PYTEST_XDIST_WORKER") is None:
+            _built.append(build(factory.mktemp("published")))
+        else:
+            _built.append(_built_by_one_worker(factory.getbasetemp().parent))
     return _built[0]
+
+
+def _built_by_one_worker(shared_folder: Path) -> Published:
+    done = shared_folder / "published.pickle"
+    with (shared_folder / "published.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not done.exists():
+            published = build(shared_folder / "published")
+            done.write_bytes(pickle.dumps(published))
+        published = pickle.loads(done.read_bytes())
+    assert isinstance(published, Published)
+    return published
 
 
 def copy_of(published: Published, target: Path) -> Path:
