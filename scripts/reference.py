@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
 from testigo.cli import app
+from testigo.simulate.boletim import draw_boletim, draw_election, qr_texts
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI_DOC = ROOT / "docs" / "cli.md"
@@ -55,6 +56,7 @@ COMMAND_MAPS = {
     "status": {"items": "<status>", "records": "<status>"},
     "compare": {"verified": "<candidate>"},
     "publish": {"files": "<kind>"},
+    "bu": {"candidates": "<candidate number>"},
 }
 
 
@@ -182,6 +184,7 @@ def _runs() -> Iterator[tuple[str, Any]]:
         key_file.write_bytes(Ed25519PrivateKey.generate().public_key().public_bytes_raw())
         yield run("testigo keys add FILE", "keys", "add", str(key_file), *ws)
         yield run("testigo keys list", "keys", "list", *ws)
+        yield run("testigo bu check PATH", "bu", "check", *_boletins(tmp / "boletins"), *ws)
         witness = run(
             "testigo witness key", "witness", "key", "--key", str(tmp / "w.key"), "--name", "witness.example/w1"
         )
@@ -214,6 +217,17 @@ def _runs() -> Iterator[tuple[str, Any]]:
         yield run("testigo user invite", "user", "invite", "--role", "admin", *ws)
         yield run("testigo user list", "user", "list", *ws)
         yield run("testigo demo", "demo", "--mesas", "2", "--workers", "1", "--dir", str(tmp / "demo"))
+
+
+def _boletins(folder: Path) -> list[str]:
+    """The real BUs of the shared data, with a BU's first part alone (incomplete) and a code altered (refused)."""
+    folder.mkdir()
+    election = draw_election(1, 4, ufs=("AC",))
+    bu = draw_boletim(election, 0)
+    parts = qr_texts(election, bu, limit=len(bu.content) // 2 + 1)
+    (folder / "first-part.txt").write_text(parts[0] + "\n", encoding="ascii")
+    (folder / "altered.txt").write_text(parts[0].replace("APTO:", "APTO:1", 1) + "\n", encoding="ascii")
+    return [str(DATA.parent / "br" / "vectors"), str(folder)]
 
 
 def _excerpt(name: str, out: Path) -> Path:

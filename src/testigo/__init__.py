@@ -74,11 +74,14 @@ _EXPORTS: dict[str, str] = {
     "audit_record": "testigo.api.audit",
     "audit_status": "testigo.api.audit",
     "AuditStatus": "testigo.audit",
+    "check_boletins": "testigo.api.boletins",
+    "BoletimReport": "testigo.pipeline.boletins",
 }
 
 __all__ = [
     "LEVELS",
     "AuditStatus",
+    "BoletimReport",
     "Bounds",
     "Comparison",
     "Coverage",
@@ -100,6 +103,7 @@ __all__ = [
     "audit_record",
     "audit_status",
     "bounds",
+    "check_boletins",
     "compare",
     "coverage",
     "forensics",
@@ -121,6 +125,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time `__getattr_
     from testigo.api.audit import audit_plan as audit_plan
     from testigo.api.audit import audit_record as audit_record
     from testigo.api.audit import audit_status as audit_status
+    from testigo.api.boletins import check_boletins as check_boletins
     from testigo.api.bounds import Bounds as Bounds
     from testigo.api.bounds import bounds as bounds
     from testigo.api.bundles import NotVerified as NotVerified
@@ -151,6 +156,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time `__getattr_
     from testigo.errors import TestigoError as TestigoError
     from testigo.errors import UserError as UserError
     from testigo.forensics import TestResult as TestResult
+    from testigo.pipeline.boletins import BoletimReport as BoletimReport
     from testigo.pipeline.overview import Overview as Overview
     from testigo.publish import PublishReport as PublishReport
     from testigo.tally import Coverage as Coverage

@@ -22,6 +22,9 @@ OFICIAL = "oficial.csv"
 WORKSPACE = "eleccion"
 BUNDLE = "bundle"
 ACTAS = "actas"
+#: Brazil's boletins de urna: the eight real BUs of the shared data, as decoded texts.
+BOLETINS = "boletins"
+BU_VECTORS = Path(__file__).resolve().parents[3] / "shared" / "data" / "br" / "vectors"
 ROWS = 300
 #: The official table's planted differences: (row, votes moved from González to Maduro).
 PLANTED = ((10, 50), (20, 50), (30, 50))
@@ -63,7 +66,8 @@ def write_table(path: Path, rows: list[dict[str, str]]) -> Path:
 def build(folder: Path) -> Path:
     """`folder` with resultados.csv (imported into the workspace eleccion/, published as bundle/),
     oficial.csv (the same rows with `PLANTED` differences) and actas/ (two scanned actas of other
-    mesas, rendered by the simulator); neither of the last two is in the workspace."""
+    mesas, rendered by the simulator); neither of the last two is in the workspace; boletins/ (the real
+    BUs of the shared data, one text file each)."""
     import testigo
     from testigo.simulate import simulate
 
@@ -78,6 +82,9 @@ def build(folder: Path) -> Path:
     simulate(folder / "simulated", 2, seed=3, quality="scan", workers=1)
     shutil.move(folder / "simulated" / ACTAS, folder / ACTAS)
     shutil.rmtree(folder / "simulated")
+    (folder / BOLETINS).mkdir()
+    for vector in BU_VECTORS.glob("*.txt"):
+        shutil.copy(vector, folder / BOLETINS / vector.name)
     with testigo.init(folder / WORKSPACE, "ve2024") as ws:
         ws.import_table(folder / RESULTADOS)
         ws.publish(folder / BUNDLE)

@@ -17,6 +17,7 @@ import typer
 
 from testigo.cli import (
     audit,
+    boletins,
     bundle,
     cluster,
     console,
@@ -49,6 +50,7 @@ for group in (
     simulate,
     log,
     keys,
+    boletins,
     bundle,
     audit,
     web,

@@ -1,0 +1,420 @@
+"""Checking a batch of Brazil's boletins de urna: photos or decoded texts in, every BU judged, verified ones summed.
+
+What an observer runs on election night over the photos volunteers sent
+(`testigo bu check`, `testigo.check_boletins`): every QR code of every file is
+read, the parts of each BU are gathered across files in any order
+(`testigo.profiles.bu.assemble`), each whole BU's SHA-512 chain and TSE
+signature are checked with the trusted keys (`testigo.profiles.bu.keys`: the
+shipped ones and those added to the workspace), then its sums
+(`testigo.profiles.bu.arithmetic`). Only a BU that is verified and whose sums
+hold is counted; the per-contest totals add up those.
+
+Decisions, written down here because a person reading the totals relies on them:
+
+* a BU whose chain holds but whose signature could not be checked (its key is
+  missing, or format 6.0, signed by the urna's own key) is listed as
+  *unverified* with the reason, never counted and never called verified;
+* two different counted BUs of one section (same UF, municipality, zone,
+  section, election day and round) are both *conflict*, kept side by side and
+  neither counted: the signature says who signed, not which sheet is final;
+* a BU with parts missing is *incomplete*, with the parts it lacks;
+* a file that yields no BU code says why, and the batch goes on.
+
+Nothing is stored: the checker keeps no state between runs, so the parts of
+one BU must come in one batch. Counting BUs into a workspace's tally, by
+contest, is the next step of issue 13 (see docs/brazil-bu.md).
+
+A decoded-text file (one code per line, as a phone's QR reader app shares
+them, or the TSE's examples) is taken as it is; anything else goes through
+the image reader.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from enum import StrEnum
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from testigo.capture.sources import Incoming, iter_inputs
+from testigo.profiles.base import PayloadError
+from testigo.profiles.bu.arithmetic import check_arithmetic
+from testigo.profiles.bu.assemble import Collector, Incomplete, Outcome
+from testigo.profiles.bu.chain import Verdict, check
+from testigo.profiles.bu.keys import KeyName, KeyRefused, KeyRing
+from testigo.profiles.bu.model import Boletim, ContestResult, SectionKey
+from testigo.profiles.bu.text import parse_code
+from testigo.progress import Progress, Silent
+from testigo.read import read_file
+from testigo.read.errors import UnusableInput
+
+#: The first characters of every BU code and urna-certificate code.
+CODE_PREFIXES = ("QRBU:", "QRCE:")
+#: Offices voted in the whole country and in a whole state (``CARG``); every other office (mayor,
+#: councillor, and any this table does not know) is voted per municipality, and its candidates' numbers
+#: are reused from one constituency to the next: totals are kept per constituency, never summed across.
+NATIONAL_OFFICES = frozenset({1})
+STATE_OFFICES = frozenset({3, 5, 6, 7, 8})
+#: Offices (``CARG``) by the names the TSE prints; others are shown by number.
+OFFICES = {
+    1: "Presidente",
+    3: "Governador",
+    5: "Senador",
+    6: "Deputado Federal",
+    7: "Deputado Estadual",
+    8: "Deputado Distrital",
+    11: "Prefeito",
+    13: "Vereador",
+}
+
+
+class BoletimStatus(StrEnum):
+    """What became of one whole BU."""
+
+    COUNTED = "counted"
+    CONFLICT = "conflict"
+    UNVERIFIED = "unverified"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True)
+class FileCodes:
+    """One input file: how many BU or certificate codes it gave, or why none, and the codes refused.
+
+    A code is refused when it is not a well-formed BU code, or when it is a
+    part 1 whose ``HASH`` does not match its own data (a count changed in a
+    one-part BU). A changed part k > 1 is not refused: it waits for parts
+    before it that it will never match, and its BU stays incomplete.
+    """
+
+    path: str
+    codes: int
+    reason: str | None = None
+    refused: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CheckedBoletim:
+    """One whole BU and the verdict on it; `boletim` is everything it carries."""
+
+    boletim: Boletim
+    status: BoletimStatus
+    reason: str
+    #: the sums that fail (making it invalid) and the odd ones (flags), each one line
+    invalid: tuple[str, ...]
+    flags: tuple[str, ...]
+    #: the files its parts were read from, in the order given
+    files: tuple[str, ...]
+
+    @property
+    def section(self) -> SectionKey:
+        return self.boletim.section_key
+
+
+@dataclass
+class ContestTotal:
+    """One contest summed over the counted BUs of its constituency.
+
+    A contest is one office (``CARG``) of one election (``IDEL``) on one
+    election day and round (``PLEI``, ``TURN``), voted in `area`: ``BR`` for
+    President, the UF for a state's offices, ``<UF>-<municipality>`` for the
+    others.
+    """
+
+    election_day: int
+    round: int
+    election: int
+    office: int
+    area: str
+    sections: int = 0
+    eligible: int = 0
+    #: votes per candidate number (a proportional contest's candidates with those of every party)
+    candidates: Counter[int] = field(default_factory=Counter)
+    label_votes: int = 0
+    blank: int = 0
+    null: int = 0
+    total: int = 0
+
+    @property
+    def name(self) -> str:
+        return office_name(self.office)
+
+
+@dataclass(frozen=True)
+class BoletimReport:
+    """The whole batch: per file, per BU, the BUs left incomplete, and the totals of the counted ones."""
+
+    files: tuple[FileCodes, ...]
+    boletins: tuple[CheckedBoletim, ...]
+    incomplete: tuple[Incomplete, ...]
+    #: codes of BUs that never met the parts before them (their part 1 never came, or a forgery's)
+    waiting: int
+    totals: tuple[ContestTotal, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as `testigo bu check --json` prints it (docs/json.md)."""
+        return _report_json(self)
+
+    def summary(self) -> dict[str, int]:
+        counts = Counter(b.status.value for b in self.boletins)
+        return {
+            "files": len(self.files),
+            "files_without_codes": sum(1 for f in self.files if f.codes == 0),
+            "codes_refused": sum(len(f.refused) for f in self.files),
+            **{status.value: counts[status.value] for status in BoletimStatus},
+            "incomplete": len(self.incomplete),
+            "waiting_parts": self.waiting,
+        }
+
+
+def check_boletins(
+    paths: Iterable[str | Path],
+    keys: KeyRing,
+    *,
+    workers: int = 1,
+    progress: Progress | None = None,
+) -> BoletimReport:
+    """Read every file under `paths`, gather and check every BU, and sum the counted ones per contest.
+
+    Folders are walked and zip archives opened as ingest does
+    (`testigo.capture.sources`); `workers` processes read the images.
+    """
+    progress = progress or Silent()
+    inputs = list(iter_inputs(paths))
+    progress.phase("reading", len(inputs))
+    collector = Collector()
+    files: list[FileCodes] = []
+    sources: dict[str, list[str]] = defaultdict(list)  # code text -> files it was read from
+    completed: list[Boletim] = []
+    for incoming, codes, reason in _read_all(inputs, workers):
+        for text in codes:
+            sources[text].append(incoming.display)
+        refused = []
+        for added in collector.add_photo(codes):
+            completed.extend(added.completed)
+            if added.outcome is Outcome.REJECTED:
+                refused.append(added.reason)
+            refused.extend(f"the parts make no BU: {malformed}" for malformed in added.malformed)
+        files.append(FileCodes(incoming.display, len(codes), reason, tuple(refused)))
+        progress.advance()
+    judged = [_judge(boletim, keys, sources) for boletim in completed]
+    checked = _with_conflicts(judged)
+    return BoletimReport(
+        tuple(files), tuple(checked), collector.incomplete(), len(collector.waiting()), _totals(checked)
+    )
+
+
+def _read_all(inputs: Sequence[Incoming], workers: int) -> Iterable[tuple[Incoming, list[str], str | None]]:
+    """Each input with the codes it holds (in the order read) or why none, in the order given."""
+    if workers <= 1 or len(inputs) <= 1:
+        return (_codes_of(incoming) for incoming in inputs)
+    # spawn, as ingest does: OpenCV and a progress thread do not survive a fork
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(inputs)), mp_context=get_context("spawn"))
+    return _closing(pool, pool.map(_codes_of, inputs, chunksize=1))
+
+
+def _closing(
+    pool: ProcessPoolExecutor, results: Iterable[tuple[Incoming, list[str], str | None]]
+) -> Iterable[tuple[Incoming, list[str], str | None]]:
+    with pool:
+        yield from results
+
+
+def _codes_of(incoming: Incoming) -> tuple[Incoming, list[str], str | None]:
+    """The BU and certificate codes of one file (module-level: worker processes import it by name)."""
+    if incoming.data is None or incoming.reject:
+        return _without_data(incoming), [], incoming.reject or "could not be read"
+    texts = _text_codes(incoming.data)
+    if texts is None:
+        try:
+            reading = read_file(incoming.data, is_code)
+        except UnusableInput as error:
+            return _without_data(incoming), [], str(error)
+        texts = [text for page in reading.pages for text in page.payloads]
+        if not texts:
+            reasons = {page.reason for page in reading.pages if page.reason}
+            return _without_data(incoming), [], "; ".join(sorted(reasons)) or "no BU code found"
+    return _without_data(incoming), texts, None
+
+
+def _without_data(incoming: Incoming) -> Incoming:
+    """The input without its bytes: what comes back from a worker need not carry the photo again."""
+    return Incoming(incoming.origin, incoming.display, None, incoming.reject)
+
+
+def _text_codes(data: bytes) -> list[str] | None:
+    """The codes of a decoded-text file, one per line, or None when `data` is not one."""
+    try:
+        lines = [line.strip() for line in data.decode("ascii").splitlines()]
+    except UnicodeDecodeError:
+        return None
+    codes = [line for line in lines if line]
+    if not codes or not all(line.startswith(CODE_PREFIXES) for line in codes):
+        return None
+    return codes
+
+
+def is_code(text: str) -> bool:
+    """The reader's acceptance test: a text that parses as a BU part or an urna-certificate part."""
+    try:
+        parse_code(text)
+    except PayloadError:
+        return False
+    return True
+
+
+def _judge(boletim: Boletim, keys: KeyRing, sources: dict[str, list[str]]) -> CheckedBoletim:
+    files = tuple(dict.fromkeys(path for part in boletim.parts for path in sources.get(part.text, ())))
+    key_name = boletim.signing_key_name or ""
+    public_key: bytes | None = None
+    key_problem: str | None = None
+    try:
+        public_key = keys.public_key(KeyName.parse(key_name)) if key_name else None
+    except KeyRefused as error:  # a key file of the workspace that cannot be used: say so, trust nothing
+        key_problem = str(error)
+    chain = check(boletim.parts, public_key, key_name)
+    sums = check_arithmetic(boletim)
+    invalid = tuple(str(finding) for finding in sums.invalid)
+    flags = tuple(str(finding) for finding in sums.flags)
+    if chain.verdict is Verdict.INVALID:
+        return CheckedBoletim(boletim, BoletimStatus.INVALID, chain.reason, invalid, flags, files)
+    if invalid:
+        reason = f"sums that no urna prints: {'; '.join(invalid)}"
+        return CheckedBoletim(boletim, BoletimStatus.INVALID, reason, invalid, flags, files)
+    if chain.verdict is not Verdict.VERIFIED:
+        reason = f"{chain.reason} ({key_problem})" if key_problem else chain.reason
+        return CheckedBoletim(boletim, BoletimStatus.UNVERIFIED, reason, invalid, flags, files)
+    return CheckedBoletim(boletim, BoletimStatus.COUNTED, chain.reason, invalid, flags, files)
+
+
+def _with_conflicts(judged: list[CheckedBoletim]) -> list[CheckedBoletim]:
+    """Counted BUs that disagree for one section become conflicts, each naming how many there are."""
+    by_section: dict[SectionKey, list[CheckedBoletim]] = defaultdict(list)
+    for item in judged:
+        if item.status is BoletimStatus.COUNTED:
+            by_section[item.section].append(item)
+    result = []
+    for item in judged:
+        rivals = by_section.get(item.section, [])
+        if item.status is BoletimStatus.COUNTED and len(rivals) > 1:
+            reason = f"{len(rivals)} different verified BUs of this section: kept for review, none counted"
+            item = CheckedBoletim(item.boletim, BoletimStatus.CONFLICT, reason, item.invalid, item.flags, item.files)
+        result.append(item)
+    return sorted(result, key=lambda item: (item.section, item.status.value))
+
+
+def office_name(office: int) -> str:
+    """The office as the TSE names it, or by its number."""
+    return OFFICES.get(office, f"office {office}")
+
+
+def constituency(boletim: Boletim, office: int) -> str:
+    """Where an office of this BU is voted: the area its candidates' numbers belong to."""
+    if office in NATIONAL_OFFICES:
+        return "BR"
+    if office in STATE_OFFICES:
+        return boletim.uf
+    return f"{boletim.uf}-{boletim.municipality}"
+
+
+def _totals(checked: Sequence[CheckedBoletim]) -> tuple[ContestTotal, ...]:
+    totals: dict[tuple[int, int, int, int, str], ContestTotal] = {}
+    for item in checked:
+        if item.status is not BoletimStatus.COUNTED:
+            continue
+        bu = item.boletim
+        for contest in bu.contests:
+            key = (bu.election_day, bu.round, contest.election, contest.office, constituency(bu, contest.office))
+            total = totals.setdefault(key, ContestTotal(*key))
+            total.sections += 1
+            total.eligible += contest.eligible or 0
+            total.candidates.update(contest.all_candidates())
+            total.label_votes += contest.label_votes or 0
+            total.blank += contest.blank or 0
+            total.null += contest.null or 0
+            total.total += contest.total or 0
+    return tuple(totals[key] for key in sorted(totals))
+
+
+def _report_json(report: BoletimReport) -> dict[str, Any]:
+    return {
+        "summary": report.summary(),
+        "boletins": [_boletim_json(item) for item in report.boletins],
+        "incomplete": [
+            {
+                "section": _section_json(missing.section_key) if missing.section_key else None,
+                "parts": missing.parts[0].count,
+                "received": [part.index for part in missing.parts],
+                "lacks": list(missing.missing),
+            }
+            for missing in report.incomplete
+        ],
+        "files": [
+            {"path": f.path, "codes": f.codes, "reason": f.reason, "refused": list(f.refused)} for f in report.files
+        ],
+        "totals": [
+            {
+                "election_day": t.election_day,
+                "round": t.round,
+                "election": t.election,
+                "office": t.office,
+                "name": t.name,
+                "area": t.area,
+                "sections": t.sections,
+                "eligible": t.eligible,
+                "candidates": {str(number): votes for number, votes in sorted(t.candidates.items())},
+                "label_votes": t.label_votes,
+                "blank": t.blank,
+                "null": t.null,
+                "total": t.total,
+            }
+            for t in report.totals
+        ],
+    }
+
+
+def _section_json(key: SectionKey) -> dict[str, Any]:
+    return {
+        "uf": key.uf,
+        "municipality": key.municipality,
+        "zone": key.zone,
+        "section": key.section,
+        "election_day": key.election_day,
+        "round": key.round,
+    }
+
+
+def _boletim_json(item: CheckedBoletim) -> dict[str, Any]:
+    bu = item.boletim
+    return {
+        "section": _section_json(item.section),
+        "status": item.status.value,
+        "reason": item.reason,
+        "format": bu.format_version,
+        "parts": len(bu.parts),
+        "key": bu.signing_key_name,
+        "eligible": bu.eligible,
+        "came": bu.came,
+        "files": list(item.files),
+        "invalid": list(item.invalid),
+        "flags": list(item.flags),
+        "contests": [_contest_json(bu, contest) for contest in bu.contests],
+    }
+
+
+def _contest_json(bu: Boletim, contest: ContestResult) -> dict[str, Any]:
+    return {
+        "election": contest.election,
+        "office": contest.office,
+        "name": office_name(contest.office),
+        "area": constituency(bu, contest.office),
+        "candidates": {str(number): votes for number, votes in sorted(contest.all_candidates().items())},
+        "label_votes": contest.label_votes,
+        "blank": contest.blank,
+        "null": contest.null,
+        "total": contest.total,
+    }
