@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from typer.testing import CliRunner
 
 from testigo.cli import app
@@ -16,7 +20,7 @@ from testigo.config import Workspace
 from testigo.pipeline.boletins import BoletimStatus, check_boletins, constituency
 from testigo.profiles.bu.keys import KeyName, KeyRing
 from testigo.profiles.bu.model import Boletim
-from testigo.profiles.bu.text import parse_boletim, parse_part
+from testigo.profiles.bu.text import parse_boletim, parse_part, write_parts
 from testigo.simulate.boletim import (
     BuElection,
     SimulatedBoletim,
@@ -28,6 +32,7 @@ from testigo.simulate.boletim import (
 from testigo.simulate.bu_forgery import change_count, drop_part, foreign_part, recompute_chain
 from testigo.simulate.strip import photograph, render_strip
 from tests.api.sample import BU_VECTORS
+from tests.profiles.bu.test_certificate import _certificate, _qrce
 
 UFS = ("SP", "AC")
 ELECTION = draw_election(17, 260, ufs=UFS)
@@ -189,3 +194,35 @@ def test_a_missing_file_and_a_broken_image_are_reasons_and_the_batch_goes_on(tmp
     assert reasons["gone.jpg"] and reasons["broken.jpg"] and reasons["bu.txt"] is None
     assert all("\n" not in (why or "") for why in reasons.values())
     assert report.summary()["counted"] == 1
+
+
+def test_a_2026_boletim_is_checked_with_its_urna_certificate_and_never_counted_without_a_tse_root(
+    tmp_path: Path,
+) -> None:
+    key = ec.generate_private_key(ec.SECP521R1())
+    forger = ec.generate_private_key(ec.SECP521R1())
+    der = _certificate(key, subject="ueao02031032").public_bytes(serialization.Encoding.DER)
+
+    def urna_bu(index: int, signer: ec.EllipticCurvePrivateKey) -> list[str]:
+        """Section `index`'s BU in format 6.0, signed as the urna signs (ECDSA P-521 over SHA-512 of the
+        last HASH: `sign` gets that digest), with its urna's certificate codes under the BU's own IDUE."""
+        bu = draw_boletim(ELECTION, index)
+        sign = partial(signer.sign, signature_algorithm=ec.ECDSA(Prehashed(hashes.SHA512())))
+        parts = write_parts(bu.fields, format_version="6.0", key_version=None, sign=sign)
+        return [*parts, *_qrce(der, serial=bu.field("IDUE"))]
+
+    _write_texts(tmp_path / "genuine.txt", urna_bu(1, key))
+    _write_texts(tmp_path / "forged.txt", urna_bu(2, forger))  # a count could be anything: the key is not the urna's
+    _write_texts(tmp_path / "alone.txt", urna_bu(3, key)[:-2])  # the certificate codes not photographed
+    report = check_boletins([tmp_path], KeyRing(None))
+    by_urna = {item.boletim.field("IDUE"): item for item in report.boletins}
+    genuine, forged, alone = (by_urna[draw_boletim(ELECTION, i).field("IDUE")] for i in (1, 2, 3))
+    assert genuine.status is BoletimStatus.UNVERIFIED
+    assert "urna certificate: signature verified" in genuine.reason
+    assert "chain not checked: no TSE root certificate for urna model 2015" in genuine.reason
+    assert forged.status is BoletimStatus.INVALID
+    assert (
+        forged.reason == "invalid: signature invalid: ASSI does not verify under the urna certificate's ECDSA P-521 key"
+    )
+    assert alone.status is BoletimStatus.UNVERIFIED and "(its QRCE codes) was not read" in alone.reason
+    assert report.totals == ()

@@ -12,8 +12,14 @@ hold is counted; the per-contest totals add up those.
 Decisions, written down here because a person reading the totals relies on them:
 
 * a BU whose chain holds but whose signature could not be checked (its key is
-  missing, or format 6.0, signed by the urna's own key) is listed as
-  *unverified* with the reason, never counted and never called verified;
+  missing) is listed as *unverified* with the reason, never counted and never
+  called verified;
+* a format 6.0 BU (2026), signed by the urna's own key, is checked with the
+  urna's certificate read from its ``QRCE`` codes in the batch
+  (`testigo.profiles.bu.certificate`): a signature that fails is *invalid*;
+  one that holds is still *unverified*, since no TSE root is available to
+  show the certificate is the urna's and not a forger's (the reason says
+  which checks ran and which could not);
 * two different counted BUs of one section (same UF, municipality, zone,
   section, election day and round) are both *conflict*, kept side by side and
   neither counted: the signature says who signed, not which sheet is final;
@@ -44,7 +50,9 @@ from testigo.capture.sources import Incoming, iter_inputs
 from testigo.profiles.base import PayloadError
 from testigo.profiles.bu.arithmetic import check_arithmetic
 from testigo.profiles.bu.assemble import Collector, Incomplete, Outcome
-from testigo.profiles.bu.chain import Verdict, check
+from testigo.profiles.bu.certificate import CertificatePart, CertificateParts, UrnaCertificate, check_signature
+from testigo.profiles.bu.certificate import Outcome as CheckOutcome
+from testigo.profiles.bu.chain import Verdict, check, signature
 from testigo.profiles.bu.keys import KeyName, KeyRefused, KeyRing
 from testigo.profiles.bu.model import Boletim, ContestResult, SectionKey
 from testigo.profiles.bu.text import parse_code
@@ -201,7 +209,8 @@ def check_boletins(
             refused.extend(f"the parts make no BU: {malformed}" for malformed in added.malformed)
         files.append(FileCodes(incoming.display, len(codes), reason, tuple(refused)))
         progress.advance()
-    judged = [_judge(boletim, keys, sources) for boletim in completed]
+    certificates = _certificates(sources)
+    judged = [_judge(boletim, keys, sources, certificates) for boletim in completed]
     checked = _with_conflicts(judged)
     return BoletimReport(
         tuple(files), tuple(checked), collector.incomplete(), len(collector.waiting()), _totals(checked)
@@ -267,7 +276,38 @@ def is_code(text: str) -> bool:
     return True
 
 
-def _judge(boletim: Boletim, keys: KeyRing, sources: dict[str, list[str]]) -> CheckedBoletim:
+def _certificates(texts: Iterable[str]) -> dict[str, list[str]]:
+    """The urna-certificate codes read, by urna (``IDUE``)."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for text in texts:
+        if text.startswith("QRCE:"):
+            try:
+                found[CertificatePart.parse(text).serial].append(text)
+            except PayloadError:
+                continue  # refused by the collector already, with its reason
+    return found
+
+
+def _urna_signature(boletim: Boletim, certificates: dict[str, list[str]]) -> tuple[bool | None, str]:
+    """A format 6.0 BU's signature under its urna's certificate: (True: trusted, False: invalid, None: not
+    established) and what was and was not checked, in one line."""
+    urna = boletim.field("IDUE") or ""
+    codes = certificates.get(urna)
+    if not codes:
+        return None, f"the certificate of urna {urna or '(unnamed)'} (its QRCE codes) was not read"
+    try:
+        certificate = UrnaCertificate.load(CertificateParts.assemble(codes))
+    except PayloadError as error:
+        return None, f"urna certificate: {error}"
+    report = check_signature(certificate, bytes.fromhex(boletim.parts[-1].hash_hex), signature(boletim.parts))
+    if report.signature.outcome is CheckOutcome.INVALID:
+        return False, f"invalid: {report.signature}"
+    return (True if report.trusted else None), f"urna certificate: {report.signature}; {report.chain}"
+
+
+def _judge(
+    boletim: Boletim, keys: KeyRing, sources: dict[str, list[str]], certificates: dict[str, list[str]]
+) -> CheckedBoletim:
     files = tuple(dict.fromkeys(path for part in boletim.parts for path in sources.get(part.text, ())))
     key_name = boletim.signing_key_name or ""
     public_key: bytes | None = None
@@ -285,6 +325,12 @@ def _judge(boletim: Boletim, keys: KeyRing, sources: dict[str, list[str]]) -> Ch
     if invalid:
         reason = f"sums that no urna prints: {'; '.join(invalid)}"
         return CheckedBoletim(boletim, BoletimStatus.INVALID, reason, invalid, flags, files)
+    if chain.verdict is Verdict.URNA_SIGNED:
+        trusted, detail = _urna_signature(boletim, certificates)
+        if trusted is False:
+            return CheckedBoletim(boletim, BoletimStatus.INVALID, detail, invalid, flags, files)
+        status = BoletimStatus.COUNTED if trusted else BoletimStatus.UNVERIFIED
+        return CheckedBoletim(boletim, status, f"{chain.reason}; {detail}", invalid, flags, files)
     if chain.verdict is not Verdict.VERIFIED:
         reason = f"{chain.reason} ({key_problem})" if key_problem else chain.reason
         return CheckedBoletim(boletim, BoletimStatus.UNVERIFIED, reason, invalid, flags, files)
