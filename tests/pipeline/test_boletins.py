@@ -42,7 +42,7 @@ def _keys(folder: Path, election: BuElection = ELECTION) -> KeyRing:
     """A workspace's key folder trusting the simulated election's test keys."""
     ring = KeyRing(folder)
     for uf in UFS:
-        name = KeyName.parse(f"{election.key_version}/LEGAL/s{uf.lower()}qrcode.pub")
+        name = KeyName.parse(election.key_name(uf))
         ring.add(name, public_key_bytes(election.signing_key(uf)))
     return ring
 
@@ -173,7 +173,7 @@ def test_without_the_keys_nothing_is_counted_and_the_command_says_which_key_is_m
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     [item] = document["boletins"]
-    key = f"{ELECTION.key_version}/LEGAL/s{bu.section.uf.lower()}qrcode.pub"
+    key = ELECTION.key_name(bu.section.uf)
     assert (item["status"], item["reason"]) == ("unverified", f"chain valid, signature not checked: key {key} missing")
     assert document["totals"] == [] and document["summary"]["counted"] == 0
     # the same file, once the workspace trusts the key: counted

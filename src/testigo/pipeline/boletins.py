@@ -198,16 +198,19 @@ def check_boletins(
     files: list[FileCodes] = []
     sources: dict[str, list[str]] = defaultdict(list)  # code text -> files it was read from
     completed: list[Boletim] = []
-    for incoming, codes, reason in _read_all(inputs, workers):
-        for text in codes:
-            sources[text].append(incoming.display)
+    for read in _read_all(inputs, workers):
+        display = read.incoming.display
         refused = []
-        for added in collector.add_photo(codes):
-            completed.extend(added.completed)
-            if added.outcome is Outcome.REJECTED:
-                refused.append(added.reason)
-            refused.extend(f"the parts make no BU: {malformed}" for malformed in added.malformed)
-        files.append(FileCodes(incoming.display, len(codes), reason, tuple(refused)))
+        for group in read.groups:
+            for text in group:
+                sources[text].append(display)
+            for added in collector.add_photo(group):
+                completed.extend(added.completed)
+                if added.outcome is Outcome.REJECTED:
+                    refused.append(added.reason)
+                refused.extend(f"the parts make no BU: {malformed}" for malformed in added.malformed)
+        codes = sum(len(group) for group in read.groups)
+        files.append(FileCodes(display, codes, read.reason, tuple(refused)))
         progress.advance()
     certificates = _certificates(sources)
     judged = [_judge(boletim, keys, sources, certificates) for boletim in completed]
@@ -217,8 +220,26 @@ def check_boletins(
     )
 
 
-def _read_all(inputs: Sequence[Incoming], workers: int) -> Iterable[tuple[Incoming, list[str], str | None]]:
-    """Each input with the codes it holds (in the order read) or why none, in the order given."""
+@dataclass(frozen=True)
+class _Read:
+    """One input's codes, grouped as the collector takes them, or why there are none.
+
+    A photo's codes are read in no particular order: each page is one group,
+    which the collector takes lowest part first. A text file lists its codes
+    in the order they were read, the parts of a BU usually one after the
+    other, so each is a group of its own and the order is kept: taken lowest
+    part first, a file of thousands of BUs would offer every part 2 to every
+    part 1 (`testigo.profiles.bu.assemble`: a part that waits costs a hash
+    per BU of its kind begun).
+    """
+
+    incoming: Incoming
+    groups: tuple[tuple[str, ...], ...] = ()
+    reason: str | None = None
+
+
+def _read_all(inputs: Sequence[Incoming], workers: int) -> Iterable[_Read]:
+    """Each input's codes, in the order given."""
     if workers <= 1 or len(inputs) <= 1:
         return (_codes_of(incoming) for incoming in inputs)
     # spawn, as ingest does: OpenCV and a progress thread do not survive a fork
@@ -226,28 +247,28 @@ def _read_all(inputs: Sequence[Incoming], workers: int) -> Iterable[tuple[Incomi
     return _closing(pool, pool.map(_codes_of, inputs, chunksize=1))
 
 
-def _closing(
-    pool: ProcessPoolExecutor, results: Iterable[tuple[Incoming, list[str], str | None]]
-) -> Iterable[tuple[Incoming, list[str], str | None]]:
+def _closing(pool: ProcessPoolExecutor, results: Iterable[_Read]) -> Iterable[_Read]:
     with pool:
         yield from results
 
 
-def _codes_of(incoming: Incoming) -> tuple[Incoming, list[str], str | None]:
+def _codes_of(incoming: Incoming) -> _Read:
     """The BU and certificate codes of one file (module-level: worker processes import it by name)."""
+    bare = _without_data(incoming)
     if incoming.data is None or incoming.reject:
-        return _without_data(incoming), [], incoming.reject or "could not be read"
-    texts = _text_codes(incoming.data)
-    if texts is None:
-        try:
-            reading = read_file(incoming.data, is_code)
-        except UnusableInput as error:
-            return _without_data(incoming), [], str(error)
-        texts = [text for page in reading.pages for text in page.payloads]
-        if not texts:
-            reasons = {page.reason for page in reading.pages if page.reason}
-            return _without_data(incoming), [], "; ".join(sorted(reasons)) or "no BU code found"
-    return _without_data(incoming), texts, None
+        return _Read(bare, reason=incoming.reject or "could not be read")
+    listed = _text_codes(incoming.data)
+    if listed is not None:
+        return _Read(bare, tuple((code,) for code in listed))
+    try:
+        reading = read_file(incoming.data, is_code)
+    except UnusableInput as error:
+        return _Read(bare, reason=str(error))
+    pages = tuple(page.payloads for page in reading.pages if page.payloads)
+    if not pages:
+        reasons = {page.reason for page in reading.pages if page.reason}
+        return _Read(bare, reason="; ".join(sorted(reasons)) or "no BU code found")
+    return _Read(bare, pages)
 
 
 def _without_data(incoming: Incoming) -> Incoming:
