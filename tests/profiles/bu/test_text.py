@@ -16,6 +16,8 @@ from testigo.profiles.bu.text import (
     MalformedPart,
     WriteError,
     build_contest,
+    contest_from_fields,
+    data_tokens,
     parse_boletim,
     parse_certificate_part,
     parse_code,
@@ -321,3 +323,37 @@ def test_a_built_majoritarian_contest_lists_only_candidates_with_votes() -> None
         " ".join(f"{k}:{v}" for k, v in mayor.fields) == "CARG:11 TIPO:0 VERC:1 13:3 22:5 NOMI:8 BRAN:1 NULO:2 TOTC:11"
     )
     assert dict(mayor.candidates) == {13: 3, 22: 5} and mayor.eligible is None
+
+
+@pytest.mark.parametrize(
+    "value", ["0", "7", "10", "999999999", "1000000000", "007", "00", "-1", "+1", "1.0", "²", "１"]
+)
+def test_a_count_is_read_exactly_when_the_urna_would_print_it(value: str) -> None:
+    """The count check runs without a regex (it runs for every candidate): it accepts what `0|[1-9][0-9]{0,8}` does."""
+    block = (("CARG", "1"), ("TIPO", "0"), ("VERC", "1"), ("10", value), ("APTA", "5"), ("NOMI", value))
+    block += (("BRAN", "0"), ("NULO", "0"), ("TOTC", value))
+    if re.fullmatch(r"0|[1-9][0-9]{0,8}", value):
+        assert contest_from_fields(1, block, "1.5").candidates == {10: int(value)}
+    else:
+        with pytest.raises(MalformedBoletim, match="is not a number as the urna prints them"):
+            contest_from_fields(1, block, "1.5")
+
+
+@pytest.mark.parametrize(
+    "body", ["APTO:1 COMP:2", "APTO:1  COMP:2", "apto:1", "APTO:", "APTO", "12345678901:1", "123:4:5", "ABCDE:1"]
+)
+def test_a_part_is_split_into_the_tokens_each_one_would_give_alone(body: str) -> None:
+    """`data_tokens` matches the whole body at once; it must accept and refuse exactly what token by token does."""
+    alone: list[tuple[str, str]] | str = []
+    for token in body.split(" "):
+        key, colon, value = token.partition(":")
+        if not (colon and value and re.fullmatch(r"[A-Z]{4}|[0-9]{1,9}", key)):
+            alone = "refused"
+            break
+        assert isinstance(alone, list)
+        alone.append((key, value))
+    try:
+        tokens: tuple[tuple[str, str], ...] | str = data_tokens(body)
+    except MalformedPart:
+        tokens = "refused"
+    assert tokens == (alone if isinstance(alone, str) else tuple(alone))
