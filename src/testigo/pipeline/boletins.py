@@ -37,9 +37,9 @@ the image reader.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections import Counter, defaultdict, deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 from multiprocessing import get_context
@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from testigo.capture.sources import Incoming, iter_inputs
+from testigo.pipeline.executors import IN_FLIGHT_PER_WORKER
 from testigo.profiles.base import PayloadError
 from testigo.profiles.bu.arithmetic import check_arithmetic
 from testigo.profiles.bu.assemble import Collector, Incomplete, Outcome
@@ -192,8 +193,8 @@ def check_boletins(
     (`testigo.capture.sources`); `workers` processes read the images.
     """
     progress = progress or Silent()
-    inputs = list(iter_inputs(paths))
-    progress.phase("reading", len(inputs))
+    progress.phase("reading", None)
+    inputs = iter_inputs(paths)  # one file's bytes at a time (a few per worker), never the whole batch
     collector = Collector()
     files: list[FileCodes] = []
     sources: dict[str, list[str]] = defaultdict(list)  # code text -> files it was read from
@@ -238,18 +239,20 @@ class _Read:
     reason: str | None = None
 
 
-def _read_all(inputs: Sequence[Incoming], workers: int) -> Iterable[_Read]:
-    """Each input's codes, in the order given."""
-    if workers <= 1 or len(inputs) <= 1:
-        return (_codes_of(incoming) for incoming in inputs)
+def _read_all(inputs: Iterable[Incoming], workers: int) -> Iterator[_Read]:
+    """Each input's codes, in the order given; at most a few files per worker in memory at once."""
+    if workers <= 1:
+        yield from map(_codes_of, inputs)
+        return
     # spawn, as ingest does: OpenCV and a progress thread do not survive a fork
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(inputs)), mp_context=get_context("spawn"))
-    return _closing(pool, pool.map(_codes_of, inputs, chunksize=1))
-
-
-def _closing(pool: ProcessPoolExecutor, results: Iterable[_Read]) -> Iterable[_Read]:
-    with pool:
-        yield from results
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        pending: deque[Future[_Read]] = deque()
+        for incoming in inputs:
+            pending.append(pool.submit(_codes_of, incoming))
+            if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def _codes_of(incoming: Incoming) -> _Read:
