@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 
 from testigo.cli import app
 from testigo.config import Workspace
-from testigo.pipeline.boletins import BoletimStatus, check_boletins, constituency
+from testigo.pipeline.boletins import BoletimStatus, check_boletins
+from testigo.pipeline.bu_totals import constituency
 from testigo.profiles.bu.keys import KeyName, KeyRing
 from testigo.profiles.bu.model import Boletim
 from testigo.profiles.bu.text import parse_boletim, parse_part, write_parts

@@ -38,15 +38,16 @@ the image reader.
 from __future__ import annotations
 
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 from testigo.capture.sources import Incoming, iter_inputs
+from testigo.pipeline.bu_totals import ContestTotal, Totals, constituency, office_name
 from testigo.pipeline.executors import IN_FLIGHT_PER_WORKER
 from testigo.profiles.base import PayloadError
 from testigo.profiles.bu.arithmetic import check_arithmetic
@@ -55,30 +56,14 @@ from testigo.profiles.bu.certificate import CertificatePart, CertificateParts, U
 from testigo.profiles.bu.certificate import Outcome as CheckOutcome
 from testigo.profiles.bu.chain import Verdict, check, signature
 from testigo.profiles.bu.keys import KeyName, KeyRefused, KeyRing
-from testigo.profiles.bu.model import Boletim, ContestResult, SectionKey
-from testigo.profiles.bu.text import parse_code
+from testigo.profiles.bu.model import TSE_SIGNED_FORMATS, Boletim, ContestResult, SectionKey
+from testigo.profiles.bu.text import parse_boletim, parse_code, parse_part
 from testigo.progress import Progress, Silent
 from testigo.read import read_file
 from testigo.read.errors import UnusableInput
 
 #: The first characters of every BU code and urna-certificate code.
 CODE_PREFIXES = ("QRBU:", "QRCE:")
-#: Offices voted in the whole country and in a whole state (``CARG``); every other office (mayor,
-#: councillor, and any this table does not know) is voted per municipality, and its candidates' numbers
-#: are reused from one constituency to the next: totals are kept per constituency, never summed across.
-NATIONAL_OFFICES = frozenset({1})
-STATE_OFFICES = frozenset({3, 5, 6, 7, 8})
-#: Offices (``CARG``) by the names the TSE prints; others are shown by number.
-OFFICES = {
-    1: "Presidente",
-    3: "Governador",
-    5: "Senador",
-    6: "Deputado Federal",
-    7: "Deputado Estadual",
-    8: "Deputado Distrital",
-    11: "Prefeito",
-    13: "Vereador",
-}
 
 
 class BoletimStatus(StrEnum):
@@ -108,49 +93,26 @@ class FileCodes:
 
 @dataclass(frozen=True)
 class CheckedBoletim:
-    """One whole BU and the verdict on it; `boletim` is everything it carries."""
+    """One whole BU and the verdict on it.
 
-    boletim: Boletim
+    The BU itself is `parts`, its code texts in order, byte for byte;
+    `boletim` reads it again on demand, since half a million parsed BUs do
+    not fit in memory.
+    """
+
+    section: SectionKey
     status: BoletimStatus
     reason: str
     #: the sums that fail (making it invalid) and the odd ones (flags), each one line
     invalid: tuple[str, ...]
     flags: tuple[str, ...]
+    parts: tuple[str, ...]
     #: the files its parts were read from, in the order given
-    files: tuple[str, ...]
+    files: tuple[str, ...] = ()
 
     @property
-    def section(self) -> SectionKey:
-        return self.boletim.section_key
-
-
-@dataclass
-class ContestTotal:
-    """One contest summed over the counted BUs of its constituency.
-
-    A contest is one office (``CARG``) of one election (``IDEL``) on one
-    election day and round (``PLEI``, ``TURN``), voted in `area`: ``BR`` for
-    President, the UF for a state's offices, ``<UF>-<municipality>`` for the
-    others.
-    """
-
-    election_day: int
-    round: int
-    election: int
-    office: int
-    area: str
-    sections: int = 0
-    eligible: int = 0
-    #: votes per candidate number (a proportional contest's candidates with those of every party)
-    candidates: Counter[int] = field(default_factory=Counter)
-    label_votes: int = 0
-    blank: int = 0
-    null: int = 0
-    total: int = 0
-
-    @property
-    def name(self) -> str:
-        return office_name(self.office)
+    def boletim(self) -> Boletim:
+        return parse_boletim([parse_part(text) for text in self.parts])
 
 
 @dataclass(frozen=True)
@@ -198,7 +160,7 @@ def check_boletins(
     collector = Collector()
     files: list[FileCodes] = []
     sources: dict[str, list[str]] = defaultdict(list)  # code text -> files it was read from
-    completed: list[Boletim] = []
+    judging = _Judging(keys)
     for read in _read_all(inputs, workers):
         display = read.incoming.display
         refused = []
@@ -206,19 +168,66 @@ def check_boletins(
             for text in group:
                 sources[text].append(display)
             for added in collector.add_photo(group):
-                completed.extend(added.completed)
+                for boletim in added.completed:
+                    judging.add(boletim)
                 if added.outcome is Outcome.REJECTED:
                     refused.append(added.reason)
                 refused.extend(f"the parts make no BU: {malformed}" for malformed in added.malformed)
         codes = sum(len(group) for group in read.groups)
         files.append(FileCodes(display, codes, read.reason, tuple(refused)))
         progress.advance()
-    certificates = _certificates(sources)
-    judged = [_judge(boletim, keys, sources, certificates) for boletim in completed]
-    checked = _with_conflicts(judged)
-    return BoletimReport(
-        tuple(files), tuple(checked), collector.incomplete(), len(collector.waiting()), _totals(checked)
-    )
+    judging.finish(_certificates(sources))
+    incomplete, waiting = collector.incomplete(), len(collector.waiting())
+    return BoletimReport(tuple(files), judging.checked(sources), incomplete, waiting, judging.totals.contests())
+
+
+class _Judging:
+    """BUs judged as they complete; only their verdicts and the running totals are kept.
+
+    A BU signed by the urna (format 6.0) waits for the end of the batch: its
+    certificate's codes may come after it.
+    """
+
+    def __init__(self, keys: KeyRing) -> None:
+        self.keys = keys
+        self.totals = Totals()
+        self.judged: list[CheckedBoletim] = []
+        self._counted: dict[SectionKey, list[int]] = defaultdict(list)  # indexes into `judged`
+        self._urna_signed: list[Boletim] = []
+
+    def add(self, boletim: Boletim) -> None:
+        if boletim.format_version not in TSE_SIGNED_FORMATS:
+            self._urna_signed.append(boletim)
+        else:
+            self._keep(boletim, _judge(boletim, self.keys, {}))
+
+    def finish(self, certificates: dict[str, list[str]]) -> None:
+        for boletim in self._urna_signed:
+            self._keep(boletim, _judge(boletim, self.keys, certificates))
+        self._urna_signed = []
+
+    def _keep(self, boletim: Boletim, item: CheckedBoletim) -> None:
+        self.judged.append(item)
+        if item.status is not BoletimStatus.COUNTED:
+            return
+        rivals = self._counted[item.section]
+        rivals.append(len(self.judged) - 1)
+        if len(rivals) == 1:
+            self.totals.add(boletim)
+        elif len(rivals) == 2:  # the section is in conflict: the first BU stops counting (read again: rare)
+            self.totals.remove(self.judged[rivals[0]].boletim)
+
+    def checked(self, sources: dict[str, list[str]]) -> tuple[CheckedBoletim, ...]:
+        """Every BU judged, counted ones of a section in conflict marked so, with the files of its parts."""
+        result = []
+        for item in self.judged:
+            rivals = self._counted.get(item.section, [])
+            if item.status is BoletimStatus.COUNTED and len(rivals) > 1:
+                reason = f"{len(rivals)} different verified BUs of this section: kept for review, none counted"
+                item = replace(item, status=BoletimStatus.CONFLICT, reason=reason)
+            files = tuple(dict.fromkeys(path for text in item.parts for path in sources.get(text, ())))
+            result.append(replace(item, files=files))
+        return tuple(sorted(result, key=lambda item: (item.section, item.status.value)))
 
 
 @dataclass(frozen=True)
@@ -329,10 +338,7 @@ def _urna_signature(boletim: Boletim, certificates: dict[str, list[str]]) -> tup
     return (True if report.trusted else None), f"urna certificate: {report.signature}; {report.chain}"
 
 
-def _judge(
-    boletim: Boletim, keys: KeyRing, sources: dict[str, list[str]], certificates: dict[str, list[str]]
-) -> CheckedBoletim:
-    files = tuple(dict.fromkeys(path for part in boletim.parts for path in sources.get(part.text, ())))
+def _judge(boletim: Boletim, keys: KeyRing, certificates: dict[str, list[str]]) -> CheckedBoletim:
     key_name = boletim.signing_key_name or ""
     public_key: bytes | None = None
     key_problem: str | None = None
@@ -341,73 +347,25 @@ def _judge(
     except KeyRefused as error:  # a key file of the workspace that cannot be used: say so, trust nothing
         key_problem = str(error)
     chain = check(boletim.parts, public_key, key_name)
+    texts = tuple(part.text for part in boletim.parts)
     sums = check_arithmetic(boletim)
     invalid = tuple(str(finding) for finding in sums.invalid)
     flags = tuple(str(finding) for finding in sums.flags)
     if chain.verdict is Verdict.INVALID:
-        return CheckedBoletim(boletim, BoletimStatus.INVALID, chain.reason, invalid, flags, files)
+        return CheckedBoletim(boletim.section_key, BoletimStatus.INVALID, chain.reason, invalid, flags, texts)
     if invalid:
         reason = f"sums that no urna prints: {'; '.join(invalid)}"
-        return CheckedBoletim(boletim, BoletimStatus.INVALID, reason, invalid, flags, files)
+        return CheckedBoletim(boletim.section_key, BoletimStatus.INVALID, reason, invalid, flags, texts)
     if chain.verdict is Verdict.URNA_SIGNED:
         trusted, detail = _urna_signature(boletim, certificates)
         if trusted is False:
-            return CheckedBoletim(boletim, BoletimStatus.INVALID, detail, invalid, flags, files)
+            return CheckedBoletim(boletim.section_key, BoletimStatus.INVALID, detail, invalid, flags, texts)
         status = BoletimStatus.COUNTED if trusted else BoletimStatus.UNVERIFIED
-        return CheckedBoletim(boletim, status, f"{chain.reason}; {detail}", invalid, flags, files)
+        return CheckedBoletim(boletim.section_key, status, f"{chain.reason}; {detail}", invalid, flags, texts)
     if chain.verdict is not Verdict.VERIFIED:
         reason = f"{chain.reason} ({key_problem})" if key_problem else chain.reason
-        return CheckedBoletim(boletim, BoletimStatus.UNVERIFIED, reason, invalid, flags, files)
-    return CheckedBoletim(boletim, BoletimStatus.COUNTED, chain.reason, invalid, flags, files)
-
-
-def _with_conflicts(judged: list[CheckedBoletim]) -> list[CheckedBoletim]:
-    """Counted BUs that disagree for one section become conflicts, each naming how many there are."""
-    by_section: dict[SectionKey, list[CheckedBoletim]] = defaultdict(list)
-    for item in judged:
-        if item.status is BoletimStatus.COUNTED:
-            by_section[item.section].append(item)
-    result = []
-    for item in judged:
-        rivals = by_section.get(item.section, [])
-        if item.status is BoletimStatus.COUNTED and len(rivals) > 1:
-            reason = f"{len(rivals)} different verified BUs of this section: kept for review, none counted"
-            item = CheckedBoletim(item.boletim, BoletimStatus.CONFLICT, reason, item.invalid, item.flags, item.files)
-        result.append(item)
-    return sorted(result, key=lambda item: (item.section, item.status.value))
-
-
-def office_name(office: int) -> str:
-    """The office as the TSE names it, or by its number."""
-    return OFFICES.get(office, f"office {office}")
-
-
-def constituency(boletim: Boletim, office: int) -> str:
-    """Where an office of this BU is voted: the area its candidates' numbers belong to."""
-    if office in NATIONAL_OFFICES:
-        return "BR"
-    if office in STATE_OFFICES:
-        return boletim.uf
-    return f"{boletim.uf}-{boletim.municipality}"
-
-
-def _totals(checked: Sequence[CheckedBoletim]) -> tuple[ContestTotal, ...]:
-    totals: dict[tuple[int, int, int, int, str], ContestTotal] = {}
-    for item in checked:
-        if item.status is not BoletimStatus.COUNTED:
-            continue
-        bu = item.boletim
-        for contest in bu.contests:
-            key = (bu.election_day, bu.round, contest.election, contest.office, constituency(bu, contest.office))
-            total = totals.setdefault(key, ContestTotal(*key))
-            total.sections += 1
-            total.eligible += contest.eligible or 0
-            total.candidates.update(contest.all_candidates())
-            total.label_votes += contest.label_votes or 0
-            total.blank += contest.blank or 0
-            total.null += contest.null or 0
-            total.total += contest.total or 0
-    return tuple(totals[key] for key in sorted(totals))
+        return CheckedBoletim(boletim.section_key, BoletimStatus.UNVERIFIED, reason, invalid, flags, texts)
+    return CheckedBoletim(boletim.section_key, BoletimStatus.COUNTED, chain.reason, invalid, flags, texts)
 
 
 def _report_json(report: BoletimReport) -> dict[str, Any]:
