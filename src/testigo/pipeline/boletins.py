@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from testigo.capture.sources import Incoming, iter_inputs
-from testigo.pipeline.bu_totals import ContestTotal, Totals, constituency, office_name
+from testigo.pipeline.bu_totals import ContestTotal, Totals
 from testigo.pipeline.executors import IN_FLIGHT_PER_WORKER
 from testigo.profiles.base import PayloadError
 from testigo.profiles.bu.arithmetic import check_arithmetic
@@ -56,7 +56,7 @@ from testigo.profiles.bu.certificate import CertificatePart, CertificateParts, U
 from testigo.profiles.bu.certificate import Outcome as CheckOutcome
 from testigo.profiles.bu.chain import Verdict, check, signature
 from testigo.profiles.bu.keys import KeyName, KeyRefused, KeyRing
-from testigo.profiles.bu.model import TSE_SIGNED_FORMATS, Boletim, ContestResult, SectionKey
+from testigo.profiles.bu.model import TSE_SIGNED_FORMATS, Boletim, SectionKey
 from testigo.profiles.bu.text import parse_boletim, parse_code, parse_part
 from testigo.progress import Progress, Silent
 from testigo.read import read_file
@@ -128,7 +128,9 @@ class BoletimReport:
 
     def to_json(self) -> dict[str, Any]:
         """The report as `testigo bu check --json` prints it (docs/json.md)."""
-        return _report_json(self)
+        from testigo.pipeline.bu_json import report_json  # it reads this module's classes
+
+        return report_json(self)
 
     def summary(self) -> dict[str, int]:
         counts = Counter(b.status.value for b in self.boletins)
@@ -366,83 +368,3 @@ def _judge(boletim: Boletim, keys: KeyRing, certificates: dict[str, list[str]]) 
         reason = f"{chain.reason} ({key_problem})" if key_problem else chain.reason
         return CheckedBoletim(boletim.section_key, BoletimStatus.UNVERIFIED, reason, invalid, flags, texts)
     return CheckedBoletim(boletim.section_key, BoletimStatus.COUNTED, chain.reason, invalid, flags, texts)
-
-
-def _report_json(report: BoletimReport) -> dict[str, Any]:
-    return {
-        "summary": report.summary(),
-        "boletins": [_boletim_json(item) for item in report.boletins],
-        "incomplete": [
-            {
-                "section": _section_json(missing.section_key) if missing.section_key else None,
-                "parts": missing.parts[0].count,
-                "received": [part.index for part in missing.parts],
-                "lacks": list(missing.missing),
-            }
-            for missing in report.incomplete
-        ],
-        "files": [
-            {"path": f.path, "codes": f.codes, "reason": f.reason, "refused": list(f.refused)} for f in report.files
-        ],
-        "totals": [
-            {
-                "election_day": t.election_day,
-                "round": t.round,
-                "election": t.election,
-                "office": t.office,
-                "name": t.name,
-                "area": t.area,
-                "sections": t.sections,
-                "eligible": t.eligible,
-                "candidates": {str(number): votes for number, votes in sorted(t.candidates.items())},
-                "label_votes": t.label_votes,
-                "blank": t.blank,
-                "null": t.null,
-                "total": t.total,
-            }
-            for t in report.totals
-        ],
-    }
-
-
-def _section_json(key: SectionKey) -> dict[str, Any]:
-    return {
-        "uf": key.uf,
-        "municipality": key.municipality,
-        "zone": key.zone,
-        "section": key.section,
-        "election_day": key.election_day,
-        "round": key.round,
-    }
-
-
-def _boletim_json(item: CheckedBoletim) -> dict[str, Any]:
-    bu = item.boletim
-    return {
-        "section": _section_json(item.section),
-        "status": item.status.value,
-        "reason": item.reason,
-        "format": bu.format_version,
-        "parts": len(bu.parts),
-        "key": bu.signing_key_name,
-        "eligible": bu.eligible,
-        "came": bu.came,
-        "files": list(item.files),
-        "invalid": list(item.invalid),
-        "flags": list(item.flags),
-        "contests": [_contest_json(bu, contest) for contest in bu.contests],
-    }
-
-
-def _contest_json(bu: Boletim, contest: ContestResult) -> dict[str, Any]:
-    return {
-        "election": contest.election,
-        "office": contest.office,
-        "name": office_name(contest.office),
-        "area": constituency(bu, contest.office),
-        "candidates": {str(number): votes for number, votes in sorted(contest.all_candidates().items())},
-        "label_votes": contest.label_votes,
-        "blank": contest.blank,
-        "null": contest.null,
-        "total": contest.total,
-    }
