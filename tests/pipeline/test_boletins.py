@@ -104,7 +104,7 @@ def test_photos_of_boletins_in_any_order_total_the_truth_and_every_forgery_is_ca
         shots = photograph(strip, "photo", rng, photos=len(parts)) if index % 2 else photograph(strip, "scan", rng)
         for shot in shots:
             (folder / f"{rng.integers(10**9):09d}.{shot.format.replace('jpeg', 'jpg')}").write_bytes(shot.data)
-    # the rest as decoded texts, each BU's parts spread over two files given in the wrong order
+    # the rest as decoded texts, each BU's parts spread over two files read in an order drawn at random
     for index in genuine[6:]:
         bu, parts = _multi_part(index)
         _write_texts(folder / f"{rng.integers(10**9):09d}-b.txt", parts[1:])
@@ -183,6 +183,9 @@ def test_without_the_keys_nothing_is_counted_and_the_command_says_which_key_is_m
     _keys(Workspace.locate(str(workspace)).trusted_keys_dir)
     result = CliRunner().invoke(app, ["bu", "check", str(path), "--json", "--workspace", str(workspace)])
     assert json.loads(result.stdout)["summary"]["counted"] == 1
+    human = CliRunner().invoke(app, ["bu", "check", str(path), "--workspace", str(workspace)]).stdout
+    assert "counted: 1" in human and "verified: chain of" in human
+    assert f"({bu.section.uf}, PLEI " in human  # a state office's total, named by its constituency
 
 
 def test_a_missing_file_and_a_broken_image_are_reasons_and_the_batch_goes_on(tmp_path: Path) -> None:

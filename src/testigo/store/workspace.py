@@ -135,8 +135,8 @@ def _load_registry(session: Session, profile: Profile) -> Registry:
     """Copy the profile's registry into the database, once, in one transaction; return it as stored.
 
     The returned registry is what `_read_registry` would read back, without
-    reading back every row just written (0.4 s of the
-    0.9 s a ve2024 workspace took to create on SQLite).
+    reading back every row just written (0.4 s of the 0.9 s a ve2024
+    workspace took to create on SQLite).
     """
     registry = profile.load_registry()
     areas = _parents_first(registry.areas.values())
