@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from typer.testing import CliRunner
 
+import testigo
 from testigo.cli import app
 from testigo.config import Workspace
 from testigo.pipeline.boletins import BoletimStatus, check_boletins
@@ -230,3 +231,14 @@ def test_a_2026_boletim_is_checked_with_its_urna_certificate_and_never_counted_w
     )
     assert alone.status is BoletimStatus.UNVERIFIED and "(its QRCE codes) was not read" in alone.reason
     assert report.totals == ()
+
+
+def test_the_api_takes_the_keys_of_an_open_workspace_and_refuses_a_path_that_holds_none(tmp_path: Path) -> None:
+    bu = draw_boletim(ELECTION, 7)
+    path = _write_texts(tmp_path / "bu.txt", qr_texts(ELECTION, bu))
+    with testigo.init(tmp_path / "ws") as ws:
+        assert testigo.check_boletins([path], workspace=ws).summary()["unverified"] == 1
+        _keys(Workspace.locate(str(ws.path)).trusted_keys_dir)
+        assert testigo.check_boletins([path], workspace=ws).summary()["counted"] == 1
+    with pytest.raises(testigo.UserError, match="no workspace at"):
+        testigo.check_boletins([path], workspace=tmp_path / "elsewhere")

@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from testigo.config import Workspace as Paths
+from testigo.api.workspace import WorkspaceLike, using
 from testigo.pipeline.boletins import BoletimReport
 from testigo.pipeline.boletins import check_boletins as run_check
 from testigo.profiles.bu.keys import KeyRing
 
 
 def check_boletins(
-    paths: Iterable[str | os.PathLike[str]], *, workspace: str | os.PathLike[str] | None = None, workers: int = 1
+    paths: Iterable[str | os.PathLike[str]], *, workspace: WorkspaceLike | None = None, workers: int = 1
 ) -> BoletimReport:
     """Gather the parts of every BU across the files under `paths`, check each, and total the counted ones.
 
@@ -32,7 +32,7 @@ def check_boletins(
         [('Prefeito', 'PE-24570', 295), ('Prefeito', 'PR-76910', 179)]
     """
     folder = None
-    if workspace is not None:
-        located = Paths.locate(os.fspath(workspace))
-        folder = located.trusted_keys_dir if located.exists() else None
+    if workspace is not None:  # a path that holds no workspace is refused, never silently ignored
+        with using(workspace) as store:
+            folder = store.workspace.trusted_keys_dir
     return run_check([os.fspath(path) for path in paths], KeyRing(folder), workers=workers)
