@@ -183,6 +183,10 @@ def check_boletins(
     return BoletimReport(tuple(files), judging.checked(sources), incomplete, waiting, judging.totals.contests())
 
 
+#: a TSE key's 32 raw bytes (None when not available), and why it is refused (None when it is not)
+_Key = tuple[bytes | None, str | None]
+
+
 class _Judging:
     """BUs judged as they complete; only their verdicts and the running totals are kept.
 
@@ -196,17 +200,28 @@ class _Judging:
         self.judged: list[CheckedBoletim] = []
         self._counted: dict[SectionKey, list[int]] = defaultdict(list)  # indexes into `judged`
         self._urna_signed: list[Boletim] = []
+        self._found: dict[str, _Key] = {}
 
     def add(self, boletim: Boletim) -> None:
         if boletim.format_version not in TSE_SIGNED_FORMATS:
             self._urna_signed.append(boletim)
         else:
-            self._keep(boletim, _judge(boletim, self.keys, {}))
+            self._keep(boletim, _judge(boletim, self._key(boletim.signing_key_name or ""), {}))
 
     def finish(self, certificates: dict[str, list[str]]) -> None:
         for boletim in self._urna_signed:
-            self._keep(boletim, _judge(boletim, self.keys, certificates))
+            self._keep(boletim, _judge(boletim, (None, None), certificates))
         self._urna_signed = []
+
+    def _key(self, name: str) -> _Key:
+        """The TSE key named `name`, or why it cannot be used: looked up once per batch, since an added key is
+        read from its file and vetted on each lookup, and a batch holds thousands of BUs signed with one key."""
+        if name not in self._found:
+            try:
+                self._found[name] = (self.keys.public_key(KeyName.parse(name)) if name else None, None)
+            except KeyRefused as error:  # a key file of the workspace that cannot be used: say so, trust nothing
+                self._found[name] = (None, str(error))
+        return self._found[name]
 
     def _keep(self, boletim: Boletim, item: CheckedBoletim) -> None:
         self.judged.append(item)
@@ -340,14 +355,9 @@ def _urna_signature(boletim: Boletim, certificates: dict[str, list[str]]) -> tup
     return (True if report.trusted else None), f"urna certificate: {report.signature}; {report.chain}"
 
 
-def _judge(boletim: Boletim, keys: KeyRing, certificates: dict[str, list[str]]) -> CheckedBoletim:
+def _judge(boletim: Boletim, key: _Key, certificates: dict[str, list[str]]) -> CheckedBoletim:
     key_name = boletim.signing_key_name or ""
-    public_key: bytes | None = None
-    key_problem: str | None = None
-    try:
-        public_key = keys.public_key(KeyName.parse(key_name)) if key_name else None
-    except KeyRefused as error:  # a key file of the workspace that cannot be used: say so, trust nothing
-        key_problem = str(error)
+    public_key, key_problem = key
     chain = check(boletim.parts, public_key, key_name)
     texts = tuple(part.text for part in boletim.parts)
     sums = check_arithmetic(boletim)
