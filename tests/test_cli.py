@@ -48,7 +48,17 @@ def ingested(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
 
 def test_ingest_json_shape_and_outcomes(ingested: tuple[Path, dict[str, Any]]) -> None:
     _, report = ingested
-    expected = {"files", "accepted", "duplicate", "conflict", "mismatch", "unreadable", "invalid", "rejected"}
+    expected = {
+        "files",
+        "accepted",
+        "duplicate",
+        "conflict",
+        "mismatch",
+        "unreadable",
+        "incomplete",
+        "invalid",
+        "rejected",
+    }
     assert set(report["summary"]) == expected
     assert report["summary"]["files"] == 7 and report["summary"]["accepted"] == 5
     assert report["summary"]["rejected"] == 2

@@ -16,6 +16,8 @@ class Status(StrEnum):
     mismatch   a valid acta whose printed figures differ from its QR code: the signature of an altered or
                re-printed sheet; kept for review and counted nowhere until a reviewer decides
     unreadable an image or PDF in which no acta code could be read; kept for manual review
+    incomplete one code of a sheet printed over several (a Brazilian BU's parts) whose other parts have not
+               arrived: kept, and the sheet is settled when its last part comes, in any later upload
     invalid    an acta code was read but failed validation (shape, numbers, registry)
     rejected   not a usable input at all (empty, corrupt, not an image, unsafe archive entry)
     """
@@ -25,6 +27,7 @@ class Status(StrEnum):
     CONFLICT = "conflict"
     MISMATCH = "mismatch"
     UNREADABLE = "unreadable"
+    INCOMPLETE = "incomplete"
     INVALID = "invalid"
     REJECTED = "rejected"
 
@@ -36,6 +39,10 @@ class Record:
     `counts` are per card in ballot order. `payload` is the exact text decoded,
     kept so the record can always be re-derived and compared byte for byte.
     `flags` are oddities worth a reviewer's eye that do not make the sheet invalid.
+    `contest` names the contest of the sheet this record holds, for a format
+    whose sheet carries several (a Brazilian boletim: one record per contest,
+    `docs/brazil-bu.md`); ``""`` for a one-contest format such as ``ve2024``.
+    A mesa has at most one accepted record per contest.
     """
 
     profile: str
@@ -46,6 +53,7 @@ class Record:
     payload: str
     extra: dict[str, int | str] = field(default_factory=dict)
     flags: tuple[str, ...] = ()
+    contest: str = ""
 
     @property
     def valid_votes(self) -> int:

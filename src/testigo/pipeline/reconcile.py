@@ -6,10 +6,10 @@ Rules (the order matters):
    checks against the registry, is **invalid**, with the reason.
 2. A record identical (same mesa, same payload) to one already kept is a
    **duplicate** of it; nothing new is stored.
-3. A record for a mesa that already has an accepted one, with different content,
+3. A record for a mesa (and contest) that already has an accepted one, with different content,
    is kept as a **conflict** for review; the accepted one stays.
 4. Otherwise it is **accepted**. The database's unique indexes (one accepted
-   record per mesa, one record per mesa and content) are the final arbiters: if
+   record per mesa and contest, one record per mesa and content) are the final arbiters: if
    another writer stored the mesa first, the insert fails and the decision is
    taken again, becoming a conflict or a duplicate.
 """
@@ -68,9 +68,7 @@ def settle_record(
     outcome = ItemOutcome(
         status=Status.INVALID, page=page, part=part, payload=record.payload, strategy=strategy, mesa_id=record.acta_id
     )
-    mesa = registry.mesas.get(record.mesa_id)
-    elsewhere = records.center_votes_elsewhere(session, mesa.center_id, mesa.id) if mesa else 0
-    problems = profile.check(record, CheckContext(registry, elsewhere))
+    problems = validate(session, profile, registry, record)
     if problems:
         return replace(outcome, reason="; ".join(problems))
     status, row, reason = reconcile(session, profile, record, source)
@@ -80,11 +78,11 @@ def settle_record(
 def validate(session: Session, profile: Profile, registry: Registry, record: Record) -> list[str]:
     """Why the record cannot be accepted (empty when valid): the profile's checks against the registry.
 
-    The center's ceiling counts the center's other accepted sheets, read in
-    the caller's transaction.
+    The center's ceiling counts the center's other accepted sheets of the
+    record's contest, read in the caller's transaction.
     """
     mesa = registry.mesas.get(record.mesa_id)
-    elsewhere = records.center_votes_elsewhere(session, mesa.center_id, mesa.id) if mesa else 0
+    elsewhere = records.center_votes_elsewhere(session, mesa.center_id, mesa.id, record.contest) if mesa else 0
     return profile.check(record, CheckContext(registry, elsewhere))
 
 
@@ -99,7 +97,7 @@ def reconcile(session: Session, profile: Profile, record: Record, source: str) -
         same = records.find_same(session, record)
         if same is not None:
             return Status.DUPLICATE, same, f"same acta as the {same.status} one from {_label(session, same.id)}"
-        accepted = records.accepted_for(session, record.mesa_id)
+        accepted = records.accepted_for(session, record.mesa_id, record.contest)
         row = records.insert(session, record, records.CONFLICT if accepted else records.ACCEPTED, source)
         if row is None:
             continue
@@ -111,17 +109,25 @@ def reconcile(session: Session, profile: Profile, record: Record, source: str) -
 
 def describe_conflict(session: Session, profile: Profile, accepted: RecordRow, record: Record) -> str:
     """One line naming where the new sheet differs from the accepted one."""
+    election = profile.election_of(record.contest)
     old = [int(v) for v in accepted.counts.split(",")]
-    old_by = profile.election.per_candidate(old)
-    new_by = profile.election.per_candidate(record.counts)
+    old, new = _same_length(old, list(record.counts))
+    old_by = election.per_candidate(old)
+    new_by = election.per_candidate(new)
     diffs = [f"{k} {old_by[k]}→{new_by[k]}" for k in old_by if old_by[k] != new_by[k]]
     if accepted.null_votes != record.null_votes:
         diffs.append(f"null {accepted.null_votes}→{record.null_votes}")
     if not diffs:
-        moved = [str(i + 1) for i, (a, b) in enumerate(zip(old, record.counts, strict=True)) if a != b]
+        moved = [str(i + 1) for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
         diffs.append(f"votes moved between cards {', '.join(moved)}" if moved else "other fields differ")
     where = _label(session, accepted.id)
     return f"differs from the accepted acta of mesa {record.acta_id} (from {where}): {'; '.join(diffs)}"
+
+
+def _same_length(old: list[int], new: list[int]) -> tuple[list[int], list[int]]:
+    """Two count lists of one contest padded with zeros to the longer (a ballot that grows: `Profile.election_of`)."""
+    size = max(len(old), len(new))
+    return old + [0] * (size - len(old)), new + [0] * (size - len(new))
 
 
 def _label(session: Session, record_id: int) -> str:

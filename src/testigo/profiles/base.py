@@ -14,7 +14,7 @@ from pathlib import Path
 
 from testigo.domain import Election, Mesa, Record, Registry
 from testigo.domain.layout import SheetLayout
-from testigo.errors import TestigoError
+from testigo.errors import TestigoError, UserError
 
 
 class PayloadError(TestigoError):
@@ -69,6 +69,65 @@ class Profile(ABC):
     @abstractmethod
     def load_registry(self) -> Registry:
         """The registry shipped with the profile."""
+
+    def contests(self) -> dict[str, str]:
+        """Contest key → name, for a format whose sheet carries several contests (`Record.contest`).
+
+        A one-contest format has the one contest ``""``, named by its ballot.
+        """
+        return {"": self.election.name}
+
+    def contest_area(self, contest: str) -> str | None:
+        """The registry area a contest is voted in (None: the whole registry, as for a one-contest format).
+
+        Coverage and bounds of a contest count the mesas of that area only:
+        a mayor's race is not missing the sections of other municipalities.
+        """
+        return None
+
+    def contest_or_first(self, contest: str | None) -> str:
+        """`contest`, or when None the first of `contests` (``""`` for a one-contest format)."""
+        if contest is not None:
+            return contest
+        return next(iter(self.contests()), "")
+
+    def election_of(self, contest: str) -> Election:
+        """The ballot of `contest`: what its records' counts are the cards of, in order.
+
+        A stored count list shorter than the ballot reads as zeros beyond its
+        end (a ballot built from the sheets as they arrive only ever grows:
+        `testigo.tally.aggregate.accepted_matrix`).
+        """
+        if contest and contest not in self.contests():
+            known = ", ".join(repr(key) for key in self.contests())
+            raise UserError(f"unknown contest {contest!r}; this workspace has {known or 'none yet'}")
+        return self.election
+
+    def is_code(self, text: str) -> bool:
+        """Whether a decoded text counts as read: by default, a payload of this format that parses.
+
+        A format whose sheet spreads over several codes (a Brazilian BU's
+        parts) accepts each part, long before a whole sheet can be parsed.
+        """
+        if not self.recognises(text):
+            return False
+        try:
+            self.parse(text)
+        except PayloadError:
+            return False
+        return True
+
+    def listed_codes(self, data: bytes) -> list[str] | None:
+        """The codes of a file that lists decoded texts rather than shows them (None: `data` is no such file).
+
+        A format whose codes observers share as text (a QR reader app's
+        export of a BU's parts) is ingested from it as from a photo.
+        """
+        return None
+
+    #: whether one sheet spreads over several codes that may come in several uploads (a BU's parts):
+    #: ingest then gathers them (`testigo.pipeline.bu_ingest`) instead of settling each code on its own
+    codes_span_uploads: bool = False
 
     def for_workspace(self, facts: Mapping[str, str]) -> Profile:
         """This profile as a workspace's stored facts (its `meta` table) complete it.

@@ -25,11 +25,14 @@ DECLARED_BALLOTS = "ballots"
 _SAME = select(RecordRow).where(
     RecordRow.mesa_id == bindparam("mesa_id"), RecordRow.payload_sha256 == bindparam("payload_sha256")
 )
-_ACCEPTED_FOR = select(RecordRow).where(RecordRow.mesa_id == bindparam("mesa_id"), RecordRow.status == ACCEPTED)
+_ACCEPTED_FOR = select(RecordRow).where(
+    RecordRow.mesa_id == bindparam("mesa_id"), RecordRow.contest == bindparam("contest"), RecordRow.status == ACCEPTED
+)
 # one range of ix_records_center_status (see `RecordRow`): no join, so no join order for a planner to get wrong
 _CENTER_VOTES_ELSEWHERE = select(func.coalesce(func.sum(RecordRow.valid_votes + RecordRow.null_votes), 0)).where(
     RecordRow.center_id == bindparam("center_id"),
     RecordRow.status == ACCEPTED,
+    RecordRow.contest == bindparam("contest"),
     RecordRow.mesa_id != bindparam("mesa_id"),
 )
 #: The center of a mesa, as the registry in the database has it: written on each new record.
@@ -47,12 +50,14 @@ _FIRST_FILE_OF = (
 
 
 def find_same(session: Session, record: Record) -> RecordRow | None:
+    """The record already stored with this mesa and content (the content names its contest)."""
     parameters = {"mesa_id": record.mesa_id, "payload_sha256": record.payload_sha256}
     return session.execute(_SAME, parameters).scalar_one_or_none()
 
 
-def accepted_for(session: Session, mesa_id: str) -> RecordRow | None:
-    return session.execute(_ACCEPTED_FOR, {"mesa_id": mesa_id}).scalar_one_or_none()
+def accepted_for(session: Session, mesa_id: str, contest: str = "") -> RecordRow | None:
+    """The accepted record of a mesa in a contest (``""``: the one contest of a one-contest format)."""
+    return session.execute(_ACCEPTED_FOR, {"mesa_id": mesa_id, "contest": contest}).scalar_one_or_none()
 
 
 def insert(session: Session, record: Record, status: str, source: str) -> RecordRow | None:
@@ -67,6 +72,7 @@ def insert(session: Session, record: Record, status: str, source: str) -> Record
         "mesa_id": record.mesa_id,
         "of_mesa": record.mesa_id,
         "acta_id": record.acta_id,
+        "contest": record.contest,
         "payload": record.payload,
         "payload_sha256": record.payload_sha256,
         "counts": ",".join(str(v) for v in record.counts),
@@ -85,15 +91,19 @@ def insert(session: Session, record: Record, status: str, source: str) -> Record
         return None
 
 
-def center_votes_elsewhere(session: Session, center_id: str, mesa_id: str) -> int:
-    """Votes (valid + null) of the accepted records of a center's other mesas.
+def center_votes_elsewhere(session: Session, center_id: str, mesa_id: str, contest: str = "") -> int:
+    """Votes (valid + null) of the accepted records of a center's other mesas in one contest.
+
+    Per contest: each voter votes once in every contest of the ballot, so
+    the center's ceiling of registered voters holds contest by contest.
 
     Run for every settled sheet and imported row, so its cost must not grow
     with the records stored: it reads the center's own accepted records
     through ix_records_center_status and nothing else
     (tests/store/test_per_record_cost.py holds it to that).
     """
-    return int(session.execute(_CENTER_VOTES_ELSEWHERE, {"center_id": center_id, "mesa_id": mesa_id}).scalar_one())
+    parameters = {"center_id": center_id, "mesa_id": mesa_id, "contest": contest}
+    return int(session.execute(_CENTER_VOTES_ELSEWHERE, parameters).scalar_one())
 
 
 def first_blob_of(session: Session, record_id: int) -> tuple[str | None, str | None] | None:
@@ -116,12 +126,18 @@ def first_file_of(session: Session, record_id: int) -> str | None:
     return session.execute(_FIRST_FILE_OF, {"record_id": record_id}).scalar_one_or_none()
 
 
-def accepted_counts(session: Session) -> list[tuple[str, str, str, int]]:
-    """(mesa_id, acta_id, counts text, null votes) of every accepted record."""
+def accepted_per_contest(session: Session) -> dict[str, int]:
+    """Contest → how many accepted records it has (``{"": n}`` for a workspace of a one-contest format)."""
+    query = select(RecordRow.contest, func.count()).where(RecordRow.status == ACCEPTED).group_by(RecordRow.contest)
+    return {contest: int(count) for contest, count in session.execute(query).tuples()}
+
+
+def accepted_counts(session: Session, contest: str = "") -> list[tuple[str, str, str, int]]:
+    """(mesa_id, acta_id, counts text, null votes) of every accepted record of a contest."""
     query = select(RecordRow.mesa_id, RecordRow.acta_id, RecordRow.counts, RecordRow.null_votes).where(
-        RecordRow.status == ACCEPTED
+        RecordRow.status == ACCEPTED, RecordRow.contest == contest
     )
-    # straight from the driver's cursor (the one parameter is our own constant, inlined): at a
+    # straight from the driver's cursor (the parameters are inlined, escaped by the dialect): at a
     # million records SQLAlchemy's per-row objects cost more than the query itself
     connection = session.connection()
     sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
@@ -134,8 +150,9 @@ def accepted_counts(session: Session) -> list[tuple[str, str, str, int]]:
         cursor.close()
 
 
-def accepted_evidence(session: Session) -> dict[str, str]:
-    """Mesa id → what backs its accepted record, as the published bundle names it (`ledger.entries.EVIDENCE`).
+def accepted_evidence(session: Session, contest: str = "") -> dict[str, str]:
+    """Mesa id → what backs its accepted record of a contest, as the published bundle names it
+    (`ledger.entries.EVIDENCE`).
 
     From the record's source and the print of the sheet that first gave it
     (the item the log's accepted entry records): ``image+print`` when that
@@ -155,7 +172,7 @@ def accepted_evidence(session: Session) -> dict[str, str]:
         select(RecordRow.mesa_id, RecordRow.source, PrintedRow.outcome)
         .outerjoin(first, first.c.record_id == RecordRow.id)
         .outerjoin(PrintedRow, PrintedRow.item_id == first.c.item_id)
-        .where(RecordRow.status == ACCEPTED)
+        .where(RecordRow.status == ACCEPTED, RecordRow.contest == contest)
     )
     sources = {"import": "table", "manual": "manual", "manual_print": "manual+print"}
     printed = {CONFIRMED: "image+print", CERTAIN: "print"}
@@ -165,14 +182,16 @@ def accepted_evidence(session: Session) -> dict[str, str]:
     }
 
 
-def declared_ballots(session: Session) -> dict[str, int]:
-    """Mesa id → ballots declared by its accepted record, for the records whose source declares them.
+def declared_ballots(session: Session, contest: str = "") -> dict[str, int]:
+    """Mesa id → ballots declared by its accepted record of `contest`, for the records whose source declares them.
 
     Only records whose `extra` mentions the key are parsed, so a workspace of
     decoded actas (which declare none) costs one indexed scan and no JSON.
     """
     query = select(RecordRow.mesa_id, RecordRow.extra).where(
-        RecordRow.status == ACCEPTED, RecordRow.extra.contains(f'"{DECLARED_BALLOTS}"')
+        RecordRow.status == ACCEPTED,
+        RecordRow.contest == contest,
+        RecordRow.extra.contains(f'"{DECLARED_BALLOTS}"'),
     )
     declared: dict[str, int] = {}
     for mesa_id, extra in session.execute(query):

@@ -158,6 +158,16 @@ class RecordRow(Base):
     quadratically (migration 0008 fills it in for older workspaces). It is
     null only for a record of a mesa missing from the registry, which no
     profile accepts.
+
+    `contest` is the contest of the sheet the record holds (``""`` for a
+    one-contest format): a sheet that carries several contests gives one
+    record per contest, whose payload names its contest, and one record may
+    be accepted per mesa and contest, so reconciliation is per contest
+    (migration 0010). One record per mesa and content stays unique as it was.
+    There is deliberately no index on the contest: every record of a
+    one-contest workspace has contest ``""``, and a planner that took such an
+    index for the per-record center total would read every accepted record
+    for each one (see `center_id`).
     """
 
     __tablename__ = "records"
@@ -166,6 +176,7 @@ class RecordRow(Base):
     mesa_id: Mapped[str] = mapped_column(String(64), index=True)
     center_id: Mapped[str | None] = mapped_column(String(64))
     acta_id: Mapped[str] = mapped_column(String(64))
+    contest: Mapped[str] = mapped_column(String(64), server_default="")
     payload: Mapped[str] = mapped_column(Text)
     payload_sha256: Mapped[str] = mapped_column(String(64))
     counts: Mapped[str] = mapped_column(Text)  # comma-separated per-card counts, ballot order
@@ -179,14 +190,32 @@ class RecordRow(Base):
     __table_args__ = (
         UniqueConstraint("mesa_id", "payload_sha256", name="uq_records_mesa_payload"),
         Index(
-            "uq_records_one_accepted_per_mesa",
+            "uq_records_one_accepted_per_mesa_contest",
             "mesa_id",
+            "contest",
             unique=True,
             sqlite_where=text("status = 'accepted'"),
             postgresql_where=text("status = 'accepted'"),
         ),
         Index("ix_records_center_status", "center_id", "status"),
     )
+
+
+class WaitingCodeRow(Base):
+    """A code of a sheet printed over several (a Brazilian BU's parts) whose sheet is not complete yet.
+
+    Kept in arrival order until the sheet completes, in this upload or any
+    later one (`testigo.pipeline.bu_ingest`); then its codes leave the table
+    (the items that read them stay, with their outcomes). Only codes waiting
+    are replayed for each upload, not every code ever read, so the cost of
+    an upload does not grow with the BUs already counted.
+    """
+
+    __tablename__ = "waiting_codes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class LogEntryRow(Base):
