@@ -52,6 +52,7 @@ _EXPORTS: dict[str, str] = {
     "items": "testigo.api.items",
     "results": "testigo.api.results",
     "coverage": "testigo.api.results",
+    "contests": "testigo.api.results",
     "Coverage": "testigo.tally",
     "records": "testigo.api.results",
     "forensics": "testigo.api.forensics",
@@ -105,6 +106,7 @@ __all__ = [
     "bounds",
     "check_boletins",
     "compare",
+    "contests",
     "coverage",
     "forensics",
     "import_table",
@@ -145,6 +147,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time `__getattr_
     from testigo.api.items import status as status
     from testigo.api.projection import Projection as Projection
     from testigo.api.projection import projection as projection
+    from testigo.api.results import contests as contests
     from testigo.api.results import coverage as coverage
     from testigo.api.results import records as records
     from testigo.api.results import results as results

@@ -10,7 +10,7 @@ from testigo.api.arrow import Columns
 from testigo.api.workspace import WorkspaceLike, using
 from testigo.errors import UserError
 from testigo.tally import bounds as bounding
-from testigo.tally.aggregate import accepted_matrix
+from testigo.tally.aggregate import accepted_matrix, contest_registry
 
 
 @dataclass(frozen=True)
@@ -45,13 +45,15 @@ class Bounds(bounding.Bounds):
         return columns.table(level=self.level, contest=self.contest)
 
 
-def bounds(workspace: WorkspaceLike, level: str = "country") -> Bounds:
+def bounds(workspace: WorkspaceLike, level: str = "country", *, contest: str | None = None) -> Bounds:
     """Per area at `level`: the result if every mesa without an accepted acta voted only for each candidate in
     turn, up to its registered voters (and at its parish's highest turnout), and whether the counted leader
     stays ahead whatever they vote — what ``testigo tally --json`` gives as ``bounds``.
 
-    `level` is one of country, state, municipality, parish, center. See
-    `testigo.tally.bounds` for where the missing voters' figures come from.
+    `level` is one of country, state, municipality, parish, center;
+    `contest` one of `testigo.contests` (default: the first), counted against
+    the mesas of its constituency. See `testigo.tally.bounds` for where the
+    missing voters' figures come from.
 
         >>> national = testigo.bounds("./eleccion").areas[0]
         >>> national.registered.decided, national.leader, national.mesas_counted
@@ -60,7 +62,8 @@ def bounds(workspace: WorkspaceLike, level: str = "country") -> Bounds:
     if level not in bounding.BOUND_LEVELS:
         raise UserError(f"no bounds at level {level!r}; choose one of {', '.join(bounding.BOUND_LEVELS)}")
     with using(workspace) as store:
-        election, registry = store.profile.election, store.registry
-        computed = bounding.bounds(election, registry, level, accepted_matrix(store))
+        chosen = store.profile.contest_or_first(contest)
+        election, registry = store.profile.election_of(chosen), contest_registry(store, chosen)
+        computed = bounding.bounds(election, registry, level, accepted_matrix(store, chosen))
     values = {f.name: getattr(computed, f.name) for f in fields(computed)}
     return Bounds(**values, candidate_names={c.key: c.name for c in election.candidates})

@@ -57,12 +57,17 @@ class ForensicsReport:
 
 
 def forensics(
-    workspace: WorkspaceLike, *, candidate: str | None = None, report: str | os.PathLike[str] | None = None
+    workspace: WorkspaceLike,
+    *,
+    candidate: str | None = None,
+    report: str | os.PathLike[str] | None = None,
+    contest: str | None = None,
 ) -> ForensicsReport:
     """Every statistical test on the accepted per-mesa results, as ``testigo forensics``.
 
     `candidate` is the one whose share the fingerprint examines (default:
-    the most voted). `report`, if given, is a file to write the
+    the most voted). `contest` is one of `testigo.contests` (default: the
+    first, the only one of a one-contest format). `report`, if given, is a file to write the
     self-contained bilingual HTML report to (with figures).
 
         >>> found = testigo.forensics("./eleccion")
@@ -72,7 +77,7 @@ def forensics(
         7
     """
     with using(workspace) as store:
-        tests, table = run_forensics(store, candidate)
+        tests, table = run_forensics(store, candidate, store.profile.contest_or_first(contest))
         names = {area.id: area.name for area in store.registry.areas.values()}
     if report is not None:
         from testigo.forensics.html import render_html  # matplotlib: only for the report

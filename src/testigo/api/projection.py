@@ -39,11 +39,12 @@ class Projection(projecting.Projection):
         return columns.table(confidence=self.confidence)
 
 
-def projection(workspace: WorkspaceLike, confidence: float = 0.95) -> Projection:
+def projection(workspace: WorkspaceLike, confidence: float = 0.95, *, contest: str | None = None) -> Projection:
     """The full result projected from the accepted actas to every mesa of the registry, as ``testigo tally --project``.
 
     A stratified ratio estimator with intervals at `confidence` (see
-    `testigo.tally.projection` for the method and what it assumes).
+    `testigo.tally.projection` for the method and what it assumes), of
+    `contest` (one of `testigo.contests`; default: the first).
 
         >>> projected = testigo.projection("./eleccion")
         >>> projected.leader, projected.mesas_covered, projected.mesas_total
@@ -53,9 +54,10 @@ def projection(workspace: WorkspaceLike, confidence: float = 0.95) -> Projection
         True
     """
     with using(workspace) as store:
-        if not accepted_matrix(store).mesa_ids:
+        chosen = store.profile.contest_or_first(contest)
+        if not accepted_matrix(store, chosen).mesa_ids:
             raise UserError("no accepted actas yet: nothing to project from")
-        projected = analysis.projection(store, confidence)
-        names = {c.key: c.name for c in store.profile.election.candidates}
+        projected = analysis.projection(store, confidence, chosen)
+        names = {c.key: c.name for c in store.profile.election_of(chosen).candidates}
     values = {f.name: getattr(projected, f.name) for f in fields(projected)}
     return Projection(**values, candidate_names=names)

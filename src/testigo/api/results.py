@@ -16,8 +16,22 @@ from testigo.tally import Coverage, tally
 from testigo.tally.aggregate import accepted_matrix
 
 
-def results(workspace: WorkspaceLike, level: str = "country") -> pa.Table:
-    """Votes and shares at `level`: one row per area with at least one accepted acta.
+def contests(workspace: WorkspaceLike) -> dict[str, str]:
+    """Contest key → name, in order: what `contest=` takes (``{"": ballot}`` for a one-contest format).
+
+    A Brazilian boletim carries every contest of its section's ballot
+    (profile ``br``): each contest is one office in one constituency and
+    round, keyed ``PLEI:TURN:IDEL:CARG:area``.
+
+        >>> testigo.contests("./eleccion")
+        {'': 'Elección presidencial de Venezuela, 28 de julio de 2024'}
+    """
+    with using(workspace) as store:
+        return store.profile.contests()
+
+
+def results(workspace: WorkspaceLike, level: str = "country", *, contest: str | None = None) -> pa.Table:
+    """Votes and shares of `contest` at `level`: one row per area with at least one accepted acta.
 
     `level` is one of `testigo.LEVELS` (country, state, municipality, parish,
     center, mesa). Columns: ``id``, ``name``, ``actas`` (accepted actas),
@@ -26,7 +40,8 @@ def results(workspace: WorkspaceLike, level: str = "country") -> pa.Table:
     key, and one float64 ``share_<key>`` of the valid votes per candidate, both
     in ballot order. The schema metadata holds the candidates' names, the
     level and the coverage (see `testigo.api.arrow`). The figures are those of
-    ``testigo tally --level LEVEL``.
+    ``testigo tally --level LEVEL``. `contest` is one of `contests` (default:
+    the first, the only one of a one-contest format).
 
         >>> states = testigo.results("./eleccion", level="state")
         >>> states.select(["name", "gonzalez", "maduro", "share_gonzalez"]).slice(0, 2).to_pylist()
@@ -35,24 +50,26 @@ def results(workspace: WorkspaceLike, level: str = "country") -> pa.Table:
         >>> frame = states.to_pandas()  # or polars.from_arrow(states)
     """
     with using(workspace) as store:
-        result = tally(store, level)
+        result = tally(store, level, store.profile.contest_or_first(contest))
     rows = [row.to_json() for row in result.rows]
     return tally_table(result.level, rows, result.candidate_names, result.coverage.to_json())
 
 
-def coverage(workspace: WorkspaceLike) -> Coverage:
-    """How much of the registry the accepted actas cover, in mesas and registered voters (as ``testigo tally``).
+def coverage(workspace: WorkspaceLike, *, contest: str | None = None) -> Coverage:
+    """How much of the registry the accepted actas of `contest` cover, in mesas and registered voters (as
+    ``testigo tally``; `contest` as in `results`).
 
     >>> covered = testigo.coverage("./eleccion")
     >>> covered.mesas_covered, covered.mesas_national
     (300, 30026)
     """
     with using(workspace) as store:
-        return tally(store, "country").coverage
+        return tally(store, "country", store.profile.contest_or_first(contest)).coverage
 
 
-def records(workspace: WorkspaceLike) -> pa.Table:
-    """One row per accepted mesa, sorted by mesa id: the per-mesa data every total is the sum of.
+def records(workspace: WorkspaceLike, *, contest: str | None = None) -> pa.Table:
+    """One row per accepted mesa of `contest` (as in `results`), sorted by mesa id: the per-mesa data every
+    total is the sum of.
 
     Columns: ``mesa_id``, ``acta_id``, ``state_id``, ``municipality_id``,
     ``parish_id``, ``center_id``, ``registered`` (the mesa's registered
@@ -67,8 +84,9 @@ def records(workspace: WorkspaceLike) -> pa.Table:
         [{'mesa_id': '010101001.01', 'registered': 760, 'gonzalez': 323, 'card_34': 323, 'valid_votes': 449}]
     """
     with using(workspace) as store:
-        accepted = accepted_matrix(store)
-        election, registry = store.profile.election, store.registry
+        chosen = store.profile.contest_or_first(contest)
+        accepted = accepted_matrix(store, chosen)
+        election, registry = store.profile.election_of(chosen), store.registry
     table = MesaTable.from_cards(accepted.mesa_ids, accepted.cards, accepted.nulls, election, registry)
     order = np.argsort(table.mesa_ids, kind="stable")
     table = table.take(order)

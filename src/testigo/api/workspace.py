@@ -121,23 +121,29 @@ class Workspace:
 
         return status(self)
 
-    def results(self, level: str = "country") -> pa.Table:
+    def contests(self) -> dict[str, str]:
+        """`testigo.contests` on this workspace."""
+        from testigo.api.results import contests
+
+        return contests(self)
+
+    def results(self, level: str = "country", *, contest: str | None = None) -> pa.Table:
         """`testigo.results` on this workspace."""
         from testigo.api.results import results
 
-        return results(self, level)
+        return results(self, level, contest=contest)
 
-    def coverage(self) -> Coverage:
+    def coverage(self, *, contest: str | None = None) -> Coverage:
         """`testigo.coverage` on this workspace."""
         from testigo.api.results import coverage
 
-        return coverage(self)
+        return coverage(self, contest=contest)
 
-    def records(self) -> pa.Table:
+    def records(self, *, contest: str | None = None) -> pa.Table:
         """`testigo.records` on this workspace."""
         from testigo.api.results import records
 
-        return records(self)
+        return records(self, contest=contest)
 
     def items(self, status: str | None = None) -> pa.Table:
         """`testigo.items` on this workspace."""
@@ -146,24 +152,28 @@ class Workspace:
         return items(self, status)
 
     def forensics(
-        self, *, candidate: str | None = None, report: str | os.PathLike[str] | None = None
+        self,
+        *,
+        candidate: str | None = None,
+        report: str | os.PathLike[str] | None = None,
+        contest: str | None = None,
     ) -> ForensicsReport:
         """`testigo.forensics` on this workspace."""
         from testigo.api.forensics import forensics
 
-        return forensics(self, candidate=candidate, report=report)
+        return forensics(self, candidate=candidate, report=report, contest=contest)
 
-    def projection(self, confidence: float = 0.95) -> Projection:
+    def projection(self, confidence: float = 0.95, *, contest: str | None = None) -> Projection:
         """`testigo.projection` on this workspace."""
         from testigo.api.projection import projection
 
-        return projection(self, confidence)
+        return projection(self, confidence, contest=contest)
 
-    def bounds(self, level: str = "country") -> Bounds:
+    def bounds(self, level: str = "country", *, contest: str | None = None) -> Bounds:
         """`testigo.bounds` on this workspace."""
         from testigo.api.bounds import bounds
 
-        return bounds(self, level)
+        return bounds(self, level, contest=contest)
 
     def compare(self, level: str = "state") -> Comparison:
         """`testigo.compare` on this workspace."""

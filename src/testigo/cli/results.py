@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -19,13 +20,41 @@ if TYPE_CHECKING:
     from testigo.tally.projection import Projection
 
 
+#: The contest a command reports on: a Brazilian boletim carries several (`testigo contests` lists them).
+ContestOpt = Annotated[
+    str | None,
+    typer.Option("--contest", help="Contest key, as `testigo contests` lists them [default: the first]."),
+]
+
+
 def register(app: typer.Typer) -> None:
     app.command("tally")(tally)
     app.command("forensics")(forensics)
+    app.command("contests")(contests)
+
+
+def contests(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+    """The contests of the workspace's sheets, with how many sheets of each count (profile br: one per office,
+    constituency and round)."""
+    from testigo.store import records
+    from testigo.store.workspace import open_workspace
+
+    store = open_workspace(workspace)
+    with store.sessions() as session:
+        counted = records.accepted_per_contest(session)
+    names = store.profile.contests()
+    if as_json:
+        emit_json({"contests": [{"key": k, "name": n, "accepted": counted.get(k, 0)} for k, n in names.items()]})
+        return
+    table = Table("contest", "name", "accepted sheets", title="contests", title_justify="left")
+    for key, name in names.items():
+        table.add_row(key or "(the one contest)", name, f"{counted.get(key, 0):,}")
+    out.print(table)
 
 
 def tally(
     level: Annotated[str, typer.Option(help=f"One of: {', '.join(LEVELS)}")] = "country",
+    contest: ContestOpt = None,
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of tables.")] = False,
@@ -35,20 +64,21 @@ def tally(
 ) -> None:
     """Votes, shares and coverage at any level of the geography, and what the missing mesas could change."""
     from testigo.store.workspace import open_workspace
-    from testigo.tally.aggregate import accepted_matrix, tally_accepted
+    from testigo.tally.aggregate import accepted_matrix, contest_registry, tally_accepted
     from testigo.tally.bounds import BOUND_LEVELS, bounds
     from testigo.tally.export import write_csv
 
     store = open_workspace(workspace)
-    election, registry = store.profile.election, store.registry
-    accepted = accepted_matrix(store)
-    result = tally_accepted(election, registry, level, accepted)
+    chosen = store.profile.contest_or_first(contest)
+    election, registry = store.profile.election_of(chosen), contest_registry(store, chosen)
+    accepted = accepted_matrix(store, chosen)
+    result = replace(tally_accepted(election, registry, level, accepted), contest=chosen)
     bound = bounds(election, registry, level, accepted) if level in BOUND_LEVELS else None
     projection = None
     if project:
         from testigo.pipeline.analysis import projection as run_projection
 
-        projection = run_projection(store)
+        projection = run_projection(store, contest=chosen)
     if as_json:
         document = result.to_json()
         if bound is not None:
@@ -59,6 +89,10 @@ def tally(
     elif as_csv and projection is None:
         write_csv(result, sys.stdout)
     else:
+        if chosen:
+            others = len(store.profile.contests()) - 1
+            more = f" ({others:,} more: testigo contests)" if others else ""
+            out.print(f"contest {chosen}: {store.profile.contests().get(chosen, chosen)}{more}")
         if bound is not None:
             print_bounds(bound, result.candidate_names)
         print_tally(result)
@@ -153,6 +187,7 @@ def forensics(
     candidate: Annotated[
         str | None, typer.Option(help="Candidate whose share the fingerprint examines [default: the most voted]")
     ] = None,
+    contest: ContestOpt = None,
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -163,7 +198,7 @@ def forensics(
     from testigo.store.workspace import open_workspace
 
     store = open_workspace(workspace)
-    results, table = run_forensics(store, candidate)
+    results, table = run_forensics(store, candidate, store.profile.contest_or_first(contest))
     if report is not None:
         names = {area.id: area.name for area in store.registry.areas.values()}
         report.write_text(render_html(results, table, area_names=names), encoding="utf-8")

@@ -72,6 +72,19 @@ class Registry:
                 return area.id
         raise KeyError(f"mesa {mesa.id} has no area at level {level!r}")
 
+    def within(self, area_id: str) -> Registry:
+        """The part of the registry inside area `area_id` (itself and its ancestors included, so that every
+        level still names its area): what a contest voted in one constituency is counted against.
+
+        The national figures are the whole country's, so they are left out.
+        """
+        inside = {a.id for a in self.areas.values() if area_id in (x.id for x in self.ancestors(a.id))}
+        kept = inside | {a.id for a in self.ancestors(area_id)}
+        return Registry(
+            areas={k: a for k, a in self.areas.items() if k in kept},
+            mesas={k: m for k, m in self.mesas.items() if m.center_id in inside},
+        )
+
     def center_registered(self, center_id: str) -> int | None:
         """Registered voters of a center: the center's own figure, else None."""
         area = self.areas.get(center_id)

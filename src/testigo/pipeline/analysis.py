@@ -13,8 +13,8 @@ from testigo.tally.aggregate import accepted_matrix
 from testigo.tally.projection import Projection, Strata, project
 
 
-def accepted_table(store: Store) -> MesaTable:
-    """The accepted records as the forensics' per-mesa table (votes per candidate and per card).
+def accepted_table(store: Store, contest: str = "") -> MesaTable:
+    """The accepted records of `contest` as the forensics' per-mesa table (votes per candidate and per card).
 
     Ballots a source declares (an imported ``ballots`` column) become the
     table's `declared_totals`, so `impossible` checks them against the counts;
@@ -22,12 +22,12 @@ def accepted_table(store: Store) -> MesaTable:
     image behind each accepted record becomes `sheet_prints` (for the image
     half of `duplicates`), when any mesa has one.
     """
-    accepted = accepted_matrix(store)
+    accepted = accepted_matrix(store, contest)
     table = MesaTable.from_cards(
-        accepted.mesa_ids, accepted.cards, accepted.nulls, store.profile.election, store.registry
+        accepted.mesa_ids, accepted.cards, accepted.nulls, store.profile.election_of(contest), store.registry
     )
     with store.sessions() as session:
-        declared = records.declared_ballots(session)
+        declared = records.declared_ballots(session, contest)
         prints = records.accepted_sheet_prints(session)
     if prints:
         column = np.empty(len(accepted.mesa_ids), dtype=object)
@@ -39,6 +39,6 @@ def accepted_table(store: Store) -> MesaTable:
     return replace(table, declared_totals=totals)
 
 
-def projection(store: Store, confidence: float = 0.95) -> Projection:
-    """The full result projected from the accepted actas to every mesa of the registry."""
-    return project(accepted_table(store), Strata.from_registry(store.registry), confidence)
+def projection(store: Store, confidence: float = 0.95, contest: str = "") -> Projection:
+    """The full result of `contest` projected from the accepted actas to every mesa of the registry."""
+    return project(accepted_table(store, contest), Strata.from_registry(store.registry), confidence)

@@ -31,16 +31,17 @@ def print_mismatches(store: Store) -> TestResult:
     return printed_mismatches(sheets)
 
 
-def run_forensics(store: Store, candidate: str | None = None) -> tuple[list[TestResult], MesaTable]:
-    """Every statistical test on the accepted actas, then the sheets whose print differs from their code.
+def run_forensics(store: Store, candidate: str | None = None, contest: str = "") -> tuple[list[TestResult], MesaTable]:
+    """Every statistical test on the accepted actas of `contest`, then the sheets whose print differs from
+    their code.
 
     Returns the results and the table they ran on (the HTML report draws it).
     `candidate` is the one whose share the fingerprint examines (default: the most voted).
     """
-    keys = store.profile.election.candidate_keys()
+    keys = store.profile.election_of(contest).candidate_keys()
     if candidate is not None and candidate not in keys:
         raise UserError(f"unknown candidate {candidate!r}; one of {', '.join(keys)}")
-    table = accepted_table(store)
+    table = accepted_table(store, contest)
     if len(table) == 0:
         raise UserError("no accepted actas yet: ingest or import some first")
     return [*run_all(table, candidate=candidate), print_mismatches(store)], table

@@ -7,7 +7,7 @@ million mesas is a few array operations rather than a Python loop per mesa.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -87,23 +87,41 @@ class Coverage:
 
 @dataclass(frozen=True)
 class TallyResult:
+    """`contest` is the contest totalled (``""``: the one contest of a one-contest format, and then the JSON
+    leaves it out, as it always did)."""
+
     level: str
     rows: list[TallyRow]
     coverage: Coverage
     candidate_names: dict[str, str]
+    contest: str = ""
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "level": self.level,
-            "candidate_names": self.candidate_names,
-            "rows": [row.to_json() for row in self.rows],
-            "coverage": self.coverage.to_json(),
-        }
+        document: dict[str, object] = {"contest": self.contest} if self.contest else {}
+        document.update(
+            {
+                "level": self.level,
+                "candidate_names": self.candidate_names,
+                "rows": [row.to_json() for row in self.rows],
+                "coverage": self.coverage.to_json(),
+            }
+        )
+        return document
 
 
-def tally(store: Store, level: str = "country") -> TallyResult:
-    """Totals of accepted records at `level`, one row per area that has at least one acta."""
-    return tally_accepted(store.profile.election, store.registry, level, accepted_matrix(store))
+def tally(store: Store, level: str = "country", contest: str = "") -> TallyResult:
+    """Totals of accepted records of `contest` at `level`, one row per area that has at least one of them."""
+    election = store.profile.election_of(contest)
+    result = tally_accepted(election, contest_registry(store, contest), level, accepted_matrix(store, contest))
+    return replace(result, contest=contest)
+
+
+def contest_registry(store: Store, contest: str) -> Registry:
+    """The registry a contest is counted against: the mesas of its constituency (`Profile.contest_area`)."""
+    area = store.profile.contest_area(contest)
+    if area is None or area not in store.registry.areas:
+        return store.registry
+    return store.registry.within(area)
 
 
 def tally_accepted(election: Election, registry: Registry, level: str, accepted: Accepted) -> TallyResult:
@@ -134,27 +152,42 @@ class Accepted:
     """What backs each record (see `TallyRow.evidence`)."""
 
 
-def accepted_matrix(store: Store) -> Accepted:
-    """Accepted records of mesas the registry knows, as a mesa × card matrix."""
-    election, registry = store.profile.election, store.registry
+def accepted_matrix(store: Store, contest: str = "") -> Accepted:
+    """Accepted records of `contest` of mesas the registry knows, as a mesa × card matrix."""
+    election, registry = store.profile.election_of(contest), store.registry
     with store.sessions() as session:
-        accepted = [row for row in records.accepted_counts(session) if row[0] in registry.mesas]
-        evidence = records.accepted_evidence(session)
-    # one join and one parse for all records: far faster than parsing row by row at national scale
-    text = ",".join(row[2] for row in accepted)
-    cards = np.fromstring(text, dtype=np.int64, sep=",") if accepted else np.zeros(0, dtype=np.int64)
-    if cards.size != len(accepted) * len(election.cards):  # a stored count that is not a whole number
-        raise ValueError(
-            f"accepted records hold {cards.size} card counts, expected {len(accepted)} × "
-            f"{len(election.cards)}: the records table is damaged"
-        )
+        accepted = [row for row in records.accepted_counts(session, contest) if row[0] in registry.mesas]
+        evidence = records.accepted_evidence(session, contest)
     return Accepted(
         mesa_ids=[row[0] for row in accepted],
         acta_ids=[row[1] for row in accepted],
-        cards=cards.reshape(len(accepted), len(election.cards)),
+        cards=_card_matrix([row[2] for row in accepted], len(election.cards)),
         nulls=np.array([row[3] for row in accepted], dtype=np.int64),
         evidence=[evidence[row[0]] for row in accepted],
     )
+
+
+def _card_matrix(counts: list[str], width: int) -> np.ndarray:
+    """The stored count lists as a records × `width` matrix; a shorter list reads as zeros beyond its end.
+
+    A ballot built from the sheets as they arrive only grows
+    (`Profile.election_of`), so a record stored before an option was added
+    lacks it. A longer list, or one that is not whole numbers, is damage.
+    """
+    # one join and one parse for all records: far faster than parsing row by row at national scale
+    cards = np.fromstring(",".join(counts), dtype=np.int64, sep=",") if counts else np.zeros(0, dtype=np.int64)
+    if cards.size == len(counts) * width:
+        return cards.reshape(len(counts), width)
+    matrix = np.zeros((len(counts), width), dtype=np.int64)
+    for i, text in enumerate(counts):
+        row = np.fromstring(text, dtype=np.int64, sep=",") if text else np.zeros(0, dtype=np.int64)
+        if row.size > width or row.size != text.count(",") + 1:
+            raise ValueError(
+                f"an accepted record holds {row.size} card counts ({text[:40]!r}), the ballot has "
+                f"{width}: the records table is damaged"
+            )
+        matrix[i, : row.size] = row
+    return matrix
 
 
 def _candidate_matrix(election: Election) -> np.ndarray:
