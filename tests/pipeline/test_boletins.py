@@ -19,9 +19,9 @@ import testigo
 from testigo.cli import app
 from testigo.config import Workspace
 from testigo.pipeline.boletins import BoletimStatus, check_boletins
-from testigo.pipeline.bu_totals import constituency
 from testigo.profiles.bu.keys import KeyName, KeyRing
 from testigo.profiles.bu.model import Boletim
+from testigo.profiles.bu.offices import constituency
 from testigo.profiles.bu.text import parse_boletim, parse_part, write_parts
 from testigo.simulate.boletim import (
     BuElection,

@@ -27,8 +27,10 @@ Decisions, written down here because a person reading the totals relies on them:
 * a file that yields no BU code says why, and the batch goes on.
 
 Nothing is stored: the checker keeps no state between runs, so the parts of
-one BU must come in one batch. Counting BUs into a workspace's tally, by
-contest, is the next step of issue 13 (see docs/brazil-bu.md).
+one BU must come in one batch. Counting BUs into a workspace, one record per
+contest, with parts gathered across uploads, is ``testigo ingest`` in a
+workspace of profile ``br`` (`testigo.pipeline.bu_ingest`, which judges each
+BU with `judge`).
 
 A decoded-text file (one code per line, as a phone's QR reader app shares
 them, or the TSE's examples) is taken as it is; anything else goes through
@@ -57,13 +59,10 @@ from testigo.profiles.bu.certificate import Outcome as CheckOutcome
 from testigo.profiles.bu.chain import Verdict, check, signature
 from testigo.profiles.bu.keys import KeyName, KeyRefused, KeyRing
 from testigo.profiles.bu.model import TSE_SIGNED_FORMATS, Boletim, SectionKey
-from testigo.profiles.bu.text import parse_boletim, parse_code, parse_part
+from testigo.profiles.bu.text import is_code, listed_codes, parse_boletim, parse_part
 from testigo.progress import Progress, Silent
 from testigo.read import read_file
 from testigo.read.errors import UnusableInput
-
-#: The first characters of every BU code and urna-certificate code.
-CODE_PREFIXES = ("QRBU:", "QRCE:")
 
 
 class BoletimStatus(StrEnum):
@@ -178,13 +177,31 @@ def check_boletins(
         codes = sum(len(group) for group in read.groups)
         files.append(FileCodes(display, codes, read.reason, tuple(refused)))
         progress.advance()
-    judging.finish(_certificates(sources))
+    judging.finish(certificates_of(sources))
     incomplete, waiting = collector.incomplete(), len(collector.waiting())
     return BoletimReport(tuple(files), judging.checked(sources), incomplete, waiting, judging.totals.contests())
 
 
 #: a TSE key's 32 raw bytes (None when not available), and why it is refused (None when it is not)
-_Key = tuple[bytes | None, str | None]
+Key = tuple[bytes | None, str | None]
+
+
+class KeyLookup:
+    """TSE keys by name, each looked up once: a lookup reads an added key from its file and vets it, and a
+    batch (or an uploaded file of codes) holds thousands of BUs signed with one key."""
+
+    def __init__(self, ring: KeyRing) -> None:
+        self.ring = ring
+        self._found: dict[str, Key] = {}
+
+    def find(self, name: str) -> Key:
+        """The key named `name` (a BU's ``signing_key_name``), or why it cannot be used."""
+        if name not in self._found:
+            try:
+                self._found[name] = (self.ring.public_key(KeyName.parse(name)) if name else None, None)
+            except KeyRefused as error:  # a key file of the workspace that cannot be used: say so, trust nothing
+                self._found[name] = (None, str(error))
+        return self._found[name]
 
 
 class _Judging:
@@ -195,33 +212,22 @@ class _Judging:
     """
 
     def __init__(self, keys: KeyRing) -> None:
-        self.keys = keys
+        self.keys = KeyLookup(keys)
         self.totals = Totals()
         self.judged: list[CheckedBoletim] = []
         self._counted: dict[SectionKey, list[int]] = defaultdict(list)  # indexes into `judged`
         self._urna_signed: list[Boletim] = []
-        self._found: dict[str, _Key] = {}
 
     def add(self, boletim: Boletim) -> None:
         if boletim.format_version not in TSE_SIGNED_FORMATS:
             self._urna_signed.append(boletim)
         else:
-            self._keep(boletim, _judge(boletim, self._key(boletim.signing_key_name or ""), {}))
+            self._keep(boletim, judge(boletim, self.keys.find(boletim.signing_key_name or ""), {}))
 
     def finish(self, certificates: dict[str, list[str]]) -> None:
         for boletim in self._urna_signed:
-            self._keep(boletim, _judge(boletim, (None, None), certificates))
+            self._keep(boletim, judge(boletim, (None, None), certificates))
         self._urna_signed = []
-
-    def _key(self, name: str) -> _Key:
-        """The TSE key named `name`, or why it cannot be used: looked up once per batch, since an added key is
-        read from its file and vetted on each lookup, and a batch holds thousands of BUs signed with one key."""
-        if name not in self._found:
-            try:
-                self._found[name] = (self.keys.public_key(KeyName.parse(name)) if name else None, None)
-            except KeyRefused as error:  # a key file of the workspace that cannot be used: say so, trust nothing
-                self._found[name] = (None, str(error))
-        return self._found[name]
 
     def _keep(self, boletim: Boletim, item: CheckedBoletim) -> None:
         self.judged.append(item)
@@ -286,7 +292,7 @@ def _codes_of(incoming: Incoming) -> _Read:
     bare = _without_data(incoming)
     if incoming.data is None or incoming.reject:
         return _Read(bare, reason=incoming.reject or "could not be read")
-    listed = _text_codes(incoming.data)
+    listed = listed_codes(incoming.data)
     if listed is not None:
         return _Read(bare, tuple((code,) for code in listed))
     try:
@@ -305,28 +311,7 @@ def _without_data(incoming: Incoming) -> Incoming:
     return Incoming(incoming.origin, incoming.display, None, incoming.reject)
 
 
-def _text_codes(data: bytes) -> list[str] | None:
-    """The codes of a decoded-text file, one per line, or None when `data` is not one."""
-    try:
-        lines = [line.strip() for line in data.decode("ascii").splitlines()]
-    except UnicodeDecodeError:
-        return None
-    codes = [line for line in lines if line]
-    if not codes or not all(line.startswith(CODE_PREFIXES) for line in codes):
-        return None
-    return codes
-
-
-def is_code(text: str) -> bool:
-    """The reader's acceptance test: a text that parses as a BU part or an urna-certificate part."""
-    try:
-        parse_code(text)
-    except PayloadError:
-        return False
-    return True
-
-
-def _certificates(texts: Iterable[str]) -> dict[str, list[str]]:
+def certificates_of(texts: Iterable[str]) -> dict[str, list[str]]:
     """The urna-certificate codes read, by urna (``IDUE``)."""
     found: dict[str, list[str]] = defaultdict(list)
     for text in texts:
@@ -355,7 +340,9 @@ def _urna_signature(boletim: Boletim, certificates: dict[str, list[str]]) -> tup
     return (True if report.trusted else None), f"urna certificate: {report.signature}; {report.chain}"
 
 
-def _judge(boletim: Boletim, key: _Key, certificates: dict[str, list[str]]) -> CheckedBoletim:
+def judge(boletim: Boletim, key: Key, certificates: dict[str, list[str]]) -> CheckedBoletim:
+    """One whole BU's verdict: its chain and signature under `key` (or, format 6.0, its urna's certificate
+    among `certificates`), then its sums."""
     key_name = boletim.signing_key_name or ""
     public_key, key_problem = key
     chain = check(boletim.parts, public_key, key_name)

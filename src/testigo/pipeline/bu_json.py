@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from testigo.pipeline.boletins import BoletimReport, CheckedBoletim
-from testigo.pipeline.bu_totals import constituency, office_name
 from testigo.profiles.bu.model import Boletim, ContestResult, SectionKey
+from testigo.profiles.bu.offices import constituency, office_name
 
 
 def report_json(report: BoletimReport) -> dict[str, Any]:

@@ -17,38 +17,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from testigo.profiles.bu.model import Boletim
-
-#: Offices (``CARG``) voted in the whole country and in a whole state; all others per municipality.
-NATIONAL_OFFICES = frozenset({1})
-STATE_OFFICES = frozenset({3, 5, 6, 7, 8})
-#: Offices by the names the TSE prints; others are shown by number.
-OFFICES = {
-    1: "Presidente",
-    3: "Governador",
-    5: "Senador",
-    6: "Deputado Federal",
-    7: "Deputado Estadual",
-    8: "Deputado Distrital",
-    11: "Prefeito",
-    13: "Vereador",
-}
+from testigo.profiles.bu.offices import constituency, office_name
 
 #: election day (PLEI), round, election (IDEL), office (CARG), constituency
 ContestKey = tuple[int, int, int, int, str]
-
-
-def office_name(office: int) -> str:
-    """The office as the TSE names it, or by its number."""
-    return OFFICES.get(office, f"office {office}")
-
-
-def constituency(boletim: Boletim, office: int) -> str:
-    """Where an office of this BU is voted: the area its candidates' numbers belong to."""
-    if office in NATIONAL_OFFICES:
-        return "BR"
-    if office in STATE_OFFICES:
-        return boletim.uf
-    return f"{boletim.uf}-{boletim.municipality}"
 
 
 @dataclass

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from testigo.domain.printed import PrintedSheet
 from testigo.pipeline.printed import examine
-from testigo.profiles import PayloadError, get_profile
-from testigo.read import FileReading, UnusableInput, read_file
+from testigo.profiles import get_profile
+from testigo.read import FileReading, PageReading, UnusableInput, read_file
 from testigo.store.blobs import open_blobs
 
 
@@ -33,16 +33,13 @@ class Decoded:
     printed: tuple[PrintedSheet | None, ...] = ()
 
 
+#: The strategy of a page that is a file of decoded texts, in the order they were read (`Profile.listed_codes`).
+LISTED = "listed"
+
+
 def accepts(profile_name: str, text: str) -> bool:
-    """Whether `text` is a well-formed payload of the profile (what counts as 'read')."""
-    profile = get_profile(profile_name)
-    if not profile.recognises(text):
-        return False
-    try:
-        profile.parse(text)
-    except PayloadError:
-        return False
-    return True
+    """Whether `text` is a well-formed code of the profile (what counts as 'read': `Profile.is_code`)."""
+    return get_profile(profile_name).is_code(text)
 
 
 def decode_blob(sha256: str, path: str, profile_name: str) -> Decoded:
@@ -64,6 +61,9 @@ def _decode(sha256: str, load: Callable[[], bytes], profile_name: str) -> Decode
     # the job is retried or its submission stays pending, never settled as rejected
     data = load()
     profile = get_profile(profile_name)
+    listed = profile.listed_codes(data)
+    if listed is not None:
+        return Decoded(sha256, FileReading("text/plain", (PageReading(0, tuple(listed), strategy=LISTED),)))
     try:
         reading = read_file(data, functools.partial(accepts, profile_name), layouts=profile.layouts())
         printed = tuple(examine(profile, page) for page in reading.pages)

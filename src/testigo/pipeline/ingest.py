@@ -24,6 +24,7 @@ from testigo.capture import Incoming, iter_inputs
 from testigo.domain import Status
 from testigo.domain.printed import MISMATCH, PrintedSheet
 from testigo.ledger.entries import CLI_CHANNEL, neutral_name
+from testigo.pipeline.bu_ingest import settle_boletins
 from testigo.pipeline.decode import Decoded
 from testigo.pipeline.executors import DecodeJob, Executor, LocalExecutor
 from testigo.pipeline.logbook import checkpoint, finish_logged
@@ -202,6 +203,8 @@ def settle_decoded(store: Store, session: Session, row: SubmissionRow, decoded: 
     """Turn a worker's reading into outcomes and finish the submission (one transaction)."""
     if decoded.reading is None:
         outcomes = [subs.ItemOutcome(status=Status.REJECTED, reason=decoded.reject)]
+    elif store.profile.codes_span_uploads:
+        outcomes = settle_boletins(store, session, decoded.reading)
     else:
         outcomes = list(_page_outcomes(store, session, decoded.reading, decoded.printed))
     finish_logged(session, store, row, outcomes)

@@ -19,9 +19,13 @@ def get_profile(name: str) -> Profile:
         from testigo.profiles.generic import Generic
 
         return Generic()
+    if name == "br":
+        from testigo.profiles.br import Brazil
+
+        return Brazil()
     raise UserError(f"unknown profile {name!r}; known: {', '.join(PROFILE_NAMES)}")
 
 
-PROFILE_NAMES: tuple[str, ...] = ("ve2024", "generic")
+PROFILE_NAMES: tuple[str, ...] = ("ve2024", "generic", "br")
 
 __all__ = ["PROFILE_NAMES", "CheckContext", "PayloadError", "Profile", "get_profile"]

@@ -84,6 +84,9 @@ _CONTEST_INTS = ("APTA", "APTS", "APTT", "CSEC", "NOMI", "LEGC", "BRAN", "NULO",
 #: Origins whose BU carries the section's turnout (the counting system's, SA, does not).
 _VOTING_ORIGINS = ("VOTA", "RED")
 
+#: The first characters of every BU code and urna-certificate code.
+CODE_PREFIXES = ("QRBU:", "QRCE:")
+
 
 class MalformedPart(PayloadError):
     """One QR text is not a well-formed BU or certificate part; str() names the token at fault."""
@@ -225,6 +228,31 @@ def parse_certificate_part(text: str) -> CertificatePart:
 def parse_code(text: str) -> BuPart | CertificatePart:
     """A BU part or a certificate part, whichever the text is; raises `MalformedPart` if neither."""
     return parse_certificate_part(text) if text.startswith("QRCE:") else parse_part(text)
+
+
+def listed_codes(data: bytes) -> list[str] | None:
+    """The codes of a decoded-text file, one per line, or None when `data` is not one.
+
+    What a phone's QR reader app shares, or the TSE's examples: every
+    non-blank line a BU or urna-certificate code, in the order read.
+    """
+    try:
+        lines = [line.strip() for line in data.decode("ascii").splitlines()]
+    except UnicodeDecodeError:
+        return None
+    codes = [line for line in lines if line]
+    if not codes or not all(line.startswith(CODE_PREFIXES) for line in codes):
+        return None
+    return codes
+
+
+def is_code(text: str) -> bool:
+    """Whether `text` parses as a BU part or an urna-certificate part (what a reader accepts as read)."""
+    try:
+        parse_code(text)
+    except PayloadError:
+        return False
+    return True
 
 
 def data_tokens(body: str) -> Fields:

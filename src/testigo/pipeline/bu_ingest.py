@@ -1,0 +1,168 @@
+"""Ingesting Brazil's boletins de urna: codes in, whole BUs judged, one record per contest settled.
+
+What `testigo ingest` does with a file in a workspace of profile `br`
+(`testigo.profiles.br`), inside the file's one transaction:
+
+1. Its codes (a photo's QR codes, or a text file listing them) join the codes
+   still waiting from earlier uploads (`testigo.store.waiting`) in a
+   collector (`testigo.profiles.bu.assemble`), so a BU whose parts come in
+   several photos and uploads completes when its last part arrives.
+2. Each BU completed is judged as `testigo bu check` judges it
+   (`testigo.pipeline.boletins.judge`): chain, signature with the
+   workspace's trusted keys, sums.
+3. An *invalid* BU (broken chain, bad signature, impossible sums) is one
+   ``invalid`` outcome with the reason: nothing of it counts. A verified BU,
+   and one whose chain holds but whose key is missing (*unverified*: flagged
+   with the reason, for a reviewer, never called verified), becomes one
+   record per contest, its section added to the registry and its options
+   to the contests' ballots as needed, each settled like any sheet
+   (`testigo.pipeline.reconcile`): accepted, a duplicate of the same figures,
+   or a conflict of that contest, kept side by side for review.
+4. A code that completes nothing is ``incomplete``, with the parts its BU
+   lacks, and waits; a code that is no BU part, or a part 1 whose hash does
+   not match its data, is ``invalid``.
+
+Decisions: the outcomes of a file are one per contest of each BU it
+completed, then one per code left waiting or refused. A format 6.0 BU's
+urna certificate is looked for among the codes of the same upload only
+(certificate codes are not kept waiting: an urna signs its BUs in one
+print). A code of a BU counted already, arriving alone, waits for parts
+that were consumed: send the whole strip again to count it twice as a
+duplicate. Codes waiting are replayed for every upload, so their number,
+not that of the BUs counted, sets the cost of one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from testigo.domain import Registry, Status
+from testigo.pipeline.boletins import BoletimStatus, CheckedBoletim, KeyLookup, certificates_of, judge
+from testigo.pipeline.decode import LISTED
+from testigo.pipeline.reconcile import settle_record
+from testigo.profiles import PayloadError
+from testigo.profiles.br import BALLOT_FACT, Ballot, Brazil, ContestSheet, contest_sheets, section_id, section_places
+from testigo.profiles.bu.assemble import Added, Collector, CollectorState, Outcome
+from testigo.profiles.bu.keys import KeyRing
+from testigo.profiles.bu.model import TSE_SIGNED_FORMATS, Boletim
+from testigo.read import FileReading
+from testigo.store import waiting
+from testigo.store.schema import AreaRow, MesaRow, Meta
+from testigo.store.submissions import ItemOutcome
+from testigo.store.workspace import Store, add_to_registry, set_fact
+
+
+def settle_boletins(store: Store, session: Session, reading: FileReading) -> list[ItemOutcome]:
+    """The outcomes of one file's codes, in the caller's transaction (see the module's docstring)."""
+    profile = store.profile
+    if not isinstance(profile, Brazil):
+        raise TypeError(f"BU codes are gathered in a workspace of profile br, not {profile.name}")
+    collector = Collector.restore(CollectorState(tuple(waiting.waiting_texts(session))))
+    keys = KeyLookup(KeyRing(store.workspace.trusted_keys_dir))  # per file: a key added meanwhile serves the next
+    outcomes: list[ItemOutcome] = []
+    for page in reading.pages:
+        texts = page.payloads
+        if not texts:
+            reason = page.reason or "no BU code found"
+            outcomes.append(ItemOutcome(status=Status.UNREADABLE, reason=reason, page=page.page))
+            continue
+        answers = [collector.add(t) for t in texts] if page.strategy == LISTED else collector.add_photo(texts)
+        certificates = certificates_of(texts)
+        done: set[str] = set()
+        for added in answers:
+            for boletim in added.completed:
+                done.update(part.text for part in boletim.parts)
+                checked = _judged(keys, boletim, certificates)
+                outcomes.extend(_settle(store, session, profile, boletim, checked, page=page.page))
+        left = [(t, a) for t, a in zip(texts, answers, strict=True) if t not in done]
+        outcomes.extend(_unsettled(collector, left, page=page.page))
+        waiting.stop_waiting(session, done)
+        waiting.keep_waiting(session, (t for t, a in left if _waits(t, a)))
+    return [replace(outcome, part=part) for part, outcome in enumerate(outcomes)]
+
+
+def _judged(keys: KeyLookup, boletim: Boletim, certificates: dict[str, list[str]]) -> CheckedBoletim:
+    if boletim.format_version in TSE_SIGNED_FORMATS:
+        return judge(boletim, keys.find(boletim.signing_key_name or ""), {})
+    return judge(boletim, (None, None), certificates)
+
+
+def _settle(
+    store: Store, session: Session, profile: Brazil, boletim: Boletim, checked: CheckedBoletim, *, page: int
+) -> Iterator[ItemOutcome]:
+    """One outcome per contest of a judged BU (one ``invalid`` outcome for a BU that is)."""
+    mesa_id = section_id(boletim)
+    if checked.status is BoletimStatus.INVALID:
+        payload = "\n".join(checked.parts)
+        yield ItemOutcome(status=Status.INVALID, reason=checked.reason, page=page, payload=payload, mesa_id=mesa_id)
+        return
+    flags = checked.flags
+    if checked.status is BoletimStatus.UNVERIFIED:
+        flags = (f"signature not verified: {checked.reason}", *flags)
+    _ensure_section(session, store.registry, boletim)
+    for sheet in contest_sheets(boletim):
+        _ensure_ballot(session, profile, sheet)
+        try:
+            record = profile.parse(sheet.payload())
+        except PayloadError as error:  # cannot happen once the ballot holds the options: say so if it does
+            yield ItemOutcome(status=Status.INVALID, reason=str(error), page=page, mesa_id=mesa_id)
+            continue
+        record = replace(record, flags=record.flags + flags)
+        outcome = settle_record(session, profile, store.registry, record, source="image", page=page)
+        yield replace(outcome, payload=record.payload)
+
+
+def _unsettled(collector: Collector, left: Sequence[tuple[str, Added]], *, page: int) -> Iterator[ItemOutcome]:
+    """Outcomes of the codes that completed no BU: refused ones invalid, the rest incomplete with what lacks."""
+    lacking = {part.text: str(missing) for missing in collector.incomplete() for part in missing.parts}
+    for text, added in left:
+        if added.outcome is Outcome.REJECTED:
+            status, reason = Status.INVALID, added.reason
+        elif added.outcome is Outcome.DUPLICATE:
+            status, reason = Status.DUPLICATE, "the same code as one received before, in this upload or an earlier one"
+        else:
+            status, reason = Status.INCOMPLETE, lacking.get(text, added.reason)
+        if added.malformed:
+            status, reason = Status.INVALID, f"the parts make no BU: {'; '.join(added.malformed)}"
+        yield ItemOutcome(status=status, reason=reason, page=page, payload=text)
+
+
+def _waits(text: str, added: Added) -> bool:
+    """Whether a code that completed nothing is kept for later uploads (a BU part that was taken)."""
+    return added.outcome is Outcome.ADDED and text.startswith("QRBU:") and not added.malformed
+
+
+def _ensure_section(session: Session, registry: Registry, boletim: Boletim) -> None:
+    """Add the BU's section, and the areas above it, to the registry the first time one of its BUs counts."""
+    areas, mesa = section_places(boletim)
+    if session.get(MesaRow, mesa.id) is not None:
+        registry.mesas.setdefault(mesa.id, mesa)
+        return
+    stored = set(session.execute(select(AreaRow.id).where(AreaRow.id.in_([a.id for a in areas]))).scalars())
+    add_to_registry(session, [a for a in areas if a.id not in stored], [mesa])
+    registry.areas.update({a.id: a for a in areas if a.id not in registry.areas})
+    registry.mesas[mesa.id] = mesa
+
+
+def _ensure_ballot(session: Session, profile: Brazil, sheet: ContestSheet) -> None:
+    """Append the options of `sheet` its contest's ballot lacks, to the workspace's facts and to `profile`.
+
+    The stored ballot is read again for every contest (another process may
+    have extended it), and under a row lock when it must grow: two ingests
+    that extend one contest at once append one after the other, and neither
+    loses the other's options.
+    """
+    key = BALLOT_FACT + sheet.contest
+    row = session.get(Meta, key)
+    if row is not None and set(sheet.votes) <= set(Ballot.from_fact(row.value).options):
+        profile.ballots[sheet.contest] = Ballot.from_fact(row.value)
+        return
+    row = session.execute(select(Meta).where(Meta.key == key).with_for_update()).scalar_one_or_none()
+    stored = Ballot.from_fact(row.value) if row is not None else Ballot(sheet.name, ())
+    ballot = stored.extended(sheet.votes)
+    set_fact(session, key, ballot.to_fact())
+    profile.ballots[sheet.contest] = ballot
