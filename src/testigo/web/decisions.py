@@ -158,18 +158,21 @@ class ManualResult:
 def resolve_conflict(
     store: Store, secret: bytes, reviewer: Account, mesa_id: str, record_id: int, reason: str
 ) -> Decided:
-    """Make `record_id` the accepted record of the mesa; every other live record of it is superseded."""
+    """Make `record_id` the accepted record of the mesa in its contest; every other live record of the mesa in
+    that contest is superseded (the mesa's other contests, on a sheet that carries several, are left alone)."""
     reason = _reason(reason)
     with store.sessions.begin() as session:
         live = [r for r in reviews.records_of_mesa(session, mesa_id) if r.status in (ACCEPTED, CONFLICT)]
+        chosen = next((r for r in live if r.id == record_id), None)
+        if chosen is not None:
+            live = [r for r in live if r.contest == chosen.contest]
         if not any(r.status == CONFLICT for r in live):
             raise DecisionError("decision_no_open_conflict", mesa=mesa_id)
-        chosen = next((r for r in live if r.id == record_id), None)
         if chosen is None:
             raise DecisionError("decision_not_a_version", status_code=422, record=record_id, mesa=mesa_id)
         set_aside = [r for r in live if r.id != chosen.id]
         replaced = next((r.id for r in set_aside if r.status == ACCEPTED), None)
-        # the previously accepted record leaves first: the database allows one accepted record per mesa
+        # the previously accepted record leaves first: the database allows one accepted record per mesa and contest
         for row in sorted(set_aside, key=lambda r: r.status != ACCEPTED):
             if not reviews.set_record_status(session, row.id, row.status, SUPERSEDED):
                 raise DecisionError("decision_changed_meanwhile", mesa=mesa_id)

@@ -9,11 +9,11 @@ workspace's ``published_time_seconds``, as in the log (an hour by default).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from testigo.domain import Area, Mesa
+from testigo.domain import Area, Election, Mesa
 from testigo.domain.printed import CONFIRMED
 from testigo.errors import UserError
 from testigo.ledger.entries import FLAG_REVIEWED, MANUAL_ENTRY, RESOLVE_CONFLICT, RESOLVE_MISMATCH, coarse_time
@@ -120,11 +120,21 @@ class DecisionView:
 
 @dataclass(frozen=True)
 class MesaView:
+    """A mesa in one contest: its accepted record, the other versions and the decisions about them.
+
+    `contests` names every contest the mesa has records in (key → name): one,
+    ``""``, for a one-contest format; a Brazilian section's BU gives several,
+    and the page shows one at a time (`contest`, with `election` its ballot).
+    """
+
     mesa: Mesa
     trail: list[Area]
     accepted: RecordView | None
     others: list[RecordView]
     decisions: list[DecisionView]
+    election: Election
+    contest: str = ""
+    contests: dict[str, str] = field(default_factory=dict)
 
     @property
     def state(self) -> str:
@@ -144,7 +154,9 @@ class MesaView:
         return next((e.log_seq for e in self.accepted.evidence if e.status == ACCEPTED), None)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        """The mesa as the API gives it; ``contest`` and ``contests`` only for a sheet of several contests."""
+        several = {"contest": self.contest, "contests": self.contests} if self.contest else {}
+        return several | {
             "mesa": self.mesa.id,
             "number": self.mesa.number,
             "registered": self.mesa.registered,
@@ -157,14 +169,22 @@ class MesaView:
         }
 
 
-def mesa_view(store: Store, mesa_id: str) -> MesaView | None:
+def mesa_view(store: Store, mesa_id: str, contest: str | None = None) -> MesaView | None:
+    """The mesa in `contest` (default: its first, in the profile's order); None for a mesa the registry lacks."""
     registry = store.registry
     mesa = registry.mesas.get(mesa_id)
     if mesa is None:
         return None
     granularity = store.settings.published_time_seconds
     with store.reads() as session:
-        rows = reviews.records_of_mesa(session, mesa_id)
+        every = reviews.records_of_mesa(session, mesa_id)
+        order = list(store.profile.contests())
+        present = sorted({r.contest for r in every}, key=lambda c: order.index(c) if c in order else len(order))
+        contests = {c: store.profile.contests().get(c, c) for c in present}
+        chosen = contest if contest is not None else next(iter(contests), "")
+        election = store.profile.election_of(chosen)
+        rows = [r for r in every if r.contest == chosen]
+        ids = {r.id for r in rows}
         evidence = {
             record_id: [replace(e, received_at=coarse_time(e.received_at, granularity)) for e in lines]
             for record_id, lines in reviews.evidence_of(session, [r.id for r in rows]).items()
@@ -172,23 +192,26 @@ def mesa_view(store: Store, mesa_id: str) -> MesaView | None:
         decisions = [
             replace(_decision(d), decided_at=coarse_time(d.created_at, granularity))
             for d in reviews.decisions_of_mesa(session, mesa_id)
-            if d.action in PUBLIC_DECISIONS
+            if d.action in PUBLIC_DECISIONS and (d.record_id is None or d.record_id in ids)
         ]
-    views = [record_view(store, row, evidence[row.id]) for row in rows]
+    views = [record_view(election, row, evidence[row.id]) for row in rows]
     accepted = next((v for v in views if v.status == ACCEPTED), None)
     others = [v for v in views if v.status != ACCEPTED]
     trail = list(reversed(registry.ancestors(mesa.center_id)))
-    return MesaView(mesa, trail, accepted, others, decisions)
+    return MesaView(mesa, trail, accepted, others, decisions, election, chosen, contests if chosen else {})
 
 
-def record_view(store: Store, row: RecordRow, evidence: list[reviews.Evidence]) -> RecordView:
+def record_view(election: Election, row: RecordRow, evidence: list[reviews.Evidence]) -> RecordView:
+    """One record of the mesa, its counts read against its contest's ballot (`election`); a count list
+    stored before the ballot grew reads as zeros beyond its end."""
     counts = [int(v) for v in row.counts.split(",")]
+    counts += [0] * (len(election.cards) - len(counts))
     return RecordView(
         row.id,
         row.status,
         row.acta_id,
         counts,
-        store.profile.election.per_candidate(counts),
+        election.per_candidate(counts),
         row.null_votes,
         row.valid_votes,
         json.loads(row.flags),

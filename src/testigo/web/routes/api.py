@@ -74,12 +74,15 @@ def _area(request: Request, area_id: str | None) -> Response:
 
 
 @router.get("/mesas/{mesa_id}")
-def mesa(request: Request, mesa_id: str) -> Response:
-    """A mesa: its accepted acta (38 cards), other versions, the files behind them and reviewer decisions."""
+def mesa(request: Request, mesa_id: str, contest: str | None = None) -> Response:
+    """A mesa: its accepted acta (38 cards), other versions, the files behind them and reviewer decisions;
+    on a sheet of several contests (a Brazilian BU), those of `contest` (default: the mesa's first)."""
     state = web_state(request)
+    if contest is not None and contest not in state.store.profile.contests():
+        raise Problem(404, "err_no_contest", contest=contest)
 
     def build() -> tuple[bytes, str]:
-        view = mesa_view(state.store, mesa_id)
+        view = mesa_view(state.store, mesa_id, contest)
         if view is None:
             raise Problem(404, "err_no_mesa", mesa=mesa_id)
         return as_json(view.to_json())

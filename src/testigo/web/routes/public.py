@@ -64,13 +64,16 @@ def _area(request: Request, area_id: str | None) -> Response:
 
 
 @router.get("/mesa/{mesa_id}")
-def mesa(request: Request, mesa_id: str) -> Response:
+def mesa(request: Request, mesa_id: str, contest: str | None = None) -> Response:
+    """A mesa's page; `contest` picks one contest of a sheet that carries several (a Brazilian BU)."""
     state = web_state(request)
     if mesa_id not in state.store.registry.mesas:
         raise Problem(404, "err_no_mesa", mesa=mesa_id)
+    if contest is not None and contest not in state.store.profile.contests():
+        raise Problem(404, "err_no_contest", contest=contest)
 
     def build(_lang: str) -> tuple[str, dict[str, Any]]:
-        view = mesa_view(state.store, mesa_id)
+        view = mesa_view(state.store, mesa_id, contest)
         seq = view.proof_seq if view else None
         return "mesa.html", {"view": view, "proof": proof_for(state.store, seq) if seq is not None else None}
 

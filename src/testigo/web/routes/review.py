@@ -169,27 +169,39 @@ def queue_api(
 # --- conflicts ---------------------------------------------------------------------------------------------------
 
 
-def live_records(request: Request, mesa_id: str) -> list[RecordView]:
-    """The accepted record and the conflicting ones of a mesa, accepted first, with their files."""
+def live_records(request: Request, mesa_id: str) -> tuple[str, list[RecordView]]:
+    """The accepted record and the conflicting ones of a mesa, accepted first, with their files, and their
+    contest: on a sheet of several contests, the first contest in conflict (one page settles one contest)."""
     store = web_state(request).store
     with store.sessions() as session:
         rows = [r for r in reviews.records_of_mesa(session, mesa_id) if r.status in (ACCEPTED, CONFLICT)]
+        order = list(store.profile.contests())
+        disputed = sorted({r.contest for r in rows if r.status == CONFLICT}, key=lambda c: (c not in order, c))
+        contest = disputed[0] if disputed else ""
+        rows = [r for r in rows if r.contest == contest] if disputed else rows
         evidence = reviews.evidence_of(session, [r.id for r in rows])
-    views = [record_view(store, row, evidence[row.id]) for row in rows]
-    return sorted(views, key=lambda v: (v.status != ACCEPTED, v.id))
+    election = store.profile.election_of(contest)
+    views = [record_view(election, row, evidence[row.id]) for row in rows]
+    return contest, sorted(views, key=lambda v: (v.status != ACCEPTED, v.id))
 
 
 @router.get("/review/conflicts/{mesa_id}", include_in_schema=False)
 def conflict_page(request: Request, mesa_id: str) -> Response:
     require(request, REVIEWER)
-    versions = live_records(request, mesa_id)
+    contest, versions = live_records(request, mesa_id)
     if not any(v.status == CONFLICT for v in versions):
         raise Problem(404, "err_no_open_conflict", mesa=mesa_id)
     differs = [len({v.counts[i] for v in versions}) > 1 for i in range(len(versions[0].counts))]
     candidate_differs = {key for key in versions[0].candidates if len({v.candidates[key] for v in versions}) > 1}
     if len({v.null_votes for v in versions}) > 1:
         candidate_differs.add("null_votes")
-    context = {"mesa_id": mesa_id, "versions": versions, "differs": differs, "candidate_differs": candidate_differs}
+    context = {
+        "mesa_id": mesa_id,
+        "versions": versions,
+        "differs": differs,
+        "candidate_differs": candidate_differs,
+        "election": web_state(request).store.profile.election_of(contest),
+    }
     return private_page(request, "review_conflict.html", context)
 
 
@@ -212,7 +224,9 @@ class Resolution(BaseModel):
 def conflict_api(request: Request, mesa_id: str) -> dict[str, Any]:
     """The versions of a mesa's acta a reviewer chooses between."""
     require(request, REVIEWER)
-    return {"mesa": mesa_id, "versions": [v.to_json() for v in live_records(request, mesa_id)]}
+    contest, versions = live_records(request, mesa_id)
+    several = {"contest": contest} if contest else {}
+    return several | {"mesa": mesa_id, "versions": [v.to_json() for v in versions]}
 
 
 @api.post("/conflicts/{mesa_id}")
@@ -422,7 +436,7 @@ def flag_page(request: Request, record_id: RowId) -> Response:
         if not found:
             raise Problem(404, "err_no_flags_waiting", record=record_id)
         evidence = reviews.evidence_of(session, [record_id])[record_id]
-    view = record_view(store, found[0], evidence)
+    view = record_view(store.profile.election_of(found[0].contest), found[0], evidence)
     return private_page(request, "review_flag.html", {"version": view})
 
 

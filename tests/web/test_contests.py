@@ -1,0 +1,73 @@
+"""A sheet of several contests in the web application (profile br): the mesa page and API show one contest at a
+time, a conflict is reviewed and resolved within its contest, and the mesa's other contests stay counted."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from testigo.capture import Incoming
+from testigo.pipeline.ingest import ingest_files
+from testigo.simulate.boletim import SimulatedBoletim, draw_boletim, qr_texts
+from testigo.store import reviews
+from testigo.store.records import ACCEPTED, CONFLICT
+from testigo.store.workspace import Store, init_workspace
+from testigo.web import accounts
+from testigo.web.app import create_app
+from testigo.web.decisions import resolve_conflict
+from tests.pipeline.test_boletins import ELECTION, _keys
+from tests.web.conftest import PASSWORD, web_settings
+
+SECRET = b"s" * 32
+
+
+def _ingest(store: Store, name: str, boletim: SimulatedBoletim) -> None:
+    text = "\n".join(qr_texts(ELECTION, boletim)) + "\n"
+    ingest_files(store, [Incoming(f"test:{name}", name, text.encode("ascii"))], workers=1)
+
+
+def _moved_vote(boletim: SimulatedBoletim) -> SimulatedBoletim:
+    """The same section's BU with one vote of the first contest moved between its two leading candidates."""
+    result = boletim.results[0]
+    giver, taker = sorted(result.votes, key=lambda n: -result.votes[n])[:2]
+    votes = {**result.votes, giver: result.votes[giver] - 1, taker: result.votes[taker] + 1}
+    header = tuple((k, "235959" if k == "HRFC" else v) for k, v in boletim.header)
+    return replace(boletim, header=header, results=(replace(result, votes=votes), *boletim.results[1:]))
+
+
+def test_a_conflict_of_one_contest_is_shown_and_resolved_in_that_contest_only(tmp_path: Path) -> None:
+    store = init_workspace(str(tmp_path / "ws"), "br")
+    _keys(store.workspace.trusted_keys_dir)
+    genuine = draw_boletim(ELECTION, 60)
+    _ingest(store, "first.txt", genuine)
+    _ingest(store, "second.txt", _moved_vote(genuine))
+    store.forget_cached()
+    [mesa] = store.registry.mesas
+    contests = list(store.profile.contests())
+    with store.sessions() as session:
+        rows = reviews.records_of_mesa(session, mesa)
+    assert sorted(r.status for r in rows) == [ACCEPTED] * len(contests) + [CONFLICT]
+    conflicting = next(r for r in rows if r.status == CONFLICT)
+    first = conflicting.contest  # the contest whose vote moved
+    other = next(contest for contest in contests if contest != first)
+
+    with TestClient(create_app(store, web_settings()), base_url="https://testserver") as client:
+        page = client.get(f"/mesa/{mesa}", params={"contest": other})
+        assert page.status_code == 200
+        assert f"<b>{store.profile.contests()[other]}</b>" in page.text  # the contest shown, the others linked
+        shown = client.get(f"/api/v1/mesas/{mesa}", params={"contest": first}).json()
+        assert (shown["contest"], shown["state"]) == (first, "conflict")
+        assert len(shown["others"]) == 1 and shown["contests"] == store.profile.contests()
+        assert client.get(f"/api/v1/mesas/{mesa}", params={"contest": other}).json()["state"] == "accepted"
+        assert client.get(f"/mesa/{mesa}", params={"contest": "9:9:9:9:XX"}).status_code == 404
+
+    ana = accounts.accept_invitation(store, accounts.invite(store, accounts.REVIEWER), "ana", PASSWORD)
+    resolve_conflict(store, SECRET, ana, mesa, conflicting.id, "the paper copy shows the vote moved")
+    with store.sessions() as session:
+        after = {r.id: (r.contest, r.status) for r in reviews.records_of_mesa(session, mesa)}
+    assert after[conflicting.id] == (first, ACCEPTED)
+    # the first contest's earlier record is superseded; every other contest keeps its accepted record
+    assert sorted(status for contest, status in after.values() if contest != first) == [ACCEPTED] * (len(contests) - 1)
+    assert [status for contest, status in after.values() if contest == first].count(ACCEPTED) == 1
