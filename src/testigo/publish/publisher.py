@@ -111,7 +111,19 @@ class PublishReport:
 
 
 def publish(store: Store, out: Path) -> PublishReport:
-    """Write (or update) the bundle of `store` in folder `out`; raises `UserError` when it must not."""
+    """Write (or update) the bundle of `store` in folder `out`; raises `UserError` when it must not.
+
+    A workspace whose sheets carry several contests (profile ``br``) is
+    refused: its bundle needs one page set per contest and the contests'
+    ballots, which are not built yet (docs/brazil-bu.md); publishing it as
+    one contest would show no results and a log whose BUs the verifier
+    could not re-derive.
+    """
+    if store.profile.codes_span_uploads or set(store.profile.contests()) - {""}:
+        raise UserError(
+            f"a workspace of profile {store.profile.name} (several contests per sheet) cannot be published yet: "
+            "testigo tally --contest and testigo forensics --contest report each contest"
+        )
     signed = sign_head(store)
     with store.sessions() as session:
         bodies = [row.body for row in log_table.entries(session, 0, signed.size)]
