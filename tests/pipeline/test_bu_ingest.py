@@ -177,3 +177,7 @@ def test_the_cli_lists_the_contests_and_tallies_the_one_asked(brazil: Store, tmp
     brazil.forget_cached()  # the ingest above ran in a Store of its own
     with pytest.raises(testigo.UserError, match=r"^unknown contest '1:2:3'; this workspace has '\d+:1:\d+:1:BR', "):
         testigo.results(brazil, contest="1:2:3")
+    # publishing several contests per sheet is not built: refused in one line, nothing written
+    with pytest.raises(testigo.UserError, match=r"^a workspace of profile br \(several contests per sheet\) cannot"):
+        testigo.publish(brazil, tmp_path / "bundle")
+    assert not (tmp_path / "bundle").exists()
