@@ -11,6 +11,7 @@ from testigo.errors import UserError
 from testigo.pipeline.reconcile import settle_payload
 from testigo.store.workspace import Store
 from testigo.tally import tally
+from testigo.tally.aggregate import _card_matrix
 from testigo.tally.export import write_csv
 from tests.conftest import payload_for, small_mesas
 
@@ -83,3 +84,13 @@ def test_csv_export_and_unknown_level(store: Store) -> None:
 def test_empty_workspace_tallies_to_nothing(store: Store) -> None:
     result = tally(store, "state")
     assert result.rows == [] and result.coverage.mesas_covered == 0
+
+
+def test_stored_counts_shorter_than_a_grown_ballot_read_as_zeros_and_damage_is_refused() -> None:
+    assert _card_matrix(["1,2,3", "4,5,6"], 3).tolist() == [[1, 2, 3], [4, 5, 6]]
+    # a record stored before its contest's ballot gained two options (profile br builds ballots from the BUs)
+    assert _card_matrix(["1,2,3", "4"], 3).tolist() == [[1, 2, 3], [4, 0, 0]]
+    # lengths that would fit the matrix together but not row by row, a list longer than the ballot, a non-number
+    for damaged in (["1,2", "3,4,5,6"], ["1,2,3,4"], ["1,x,3"], ["1,,3", "4,5,6"]):
+        with pytest.raises(ValueError, match="the records table is damaged"):
+            _card_matrix(damaged, 3)

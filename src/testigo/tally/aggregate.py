@@ -167,6 +167,9 @@ def accepted_matrix(store: Store, contest: str = "") -> Accepted:
     )
 
 
+_DAMAGED = "the records table is damaged"
+
+
 def _card_matrix(counts: list[str], width: int) -> np.ndarray:
     """The stored count lists as a records × `width` matrix; a shorter list reads as zeros beyond its end.
 
@@ -174,19 +177,24 @@ def _card_matrix(counts: list[str], width: int) -> np.ndarray:
     (`Profile.election_of`), so a record stored before an option was added
     lacks it. A longer list, or one that is not whole numbers, is damage.
     """
-    # one join and one parse for all records: far faster than parsing row by row at national scale
-    cards = np.fromstring(",".join(counts), dtype=np.int64, sep=",") if counts else np.zeros(0, dtype=np.int64)
-    if cards.size == len(counts) * width:
+    if all(text.count(",") == width - 1 for text in counts):
+        # one join and one parse for all records: far faster than parsing row by row at national scale
+        try:
+            cards = np.fromstring(",".join(counts), dtype=np.int64, sep=",") if counts else np.zeros(0, np.int64)
+        except (ValueError, DeprecationWarning):  # NumPy warns, or raises where warnings are errors
+            cards = np.zeros(0, dtype=np.int64)
+        if cards.size != len(counts) * width:  # a stored count that is not a whole number
+            raise ValueError(f"accepted records hold counts that are not {width} whole numbers: {_DAMAGED}")
         return cards.reshape(len(counts), width)
     matrix = np.zeros((len(counts), width), dtype=np.int64)
     for i, text in enumerate(counts):
-        row = np.fromstring(text, dtype=np.int64, sep=",") if text else np.zeros(0, dtype=np.int64)
-        if row.size > width or row.size != text.count(",") + 1:
-            raise ValueError(
-                f"an accepted record holds {row.size} card counts ({text[:40]!r}), the ballot has "
-                f"{width}: the records table is damaged"
-            )
-        matrix[i, : row.size] = row
+        try:
+            row = [int(value) for value in text.split(",")] if text else []
+        except ValueError:
+            raise ValueError(f"an accepted record holds counts {text[:40]!r}: {_DAMAGED}") from None
+        if len(row) > width:
+            raise ValueError(f"an accepted record holds {len(row)} counts, its ballot {width}: {_DAMAGED}")
+        matrix[i, : len(row)] = row
     return matrix
 
 
