@@ -64,6 +64,7 @@ def settle_boletins(store: Store, session: Session, reading: FileReading) -> lis
     collector = Collector.restore(CollectorState(tuple(waiting.waiting_texts(session))))
     keys = KeyLookup(KeyRing(store.workspace.trusted_keys_dir))  # per file: a key added meanwhile serves the next
     outcomes: list[ItemOutcome] = []
+    read: set[str] = set()  # contests whose ballot this transaction has read or written (`_ensure_ballot`)
     for page in reading.pages:
         texts = page.payloads
         if not texts:
@@ -77,7 +78,7 @@ def settle_boletins(store: Store, session: Session, reading: FileReading) -> lis
             for boletim in added.completed:
                 done.update(part.text for part in boletim.parts)
                 checked = _judged(keys, boletim, certificates)
-                outcomes.extend(_settle(store, session, profile, boletim, checked, page=page.page))
+                outcomes.extend(_settle(store, session, profile, boletim, checked, page=page.page, read=read))
         left = [(t, a) for t, a in zip(texts, answers, strict=True) if t not in done]
         outcomes.extend(_unsettled(collector, left, page=page.page))
         waiting.stop_waiting(session, done)
@@ -92,7 +93,14 @@ def _judged(keys: KeyLookup, boletim: Boletim, certificates: dict[str, list[str]
 
 
 def _settle(
-    store: Store, session: Session, profile: Brazil, boletim: Boletim, checked: CheckedBoletim, *, page: int
+    store: Store,
+    session: Session,
+    profile: Brazil,
+    boletim: Boletim,
+    checked: CheckedBoletim,
+    *,
+    page: int,
+    read: set[str],
 ) -> Iterator[ItemOutcome]:
     """One outcome per contest of a judged BU (one ``invalid`` outcome for a BU that is)."""
     mesa_id = section_id(boletim)
@@ -105,7 +113,7 @@ def _settle(
         flags = (f"signature not verified: {checked.reason}", *flags)
     _ensure_section(session, store.registry, boletim)
     for sheet in contest_sheets(boletim):
-        _ensure_ballot(session, profile, sheet)
+        _ensure_ballot(session, profile, sheet, read)
         try:
             record = profile.parse(sheet.payload())
         except PayloadError as error:  # cannot happen once the ballot holds the options: say so if it does
@@ -148,14 +156,19 @@ def _ensure_section(session: Session, registry: Registry, boletim: Boletim) -> N
     registry.mesas[mesa.id] = mesa
 
 
-def _ensure_ballot(session: Session, profile: Brazil, sheet: ContestSheet) -> None:
+def _ensure_ballot(session: Session, profile: Brazil, sheet: ContestSheet, read: set[str]) -> None:
     """Append the options of `sheet` its contest's ballot lacks, to the workspace's facts and to `profile`.
 
-    The stored ballot is read again for every contest (another process may
-    have extended it), and under a row lock when it must grow: two ingests
-    that extend one contest at once append one after the other, and neither
-    loses the other's options.
+    The stored ballot is read once per file transaction (`read`: the
+    contests read or written in it; another process may have extended one
+    since the last file), and under a row lock when it must grow: two
+    ingests that extend one contest at once append one after the other, and
+    neither loses the other's options.
     """
+    known = profile.ballots.get(sheet.contest)
+    if sheet.contest in read and known is not None and set(sheet.votes) <= set(known.options):
+        return
+    read.add(sheet.contest)
     key = BALLOT_FACT + sheet.contest
     row = session.get(Meta, key)
     if row is not None and set(sheet.votes) <= set(Ballot.from_fact(row.value).options):

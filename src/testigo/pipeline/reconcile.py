@@ -82,7 +82,9 @@ def validate(session: Session, profile: Profile, registry: Registry, record: Rec
     record's contest, read in the caller's transaction.
     """
     mesa = registry.mesas.get(record.mesa_id)
-    elsewhere = records.center_votes_elsewhere(session, mesa.center_id, mesa.id, record.contest) if mesa else 0
+    elsewhere = 0
+    if mesa is not None and profile.checks_center_total:
+        elsewhere = records.center_votes_elsewhere(session, mesa.center_id, mesa.id, record.contest)
     return profile.check(record, CheckContext(registry, elsewhere))
 
 

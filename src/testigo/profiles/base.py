@@ -125,6 +125,10 @@ class Profile(ABC):
         """
         return None
 
+    #: whether `check` weighs a center's other accepted sheets (`CheckContext.center_votes_elsewhere`): when it
+    #: does not, reconciliation leaves that per-record total out
+    checks_center_total: bool = True
+
     #: whether one sheet spreads over several codes that may come in several uploads (a BU's parts):
     #: ingest then gathers them (`testigo.pipeline.bu_ingest`) instead of settling each code on its own
     codes_span_uploads: bool = False

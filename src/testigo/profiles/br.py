@@ -171,6 +171,7 @@ class Brazil(Profile):
     name = "br"
     registry_from_data = True
     codes_span_uploads = True
+    checks_center_total = False  # a BU's own sums bound its votes (`check`)
 
     def __init__(self, ballots: Mapping[str, Ballot] | None = None) -> None:
         self.ballots: dict[str, Ballot] = dict(ballots or {})
