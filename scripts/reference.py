@@ -184,7 +184,15 @@ def _runs() -> Iterator[tuple[str, Any]]:
         key_file.write_bytes(Ed25519PrivateKey.generate().public_key().public_bytes_raw())
         yield run("testigo keys add FILE", "keys", "add", str(key_file), *ws)
         yield run("testigo keys list", "keys", "list", *ws)
-        yield run("testigo bu check PATH", "bu", "check", *_boletins(tmp / "boletins"), *ws)
+        boletins = _boletins(tmp / "boletins")
+        yield run("testigo bu check PATH", "bu", "check", *boletins, *ws)
+        br = ["--workspace", str(tmp / "br")]
+        run("testigo init --profile br", "init", "--profile", "br", *br)
+        run("testigo ingest PATH", "ingest", *boletins, "--workers", "1", *br)  # the shape of any ingest
+        contests = run("testigo contests", "contests", *br)
+        yield contests
+        mayor = contests[1]["contests"][0]["key"]
+        yield run("testigo tally --contest KEY", "tally", "--contest", mayor, "--level", "state", *br)
         witness = run(
             "testigo witness key", "witness", "key", "--key", str(tmp / "w.key"), "--name", "witness.example/w1"
         )
