@@ -9,8 +9,7 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from testigo.store.db import make_engine
-from tests.store.test_known_sheets import _migrate
+from tests.store.test_known_sheets import _migrate, empty_engine
 
 _RECORD = (
     "INSERT INTO records (profile, mesa_id, acta_id, payload, payload_sha256, counts, null_votes, valid_votes,"
@@ -23,12 +22,7 @@ _RECORD = (
 def test_migration_0010_keeps_old_records_in_the_one_contest_and_accepts_one_per_contest(
     tmp_path: Path, dialect: str, request: pytest.FixtureRequest
 ) -> None:
-    url = (
-        f"sqlite:///{tmp_path / 'old.sqlite'}"
-        if dialect == "sqlite"
-        else request.getfixturevalue("new_postgres_database")()
-    )
-    engine = make_engine(url)
+    engine = empty_engine(tmp_path, dialect, request)
     _migrate(engine, "0009")
     with engine.begin() as connection:
         connection.execute(text(_RECORD.format(column="", value="")), {"payload": "old", "sha": "a" * 64})

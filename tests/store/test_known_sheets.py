@@ -30,16 +30,18 @@ def _migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
         (command.downgrade if down else command.upgrade)(config, revision)
 
 
+def empty_engine(tmp_path: Path, dialect: str, request: pytest.FixtureRequest) -> Engine:
+    """An engine on a new, empty database of `dialect` (a file for SQLite, a fresh PostgreSQL database)."""
+    if dialect == "sqlite":
+        return make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    return make_engine(request.getfixturevalue("new_postgres_database")())
+
+
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
 def test_migration_0009_adds_known_entries_and_goes_back(
     tmp_path: Path, dialect: str, request: pytest.FixtureRequest
 ) -> None:
-    url = (
-        f"sqlite:///{tmp_path / 'old.sqlite'}"
-        if dialect == "sqlite"
-        else request.getfixturevalue("new_postgres_database")()
-    )
-    engine = make_engine(url)
+    engine = empty_engine(tmp_path, dialect, request)
     _migrate(engine, "0008")
     assert "known_entries" not in inspect(engine).get_table_names()
     _migrate(engine, "0009")
