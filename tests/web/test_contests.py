@@ -62,6 +62,15 @@ def test_a_conflict_of_one_contest_is_shown_and_resolved_in_that_contest_only(tm
         assert len(shown["others"]) == 1 and shown["contests"] == store.profile.contests()
         assert client.get(f"/api/v1/mesas/{mesa}", params={"contest": other}).json()["state"] == "accepted"
         assert client.get(f"/mesa/{mesa}", params={"contest": "9:9:9:9:XX"}).status_code == 404
+        listed = client.get("/api/v1/contests").json()["contests"]
+        assert [c["key"] for c in listed] == contests
+        # a contest's results: its accepted record counts, the conflicting one does not (the moved vote)
+        totals = client.get("/api/v1/results", params={"contest": first, "level": "mesa"}).json()
+        accepted = next(r for r in rows if r.status == ACCEPTED and r.contest == first)
+        assert totals["contest"] == first and [row["cards"] for row in totals["rows"]] == [
+            [int(v) for v in accepted.counts.split(",")]
+        ]
+        assert client.get("/api/v1/results", params={"contest": "9:9:9:9:XX"}).status_code == 404
 
     ana = accounts.accept_invitation(store, accounts.invite(store, accounts.REVIEWER), "ana", PASSWORD)
     resolve_conflict(store, SECRET, ana, mesa, conflicting.id, "the paper copy shows the vote moved")

@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from testigo.domain import LEVELS
 from testigo.store import ledger as log_table
+from testigo.tally import tally
 from testigo.tally.export import write_csv
 from testigo.web.browse import area_page
 from testigo.web.mesa import mesa_view, proof_for
@@ -35,11 +36,26 @@ def as_json(data: Any) -> tuple[bytes, str]:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), "application/json"
 
 
+@router.get("/contests")
+def contests(request: Request) -> Response:
+    """The contests of the sheets (key and name): one, ``""``, for a one-contest format; for Brazil's boletins one
+    per office, constituency and round, each a ``contest`` of /results."""
+    store = web_state(request).store
+    listed = [{"key": key, "name": name} for key, name in store.profile.contests().items()]
+    return cached(request, live_version(store), lambda: as_json({"contests": listed}))
+
+
 @router.get("/results")
-def results(request: Request, level: str = "country") -> Response:
-    """Votes, shares and coverage at a level (country, state, municipality, parish, center or mesa)."""
+def results(request: Request, level: str = "country", contest: str | None = None) -> Response:
+    """Votes, shares and coverage at a level (country, state, municipality, parish, center or mesa); `contest`
+    picks one contest of a sheet that carries several (see /contests), counted against its constituency."""
     if level not in LEVELS:
         raise Problem(422, "err_unknown_level", level=level, levels=", ".join(LEVELS))
+    store = web_state(request).store
+    if contest:
+        if contest not in store.profile.contests():
+            raise Problem(404, "err_no_contest", contest=contest)
+        return cached(request, live_version(store), lambda: as_json(tally(store, level, contest).to_json()))
     snapshot = web_state(request).results.current()
     return cached(
         request,
