@@ -21,7 +21,7 @@ from testigo.profiles.br import LABEL, contest_key
 from testigo.profiles.bu.keys import KeyRing
 from testigo.profiles.bu.text import parse_boletim, parse_part
 from testigo.simulate.boletim import draw_boletim, qr_texts
-from testigo.simulate.bu_forgery import change_count, recompute_chain
+from testigo.simulate.bu_forgery import change_count, drop_part, foreign_part, recompute_chain
 from testigo.simulate.strip import photograph, render_strip
 from testigo.store.schema import RecordRow
 from testigo.store.workspace import Store, init_workspace
@@ -137,6 +137,17 @@ def test_forgeries_are_invalid_a_rival_is_a_conflict_and_a_missing_key_is_flagge
     assert (by_file["recomputed.txt"].reason or "").startswith("invalid: bad signature under key ")
     changed = testigo.ingest(brazil, [tmp_path / "changed.txt"], workers=1)
     assert "accepted" not in _statuses(changed)  # a count changed: the part no longer follows, or fails its hash
+    # a part dropped, or one taken from another BU: the BU never completes, and says which parts it lacks
+    dropped = drop_part(_multi_part(43)[1], rng)
+    _write_texts(tmp_path / "dropped.txt", dropped.parts)
+    _write_texts(tmp_path / "foreign.txt", foreign_part(_multi_part(44)[1], _multi_part(45)[1], rng).parts)
+    names = ("dropped.txt", "foreign.txt")
+    waiting = {name: testigo.ingest(brazil, [tmp_path / name], workers=1).files for name in names}
+    for name, lines in waiting.items():
+        assert {line.status for line in lines} == {"incomplete"}, name
+        assert any(", lacks " in (line.reason or "") for line in lines), name
+    [missing] = dropped.description["missing"]  # received: the parts before it; lacking: it and every later one
+    assert any(f"lacks {missing}" in (line.reason or "") for line in waiting["dropped.txt"])
     # a second BU of the section with the same figures (another print): a duplicate, contest by contest
     reprint = replace(genuine, header=tuple((k, "235959" if k == "HRFC" else v) for k, v in genuine.header))
     _write_texts(tmp_path / "reprint.txt", qr_texts(ELECTION, reprint))
