@@ -18,7 +18,7 @@ from testigo.web import accounts
 from testigo.web.app import create_app
 from testigo.web.decisions import resolve_conflict
 from tests.pipeline.test_boletins import ELECTION, _keys
-from tests.web.conftest import PASSWORD, web_settings
+from tests.web.conftest import PASSWORD, log_in, qr_png, web_settings
 
 SECRET = b"s" * 32
 
@@ -80,3 +80,29 @@ def test_a_conflict_of_one_contest_is_shown_and_resolved_in_that_contest_only(tm
     # the first contest's earlier record is superseded; every other contest keeps its accepted record
     assert sorted(status for contest, status in after.values() if contest != first) == [ACCEPTED] * (len(contests) - 1)
     assert [status for contest, status in after.values() if contest == first].count(ACCEPTED) == 1
+
+
+def test_a_volunteer_uploads_a_bu_part_by_part_and_it_counts_when_its_last_part_arrives(tmp_path: Path) -> None:
+    store = init_workspace(str(tmp_path / "ws"), "br")
+    _keys(store.workspace.trusted_keys_dir)
+    boletim = draw_boletim(ELECTION, 61)
+    parts = qr_texts(ELECTION, boletim, limit=len(boletim.content) // 2 + 1)
+    assert len(parts) >= 2
+    with TestClient(create_app(store, web_settings()), base_url="https://testserver") as client:
+        csrf = log_in(client, store, "vol", accounts.VOLUNTEER)
+
+        def upload(name: str, text: str) -> dict[str, object]:
+            files = {"file": (name, qr_png(text), "image/png")}
+            response = client.post("/api/v1/uploads?lang=en", files=files, headers={"X-CSRF-Token": csrf})
+            assert response.status_code == 201, response.text
+            return dict(response.json())
+
+        # the later parts first: each waits, kept, for the part before it
+        for index, text in enumerate(parts[1:], start=2):
+            assert upload(f"part{index}.png", text)["status"] == "incomplete"
+        assert upload("part1.png", parts[0])["status"] == "accepted"
+        listed = client.get("/api/v1/contests").json()["contests"]
+        assert len(listed) == len(boletim.results)
+        for contest in listed:
+            [row] = client.get("/api/v1/results", params={"contest": contest["key"]}).json()["rows"]
+            assert row["actas"] == 1
