@@ -24,7 +24,7 @@ from testigo.simulate.boletim import draw_boletim, qr_texts
 from testigo.simulate.bu_forgery import change_count, drop_part, foreign_part, recompute_chain
 from testigo.simulate.strip import photograph, render_strip
 from testigo.store.schema import RecordRow
-from testigo.store.workspace import Store, init_workspace
+from testigo.store.workspace import Store, init_workspace, open_workspace
 from tests.api.sample import BU_VECTORS
 from tests.pipeline.test_boletins import ELECTION, _keys, _multi_part, _write_texts
 
@@ -192,3 +192,19 @@ def test_the_cli_lists_the_contests_and_tallies_the_one_asked(brazil: Store, tmp
     with pytest.raises(testigo.UserError, match=r"^a workspace of profile br \(several contests per sheet\) cannot"):
         testigo.publish(brazil, tmp_path / "bundle")
     assert not (tmp_path / "bundle").exists()
+
+
+def test_a_section_another_process_counted_joins_this_process_registry_with_its_areas(
+    brazil: Store, tmp_path: Path
+) -> None:
+    genuine = draw_boletim(ELECTION, 70)
+    _write_texts(tmp_path / "bu.txt", qr_texts(ELECTION, genuine))
+    other = open_workspace(str(brazil.workspace.root))  # another process: the command line beside a server
+    assert set(_statuses(testigo.ingest(other, [tmp_path / "bu.txt"], workers=1))) == {"accepted"}
+    assert not brazil.registry.mesas  # loaded before that ingest
+    reprint = replace(genuine, header=tuple((k, "235959" if k == "HRFC" else v) for k, v in genuine.header))
+    _write_texts(tmp_path / "reprint.txt", qr_texts(ELECTION, reprint))
+    assert set(_statuses(testigo.ingest(brazil, [tmp_path / "reprint.txt"], workers=1))) == {"duplicate"}
+    [mesa] = brazil.registry.mesas.values()
+    for level in ("state", "municipality", "parish", "center", "mesa"):  # every level finds the section's areas
+        assert brazil.registry.area_of(mesa, level)

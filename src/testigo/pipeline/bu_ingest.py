@@ -145,15 +145,19 @@ def _waits(text: str, added: Added) -> bool:
 
 
 def _ensure_section(session: Session, registry: Registry, boletim: Boletim) -> None:
-    """Add the BU's section, and the areas above it, to the registry the first time one of its BUs counts."""
+    """Add the BU's section, and the areas above it, to the registry the first time one of its BUs counts.
+
+    The database says whether it is there (another process may have added
+    it); this process's `registry` gains it either way, areas first, so that
+    every level of a tally finds the section's areas.
+    """
     areas, mesa = section_places(boletim)
-    if session.get(MesaRow, mesa.id) is not None:
-        registry.mesas.setdefault(mesa.id, mesa)
-        return
-    stored = set(session.execute(select(AreaRow.id).where(AreaRow.id.in_([a.id for a in areas]))).scalars())
-    add_to_registry(session, [a for a in areas if a.id not in stored], [mesa])
-    registry.areas.update({a.id: a for a in areas if a.id not in registry.areas})
-    registry.mesas[mesa.id] = mesa
+    if session.get(MesaRow, mesa.id) is None:
+        stored = set(session.execute(select(AreaRow.id).where(AreaRow.id.in_([a.id for a in areas]))).scalars())
+        add_to_registry(session, [a for a in areas if a.id not in stored], [mesa])
+    for area in areas:
+        registry.areas.setdefault(area.id, area)
+    registry.mesas.setdefault(mesa.id, mesa)
 
 
 def _ensure_ballot(session: Session, profile: Brazil, sheet: ContestSheet, read: set[str]) -> None:
