@@ -8,9 +8,10 @@ judged BU becomes records:
 
 - **One record per contest.** A contest is one office in one constituency
   (`testigo.profiles.bu.offices`) in one round, keyed
-  ``PLEI:TURN:IDEL:CARG:area`` (``406:1:544:1:BR`` is the President in the
-  first round of 2022). Candidate numbers repeat between constituencies, so
-  a contest is never summed across them.
+  ``PLEI:TURN:IDEL:CARG:area`` (``406:1:544:1:BR``: election day 406,
+  round 1, election 544, office 1, the President, voted in all of Brazil).
+  Candidate numbers repeat between constituencies, so a contest is never
+  summed across them.
 - **The ballot of a contest is built from the BUs** as they arrive: its
   options are the candidate numbers (``"13"``) and, in a proportional
   contest, the parties' label votes (``"legenda 13"``) that any BU listed,
