@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -72,7 +71,7 @@ def tally(
     chosen = store.profile.contest_or_first(contest)
     election, registry = store.profile.election_of(chosen), contest_registry(store, chosen)
     accepted = accepted_matrix(store, chosen)
-    result = replace(tally_accepted(election, registry, level, accepted), contest=chosen)
+    result = tally_accepted(election, registry, level, accepted, chosen)
     bound = bounds(election, registry, level, accepted) if level in BOUND_LEVELS else None
     projection = None
     if project:
@@ -90,9 +89,9 @@ def tally(
         write_csv(result, sys.stdout)
     else:
         if chosen:
-            others = len(store.profile.contests()) - 1
-            more = f" ({others:,} more: testigo contests)" if others else ""
-            out.print(f"contest {chosen}: {store.profile.contests().get(chosen, chosen)}{more}")
+            names = store.profile.contests()
+            more = f" ({len(names) - 1:,} more: testigo contests)" if len(names) > 1 else ""
+            out.print(f"contest {chosen}: {names.get(chosen, chosen)}{more}")
         if bound is not None:
             print_bounds(bound, result.candidate_names)
         print_tally(result)

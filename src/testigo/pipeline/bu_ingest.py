@@ -175,8 +175,9 @@ def _ensure_ballot(session: Session, profile: Brazil, sheet: ContestSheet, read:
     read.add(sheet.contest)
     key = BALLOT_FACT + sheet.contest
     row = session.get(Meta, key)
-    if row is not None and set(sheet.votes) <= set(Ballot.from_fact(row.value).options):
-        profile.ballots[sheet.contest] = Ballot.from_fact(row.value)
+    stored = Ballot.from_fact(row.value) if row is not None else None
+    if stored is not None and set(sheet.votes) <= set(stored.options):
+        profile.ballots[sheet.contest] = stored
         return
     row = session.execute(select(Meta).where(Meta.key == key).with_for_update()).scalar_one_or_none()
     stored = Ballot.from_fact(row.value) if row is not None else Ballot(sheet.name, ())

@@ -19,10 +19,13 @@ def waiting_texts(session: Session) -> list[str]:
 
 def keep_waiting(session: Session, texts: Iterable[str]) -> None:
     """Add codes to the waiting ones (a code waiting already stays where it is)."""
-    for text in texts:
-        sha = _sha256(text)
-        if session.execute(select(WaitingCodeRow.id).where(WaitingCodeRow.sha256 == sha)).first() is None:
-            session.add(WaitingCodeRow(sha256=sha, text=text, created_at=now()))
+    new = {_sha256(text): text for text in texts}
+    if not new:
+        return
+    kept = set(session.execute(select(WaitingCodeRow.sha256).where(WaitingCodeRow.sha256.in_(new))).scalars())
+    added = now()
+    rows = [WaitingCodeRow(sha256=sha, text=text, created_at=added) for sha, text in new.items() if sha not in kept]
+    session.add_all(rows)
     session.flush()
 
 

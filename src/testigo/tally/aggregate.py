@@ -7,7 +7,7 @@ million mesas is a few array operations rather than a Python loop per mesa.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -111,9 +111,8 @@ class TallyResult:
 
 def tally(store: Store, level: str = "country", contest: str = "") -> TallyResult:
     """Totals of accepted records of `contest` at `level`, one row per area that has at least one of them."""
-    election = store.profile.election_of(contest)
-    result = tally_accepted(election, contest_registry(store, contest), level, accepted_matrix(store, contest))
-    return replace(result, contest=contest)
+    election, registry = store.profile.election_of(contest), contest_registry(store, contest)
+    return tally_accepted(election, registry, level, accepted_matrix(store, contest), contest)
 
 
 def contest_registry(store: Store, contest: str) -> Registry:
@@ -124,8 +123,11 @@ def contest_registry(store: Store, contest: str) -> Registry:
     return store.registry.within(area)
 
 
-def tally_accepted(election: Election, registry: Registry, level: str, accepted: Accepted) -> TallyResult:
-    """Totals of the given accepted records at `level` (shared by `tally` and the published bundle)."""
+def tally_accepted(
+    election: Election, registry: Registry, level: str, accepted: Accepted, contest: str = ""
+) -> TallyResult:
+    """Totals of the given accepted records of `contest` at `level` (shared by `tally` and the published
+    bundle)."""
     if level not in LEVELS:
         raise UserError(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
     coverage = _coverage(registry, accepted.mesa_ids)
@@ -135,9 +137,9 @@ def tally_accepted(election: Election, registry: Registry, level: str, accepted:
             _mesa_row(election, acta_id, accepted.cards[i], int(accepted.nulls[i]), accepted.evidence[i])
             for i, acta_id in enumerate(accepted.acta_ids)
         ]
-        return TallyResult(level, sorted(rows, key=lambda r: r.id), coverage, names)
+        return TallyResult(level, sorted(rows, key=lambda r: r.id), coverage, names, contest)
     rows = _area_rows(election, registry, level, accepted)
-    return TallyResult(level, rows, coverage, names)
+    return TallyResult(level, rows, coverage, names, contest)
 
 
 @dataclass(frozen=True)

@@ -178,9 +178,10 @@ def mesa_view(store: Store, mesa_id: str, contest: str | None = None) -> MesaVie
     granularity = store.settings.published_time_seconds
     with store.reads() as session:
         every = reviews.records_of_mesa(session, mesa_id)
-        order = list(store.profile.contests())
+        names = store.profile.contests()
+        order = list(names)
         present = sorted({r.contest for r in every}, key=lambda c: order.index(c) if c in order else len(order))
-        contests = {c: store.profile.contests().get(c, c) for c in present}
+        contests = {c: names.get(c, c) for c in present}
         chosen = contest if contest is not None else next(iter(contests), "")
         election = store.profile.election_of(chosen)
         rows = [r for r in every if r.contest == chosen]

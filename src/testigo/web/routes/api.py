@@ -51,12 +51,13 @@ def results(request: Request, level: str = "country", contest: str | None = None
     picks one contest of a sheet that carries several (see /contests), counted against its constituency."""
     if level not in LEVELS:
         raise Problem(422, "err_unknown_level", level=level, levels=", ".join(LEVELS))
-    store = web_state(request).store
+    state = web_state(request)
+    store = state.store
     if contest:
         if contest not in store.profile.contests():
             raise Problem(404, "err_no_contest", contest=contest)
         return cached(request, live_version(store), lambda: as_json(tally(store, level, contest).to_json()))
-    snapshot = web_state(request).results.current()
+    snapshot = state.results.current()
     return cached(
         request,
         snapshot.version,
