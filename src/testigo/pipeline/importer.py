@@ -1,7 +1,7 @@
 """`testigo import`: per-mesa results from a table, as citizen records or as the official source.
 
 Citizen rows go through the same validation and reconciliation as decoded
-sheets (`settle_record`, source ``import``): the table is stored in the blob
+sheets (`settle_records`, source ``import``): the table is stored in the blob
 store like any file, becomes one submission (channel ``import``) whose items
 are its rows (``part`` = the row's line number), and every row's outcome is
 logged in the tamper-evident log, with how the table was read (layout, the
@@ -36,7 +36,7 @@ from testigo.errors import UserError
 from testigo.ledger.entries import IMPORT_CHANNEL, table_reading
 from testigo.pipeline.layouts import Layout, ParsedRow, choose_layout
 from testigo.pipeline.logbook import finish_logged
-from testigo.pipeline.reconcile import settle_record
+from testigo.pipeline.reconcile import Placed, settle_records
 from testigo.pipeline.table_file import read_table
 from testigo.profiles import Profile
 from testigo.profiles.generic import CANDIDATES_FACT, Generic, areas_for
@@ -218,9 +218,8 @@ def _citizen(
         report.rows = [RowOutcome(item.part, item.status, item.reason, item.mesa_id) for item in items]
         return
     outcomes = [subs.ItemOutcome(status=r.status, reason=r.reason, part=r.line, mesa_id=r.mesa) for r in report.rows]
-    for row in parsed:
-        record = row_record(profile, layout, row)
-        outcomes.append(settle_record(session, profile, registry, record, source="import", part=row.line))
+    placed = [Placed(row_record(profile, layout, row), part=row.line) for row in parsed]
+    outcomes += settle_records(session, profile, registry, placed, source="import")
     finish_logged(session, store, submission, sorted(outcomes, key=lambda o: o.part), reading)
     report.rows = [RowOutcome(o.part, o.status, o.reason, o.mesa_id) for o in outcomes]
 

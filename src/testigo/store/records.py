@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy import insert as insert_into
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -67,10 +69,38 @@ def insert(session: Session, record: Record, status: str, source: str) -> Record
     same content, or accepted the mesa, first) leaves the caller's
     transaction usable: it decides again with what that writer stored.
     """
-    values = {
+    values = {**_values(record, status, source), "of_mesa": record.mesa_id}
+    try:
+        with session.begin_nested():
+            return session.execute(_INSERT, values).scalar_one()
+    except IntegrityError:
+        return None
+
+
+def insert_many(
+    session: Session, decided: Sequence[tuple[Record, str]], source: str, centers: Mapping[str, str]
+) -> list[int] | None:
+    """Store each (record, status) in one statement, returning their ids in order, or None when a unique
+    index refuses any of them (in a savepoint, as `insert`: the caller settles them one by one instead).
+
+    `centers` gives each mesa's center (`centers_of`), which `insert` reads from the registry per row.
+    """
+    if not decided:
+        return []
+    rows = [{**_values(record, status, source), "center_id": centers.get(record.mesa_id)} for record, status in decided]
+    table = cast(Table, RecordRow.__table__)
+    statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+    try:
+        with session.begin_nested():
+            return [int(row_id) for row_id in session.execute(statement, rows).scalars()]
+    except IntegrityError:
+        return None
+
+
+def _values(record: Record, status: str, source: str) -> dict[str, object]:
+    return {
         "profile": record.profile,
         "mesa_id": record.mesa_id,
-        "of_mesa": record.mesa_id,
         "acta_id": record.acta_id,
         "contest": record.contest,
         "payload": record.payload,
@@ -84,11 +114,56 @@ def insert(session: Session, record: Record, status: str, source: str) -> Record
         "source": source,
         "created_at": now(),
     }
-    try:
-        with session.begin_nested():
-            return session.execute(_INSERT, values).scalar_one()
-    except IntegrityError:
-        return None
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What reconciliation reads of a stored record: whether new content repeats it or conflicts with it."""
+
+    id: int
+    mesa_id: str
+    contest: str
+    payload_sha256: str
+    status: str
+    counts: str
+    null_votes: int
+    votes: int  # valid + null: what it adds to its center's total while accepted
+
+    @classmethod
+    def of(cls, row: RecordRow) -> Stored:
+        votes = row.valid_votes + row.null_votes
+        return cls(row.id, row.mesa_id, row.contest, row.payload_sha256, row.status, row.counts, row.null_votes, votes)
+
+
+def stored_of_mesas(session: Session, mesa_ids: Collection[str]) -> list[Stored]:
+    """Every record of these mesas, through the index on the mesa (one range per mesa)."""
+    columns = (
+        RecordRow.id,
+        RecordRow.mesa_id,
+        RecordRow.contest,
+        RecordRow.payload_sha256,
+        RecordRow.status,
+        RecordRow.counts,
+        RecordRow.null_votes,
+        RecordRow.valid_votes + RecordRow.null_votes,
+    )
+    query = select(*columns).where(RecordRow.mesa_id.in_(sorted(mesa_ids)))
+    return [Stored(*row) for row in session.execute(query).tuples()]
+
+
+def accepted_votes_in(session: Session, center_ids: Collection[str]) -> list[tuple[str, str, str, int]]:
+    """(center, mesa, contest, valid + null votes) of the accepted records of these centers: the ranges of
+    ix_records_center_status that `center_votes_elsewhere` reads one center at a time."""
+    query = select(
+        RecordRow.center_id, RecordRow.mesa_id, RecordRow.contest, RecordRow.valid_votes + RecordRow.null_votes
+    ).where(RecordRow.center_id.in_(sorted(center_ids)), RecordRow.status == ACCEPTED)
+    return [(str(center), mesa, contest, int(votes)) for center, mesa, contest, votes in session.execute(query)]
+
+
+def centers_of(session: Session, mesa_ids: Collection[str]) -> dict[str, str]:
+    """Mesa id → its center, as the registry in the database has it (mesas missing from it are absent)."""
+    query = select(MesaRow.id, MesaRow.center_id).where(MesaRow.id.in_(sorted(mesa_ids)))
+    return dict(session.execute(query).tuples().all())
 
 
 def center_votes_elsewhere(session: Session, center_id: str, mesa_id: str, contest: str = "") -> int:
@@ -215,3 +290,11 @@ def accepted_sheet_prints(session: Session) -> dict[str, bytes]:
         .where(ItemRow.id.in_(first))
     )
     return {mesa: data for mesa, data in session.execute(query) if data is not None}
+
+
+def drop_flags(session: Session, record_ids: Collection[int], prefix: str) -> None:
+    """Take the flags starting with `prefix` off these records (the rest of each record is left as it is)."""
+    query = select(RecordRow.id, RecordRow.flags).where(RecordRow.id.in_(sorted(record_ids)))
+    for record_id, flags in session.execute(query).tuples().all():
+        kept = [flag for flag in json.loads(flags) if not flag.startswith(prefix)]
+        session.execute(update(RecordRow).where(RecordRow.id == record_id).values(flags=json.dumps(kept)))

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -180,24 +180,26 @@ def finish(session: Session, submission: SubmissionRow, outcomes: list[ItemOutco
         raise AlreadyFinished(f"submission {submission.id} is already done")
     submission.state = DONE
     created = now()
-    rows = [
-        ItemRow(
-            submission_id=submission.id,
-            page=o.page,
-            part=o.part,
-            status=o.status,
-            reason=o.reason,
-            payload=o.payload,
-            strategy=o.strategy,
-            mesa_id=o.mesa_id,
-            record_id=o.record_id,
-            created_at=created,
-            sheet_print=o.sheet_print,
-        )
+    values = [
+        {
+            "submission_id": submission.id,
+            "page": o.page,
+            "part": o.part,
+            "status": o.status,
+            "reason": o.reason,
+            "payload": o.payload,
+            "strategy": o.strategy,
+            "mesa_id": o.mesa_id,
+            "record_id": o.record_id,
+            "created_at": created,
+            "sheet_print": o.sheet_print,
+        }
         for o in outcomes
     ]
-    session.add_all(rows)
-    session.flush()
+    # an ORM bulk INSERT ... RETURNING, not add_all and a flush: the unit of work cost ~0.4 ms an item, and a
+    # file of a hundred BUs gives five hundred
+    statement = insert(ItemRow).returning(ItemRow, sort_by_parameter_order=True)
+    rows = list(session.scalars(statement, values)) if values else []
     session.add_all(_printed_row(row.id, o.printed) for row, o in zip(rows, outcomes, strict=True) if o.printed)
     return rows
 
