@@ -20,9 +20,10 @@ from testigo.pipeline.ingest import IngestReport
 from testigo.profiles.br import LABEL, contest_key
 from testigo.profiles.bu.keys import KeyRing
 from testigo.profiles.bu.text import parse_boletim, parse_part
-from testigo.simulate.boletim import draw_boletim, qr_texts
+from testigo.simulate.boletim import draw_boletim, public_key_bytes, qr_texts
 from testigo.simulate.bu_forgery import change_count, drop_part, foreign_part, recompute_chain
 from testigo.simulate.strip import photograph, render_strip
+from testigo.store import ledger
 from testigo.store.schema import RecordRow
 from testigo.store.workspace import Store, init_workspace, open_workspace
 from tests.api.sample import BU_VECTORS
@@ -174,6 +175,51 @@ def test_forgeries_are_invalid_a_rival_is_a_conflict_and_a_missing_key_is_flagge
         flags = {json.loads(row.flags)[0] for row in session.execute(select(RecordRow)).scalars()}
     key = ELECTION.key_name(genuine.section.uf)
     assert flags == {f"signature not verified: chain valid, signature not checked: key {key} missing"}
+
+
+def test_a_key_added_later_verifies_the_boletins_counted_without_it_and_drops_those_it_refuses(
+    tmp_path: Path,
+) -> None:
+    """Counted before its key was trusted, a genuine BU is flagged; `keys add` then verifies it (the flag goes),
+    and a BU of the same key whose chain was recomputed without it stops counting, each logged."""
+    store = init_workspace(str(tmp_path / "ws"), "br")
+    rng = np.random.default_rng(5)
+    uf = draw_boletim(ELECTION, 60).section.uf
+    genuine, forged = [i for i in range(60, 200) if draw_boletim(ELECTION, i).section.uf == uf][:2]
+    _write_texts(tmp_path / "genuine.txt", qr_texts(ELECTION, draw_boletim(ELECTION, genuine)))
+    _write_texts(tmp_path / "forged.txt", recompute_chain(_multi_part(forged)[1], rng).parts)
+    counted = testigo.ingest(store, [tmp_path / "genuine.txt", tmp_path / "forged.txt"], workers=1)
+    assert set(_statuses(counted)) == {"accepted"}  # the key is missing: both chains hold, neither is verified
+    store.forget_cached()
+    assert _tallies(store) != _truth([genuine])
+
+    key_file = tmp_path / "key.pub"
+    key_file.write_bytes(public_key_bytes(ELECTION.signing_key(uf)))
+    name = ELECTION.key_name(uf)
+    root = str(store.workspace.root)
+    added = CliRunner().invoke(app, ["keys", "add", str(key_file), "--name", name, "--json", "--workspace", root])
+    assert added.exit_code == 0, added.output
+    judged = {entry["verdict"]: entry for entry in json.loads(added.stdout)["judged_again"]}
+    contests = len(draw_boletim(ELECTION, genuine).results)
+    assert judged["verified"]["records"] == contests and judged["verified"]["key"] == name
+    assert judged["invalid"]["reason"].startswith("invalid: bad signature under key ")
+    store.forget_cached()
+    assert _tallies(store) == _truth([genuine])
+    with store.sessions() as session:
+        rows = session.execute(select(RecordRow.mesa_id, RecordRow.status, RecordRow.flags)).tuples().all()
+    assert {(mesa == judged["verified"]["section"], status) for mesa, status, _ in rows} == {
+        (True, "accepted"),
+        (False, "superseded"),
+    }
+    assert not any(
+        "signature not verified" in flags for mesa, _, flags in rows if mesa == judged["verified"]["section"]
+    )
+    with store.sessions() as session:
+        logged = [json.loads(row.body) for row in ledger.entries(session) if row.kind == "signature"]
+    assert sorted(e["verdict"] for e in logged) == ["invalid", "verified"]
+    # judged once: adding the key again changes nothing more
+    again = CliRunner().invoke(app, ["keys", "add", str(key_file), "--name", name, "--json", "--workspace", root])
+    assert json.loads(again.stdout)["judged_again"] == [] and not json.loads(again.stdout)["added"]
 
 
 def test_the_cli_lists_the_contests_and_tallies_the_one_asked(brazil: Store, tmp_path: Path) -> None:

@@ -40,8 +40,13 @@ def add(
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Trust a TSE public key: checked against the official SHA-512 list where one is known, never replacing another."""
+    """Trust a TSE public key: checked against the official SHA-512 list where one is known, never replacing another.
+
+    The BUs of the workspace counted while their key was missing are then judged with it: verified, they lose
+    their flag; refused by the key, their records stop counting (one log entry each either way)."""
+    from testigo.pipeline.bu_keys import judge_waiting
     from testigo.profiles.bu.keys import KeyName, KeyRefused, KeyRing
+    from testigo.store.workspace import open_workspace
 
     ws = Workspace.locate_existing(workspace)
     try:
@@ -56,12 +61,23 @@ def add(
         added = KeyRing(ws.trusted_keys_dir).add(key_name, data)
     except KeyRefused as error:
         raise UserError(f"{file} refused: {error}") from None
+    judged = []
+    if ws.load_settings().profile == "br":  # only a workspace of BUs holds BUs that wait for a key
+        store = open_workspace(str(ws.root))
+        try:
+            judged = judge_waiting(store)
+        finally:
+            store.close()
     if as_json:
-        emit_json(added.to_json())
-    elif added.added:
+        emit_json({**added.to_json(), "judged_again": [boletim.to_json() for boletim in judged]})
+        return
+    if added.added:
         out.print(f"added {key_name} ({added.key.check})", markup=False)
     else:
         out.print(f"{key_name} is already trusted with this very key: nothing changed", markup=False)
+    for boletim in judged:
+        line = f"section {boletim.section}: {boletim.verdict} ({boletim.reason}); {boletim.records} records changed"
+        out.print(line, markup=False)
 
 
 def list_keys(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:

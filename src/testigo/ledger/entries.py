@@ -289,6 +289,44 @@ def audit_entry(step: str, sha256: str, mesa: str | None = None) -> bytes:
     return canonical(fields)
 
 
+SIGNATURE_KIND = "signature"
+
+
+def signature_entry(
+    *,
+    checked_at: datetime,
+    key: str,
+    section: str,
+    parts_sha256: str,
+    verdict: str,
+    reason: str,
+    payloads: list[str],
+    granularity: int = DEFAULT_TIME_GRANULARITY,
+) -> bytes:
+    """The entry recording a signed sheet judged again once its key was added (`testigo keys add`).
+
+    The sheet's records were logged "signature not verified" when it was
+    counted; this says what the key made of it: `verdict` ``verified`` (its
+    records stay and lose that flag) or ``invalid`` (its records, the
+    contests' `payloads`, stop counting), `reason` in words. `parts_sha256`
+    is the SHA-256 of its codes, one per line in part order; `checked_at` is
+    rounded like an item's time.
+    """
+    fields: dict[str, Any] = {
+        "v": ENTRY_VERSION,
+        "kind": SIGNATURE_KIND,
+        "checked_at": published_time(checked_at, granularity),
+        "time_granularity": max(0, granularity),
+        "key": key,
+        "acta_id": section,
+        "parts_sha256": parts_sha256,
+        "verdict": verdict,
+        "reason": reason,
+        "payloads": sorted(payloads),
+    }
+    return canonical(fields)
+
+
 #: The actions a decision entry records (see `decision_entry`); the database's decisions use the same names.
 RESOLVE_CONFLICT = "resolve_conflict"
 MANUAL_ENTRY = "manual_entry"

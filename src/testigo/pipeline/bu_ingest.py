@@ -43,17 +43,20 @@ from sqlalchemy.orm import Session
 from testigo.domain import Registry, Status
 from testigo.pipeline.boletins import BoletimStatus, CheckedBoletim, KeyLookup, certificates_of, judge
 from testigo.pipeline.decode import LISTED
-from testigo.pipeline.reconcile import settle_record
+from testigo.pipeline.reconcile import CHUNK, Placed, settle_records
 from testigo.profiles import PayloadError
 from testigo.profiles.br import BALLOT_FACT, Ballot, Brazil, ContestSheet, contest_sheets, section_id, section_places
 from testigo.profiles.bu.assemble import Added, Collector, CollectorState, Outcome
 from testigo.profiles.bu.keys import KeyRing
 from testigo.profiles.bu.model import TSE_SIGNED_FORMATS, Boletim
 from testigo.read import FileReading
-from testigo.store import waiting
+from testigo.store import unverified, waiting
 from testigo.store.schema import AreaRow, MesaRow, Meta
 from testigo.store.submissions import ItemOutcome
 from testigo.store.workspace import Store, add_to_registry, set_fact
+
+#: How a BU counted without its TSE key is flagged, followed by the reason (`testigo.pipeline.bu_keys`).
+NOT_VERIFIED = "signature not verified: "
 
 
 def settle_boletins(store: Store, session: Session, reading: FileReading) -> list[ItemOutcome]:
@@ -73,12 +76,12 @@ def settle_boletins(store: Store, session: Session, reading: FileReading) -> lis
             continue
         answers = [collector.add(t) for t in texts] if page.strategy == LISTED else collector.add_photo(texts)
         certificates = certificates_of(texts)
-        done: set[str] = set()
-        for added in answers:
-            for boletim in added.completed:
-                done.update(part.text for part in boletim.parts)
-                checked = _judged(keys, boletim, certificates)
-                outcomes.extend(_settle(store, session, profile, boletim, checked, page=page.page, read=read))
+        completed = [boletim for added in answers for boletim in added.completed]
+        done = {part.text for boletim in completed for part in boletim.parts}
+        checked = [(boletim, _judged(keys, boletim, certificates)) for boletim in completed]
+        _ensure_sections(session, store.registry, [b for b, c in checked if c.status is not BoletimStatus.INVALID])
+        judged = [item for b, c in checked for item in _records(session, profile, b, c, page=page.page, read=read)]
+        outcomes.extend(_settled(store, session, judged))
         left = [(t, a) for t, a in zip(texts, answers, strict=True) if t not in done]
         outcomes.extend(_unsettled(collector, left, page=page.page))
         waiting.stop_waiting(session, done)
@@ -92,8 +95,7 @@ def _judged(keys: KeyLookup, boletim: Boletim, certificates: dict[str, list[str]
     return judge(boletim, (None, None), certificates)
 
 
-def _settle(
-    store: Store,
+def _records(
     session: Session,
     profile: Brazil,
     boletim: Boletim,
@@ -101,8 +103,9 @@ def _settle(
     *,
     page: int,
     read: set[str],
-) -> Iterator[ItemOutcome]:
-    """One outcome per contest of a judged BU (one ``invalid`` outcome for a BU that is)."""
+) -> Iterator[ItemOutcome | Placed]:
+    """A judged BU's records to settle, one per contest, its ballots ready for them (one ``invalid`` outcome
+    for a BU that is). Its section is in the registry already (`_ensure_sections`)."""
     mesa_id = section_id(boletim)
     if checked.status is BoletimStatus.INVALID:
         payload = "\n".join(checked.parts)
@@ -110,8 +113,9 @@ def _settle(
         return
     flags = checked.flags
     if checked.status is BoletimStatus.UNVERIFIED:
-        flags = (f"signature not verified: {checked.reason}", *flags)
-    _ensure_section(session, store.registry, boletim)
+        flags = (f"{NOT_VERIFIED}{checked.reason}", *flags)
+        if boletim.format_version in TSE_SIGNED_FORMATS:  # a TSE key added later verifies it (`bu_keys`)
+            unverified.keep(session, boletim.signing_key_name or "", [part.text for part in boletim.parts])
     for sheet in contest_sheets(boletim):
         _ensure_ballot(session, profile, sheet, read)
         try:
@@ -119,9 +123,15 @@ def _settle(
         except PayloadError as error:  # cannot happen once the ballot holds the options: say so if it does
             yield ItemOutcome(status=Status.INVALID, reason=str(error), page=page, mesa_id=mesa_id)
             continue
-        record = replace(record, flags=record.flags + flags)
-        outcome = settle_record(session, profile, store.registry, record, source="image", page=page)
-        yield replace(outcome, payload=record.payload)
+        yield Placed(replace(record, flags=record.flags + flags), page=page)
+
+
+def _settled(store: Store, session: Session, judged: Sequence[ItemOutcome | Placed]) -> list[ItemOutcome]:
+    """The outcomes of a page's BUs in order: those judged already, and the records settled together
+    (`settle_records`: a few statements for all the contests of the page's BUs)."""
+    placed = [item for item in judged if isinstance(item, Placed)]
+    settled = iter(settle_records(session, store.profile, store.registry, placed, source="image"))
+    return [next(settled) if isinstance(item, Placed) else item for item in judged]
 
 
 def _unsettled(collector: Collector, left: Sequence[tuple[str, Added]], *, page: int) -> Iterator[ItemOutcome]:
@@ -144,20 +154,30 @@ def _waits(text: str, added: Added) -> bool:
     return added.outcome is Outcome.ADDED and text.startswith("QRBU:") and not added.malformed
 
 
-def _ensure_section(session: Session, registry: Registry, boletim: Boletim) -> None:
-    """Add the BU's section, and the areas above it, to the registry the first time one of its BUs counts.
+def _ensure_sections(session: Session, registry: Registry, boletins: Sequence[Boletim]) -> None:
+    """Add the BUs' sections, and the areas above them, to the registry the first time one of their BUs counts.
 
-    The database says whether it is there (another process may have added
-    it); this process's `registry` gains it either way, areas first, so that
-    every level of a tally finds the section's areas.
+    The database says which are there (another process may have added
+    some), in one query for the sections and one for the areas; this
+    process's `registry` gains them either way, areas first, so that every
+    level of a tally finds a section's areas.
     """
-    areas, mesa = section_places(boletim)
-    if session.get(MesaRow, mesa.id) is None:
-        stored = set(session.execute(select(AreaRow.id).where(AreaRow.id.in_([a.id for a in areas]))).scalars())
-        add_to_registry(session, [a for a in areas if a.id not in stored], [mesa])
-    for area in areas:
-        registry.areas.setdefault(area.id, area)
-    registry.mesas.setdefault(mesa.id, mesa)
+    if len(boletins) > CHUNK:  # the ids go in IN lists: keep them short
+        for start in range(0, len(boletins), CHUNK):
+            _ensure_sections(session, registry, boletins[start : start + CHUNK])
+        return
+    places = {mesa.id: (areas, mesa) for areas, mesa in map(section_places, boletins)}
+    stored = set(session.execute(select(MesaRow.id).where(MesaRow.id.in_(sorted(places)))).scalars())
+    new_areas = {a.id: a for m, (areas, _) in places.items() if m not in stored for a in areas}
+    if len(stored) < len(places):
+        query = select(AreaRow.id).where(AreaRow.id.in_(sorted(new_areas)))
+        kept = set(session.execute(query).scalars())
+        new_mesas = [mesa for m, (_, mesa) in places.items() if m not in stored]
+        add_to_registry(session, [a for a in new_areas.values() if a.id not in kept], new_mesas)
+    for areas, mesa in places.values():
+        for area in areas:
+            registry.areas.setdefault(area.id, area)
+        registry.mesas.setdefault(mesa.id, mesa)
 
 
 def _ensure_ballot(session: Session, profile: Brazil, sheet: ContestSheet, read: set[str]) -> None:

@@ -218,6 +218,25 @@ class WaitingCodeRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class UnverifiedBoletimRow(Base):
+    """A BU counted while the TSE key that signs it was missing: its parts, kept to verify it once the key is added.
+
+    Its records are flagged "signature not verified" (`testigo.pipeline.bu_ingest`);
+    `testigo keys add` judges it again with the key (`testigo.pipeline.bu_keys`):
+    verified, the flag goes and the row with it; a signature the key refuses
+    takes its records out of the tally. Only BUs whose key is missing wait
+    here: a format 6.0 BU, signed by its urna, cannot be verified by adding
+    a TSE key.
+    """
+
+    __tablename__ = "unverified_boletins"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)  # of `parts`: a BU waits once
+    key_name: Mapped[str] = mapped_column(String(128), index=True)
+    parts: Mapped[str] = mapped_column(Text)  # the BU's codes, one per line, in part order
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class LogEntryRow(Base):
     """One entry of the tamper-evident log: leaf `seq` of the Merkle tree.
 
