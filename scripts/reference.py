@@ -23,11 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
 from testigo.cli import app
-from testigo.simulate.boletim import draw_boletim, draw_election, qr_texts
+from testigo.simulate.boletim import draw_boletim, draw_election, public_key_bytes, qr_texts
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI_DOC = ROOT / "docs" / "cli.md"
@@ -179,16 +178,15 @@ def _runs() -> Iterator[tuple[str, Any]]:
         yield run("testigo log proof --old N", "log", "proof", "--old", "1", *ws)
         yield run("testigo log checkpoint", "log", "checkpoint", *ws)
         yield run("testigo key export", "key", "export", *ws)
-        key_file = tmp / "20260801" / "LEGAL" / "sacqrcode.pub"  # named as the TSE publishes its keys
-        key_file.parent.mkdir(parents=True)
-        key_file.write_bytes(Ed25519PrivateKey.generate().public_key().public_bytes_raw())
-        yield run("testigo keys add FILE", "keys", "add", str(key_file), *ws)
-        yield run("testigo keys list", "keys", "list", *ws)
-        boletins = _boletins(tmp / "boletins")
+        boletins, key_file = _boletins(tmp / "boletins")
         yield run("testigo bu check PATH", "bu", "check", *boletins, *ws)
         br = ["--workspace", str(tmp / "br")]
         run("testigo init --profile br", "init", "--profile", "br", *br)
         run("testigo ingest PATH", "ingest", *boletins, "--workers", "1", *br)  # the shape of any ingest
+        # the simulated BU was counted without its key: adding the key judges it again
+        yield run("testigo keys add FILE", "keys", "add", str(key_file), *br)
+        yield run("testigo keys list", "keys", "list", *br)
+        yield run("testigo registry import FILE", "registry", "import", str(_sections(tmp / "secoes.csv")), *br)
         contests = run("testigo contests", "contests", *br)
         yield contests
         mayor = contests[1]["contests"][0]["key"]
@@ -227,15 +225,34 @@ def _runs() -> Iterator[tuple[str, Any]]:
         yield run("testigo demo", "demo", "--mesas", "2", "--workers", "1", "--dir", str(tmp / "demo"))
 
 
-def _boletins(folder: Path) -> list[str]:
-    """The real BUs of the shared data, with a BU's first part alone (incomplete) and a code altered (refused)."""
+def _boletins(folder: Path) -> tuple[list[str], Path]:
+    """The real BUs of the shared data, a simulated BU whose key the workspace lacks, its first part alone
+    (incomplete) and a code altered (refused); and that key's file, named as the TSE publishes its keys."""
     folder.mkdir()
     election = draw_election(1, 4, ufs=("AC",))
     bu = draw_boletim(election, 0)
     parts = qr_texts(election, bu, limit=len(bu.content) // 2 + 1)
     (folder / "first-part.txt").write_text(parts[0] + "\n", encoding="ascii")
     (folder / "altered.txt").write_text(parts[0].replace("APTO:", "APTO:1", 1) + "\n", encoding="ascii")
-    return [str(DATA.parent / "br" / "vectors"), str(folder)]
+    other = draw_boletim(election, 1)
+    (folder / "unverified.txt").write_text("\n".join(qr_texts(election, other)) + "\n", encoding="ascii")
+    key_file = folder.parent / election.key_name(other.section.uf)
+    key_file.parent.mkdir(parents=True)
+    key_file.write_bytes(public_key_bytes(election.signing_key(other.section.uf)))
+    return [str(DATA.parent / "br" / "vectors"), str(folder)], key_file
+
+
+def _sections(path: Path) -> Path:
+    """A table of sections as the TSE writes it (eleitorado_local_votacao): two sections and a bad row."""
+    election = draw_election(1, 4, ufs=("AC",))
+    rows = ["SG_UF;CD_MUNICIPIO;NM_MUNICIPIO;NR_ZONA;NR_SECAO;NR_LOCAL_VOTACAO;NM_LOCAL_VOTACAO;QT_ELEITOR_SECAO"]
+    for index in (1, 2):
+        bu = draw_boletim(election, index)
+        codes = [bu.field(key) for key in ("UNFE", "MUNI", "ZONA", "SECA", "LOCA")]
+        rows.append(";".join([*codes[:2], "RIO BRANCO", *codes[2:], "ESCOLA ESTADUAL", str(bu.eligible)]))
+    rows.append("AC;1392;RIO BRANCO;x;1;1;ESCOLA;100")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
 
 
 def _excerpt(name: str, out: Path) -> Path:

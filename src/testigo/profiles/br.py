@@ -126,24 +126,43 @@ def options_of(contest: ContestResult) -> dict[str, int]:
     return votes
 
 
+@dataclass(frozen=True)
+class PlaceIds:
+    """The registry's ids of a section and the areas above it, and its polling place's name by default."""
+
+    uf: str
+    municipality: str
+    zone: str
+    center: str
+    center_name: str
+    section: str
+
+
+def place_ids(uf: str, municipality: int, zone: int, section: int, place: str) -> PlaceIds:
+    """Ids from a section's codes (numbers, so ``0012`` and ``12`` are one zone): a section without a polling
+    place (``LOCA``) is its own center."""
+    parish = f"{uf}-{municipality}-{zone}"
+    center = f"{parish}-L{place}" if place else f"{parish}-S{section}"
+    name = f"local {place}" if place else f"seção {section}"
+    return PlaceIds(uf, f"{uf}-{municipality}", parish, center, name, f"{parish}-{section}")
+
+
 def section_places(boletim: Boletim) -> tuple[list[Area], Mesa]:
     """The areas (UF → municipality → zone → polling place) and the mesa of a BU's section."""
-    uf, municipality, zone = boletim.uf, f"{boletim.uf}-{boletim.municipality}", boletim.zone
-    parish = f"{municipality}-{zone}"
-    place = boletim.field("LOCA")
-    center = f"{parish}-L{place}" if place else f"{parish}-S{boletim.section}"
+    zone = boletim.zone
+    ids = place_ids(boletim.uf, boletim.municipality, zone, boletim.section, boletim.field("LOCA") or "")
     areas = [
-        Area(uf, "state", uf, None),
-        Area(municipality, "municipality", municipality, uf),
-        Area(parish, "parish", f"zona {zone}", municipality),
-        Area(center, "center", f"local {place}" if place else f"seção {boletim.section}", parish),
+        Area(ids.uf, "state", ids.uf, None),
+        Area(ids.municipality, "municipality", ids.municipality, ids.uf),
+        Area(ids.zone, "parish", f"zona {zone}", ids.municipality),
+        Area(ids.center, "center", ids.center_name, ids.zone),
     ]
-    return areas, Mesa(section_id(boletim), center, boletim.section, boletim.eligible)
+    return areas, Mesa(ids.section, ids.center, boletim.section, boletim.eligible)
 
 
 def section_id(boletim: Boletim) -> str:
     """The mesa id of a BU's section: ``UF-municipality-zone-section``."""
-    return f"{boletim.uf}-{boletim.municipality}-{boletim.zone}-{boletim.section}"
+    return place_ids(boletim.uf, boletim.municipality, boletim.zone, boletim.section, "").section
 
 
 def contest_sheets(boletim: Boletim) -> tuple[ContestSheet, ...]:
