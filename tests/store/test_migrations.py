@@ -1,4 +1,4 @@
-"""The migrations build exactly the schema the models declare, and the newest one goes back and forth."""
+"""The migrations build exactly the schema the models declare, and the newest ones go back and forth."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ def test_the_migrations_build_the_schema_the_models_declare(
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     _migrate(engine, "0010", down=True)
     assert "unverified_boletins" not in inspect(engine).get_table_names()
+    assert "ix_records_contest_status_center" not in {i["name"] for i in inspect(engine).get_indexes("records")}
     _migrate(engine, "head")
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []

@@ -26,12 +26,19 @@ BATCH = 20_000
 
 
 def add_accepted_records(
-    session: Session, profile: Profile, mesa_ids: Sequence[str], cards: np.ndarray, nulls: np.ndarray
+    session: Session,
+    profile: Profile,
+    mesa_ids: Sequence[str],
+    cards: np.ndarray,
+    nulls: np.ndarray,
+    contest: str = "",
 ) -> None:
-    """Insert one accepted record per mesa (mesas × cards counts), in the caller's transaction.
+    """Insert one accepted record per mesa (mesas × cards counts) of `contest`, in the caller's transaction.
 
-    The mesas must be in the registry already: each record carries its mesa's center (`RecordRow`).
+    The mesas must be in the registry already: each record carries its mesa's center (`RecordRow`), and a
+    contest other than ``""`` its ballot in the workspace (profile br: `testigo.profiles.br.BALLOT_FACT`).
     """
+    named: dict[str, int | str] | None = {"contest": contest} if contest else None
     created = now()
     center_of = {mesa: center for mesa, center in session.execute(select(MesaRow.id, MesaRow.center_id)).tuples()}
     for start in range(0, len(mesa_ids), BATCH):
@@ -43,13 +50,14 @@ def add_accepted_records(
             strict=True,
         ):
             acta_id = profile.acta_id_for(mesa_id)
-            payload = profile.encode(acta_id, counts, null_votes)
+            payload = profile.encode(acta_id, counts, null_votes, named)
             rows.append(
                 {
                     "profile": profile.name,
                     "mesa_id": mesa_id,
                     "center_id": center_of[mesa_id],
                     "acta_id": acta_id,
+                    "contest": contest,
                     "payload": payload,
                     "payload_sha256": hashlib.sha256(payload.encode()).hexdigest(),
                     "counts": ",".join(map(str, counts)),

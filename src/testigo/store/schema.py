@@ -164,10 +164,12 @@ class RecordRow(Base):
     record per contest, whose payload names its contest, and one record may
     be accepted per mesa and contest, so reconciliation is per contest
     (migration 0010). One record per mesa and content stays unique as it was.
-    There is deliberately no index on the contest: every record of a
-    one-contest workspace has contest ``""``, and a planner that took such an
-    index for the per-record center total would read every accepted record
-    for each one (see `center_id`).
+    Its index leads with the contest and ends with the center (migration
+    0012): a contest's tally reads its own accepted records only (before it,
+    the President's national tally over 2.5 million records of five contests
+    took 17 s, reading them all), and the per-record center total finds three
+    equalities in it, never a range of one contest's accepted records, which
+    for a one-contest workspace is every accepted record (see `center_id`).
     """
 
     __tablename__ = "records"
@@ -198,6 +200,7 @@ class RecordRow(Base):
             postgresql_where=text("status = 'accepted'"),
         ),
         Index("ix_records_center_status", "center_id", "status"),
+        Index("ix_records_contest_status_center", "contest", "status", "center_id"),
     )
 
 
