@@ -13,7 +13,7 @@ from testigo.pipeline.ingest import ingest_files
 from testigo.simulate.boletim import SimulatedBoletim, draw_boletim, qr_texts
 from testigo.store import reviews
 from testigo.store.records import ACCEPTED, CONFLICT
-from testigo.store.workspace import Store, init_workspace
+from testigo.store.workspace import Store, init_workspace, open_workspace
 from testigo.web import accounts
 from testigo.web.app import create_app
 from testigo.web.decisions import resolve_conflict
@@ -106,3 +106,32 @@ def test_a_volunteer_uploads_a_bu_part_by_part_and_it_counts_when_its_last_part_
         for contest in listed:
             [row] = client.get("/api/v1/results", params={"contest": contest["key"]}).json()["rows"]
             assert row["actas"] == 1
+
+
+def test_a_running_server_takes_in_the_sections_and_contests_another_process_counted(tmp_path: Path) -> None:
+    """A BU of a new section and state counted by another process (`testigo ingest` beside `testigo serve`):
+    the server's next refresh finds its section, its contests and its state, no restart needed."""
+    store = init_workspace(str(tmp_path / "ws"), "br")
+    _keys(store.workspace.trusted_keys_dir)
+    first = draw_boletim(ELECTION, 60)
+    _ingest(store, "first.txt", first)
+    store.forget_cached()
+    later = next(bu for bu in (draw_boletim(ELECTION, i) for i in range(61, 200)) if bu.section.uf != first.section.uf)
+    uf, section = later.field("UNFE"), "-".join([later.field(k) for k in ("UNFE", "MUNI", "ZONA", "SECA")])
+    with TestClient(create_app(store, web_settings()), base_url="https://testserver") as client:
+        before = {c["key"] for c in client.get("/api/v1/contests").json()["contests"]}
+        assert client.get(f"/api/v1/areas/{uf}").status_code == 404
+        other = open_workspace(str(store.workspace.root))  # another process's store: its own registry
+        _ingest(other, "later.txt", later)
+        other.close()
+        after = {c["key"] for c in client.get("/api/v1/contests").json()["contests"]}
+        governor = next(key for key in after - before if key.endswith(f":{uf}"))
+        assert len(after - before) == len(later.results) - 1  # every contest but the President's is new
+        state = client.get(f"/api/v1/areas/{uf}")  # its figures are the one-contest view's (not built per contest)
+        assert state.status_code == 200 and state.json()["id"] == uf
+        assert state.json()["coverage"]["mesas_registry"] == 2  # the country's: both sections
+        assert client.get(f"/mesa/{section}", params={"contest": governor}).status_code == 200
+        totals = client.get("/api/v1/results", params={"contest": governor}).json()
+        assert totals["rows"][0]["actas"] == 1
+        found = client.get("/api/v1/search", params={"q": section}).json()
+        assert [m["id"] for m in found["mesas"]] == [section]

@@ -51,6 +51,12 @@ class Registry:
     centers_national: int | None = None
     registered_national: int | None = None
 
+    def copy(self) -> Registry:
+        """A copy whose dictionaries another thread may go on growing the original's beside (each copied at once)."""
+        return Registry(
+            dict(self.areas), dict(self.mesas), self.mesas_national, self.centers_national, self.registered_national
+        )
+
     def ancestors(self, area_id: str) -> list[Area]:
         """The chain of areas from `area_id` up to the largest (state)."""
         chain = []

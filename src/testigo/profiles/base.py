@@ -141,6 +141,11 @@ class Profile(ABC):
         """
         return self
 
+    def catch_up(self, facts: Mapping[str, str]) -> None:
+        """Take in what other processes added to the workspace's facts since this profile was made (a server
+        that runs for days beside ingests). Nothing for a format whose ballot is fixed."""
+        return None
+
     def acta_id_for(self, mesa_id: str) -> str:
         """The sheet id a genuine sheet of registry mesa `mesa_id` carries."""
         return mesa_id

@@ -182,6 +182,12 @@ def contest_sheets(boletim: Boletim) -> tuple[ContestSheet, ...]:
     )
 
 
+def _ballots(facts: Mapping[str, str]) -> dict[str, Ballot]:
+    """Each contest's ballot among a workspace's facts."""
+    prefix = len(BALLOT_FACT)
+    return {key[prefix:]: Ballot.from_fact(value) for key, value in facts.items() if key.startswith(BALLOT_FACT)}
+
+
 def _contest_order(key: str) -> tuple[tuple[int, str], ...]:
     """A contest key's fields as numbers where they are, so that office 3 comes before office 11."""
     return tuple((int(part), "") if part.isdigit() else (0, part) for part in key.split(":"))
@@ -198,8 +204,14 @@ class Brazil(Profile):
         self.election = Election("Boletins de urna: no contest counted yet", (), ())
 
     def for_workspace(self, facts: Mapping[str, str]) -> Profile:
-        prefix = len(BALLOT_FACT)
-        return Brazil({key[prefix:]: Ballot.from_fact(v) for key, v in facts.items() if key.startswith(BALLOT_FACT)})
+        return Brazil(_ballots(facts))
+
+    def catch_up(self, facts: Mapping[str, str]) -> None:
+        """The contests and options other processes' BUs added: a ballot only grows, so the longer one wins
+        (one assignment per contest: a thread reading `ballots` meanwhile sees the old ballot or the new)."""
+        for key, ballot in _ballots(facts).items():
+            if len(ballot.options) > len(self.ballots.get(key, Ballot("", ())).options):
+                self.ballots[key] = ballot
 
     def contests(self) -> dict[str, str]:
         """Every contest with a ballot, by election day, round, election, office (the President first) and area."""

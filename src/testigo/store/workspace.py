@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 
-from sqlalchemy import Engine, insert, select, text
+from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from testigo.config import DEFAULT_PROFILE, Settings, Workspace
@@ -69,6 +69,31 @@ class Store:
         self._profile = None
         self._registry = None
         _ = self.profile
+
+    def catch_up(self) -> None:
+        """Take into this process's registry and profile the sections, areas and ballots that other processes
+        added to the database (a profile whose registry comes from the data: a server beside ingests).
+
+        In place, one key at a time, never replacing a dictionary: threads of this process that read or grow
+        them meanwhile keep working on the same objects. A count tells whether anything is new, so a refresh
+        that finds nothing reads two numbers. Names changed by another process are not taken in (a restart
+        does).
+        """
+        profile = self.profile
+        if not profile.registry_from_data:
+            return
+        registry = self.registry
+        with self.reads() as session:
+            mesas = session.execute(select(func.count()).select_from(MesaRow)).scalar_one()
+            areas = session.execute(select(func.count()).select_from(AreaRow)).scalar_one()
+            grown = _read_registry(session) if (mesas, areas) != (len(registry.mesas), len(registry.areas)) else None
+            facts = {m.key: m.value for m in session.execute(select(Meta)).scalars()}
+        if grown is not None:
+            for area_id, area in grown.areas.items():
+                registry.areas.setdefault(area_id, area)
+            for mesa_id, mesa in grown.mesas.items():
+                registry.mesas.setdefault(mesa_id, mesa)
+        profile.catch_up(facts)
 
     def close(self) -> None:
         self.engine.dispose()

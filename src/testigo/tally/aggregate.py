@@ -116,11 +116,15 @@ def tally(store: Store, level: str = "country", contest: str = "") -> TallyResul
 
 
 def contest_registry(store: Store, contest: str) -> Registry:
-    """The registry a contest is counted against: the mesas of its constituency (`Profile.contest_area`)."""
+    """The registry a contest is counted against: the mesas of its constituency (`Profile.contest_area`).
+
+    A copy, walked at leisure: in a server, an upload settled in another thread may add a section to the
+    store's registry meanwhile (profile br)."""
+    registry = store.registry.copy()
     area = store.profile.contest_area(contest)
-    if area is None or area not in store.registry.areas:
-        return store.registry
-    return store.registry.within(area)
+    if area is None or area not in registry.areas:
+        return registry
+    return registry.within(area)
 
 
 def tally_accepted(

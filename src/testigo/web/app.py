@@ -41,7 +41,7 @@ from testigo.web.previews import Previews
 from testigo.web.problems import Problem
 from testigo.web.ratelimit import RateLimiter
 from testigo.web.render import STATIC, Pages, build_id, language, link, megabytes
-from testigo.web.results import Geography, PublicResults
+from testigo.web.results import PublicResults
 from testigo.web.routes import account, admin, api, public, review, upload
 from testigo.web.state import WebState
 from testigo.web.uploads import Uploads
@@ -88,7 +88,6 @@ def create_app(store: Store, settings: WebSettings | None = None) -> FastAPI:
         settings=settings,
         secret=load_or_create_secret(store.workspace),
         results=PublicResults(store, settings.results_refresh_seconds),
-        geography=Geography(store.registry),
         uploads=Uploads(store, settings.decoders, settings.checkpoint_seconds),
         limiter=RateLimiter(),
         pages=Pages(build_id(), settings.public_max_age, store),

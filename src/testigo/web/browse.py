@@ -129,8 +129,9 @@ class AreaPage:
         }
 
 
-def area_page(store: Store, geography: Geography, snapshot: Snapshot, area_id: str | None) -> AreaPage | None:
-    """The page of an area (None: the country); None if there is no such area."""
+def area_page(store: Store, snapshot: Snapshot, area_id: str | None) -> AreaPage | None:
+    """The page of an area (None: the country) as of `snapshot`; None if there is no such area."""
+    geography = snapshot.geography
     national = snapshot.totals["country"]
     if area_id is None:
         level, area, trail = "country", None, []

@@ -79,7 +79,8 @@ class Snapshot:
     `as_of` is when it was computed: it holds everything received until then.
     `work` is what is not counted yet (conflicts, sheets awaiting
     transcription, arrivals being read) and each counted mesa's source;
-    `coverage`, `sources` and `bounds` are per area id (``national`` for the country).
+    `coverage`, `sources` and `bounds` are per area id (``national`` for the country). `registry` is
+    the registry as it stood (a copy), `geography` it arranged for browsing.
     """
 
     version: str
@@ -87,6 +88,7 @@ class Snapshot:
     accepted: Accepted
     election: Election
     registry: Registry
+    geography: Geography
     rows: dict[str, dict[str, TallyRow]] = field(default_factory=dict)
     as_of: datetime = field(default_factory=lambda: datetime.now(UTC))
     work: overview.PublicWork = overview.PublicWork([], 0, 0, 0, {})
@@ -119,10 +121,19 @@ class Snapshot:
         return tally_accepted(self.election, self.registry, "mesa", self.accepted)
 
 
-def compute(store: Store, version: str) -> Snapshot:
+def compute(store: Store, version: str, geography: Geography | None = None) -> Snapshot:
     """Every area level from one read of the accepted records, aggregated as `testigo tally` does; with each
-    area's coverage, the sources of its figures and its conflicts."""
-    election, registry = store.profile.election, store.registry
+    area's coverage, the sources of its figures and its conflicts; and the registry arranged for browsing
+    (`geography`, kept when the registry has not grown since it was built).
+
+    The registry is copied first: an upload settled meanwhile in another thread may add a section to it
+    (profile br), and a dictionary must not grow while it is walked."""
+    election, registry = store.profile.election, store.registry.copy()
+    if geography is None or (len(geography.registry.mesas), len(geography.registry.areas)) != (
+        len(registry.mesas),
+        len(registry.areas),
+    ):
+        geography = Geography(registry)
     as_of = datetime.now(UTC)
     accepted = accepted_matrix(store)
     with store.reads() as session:
@@ -153,6 +164,7 @@ def compute(store: Store, version: str) -> Snapshot:
         accepted,
         election,
         registry,
+        geography,
         rows,
         as_of,
         work,
@@ -257,7 +269,8 @@ class PublicResults:
         """Compute a snapshot if the data changed; `warm` builds its lazy parts too, before anyone is served it."""
         version = data_version(self._store)
         if self._snapshot is None or version != self._snapshot.version:
-            snapshot = compute(self._store, version)
+            self._store.catch_up()  # what other processes added to the registry (profile br: new sections)
+            snapshot = compute(self._store, version, self._snapshot.geography if self._snapshot else None)
             if warm:
                 snapshot.bounds  # noqa: B018 - built here, in the background, so that no visitor waits for it
             self._snapshot = snapshot

@@ -18,7 +18,7 @@ from testigo.store.workspace import Store
 from testigo.web.previews import Previews
 from testigo.web.ratelimit import RateLimiter
 from testigo.web.render import Pages
-from testigo.web.results import Geography, PublicResults
+from testigo.web.results import PublicResults
 from testigo.web.uploads import Uploads
 
 
@@ -30,7 +30,6 @@ class WebState:
     settings: WebSettings
     secret: bytes
     results: PublicResults
-    geography: Geography
     uploads: Uploads
     limiter: RateLimiter
     pages: Pages

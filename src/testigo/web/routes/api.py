@@ -40,7 +40,9 @@ def as_json(data: Any) -> tuple[bytes, str]:
 def contests(request: Request) -> Response:
     """The contests of the sheets (key and name): one, ``""``, for a one-contest format; for Brazil's boletins one
     per office, constituency and round, each a ``contest`` of /results."""
-    store = web_state(request).store
+    state = web_state(request)
+    state.results.current()  # the contests other processes' uploads added are taken in with each refresh
+    store = state.store
     listed = [{"key": key, "name": name} for key, name in store.profile.contests().items()]
     return cached(request, live_version(store), lambda: as_json({"contests": listed}))
 
@@ -53,11 +55,11 @@ def results(request: Request, level: str = "country", contest: str | None = None
         raise Problem(422, "err_unknown_level", level=level, levels=", ".join(LEVELS))
     state = web_state(request)
     store = state.store
+    snapshot = state.results.current()  # and with it the sections and contests other processes added
     if contest:
         if contest not in store.profile.contests():
             raise Problem(404, "err_no_contest", contest=contest)
         return cached(request, live_version(store), lambda: as_json(tally(store, level, contest).to_json()))
-    snapshot = state.results.current()
     return cached(
         request,
         snapshot.version,
@@ -82,7 +84,7 @@ def _area(request: Request, area_id: str | None) -> Response:
     snapshot = state.results.current()
 
     def build() -> tuple[bytes, str]:
-        page = area_page(state.store, state.geography, snapshot, area_id)
+        page = area_page(state.store, snapshot, area_id)
         if page is None:
             raise Problem(404, "err_no_area", area=area_id)
         return as_json(page.to_json())
@@ -95,6 +97,7 @@ def mesa(request: Request, mesa_id: str, contest: str | None = None) -> Response
     """A mesa: its accepted acta (38 cards), other versions, the files behind them and reviewer decisions;
     on a sheet of several contests (a Brazilian BU), those of `contest` (default: the mesa's first)."""
     state = web_state(request)
+    state.results.current()  # the sections and contests other processes added, as of the latest refresh
     if contest is not None and contest not in state.store.profile.contests():
         raise Problem(404, "err_no_contest", contest=contest)
 
@@ -130,7 +133,7 @@ def search(request: Request, q: str = "") -> Response:
     """Voting centers whose code starts with `q` (its leading zero may be dropped) or whose name contains every
     word of `q`; a mesa id or acta id in `q` also gives the mesa."""
     state = web_state(request)
-    geography = state.geography
+    geography = state.results.current().geography
 
     def build() -> tuple[bytes, str]:
         found = geography.search(q[:100])

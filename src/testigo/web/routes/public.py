@@ -42,7 +42,7 @@ def area(request: Request, area_id: str) -> Response:
 def _area(request: Request, area_id: str | None) -> Response:
     state = web_state(request)
     snapshot = state.results.current()
-    page = area_page(state.store, state.geography, snapshot, area_id)
+    page = area_page(state.store, snapshot, area_id)
     if page is None:
         raise Problem(404, "err_no_area", area=area_id)
 
@@ -67,6 +67,7 @@ def _area(request: Request, area_id: str | None) -> Response:
 def mesa(request: Request, mesa_id: str, contest: str | None = None) -> Response:
     """A mesa's page; `contest` picks one contest of a sheet that carries several (a Brazilian BU)."""
     state = web_state(request)
+    state.results.current()  # the sections and contests other processes added, as of the latest refresh
     if mesa_id not in state.store.registry.mesas:
         raise Problem(404, "err_no_mesa", mesa=mesa_id)
     if contest is not None and contest not in state.store.profile.contests():
@@ -83,8 +84,9 @@ def mesa(request: Request, mesa_id: str, contest: str | None = None) -> Response
 @router.get("/search")
 def search(request: Request, q: str = "") -> Response:
     state = web_state(request)
-    found = state.geography.search(q[:100])
-    trails = {a.id: state.geography.trail(a.id)[:-1] for a in found.centers}
+    geography = state.results.current().geography
+    found = geography.search(q[:100])
+    trails = {a.id: geography.trail(a.id)[:-1] for a in found.centers}
     context = {"query": q[:100], "found": found.centers, "mesas": found.mesas, "trails": trails}
     return state.pages.public(request, state.results.current().version, lambda _lang: ("search.html", context))
 
