@@ -51,6 +51,7 @@ def test_the_sections_of_the_table_join_the_registry_named_and_the_boletins_stay
         assert {line.status for line in testigo.ingest(brazil, [path], workers=1).files} == {"accepted"}
     rows = [_row(bu) for bu in bus[:3]] + [_row(bus[3], place="9999")] + [_row(bu) for bu in bus[4:]]
     rows.append(_row(bus[5], zone="zona 5"))
+    rows.append(_row(bus[4], place="7777"))  # placed twice, otherwise the second time
     table = tmp_path / "eleitorado_local_votacao_2026.csv"
     table.write_bytes(("\n".join([HEADER, *rows]) + "\n").encode("latin-1"))
     root = str(brazil.workspace.root)
@@ -58,10 +59,11 @@ def test_the_sections_of_the_table_join_the_registry_named_and_the_boletins_stay
     result = CliRunner().invoke(app, ["registry", "import", str(table), "--json", "--workspace", root])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert (report["rows"], report["sections_added"], report["sections_known"]) == (11, 6, 3)
-    assert [p["row"] for p in report["problems"]] == [5, 12]
-    assert "is at " in report["problems"][0]["reason"] and "kept as the BU says" in report["problems"][0]["reason"]
+    assert (report["rows"], report["sections_added"], report["sections_known"]) == (12, 6, 3)
+    assert [p["row"] for p in report["problems"]] == [5, 12, 13]
+    assert "already (by its BU or an earlier table)" in report["problems"][0]["reason"]
     assert "NR_ZONA is 'zona 5', not a whole number" in report["problems"][1]["reason"]
+    assert report["problems"][2]["reason"].endswith("-L7777: the first row kept")
 
     brazil.forget_cached()
     registry = brazil.registry

@@ -23,7 +23,8 @@ was first given: a section a BU came from keeps its polling place and its
 eligible voters (signed figures), and a row that places it elsewhere is
 reported, not applied; a section the table added first keeps the table's
 place when its BU comes. A row repeated (the table has one per section and
-round in some years) is applied once. Names come only from the table, never
+round in some years) is applied once; one that places the section elsewhere
+is reported. Names come only from the table, never
 from a BU, so importing a corrected table renames.
 """
 
@@ -105,7 +106,10 @@ def import_places(store: Store, path: Path, encoding: str | None = None) -> Plac
         except ValueError as error:
             report.problems.append((line, f"row {line}: {error}"))
             continue
-        rows.setdefault(row.mesa.id, row)
+        first = rows.setdefault(row.mesa.id, row)
+        if first.mesa.center_id != row.mesa.center_id:
+            where = f"section {row.mesa.id} is at {first.mesa.center_id} in row {first.line}"
+            report.problems.append((line, f"row {line}: {where}, not at {row.mesa.center_id}: the first row kept"))
     with store.sessions.begin() as session:
         _apply(session, list(rows.values()), report)
     store.forget_cached()
@@ -159,8 +163,8 @@ def _apply(session: Session, rows: list[_Row], report: PlacesReport) -> None:
     for row in rows:
         known = stored_centers.get(row.mesa.id)
         if known is not None and known != row.mesa.center_id:
-            reason = f"section {row.mesa.id} is at {known} by its BU, not at {row.mesa.center_id}: kept as the BU says"
-            report.problems.append((row.line, f"row {row.line}: {reason}"))
+            reason = f"section {row.mesa.id} is at {known} already (by its BU or an earlier table), not at "
+            report.problems.append((row.line, f"row {row.line}: {reason}{row.mesa.center_id}: kept where it is"))
             continue
         if known is None:
             new_mesas.append(row.mesa)

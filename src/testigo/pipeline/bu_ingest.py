@@ -13,11 +13,13 @@ What `testigo ingest` does with a file in a workspace of profile `br`
 3. An *invalid* BU (broken chain, bad signature, impossible sums) is one
    ``invalid`` outcome with the reason: nothing of it counts. A verified BU,
    and one whose chain holds but whose key is missing (*unverified*: flagged
-   with the reason, for a reviewer, never called verified), becomes one
-   record per contest, its section added to the registry and its options
-   to the contests' ballots as needed, each settled like any sheet
-   (`testigo.pipeline.reconcile`): accepted, a duplicate of the same figures,
-   or a conflict of that contest, kept side by side for review.
+   with the reason, for a reviewer, never called verified; its parts kept
+   until `testigo keys add` brings the key, `testigo.pipeline.bu_keys`),
+   becomes one record per contest, its section added to the registry and
+   its options to the contests' ballots as needed. The records of a page's
+   BUs are settled together like any sheets (`settle_records`): accepted, a
+   duplicate of the same figures, or a conflict of that contest, kept side
+   by side for review.
 4. A code that completes nothing is ``incomplete``, with the parts its BU
    lacks, and waits; a code that is no BU part, or a part 1 whose hash does
    not match its data, is ``invalid``.
@@ -162,6 +164,8 @@ def _ensure_sections(session: Session, registry: Registry, boletins: Sequence[Bo
     process's `registry` gains them either way, areas first, so that every
     level of a tally finds a section's areas.
     """
+    if not boletins:
+        return
     if len(boletins) > CHUNK:  # the ids go in IN lists: keep them short
         for start in range(0, len(boletins), CHUNK):
             _ensure_sections(session, registry, boletins[start : start + CHUNK])

@@ -189,9 +189,8 @@ def _chunk_outcome(
 
 def _stored(record: Record, status: str, row_id: int) -> records.Stored:
     counts = ",".join(str(v) for v in record.counts)
-    votes = record.valid_votes + record.null_votes
     return records.Stored(
-        row_id, record.mesa_id, record.contest, record.payload_sha256, status, counts, record.null_votes, votes
+        row_id, record.mesa_id, record.contest, record.payload_sha256, status, counts, record.null_votes
     )
 
 

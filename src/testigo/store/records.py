@@ -127,12 +127,10 @@ class Stored:
     status: str
     counts: str
     null_votes: int
-    votes: int  # valid + null: what it adds to its center's total while accepted
 
     @classmethod
     def of(cls, row: RecordRow) -> Stored:
-        votes = row.valid_votes + row.null_votes
-        return cls(row.id, row.mesa_id, row.contest, row.payload_sha256, row.status, row.counts, row.null_votes, votes)
+        return cls(row.id, row.mesa_id, row.contest, row.payload_sha256, row.status, row.counts, row.null_votes)
 
 
 def stored_of_mesas(session: Session, mesa_ids: Collection[str]) -> list[Stored]:
@@ -145,7 +143,6 @@ def stored_of_mesas(session: Session, mesa_ids: Collection[str]) -> list[Stored]
         RecordRow.status,
         RecordRow.counts,
         RecordRow.null_votes,
-        RecordRow.valid_votes + RecordRow.null_votes,
     )
     query = select(*columns).where(RecordRow.mesa_id.in_(sorted(mesa_ids)))
     return [Stored(*row) for row in session.execute(query).tuples()]

@@ -196,8 +196,8 @@ def finish(session: Session, submission: SubmissionRow, outcomes: list[ItemOutco
         }
         for o in outcomes
     ]
-    # an ORM bulk INSERT ... RETURNING, not add_all and a flush: the unit of work cost ~0.4 ms an item, and a
-    # file of a hundred BUs gives five hundred
+    # an ORM bulk INSERT ... RETURNING, not add_all and a flush: a file of a hundred BUs gives five hundred
+    # items, and the unit of work took twice as long over them (profiled: 3.0 s against 1.4 s for 10,000)
     statement = insert(ItemRow).returning(ItemRow, sort_by_parameter_order=True)
     rows = list(session.scalars(statement, values)) if values else []
     session.add_all(_printed_row(row.id, o.printed) for row, o in zip(rows, outcomes, strict=True) if o.printed)
