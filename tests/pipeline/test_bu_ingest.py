@@ -20,6 +20,7 @@ from testigo.pipeline.ingest import IngestReport
 from testigo.profiles.br import LABEL, contest_key
 from testigo.profiles.bu.keys import KeyRing
 from testigo.profiles.bu.text import parse_boletim, parse_part
+from testigo.publish.layout import contest_prefix
 from testigo.simulate.boletim import draw_boletim, public_key_bytes, qr_texts
 from testigo.simulate.bu_forgery import change_count, drop_part, foreign_part, recompute_chain
 from testigo.simulate.strip import photograph, render_strip
@@ -234,10 +235,13 @@ def test_the_cli_lists_the_contests_and_tallies_the_one_asked(brazil: Store, tmp
     brazil.forget_cached()  # the ingest above ran in a Store of its own
     with pytest.raises(testigo.UserError, match=r"^unknown contest '1:2:3'; this workspace has '\d+:1:\d+:1:BR', "):
         testigo.results(brazil, contest="1:2:3")
-    # publishing several contests per sheet is not built: refused in one line, nothing written
-    with pytest.raises(testigo.UserError, match=r"^a workspace of profile br \(several contests per sheet\) cannot"):
-        testigo.publish(brazil, tmp_path / "bundle")
-    assert not (tmp_path / "bundle").exists()
+    # published from the command line: one folder of pages and data per contest, each listed by the index
+    published = CliRunner().invoke(app, ["publish", "--out", str(tmp_path / "bundle"), "--json", "--workspace", root])
+    assert published.exit_code == 0 and json.loads(published.stdout)["mesas"] == 1
+    index = (tmp_path / "bundle" / "index.html").read_text(encoding="utf-8")
+    for contest in listed:
+        assert (tmp_path / "bundle" / contest_prefix(contest["key"]) / "index.html").is_file()
+        assert f'href="{contest_prefix(contest["key"])}index.html"' in index
 
 
 def test_a_section_another_process_counted_joins_this_process_registry_with_its_areas(

@@ -107,12 +107,12 @@ def test_verify_names_each_counted_record_that_breaks_the_registry_rules() -> No
     assert registered is not None
     too_many = payload_for(MESA, maduro=registered, gonzalez=1)
     report = VerifyReport()
-    check_rules(report, _derive(_item("accepted", too_many)), lambda problems, what: problems)
+    check_rules(report, [_derive(_item("accepted", too_many))], lambda problems, what: problems)
     [line] = report.problems
     assert line.startswith(f"mesa {MESA} (log entry 0): ") and "exceed the mesa's" in line
 
     fine = VerifyReport()
-    check_rules(fine, _derive(_item("accepted", FIRST)), lambda problems, what: problems)
+    check_rules(fine, [_derive(_item("accepted", FIRST))], lambda problems, what: problems)
     assert fine.ok
 
 

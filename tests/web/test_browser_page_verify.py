@@ -146,8 +146,9 @@ def test_an_intact_mesa_page_verifies_from_a_static_server(published: Published,
     assert _states(checks, f"{image} (entry #{row['log_entry']}): its SHA-256 is the one the entry logs") == ["ok"]
 
 
-def _change_a_figure(bundle: Path, row: dict[str, Any]) -> str:
-    page = bundle / page_path("mesa", row["mesa_id"])
+def _change_a_figure(bundle: Path, row: dict[str, Any], folder: str = "") -> str:
+    """One card's votes on the mesa page, one more (`folder`: the contest's, in a bundle of several)."""
+    page = bundle / folder / page_path("mesa", row["mesa_id"])
     html = page.read_text(encoding="utf-8")
     cell = '<td class="n" data-figure="card">'
     start = html.index(cell) + len(cell)

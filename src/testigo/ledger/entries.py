@@ -65,8 +65,10 @@ PRINT_READING = "print"
 #: What can back a published mesa's figures (`Entry.evidence`).
 EVIDENCE = ("image", "image+print", "print", "manual", "manual+print", "table")
 
-#: Outcomes whose image shows a valid acta, and is therefore published.
-PUBLISHED_STATUSES = frozenset({Status.ACCEPTED, Status.DUPLICATE, Status.CONFLICT, Status.MISMATCH})
+#: Statuses of an item whose file a bundle publishes. ``incomplete`` is a part of a sheet spread over several
+#: codes (a boletim de urna's) that waited for the others: its photo may hold the first parts of a BU counted
+#: when a later upload brought the last, so a verifier needs it to gather that BU again.
+PUBLISHED_STATUSES = frozenset({Status.ACCEPTED, Status.DUPLICATE, Status.CONFLICT, Status.MISMATCH, Status.INCOMPLETE})
 
 #: How a file arrived (an entry's ``channel``): the command line, the web application, or a row of an
 #: imported table (whose entry's sha256 is the table's).

@@ -340,6 +340,14 @@ def _urna_signature(boletim: Boletim, certificates: dict[str, list[str]]) -> tup
     return (True if report.trusted else None), f"urna certificate: {report.signature}; {report.chain}"
 
 
+def judge_found(keys: KeyLookup, boletim: Boletim, certificates: dict[str, list[str]]) -> CheckedBoletim:
+    """`judge` with the TSE key `keys` find by the BU's name, or (format 6.0) its urna's certificate among
+    `certificates`: how an ingest, and a verifier reading a bundle's images again, judge one whole BU."""
+    if boletim.format_version in TSE_SIGNED_FORMATS:
+        return judge(boletim, keys.find(boletim.signing_key_name or ""), {})
+    return judge(boletim, (None, None), certificates)
+
+
 def judge(boletim: Boletim, key: Key, certificates: dict[str, list[str]]) -> CheckedBoletim:
     """One whole BU's verdict: its chain and signature under `key` (or, format 6.0, its urna's certificate
     among `certificates`), then its sums."""

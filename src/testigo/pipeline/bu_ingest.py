@@ -43,7 +43,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from testigo.domain import Registry, Status
-from testigo.pipeline.boletins import BoletimStatus, CheckedBoletim, KeyLookup, certificates_of, judge
+from testigo.pipeline.boletins import BoletimStatus, CheckedBoletim, KeyLookup, certificates_of, judge_found
 from testigo.pipeline.decode import LISTED
 from testigo.pipeline.reconcile import CHUNK, Placed, settle_records
 from testigo.profiles import PayloadError
@@ -80,7 +80,7 @@ def settle_boletins(store: Store, session: Session, reading: FileReading) -> lis
         certificates = certificates_of(texts)
         completed = [boletim for added in answers for boletim in added.completed]
         done = {part.text for boletim in completed for part in boletim.parts}
-        checked = [(boletim, _judged(keys, boletim, certificates)) for boletim in completed]
+        checked = [(boletim, judge_found(keys, boletim, certificates)) for boletim in completed]
         _ensure_sections(session, store.registry, [b for b, c in checked if c.status is not BoletimStatus.INVALID])
         judged = [item for b, c in checked for item in _records(session, profile, b, c, page=page.page, read=read)]
         outcomes.extend(_settled(store, session, judged))
@@ -89,12 +89,6 @@ def settle_boletins(store: Store, session: Session, reading: FileReading) -> lis
         waiting.stop_waiting(session, done)
         waiting.keep_waiting(session, (t for t, a in left if _waits(t, a)))
     return [replace(outcome, part=part) for part, outcome in enumerate(outcomes)]
-
-
-def _judged(keys: KeyLookup, boletim: Boletim, certificates: dict[str, list[str]]) -> CheckedBoletim:
-    if boletim.format_version in TSE_SIGNED_FORMATS:
-        return judge(boletim, keys.find(boletim.signing_key_name or ""), {})
-    return judge(boletim, (None, None), certificates)
 
 
 def _records(

@@ -141,6 +141,11 @@ class Profile(ABC):
         """
         return self
 
+    def ballot_facts(self) -> dict[str, str]:
+        """The facts `for_workspace` rebuilds this profile's ballots from: what a bundle's registry file
+        carries so that a verifier parses its records as the workspace did. None for a shipped ballot."""
+        return {}
+
     def catch_up(self, facts: Mapping[str, str]) -> None:
         """Take in what other processes added to the workspace's facts since this profile was made (a server
         that runs for days beside ingests). Nothing for a format whose ballot is fixed."""

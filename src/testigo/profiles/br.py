@@ -206,6 +206,9 @@ class Brazil(Profile):
     def for_workspace(self, facts: Mapping[str, str]) -> Profile:
         return Brazil(_ballots(facts))
 
+    def ballot_facts(self) -> dict[str, str]:
+        return {BALLOT_FACT + key: ballot.to_fact() for key, ballot in self.ballots.items()}
+
     def catch_up(self, facts: Mapping[str, str]) -> None:
         """The contests and options other processes' BUs added: a ballot only grows, so the longer one wins
         (one assignment per contest: a thread reading `ballots` meanwhile sees the old ballot or the new)."""

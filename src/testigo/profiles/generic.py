@@ -59,6 +59,9 @@ class Generic(Profile):
         stored = tuple(json.loads(facts.get(CANDIDATES_FACT) or "[]"))
         return Generic(stored) if stored else self
 
+    def ballot_facts(self) -> dict[str, str]:
+        return {CANDIDATES_FACT: json.dumps(self.election.candidate_keys(), ensure_ascii=False)}
+
     def recognises(self, payload: str) -> bool:
         return payload.lstrip().startswith("{")
 

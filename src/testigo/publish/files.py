@@ -6,10 +6,11 @@ yields it again from the bundle's own entries and compares, file by file.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, NamedTuple
 
 from testigo import __version__
+from testigo.domain import Election
 from testigo.ledger import Checkpoint, MerkleLog
 from testigo.publish.layout import (
     FORMAT,
@@ -21,6 +22,7 @@ from testigo.publish.layout import (
     STYLESHEET,
     TOTALS_JSON,
     VERIFY_SCRIPT,
+    contest_prefix,
 )
 from testigo.publish.model import Publication, tallies
 from testigo.publish.nist import election_report
@@ -28,22 +30,41 @@ from testigo.publish.pages import STYLESHEET_SOURCE, VERIFY_SCRIPT_SOURCE, LogVi
 from testigo.publish.tables import csv_bytes, flatten, json_bytes, mesas_document, parquet_bytes
 
 
-def derived_files(publication: Publication, log: LogView, origin: str) -> Iterator[tuple[str, bytes, str]]:
-    """(relative path, bytes, kind) of every data file, the stylesheet, the in-page verifier and every page."""
-    totals = tallies(publication)
-    election = publication.profile.election
-    document = mesas_document(publication)
-    rows = [flatten(row, election) for row in document["mesas"]]
-    yield MESAS_JSON, json_bytes(document), "data"
-    yield MESAS_CSV, csv_bytes(rows, election), "data"
-    yield MESAS_PARQUET, parquet_bytes(rows, election), "data"
-    yield TOTALS_JSON, json_bytes({level: result.to_json() for level, result in totals.items()}, indent=1), "data"
-    yield NIST_JSON, json_bytes(election_report(publication, origin)), "data"
-    yield STYLESHEET, STYLESHEET_SOURCE.read_bytes(), "static"
-    yield VERIFY_SCRIPT, VERIFY_SCRIPT_SOURCE.read_bytes(), "static"
-    yield LOG_SCRIPT, log_script(log), "static"
-    for path, html in render_pages(publication, totals, log):
-        yield path, html, "pages"
+class Derived(NamedTuple):
+    """One file of a bundle that derives from the log."""
+
+    path: str
+    data: bytes
+    kind: str
+    """``data``, ``static`` or ``pages``."""
+    ballot: Election
+    """The ballot of the contest the file shows (how a data file's columns read, for `verify`'s explanations)."""
+
+
+def derived_files(publications: Sequence[Publication], log: LogView, origin: str) -> Iterator[Derived]:
+    """Every data file, the stylesheet, the in-page verifier and every page, of every contest.
+
+    A contest's data files and pages lie under its prefix (`contest_prefix`:
+    the root for a one-contest format); the NIST report lists every contest,
+    and the log page and the index of contests are the bundle's own.
+    """
+    totals = [tallies(publication) for publication in publications]
+    for publication, totaled in zip(publications, totals, strict=True):
+        prefix, election = contest_prefix(publication.contest), publication.ballot
+        document = mesas_document(publication)
+        rows = [flatten(row, election) for row in document["mesas"]]
+        yield Derived(prefix + MESAS_JSON, json_bytes(document), "data", election)
+        yield Derived(prefix + MESAS_CSV, csv_bytes(rows, election), "data", election)
+        yield Derived(prefix + MESAS_PARQUET, parquet_bytes(rows, election), "data", election)
+        by_level = {level: result.to_json() for level, result in totaled.items()}
+        yield Derived(prefix + TOTALS_JSON, json_bytes(by_level, indent=1), "data", election)
+    first = publications[0].ballot
+    yield Derived(NIST_JSON, json_bytes(election_report(publications, origin)), "data", first)
+    yield Derived(STYLESHEET, STYLESHEET_SOURCE.read_bytes(), "static", first)
+    yield Derived(VERIFY_SCRIPT, VERIFY_SCRIPT_SOURCE.read_bytes(), "static", first)
+    yield Derived(LOG_SCRIPT, log_script(log), "static", first)
+    for path, html, ballot in render_pages(publications, totals, log):
+        yield Derived(path, html, "pages", ballot)
 
 
 def manifest(profile: str, checkpoint: Checkpoint) -> dict[str, Any]:

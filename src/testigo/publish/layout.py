@@ -7,6 +7,8 @@ source of file names, so the writer and the reader can never disagree.
 
 from __future__ import annotations
 
+import re
+
 FORMAT = "testigo-bundle/1"
 
 MANIFEST = "bundle.json"
@@ -35,6 +37,9 @@ CONSISTENCY_DIR = "log/consistency"
 KEY = "log/key.pub"
 #: The verifier keys of the witnesses the log asks to cosign, one a line (empty when it asks none).
 WITNESSES = "log/witnesses.pub"
+
+#: Folder of each contest's pages and data files, in a bundle of several contests (`contest_prefix`).
+CONTESTS_DIR = "contests"
 
 #: Folder of the pages of each level of the geography (Spanish, as the pages).
 PAGE_DIRS: dict[str, str] = {
@@ -91,6 +96,21 @@ def needs_preview(path: str) -> bool:
 def page_path(level: str, area_id: str) -> str:
     """The page of an area or mesa; the country's is the index."""
     return INDEX_PAGE if level == "country" else f"{PAGE_DIRS[level]}/{area_id}.html"
+
+
+def contest_prefix(contest: str) -> str:
+    """Where a contest's pages and data files lie: the bundle's root for the one contest ``""`` of a
+    one-contest format, else ``contests/<folder>/``.
+
+    The folder is the key with ``:`` written ``_`` (``406:1:544:1:BR`` ->
+    ``406_1_544_1_BR``), stable as contests are added; a key with any other
+    character than letters, digits, ``-`` and ``:`` is written in hexadecimal
+    after ``x~`` (a character no other folder has), so no key reaches outside its folder or shares one.
+    """
+    if not contest:
+        return ""
+    folder = contest.replace(":", "_") if re.fullmatch(r"[A-Za-z0-9:-]+", contest) else "x~" + contest.encode().hex()
+    return f"{CONTESTS_DIR}/{folder}/"
 
 
 def checkpoint_path(size: int) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from testigo.domain import Mesa, Record, Registry
+from testigo.domain import Election, Mesa, Record, Registry
 from testigo.ledger.entries import Entry
 from testigo.profiles import Profile
 from testigo.publish.layout import needs_preview
@@ -71,18 +71,35 @@ class Files:
 
 @dataclass(frozen=True)
 class Publication:
-    """Everything a bundle shows, derived from the entries the checkpoint covers."""
+    """Everything a bundle shows of one contest, derived from the entries the checkpoint covers.
+
+    A one-contest format (``ve2024``) has one publication, of contest ``""``;
+    a format whose sheets carry several contests (``br``) has one per
+    contest, each counted against the registry of its constituency, and
+    the bundle shows them side by side (`derive_contests`).
+    """
 
     profile: Profile
     registry: Registry
+    """The mesas the contest is voted in (the whole registry for a contest of the whole country)."""
     entries: tuple[Entry, ...]
+    """Every entry the checkpoint covers, of every contest."""
     mesas: dict[str, MesaResult]
-    """By mesa id, sorted."""
+    """By mesa id, sorted: the mesas with a counted record of this contest."""
     files: Files
     problems: tuple[str, ...]
     """Why some entries could not be used (always empty for a log testigo wrote)."""
     registry_published: bool = False
     """Whether the bundle carries the registry (and ballot) it relies on (see docs/bundle-format.md)."""
+    contest: str = ""
+    """The contest's key (`Record.contest`); ``""`` for a one-contest format."""
+    election: Election | None = None
+    """The contest's ballot; None: the profile's one ballot."""
+
+    @property
+    def ballot(self) -> Election:
+        """What this contest's counts are the cards of (`Profile.election_of`)."""
+        return self.election or self.profile.election
 
     @property
     def image_files(self) -> Mapping[str, str]:
@@ -113,26 +130,58 @@ class Publication:
 def derive(
     entries: Sequence[Entry], profile: Profile, registry: Registry, files: Files, *, registry_published: bool = False
 ) -> Publication:
-    """The results the entries give: each mesa's counted record after every decision, with every entry about it.
+    """The results of a one-contest log: each mesa's counted record after every decision, with every entry about it.
 
-    The log is replayed as the live system applies it (`replay`), so the
-    bundle's figures are those of `testigo tally`. Anything the live system
-    never logs is a problem, not a result: it means the log was altered.
+    The first publication of `derive_contests` (the only one, for a one-contest format).
+    """
+    return derive_contests(entries, profile, registry, files, registry_published=registry_published)[0]
+
+
+def derive_contests(
+    entries: Sequence[Entry], profile: Profile, registry: Registry, files: Files, *, registry_published: bool = False
+) -> list[Publication]:
+    """One publication per contest of the profile, in its order (one of contest ``""`` before any contest).
+
+    The log is replayed once, as the live system applies it (`replay`), so
+    the bundle's figures are those of `testigo tally`. Anything the live
+    system never logs is a problem, not a result: it means the log was
+    altered; every publication carries the whole log's problems.
     """
     replayed = replay(entries, profile, registry)
-    mesas = {}
-    for mesa_id, state in sorted(replayed.mesas.items()):
+    by_contest: dict[str, dict[str, MesaResult]] = {}
+    for (mesa_id, contest), state in sorted(replayed.mesas.items()):
         counted = state.counted()
         if counted is not None:
-            mesas[mesa_id] = MesaResult(
+            by_contest.setdefault(contest, {})[mesa_id] = MesaResult(
                 registry.mesas[mesa_id], counted.record, counted.entry, tuple(state.related), state.decision
             )
-    return Publication(profile, registry, tuple(entries), mesas, files, tuple(replayed.problems), registry_published)
+    contests = list(profile.contests()) or [""]
+    problems = tuple(replayed.problems)  # a record of a contest without a ballot does not parse: one of them
+    return [
+        Publication(
+            profile,
+            _contest_registry(profile, registry, contest),
+            tuple(entries),
+            by_contest.get(contest, {}),
+            files,
+            problems,
+            registry_published,
+            contest,
+            profile.election_of(contest) if contest else None,
+        )
+        for contest in contests
+    ]
+
+
+def _contest_registry(profile: Profile, registry: Registry, contest: str) -> Registry:
+    """The mesas a contest is counted against, as `testigo tally --contest` counts them (`contest_registry`)."""
+    area = profile.contest_area(contest)
+    return registry if area is None or area not in registry.areas else registry.within(area)
 
 
 def accepted_of(publication: Publication) -> Accepted:
     """The publication's counted records as the arrays `testigo tally` aggregates."""
-    election = publication.profile.election
+    election = publication.ballot
     results = list(publication.mesas.values())
     return Accepted(
         mesa_ids=[r.mesa.id for r in results],
@@ -145,5 +194,5 @@ def accepted_of(publication: Publication) -> Accepted:
 
 def tallies(publication: Publication) -> dict[str, TallyResult]:
     """Totals and coverage at every area level, computed as `testigo tally` computes them."""
-    election, registry, accepted = publication.profile.election, publication.registry, accepted_of(publication)
+    election, registry, accepted = publication.ballot, publication.registry, accepted_of(publication)
     return {level: tally_accepted(election, registry, level, accepted) for level in AREA_LEVELS}

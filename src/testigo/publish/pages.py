@@ -1,5 +1,9 @@
 """The static result pages: national, each area down to the center, each mesa, and the log.
 
+A bundle of several contests (profile ``br``) has this page set once per
+contest, under the contest's folder (`contest_prefix`), and an index of the
+contests at its root; the log page is the bundle's own.
+
 Pages are plain HTML with one vendored stylesheet, so they work from
 ``file://``, any static host or a USB stick, and survive a blocked CDN. Each
 page is a pure function of the derived results and the log: `verify` renders
@@ -12,7 +16,7 @@ from __future__ import annotations
 import json
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
@@ -21,7 +25,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from markupsafe import Markup
 
-from testigo.domain import Status
+from testigo.domain import Election, Status
 from testigo.ledger import MerkleLog
 from testigo.ledger.entries import Entry
 from testigo.publish.layout import (
@@ -32,6 +36,7 @@ from testigo.publish.layout import (
     MESAS_PARQUET,
     NIST_JSON,
     TOTALS_JSON,
+    contest_prefix,
     page_path,
 )
 from testigo.publish.mirrors import Mirror, key_fingerprint
@@ -59,14 +64,17 @@ _CHILD_LABELS = {
     "center": "Centros de votación / Voting centers",
     "mesa": "Mesas / Polling tables",
 }
-_TEMPLATES = ("area", "mesa", "log")
+_TEMPLATES = ("area", "mesa", "log", "contests")
+#: The data files of a contest (under its prefix), then the bundle's NIST report of every contest.
 _DOWNLOADS = (
     (MESAS_CSV, "resultados por mesa, CSV / per-mesa results"),
     (MESAS_PARQUET, "resultados por mesa, Parquet"),
     (MESAS_JSON, "resultados por mesa, JSON"),
     (TOTALS_JSON, "totales por nivel / totals by level, JSON"),
-    (NIST_JSON, "NIST SP 1500-100 v2 Election Results CDF, JSON"),
 )
+_NIST_DOWNLOAD = (NIST_JSON, "NIST SP 1500-100 v2 Election Results CDF, JSON")
+#: What the header and the root pages of a bundle of several contests call it.
+_SEVERAL = "Contiendas / Contests"
 
 
 @dataclass(frozen=True)
@@ -125,13 +133,24 @@ def log_script(log: LogView) -> bytes:
     return f"window.testigoLog = {json.dumps(data, indent=1, sort_keys=True)};\n".encode()
 
 
-def render_pages(publication: Publication, totals: dict[str, TallyResult], log: LogView) -> Iterator[tuple[str, bytes]]:
-    """Every page of the bundle as (relative path, bytes), areas first, then mesas, then the log."""
-    site = _Site(publication, totals, log)
-    yield from site.area_pages()
-    for result in publication.mesas.values():
-        yield site.mesa_page(result)
-    yield site.log_page()
+def render_pages(
+    publications: Sequence[Publication], totals: Sequence[dict[str, TallyResult]], log: LogView
+) -> Iterator[tuple[str, bytes, Election]]:
+    """Every page of the bundle as (relative path, bytes, the ballot it shows): each contest's areas, then its
+    mesas; the index of contests when there are several; then the log."""
+    several = any(publication.contest for publication in publications)
+    sites = [_Site(p, t, log, several) for p, t in zip(publications, totals, strict=True)]
+    for site in sites:
+        ballot = site.pub.ballot
+        for path, html in site.area_pages():
+            yield path, html, ballot
+        for result in site.pub.mesas.values():
+            yield (*site.mesa_page(result), ballot)
+    first = sites[0]
+    if several:
+        yield (*first.contests_page(sites), first.pub.ballot)
+    mesa_of = {seq: href for site in sites for seq, href in site.mesa_of.items()}
+    yield (*first.log_page(mesa_of), first.pub.ballot)
 
 
 def _num(value: int) -> Markup:
@@ -160,14 +179,17 @@ def _environment() -> Environment:
 class _Site:
     """Shared context and the compiled templates for one rendering of the whole site."""
 
-    def __init__(self, publication: Publication, totals: dict[str, TallyResult], log: LogView) -> None:
-        self.pub, self.totals, self.log = publication, totals, log
+    def __init__(
+        self, publication: Publication, totals: dict[str, TallyResult], log: LogView, several: bool = False
+    ) -> None:
+        self.pub, self.totals, self.log, self.several = publication, totals, log, several
+        self.prefix = contest_prefix(publication.contest)
         env = _environment()
         self.templates: dict[str, Template] = {name: env.get_template(f"{name}.html") for name in _TEMPLATES}
-        election = publication.profile.election
+        election = publication.ballot
         self.names = {c.key: c.name for c in election.candidates}
         self.ballot = election.candidate_keys()
-        self.short = {key: name.split()[-1] for key, name in self.names.items()}
+        self.short = _short_names(self.names)
         # the fixed cells of the per-card table, escaped once for every mesa page
         self.card_cells = [
             Markup('<td class="n">{}</td><td>{}</td><td>{}</td>').format(c.number, c.party, self.names[c.candidate])
@@ -178,22 +200,26 @@ class _Site:
         for level in AREA_LEVELS[1:]:
             for row in totals[level].rows:
                 parent = publication.registry.areas[row.id].parent_id or ""
-                entry = (page_path(level, row.id), row.name, row)
+                entry = (self.page(level, row.id), row.name, row)
                 self.children.setdefault((_parent_level(level), parent), []).append(entry)
         for result in publication.mesas.values():
-            entry = (page_path("mesa", result.mesa.id), f"Mesa {result.mesa.number}", self.mesa_rows[result.mesa.id])
+            entry = (self.page("mesa", result.mesa.id), f"Mesa {result.mesa.number}", self.mesa_rows[result.mesa.id])
             self.children.setdefault(("center", result.mesa.center_id), []).append(entry)
-        self.mesa_of = {e.seq: r.mesa.id for r in publication.mesas.values() for e in r.related}
+        self.mesa_of = {e.seq: self.page("mesa", r.mesa.id) for r in publication.mesas.values() for e in r.related}
         paged = {row.id for level in AREA_LEVELS for row in totals[level].rows} | {"national"}  # areas with a page
         by_level = bounds_by_level(election, publication.registry, accepted_of(publication), AREA_LEVELS, paged)
         self.bounds = {(level, area.id): area for level, found in by_level.items() for area in found.areas}
 
+    def page(self, level: str, area_id: str) -> str:
+        """The path of an area's or mesa's page of this contest."""
+        return self.prefix + page_path(level, area_id)
+
     def render(self, template: str, path: str, **context: Any) -> tuple[str, bytes]:
         root = "../" * path.count("/")
         context.setdefault("verify", {"page": template})
+        context.setdefault("election", self.pub.ballot.name)
         html = self.templates[template].render(
             root=root,
-            election=self.pub.profile.election.name,
             log=self.log,
             names=self.names,
             candidates=self.by_votes(context["row"]) if "row" in context else self.ballot,
@@ -207,11 +233,17 @@ class _Site:
 
     def crumbs(self, parent_id: str | None) -> list[tuple[str, str]]:
         chain = self.pub.registry.ancestors(parent_id) if parent_id else []
-        return [("Nacional", INDEX_PAGE)] + [(a.name, page_path(a.level, a.id)) for a in reversed(chain)]
+        return [*self.top(), ("Nacional", self.prefix + INDEX_PAGE)] + [
+            (a.name, self.page(a.level, a.id)) for a in reversed(chain)
+        ]
+
+    def top(self) -> list[tuple[str, str]]:
+        """The first crumb of every page of a contest, when the bundle has several: their index."""
+        return [(_SEVERAL, INDEX_PAGE)] if self.several else []
 
     def mesa_row(self, result: MesaResult) -> TallyRow:
         record = result.record
-        candidates = self.pub.profile.election.per_candidate(record.counts)
+        candidates = self.pub.ballot.per_candidate(record.counts)
         return TallyRow(result.mesa.id, result.mesa.id, 1, 1, candidates, record.null_votes, list(record.counts))
 
     def area_pages(self) -> Iterator[tuple[str, bytes]]:
@@ -219,20 +251,24 @@ class _Site:
             for row in self.totals[level].rows or self._nothing_yet(level):
                 area_id = "" if level == "country" else row.id
                 area = self.pub.registry.areas.get(area_id)
+                whole = self.pub.ballot.name if self.several else "Resultado nacional"
                 yield self.render(
                     "area",
-                    page_path(level, area_id),
-                    title=row.name if area else "Resultado nacional",
-                    heading=f"{_LABELS[level]} {row.name}" if area else "Resultado nacional / National result",
-                    crumbs=self.crumbs(area.parent_id) if area else [],
+                    self.page(level, area_id),
+                    title=row.name if area else whole,
+                    heading=f"{_LABELS[level]} {row.name}" if area else f"{whole} / National result",
+                    crumbs=self.crumbs(area.parent_id) if area else self.top(),
                     row=row,
                     short=self.short,
                     child_label=_CHILD_LABELS[_CHILD[level]],
                     children=self.children.get((level, area_id), []),
                     coverage=None if area else self.totals[level].coverage,
                     bounds=self.bounds.get((level, row.id)),
-                    downloads=() if area else _DOWNLOADS,
+                    downloads=() if area else self.downloads(),
                 )
+
+    def downloads(self) -> list[tuple[str, str]]:
+        return [(self.prefix + path, label) for path, label in _DOWNLOADS] + [_NIST_DOWNLOAD]
 
     def _nothing_yet(self, level: str) -> list[TallyRow]:
         """The national page exists even before the first acta: it says there is nothing yet."""
@@ -247,7 +283,7 @@ class _Site:
         entries = [self._entry_view(e) for e in result.related]
         return self.render(
             "mesa",
-            page_path("mesa", result.mesa.id),
+            self.page("mesa", result.mesa.id),
             title=f"Mesa {result.mesa.number} · {center.name}",
             heading=f"Mesa {result.mesa.number} · {center.name}",
             crumbs=self.crumbs(center.id),
@@ -310,7 +346,26 @@ class _Site:
             "proof": [h.hex() for h in self.log.tree.inclusion_proof(entry.seq, size)],
         }
 
-    def log_page(self) -> tuple[str, bytes]:
+    def contests_page(self, sites: Sequence[_Site]) -> tuple[str, bytes]:
+        """The root of a bundle of several contests: each contest's published sheets, coverage and votes."""
+        contests = []
+        for site in sites:
+            national = site.totals["country"]
+            row = national.rows[0] if national.rows else site._nothing_yet("country")[0]
+            contests.append({"href": site.prefix + INDEX_PAGE, "name": site.pub.ballot.name, "row": row})
+        return self.render(
+            "contests",
+            INDEX_PAGE,
+            title=_SEVERAL,
+            heading=_SEVERAL,
+            election=_SEVERAL,
+            crumbs=[],
+            contests=contests,
+            downloads=[_NIST_DOWNLOAD],
+        )
+
+    def log_page(self, mesa_of: Mapping[int, str]) -> tuple[str, bytes]:
+        """The log's page; `mesa_of` gives the page of the mesa each entry is about, in every contest."""
         outcomes = Counter(str(e.status) for e in self.pub.entries)
         others = [
             {
@@ -321,7 +376,7 @@ class _Site:
                 "reason": e.get("reason"),
                 "received_at": e.get("received_at") or e.get("decided_at"),
                 "image": self.pub.image_of(e.sha256) if e.shows_acta else self.pub.table_of(e.sha256),
-                "mesa_href": page_path("mesa", self.mesa_of[e.seq]) if e.seq in self.mesa_of else None,
+                "mesa_href": mesa_of.get(e.seq),
             }
             for e in self.pub.entries
             if e.status not in (Status.ACCEPTED, Status.DUPLICATE)
@@ -330,10 +385,18 @@ class _Site:
             "log",
             LOG_PAGE,
             title="Registro verificable",
-            crumbs=[("Nacional", INDEX_PAGE)],
+            crumbs=[(_SEVERAL, INDEX_PAGE)] if self.several else [("Nacional", INDEX_PAGE)],
+            election=_SEVERAL if self.several else self.pub.ballot.name,
             outcomes=sorted(outcomes.items()),
             others=others,
         )
+
+
+def _short_names(names: Mapping[str, str]) -> dict[str, str]:
+    """Column headings: each name's last word, unless two would read the same (a Brazilian candidate and
+    their party's label votes: ``candidate 13``, ``legenda 13``), then the whole names."""
+    short = {key: name.split()[-1] if name.split() else key for key, name in names.items()}
+    return short if len(set(short.values())) == len(short) else dict(names)
 
 
 def _parent_level(level: str) -> str:

@@ -53,7 +53,7 @@ from testigo.publish.layout import (
     source_path,
 )
 from testigo.publish.mirrors import Mirror, read_mirrors, sign_mirror_list
-from testigo.publish.model import Files, derive, published_images, published_tables
+from testigo.publish.model import Files, derive_contests, published_images, published_tables
 from testigo.publish.pages import LogView
 from testigo.publish.registry_file import registry_document
 from testigo.publish.tables import json_bytes
@@ -113,18 +113,12 @@ class PublishReport:
 def publish(store: Store, out: Path) -> PublishReport:
     """Write (or update) the bundle of `store` in folder `out`; raises `UserError` when it must not.
 
-    A workspace whose sheets carry several contests (profile ``br``) is
-    refused: its bundle needs one page set per contest and the contests'
-    ballots, which are not built yet (docs/brazil-bu.md); publishing it as
-    one contest would show no results and a log whose BUs the verifier
-    could not re-derive.
+    A workspace whose sheets carry several contests (profile ``br``) gets one
+    page set and set of data files per contest (`derive_contests`), and its
+    registry file carries every contest's ballot.
     """
-    if store.profile.codes_span_uploads or set(store.profile.contests()) - {""}:
-        raise UserError(
-            f"a workspace of profile {store.profile.name} (several contests per sheet) cannot be published yet: "
-            "testigo tally --contest and testigo forensics --contest report each contest"
-        )
     signed = sign_head(store)
+    store.catch_up()  # the contests and sections of every signed entry, some maybe counted by another process
     with store.sessions() as session:
         bodies = [row.body for row in log_table.entries(session, 0, signed.size)]
         notes = {row.size: row.note for row in log_table.checkpoints(session) if row.size <= signed.size}
@@ -140,11 +134,11 @@ def publish(store: Store, out: Path) -> PublishReport:
     images = {sha: image_path(sha, media.get(sha)) for sha in shas}
     tables = {sha: source_path(sha, media.get(sha)) for sha in table_shas}
     with_registry = store.profile.registry_from_data
-    publication = derive(
+    publications = derive_contests(
         entries, store.profile, store.registry, Files(images, tables), registry_published=with_registry
     )
-    if problems or publication.problems:
-        raise UserError(f"the log cannot be published: {[*problems, *publication.problems][0]}")
+    if problems or publications[0].problems:
+        raise UserError(f"the log cannot be published: {[*problems, *publications[0].problems][0]}")
     origin = store.signer.name
     _require_bundle_folder(out, origin)
     roster = read_roster(store.workspace)
@@ -158,7 +152,7 @@ def publish(store: Store, out: Path) -> PublishReport:
     located = _copy_originals(writer, store.blobs, images, "images", find_location=True)
     _copy_originals(writer, store.blobs, tables, "sources")
     previews = _write_previews(writer, store.blobs, images)
-    publication = replace(publication, files=Files(images, tables, previews))
+    publications = [replace(p, files=Files(images, tables, previews)) for p in publications]
     if with_registry:
         writer.write(REGISTRY_JSON, json_bytes(registry_document(store.profile, store.registry), indent=1), "data")
     key = str(store.signer.verifier)
@@ -168,16 +162,15 @@ def publish(store: Store, out: Path) -> PublishReport:
     listed = sign_mirror_list(mirrors, store.signer, signed.size, held.read_bytes() if held.is_file() else None)
     writer.write(MIRRORS, listed, "mirrors")
     view = LogView(tree, signed.note, key, tuple(sorted(notes)), notes, named, tuple(mirrors))
-    for relative, data, kind in derived_files(publication, view, origin):
-        writer.write(relative, data, kind)
+    for derived in derived_files(publications, view, origin):
+        writer.write(derived.path, derived.data, derived.kind)
     for relative, data in audit_files(store.workspace.root / AUDIT_FOLDER, entries):  # the paper check, as logged
         writer.write(relative, data, "audit")
     head = Checkpoint(origin, signed.size, signed.root_hash)
     writer.write(MANIFEST, json_bytes(manifest(store.profile.name, head), indent=1), "manifest")
     writer.write(FILE_LIST, file_list_bytes(list_files(out)), "manifest")  # last: lists the complete bundle
-    return PublishReport(
-        out, signed.size, signed.root_hash.hex(), len(publication.mesas), writer.report(), located, witnesses, mirrors
-    )
+    mesas = len({mesa for publication in publications for mesa in publication.mesas})
+    return PublishReport(out, signed.size, signed.root_hash.hex(), mesas, writer.report(), located, witnesses, mirrors)
 
 
 def _witnessed(

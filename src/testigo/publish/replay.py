@@ -87,7 +87,8 @@ class MesaState:
 
 @dataclass
 class Replay:
-    mesas: dict[str, MesaState] = field(default_factory=dict)
+    mesas: dict[tuple[str, str], MesaState] = field(default_factory=dict)
+    """By mesa id and contest (``""`` for a one-contest format): a sheet of several contests settles each alone."""
     problems: list[str] = field(default_factory=list)
 
 
@@ -97,7 +98,7 @@ def replay(entries: Sequence[Entry], profile: Profile, registry: Registry) -> Re
     unreadable: set[str] = set()
     machine: dict[str, set[str]] = {}  # image -> payloads the machine's readings of its prints give
     mismatched: Counter[tuple[str, str]] = Counter()  # (image, payload) logged as a mismatch, not yet resolved
-    mesas_of_image: dict[str, list[str]] = {}
+    mesas_of_image: dict[str, list[tuple[str, str]]] = {}
     for entry in entries:
         kind = entry.get("kind")
         if kind not in ("item", "decision"):
@@ -107,23 +108,23 @@ def replay(entries: Sequence[Entry], profile: Profile, registry: Registry) -> Re
                 f"log entry {entry.seq} is for profile {entry.get('profile')!r}, not {profile.name!r}"
             )
             continue
-        if kind == "item" and entry.payload is None:
+        if kind == "item" and (entry.payload is None or _is_part(profile, entry.payload)):
             if entry.status == Status.UNREADABLE and entry.sha256:
                 unreadable.add(entry.sha256)
                 reading = _machine_payload(entry, profile)
                 if reading is not None:
                     machine.setdefault(entry.sha256, set()).add(reading)
             if entry.status == Status.DUPLICATE and entry.sha256 in mesas_of_image:
-                for mesa_id in mesas_of_image[entry.sha256]:  # the same file again: shown with its acta
-                    state.mesas[mesa_id].related.append(entry)
+                for key in mesas_of_image[entry.sha256]:  # the same file again: shown with its acta
+                    state.mesas[key].related.append(entry)
             continue
         record = _parse(state, entry, profile)
         if record is None:
             continue
-        mesa = state.mesas.setdefault(record.mesa_id, MesaState())
+        mesa = state.mesas.setdefault((record.mesa_id, record.contest), MesaState())
         mesa.related.append(entry)
         if entry.shows_acta and entry.sha256:
-            mesas_of_image.setdefault(entry.sha256, []).append(record.mesa_id)
+            mesas_of_image.setdefault(entry.sha256, []).append((record.mesa_id, record.contest))
         if kind == "item":
             if entry.status == Status.MISMATCH and entry.sha256:
                 mismatched[(entry.sha256, record.payload)] += 1
@@ -139,6 +140,12 @@ def replay(entries: Sequence[Entry], profile: Profile, registry: Registry) -> Re
         elif entry.get("action") != FLAG_REVIEWED:
             state.problems.append(f"log entry {entry.seq} is a decision of unknown kind {entry.get('action')!r}")
     return state
+
+
+def _is_part(profile: Profile, payload: str) -> bool:
+    """Whether an item's payload is one code of a sheet spread over several (a BU part, waiting, refused or
+    received twice), not a record: only the sheet's contests, logged once it is whole, are records."""
+    return profile.codes_span_uploads and "\n" not in payload and profile.is_code(payload)
 
 
 def _parse(state: Replay, entry: Entry, profile: Profile) -> Record | None:

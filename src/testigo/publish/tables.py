@@ -61,7 +61,7 @@ def columns(election: Election) -> list[tuple[str, type]]:
 
 def mesa_row(publication: Publication, result: MesaResult) -> dict[str, Any]:
     """The JSON row of a mesa: lists for images and cards, a mapping for candidates."""
-    registry, election, record = publication.registry, publication.profile.election, result.record
+    registry, election, record = publication.registry, publication.ballot, result.record
     mesa = result.mesa
     return {
         "mesa_id": mesa.id,
@@ -92,15 +92,18 @@ def flatten(row: dict[str, Any], election: Election) -> dict[str, Any]:
 
 
 def mesas_document(publication: Publication) -> dict[str, Any]:
-    """data/mesas.json: the ballot, then the rows."""
-    election = publication.profile.election
-    return {
+    """data/mesas.json: the contest and its ballot, then the rows."""
+    election = publication.ballot
+    document = {
         "profile": publication.profile.name,
         "election": election.name,
         "candidates": [{"key": c.key, "name": c.name} for c in election.candidates],
         "cards": [{"number": c.number, "party": c.party, "candidate": c.candidate} for c in election.cards],
         "mesas": [mesa_row(publication, result) for result in publication.mesas.values()],
     }
+    if publication.contest:  # a contest of a sheet of several (the one contest "" of ve2024 names none)
+        document["contest"] = publication.contest
+    return document
 
 
 def json_bytes(document: Any, *, indent: int | None = None) -> bytes:

@@ -47,13 +47,14 @@ from testigo.publish.layout import (
     consistency_path,
     image_path,
 )
-from testigo.publish.model import Files, Publication, derive, published_images, published_tables
+from testigo.publish.model import Files, Publication, derive_contests, published_images, published_tables
 from testigo.publish.pages import LogView
 from testigo.publish.registry_file import read_registry_document
 from testigo.read import sniff
 from testigo.read.printed.figures import ACCEPT_CONFIDENCE, AGREE_MARGIN, DIFFER_MARGIN, FONT_AGREE_MARGIN
 from testigo.store.blobs import sha256_hex
 from testigo.verify.audit import AUDIT_FILES, check_audit
+from testigo.verify.boletins import read_boletins_again
 from testigo.verify.bundle import Bundle, BundleError
 from testigo.verify.log import CheckedLog
 from testigo.verify.mirrors import listed_mirrors
@@ -103,10 +104,13 @@ def audit(report: VerifyReport, bundle: Bundle, log: CheckedLog, decoding: Decod
     images = {sha: bundle.images.get(sha, f"{IMAGES_DIR}/{sha}") for sha in expected}
     tables = {sha: bundle.tables.get(sha, f"{SOURCES_DIR}/{sha}") for sha in published_tables(entries)}
     files = Files(images, tables, previews_in(bundle, images))
-    publication = derive(entries, profile, registry, files, registry_published=registry_published)
+    publications = derive_contests(entries, profile, registry, files, registry_published=registry_published)
+    publication = publications[0]  # what every contest shares: the entries, the files, the profile
+    counted = sum(len(p.mesas) for p in publications)
+    contests = f" ({len(publications)} contests, each replayed alone)" if len(publications) > 1 else ""
     report.add(
         "records",
-        f"{len(publication.mesas)} mesas with an accepted acta in {len(entries)} entries, every reviewer decision "
+        f"{counted} mesas with an accepted acta{contests} in {len(entries)} entries, every reviewer decision "
         "replayed in log order; manual entries name two different reviewers, or one and the machine whose logged "
         "reading of the print gives their figures, and a sheet logged as unreadable; each finding on a print that "
         "differs from its QR code resolves a mismatch logged before it",
@@ -115,8 +119,8 @@ def audit(report: VerifyReport, bundle: Bundle, log: CheckedLog, decoding: Decod
     _check_images(report, bundle, publication, expected, decoding, progress)
     check_tables(report, bundle, publication, _capped)
     check_previews(report, bundle, publication, _capped)
-    check_rules(report, publication, _capped)
-    _check_derived(report, bundle, publication, log, progress)
+    check_rules(report, publications, _capped)
+    _check_derived(report, bundle, publications, log, progress)
     check_audit(report, bundle, log, entries, profile, registry)
 
 
@@ -185,8 +189,12 @@ def _check_images(
         for sha in readable
         if all(position[id(entry)] < decoding.held for entry in (*logged.get(sha, ()), *machine.get(sha, ())))
     }
-    decode = decoding.chosen(readable - earlier)
+    spread = publication.profile.codes_span_uploads  # a sheet's parts may lie in several images: read them all
+    if spread:
+        earlier = set()
+    decode = readable if spread else decoding.chosen(readable - earlier)
     report.not_decoded = len(readable - earlier) - len(decode)
+    gathered: dict[str, tuple[str, Decoded]] = {}
     jobs = [(sha, str(bundle.root / bundle.images[sha]), publication.profile.name, sha in decode) for sha in present]
     for sha, digest, media_type, decoded in _reread_all(jobs, decoding.workers):
         path = bundle.images[sha]
@@ -194,6 +202,8 @@ def _check_images(
             hash_problems.append(f"{path}: the file hashes to {digest}, not its name: the image was altered")
         elif image_path(sha, media_type) != path:
             hash_problems.append(f"{path}: the file is {media_type or 'of no known type'}, not what its name says")
+        elif decoded is not None and spread:
+            gathered[sha] = (path, decoded)
         elif decoded is not None:
             for entry in logged.get(sha, ()):
                 problem, print_unchecked = _reading_problem(publication.profile, entry, path, decoded)
@@ -212,6 +222,18 @@ def _check_images(
     count = sum(len(logged.get(sha, ())) for sha in decode)
     manual = len(typed - set(logged) - set(machine))
     detail = f"{len(decode)} images decoded again for {count} logged payloads"
+    if spread:
+        boletins = read_boletins_again(logged, gathered)
+        decode_problems += boletins.problems
+        detail += (
+            f"; their codes make {boletins.boletins} whole BUs (every image read, whatever the sample: a BU's "
+            "parts may lie in several), each judged again and holding the contests logged of its images"
+        )
+        if boletins.unsigned:
+            detail += (
+                f"; {boletins.unsigned} of them signed by a TSE key not installed here: their chain and sums "
+                "were checked, their signature was not"
+            )
     if report.not_decoded:
         detail += (
             f" (a sample drawn at random by this run; {report.not_decoded} of the {len(readable - earlier)} images "
@@ -438,13 +460,17 @@ def _difference(profile: Profile, logged: str, read: tuple[str, ...]) -> str:
 
 
 def _check_derived(
-    report: VerifyReport, bundle: Bundle, publication: Publication, log: CheckedLog, progress: Progress | None
+    report: VerifyReport,
+    bundle: Bundle,
+    publications: list[Publication],
+    log: CheckedLog,
+    progress: Progress | None,
 ) -> None:
-    """Derive every data file and page again from the entries and compare; then look for stray files."""
+    """Derive every data file and page of every contest again from the entries and compare; then look for stray
+    files."""
     if progress:
         progress.phase("rendering", None)
     same_version = bundle.manifest.get("testigo") == __version__
-    election = publication.profile.election
     notes = {size: bundle.checkpoints[size] for size in log.sizes[:-1]} | {log.sizes[-1]: bundle.checkpoint}
     view = LogView(
         log.tree,
@@ -458,7 +484,7 @@ def _check_derived(
     expected: set[str] = set()
     page_problems: list[str] = []
     pages = 0
-    for path, data, kind in derived_files(publication, view, log.head.origin):
+    for path, data, kind, election in derived_files(publications, view, log.head.origin):
         expected.add(path)
         if kind != "data" and not same_version:
             continue
@@ -482,7 +508,7 @@ def _check_derived(
     known = expected | {MANIFEST, FILE_LIST, ENTRIES, CHECKPOINT, KEY, MIRRORS, *bundle.images.values()}
     known |= set(bundle.stray_images)
     known |= {*bundle.tables.values(), *bundle.previews.values()}  # checked by "tables" and "previews"
-    if publication.registry_published:
+    if publications[0].registry_published:
         known.add(REGISTRY_JSON)
     known |= set(AUDIT_FILES)  # checked by "audit"
     if bundle.witnesses is not None:

@@ -187,6 +187,20 @@
       var data = JSON.parse(payload);
       return { counts: data.votes.map(Number), nulls: Number(data.invalid) };
     }
+    if (profile === "br") {
+      /* One contest of a boletim de urna: votes by option, in the order of the page's cards (one per option,
+         its option in the second cell); every option the entry logs must have its card. */
+      var contest = JSON.parse(payload);
+      var options = Array.from(document.querySelectorAll("[data-figure=card]"), function (cell) {
+        return cell.parentElement.cells[1].textContent.trim();
+      });
+      var absent = Object.keys(contest.votes).filter(function (o) { return options.indexOf(o) < 0 && contest.votes[o]; });
+      if (absent.length) throw new Error("options " + absent.join(", ") + " of the entry have no card on the page");
+      return {
+        counts: options.map(function (o) { return Number(contest.votes[o] || 0); }),
+        nulls: Number(contest.blank) + Number(contest.null)
+      };
+    }
     return null;
   }
 
