@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi.testclient import TestClient
 
@@ -71,6 +72,11 @@ def test_a_conflict_of_one_contest_is_shown_and_resolved_in_that_contest_only(tm
             [int(v) for v in accepted.counts.split(",")]
         ]
         assert client.get("/api/v1/results", params={"contest": "9:9:9:9:XX"}).status_code == 404
+        # the review queue names the contest in conflict
+        log_in(client, store, "rita", accounts.REVIEWER)
+        queued = client.get("/api/v1/review/queue").json()["conflicts"]
+        assert queued == [{"mesa": mesa, "conflicting": 1, "contests": [first]}]
+        assert f"{store.profile.contests()[first]}</li>" in client.get("/review").text
 
     ana = accounts.accept_invitation(store, accounts.invite(store, accounts.REVIEWER), "ana", PASSWORD)
     resolve_conflict(store, SECRET, ana, mesa, conflicting.id, "the paper copy shows the vote moved")
@@ -127,7 +133,7 @@ def test_a_running_server_takes_in_the_sections_and_contests_another_process_cou
         after = {c["key"] for c in client.get("/api/v1/contests").json()["contests"]}
         governor = next(key for key in after - before if key.endswith(f":{uf}"))
         assert len(after - before) == len(later.results) - 1  # every contest but the President's is new
-        state = client.get(f"/api/v1/areas/{uf}")  # its figures are the one-contest view's (not built per contest)
+        state = client.get(f"/api/v1/areas/{uf}")  # by default in the first contest, the President's
         assert state.status_code == 200 and state.json()["id"] == uf
         assert state.json()["coverage"]["mesas_registry"] == 2  # the country's: both sections
         assert client.get(f"/mesa/{section}", params={"contest": governor}).status_code == 200
@@ -135,3 +141,48 @@ def test_a_running_server_takes_in_the_sections_and_contests_another_process_cou
         assert totals["rows"][0]["actas"] == 1
         found = client.get("/api/v1/search", params={"q": section}).json()
         assert [m["id"] for m in found["mesas"]] == [section]
+
+
+def test_the_public_pages_show_one_contest_at_a_time_each_against_its_constituency(tmp_path: Path) -> None:
+    """Two sections of two states: the President's pages count both, a Governor's only its state's; the
+    selector, the drill-down, the API and the downloads carry the contest."""
+    store = init_workspace(str(tmp_path / "ws"), "br")
+    _keys(store.workspace.trusted_keys_dir)
+    first = draw_boletim(ELECTION, 60)
+    second = next(bu for bu in (draw_boletim(ELECTION, i) for i in range(61, 200)) if bu.section.uf != first.section.uf)
+    _ingest(store, "first.txt", first)
+    _ingest(store, "second.txt", second)
+    store.forget_cached()
+    contests = store.profile.contests()
+    president = next(iter(contests))
+    uf = first.field("UNFE")
+    governor = next(key for key in contests if key.endswith(f":{uf}"))
+    with TestClient(create_app(store, web_settings()), base_url="https://testserver") as client:
+        national = client.get("/")
+        assert national.status_code == 200
+        assert f'<b aria-current="page">{contests[president]}</b>' in national.text  # the first contest, shown
+        assert f"contest={quote(governor, safe='')}" in national.text  # the others, linked
+        assert '<svg class="map"' not in national.text  # no map of Venezuela for Brazil's states
+        page = client.get("/", params={"contest": governor})
+        assert f'<b aria-current="page">{contests[governor]}</b>' in page.text
+        assert f'href="/area/{uf}?contest={quote(governor, safe="")}"' in page.text  # the drill-down keeps it
+        assert client.get("/", params={"contest": "1:2:3"}).status_code == 404
+        # each contest counted against its own constituency: the President's both sections, a Governor's one
+        whole = client.get("/api/v1/areas", params={"contest": president}).json()
+        alone = client.get("/api/v1/areas", params={"contest": governor}).json()
+        assert (whole["coverage"]["mesas_registry"], alone["coverage"]["mesas_registry"]) == (2, 1)
+        assert alone["contest"] == governor and alone["totals"]["actas"] == 1
+        result = next(r for r in first.results if governor.split(":")[3] == str(r.contest.office))
+        assert sum(alone["totals"]["candidates"].values()) == result.nominal + result.label_total
+        center = client.get(f"/area/{store.registry.mesas[_section(first)].center_id}", params={"contest": governor})
+        assert center.status_code == 200 and f'href="/mesa/{_section(first)}?contest=' in center.text
+        rows = client.get("/api/v1/results", params={"contest": governor, "level": "mesa"}).json()["rows"]
+        assert [row["id"] for row in rows] == [_section(first)]
+        csv = client.get("/api/v1/downloads/state.csv", params={"contest": governor})
+        assert csv.status_code == 200 and csv.text.count("\n") == 2  # the header and the one state
+        downloads = client.get("/downloads", params={"contest": governor}).text
+        assert f"/api/v1/downloads/mesa.csv?contest={quote(governor, safe='')}" in downloads
+
+
+def _section(boletim: SimulatedBoletim) -> str:
+    return "-".join(boletim.field(k) for k in ("UNFE", "MUNI", "ZONA", "SECA"))

@@ -100,17 +100,18 @@ def page_path(level: str, area_id: str) -> str:
 
 def contest_prefix(contest: str) -> str:
     """Where a contest's pages and data files lie: the bundle's root for the one contest ``""`` of a
-    one-contest format, else ``contests/<folder>/``.
+    one-contest format, else ``contests/<folder>/`` (`contest_folder`)."""
+    return f"{CONTESTS_DIR}/{contest_folder(contest)}/" if contest else ""
 
-    The folder is the key with ``:`` written ``_`` (``406:1:544:1:BR`` ->
-    ``406_1_544_1_BR``), stable as contests are added; a key with any other
-    character than letters, digits, ``-`` and ``:`` is written in hexadecimal
-    after ``x~`` (a character no other folder has), so no key reaches outside its folder or shares one.
-    """
-    if not contest:
-        return ""
-    folder = contest.replace(":", "_") if re.fullmatch(r"[A-Za-z0-9:-]+", contest) else "x~" + contest.encode().hex()
-    return f"{CONTESTS_DIR}/{folder}/"
+
+def contest_folder(contest: str) -> str:
+    """A contest key as a file name: the key with ``:`` written ``_`` (``406:1:544:1:BR`` ->
+    ``406_1_544_1_BR``), stable as contests are added; a key with any other character than letters,
+    digits, ``-`` and ``:`` is written in hexadecimal after ``x~`` (a character no other folder has), so no
+    key reaches outside its folder or shares one."""
+    if re.fullmatch(r"[A-Za-z0-9:-]+", contest):
+        return contest.replace(":", "_")
+    return "x~" + contest.encode().hex()
 
 
 def checkpoint_path(size: int) -> str:

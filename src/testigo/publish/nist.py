@@ -28,7 +28,7 @@ from typing import Any
 from testigo import __version__
 from testigo.domain import Election
 from testigo.profiles.br import LABEL
-from testigo.publish.layout import contest_prefix
+from testigo.publish.layout import contest_folder
 from testigo.publish.model import Publication
 
 _NS = "ElectionResults."
@@ -128,7 +128,7 @@ class _Contest:
     def __init__(self, publication: Publication, index: int, several: bool) -> None:
         self.pub, self.several = publication, several
         self.ballot: Election = publication.ballot
-        self.tag = contest_prefix(publication.contest).rstrip("/").rsplit("/", 1)[-1] if several else ""
+        self.tag = contest_folder(publication.contest) if several else ""
         self.id = f"contest-{self.tag}" if several else f"contest-{index}"
         self.results = list(publication.mesas.values())
 

@@ -225,6 +225,22 @@ def conflict_queue(
     return _page(session, query, offset, limit, lambda row: (row[0], row[1]))
 
 
+def conflicting_contests(session: Session, mesa_ids: Sequence[str]) -> dict[str, list[str]]:
+    """The contests each of these mesas has an undecided conflict in (on a sheet of several contests, what a
+    queue line names; ``""`` for a one-contest format, left out)."""
+    if not mesa_ids:
+        return {}
+    query = (
+        select(RecordRow.mesa_id, RecordRow.contest)
+        .where(RecordRow.status == CONFLICT, RecordRow.mesa_id.in_(sorted(set(mesa_ids))), RecordRow.contest != "")
+        .distinct()
+    )
+    found: dict[str, list[str]] = {}
+    for mesa_id, contest in session.execute(query):
+        found.setdefault(mesa_id, []).append(contest)
+    return {mesa_id: sorted(contests) for mesa_id, contests in found.items()}
+
+
 def flagged_queue(
     session: Session,
     ignored: Sequence[str] = (),
@@ -271,9 +287,12 @@ def records_of_mesa(session: Session, mesa_id: str) -> list[RecordRow]:
     return list(session.execute(select(RecordRow).where(RecordRow.mesa_id == mesa_id).order_by(RecordRow.id)).scalars())
 
 
-def accepted_of_center(session: Session, center_id: str) -> list[RecordRow]:
+def accepted_of_center(session: Session, center_id: str, contest: str = "") -> list[RecordRow]:
+    """The accepted records of `contest` in a center."""
     # by the center on the record (its index), not a join with mesas: see `RecordRow`
-    query = select(RecordRow).where(RecordRow.center_id == center_id, RecordRow.status == ACCEPTED)
+    query = select(RecordRow).where(
+        RecordRow.center_id == center_id, RecordRow.status == ACCEPTED, RecordRow.contest == contest
+    )
     return list(session.execute(query).scalars())
 
 

@@ -20,7 +20,8 @@ from testigo.store.workspace import Store
 from testigo.tally import Coverage, TallyRow
 from testigo.tally.bounds import AreaBounds
 from testigo.web.geo import PALETTE, Fill, choropleth
-from testigo.web.results import CHILD_LEVEL, NATIONAL, AreaCoverage, Geography, Snapshot
+from testigo.web.problems import Problem
+from testigo.web.results import CHILD_LEVEL, NATIONAL, AreaCoverage, PublicResults, Snapshot
 
 
 @dataclass(frozen=True)
@@ -105,10 +106,18 @@ class AreaPage:
     status: Status
     bounds: AreaBounds | None
     """What the area's missing mesas could change (`testigo.tally.bounds`); None for an area without mesas."""
+    contest: str = ""
+    """The contest shown (``""``: the one contest of a one-contest format)."""
+    contests: tuple[tuple[str, str], ...] = ()
+    """(key, name) of every contest, for the selector; empty for a one-contest format."""
 
     @property
     def names(self) -> dict[str, str]:
         return dict(self.candidates)
+
+    @property
+    def contest_name(self) -> str:
+        return dict(self.contests).get(self.contest, self.contest)
 
     @property
     def child_level(self) -> str:
@@ -126,11 +135,22 @@ class AreaPage:
             "bounds": self.bounds.to_json() if self.bounds else None,
             "children": [c.to_json() for c in self.children],
             "candidate_names": dict(self.candidates),
+            **({"contest": self.contest} if self.contest else {}),
         }
 
 
+def contest_snapshot(results: PublicResults, contest: str | None) -> Snapshot:
+    """The results of `contest` (None: the first), or a 404 naming it when the workspace has no such contest."""
+    results.current()  # the contests other processes' uploads added, as of the latest refresh
+    try:
+        return results.current(contest)
+    except KeyError:
+        raise Problem(404, "err_no_contest", contest=contest) from None
+
+
 def area_page(store: Store, snapshot: Snapshot, area_id: str | None) -> AreaPage | None:
-    """The page of an area (None: the country) as of `snapshot`; None if there is no such area."""
+    """The page of an area (None: the country, or a contest's whole constituency) in the contest of
+    `snapshot`, as of it; None if there is no such area (or it lies outside the contest's constituency)."""
     geography = snapshot.geography
     national = snapshot.totals["country"]
     if area_id is None:
@@ -143,7 +163,7 @@ def area_page(store: Store, snapshot: Snapshot, area_id: str | None) -> AreaPage
             return None
         level, trail, row = area.level, geography.trail(area_id), snapshot.row(area.level, area_id)
         if area.level == "center":
-            children = _mesa_lines(store, geography, area_id)
+            children = _mesa_lines(store, snapshot, area_id)
         else:
             children = [_child(snapshot, a) for a in geography.children(area_id)]
     leaders = snapshot.national.candidates if snapshot.national else {}
@@ -161,7 +181,10 @@ def area_page(store: Store, snapshot: Snapshot, area_id: str | None) -> AreaPage
         snapshot.sources.get(key, {}),
     )
     bound = snapshot.bounds.get(key)
-    return AreaPage(level, area, trail, row, national.coverage, children, candidates, status, bound)
+    contests = tuple(store.profile.contests().items()) if snapshot.contest else ()
+    return AreaPage(
+        level, area, trail, row, national.coverage, children, candidates, status, bound, snapshot.contest, contests
+    )
 
 
 def _child(snapshot: Snapshot, area: Area) -> ChildLine:
@@ -169,12 +192,12 @@ def _child(snapshot: Snapshot, area: Area) -> ChildLine:
     return ChildLine(area.id, area.name, area.level, row, row.mesas_registry if row else None)
 
 
-def _mesa_lines(store: Store, geography: Geography, center_id: str) -> list[ChildLine]:
-    election = store.profile.election
+def _mesa_lines(store: Store, snapshot: Snapshot, center_id: str) -> list[ChildLine]:
+    election = snapshot.election
     with store.sessions() as session:
-        accepted = {r.mesa_id: r for r in reviews.accepted_of_center(session, center_id)}
+        accepted = {r.mesa_id: r for r in reviews.accepted_of_center(session, center_id, snapshot.contest)}
     lines = []
-    for mesa in geography.mesas(center_id):
+    for mesa in snapshot.geography.mesas(center_id):
         record = accepted.get(mesa.id)
         row = None
         if record is not None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -65,6 +65,12 @@ def shapes() -> tuple[tuple[StateShape, ...], float]:
         path = "".join("M" + "L".join(project(*p) for p in ring) + "Z" for ring in rings)
         outlines.append(StateShape(feature["properties"]["id"], feature["properties"]["name"], path))
     return tuple(outlines), height
+
+
+def maps_any_of(state_ids: Collection[str]) -> bool:
+    """Whether the map draws any of these states: a registry of another country (a Brazilian workspace, a
+    generic one) gets no map of Venezuela."""
+    return any(shape.state_id in state_ids for shape in shapes()[0] if shape.state_id)
 
 
 def choropleth(fill_of: Callable[[str], Fill | None], title: str) -> Markup:

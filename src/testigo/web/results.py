@@ -12,6 +12,10 @@ version every `refresh_seconds` whether or not anyone visits, and recomputes
 when it changed, so a page is at most that old (plus the few seconds public
 pages may be cached), and every page says the time its figures are as of.
 Requests never wait for a computation: they get the latest snapshot.
+
+A sheet of several contests (a Brazilian BU) has one snapshot per contest a
+visitor asked for, each counted against its constituency's sections (as
+`testigo tally --contest`), all refreshed together.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from testigo.store.workspace import Store
 from testigo.tally import TallyResult, TallyRow
 
 # the tally module's own aggregation, as publish uses it: one read of the records serves every level
-from testigo.tally.aggregate import Accepted, accepted_matrix, tally_accepted
+from testigo.tally.aggregate import Accepted, accepted_matrix, contest_registry, tally_accepted
 from testigo.tally.bounds import AreaBounds, bounds_by_level
 
 #: Levels with a page of their own above the mesa, from the largest.
@@ -80,7 +84,8 @@ class Snapshot:
     `work` is what is not counted yet (conflicts, sheets awaiting
     transcription, arrivals being read) and each counted mesa's source;
     `coverage`, `sources` and `bounds` are per area id (``national`` for the country). `registry` is
-    the registry as it stood (a copy), `geography` it arranged for browsing.
+    the registry as it stood (a copy; a contest's constituency only), `geography` it arranged for browsing.
+    `contest` is the contest counted (``""``: the one contest of a one-contest format).
     """
 
     version: str
@@ -95,6 +100,7 @@ class Snapshot:
     coverage: dict[str, AreaCoverage] = field(default_factory=dict)
     sources: dict[str, dict[str, int]] = field(default_factory=dict)
     conflicts: dict[str, int] = field(default_factory=dict)
+    contest: str = ""
 
     @property
     def national(self) -> TallyRow | None:
@@ -118,27 +124,27 @@ class Snapshot:
     @cached_property
     def mesas(self) -> TallyResult:
         """Every accepted acta with its 38 cards, as ``testigo tally --level mesa`` gives them."""
-        return tally_accepted(self.election, self.registry, "mesa", self.accepted)
+        return tally_accepted(self.election, self.registry, "mesa", self.accepted, self.contest)
 
 
-def compute(store: Store, version: str, geography: Geography | None = None) -> Snapshot:
-    """Every area level from one read of the accepted records, aggregated as `testigo tally` does; with each
-    area's coverage, the sources of its figures and its conflicts; and the registry arranged for browsing
-    (`geography`, kept when the registry has not grown since it was built).
+def compute(store: Store, version: str, geography: Geography | None = None, contest: str = "") -> Snapshot:
+    """Every area level of `contest` from one read of its accepted records, aggregated as `testigo tally`
+    does; with each area's coverage, the sources of its figures and its conflicts; and the registry arranged
+    for browsing (`geography`, kept when the registry has not grown since it was built).
 
-    The registry is copied first: an upload settled meanwhile in another thread may add a section to it
-    (profile br), and a dictionary must not grow while it is walked."""
-    election, registry = store.profile.election, store.registry.copy()
+    The registry is copied first (`contest_registry`): an upload settled meanwhile in another thread may add
+    a section to it (profile br), and a dictionary must not grow while it is walked."""
+    election, registry = store.profile.election_of(contest), contest_registry(store, contest)
     if geography is None or (len(geography.registry.mesas), len(geography.registry.areas)) != (
         len(registry.mesas),
         len(registry.areas),
     ):
         geography = Geography(registry)
     as_of = datetime.now(UTC)
-    accepted = accepted_matrix(store)
+    accepted = accepted_matrix(store, contest)
     with store.reads() as session:
         work = overview.public_work(session)
-    totals = {level: tally_accepted(election, registry, level, accepted) for level in AREA_LEVELS}
+    totals = {level: tally_accepted(election, registry, level, accepted, contest) for level in AREA_LEVELS}
     rows = {level: {row.id: row for row in result.rows} for level, result in totals.items()}
     covered = set(accepted.mesa_ids)
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
@@ -171,6 +177,7 @@ def compute(store: Store, version: str, geography: Geography | None = None) -> S
         coverage,
         {area_id: dict(found) for area_id, found in sources.items()},
         dict(conflicts),
+        contest,
     )
 
 
@@ -204,7 +211,7 @@ class PublicResults:
         self._store = store
         self._refresh_seconds = refresh_seconds
         self._lock = threading.Lock()
-        self._snapshot: Snapshot | None = None
+        self._snapshots: dict[str, Snapshot] = {}  # by contest: the default one, and each one asked for
         self._checked_at = 0.0
         self._refreshing = False
         self._stop = threading.Event()
@@ -216,8 +223,9 @@ class PublicResults:
 
     @property
     def held(self) -> Snapshot | None:
-        """The snapshot served now, read without checking the version or starting a refresh (for monitoring)."""
-        return self._snapshot
+        """The default contest's snapshot served now, read without checking the version or starting a refresh
+        (for monitoring)."""
+        return self._snapshots.get(self._store.profile.contest_or_first(None))
 
     def start(self) -> None:
         """Keep the snapshot current on its own: check the version every `refresh_seconds`."""
@@ -237,14 +245,17 @@ class PublicResults:
             except Exception:  # noqa: BLE001 - a failed refresh keeps the last snapshot; the next one tries again
                 continue
 
-    def current(self) -> Snapshot:
-        """The snapshot to serve now; the first one (or every one, without a refresh interval) computed here."""
-        snapshot = self._snapshot
+    def current(self, contest: str | None = None) -> Snapshot:
+        """The snapshot of `contest` (None: the first, `Profile.contest_or_first`) to serve now; the first one
+        (or every one, without a refresh interval) computed here. A contest the profile does not know raises
+        KeyError: the routes say so to the visitor, and no snapshot is kept for it."""
+        key = self._store.profile.contest_or_first(contest)
+        if key and key not in self._store.profile.contests():
+            raise KeyError(key)
+        snapshot = self._snapshots.get(key)
         if snapshot is None or self._refresh_seconds <= 0:
             with self._lock:
-                self._update()
-                assert self._snapshot is not None
-                return self._snapshot
+                return self._update(key)
         if time.monotonic() - self._checked_at >= self._refresh_seconds:
             self._refresh_in_background()
         return snapshot
@@ -259,21 +270,25 @@ class PublicResults:
 
     def _background(self) -> None:
         try:
-            self._update(warm=True)
+            for contest in list(self._snapshots) or [self._store.profile.contest_or_first(None)]:
+                self._update(contest, warm=True)
         finally:
             with self._lock:
                 self._refreshing = False
                 self._checked_at = time.monotonic()
 
-    def _update(self, warm: bool = False) -> None:
-        """Compute a snapshot if the data changed; `warm` builds its lazy parts too, before anyone is served it."""
+    def _update(self, contest: str, warm: bool = False) -> Snapshot:
+        """`contest`'s snapshot, computed if the data changed; `warm` builds its lazy parts too, before anyone
+        is served it."""
         version = data_version(self._store)
-        if self._snapshot is None or version != self._snapshot.version:
+        held = self._snapshots.get(contest)
+        if held is None or version != held.version:
             self._store.catch_up()  # what other processes added to the registry (profile br: new sections)
-            snapshot = compute(self._store, version, self._snapshot.geography if self._snapshot else None)
+            held = compute(self._store, version, held.geography if held else None, contest)
             if warm:
-                snapshot.bounds  # noqa: B018 - built here, in the background, so that no visitor waits for it
-            self._snapshot = snapshot
+                held.bounds  # noqa: B018 - built here, in the background, so that no visitor waits for it
+            self._snapshots[contest] = held
+        return held
 
 
 class Geography:

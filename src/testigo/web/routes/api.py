@@ -15,10 +15,10 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from testigo.domain import LEVELS
+from testigo.publish.layout import contest_folder
 from testigo.store import ledger as log_table
-from testigo.tally import tally
 from testigo.tally.export import write_csv
-from testigo.web.browse import area_page
+from testigo.web.browse import area_page, contest_snapshot
 from testigo.web.mesa import mesa_view, proof_for
 from testigo.web.problems import Problem
 from testigo.web.results import live_version
@@ -53,13 +53,7 @@ def results(request: Request, level: str = "country", contest: str | None = None
     picks one contest of a sheet that carries several (see /contests), counted against its constituency."""
     if level not in LEVELS:
         raise Problem(422, "err_unknown_level", level=level, levels=", ".join(LEVELS))
-    state = web_state(request)
-    store = state.store
-    snapshot = state.results.current()  # and with it the sections and contests other processes added
-    if contest:
-        if contest not in store.profile.contests():
-            raise Problem(404, "err_no_contest", contest=contest)
-        return cached(request, live_version(store), lambda: as_json(tally(store, level, contest).to_json()))
+    snapshot = contest_snapshot(web_state(request).results, contest)
     return cached(
         request,
         snapshot.version,
@@ -68,20 +62,22 @@ def results(request: Request, level: str = "country", contest: str | None = None
 
 
 @router.get("/areas")
-def national_area(request: Request) -> Response:
-    """The country: totals, coverage and each state with its figures."""
-    return _area(request, None)
+def national_area(request: Request, contest: str | None = None) -> Response:
+    """The country: totals, coverage and each state with its figures; `contest` picks one contest of a sheet
+    that carries several (see /contests: its whole constituency)."""
+    return _area(request, None, contest)
 
 
 @router.get("/areas/{area_id}")
-def area(request: Request, area_id: str) -> Response:
-    """An area (state, municipality, parish or center): totals and each sub-area or mesa with its figures."""
-    return _area(request, area_id)
+def area(request: Request, area_id: str, contest: str | None = None) -> Response:
+    """An area (state, municipality, parish or center): totals and each sub-area or mesa with its figures;
+    `contest` as for /areas."""
+    return _area(request, area_id, contest)
 
 
-def _area(request: Request, area_id: str | None) -> Response:
+def _area(request: Request, area_id: str | None, contest: str | None) -> Response:
     state = web_state(request)
-    snapshot = state.results.current()
+    snapshot = contest_snapshot(state.results, contest)
 
     def build() -> tuple[bytes, str]:
         page = area_page(state.store, snapshot, area_id)
@@ -156,19 +152,20 @@ def search(request: Request, q: str = "") -> Response:
 
 
 @router.get("/downloads/{level}.csv")
-def download_csv(request: Request, level: str) -> Response:
-    """The tally at a level as CSV (at mesa level with the 38 per-card counts)."""
+def download_csv(request: Request, level: str, contest: str | None = None) -> Response:
+    """The tally at a level as CSV (at mesa level with the per-card counts); `contest` as for /results."""
     if level not in LEVELS:
         raise Problem(404, "err_unknown_level", level=level, levels=", ".join(LEVELS))
 
-    snapshot = web_state(request).results.current()
+    snapshot = contest_snapshot(web_state(request).results, contest)
 
     def build() -> tuple[bytes, str]:
         out = io.StringIO()
         write_csv(snapshot.mesas if level == "mesa" else snapshot.totals[level], out)
         return out.getvalue().encode("utf-8"), "text/csv; charset=utf-8"
 
-    return cached(request, snapshot.version, build, name=f"testigo-{level}.csv")
+    name = f"testigo-{level}-{contest_folder(snapshot.contest)}.csv" if snapshot.contest else f"testigo-{level}.csv"
+    return cached(request, snapshot.version, build, name=name)
 
 
 @router.get("/log/checkpoint")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -16,7 +17,8 @@ from testigo.read import sniff
 from testigo.store import reviews, users
 from testigo.web.accounts import ADMIN, REVIEWER
 from testigo.web.auth import visitor
-from testigo.web.browse import area_page, coverage_map, state_map
+from testigo.web.browse import area_page, contest_snapshot, coverage_map, state_map
+from testigo.web.geo import maps_any_of
 from testigo.web.i18n import Translator
 from testigo.web.mesa import mesa_view, proof_for
 from testigo.web.previews import BROWSER_IMAGES
@@ -30,18 +32,20 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 @router.get("/")
-def national(request: Request) -> Response:
-    return _area(request, None)
+def national(request: Request, contest: str | None = None) -> Response:
+    """The national results; `contest` picks one contest of a sheet that carries several (a Brazilian BU:
+    its whole constituency), with a selector of every contest."""
+    return _area(request, None, contest)
 
 
 @router.get("/area/{area_id}")
-def area(request: Request, area_id: str) -> Response:
-    return _area(request, area_id)
+def area(request: Request, area_id: str, contest: str | None = None) -> Response:
+    return _area(request, area_id, contest)
 
 
-def _area(request: Request, area_id: str | None) -> Response:
+def _area(request: Request, area_id: str | None, contest: str | None) -> Response:
     state = web_state(request)
-    snapshot = state.results.current()
+    snapshot = contest_snapshot(state.results, contest)
     page = area_page(state.store, snapshot, area_id)
     if page is None:
         raise Problem(404, "err_no_area", area=area_id)
@@ -50,8 +54,8 @@ def _area(request: Request, area_id: str | None) -> Response:
         t = Translator(lang)
         refresh = max(1, round(state.results.refresh_seconds + state.settings.public_max_age))
         context: dict[str, Any] = {"page": page, "map": None, "coverage_map": None, "refresh_seconds": refresh}
-        if page.level == "country":
-            href = lambda sid: link(lang, f"/area/{sid}")  # noqa: E731 - one line, used twice
+        if page.level == "country" and maps_any_of(snapshot.registry.areas):
+            href = lambda sid: link(lang, f"/area/{sid}", contest=page.contest or None)  # noqa: E731 - used twice
             context["map"] = state_map(snapshot, page.candidates, href, t("map_title"))
 
             def label(name: str, share: float, covered: int, mesas: int) -> str:
@@ -92,11 +96,17 @@ def search(request: Request, q: str = "") -> Response:
 
 
 @router.get("/downloads")
-def downloads(request: Request) -> Response:
+def downloads(request: Request, contest: str | None = None) -> Response:
+    """The open data of the results; `contest` picks one contest of a sheet that carries several."""
     state = web_state(request)
-    levels = [*AREA_LEVELS, "mesa"]
-    version = state.results.current().version
-    return state.pages.public(request, version, lambda _lang: ("downloads.html", {"levels": levels}))
+    snapshot = contest_snapshot(state.results, contest)
+    context = {
+        "levels": [*AREA_LEVELS, "mesa"],
+        "contest": snapshot.contest,
+        "contests": list(state.store.profile.contests().items()) if snapshot.contest else [],
+        "query": f"contest={quote(snapshot.contest, safe='')}" if snapshot.contest else "",
+    }
+    return state.pages.public(request, snapshot.version, lambda _lang: ("downloads.html", context))
 
 
 @router.get("/blobs/{sha256}/preview.jpg")

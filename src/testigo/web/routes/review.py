@@ -7,6 +7,7 @@ Each action has a page with a plain form and a JSON twin under
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request
@@ -59,7 +60,7 @@ def queue(request: Request, account: Account, offsets: dict[str, int], limit: in
     with store.sessions() as session:
         # each reviewer's own shuffled order (seeded by the account), never arrival order: see reviews.shuffled
         seed = account.id
-        return {
+        pages: dict[str, reviews.Page[Any]] = {
             "mismatch": reviews.mismatch_queue(session, offset=offsets["mismatch"], limit=limit, seed=seed),
             "unreadable": reviews.unreadable_queue(
                 session, account.id, offset=offsets["unreadable"], limit=limit, seed=seed
@@ -69,6 +70,11 @@ def queue(request: Request, account: Account, offsets: dict[str, int], limit: in
                 session, INFORMATIONAL_FLAGS, offset=offsets["flagged"], limit=limit, seed=seed
             ),
         }
+        mesas = [mesa_id for mesa_id, _ in pages["conflicts"].items]
+        contests = reviews.conflicting_contests(session, mesas)
+    conflicts = pages["conflicts"]  # each line with the contests in conflict, on a sheet of several
+    pages["conflicts"] = replace(conflicts, items=[(m, n, contests.get(m, [])) for m, n in conflicts.items])
+    return pages
 
 
 @router.get("/review/next", include_in_schema=False)
@@ -113,7 +119,9 @@ def queue_page(request: Request, done: str | None = None) -> Response:
         params = {f"{other}_from": offsets[other] or None for other in QUEUES if other != name}
         return link(language(request), "/review", **params, **{f"{name}_from": offset or None}) + f"#{name}"
 
-    return private_page(request, "review_queue.html", {**pages, "done": done, "page_link": page_link})
+    names = web_state(request).store.profile.contests()
+    context = {**pages, "done": done, "page_link": page_link, "contest_names": names}
+    return private_page(request, "review_queue.html", context)
 
 
 def _offset(text: str | None) -> int:
@@ -155,8 +163,14 @@ def queue_api(
             }
             for u in found["unreadable"].items
         ],
-        "conflicts": [{"mesa": mesa, "conflicting": count} for mesa, count in found["conflicts"].items],
-        "flagged": [{"record_id": r.id, "mesa": r.mesa_id, "acta_id": r.acta_id} for r in found["flagged"].items],
+        "conflicts": [
+            {"mesa": mesa, "conflicting": count, **({"contests": contests} if contests else {})}
+            for mesa, count, contests in found["conflicts"].items
+        ],
+        "flagged": [
+            {"record_id": r.id, "mesa": r.mesa_id, "acta_id": r.acta_id} | ({"contest": r.contest} if r.contest else {})
+            for r in found["flagged"].items
+        ],
     }
     return {
         **lines,
