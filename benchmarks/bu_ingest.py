@@ -26,14 +26,55 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from boletins import GROWTH_LIMIT, NATIONAL, TARGET_S, trusting, write_batch
 
 from testigo.pipeline.ingest import ingest
-from testigo.simulate.boletim import draw_election
+from testigo.simulate.boletim import BuElection, draw_election
 from testigo.store.workspace import init_workspace
 from testigo.tally.aggregate import tally
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One run: the BUs ingested, the records they gave, the ingest's seconds and two contests' tallies'."""
+
+    boletins: int
+    records: int
+    seconds: float
+    tally_national: float
+    tally_state: float
+
+    @property
+    def ms_per_bu(self) -> float:
+        return self.seconds * 1000 / self.boletins
+
+
+def run(election: BuElection, size: int, per_file: int, workers: int, work: Path) -> Counted:
+    """Write `size` BUs as text files of `per_file`, ingest them into a fresh br workspace (timed), then time
+    the President's national tally and one state contest's."""
+    folder = work / f"batch-{size}"
+    write_batch(election, size, per_file, folder)
+    store = init_workspace(str(work / f"ws-{size}"), "br")
+    trusting(election, store.workspace.trusted_keys_dir)
+    start = time.perf_counter()
+    report = ingest(store, [folder], workers=workers)
+    seconds = time.perf_counter() - start
+    statuses = report.summary()
+    if statuses["accepted"] != len(report.files) or not statuses["accepted"]:
+        raise SystemExit(f"not every contest was accepted: {statuses}")
+    store.forget_cached()
+    contests = list(store.profile.contests())
+    state = next(key for key in contests if not key.endswith(":BR"))
+    timed = []
+    for contest in (contests[0], state):
+        begun = time.perf_counter()
+        tally(store, "country", contest)
+        timed.append(time.perf_counter() - begun)
+    store.close()
+    return Counted(size, statuses["accepted"], seconds, timed[0], timed[1])
 
 
 def main() -> None:
@@ -49,29 +90,11 @@ def main() -> None:
     print(f"{'BUs':>7} {'records':>8} {'ingest s':>9} {'BU/s':>7} {'ms/BU':>7} {'tally BR s':>10} {'tally UF s':>10}")
     with tempfile.TemporaryDirectory() as work:
         for size in sizes:
-            folder = Path(work) / f"batch-{size}"
-            write_batch(election, size, args.per_file, folder)
-            store = init_workspace(str(Path(work) / f"ws-{size}"), "br")
-            trusting(election, store.workspace.trusted_keys_dir)
-            start = time.perf_counter()
-            report = ingest(store, [folder], workers=args.workers)
-            seconds = time.perf_counter() - start
-            statuses = report.summary()
-            if statuses["accepted"] != len(report.files) or not statuses["accepted"]:
-                raise SystemExit(f"not every contest was accepted: {statuses}")
-            store.forget_cached()
-            contests = list(store.profile.contests())
-            state = next(key for key in contests if not key.endswith(":BR"))
-            timed = []
-            for contest in (contests[0], state):
-                begun = time.perf_counter()
-                tally(store, "country", contest)
-                timed.append(time.perf_counter() - begun)
-            store.close()
-            ms_per_bu.append(seconds * 1000 / size)
+            counted = run(election, size, args.per_file, args.workers, Path(work))
+            ms_per_bu.append(counted.ms_per_bu)
             print(
-                f"{size:>7,} {statuses['accepted']:>8,} {seconds:>9.1f} {size / seconds:>7.0f} "
-                f"{ms_per_bu[-1]:>7.2f} {timed[0]:>10.2f} {timed[1]:>10.2f}"
+                f"{size:>7,} {counted.records:>8,} {counted.seconds:>9.1f} {size / counted.seconds:>7.0f} "
+                f"{counted.ms_per_bu:>7.2f} {counted.tally_national:>10.2f} {counted.tally_state:>10.2f}"
             )
     growth = ms_per_bu[-1] / ms_per_bu[0]
     national = NATIONAL * ms_per_bu[-1] / 1000

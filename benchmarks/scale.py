@@ -22,8 +22,22 @@ with the extrapolation to each registry size (time and bytes).
 Decoding throughput: simulated scans ingested with 1, 2 and 4 local worker
 processes, and through a local Dask cluster with as many worker processes.
 
-Run: ``python benchmarks/scale.py [--mesas 30000,300000,1000000] [--actas 48] [--database URL] [--table CSV]``
-(``--database`` must name an empty PostgreSQL database, reused for each size).
+Cost per record as the store grows (`--records`, 10k, 100k and 1M stored):
+records per second of `testigo import` (rows validated, reconciled, logged),
+of settling one record, and of ingest-settling one file after its decoding,
+each measured by `benchmarks/import_cost.py`; the ratio of the largest size's
+cost to the smallest's must stay within 1.5.
+
+Brazil's boletins at national scale (`--boletins`, 500,000): simulated BU
+payloads (text files of codes, no images) ingested into a br workspace by
+`benchmarks/bu_ingest.py`: BUs per second and the minutes for all, against
+15, then the President's national tally and one state contest's over the
+workspace it built, against 10 seconds.
+
+Run: ``python benchmarks/scale.py [--mesas 30000,300000,1000000] [--actas 48] [--database URL] [--table CSV]
+[--records 10000,100000,1000000] [--boletins 500000]``
+(``--database`` must name an empty PostgreSQL database, reused for each size; an empty list or 0 skips a
+section).
 """
 
 from __future__ import annotations
@@ -36,7 +50,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+import import_cost
 import numpy as np
+from boletins import TARGET_S
+from bu_ingest import run as count_boletins
 from sqlalchemy import MetaData, create_engine
 
 from testigo.domain import Area, Mesa, Registry
@@ -47,6 +64,7 @@ from testigo.pipeline.ingest import ingest
 from testigo.profiles import get_profile
 from testigo.profiles.ve2024_data import load_results
 from testigo.simulate import simulate
+from testigo.simulate.boletim import draw_election
 from testigo.simulate.election import split_votes
 from testigo.store.bulk import add_accepted_records
 from testigo.store.workspace import Store, add_to_registry, init_workspace, open_workspace
@@ -199,6 +217,53 @@ def _fresh_database(url: str) -> None:
     engine.dispose()
 
 
+#: A tally of one contest over the national BUs must take under this many seconds.
+TALLY_TARGET_S = 10.0
+
+
+def record_rates(sizes: list[int], work: Path, database: str, seed: int) -> None:
+    """Records per second of import, settling and ingest-settling at each store size, and the growth."""
+    steps = {
+        "import ms/row": "import rows/s",
+        "reconcile ms/record": "settle records/s",
+        "ingest ms/file": "ingest files/s",
+    }
+    options = argparse.Namespace(rows=2000, reconciles=300, files=200, repeats=3, history=True, seed=seed)
+    costs: dict[int, dict[str, float]] = {}
+    for size in sizes:
+        if database:
+            _fresh_database(database)
+        costs[size] = import_cost.measure(work / f"records-{size}", database, size, options)
+        rates = ", ".join(f"{steps[k]} {1000 / costs[size][k]:,.0f}" for k in steps)
+        print(f"{size:>9,} records stored: {rates}", flush=True)
+    if len(sizes) > 1:
+        first, last = costs[sizes[0]], costs[sizes[-1]]
+        growth = {k: last[k] / first[k] for k in steps}
+        verdict = "met" if max(growth.values()) <= import_cost.GROWTH_LIMIT else "NOT met"
+        print(
+            f"  cost per record, {sizes[-1]:,} vs {sizes[0]:,}: "
+            + ", ".join(f"{k.split()[0]} x{v:.2f}" for k, v in growth.items())
+            + f" (target <= {import_cost.GROWTH_LIMIT}: {verdict})"
+        )
+
+
+def boletin_rates(boletins: int, work: Path, seed: int) -> None:
+    """BUs per second of a national count, and the tallies of the workspace it built."""
+    counted = count_boletins(draw_election(seed, boletins), boletins, 100, 2, work)
+    minutes = counted.seconds / 60
+    print(
+        f"{boletins:,} BUs ({counted.records:,} records): {boletins / counted.seconds:.0f} BUs/s, "
+        f"{counted.ms_per_bu:.2f} ms/BU, {minutes:.1f} min "
+        f"({'within' if counted.seconds <= TARGET_S else 'above'} the {TARGET_S // 60}-minute target)"
+    )
+    slowest = max(counted.tally_national, counted.tally_state)
+    print(
+        f"  tally of one contest: President national {counted.tally_national:.1f}s, one state's "
+        f"{counted.tally_state:.1f}s ({'within' if slowest <= TALLY_TARGET_S else 'above'} the "
+        f"{TALLY_TARGET_S:.0f}-second target)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mesas", default="30000,300000,1000000", help="comma-separated registry sizes")
@@ -207,6 +272,8 @@ def main() -> None:
     parser.add_argument("--database", default="", help="SQLAlchemy URL of an empty database [default: SQLite]")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--table", default=str(REAL_TABLE), help="citizen table imported and published ('' to skip)")
+    parser.add_argument("--records", default="10000,100000,1000000", help="records stored, for the per-record cost")
+    parser.add_argument("--boletins", type=int, default=500_000, help="simulated BUs counted (0: skip)")
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores; database: {args.database or 'SQLite'}")
     with tempfile.TemporaryDirectory(prefix="testigo-scale-") as tmp:
@@ -247,6 +314,11 @@ def main() -> None:
             base = rates[f"local {workers[0]}"]
             for name, rate in rates.items():
                 print(f"decode {name:<8} {rate:6.1f} actas/s  (x{rate / base:.2f} of local {workers[0]})")
+        records = [int(n) for n in args.records.split(",") if n]
+        if records:
+            record_rates(records, work, args.database, args.seed)
+        if args.boletins:
+            boletin_rates(args.boletins, work, args.seed)
 
 
 if __name__ == "__main__":
