@@ -16,11 +16,15 @@ from typer.testing import CliRunner
 import testigo
 from testigo.cli import app
 from testigo.pipeline.boletins import check_boletins
+from testigo.pipeline.bu_ingest import settle_boletins
+from testigo.pipeline.decode import LISTED
 from testigo.pipeline.ingest import IngestReport
 from testigo.profiles.br import LABEL, contest_key
 from testigo.profiles.bu.keys import KeyRing
 from testigo.profiles.bu.text import parse_boletim, parse_part
 from testigo.publish.layout import contest_prefix
+from testigo.read import FileReading
+from testigo.read.decode import PageReading
 from testigo.simulate.boletim import draw_boletim, public_key_bytes, qr_texts
 from testigo.simulate.bu_forgery import change_count, drop_part, foreign_part, recompute_chain
 from testigo.simulate.strip import photograph, render_strip
@@ -258,3 +262,31 @@ def test_a_section_another_process_counted_joins_this_process_registry_with_its_
     [mesa] = brazil.registry.mesas.values()
     for level in ("state", "municipality", "parish", "center", "mesa"):  # every level finds the section's areas
         assert brazil.registry.area_of(mesa, level)
+
+
+def test_ballots_another_process_grew_or_a_rolled_back_transaction_held_are_read_again(
+    brazil: Store, tmp_path: Path
+) -> None:
+    """Each file's transaction reads the ballots as stored: options another process appended are used, and
+    options a rolled-back transaction appended in this process are written again, never taken as stored."""
+    sections = [80, 81, 82]
+    _write_texts(tmp_path / "80.txt", qr_texts(ELECTION, draw_boletim(ELECTION, 80)))
+    assert set(_statuses(testigo.ingest(brazil, [tmp_path / "80.txt"], workers=1))) == {"accepted"}
+    other = open_workspace(str(brazil.workspace.root))  # another process appends the options of section 81
+    _write_texts(tmp_path / "81.txt", qr_texts(ELECTION, draw_boletim(ELECTION, 81)))
+    assert set(_statuses(testigo.ingest(other, [tmp_path / "81.txt"], workers=1))) == {"accepted"}
+    other.close()
+    # section 82's options, appended by a transaction of this process that is then rolled back
+    codes = qr_texts(ELECTION, draw_boletim(ELECTION, 82))
+    reading = FileReading("text/plain", (PageReading(0, tuple(codes), strategy=LISTED),))
+    with brazil.sessions() as session:
+        settle_boletins(brazil, session, reading)
+        session.rollback()
+    _write_texts(tmp_path / "82.txt", codes)
+    assert set(_statuses(testigo.ingest(brazil, [tmp_path / "82.txt"], workers=1))) == {"accepted"}
+    # every option counted is on its stored ballot, and every contest totals the truth
+    fresh = open_workspace(str(brazil.workspace.root))
+    assert _tallies(fresh) == _truth(sections)
+    for contest, votes in _truth(sections).items():
+        assert set(votes) <= set(fresh.profile.election_of(contest).candidate_keys())
+    fresh.close()

@@ -39,6 +39,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from testigo.domain import Area, Candidate, Card, Election, Mesa, Record, Registry
 from testigo.profiles.base import CheckContext, PayloadError, Profile
@@ -61,6 +62,11 @@ class Ballot:
 
     def to_fact(self) -> str:
         return json.dumps({"name": self.name, "options": list(self.options)}, ensure_ascii=False)
+
+    @cached_property
+    def fact(self) -> str:
+        """`to_fact`, made once: what a stored ballot is compared with."""
+        return self.to_fact()
 
     @classmethod
     def from_fact(cls, text: str) -> Ballot:
@@ -210,9 +216,13 @@ class Brazil(Profile):
         return {BALLOT_FACT + key: ballot.to_fact() for key, ballot in self.ballots.items()}
 
     def catch_up(self, facts: Mapping[str, str]) -> None:
-        """The contests and options other processes' BUs added: a ballot only grows, so the longer one wins
-        (one assignment per contest: a thread reading `ballots` meanwhile sees the old ballot or the new)."""
-        for key, ballot in _ballots(facts).items():
+        """The contests and options other processes' BUs added (`take`)."""
+        self.take(_ballots(facts))
+
+    def take(self, ballots: Mapping[str, Ballot]) -> None:
+        """Ballots read or grown elsewhere: a ballot only grows, so the longer one wins (one assignment per
+        contest: a thread reading `ballots` meanwhile sees the old ballot or the new)."""
+        for key, ballot in ballots.items():
             if len(ballot.options) > len(self.ballots.get(key, Ballot("", ())).options):
                 self.ballots[key] = ballot
 
@@ -245,23 +255,39 @@ class Brazil(Profile):
         """A record payload (`ContestSheet.payload`), with its counts in the order of its contest's ballot."""
         try:
             data = json.loads(payload)
-            contest, mesa_id = str(data["contest"]), str(data["section"])
-            votes = {str(k): int(v) for k, v in data["votes"].items()}
-            blank, null = int(data["blank"]), int(data["null"])
             eligible = data["eligible"]
+            sheet = ContestSheet(
+                str(data["contest"]),
+                "",
+                str(data["section"]),
+                {str(k): int(v) for k, v in data["votes"].items()},
+                int(data["blank"]),
+                int(data["null"]),
+                eligible if isinstance(eligible, int) else None,
+            )
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise PayloadError(f"wrong shape: not a contest of a boletim de urna ({error})") from None
-        ballot = self.ballots.get(contest)
+        return self.record_of(sheet, payload)
+
+    def record_of(self, sheet: ContestSheet, payload: str | None = None) -> Record:
+        """`sheet` as a record, its counts in the order of its contest's ballot; `payload` is its text as
+        logged (default: `ContestSheet.payload`). Ingest builds its records here, without the JSON round trip
+        of `parse`."""
+        ballot = self.ballots.get(sheet.contest)
         if ballot is None:
-            raise PayloadError(f"contest {contest} has no ballot in this workspace")
-        unknown = sorted(set(votes) - set(ballot.options))
+            raise PayloadError(f"contest {sheet.contest} has no ballot in this workspace")
+        unknown = sorted(set(sheet.votes) - set(ballot.options))
         if unknown:
-            raise PayloadError(f"options {', '.join(unknown)} are not on the ballot of contest {contest}")
-        counts = tuple(votes.get(option, 0) for option in ballot.options)
-        extra: dict[str, int | str] = {"blank": blank, "null": null}
-        if isinstance(eligible, int):
-            extra["eligible"] = eligible
-        return Record(self.name, mesa_id, mesa_id, counts, blank + null, payload, extra=extra, contest=contest)
+            raise PayloadError(f"options {', '.join(unknown)} are not on the ballot of contest {sheet.contest}")
+        counts = tuple(sheet.votes.get(option, 0) for option in ballot.options)
+        extra: dict[str, int | str] = {"blank": sheet.blank, "null": sheet.null}
+        if sheet.eligible is not None:
+            extra["eligible"] = sheet.eligible
+        text = sheet.payload() if payload is None else payload
+        mesa_id = sheet.mesa_id
+        return Record(
+            self.name, mesa_id, mesa_id, counts, sheet.blank + sheet.null, text, extra=extra, contest=sheet.contest
+        )
 
     def encode(
         self, acta_id: str, counts: list[int], null_votes: int, extra: dict[str, int | str] | None = None

@@ -332,8 +332,8 @@ def _parties(office: str, block: Fields) -> tuple[tuple[PartyResult, ...], dict[
     seen: set[int] = set()
     party: int | None = None
     label: int | None = None
+    where = f"office CARG:{office}"
     for key, value in block:
-        where = f"office CARG:{office}"
         if key.isdigit():
             number = _int("candidate", key)
             if number in seen:
