@@ -13,8 +13,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
 import testigo
+from testigo.cli import app
 from testigo.ledger.entries import Entry, read_entries
 from testigo.pipeline.decode import decode_blob
 from testigo.profiles.br import contest_sheets
@@ -144,7 +146,15 @@ def test_the_bundle_verifies_and_a_changed_contest_file_is_named(published: Publ
     report = verify_bundle(published.bundle, workers=1)
     assert report.ok, report.problems
     decoding = next(check for check in report.checks if check.check == "decoding")
-    assert f"make {len(SECTIONS) + 1} whole BUs" in decoding.detail
+    bus = len(SECTIONS) + 1
+    assert f"make {bus} whole BUs" in decoding.detail
+    # the simulated election's keys ship with no testigo: its signatures are checked only with --bu-keys
+    assert f"{bus} of them signed by a TSE key neither shipped with testigo nor in --bu-keys" in decoding.detail
+    keys = str(published.store.workspace.trusted_keys_dir)
+    run = CliRunner().invoke(app, ["verify", str(published.bundle), "--bu-keys", keys, "--workers", "1", "--json"])
+    assert run.exit_code == 0, run.stdout
+    [detail] = [c["detail"] for c in json.loads(run.stdout)["checks"] if c["check"] == "decoding"]
+    assert f"make {bus} whole BUs" in detail and "neither shipped" not in detail
     # one vote more in one contest's per-mesa table is caught, naming the file
     copy = tmp_path / "bundle"
     copy.mkdir()

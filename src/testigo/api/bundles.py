@@ -68,6 +68,7 @@ def verify(
     min_witnesses: int | None = None,
     workers: int | None = None,
     sample: int | None = None,
+    bu_keys: str | os.PathLike[str] | None = None,
 ) -> VerifyReport:
     """Recompute everything in a bundle from its images and signed log, as ``testigo verify``.
 
@@ -80,7 +81,8 @@ def verify(
     witness verifier keys (texts or files), `min_witnesses` of which (default 1
     when any is given) must have cosigned the bundle's checkpoint. `sample`
     decodes only that many images, drawn at random (``--sample``; the report's
-    `not_decoded` counts the others). The report's `ok` says whether every
+    `not_decoded` counts the others). `bu_keys` is a folder of TSE keys trusted
+    beside the shipped ones (``--bu-keys``). The report's `ok` says whether every
     check held; nothing is raised for a bundle that fails.
 
         >>> with testigo.open("./eleccion") as ws:
@@ -98,6 +100,7 @@ def verify(
         min_witnesses=min_witnesses,
         workers=workers,
         sample=sample,
+        bu_keys=Path(bu_keys) if bu_keys is not None else None,
     )
     if not is_url(bundle):
         return check(local_folder(bundle))

@@ -111,6 +111,14 @@ def verify(
             "everything else checked): a quick check of a large bundle [default: decode all]",
         ),
     ] = None,
+    bu_keys: Annotated[
+        Path | None,
+        typer.Option(
+            "--bu-keys",
+            help="A folder of TSE public keys trusted beside the shipped ones, as testigo keys add keeps them (a "
+            "workspace's trusted-keys/): boletins they signed are checked on their signature too.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Recompute everything in a bundle from its images and signed log; exit 1 on any problem."""
@@ -122,6 +130,8 @@ def verify(
             old = checkpoint.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise UserError(f"cannot read the checkpoint {checkpoint}: {error}") from None
+    if bu_keys is not None and not bu_keys.is_dir():
+        raise UserError(f"--bu-keys {bu_keys} is not a folder")
     with RichProgress(enabled=err.is_terminal) as progress:
         report = verify_bundle(
             bundle,
@@ -131,6 +141,7 @@ def verify(
             min_witnesses=min_witnesses,
             workers=workers,
             sample=sample,
+            bu_keys=bu_keys,
             progress=progress,
         )
     if as_json:

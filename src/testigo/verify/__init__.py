@@ -37,6 +37,7 @@ def verify_bundle(
     workers: int | None = None,
     sample: int | None = None,
     decoded_before: int = 0,
+    bu_keys: Path | None = None,
     progress: Progress | None = None,
 ) -> VerifyReport:
     """Verify the bundle in folder `root`, or in the archive file `root` (`testigo publish --archive`).
@@ -58,10 +59,12 @@ def verify_bundle(
     `old_checkpoint`, is that checkpoint's size when a copy of the bundle at
     that checkpoint was verified here before, images decoded (a mirror
     updating its copy): images only its entries name are hashed, not decoded
-    again (`Decoding.held`). `progress` follows `testigo.progress.Progress`.
+    again (`Decoding.held`). `bu_keys` is a folder of TSE keys trusted beside
+    the shipped ones, for a bundle of Brazil's boletins (`Decoding.bu_keys`).
+    `progress` follows `testigo.progress.Progress`.
     """
     required = witness_keys(witnesses, min_witnesses)
-    decoding = Decoding(workers, sample, decoded_before if old_checkpoint is not None else 0)
+    decoding = Decoding(workers, sample, decoded_before if old_checkpoint is not None else 0, bu_keys)
     if root.is_file():
         with tempfile.TemporaryDirectory(prefix="testigo-verify-") as workdir:
             report = VerifyReport()

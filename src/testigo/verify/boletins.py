@@ -11,9 +11,10 @@ ingest did), judges each again (chain, signature, sums:
 to be a contest of a BU that has a part on that entry's image, and every
 logged part to be read again from it.
 
-What it cannot re-check: a signature by a TSE key that is not installed with
-this copy of testigo (a key the workspace added: `testigo keys add`). Such
-a BU is judged on its chain and sums only, and counted in the detail. A BU
+What it cannot re-check: a signature by a TSE key that neither ships with
+testigo nor lies in the folder given (`testigo verify --bu-keys`: a key the
+workspace added with `testigo keys add`). Such a BU is judged on its chain
+and sums only, and counted in the detail. A BU
 judged invalid here (a broken chain, a bad signature, impossible sums) whose
 contests the log counts is a problem.
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from testigo.domain import Status
 from testigo.ledger.entries import Entry
@@ -47,15 +49,16 @@ class BoletinsReadAgain:
 
 
 def read_boletins_again(
-    logged: Mapping[str, Sequence[Entry]], decoded: Mapping[str, tuple[str, Decoded]]
+    logged: Mapping[str, Sequence[Entry]], decoded: Mapping[str, tuple[str, Decoded]], keys: Path | None = None
 ) -> BoletinsReadAgain:
     """Check the entries of every image in `decoded` (sha256 -> bundle path and its reading again) against the
-    BUs its codes and those of the other images make; `logged` gives each image's item entries in log order."""
+    BUs its codes and those of the other images make; `logged` gives each image's item entries in log order.
+    `keys` is a folder of TSE keys trusted beside the shipped ones (each vetted as `testigo keys add` does)."""
     result = BoletinsReadAgain()
     first_named = {sha: min(entry.seq for entry in logged.get(sha, ())) for sha in decoded if logged.get(sha)}
     read: dict[str, set[str]] = {}  # image -> the codes read again from it
     collector = Collector()
-    keys = KeyLookup(KeyRing(None))  # the TSE keys shipped with testigo, vetted against the official list
+    lookup = KeyLookup(KeyRing(keys))  # the shipped TSE keys and `keys`, vetted against the official list
     offered: dict[str, set[str]] = {}  # contest payload -> images holding a part of a valid BU that states it
     invalid: dict[tuple[str, str], str] = {}  # (payload, image) -> why the BU stating it there is invalid
     by_part: dict[str, set[str]] = {}  # code -> images it was read from
@@ -77,7 +80,7 @@ def read_boletins_again(
             certificates = certificates_of(texts)
             for boletim in (b for added in answers for b in added.completed):
                 result.boletins += 1
-                checked = judge_found(keys, boletim, certificates)
+                checked = judge_found(lookup, boletim, certificates)
                 result.unsigned += checked.status is BoletimStatus.UNVERIFIED
                 images = {image for part in boletim.parts for image in by_part.get(part.text, ())}
                 for sheet in contest_sheets(boletim):

@@ -85,6 +85,9 @@ class Decoding:
     """The log's first `held` entries were verified, their images decoded, in a copy kept from before (a
     mirror's own, whose checkpoint this log is proven to extend): an image no later entry names is not decoded
     again. Its bytes are still hashed, and decoding is deterministic, so it would read as it did then."""
+    bu_keys: Path | None = None
+    """A folder of TSE public keys trusted beside those shipped with testigo, as `testigo keys add` keeps
+    them (a workspace's trusted-keys/): the boletins they signed are judged on their signature too."""
 
     def chosen(self, images: set[str]) -> set[str]:
         """The images (sha256) to decode, of `images`."""
@@ -223,7 +226,7 @@ def _check_images(
     manual = len(typed - set(logged) - set(machine))
     detail = f"{len(decode)} images decoded again for {count} logged payloads"
     if spread:
-        boletins = read_boletins_again(logged, gathered)
+        boletins = read_boletins_again(logged, gathered, decoding.bu_keys)
         decode_problems += boletins.problems
         detail += (
             f"; their codes make {boletins.boletins} whole BUs (every image read, whatever the sample: a BU's "
@@ -231,8 +234,8 @@ def _check_images(
         )
         if boletins.unsigned:
             detail += (
-                f"; {boletins.unsigned} of them signed by a TSE key not installed here: their chain and sums "
-                "were checked, their signature was not"
+                f"; {boletins.unsigned} of them signed by a TSE key neither shipped with testigo nor in --bu-keys: "
+                "their chain and sums were checked, their signature was not"
             )
     if report.not_decoded:
         detail += (
