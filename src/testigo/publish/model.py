@@ -21,7 +21,7 @@ from testigo.ledger.entries import Entry
 from testigo.profiles import Profile
 from testigo.publish.layout import needs_preview
 from testigo.publish.replay import replay
-from testigo.tally.aggregate import Accepted, TallyResult, tally_accepted
+from testigo.tally.aggregate import Accepted, TallyResult, registry_of_contest, tally_accepted
 
 #: Levels whose totals are published in data/totals.json (mesas have data/mesas.*).
 AREA_LEVELS = ("country", "state", "municipality", "parish", "center")
@@ -160,7 +160,7 @@ def derive_contests(
     return [
         Publication(
             profile,
-            _contest_registry(profile, registry, contest),
+            registry_of_contest(profile, registry, contest),
             tuple(entries),
             by_contest.get(contest, {}),
             files,
@@ -171,12 +171,6 @@ def derive_contests(
         )
         for contest in contests
     ]
-
-
-def _contest_registry(profile: Profile, registry: Registry, contest: str) -> Registry:
-    """The mesas a contest is counted against, as `testigo tally --contest` counts them (`contest_registry`)."""
-    area = profile.contest_area(contest)
-    return registry if area is None or area not in registry.areas else registry.within(area)
 
 
 def accepted_of(publication: Publication) -> Accepted:

@@ -256,7 +256,7 @@ class _Site:
                     "area",
                     self.page(level, area_id),
                     title=row.name if area else whole,
-                    heading=f"{_LABELS[level]} {row.name}" if area else f"{whole} / National result",
+                    heading=f"{_LABELS[level]} {row.name}" if area else self.whole_heading(whole),
                     crumbs=self.crumbs(area.parent_id) if area else self.top(),
                     row=row,
                     short=self.short,
@@ -266,6 +266,10 @@ class _Site:
                     bounds=self.bounds.get((level, row.id)),
                     downloads=() if area else self.downloads(),
                 )
+
+    def whole_heading(self, whole: str) -> str:
+        """The heading of the page of the whole: the country, or a contest's constituency (its name says it)."""
+        return whole if self.several else f"{whole} / National result"
 
     def downloads(self) -> list[tuple[str, str]]:
         return [(self.prefix + path, label) for path, label in _DOWNLOADS] + [_NIST_DOWNLOAD]

@@ -13,6 +13,7 @@ import numpy as np
 
 from testigo.domain import LEVELS, Election, Registry
 from testigo.errors import UserError
+from testigo.profiles import Profile
 from testigo.store import records
 from testigo.store.workspace import Store
 
@@ -120,11 +121,14 @@ def contest_registry(store: Store, contest: str) -> Registry:
 
     A copy, walked at leisure: in a server, an upload settled in another thread may add a section to the
     store's registry meanwhile (profile br)."""
-    registry = store.registry.copy()
-    area = store.profile.contest_area(contest)
-    if area is None or area not in registry.areas:
-        return registry
-    return registry.within(area)
+    return registry_of_contest(store.profile, store.registry.copy(), contest)
+
+
+def registry_of_contest(profile: Profile, registry: Registry, contest: str) -> Registry:
+    """The part of `registry` that `contest` is voted in (all of it for a contest of the whole country, or one
+    whose area it lacks), as `testigo tally --contest` and a published bundle count it."""
+    area = profile.contest_area(contest)
+    return registry if area is None or area not in registry.areas else registry.within(area)
 
 
 def tally_accepted(

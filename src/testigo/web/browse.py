@@ -140,10 +140,11 @@ class AreaPage:
 
 
 def contest_snapshot(results: PublicResults, contest: str | None) -> Snapshot:
-    """The results of `contest` (None: the first), or a 404 naming it when the workspace has no such contest."""
+    """The results of `contest` (None or empty: the first), or a 404 naming it when the workspace has no such
+    contest."""
     results.current()  # the contests other processes' uploads added, as of the latest refresh
     try:
-        return results.current(contest)
+        return results.current(contest or None)
     except KeyError:
         raise Problem(404, "err_no_contest", contest=contest) from None
 
