@@ -44,7 +44,7 @@ class BoletinsReadAgain:
     boletins: int = 0
     """Whole BUs gathered from the codes read again."""
     unsigned: int = 0
-    """Of them, judged on their chain and sums only: their TSE key is not installed here."""
+    """Of them, judged on their chain and sums only: their TSE key neither ships with testigo nor is in `keys`."""
     problems: list[str] = field(default_factory=list)
 
 
@@ -93,10 +93,11 @@ def read_boletins_again(
         waits = next((lacking[code] for code in sorted(read.get(sha, ())) if code in lacking), None)
         if waits is not None:
             refused.setdefault(sha, f"it waits: {waits}")
+    everywhere = set(by_part)
     for sha in first_named:
         path = decoded[sha][0]
         for entry in logged.get(sha, ()):
-            problem = _entry_problem(entry, sha, (read.get(sha, set()), set(by_part)), offered, invalid)
+            problem = _entry_problem(entry, sha, (read.get(sha, set()), everywhere), offered, invalid)
             if problem and sha in refused and entry.status in _COUNTED:
                 problem += f" (a code of it makes no BU: {refused[sha]})"
             if problem:
