@@ -90,11 +90,11 @@ def settle_boletins(store: Store, session: Session, reading: FileReading) -> lis
         _ensure_sections(session, store.registry, [b for b, c in checked if c.status is not BoletimStatus.INVALID])
         judged = [item for b, c in checked for item in _records(session, profile, b, c, page=page.page)]
         outcomes.extend(_settled(profile, store.registry, session, judged))
-        shared.take(profile.ballots)
         left = [(t, a) for t, a in zip(texts, answers, strict=True) if t not in done]
         outcomes.extend(_unsettled(collector, left, page=page.page))
         waiting.stop_waiting(session, done)
         waiting.keep_waiting(session, (t for t, a in left if _waits(t, a)))
+    shared.take(profile.ballots)
     return [replace(outcome, part=part) for part, outcome in enumerate(outcomes)]
 
 
@@ -209,11 +209,11 @@ def _ensure_ballot(session: Session, profile: Brazil, sheet: ContestSheet) -> No
     contest's ballot once a file instead cost ~0.9 ms a BU of 5 contests.
     """
     known = profile.ballots.get(sheet.contest)
-    if known is not None and set(sheet.votes) <= set(known.options):
+    if known is not None and known.known.issuperset(sheet.votes):
         return
     key = BALLOT_FACT + sheet.contest
     row = session.execute(select(Meta).where(Meta.key == key).with_for_update()).scalar_one_or_none()
     stored = Ballot.from_fact(row.value) if row is not None else Ballot(sheet.name, ())
     ballot = stored.extended(sheet.votes)
-    set_fact(session, key, ballot.to_fact())
+    set_fact(session, key, ballot.fact)
     profile.ballots[sheet.contest] = ballot

@@ -60,13 +60,16 @@ class Ballot:
     name: str
     options: tuple[str, ...]
 
-    def to_fact(self) -> str:
+    @cached_property
+    def fact(self) -> str:
+        """The ballot as the workspace stores it (`from_fact` reads it back), made once: a stored ballot is
+        compared with it for every file."""
         return json.dumps({"name": self.name, "options": list(self.options)}, ensure_ascii=False)
 
     @cached_property
-    def fact(self) -> str:
-        """`to_fact`, made once: what a stored ballot is compared with."""
-        return self.to_fact()
+    def known(self) -> frozenset[str]:
+        """The options as a set, made once: every BU's contest asks whether its ballot holds its options."""
+        return frozenset(self.options)
 
     @classmethod
     def from_fact(cls, text: str) -> Ballot:
@@ -75,8 +78,7 @@ class Ballot:
 
     def extended(self, options: Iterable[str]) -> Ballot:
         """This ballot with the options it lacks appended, in the order given."""
-        known = set(self.options)
-        new = [option for option in dict.fromkeys(options) if option not in known]
+        new = [option for option in dict.fromkeys(options) if option not in self.known]
         return Ballot(self.name, self.options + tuple(new)) if new else self
 
     def election(self) -> Election:
@@ -213,7 +215,7 @@ class Brazil(Profile):
         return Brazil(_ballots(facts))
 
     def ballot_facts(self) -> dict[str, str]:
-        return {BALLOT_FACT + key: ballot.to_fact() for key, ballot in self.ballots.items()}
+        return {BALLOT_FACT + key: ballot.fact for key, ballot in self.ballots.items()}
 
     def catch_up(self, facts: Mapping[str, str]) -> None:
         """The contests and options other processes' BUs added (`take`)."""
