@@ -18,7 +18,7 @@ import argparse
 import json
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,7 @@ MAPS = {
     "margins": "<candidate>",
     "counted": "<candidate>",
     "scenarios": "<candidate>",
+    "evidence": "<source>",
 }
 #: Maps that only some commands key by data (elsewhere the same key has fixed fields).
 COMMAND_MAPS = {
@@ -112,8 +113,21 @@ def _clean(text: str) -> str:
 # --- docs/json.md -----------------------------------------------------------------------------
 
 
+#: The demo as tests/test_cli.py runs it (with ``--dir``): that test checks the demo's section of docs/json.md
+#: from its own run, so the reference test need not run the demo a second time.
+DEMO = ("demo", "--mesas", "12", "--seed", "7", "--workers", "1")
+DEMO_TITLE = "testigo demo"
+
+
 def json_reference() -> str:
-    """The shape of every --json output, from runs on a small election made for the purpose."""
+    """The shape of every --json output, from runs on a small election made for the purpose, the demo's last."""
+    with tempfile.TemporaryDirectory() as folder:
+        result = CliRunner().invoke(app, [*DEMO, "--dir", folder, "--json"], catch_exceptions=False)
+    return json_document([*command_runs(), (DEMO_TITLE, json.loads(result.stdout))])
+
+
+def json_document(runs: Iterable[tuple[str, Any]]) -> str:
+    """docs/json.md for `runs`: (command as documented, its parsed --json output), in order."""
     lines = [
         "# JSON output of every command",
         "",
@@ -123,16 +137,21 @@ def json_reference() -> str:
         "(a candidate's key, an outcome, a level). Lists show the shape of their items.",
         "",
     ]
-    for title, output in _runs():
-        command = title.split()[1]
-        maps = {**MAPS, **COMMAND_MAPS.get(command, {})}
-        body = json.dumps(_render(_shape(output, None, maps)), indent=2, ensure_ascii=False)
-        lines += [f"## `{title} --json`", "", "```json", body, "```", ""]
+    for title, output in runs:
+        lines += [json_section(title, output), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _runs() -> Iterator[tuple[str, Any]]:
-    """(command as documented, parsed --json output) for every reporting command."""
+def json_section(title: str, output: Any) -> str:
+    """One command's section of docs/json.md: its title and the shape of its output."""
+    command = title.split()[1]
+    maps = {**MAPS, **COMMAND_MAPS.get(command, {})}
+    body = json.dumps(_render(_shape(output, None, maps)), indent=2, ensure_ascii=False)
+    return "\n".join([f"## `{title} --json`", "", "```json", body, "```"])
+
+
+def command_runs() -> Iterator[tuple[str, Any]]:
+    """(command as documented, parsed --json output) for every reporting command but the demo (`DEMO`)."""
     runner = CliRunner()
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
@@ -222,7 +241,6 @@ def _runs() -> Iterator[tuple[str, Any]]:
         yield run("testigo mirror", "mirror", str(tmp / "bundle"), str(tmp / "mirror"), "--workers", "1")
         yield run("testigo user invite", "user", "invite", "--role", "admin", *ws)
         yield run("testigo user list", "user", "list", *ws)
-        yield run("testigo demo", "demo", "--mesas", "2", "--workers", "1", "--dir", str(tmp / "demo"))
 
 
 def _boletins(folder: Path) -> tuple[list[str], Path]:

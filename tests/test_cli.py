@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from testigo.cli import app
 from testigo.simulate import simulate
+from tests.reference_script import load_reference
 
 
 def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -133,7 +134,8 @@ def test_a_workspace_that_is_a_file_or_has_corrupt_settings_is_a_usage_error(tmp
 
 @pytest.mark.slow
 def test_demo_verifies_every_outcome_against_the_simulation(tmp_path: Path) -> None:
-    report = run_json("demo", "--mesas", "12", "--seed", "7", "--dir", str(tmp_path / "demo"), "--workers", "1")
+    reference = load_reference()
+    report = run_json(*reference.DEMO, "--dir", str(tmp_path / "demo"))
     verified = report["verified"]
     assert verified["exact"] is True and verified["unexpected_outcomes"] == []
     # one acta of twelve is printed without a code: counted from its print, or left for reviewers, never wrong
@@ -145,3 +147,6 @@ def test_demo_verifies_every_outcome_against_the_simulation(tmp_path: Path) -> N
     assert summary["rejected"] > 0 and summary["conflict"] > 0
     assert summary["mismatch"] == 4  # the altered actas: a card changed on the paper or in the code only
     assert Path(report["workspace"]).is_dir()
+    # docs/json.md's last section is the shape of this run's report (tests/test_reference.py checks the rest)
+    section = reference.json_section(reference.DEMO_TITLE, report)
+    assert reference.JSON_DOC.read_text(encoding="utf-8").endswith(f"\n{section}\n"), "run scripts/reference.py"
