@@ -33,6 +33,7 @@ python3 -m ruff check src tests benchmarks scripts
 python3 -m ruff format --check src tests benchmarks scripts
 python3 -m mypy
 
-# coverage is measured on every run, and the run fails below the floor set in pyproject.toml; workers steal
+# coverage is measured on every run (the fast tests', tests/conftest.py: the slow ones run untraced), and the
+# run fails below the floor set in pyproject.toml; workers steal
 # queued tests from each other, so a few long tests near the end do not leave one core idle
 python3 -m pytest -n auto --dist worksteal --durations=40 --cov --cov-report=term "$@"

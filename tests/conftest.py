@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
+import coverage
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
@@ -15,6 +16,25 @@ from testigo.profiles.ve2024 import acta_id_for
 from testigo.store.workspace import Store, init_workspace
 
 POSTGRES_URL = os.environ.get("TESTIGO_TEST_POSTGRES_URL", "")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, object, object]:
+    """Run the tests marked slow outside coverage's tracing: setup, call and teardown.
+
+    They are end-to-end runs (images rendered and read, bundles published and verified) through modules
+    that each have fast tests of their own, and tracing made them about 1.5 times slower: with them traced
+    the suite took 23 minutes on two cores, above its 20-minute budget. Coverage is the fast tests'
+    measure (92.5% without the slow ones, 93.9% with them); the floor in pyproject.toml holds it.
+    """
+    tracer = coverage.Coverage.current() if item.get_closest_marker("slow") else None
+    if tracer is None:
+        return (yield)
+    tracer.stop()
+    try:
+        return (yield)
+    finally:
+        tracer.start()
 
 
 @pytest.fixture

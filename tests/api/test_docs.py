@@ -1,8 +1,8 @@
 """The examples of docs/api.md and of the API's docstrings run, and print what they say they print.
 
 Both are slow (a workspace opened for nearly every example, actas decoded, bundles published and verified),
-and run outside coverage's tracing (`no_cover`, pytest-cov's marker): they check the documentation, and the
-code they run is measured by the tests of each module; tracing it again about doubled their time.
+and like every slow test run outside coverage's tracing (tests/conftest.py): they check the documentation,
+and the code they run is measured by the tests of each module.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 
 @pytest.mark.slow
-@pytest.mark.no_cover
 def test_the_api_page_runs(
     built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -36,7 +35,6 @@ def test_the_api_page_runs(
 
 
 @pytest.mark.slow
-@pytest.mark.no_cover
 def test_the_docstring_examples_run(
     built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
