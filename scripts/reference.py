@@ -122,8 +122,8 @@ DEMO_TITLE = "testigo demo"
 def json_reference() -> str:
     """The shape of every --json output, from runs on a small election made for the purpose, the demo's last."""
     with tempfile.TemporaryDirectory() as folder:
-        result = CliRunner().invoke(app, [*DEMO, "--dir", folder, "--json"], catch_exceptions=False)
-    return json_document([*command_runs(), (DEMO_TITLE, json.loads(result.stdout))])
+        demo = _run(DEMO_TITLE, *DEMO, "--dir", folder)
+    return json_document([*command_runs(), demo])
 
 
 def json_document(runs: Iterable[tuple[str, Any]]) -> str:
@@ -150,29 +150,29 @@ def json_section(title: str, output: Any) -> str:
     return "\n".join([f"## `{title} --json`", "", "```json", body, "```"])
 
 
+def _run(title: str, *args: str) -> tuple[str, Any]:
+    """(title, parsed --json output) of the command `args`; stops the script when the command failed."""
+    result = CliRunner().invoke(app, [*args, "--json"], catch_exceptions=False)
+    if result.exit_code not in (0, 1):
+        raise SystemExit(f"{title}: exit {result.exit_code}: {result.output[-2000:]}")
+    return title, json.loads(result.stdout)
+
+
 def command_runs() -> Iterator[tuple[str, Any]]:
     """(command as documented, parsed --json output) for every reporting command but the demo (`DEMO`)."""
-    runner = CliRunner()
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         ws = ["--workspace", str(tmp / "ws")]
         resultados = _excerpt("resultados_2024_csv_v1.csv", tmp / "resultados.csv")
-
-        def run(title: str, *args: str) -> tuple[str, Any]:
-            result = runner.invoke(app, [*args, "--json"], catch_exceptions=False)
-            if result.exit_code not in (0, 1):
-                raise SystemExit(f"{title}: exit {result.exit_code}: {result.output[-2000:]}")
-            return title, json.loads(result.stdout)
-
-        yield run("testigo init", "init", *ws)
+        yield _run("testigo init", "init", *ws)
         sim = ["--mesas", "3", "--quality", "scan", "--bad-files", "--forgeries", "1", "--out", str(tmp / "sim")]
-        yield run("testigo simulate", "simulate", *sim)
-        yield run("testigo ingest PATH", "ingest", str(tmp / "sim" / "actas"), "--workers", "1", *ws)
+        yield _run("testigo simulate", "simulate", *sim)
+        yield _run("testigo ingest PATH", "ingest", str(tmp / "sim" / "actas"), "--workers", "1", *ws)
         with resultados.open("a", encoding="utf-8") as table:  # two rows that fail: an unknown mesa, a bad count
             table.write("1,X,1,X,1,X,999999999,1,100,10,0,5,5,0,0,0,0,0,0,0,0,\n")
             table.write("1,X,1,X,1,X,10113042,2,100,10,0,-5,5,0,0,0,0,0,0,0,0,\n")
-        yield run("testigo import FILE", "import", str(resultados), *ws)
-        injected = run(
+        yield _run("testigo import FILE", "import", str(resultados), *ws)
+        injected = _run(
             "testigo simulate --inject SPEC FILE",
             "simulate",
             "--inject",
@@ -184,42 +184,42 @@ def command_runs() -> Iterator[tuple[str, Any]]:
         )
         yield injected
         official = injected[1]["table"]
-        yield run("testigo import FILE --source official", "import", official, "--source", "official", *ws)
-        yield run("testigo status", "status", *ws)
-        yield run("testigo items", "items", *ws)
-        yield run("testigo tally", "tally", *ws)
-        yield run("testigo tally --level mesa", "tally", "--level", "mesa", *ws)
-        yield run("testigo tally --project", "tally", "--project", *ws)
-        yield run("testigo forensics", "forensics", *ws)
-        yield run("testigo compare", "compare", *ws)
-        yield run("testigo log show", "log", "show", "--limit", "3", *ws)
-        yield run("testigo log proof SEQ", "log", "proof", "0", *ws)
-        yield run("testigo log proof --old N", "log", "proof", "--old", "1", *ws)
-        yield run("testigo log checkpoint", "log", "checkpoint", *ws)
-        yield run("testigo key export", "key", "export", *ws)
+        yield _run("testigo import FILE --source official", "import", official, "--source", "official", *ws)
+        yield _run("testigo status", "status", *ws)
+        yield _run("testigo items", "items", *ws)
+        yield _run("testigo tally", "tally", *ws)
+        yield _run("testigo tally --level mesa", "tally", "--level", "mesa", *ws)
+        yield _run("testigo tally --project", "tally", "--project", *ws)
+        yield _run("testigo forensics", "forensics", *ws)
+        yield _run("testigo compare", "compare", *ws)
+        yield _run("testigo log show", "log", "show", "--limit", "3", *ws)
+        yield _run("testigo log proof SEQ", "log", "proof", "0", *ws)
+        yield _run("testigo log proof --old N", "log", "proof", "--old", "1", *ws)
+        yield _run("testigo log checkpoint", "log", "checkpoint", *ws)
+        yield _run("testigo key export", "key", "export", *ws)
         boletins, key_file = _boletins(tmp / "boletins")
-        yield run("testigo bu check PATH", "bu", "check", *boletins, *ws)
+        yield _run("testigo bu check PATH", "bu", "check", *boletins, *ws)
         br = ["--workspace", str(tmp / "br")]
-        run("testigo init --profile br", "init", "--profile", "br", *br)
-        run("testigo ingest PATH", "ingest", *boletins, "--workers", "1", *br)  # the shape of any ingest
+        _run("testigo init --profile br", "init", "--profile", "br", *br)
+        _run("testigo ingest PATH", "ingest", *boletins, "--workers", "1", *br)  # the shape of any ingest
         # the simulated BU was counted without its key: adding the key judges it again
-        yield run("testigo keys add FILE", "keys", "add", str(key_file), *br)
-        yield run("testigo keys list", "keys", "list", *br)
-        yield run("testigo registry import FILE", "registry", "import", str(_sections(tmp / "secoes.csv")), *br)
-        contests = run("testigo contests", "contests", *br)
+        yield _run("testigo keys add FILE", "keys", "add", str(key_file), *br)
+        yield _run("testigo keys list", "keys", "list", *br)
+        yield _run("testigo registry import FILE", "registry", "import", str(_sections(tmp / "secoes.csv")), *br)
+        contests = _run("testigo contests", "contests", *br)
         yield contests
         mayor = contests[1]["contests"][0]["key"]
-        yield run("testigo tally --contest KEY", "tally", "--contest", mayor, "--level", "state", *br)
-        witness = run(
+        yield _run("testigo tally --contest KEY", "tally", "--contest", mayor, "--level", "state", *br)
+        witness = _run(
             "testigo witness key", "witness", "key", "--key", str(tmp / "w.key"), "--name", "witness.example/w1"
         )
         yield witness
         # nothing listens on port 9 of the loopback: publish reports the witness as unreachable, and goes on
-        yield run(
+        yield _run(
             "testigo witness add URL VKEY", "witness", "add", "http://127.0.0.1:9", witness[1]["verifier_key"], *ws
         )
-        yield run("testigo witness list", "witness", "list", *ws)
-        planned = run("testigo audit plan", "audit", "plan", "--seed", "20261203202612032026", *ws)
+        yield _run("testigo witness list", "witness", "list", *ws)
+        planned = _run("testigo audit plan", "audit", "plan", "--seed", "20261203202612032026", *ws)
         yield planned
         [row] = [
             m
@@ -228,19 +228,19 @@ def command_runs() -> Iterator[tuple[str, Any]]:
         ]
         paper = [row["counts"][0] + 1, *row["counts"][1:], row["null_votes"]]  # a one-vote discrepancy
         figures = ",".join(map(str, paper))
-        yield run("testigo audit record MESA", "audit", "record", row["mesa"], "--figures", figures, *ws)
-        yield run("testigo audit status", "audit", "status", *ws)
+        yield _run("testigo audit record MESA", "audit", "record", row["mesa"], "--figures", figures, *ws)
+        yield _run("testigo audit status", "audit", "status", *ws)
         web = ["https://resultados.example.org/", "--note", "sitio oficial"]
-        yield run("testigo mirrors add ADDRESS", "mirrors", "add", *web, *ws)
-        run("testigo mirrors add ADDRESS", "mirrors", "add", "resultados.tar", *ws)
-        yield run("testigo mirrors remove ADDRESS", "mirrors", "remove", "resultados.tar", *ws)
-        yield run("testigo mirrors list", "mirrors", "list", *ws)
+        yield _run("testigo mirrors add ADDRESS", "mirrors", "add", *web, *ws)
+        _run("testigo mirrors add ADDRESS", "mirrors", "add", "resultados.tar", *ws)
+        yield _run("testigo mirrors remove ADDRESS", "mirrors", "remove", "resultados.tar", *ws)
+        yield _run("testigo mirrors list", "mirrors", "list", *ws)
         archive = ["--archive", str(tmp / "bundle.tar"), "--split-size", "256K"]
-        yield run("testigo publish", "publish", "--out", str(tmp / "bundle"), *archive, *ws)
-        yield run("testigo verify DIR", "verify", str(tmp / "bundle"), "--workers", "1")
-        yield run("testigo mirror", "mirror", str(tmp / "bundle"), str(tmp / "mirror"), "--workers", "1")
-        yield run("testigo user invite", "user", "invite", "--role", "admin", *ws)
-        yield run("testigo user list", "user", "list", *ws)
+        yield _run("testigo publish", "publish", "--out", str(tmp / "bundle"), *archive, *ws)
+        yield _run("testigo verify DIR", "verify", str(tmp / "bundle"), "--workers", "1")
+        yield _run("testigo mirror", "mirror", str(tmp / "bundle"), str(tmp / "mirror"), "--workers", "1")
+        yield _run("testigo user invite", "user", "invite", "--role", "admin", *ws)
+        yield _run("testigo user list", "user", "list", *ws)
 
 
 def _boletins(folder: Path) -> tuple[list[str], Path]:
