@@ -18,7 +18,7 @@ import pytest
 from testigo.domain.layout import SheetLayout
 from testigo.profiles import get_profile
 from testigo.read.printed.cells import word_quad
-from testigo.read.printed.lines import Frame, TextLine, Word, frame_of
+from testigo.read.printed.lines import Frame, SlopeField, TextLine, Word, _chains, frame_of
 from testigo.read.printed.reading import PrintNotRead, read_print
 from testigo.read.printed.structure import KEY_WIDTH_TOLERANCE, Located, NotFound, _key_split, locate
 from testigo.simulate import PRINTERS, simulate
@@ -173,3 +173,33 @@ def test_a_key_is_split_off_only_at_a_space() -> None:
     assert _key_split(evenly, 24.0) is None  # TO|TAL: no space, a wider word
     wide = TextLine((_word(0.0, 80.0, ((0.0, 45.0), (60.0, 80.0))), figure))
     assert _key_split(wide, 24.0 / (1 + 2 * KEY_WIDTH_TOLERANCE)) is None  # its first part is no key's width
+
+
+def _slanted(x0: float, x1: float, cx: float, cy: float, slope: float) -> Word:
+    """A word 20 pixels tall whose line rises `slope` rows per column: its box is taller by the rise along it."""
+    rise = abs(slope) * (x1 - x0)
+    return Word(x0, cy - 10.0 - rise / 2, x1, cy + 10.0 + rise / 2, cy, slope if x1 - x0 > 30 else None)
+
+
+def test_a_long_slanted_word_is_as_tall_as_its_letters_when_chained() -> None:
+    """Perspective slants a name's box to four times its letters' height; the figure a row off is not its line's.
+
+    Two rows 30 pixels apart, lines rising 0.3 rows a column: the next row's
+    figure lies 30 pixels off the name's line, inside what half the slanted
+    box's height allowed, and it is the nearer of the two figures.
+    """
+    slope, y_a, y_b = -0.3, 500.0, 530.0
+
+    def at(y: float, x: float) -> float:
+        return y + slope * (x - 112.0)
+
+    words = [
+        _slanted(100.0, 124.0, 112.0, y_a, slope),  # key A
+        _slanted(140.0, 340.0, 240.0, at(y_a, 240.0), slope),  # a long name on row A
+        _slanted(800.0, 824.0, 812.0, at(y_a, 812.0), slope),  # row A's figure
+        _slanted(100.0, 124.0, 112.0, y_b, slope),  # key B
+        _slanted(140.0, 200.0, 170.0, at(y_b, 170.0), slope),  # a short name on row B
+        _slanted(799.0, 823.0, 811.0, at(y_b, 811.0), slope),  # row B's figure, a column nearer
+    ]
+    assert words[1].height == 80.0
+    assert _chains(words, 20.0, SlopeField(slope, 0.0, 0.0)) == [[0, 1, 2], [3, 4, 5]]

@@ -54,6 +54,8 @@ MAX_GAP_HEIGHTS = 45.0
 #: Letters are joined across this many text heights into a word's pieces (`Word.pieces`): less than a space
 #: narrowed by blur, more than the gap within a key's two digits.
 PIECE_JOIN = 0.4
+#: Ink shorter than this many text heights is no word (a speck, a rule's dash).
+MIN_WORD_HEIGHT = 0.45
 #: Slope samples (long words, or long lines) a `SlopeField` is fitted to at the least.
 FIELD_SAMPLES = 6
 #: A chained line measures the slope field when its first and last words are this many text heights apart.
@@ -341,7 +343,7 @@ def _words(mask: np.ndarray, text_height: float) -> list[Word]:
     words = []
     for i in range(1, count):
         x, y, w, h, area = (int(v) for v in stats[i])
-        if h < 0.45 * text_height or area < 0.05 * text_height**2:
+        if h < MIN_WORD_HEIGHT * text_height or area < 0.05 * text_height**2:
             continue
         if w < 0.2 * text_height and (x == 0 or y == 0 or x + w == columns or y + h == rows):
             continue  # a sliver at the frame's border is a page's edge, narrower than any letter: it would start a line
@@ -392,7 +394,7 @@ def _chains(words: list[Word], text_height: float, field: SlopeField) -> list[li
     at once (`_Boxes.fit`): testing them one by one in Python was most of
     the cost of finding the lines.
     """
-    boxes = _Boxes.of(words)
+    boxes = _Boxes.of(words, field, text_height)
     order = np.argsort(boxes.x0, kind="stable")
     starts = boxes.x0[order]
     used = np.zeros(len(words), dtype=bool)
@@ -433,10 +435,19 @@ class _Boxes:
     height: np.ndarray
 
     @classmethod
-    def of(cls, words: list[Word]) -> _Boxes:
+    def of(cls, words: list[Word], field: SlopeField, text_height: float) -> _Boxes:
+        """The words' boxes, each with its height across the line (its box's, less the rise along it).
+
+        Perspective leaves lines slanted in the frame (a quarter of a row's
+        height per column on hard photos), and a long word's box is then
+        taller than its letters by the rise along it: three text heights for
+        a name, enough that a figure a row away passed as on its line.
+        """
         table = np.array([(w.x0, w.y0, w.x1, w.y1, w.cy) for w in words], dtype=np.float64).reshape(-1, 5)
         x0, y0, x1, y1, cy = table.T
-        return cls(x0, x1, (x0 + x1) / 2, cy, y1 - y0)
+        cx = (x0 + x1) / 2
+        across = (y1 - y0) - np.abs(field.at(cx, cy)) * (x1 - x0)
+        return cls(x0, x1, cx, cy, np.maximum(across, MIN_WORD_HEIGHT * text_height))
 
     def unused_after(self, between: np.ndarray, word: int, used: np.ndarray) -> np.ndarray:
         """Those of the words `between` that are not `used` and begin right of `word`'s start."""
