@@ -7,6 +7,7 @@ deciding are tested with stand-in fields in tests/read/test_printed_figures.py.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -18,8 +19,9 @@ from testigo.domain.layout import SheetLayout
 from testigo.profiles import get_profile
 from testigo.read.printed import reading as reading_module
 from testigo.read.printed.figures import cross_check, rescue
+from testigo.read.printed.lines import frame_of
 from testigo.read.printed.reading import PrintNotRead, read_print
-from testigo.read.printed.structure import Located
+from testigo.read.printed.structure import Located, NotFound, locate
 from testigo.simulate import PRINTERS, simulate
 
 PROFILE = get_profile("ve2024")
@@ -102,6 +104,32 @@ def test_rows_shifted_between_the_probed_keys_are_unclear_never_a_mismatch(
     assert check.outcome == "partial", check.describe()
     # the shifted rows, and one row each side: a block's edge row may pass its key by a confusable digit
     assert {c.field for c in check.unclear} == {"card_32", "card_33", "card_34", "card_35", "card_36"}
+
+
+def test_a_dark_table_where_the_margin_was_cut_is_not_read_as_the_keys_ink(
+    sheets: list[tuple[np.ndarray, dict[str, Any]]],
+) -> None:
+    """A photo cut near the keys shows the table under the sheet beside them: a key's band must not take it in.
+
+    The font reads each key in a band reaching a few cells left of it (for
+    rivals with more digits); a dark table half a letter's height left of
+    the keys had been taken for ink there, and 7 rows were left unproven.
+    """
+    gray, entry = sheets[0]
+    found = frame_of(gray)
+    assert found is not None
+    tables = []
+    for turn in (found, found.turned):  # the one the table is found in is the upright one
+        with contextlib.suppress(NotFound):
+            tables.append((turn, locate(turn.lines, _layout("qr"), turn.text_height)[0]))
+    [(frame, located)] = tables
+    lefts = [frame.to_page @ np.array([row.left, row.y_at(row.left), 1.0]) for row in located.rows]
+    height = frame.text_height * float(np.hypot(*frame.to_page[:2, 0]))  # a letter's height on the page
+    edge = int(min(x / w for x, _, w in lefts) - 0.5 * height)
+    page = gray.copy()
+    page[:, :edge] = 60
+    check = cross_check(read_print(page, _layout("qr"), header=False), _figures(entry))
+    assert check.outcome == "confirmed", check.describe()
 
 
 def _other_form() -> np.ndarray:

@@ -114,7 +114,8 @@ class _Cells:
     ) -> _Cells | None:
         cell = model.cell
         pitch = model.pitch * upright.height
-        band = _band(frame, line, word.x1 - (count + 1) * pitch, word.x1 + pitch, upright)
+        left, right = _span(line, word, pitch)
+        band = _band(frame, line, word.x1 - (count + 1) * pitch, right, upright, inked_from=left)
         profile = band.sum(axis=0)
         if profile.max() <= 0:
             return None
@@ -227,10 +228,41 @@ def _pitch(frame: Frame, rows: Sequence[TextLine], uprights: Sequence[Upright]) 
     return (low + peak + offset) * BAND_HEIGHTS / ROWS
 
 
-def _band(frame: Frame, line: TextLine, x0: float, x1: float, upright: Upright) -> np.ndarray:
-    """The line between frame columns `x0` and `x1`, `ROWS` high, ink positive in [0, 1], paper at 0."""
+def _span(line: TextLine, word: Word, pitch: float) -> tuple[float, float]:
+    """The frame columns whose ink may belong to `word`: a pitch either side of its box, never past halfway to a
+    neighbouring word on its line, nor left of its line's first word.
+
+    A band reaches past the box for ink the threshold left out of it (a
+    faint digit), but what lies beyond is not the word's: a key is followed
+    by its party's name a space away, and left of a line's first word lies
+    the sheet's edge or the table under it (on a hard photo whose margin was
+    cut, a band laid over four cells left of a key took in the dark table,
+    and 5 keys of 38 read as one digit, "2" for "27", leaving their rows
+    unproven).
+    """
+    before = [other.x1 for other in line.words if other.x1 <= word.x0]
+    after = [other.x0 for other in line.words if other.x0 >= word.x1]
+    left = (max(before) + word.x0) / 2 if before else word.x0 - pitch / 2
+    right = (word.x1 + min(after)) / 2 if after else word.x1 + pitch
+    return left, min(right, word.x1 + pitch)
+
+
+def _band(
+    frame: Frame, line: TextLine, x0: float, x1: float, upright: Upright, *, inked_from: float | None = None
+) -> np.ndarray:
+    """The line between frame columns `x0` and `x1`, `ROWS` high, ink positive in [0, 1], paper at 0.
+
+    Left of frame column `inked_from` the band is blank paper, whatever it
+    shows, and its paper and ink levels are those of the rest.
+    """
     gray = frame_band(frame, line, x0, x1, ROWS, upright=upright)
-    ink: np.ndarray = np.clip(paper(gray) - gray.astype(np.float32), 0.0, None)
+    blank = (
+        0
+        if inked_from is None
+        else int(np.clip(round((inked_from - x0) * gray.shape[1] / (x1 - x0)), 0, gray.shape[1] - 1))
+    )
+    ink: np.ndarray = np.clip(paper(gray[:, blank:]) - gray.astype(np.float32), 0.0, None)
+    ink[:, :blank] = 0.0
     peak = float(ink.max())
     return ink / peak if peak > 0 else ink
 
