@@ -18,8 +18,10 @@ import pytest
 from testigo.domain.layout import SheetLayout
 from testigo.profiles import get_profile
 from testigo.read.printed import reading as reading_module
+from testigo.read.printed.cells import word_quad
 from testigo.read.printed.figures import cross_check, rescue
-from testigo.read.printed.lines import frame_of
+from testigo.read.printed.font import FontModel
+from testigo.read.printed.lines import Frame, TextLine, frame_of
 from testigo.read.printed.reading import PrintNotRead, read_print
 from testigo.read.printed.structure import Located, NotFound, locate
 from testigo.simulate import PRINTERS, simulate
@@ -106,6 +108,75 @@ def test_rows_shifted_between_the_probed_keys_are_unclear_never_a_mismatch(
     assert {c.field for c in check.unclear} == {"card_32", "card_33", "card_34", "card_35", "card_36"}
 
 
+def _table(gray: np.ndarray, entry: dict[str, Any]) -> tuple[Frame, Located]:
+    """The upright frame of a scan and its table: the rows whose first holds card 01's figure where it was printed."""
+    found = frame_of(gray)
+    assert found is not None
+    first = np.array(entry["fields"]["card_01"]).mean(axis=0)
+    tables = []
+    for turn in (found, found.turned):
+        with contextlib.suppress(NotFound):
+            for located in locate(turn.lines, _layout("qr"), turn.text_height):
+                row = located.rows[0]
+                if np.hypot(*(np.mean(word_quad(turn, row, row.words[-1]), axis=0) - first)) < turn.text_height:
+                    tables.append((turn, located))
+    [table] = tables
+    return table
+
+
+def _key_box(frame: Frame, row: TextLine) -> tuple[int, int, int, int]:
+    """The page box (x0, y0, x1, y1) of a row's key, a pixel wider each way."""
+    quad = np.array(word_quad(frame, row, row.words[0]))
+    (x0, y0), (x1, y1) = quad.min(axis=0), quad.max(axis=0)
+    return int(x0) - 1, int(y0) - 1, int(x1) + 2, int(y1) + 2
+
+
+def test_a_table_whose_probed_keys_read_as_others_is_read_by_every_key(
+    sheets: list[tuple[np.ndarray, dict[str, Any]]],
+) -> None:
+    """Two of the three probed keys unreadable as theirs sink the probes' mean; every key read finds the table.
+
+    Keys 01 and 19 are overprinted with keys 05 and 10 (as the blurred far
+    end of a hard photo reads 01 as 81): the table is read, and only those
+    rows and their neighbours are left unproven, their figures unclear.
+    """
+    gray, entry = sheets[0]
+    frame, located = _table(gray, entry)
+    page = gray.copy()
+    for source, target in ((4, 0), (9, 18)):
+        sx0, sy0, sx1, sy1 = _key_box(frame, located.rows[source])
+        tx0, ty0, _, _ = _key_box(frame, located.rows[target])
+        page[ty0 : ty0 + sy1 - sy0, tx0 : tx0 + sx1 - sx0] = gray[sy0:sy1, sx0:sx1]
+    check = cross_check(read_print(page, _layout("qr"), header=False), _figures(entry))
+    assert check.outcome == "partial", check.describe()
+    assert {c.field for c in check.unclear} == {"card_01", "card_02", "card_18", "card_19", "card_20"}
+    assert not check.differing
+
+
+def test_a_key_the_font_doubts_is_proven_by_both_readers_together(
+    sheets: list[tuple[np.ndarray, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The font finds key 07 less likely than a rival by 6 nats (as blur confuses 6 and 9); PP-OCR reads it plainly.
+
+    The two readers' log-likelihoods are added, as for a figure: the row is
+    proven and every figure confirmed. Shifted rows, which both readers read
+    as other keys, stay unproven (`test_rows_shifted_between_the_probed_keys_are_unclear_never_a_mismatch`).
+    """
+    gray, entry = sheets[0]
+    scored = FontModel.log_likelihoods
+
+    def doubting(self: FontModel, *args: Any, **kwargs: Any) -> dict[str, float]:
+        scores = scored(self, *args, **kwargs)
+        texts = args[3]
+        if texts[0] == "07" and "01" in texts:  # key 07 scored with its rivals
+            scores["07"] = max(score for text, score in scores.items() if text != "07") - 6.0
+        return scores
+
+    monkeypatch.setattr(FontModel, "log_likelihoods", doubting)
+    check = cross_check(read_print(gray, _layout("qr"), header=False), _figures(entry))
+    assert check.outcome == "confirmed", check.describe()
+
+
 def test_a_dark_table_where_the_margin_was_cut_is_not_read_as_the_keys_ink(
     sheets: list[tuple[np.ndarray, dict[str, Any]]],
 ) -> None:
@@ -116,13 +187,7 @@ def test_a_dark_table_where_the_margin_was_cut_is_not_read_as_the_keys_ink(
     the keys had been taken for ink there, and 7 rows were left unproven.
     """
     gray, entry = sheets[0]
-    found = frame_of(gray)
-    assert found is not None
-    tables = []
-    for turn in (found, found.turned):  # the one the table is found in is the upright one
-        with contextlib.suppress(NotFound):
-            tables.append((turn, locate(turn.lines, _layout("qr"), turn.text_height)[0]))
-    [(frame, located)] = tables
+    frame, located = _table(gray, entry)
     lefts = [frame.to_page @ np.array([row.left, row.y_at(row.left), 1.0]) for row in located.rows]
     height = frame.text_height * float(np.hypot(*frame.to_page[:2, 0]))  # a letter's height on the page
     edge = int(min(x / w for x, _, w in lefts) - 0.5 * height)
