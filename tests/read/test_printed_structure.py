@@ -20,7 +20,7 @@ from testigo.profiles import get_profile
 from testigo.read.printed.cells import word_quad
 from testigo.read.printed.lines import Frame, SlopeField, TextLine, Word, _chains, frame_of
 from testigo.read.printed.reading import PrintNotRead, read_print
-from testigo.read.printed.structure import KEY_WIDTH_TOLERANCE, Located, NotFound, _key_split, locate
+from testigo.read.printed.structure import KEY_WIDTH_TOLERANCE, Located, NotFound, _key_split, _key_width, locate
 from testigo.simulate import PRINTERS, simulate
 
 LAYOUT: SheetLayout = next(layout for layout in get_profile("ve2024").layouts() if layout.code != "none")
@@ -173,6 +173,23 @@ def test_a_key_is_split_off_only_at_a_space() -> None:
     assert _key_split(evenly, 24.0) is None  # TO|TAL: no space, a wider word
     wide = TextLine((_word(0.0, 80.0, ((0.0, 45.0), (60.0, 80.0))), figure))
     assert _key_split(wide, 24.0 / (1 + 2 * KEY_WIDTH_TOLERANCE)) is None  # its first part is no key's width
+
+
+def test_a_key_joined_to_a_name_of_several_words_is_split_at_its_space() -> None:
+    """Blur joins every word of a long name too: the spaces between them are as wide as the key's."""
+    figure = _word(600.0, 612.0)
+    joined = TextLine((_word(0.0, 130.0, ((0.0, 24.0), (42.0, 80.0), (97.0, 130.0))), figure))
+    split = _key_split(joined, 24.0)
+    assert split is not None
+    assert [(word.x0, word.x1) for word in split.words] == [(0.0, 24.0), (42.0, 130.0), (600.0, 612.0)]
+
+
+def test_the_keys_width_is_found_when_most_keys_are_joined_to_their_names() -> None:
+    """Five keys joined to short names outnumber three alone: their first pieces still say how wide a key is."""
+    figure = _word(600.0, 612.0)
+    alone = [TextLine((_word(0.0, 24.0), _word(40.0, 90.0), figure)) for _ in range(3)]
+    joined = [TextLine((_word(0.0, 55.0, ((0.0, 24.0), (38.0, 55.0))), figure)) for _ in range(5)]
+    assert _key_width(alone + joined, 20.0) == 24.0
 
 
 def _slanted(x0: float, x1: float, cx: float, cy: float, slope: float) -> Word:

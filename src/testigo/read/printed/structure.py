@@ -42,8 +42,12 @@ MARGIN_TOLERANCE = 0.8
 MAX_LINES_BETWEEN_ROWS = 2
 #: A row's key is as wide as the table's keys' shared width, within this share of it.
 KEY_WIDTH_TOLERANCE = 0.35
-#: The gap that splits a key off the word blur joined it to is this many times as wide as the word's other gaps.
+#: The gap that splits a key off the word blur joined it to is this many times as wide as the word's other gaps,
 SPACE_RATIO = 1.5
+#: ... or this many key widths wide whatever they are: blur joins a name of several words too, and the spaces
+#: between them are as wide as the key's (0.71 and 0.67 letter heights, a key being about one); the gaps
+#: between two letters are a quarter of a key's width.
+SPACE_KEYS = 0.55
 
 
 @dataclass(frozen=True)
@@ -154,8 +158,17 @@ def _margin(points: list[tuple[float, float]], tolerance: float) -> tuple[Margin
 
 
 def _key_width(lines: list[TextLine], text_height: float) -> float | None:
-    """The width shared by most first words that are short enough to be keys (a few characters)."""
-    widths = np.array([line.words[0].width for line in lines if line.words[0].width < 3.0 * text_height])
+    """The width shared by most first words, or their first pieces, that are short enough to be keys.
+
+    A first word's first piece (`Word.pieces`) counts for it: on a blurred
+    photo half the keys were joined to their names, and the joined words of
+    the short names (``04 PPT``) outnumbered the keys left alone, so the
+    densest width was theirs and no key was found.
+    """
+    firsts = [
+        line.words[0].pieces[0][1] - line.words[0].x0 if line.words[0].pieces else line.words[0].width for line in lines
+    ]
+    widths = np.array([width for width in firsts if width < 3.0 * text_height])
     if len(widths) == 0:
         return None
     # the densest width: the median of the widths close to each width, for the width with most neighbours
@@ -172,16 +185,18 @@ def _key_split(line: TextLine, key_width: float) -> TextLine | None:
     """The line with its key split off its first word, when blur joined them (None: nothing to split).
 
     The key is the word's first pieces (`Word.pieces`) when they span the
-    key's width and the gap after them is a space: `SPACE_RATIO` times as
-    wide as any other gap in the word, not one between two letters of a wider
-    word (``TO|TAL``, whose letters' gaps are all alike).
+    key's width and the gap after them is a space: `SPACE_KEYS` key widths
+    or more, or `SPACE_RATIO` times as wide as any other gap in the word,
+    not one between two letters of a wider word (``TO|TAL``, whose letters'
+    gaps are all alike and narrow).
     """
     first = line.words[0]
     if _is_key(first.width, key_width) or len(first.pieces) < 2 or len(line.words) < 2:
         return None
     gaps = [after[0] - before[1] for before, after in itertools.pairwise(first.pieces)]
     for at in range(1, len(first.pieces)):
-        space = gaps[at - 1] >= SPACE_RATIO * max(gaps[: at - 1] + gaps[at:], default=0)
+        wide = gaps[at - 1] >= SPACE_KEYS * key_width
+        space = wide or gaps[at - 1] >= SPACE_RATIO * max(gaps[: at - 1] + gaps[at:], default=0)
         if space and _is_key(first.pieces[at - 1][1] - first.x0, key_width):
             return TextLine((*first.split(at), *line.words[1:]))
     return None
