@@ -68,8 +68,8 @@ def store_sheet(store: Store, name: str, data: bytes, outcome: Callable[[Session
         submission_id, _ = register_incoming(store, session, Incoming(f"test:{name}", name, data), CLI_CHANNEL, None)
         submission = session.get(SubmissionRow, submission_id)
         assert submission is not None
-        [item] = finish_logged(session, store, submission, [outcome(session)])
-        return item.id
+        [item_id] = finish_logged(session, store, submission, [outcome(session)])
+        return item_id
 
 
 def mismatched_sheet(store: Store, mesa: str, *, gonzalez: int = 200, printed: int = 290) -> tuple[int, str]:

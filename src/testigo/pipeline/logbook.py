@@ -16,7 +16,7 @@ from testigo.ledger import Checkpoint, sign_checkpoint
 from testigo.ledger.entries import Entry, item_entry, parse
 from testigo.store import ledger as log_table
 from testigo.store import submissions as subs
-from testigo.store.schema import CheckpointRow, ItemRow, SubmissionRow
+from testigo.store.schema import CheckpointRow, SubmissionRow
 from testigo.store.workspace import Store
 
 
@@ -26,15 +26,15 @@ def finish_logged(
     submission: SubmissionRow,
     outcomes: list[subs.ItemOutcome],
     table: dict[str, str | None] | None = None,
-) -> list[ItemRow]:
-    """Write the outcomes, mark the submission done and log each item — one transaction.
+) -> list[int]:
+    """Write the outcomes, mark the submission done and log each item — one transaction; the items' ids.
 
     The entry names the file by content and rounds its time (`testigo.ledger.entries`, format version 2);
     the submission row keeps the name it was submitted under and the exact time, for admins.
 
     `table` is how an imported table was read (`testigo.ledger.entries.table_reading`), logged with each row.
     """
-    items = subs.finish(session, submission, outcomes)
+    ids = subs.finish(session, submission, outcomes)
     media_type = subs.media_type_of(session, submission.blob_sha256) if submission.blob_sha256 else None
     if table is not None and media_type is None:  # a table's type is not sniffed: its reading says it
         media_type = "application/vnd.apache.parquet" if table.get("encoding") == "parquet" else "text/csv"
@@ -48,23 +48,23 @@ def finish_logged(
                     channel=submission.channel,
                     sha256=submission.blob_sha256,
                     media_type=media_type,
-                    page=item.page,
-                    part=item.part,
-                    status=item.status,
-                    reason=item.reason,
+                    page=outcome.page,
+                    part=outcome.part,
+                    status=outcome.status,
+                    reason=outcome.reason,
                     profile=store.profile.name,
-                    payload=item.payload,
-                    acta_id=item.mesa_id,
+                    payload=outcome.payload,
+                    acta_id=outcome.mesa_id,
                     table=table,
                     printed=outcome.printed.logged() if outcome.printed else None,
                     granularity=store.settings.published_time_seconds,
                 ),
-                item.id,
+                item_id,
             )
-            for item, outcome in zip(items, outcomes, strict=True)
+            for item_id, outcome in zip(ids, outcomes, strict=True)
         ],
     )
-    return items
+    return ids
 
 
 @dataclass(frozen=True)

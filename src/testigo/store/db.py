@@ -12,13 +12,13 @@ setting and the same Alembic migrations.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import CursorResult, Engine, Result, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, Table, create_engine, event, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -119,3 +119,31 @@ def changed_rows(result: Result[Any]) -> int:
     row count; for a data-changing statement it is a `CursorResult`, which does.
     """
     return cast(CursorResult[Any], result).rowcount
+
+
+def insert_in_order(session: Session, table: Table, rows: Sequence[Mapping[str, object]]) -> list[int]:
+    """Insert `rows` into `table`, whose primary key is the integer `id`, and return their ids in order.
+
+    PostgreSQL numbers them itself, in one batched ``INSERT ... RETURNING``
+    whose rows SQLAlchemy sorts back into the order given. On SQLite it
+    cannot (no form of the statement ties new rowids to the order of the
+    rows), so it falls back to one statement per row: measured, that was
+    a fifth of settling a BU, whose five contests make five records and
+    five items. There the ids are given here instead, the next ones after
+    the table's largest, and the rows go in one ``executemany``: SQLite's
+    write transactions begin IMMEDIATE (`_begin_immediate`), so no other
+    writer can take those ids meanwhile, and were one taken all the same,
+    the primary key would refuse the row (`IntegrityError`), never
+    overwrite it. Nothing is ever deleted from the tables this serves, so
+    the ids are those SQLite would have chosen.
+    """
+    if not rows:
+        return []
+    if session.get_bind().dialect.name != "sqlite":
+        statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+        return [int(row_id) for row_id in session.execute(statement, list(rows)).scalars()]
+    largest = session.execute(select(func.max(table.c.id))).scalar_one()
+    first = (largest or 0) + 1
+    ids = list(range(first, first + len(rows)))
+    session.execute(table.insert(), [{**row, "id": row_id} for row_id, row in zip(ids, rows, strict=True)])
+    return ids

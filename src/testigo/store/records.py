@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from testigo.domain import Record
 from testigo.domain.printed import CERTAIN, CONFIRMED
+from testigo.store.db import insert_in_order
 from testigo.store.schema import BlobRow, ItemRow, MesaRow, PrintedRow, RecordRow, SubmissionRow
 from testigo.store.submissions import now
 
@@ -88,11 +89,9 @@ def insert_many(
     if not decided:
         return []
     rows = [{**_values(record, status, source), "center_id": centers.get(record.mesa_id)} for record, status in decided]
-    table = cast(Table, RecordRow.__table__)
-    statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
     try:
         with session.begin_nested():
-            return [int(row_id) for row_id in session.execute(statement, rows).scalars()]
+            return insert_in_order(session, cast(Table, RecordRow.__table__), rows)
     except IntegrityError:
         return None
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from testigo.domain.printed import PrintedSheet
 from testigo.errors import TestigoError
-from testigo.store.db import changed_rows
+from testigo.store.db import changed_rows, insert_in_order
 from testigo.store.schema import BlobRow, ItemRow, PrintedRow, SubmissionRow
 
 PENDING = "pending"
@@ -168,8 +169,8 @@ def pending_among(session: Session, submission_ids: list[int]) -> list[Submissio
     return sorted(rows, key=lambda row: row.id)
 
 
-def finish(session: Session, submission: SubmissionRow, outcomes: list[ItemOutcome]) -> list[ItemRow]:
-    """Write the outcomes and mark the submission done, in the caller's transaction.
+def finish(session: Session, submission: SubmissionRow, outcomes: list[ItemOutcome]) -> list[int]:
+    """Write the outcomes and mark the submission done, in the caller's transaction; their items' ids.
 
     The state moves from pending to done with a conditional update, so of two
     processes settling the same submission only one can: the other gets
@@ -196,12 +197,11 @@ def finish(session: Session, submission: SubmissionRow, outcomes: list[ItemOutco
         }
         for o in outcomes
     ]
-    # an ORM bulk INSERT ... RETURNING, not add_all and a flush: a file of a hundred BUs gives five hundred
-    # items, and the unit of work took twice as long over them (profiled: 3.0 s against 1.4 s for 10,000)
-    statement = insert(ItemRow).returning(ItemRow, sort_by_parameter_order=True)
-    rows = list(session.scalars(statement, values)) if values else []
-    session.add_all(_printed_row(row.id, o.printed) for row, o in zip(rows, outcomes, strict=True) if o.printed)
-    return rows
+    # one batched INSERT, not add_all and a flush: a file of a hundred BUs gives five hundred items, and the
+    # unit of work took twice as long over them (profiled: 3.0 s against 1.4 s for 10,000)
+    ids = insert_in_order(session, cast(Table, ItemRow.__table__), values)
+    session.add_all(_printed_row(item_id, o.printed) for item_id, o in zip(ids, outcomes, strict=True) if o.printed)
+    return ids
 
 
 def _printed_row(item_id: int, sheet: PrintedSheet) -> PrintedRow:
