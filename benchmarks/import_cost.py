@@ -49,9 +49,9 @@ from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
-from scale import REAL_TABLE, _fresh_database, synthetic_registry
 from sqlalchemy import Engine, event, insert, select
 from sqlalchemy.orm import Session
+from synthetic import REAL_TABLE, fresh_database, synthetic_registry
 
 from testigo.capture import Incoming
 from testigo.ledger.entries import CLI_CHANNEL
@@ -275,7 +275,7 @@ def main() -> None:
     engine = "PostgreSQL" if args.database else "SQLite"
     for size in sizes:
         if args.database:
-            _fresh_database(args.database)
+            fresh_database(args.database)
         root = work / f"ws-{size}"
         shutil.rmtree(root, ignore_errors=True)
         results[size] = measure(root, args.database, size, args)

@@ -54,9 +54,8 @@ import import_cost
 import numpy as np
 from boletins import TARGET_S
 from bu_ingest import run as count_boletins
-from sqlalchemy import MetaData, create_engine
+from synthetic import REAL_TABLE, fresh_database, synthetic_registry
 
-from testigo.domain import Area, Mesa, Registry
 from testigo.forensics.report_data import run_all
 from testigo.pipeline.analysis import accepted_table
 from testigo.pipeline.executors import DaskExecutor, Executor, LocalExecutor
@@ -72,32 +71,12 @@ from testigo.tally import tally
 
 T = TypeVar("T")
 PROFILE = "ve2024"
-#: The opposition's 2024 table, beside the project in the shared data folder.
-REAL_TABLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "ve2024" / "resultados_2024_csv_v1.csv"
 
 
 def timed(action: Callable[[], T]) -> tuple[T, float]:
     start = time.perf_counter()
     result = action()
     return result, time.perf_counter() - start
-
-
-def synthetic_registry(real: Registry, mesas: int) -> tuple[list[Area], list[Mesa]]:
-    """New centers and mesas, copies of the real ones, so that the registry holds `mesas` in all."""
-    areas: list[Area] = []
-    added: list[Mesa] = []
-    by_center: dict[str, list[Mesa]] = {}
-    for mesa in real.mesas.values():
-        by_center.setdefault(mesa.center_id, []).append(mesa)
-    copy = 0
-    while len(real.mesas) + len(added) < mesas:
-        copy += 1
-        for center_id, members in by_center.items():
-            center = real.areas[center_id]
-            new_id = f"{center_id}-{copy}"
-            areas.append(Area(new_id, "center", f"{center.name} ({copy})", center.parent_id, center.registered))
-            added.extend(Mesa(f"{new_id}.{m.number:02}", new_id, m.number, m.registered) for m in members)
-    return areas, added[: max(mesas - len(real.mesas), 0)]
 
 
 def template_cards(seed: int) -> tuple[dict[str, np.ndarray], dict[str, int]]:
@@ -208,15 +187,6 @@ def _rate(root: Path, actas_dir: Path, executor: Executor, actas: int) -> float:
     return actas / seconds
 
 
-def _fresh_database(url: str) -> None:
-    """Empty the benchmark's PostgreSQL database between sizes."""
-    engine = create_engine(url)
-    meta = MetaData()
-    meta.reflect(engine)
-    meta.drop_all(engine)
-    engine.dispose()
-
-
 #: A tally of one contest over the national BUs must take under this many seconds.
 TALLY_TARGET_S = 10.0
 
@@ -232,7 +202,7 @@ def record_rates(sizes: list[int], work: Path, database: str, seed: int) -> None
     costs: dict[int, dict[str, float]] = {}
     for size in sizes:
         if database:
-            _fresh_database(database)
+            fresh_database(database)
         costs[size] = import_cost.measure(work / f"records-{size}", database, size, options)
         rates = ", ".join(f"{steps[k]} {1000 / costs[size][k]:,.0f}" for k in steps)
         print(f"{size:>9,} records stored: {rates}", flush=True)
@@ -284,7 +254,7 @@ def main() -> None:
         rows: dict[int, dict[str, float]] = {}
         for n in sizes:
             if args.database:
-                _fresh_database(args.database)
+                fresh_database(args.database)
             rows[n] = measure_registry(work / f"ws-{n}", n, templates, args.database, args.seed)
             print(f"{n:>9,} mesas: " + ", ".join(f"{k} {v:.2f}s" for k, v in rows[n].items()), flush=True)
         if len(sizes) > 1:
@@ -294,7 +264,7 @@ def main() -> None:
                 print(f"  {key:<16} x{rows[last][key] / rows[first][key]:.1f}")
         if args.table:
             if args.database:
-                _fresh_database(args.database)
+                fresh_database(args.database)
             cost = publish_cost(Path(args.table), work, args.database)
             print(
                 f"import + publish of {cost['mesas']:,} real mesas: import {cost['import s']:.1f}s "
