@@ -9,6 +9,7 @@ in its last word; what the figures read is tests/read/test_printed_sheets.py's.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import cv2
@@ -18,7 +19,16 @@ import pytest
 from testigo.domain.layout import SheetLayout
 from testigo.profiles import get_profile
 from testigo.read.printed.cells import word_quad
-from testigo.read.printed.lines import Frame, SlopeField, TextLine, Word, _chains, frame_of
+from testigo.read.printed.lines import (
+    MAX_INK_SHARE,
+    OVERVIEW_SIDE,
+    Frame,
+    SlopeField,
+    TextLine,
+    Word,
+    _chains,
+    frame_of,
+)
 from testigo.read.printed.reading import PrintNotRead, read_print
 from testigo.read.printed.structure import KEY_WIDTH_TOLERANCE, Located, NotFound, _key_split, _key_width, locate
 from testigo.simulate import PRINTERS, simulate
@@ -139,6 +149,27 @@ def test_slanted_letters_do_not_part_figures_from_their_rows(
     sheared = np.array([[1.0, -0.5, 0.5 * height], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
     page = cv2.warpAffine(gray, sheared[:2], (width + height // 2, height), borderValue=255)
     assert _found(page, entry, sheared)
+
+
+def test_a_small_sheet_on_noisy_wood_grain_is_framed_on_its_own_text(tmp_path: Path) -> None:
+    """A table's grain under sensor noise once outweighed a small sheet's ink: Otsu's split of the whole photo
+    took the grain for ink, the letters' height came out as the grain's (a third of theirs), and the frame
+    covered the whole photo at three times its scale (5453 x 4121 pixels, 2,826 "lines", 13 s), with one table
+    row found. The simulator's third hard photo of seed 77 is such a photo: a strip lying across wood."""
+    truth = json.loads(simulate(tmp_path, 3, seed=77, quality="hard", variant="sin_qr", workers=1).read_text())
+    entry = truth["files"][2]
+    gray = cv2.imread(str(tmp_path / entry["file"]), cv2.IMREAD_GRAYSCALE)
+    assert gray is not None
+    scale = OVERVIEW_SIDE / max(gray.shape)
+    overview = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    hat = cv2.morphologyEx(overview, cv2.MORPH_BLACKHAT, np.ones((5, 5), np.uint8))
+    _, otsu = cv2.threshold(hat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    assert np.count_nonzero(otsu) > MAX_INK_SHARE * otsu.size, "Otsu alone must take the grain for ink here"
+    frame = frame_of(gray)
+    assert frame is not None
+    assert frame.text_height == pytest.approx(20.0, abs=3.0)
+    assert 38 <= len(frame.lines) <= 120
+    assert _found(gray, entry, IDENTITY)
 
 
 def test_a_left_margin_cut_off_at_the_keys_still_finds_the_table(
