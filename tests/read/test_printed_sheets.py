@@ -197,6 +197,26 @@ def test_a_dark_table_where_the_margin_was_cut_is_not_read_as_the_keys_ink(
     assert check.outcome == "confirmed", check.describe()
 
 
+def test_rows_glare_left_at_a_quarter_of_the_contrast_are_read_on_the_second_try(
+    sheets: list[tuple[np.ndarray, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Glare across the table's middle (contrast falling smoothly to a quarter) loses its rows to the frame's one
+    threshold; ink taken relative to the ink around it finds them, and every figure reads as printed."""
+    gray, entry = sheets[0]
+    top = min(y for _, y in entry["fields"]["card_05"])
+    bottom = max(y for _, y in entry["fields"]["card_25"])
+    rows = np.arange(gray.shape[0], dtype=np.float32)[:, None]
+    contrast = 1 - 0.75 * np.exp(-(((rows - (top + bottom) / 2) / ((bottom - top) / 2)) ** 2))
+    page = np.clip(255 - (255 - gray.astype(np.float32)) * contrast, 0, 255).astype(np.uint8)
+    with monkeypatch.context() as patched:
+        patched.setattr(reading_module.PageFrames, "faint", None)
+        with pytest.raises(PrintNotRead, match="table rows"):
+            read_print(page, _layout("qr"), header=False)
+    check = cross_check(read_print(page, _layout("qr"), header=False), _figures(entry))
+    assert check.outcome == "confirmed", check.describe()
+    assert len(check.comparisons) == 41
+
+
 def _other_form() -> np.ndarray:
     """A form of another kind: twelve numbered rows with a name and a figure, then two totals."""
     page = np.full((1400, 1000), 240, np.uint8)

@@ -12,7 +12,7 @@ from testigo.read.decode import PageReading, read_page
 from testigo.read.errors import UnusableInput
 from testigo.read.images import load_pages
 from testigo.read.ocr import OcrModelError
-from testigo.read.printed.reading import PrintNotRead, read_print
+from testigo.read.printed.reading import PageFrames, PrintNotRead, read_print
 from testigo.read.sniff import describe_unsupported, sniff
 
 #: Images above this many pixels are refused before decoding (a phone photo is 12-50).
@@ -76,9 +76,10 @@ def _with_print(page: PageReading, gray: np.ndarray, layouts: Sequence[SheetLayo
     tried = coded[:1] if page.payloads else list(layouts)
     alone = not page.payloads  # no code to cross-check with: the header and the totals' labels are read now
     problems = []
+    frames = PageFrames(gray)
     for layout in tried:
         try:
-            printed = read_print(gray, layout, code_up=page.code_up, header=alone, labels=alone)
+            printed = read_print(frames, layout, code_up=page.code_up, header=alone, labels=alone)
         except PrintNotRead as error:
             problems.append(str(error))
             continue

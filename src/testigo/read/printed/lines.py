@@ -55,6 +55,11 @@ MAX_ENLARGEMENT = 3.0
 #: 5.6 % of a page's overview and 7.9 % of a frame; 23-36 % where a small sheet lay on noisy wood grain, whose
 #: texture Otsu's method had split from the paper instead of the ink from both (`_ink`).
 MAX_INK_SHARE = 0.15
+#: Faint ink (`frame_of`'s ``faint``): each pixel's ink contrast is taken relative to the strongest within this
+#: many stroke sizes around it, and never relative to less than `FAINT_FLOOR` grey levels (blank paper's
+#: noise would otherwise be raised to ink).
+FAINT_SPAN = 16
+FAINT_FLOOR = 45.0
 #: Lines run within this many degrees of the estimate from the text block's long axis.
 ANGLE_WINDOW = 12.0
 #: A word is joined to the next on its line across at most this many character heights of blank paper.
@@ -185,7 +190,7 @@ def _turned(word: Word, width: int, height: int) -> Word:
     )
 
 
-def frame_of(gray: np.ndarray) -> Frame | None:
+def frame_of(gray: np.ndarray, *, faint: bool = False) -> Frame | None:
     """The page's text as a `Frame` (one of its two upright turns), or None when the page shows no text lines.
 
     The page is turned and scaled in one warp, at the scale that brings its
@@ -196,6 +201,13 @@ def frame_of(gray: np.ndarray) -> Frame | None:
     a quarter turn off, their boxes' heights are their widths, about half, and the
     frame was made twice as large each way as it should be (4x the pixels for
     every later step: 214 ms of a photo's 546 went to framing, 145 now).
+
+    `faint` finds the lines in ink taken relative to the ink around it
+    (`_ink`): glare or fading that leaves part of a sheet's print a fraction
+    of the contrast of the rest then loses none of its words to the one
+    threshold of the frame. It also raises blur and speckle, so it is the
+    second try, for a page whose print the first could not match to a layout
+    (`testigo.read.printed.reading.read_print`).
     """
     survey = min(1.0, SURVEY_SIDE / max(gray.shape))
     small = cv2.resize(gray, None, fx=survey, fy=survey, interpolation=cv2.INTER_AREA) if survey < 1 else gray
@@ -209,10 +221,11 @@ def frame_of(gray: np.ndarray) -> Frame | None:
     scale = min(MAX_ENLARGEMENT, TARGET_HEIGHT / height) if height else 1.0
     image, to_page = _turn(gray, angle, scale, text, margin=3 * (height or TARGET_HEIGHT))
     # measured again on the frame: the survey's copy is too coarse to measure small letters well
-    ink = _ink(image, _stroke_size(TARGET_HEIGHT))
+    ink = _ink(image, _stroke_size(TARGET_HEIGHT), faint=faint)
     text_height = _text_height(ink) or TARGET_HEIGHT
     # the lines' ink is the same mask when the letters came out near the target height (the same stroke size)
-    lines = find_lines(image, text_height, ink if _stroke_size(text_height) == _stroke_size(TARGET_HEIGHT) else None)
+    same = _stroke_size(text_height) == _stroke_size(TARGET_HEIGHT)
+    lines = find_lines(image, text_height, ink if same else _ink(image, _stroke_size(text_height), faint=faint))
     return Frame(image, to_page, text_height, lines) if lines else None
 
 
@@ -273,10 +286,19 @@ def find_lines(image: np.ndarray, text_height: float, ink: np.ndarray | None = N
     return sorted(lines, key=lambda line: line.cy)
 
 
-def _ink(gray: np.ndarray, size: int) -> np.ndarray:
-    """Dark strokes narrower than `size` pixels on a locally brighter background, as a 0/255 mask."""
+def _ink(gray: np.ndarray, size: int, *, faint: bool = False) -> np.ndarray:
+    """Dark strokes narrower than `size` pixels on a locally brighter background, as a 0/255 mask.
+
+    `faint`: each stroke's contrast over the strongest around it (`FAINT_SPAN`, `FAINT_FLOOR`), so that a
+    region glare or fading left at a fraction of the rest's contrast is split from its paper as the rest is.
+    """
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
     hat = cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, kernel)
+    if faint:
+        span = (FAINT_SPAN * size, FAINT_SPAN * size)
+        strongest = cv2.blur(cv2.dilate(hat, cv2.getStructuringElement(cv2.MORPH_RECT, span)), span)
+        relative = hat.astype(np.float32) * (255.0 / np.maximum(strongest.astype(np.float32), FAINT_FLOOR))
+        hat = np.clip(relative, 0.0, 255.0).astype(np.uint8)
     threshold, mask = cv2.threshold(hat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     # a textured background under a small sheet outweighs its ink: Otsu's split then separates the texture from
     # smooth paper, and more than `MAX_INK_SHARE` is "ink"; the ink is the strongest class above that split

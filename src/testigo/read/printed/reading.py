@@ -213,15 +213,48 @@ class PrintReading:
         return replace(self, fields={**self.fields, **self.labelled()}, positional=(), labelled=None)
 
 
+class PageFrames:
+    """A page's text framed for reading, each way made once and only when first needed (`lines.frame_of`).
+
+    One page may be read with several layouts (a page without a code, with
+    each form it may be), and each reading may need the second way, so the
+    frames are kept here rather than made by every `read_print`.
+    """
+
+    def __init__(self, gray: np.ndarray) -> None:
+        self.gray = gray
+
+    @cached_property
+    def plain(self) -> Frame | None:
+        """The page's lines as its ink shows them."""
+        return frame_of(self.gray)
+
+    @cached_property
+    def faint(self) -> Frame | None:
+        """The page's lines with ink taken relative to the ink around it: glare or fading brought up."""
+        return frame_of(self.gray, faint=True)
+
+
 def read_print(
-    gray: np.ndarray,
+    page: np.ndarray | PageFrames,
     layout: SheetLayout,
     *,
     code_up: tuple[float, float] | None = None,
     header: bool = True,
     labels: bool = True,
 ) -> PrintReading:
-    """Read `layout`'s fields on a grayscale page; raises `PrintNotRead` with the reason when it cannot.
+    """Read `layout`'s fields on a grayscale page (or its `PageFrames`); raises `PrintNotRead` with the reason
+    when it cannot.
+
+    The page's lines are found as its ink shows them; when the print cannot
+    be read so, again with faint ink brought up (`lines.frame_of`'s
+    ``faint``): glare across a photographed sheet or a faded strip of
+    thermal paper can leave the figures of some rows at a fraction of the
+    contrast of the rest, and one threshold for the whole frame lost them,
+    rows and all. Only as a second try: it also raises blur and speckle,
+    and it must not change a reading the first way gives. Every check the
+    first way makes (the rows' keys, the sums) holds the second too. The
+    reason given when neither reads is the first way's.
 
     `code_up`, when a QR code was decoded on the page, is the direction (in
     page pixels) from the code's bottom edge to its top edge: text is printed
@@ -237,7 +270,20 @@ def read_print(
     three PP-OCR runs on crops some 450 columns wide, 0.24 s of the
     0.8 s a cross-check cost on simulated photos.
     """
-    frame = frame_of(gray)
+    frames = page if isinstance(page, PageFrames) else PageFrames(page)
+    try:
+        return _read_frame(frames.plain, layout, code_up, header=header, labels=labels)
+    except PrintNotRead as error:
+        try:
+            return _read_frame(frames.faint, layout, code_up, header=header, labels=labels)
+        except PrintNotRead:
+            raise error from None
+
+
+def _read_frame(
+    frame: Frame | None, layout: SheetLayout, code_up: tuple[float, float] | None, *, header: bool, labels: bool
+) -> PrintReading:
+    """`read_print` on one framing of the page (None: no text lines were found in it)."""
     if frame is None:
         raise PrintNotRead("no printed text found on the page")
     turns = [frame, frame.turned]
