@@ -52,8 +52,8 @@ TARGET_HEIGHT = 20.0
 #: Small text is enlarged at most this many times (more would only magnify blur and cost pixels).
 MAX_ENLARGEMENT = 3.0
 #: Ink covers at most this share of an image. Measured on simulated scans, photos and hard photos: at most
-#: 5.6 % of a page's overview and 7.9 % of a frame; 23-36 % where a small sheet lay on noisy wood grain, whose
-#: texture Otsu's method had split from the paper instead of the ink from both (`_ink`).
+#: 5.6 % of a page's overview and 7.9 % of a frame; 18-36 % of each image `frame_of` made where a small sheet
+#: lay on noisy wood grain, whose texture Otsu's method had split from the paper instead of the ink from both.
 MAX_INK_SHARE = 0.15
 #: Faint ink (`frame_of`'s ``faint``): each pixel's ink contrast is taken relative to the strongest within this
 #: many stroke sizes around it, and never relative to less than `FAINT_FLOOR` grey levels (blank paper's
