@@ -295,8 +295,10 @@ def _ink(gray: np.ndarray, size: int, *, faint: bool = False) -> np.ndarray:
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
     hat = cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, kernel)
     if faint:
-        span = (FAINT_SPAN * size, FAINT_SPAN * size)
-        strongest = cv2.blur(cv2.dilate(hat, cv2.getStructuringElement(cv2.MORPH_RECT, span)), span)
+        span = FAINT_SPAN * size
+        # the strongest in a square, as the strongest along rows then along columns: the same, in half the time
+        along = cv2.dilate(cv2.dilate(hat, np.ones((1, span), np.uint8)), np.ones((span, 1), np.uint8))
+        strongest = cv2.blur(along, (span, span))
         relative = hat.astype(np.float32) * (255.0 / np.maximum(strongest.astype(np.float32), FAINT_FLOOR))
         hat = np.clip(relative, 0.0, 255.0).astype(np.uint8)
     threshold, mask = cv2.threshold(hat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
