@@ -190,8 +190,15 @@ def _turned(word: Word, width: int, height: int) -> Word:
     )
 
 
-def frame_of(gray: np.ndarray, *, faint: bool = False) -> Frame | None:
-    """The page's text as a `Frame` (one of its two upright turns), or None when the page shows no text lines.
+def frame_of(gray: np.ndarray) -> Frame | None:
+    """The page's text as a `Frame` (one of its two upright turns), or None when the page shows no text lines."""
+    turned = turn_text(gray)
+    return None if turned is None else frame_in(*turned)
+
+
+def turn_text(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The page's text turned so that its lines run across, at `TARGET_HEIGHT`, and the map back to the page
+    (3x3); None when the page shows no text.
 
     The page is turned and scaled in one warp, at the scale that brings its
     letters to `TARGET_HEIGHT` (measured on a copy of at most `SURVEY_SIDE`
@@ -201,13 +208,6 @@ def frame_of(gray: np.ndarray, *, faint: bool = False) -> Frame | None:
     a quarter turn off, their boxes' heights are their widths, about half, and the
     frame was made twice as large each way as it should be (4x the pixels for
     every later step: 214 ms of a photo's 546 went to framing, 145 now).
-
-    `faint` finds the lines in ink taken relative to the ink around it
-    (`_ink`): glare or fading that leaves part of a sheet's print a fraction
-    of the contrast of the rest then loses none of its words to the one
-    threshold of the frame. It also raises blur and speckle, so it is the
-    second try, for a page whose print the first could not match to a layout
-    (`testigo.read.printed.reading.read_print`).
     """
     survey = min(1.0, SURVEY_SIDE / max(gray.shape))
     small = cv2.resize(gray, None, fx=survey, fy=survey, interpolation=cv2.INTER_AREA) if survey < 1 else gray
@@ -219,7 +219,19 @@ def frame_of(gray: np.ndarray, *, faint: bool = False) -> Frame | None:
     upright, _ = _turn(small, angle, 1.0, found[1], margin=SURVEY_MARGIN)
     height = _text_height(_ink(upright, 7)) / survey
     scale = min(MAX_ENLARGEMENT, TARGET_HEIGHT / height) if height else 1.0
-    image, to_page = _turn(gray, angle, scale, text, margin=3 * (height or TARGET_HEIGHT))
+    return _turn(gray, angle, scale, text, margin=3 * (height or TARGET_HEIGHT))
+
+
+def frame_in(image: np.ndarray, to_page: np.ndarray, *, faint: bool = False) -> Frame | None:
+    """The text lines of `image`, a page's text turned by `turn_text`, as a `Frame` (None: no lines found).
+
+    `faint` finds the lines in ink taken relative to the ink around it
+    (`_ink`): glare or fading that leaves part of a sheet's print a fraction
+    of the contrast of the rest then loses none of its words to the one
+    threshold of the frame. It also raises blur and speckle, so it is the
+    second try, for a page whose print the first could not match to a layout
+    (`testigo.read.printed.reading.read_print`), on the same turned image.
+    """
     # measured again on the frame: the survey's copy is too coarse to measure small letters well
     ink = _ink(image, _stroke_size(TARGET_HEIGHT), faint=faint)
     text_height = _text_height(ink) or TARGET_HEIGHT
@@ -266,8 +278,8 @@ def text_angle(gray: np.ndarray) -> tuple[float, np.ndarray] | None:
     return best % 180.0, points / scale
 
 
-def find_lines(image: np.ndarray, text_height: float, ink: np.ndarray | None = None) -> list[TextLine]:
-    """The text lines of a frame image, top to bottom (`ink`: its ink at `_stroke_size(text_height)`, if made).
+def find_lines(image: np.ndarray, text_height: float, ink: np.ndarray) -> list[TextLine]:
+    """The text lines of a frame image, top to bottom (`ink`: its ink at `_stroke_size(text_height)`).
 
     Lines are chained twice: first along the slopes of the long words, then
     along the slopes of the lines that chaining found. A word's own slope
@@ -276,8 +288,7 @@ def find_lines(image: np.ndarray, text_height: float, ink: np.ndarray | None = N
     its last across the sheet, is not, so the second chaining joins the
     figures that the first left apart from their rows.
     """
-    mask = _ink(image, _stroke_size(text_height)) if ink is None else ink
-    words = _words(mask, text_height)
+    words = _words(ink, text_height)
     chains = _chains(words, text_height, SlopeField.of_words(words, text_height))
     refined = SlopeField.of_chains(words, chains, text_height)
     if refined is not None:

@@ -30,7 +30,7 @@ from testigo.read import ocr
 from testigo.read.printed.cells import word_crop, word_quad
 from testigo.read.printed.font import FontModel, learn
 from testigo.read.printed.glyphs import GlyphField, measure
-from testigo.read.printed.lines import Frame, TextLine, Word, frame_of
+from testigo.read.printed.lines import Frame, TextLine, Word, frame_in, turn_text
 from testigo.read.printed.structure import Located, NotFound, locate
 
 #: Candidate strings kept per field.
@@ -214,25 +214,31 @@ class PrintReading:
 
 
 class PageFrames:
-    """A page's text framed for reading, each way made once and only when first needed (`lines.frame_of`).
+    """A page's text framed for reading, each way made once and only when first needed.
 
     One page may be read with several layouts (a page without a code, with
     each form it may be), and each reading may need the second way, so the
-    frames are kept here rather than made by every `read_print`.
+    frames are kept here rather than made by every `read_print`; both ways
+    find lines in the one turned image (`lines.turn_text`, `lines.frame_in`).
     """
 
     def __init__(self, gray: np.ndarray) -> None:
         self.gray = gray
 
     @cached_property
+    def turned(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The page's text turned and scaled (`lines.turn_text`): what both ways find lines in."""
+        return turn_text(self.gray)
+
+    @cached_property
     def plain(self) -> Frame | None:
         """The page's lines as its ink shows them."""
-        return frame_of(self.gray)
+        return None if self.turned is None else frame_in(*self.turned)
 
     @cached_property
     def faint(self) -> Frame | None:
         """The page's lines with ink taken relative to the ink around it: glare or fading brought up."""
-        return frame_of(self.gray, faint=True)
+        return None if self.turned is None else frame_in(*self.turned, faint=True)
 
 
 def read_print(
@@ -247,7 +253,7 @@ def read_print(
     when it cannot.
 
     The page's lines are found as its ink shows them; when the print cannot
-    be read so, again with faint ink brought up (`lines.frame_of`'s
+    be read so, again with faint ink brought up (`lines.frame_in`'s
     ``faint``): glare across a photographed sheet or a faded strip of
     thermal paper can leave the figures of some rows at a fraction of the
     contrast of the rest, and one threshold for the whole frame lost them,
