@@ -235,6 +235,25 @@ def test_the_keys_width_is_found_when_most_keys_are_joined_to_their_names() -> N
     assert _key_width(alone + joined, 20.0) == 24.0
 
 
+def _at(x0: float, x1: float, y: float, pieces: tuple[tuple[float, float], ...] = ()) -> Word:
+    return Word(x0, y - 10.0, x1, y + 10.0, y, None, pieces)
+
+
+def test_a_header_label_keeps_its_word_whole_when_only_rows_keep_keys_split() -> None:
+    """A header line at both margins whose label has one gap (MES|A:) is split like a key joined to a name
+    while rows are sought, and then joins the run of rows; once the table is placed below it, its label is
+    whole again, or the label reads nowhere (a photo's "not found: mesa")."""
+    label = _at(0.0, 70.0, 0.0, ((0.0, 27.0), (33.0, 70.0)))
+    header = TextLine((label, _at(120.0, 132.0, 0.0), _at(560.0, 612.0, 0.0)))
+    assert _key_split(header, 24.0) is not None  # the label's first piece is as wide as a key
+    rows = [TextLine((_at(0.0, 24.0, y), _at(40.0, 90.0, y), _at(590.0, 612.0, y))) for y in range(40, 1180, 30)]
+    totals = [TextLine((_at(0.0, 100.0, y), _at(590.0, 612.0, y))) for y in (1200.0, 1230.0, 1260.0)]
+    found = locate([header, *rows, *totals], LAYOUT, 20.0)
+    table = next(located for located in found if located.rows[0] is rows[0])
+    assert [(word.x0, word.x1) for word in table.header_lines[0].words[:2]] == [(0.0, 70.0), (120.0, 132.0)]
+    assert [line.words[0].x1 for line in table.rows] == [24.0] * LAYOUT.table.rows
+
+
 def _slanted(x0: float, x1: float, cx: float, cy: float, slope: float) -> Word:
     """A word 20 pixels tall whose line rises `slope` rows per column: its box is taller by the rise along it."""
     rise = abs(slope) * (x1 - x0)

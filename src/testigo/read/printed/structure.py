@@ -106,6 +106,7 @@ def locate(lines: Sequence[TextLine], layout: SheetLayout, text_height: float) -
     if key_width is None:
         raise NotFound("no table rows: no lines begin with a key and end with a figure at the margins")
     split = {id(line): _key_split(line, key_width) or line for line in keyed}
+    whole = {id(parted): line for line in keyed if (parted := split[id(line)]) is not line}
     lines = [split.get(id(line), line) for line in lines]
     is_row = {id(line) for line in split.values() if _is_key(line.words[0].width, key_width)}
     run = _longest_run(lines, is_row)
@@ -115,10 +116,13 @@ def locate(lines: Sequence[TextLine], layout: SheetLayout, text_height: float) -
     candidates = []
     for start in range(len(run) - wanted + 1):
         rows = run[start : start + wanted]
-        below = lines[lines.index(rows[-1]) + 1 :]
+        # only the rows keep a key split off: a header line at both margins whose first word is a label
+        # (``MESA:``, its S and A a letter gap apart, the word's only gap) must keep it whole to read as it
+        below = [whole.get(id(line), line) for line in lines[lines.index(rows[-1]) + 1 :]]
+        above = [whole.get(id(line), line) for line in lines[: lines.index(rows[0])]]
         totals = _total_lines(below, right, tolerance, 2 * len(layout.totals))
         if len(totals) >= len(layout.totals):
-            candidates.append(Located(rows, totals, left, right, list(lines[: lines.index(rows[0])])))
+            candidates.append(Located(rows, totals, left, right, above))
     if not candidates:
         raise NotFound(f"no {len(layout.totals)} total lines after the table's {wanted} rows")
     return candidates
