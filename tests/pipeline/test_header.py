@@ -11,8 +11,9 @@ import pytest
 
 from testigo.domain import Mesa
 from testigo.domain.printed import UNCERTAIN
+from testigo.pipeline import header as header_module
 from testigo.pipeline.decode import decode_blob
-from testigo.pipeline.header import HEADER_SLACK, match_header
+from testigo.pipeline.header import HEADER_SLACK, WIDER_NOMINEES, _match, match_header
 from testigo.pipeline.printed import machine_reading
 from testigo.profiles import get_profile
 from testigo.simulate import simulate
@@ -48,10 +49,14 @@ def test_a_center_code_misread_in_a_blurred_digit_names_the_registry_mesa_the_pr
     assert matched.corrected == ["center"] and matched.read["center"] == misread
 
 
-def test_a_code_too_blurred_to_rule_out_other_centers_names_no_mesa_for_certain() -> None:
+def test_a_code_too_blurred_to_rule_out_other_centers_names_no_mesa_for_certain(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     mesa, misread = _a_mesa_and_a_code_one_digit_off()
-    # a fifth of the probability lies on codes the reader did not list: mesas printing those, though
-    # not weighed, may be as likely, so the only real mesa among those listed is not certain
+    # a fifth of the probability lies on codes the reader did not list: in a registry too large to weigh
+    # whole, mesas printing those, though not weighed, may be as likely, so the only real mesa among those
+    # listed is not certain
+    monkeypatch.setattr(header_module, "EVERY_MESA", len(REGISTRY.mesas) - 1)
     blurred = Field({misread: math.log(0.5), mesa.center_id: math.log(0.3)})
     matched = match_header(PROFILE, _header(mesa, blurred), LAYOUT)
     assert matched is not None and matched.mesa_id == mesa.id and not matched.certain
@@ -68,6 +73,28 @@ def test_a_match_held_back_only_by_the_mesas_not_weighed_is_weighed_again_more_w
     header = {"center": Field(center), "mesa": sure(mesa.number), "registered": Field(registered)}
     matched = match_header(PROFILE, header, LAYOUT)
     assert matched is not None and matched.mesa_id == mesa.id and matched.certain
+
+
+def test_a_match_the_bound_still_holds_back_when_widened_is_weighed_against_every_mesa(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    mesa, misread = _a_mesa_and_a_code_one_digit_off()
+    # a thousand strings no mesa prints hold 40% of the center's probability and half the registered voters':
+    # PP-OCR's 256 likeliest leave 0.30 and 0.37 of them unlisted, a bound of 0.11 on the mesas not weighed
+    # against 0.15 for the true one, though every real mesa weighed is far less likely than it
+    center = {misread: math.log(0.3), mesa.center_id: math.log(0.3)}
+    center.update({f"99{i:07d}": math.log(0.0004) for i in range(1000)})
+    registered = {str(mesa.registered): math.log(0.5)}
+    registered.update({f"9{i:04d}": math.log(0.0005) for i in range(1000)})
+    header = {"center": Field(center), "mesa": sure(mesa.number), "registered": Field(registered)}
+    widened, bounded = _match(PROFILE, header, LAYOUT, WIDER_NOMINEES)
+    assert widened is not None and widened.mesa_id == mesa.id and not widened.certain and bounded
+    matched = match_header(PROFILE, header, LAYOUT)
+    assert matched is not None and matched.mesa_id == mesa.id and matched.certain
+    # a registry too large to weigh whole keeps the bound, and the match stays uncertain
+    monkeypatch.setattr(header_module, "EVERY_MESA", len(REGISTRY.mesas) - 1)
+    kept = match_header(PROFILE, header, LAYOUT)
+    assert kept is not None and kept.mesa_id == mesa.id and not kept.certain
 
 
 def test_a_code_the_registry_lacks_printed_plainly_is_never_moved_onto_a_real_mesa() -> None:
@@ -99,14 +126,17 @@ def test_a_header_without_any_reading_names_nothing() -> None:
 
 @pytest.mark.slow
 def test_an_uncertain_sheet_whose_center_code_reads_as_no_mesa_gets_the_likeliest_real_mesa_as_its_entry(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Hard photos without a code whose center code PP-OCR reads as one no mesa has, a card uncertain (seeds 6
     to 8 when written): the machine's entry names the true mesa (the likeliest the print fits), and says so.
 
     Which simulated sheet shows this moves whenever the reader improves (seed 3 did, until its header was
-    read well enough to name its mesa for certain), so the first of a few seeds that shows it is taken.
+    read well enough to name its mesa for certain), so the first of a few seeds that shows it is taken. The
+    registry is treated as one too large to weigh whole (as a national one of Brazil's size is): weighed
+    whole, seed 6's header names its mesa for certain.
     """
+    monkeypatch.setattr(header_module, "EVERY_MESA", 0)
     found = 0
     for seed in (6, 7, 8):
         folder = tmp_path / str(seed)
