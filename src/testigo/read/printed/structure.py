@@ -13,7 +13,8 @@ fonts, margins and photos:
   between them; it must hold exactly the layout's number of rows, which are
   then numbered in order. Blur can close the space after a key; the key is
   then split off its word where the word's pieces (`Word.pieces`) show a
-  space at the key's width.
+  space at the key's width. Only the rows keep it split: a header line can
+  look like a row too (``MESA:`` at the left margin, a figure at the right).
 * The *totals*: among the first lines after the table that end at the right
   margin; which is which is decided by reading their labels (the caller has
   the recogniser).
