@@ -21,8 +21,8 @@ from testigo.read.printed import reading as reading_module
 from testigo.read.printed.cells import word_quad
 from testigo.read.printed.figures import cross_check, rescue
 from testigo.read.printed.font import FontModel
-from testigo.read.printed.lines import Frame, TextLine, frame_of
-from testigo.read.printed.reading import PrintNotRead, read_print
+from testigo.read.printed.lines import Frame, TextLine
+from testigo.read.printed.reading import PageFrames, PrintNotRead, read_print
 from testigo.read.printed.structure import Located, NotFound, locate
 from testigo.simulate import PRINTERS, simulate
 
@@ -110,7 +110,7 @@ def test_rows_shifted_between_the_probed_keys_are_unclear_never_a_mismatch(
 
 def _table(gray: np.ndarray, entry: dict[str, Any]) -> tuple[Frame, Located]:
     """The upright frame of a scan and its table: the rows whose first holds card 01's figure where it was printed."""
-    found = frame_of(gray)
+    found = PageFrames(gray).plain
     assert found is not None
     first = np.array(entry["fields"]["card_01"]).mean(axis=0)
     tables = []

@@ -27,9 +27,8 @@ from testigo.read.printed.lines import (
     TextLine,
     Word,
     _chains,
-    frame_of,
 )
-from testigo.read.printed.reading import PrintNotRead, read_print
+from testigo.read.printed.reading import PageFrames, PrintNotRead, read_print
 from testigo.read.printed.structure import KEY_WIDTH_TOLERANCE, Located, NotFound, _key_split, _key_width, locate
 from testigo.simulate import PRINTERS, simulate
 
@@ -67,7 +66,7 @@ def _holds(frame: Frame, located: Located, figures: list[np.ndarray]) -> bool:
 
 def _candidates(page: np.ndarray) -> list[tuple[Frame, Located]]:
     """Every way of matching the page's lines to the layout, either way up, with the turn it was found in."""
-    frame = frame_of(page)
+    frame = PageFrames(page).plain
     assert frame is not None
     found = []
     for turn in (frame, frame.turned):
@@ -109,7 +108,7 @@ def test_a_turned_sheet_is_framed_at_the_scale_of_the_upright_one(
 ) -> None:
     """Letters are measured upright: a quarter turn once made their widths pass for heights (a frame 4x the pixels)."""
     gray, _ = sheets["standard"]
-    upright, turned = frame_of(gray), frame_of(cv2.rotate(gray, turn))
+    upright, turned = PageFrames(gray).plain, PageFrames(cv2.rotate(gray, turn)).plain
     assert upright is not None and turned is not None
     assert turned.text_height == pytest.approx(upright.text_height, rel=0.15)
     assert turned.image.size == pytest.approx(upright.image.size, rel=0.15)
@@ -165,7 +164,7 @@ def test_a_small_sheet_on_noisy_wood_grain_is_framed_on_its_own_text(tmp_path: P
     hat = cv2.morphologyEx(overview, cv2.MORPH_BLACKHAT, np.ones((5, 5), np.uint8))
     _, otsu = cv2.threshold(hat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     assert np.count_nonzero(otsu) > MAX_INK_SHARE * otsu.size, "Otsu alone must take the grain for ink here"
-    frame = frame_of(gray)
+    frame = PageFrames(gray).plain
     assert frame is not None
     assert frame.text_height == pytest.approx(20.0, abs=3.0)
     assert 38 <= len(frame.lines) <= 120

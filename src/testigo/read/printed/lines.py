@@ -52,10 +52,10 @@ TARGET_HEIGHT = 20.0
 #: Small text is enlarged at most this many times (more would only magnify blur and cost pixels).
 MAX_ENLARGEMENT = 3.0
 #: Ink covers at most this share of an image. Measured on simulated scans, photos and hard photos: at most
-#: 5.6 % of a page's overview and 7.9 % of a frame; 18-36 % of each image `frame_of` made where a small sheet
+#: 5.6 % of a page's overview and 7.9 % of a frame; 18-36 % of each frame made where a small sheet
 #: lay on noisy wood grain, whose texture Otsu's method had split from the paper instead of the ink from both.
 MAX_INK_SHARE = 0.15
-#: Faint ink (`frame_of`'s ``faint``): each pixel's ink contrast is taken relative to the strongest within this
+#: Faint ink (`frame_in`'s ``faint``): each pixel's ink contrast is taken relative to the strongest within this
 #: many stroke sizes around it, and never relative to less than `FAINT_FLOOR` grey levels (blank paper's
 #: noise would otherwise be raised to ink).
 FAINT_SPAN = 16
@@ -188,12 +188,6 @@ def _turned(word: Word, width: int, height: int) -> Word:
         word.slope,
         tuple((width - 1 - x1, width - 1 - x0) for x0, x1 in reversed(word.pieces)),
     )
-
-
-def frame_of(gray: np.ndarray) -> Frame | None:
-    """The page's text as a `Frame` (one of its two upright turns), or None when the page shows no text lines."""
-    turned = turn_text(gray)
-    return None if turned is None else frame_in(*turned)
 
 
 def turn_text(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
