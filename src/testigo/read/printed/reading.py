@@ -18,7 +18,7 @@ as expected.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Container, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
 
@@ -31,6 +31,7 @@ from testigo.read.printed.cells import word_crop, word_quad
 from testigo.read.printed.font import FontModel, learn
 from testigo.read.printed.glyphs import GlyphField, measure
 from testigo.read.printed.lines import Frame, TextLine, Word, frame_in, turn_text
+from testigo.read.printed.paper import flattened
 from testigo.read.printed.structure import Located, NotFound, locate
 
 #: Candidate strings kept per field.
@@ -217,9 +218,10 @@ class PageFrames:
     """A page's text framed for reading, each way made once and only when first needed.
 
     One page may be read with several layouts (a page without a code, with
-    each form it may be), and each reading may need the second way, so the
-    frames are kept here rather than made by every `read_print`; both ways
-    find lines in the one turned image (`lines.turn_text`, `lines.frame_in`).
+    each form it may be), and each reading may need the later ways, so the
+    frames are kept here rather than made by every `read_print`; the first
+    two find lines in the one turned image (`lines.turn_text`,
+    `lines.frame_in`), the third in the sheet flattened by its outline.
     """
 
     def __init__(self, gray: np.ndarray) -> None:
@@ -240,6 +242,21 @@ class PageFrames:
         """The page's lines with ink taken relative to the ink around it: glare or fading brought up."""
         return None if self.turned is None else frame_in(*self.turned, faint=True)
 
+    @cached_property
+    def flat(self) -> Frame | None:
+        """The lines of the sheet once its outline is made a rectangle (`paper.flattened`): a trapezoid undone."""
+        found = flattened(self.gray)
+        turned = None if found is None else turn_text(found[0])
+        if found is None or turned is None:
+            return None
+        return frame_in(turned[0], found[1] @ turned[1])
+
+    def ways(self) -> Iterator[Frame | None]:
+        """The framings to read the page in, in the order `read_print` tries them, each made when reached."""
+        yield self.plain
+        yield self.faint
+        yield self.flat
+
 
 def read_print(
     page: np.ndarray | PageFrames,
@@ -258,9 +275,12 @@ def read_print(
     thermal paper can leave the figures of some rows at a fraction of the
     contrast of the rest, and one threshold for the whole frame lost them,
     rows and all. Only as a second try: it also raises blur and speckle,
-    and it must not change a reading the first way gives. Every check the
-    first way makes (the rows' keys, the sums) holds the second too. The
-    reason given when neither reads is the first way's.
+    and it must not change a reading the first way gives. Last, on the
+    sheet flattened (`paper.flattened`), when its outline is a trapezoid: a
+    sheet photographed from low down converges too strongly for the lines
+    to be followed one by one. Every check the first way makes (the rows'
+    keys, the sums) holds the others too. The reason given when none reads
+    is the first way's.
 
     `code_up`, when a QR code was decoded on the page, is the direction (in
     page pixels) from the code's bottom edge to its top edge: text is printed
@@ -277,13 +297,13 @@ def read_print(
     0.8 s a cross-check cost on simulated photos.
     """
     frames = page if isinstance(page, PageFrames) else PageFrames(page)
-    try:
-        return _read_frame(frames.plain, layout, code_up, header=header, labels=labels)
-    except PrintNotRead as error:
+    errors: list[PrintNotRead] = []
+    for frame in frames.ways():
         try:
-            return _read_frame(frames.faint, layout, code_up, header=header, labels=labels)
-        except PrintNotRead:
-            raise error from None
+            return _read_frame(frame, layout, code_up, header=header, labels=labels)
+        except PrintNotRead as error:
+            errors.append(error)
+    raise errors[0]
 
 
 def _read_frame(
