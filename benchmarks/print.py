@@ -46,6 +46,7 @@ from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -203,7 +204,10 @@ def measure(quality: str, variant: str, n: int, altered: int, seed: int, workers
         if entry["kind"] == "acta" or entry.get("alteration")
     ]
     figures = Figures()
-    with ProcessPoolExecutor(workers, initializer=cv2.setNumThreads, initargs=(1,)) as pool:
+    # spawned, as testigo's own pools are: a worker forked after the simulator ran in this process (workers=1)
+    # inherited its threads' locks and never started (seen: 40 minutes asleep)
+    spawn = get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=spawn, initializer=cv2.setNumThreads, initargs=(1,)) as pool:
         for result in pool.map(examine_file, jobs):
             score(figures, result)
     return figures
