@@ -59,14 +59,18 @@ def flattened(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         [[margin, margin], [margin + width, margin], [margin + width, margin + height], [margin, margin + height]],
         dtype=np.float32,
     )
-    to_flat = cv2.getPerspectiveTransform(quad.astype(np.float32), target)
+    try:
+        to_flat = cv2.getPerspectiveTransform(quad.astype(np.float32), target)
+        to_page = np.linalg.inv(to_flat.astype(np.float64))
+    except (cv2.error, np.linalg.LinAlgError):  # three corners in a line: no sheet to flatten
+        return None
     size = (math.ceil(width + 2 * margin), math.ceil(height + 2 * margin))
     image = cv2.warpPerspective(gray, to_flat, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    return image, np.linalg.inv(to_flat.astype(np.float64))
+    return image, to_page
 
 
 def outline(gray: np.ndarray) -> np.ndarray | None:
-    """The corners of the sheet on the page (4x2, in order around it), or None when no bright quadrilateral is seen.
+    """The corners of the sheet on the page (4x2, clockwise), or None when no bright quadrilateral is seen.
 
     The paper is brighter than what it lies on, but a pale table or glare
     beside it can pass one threshold and join it: Otsu's threshold is tried
