@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
+from dataclasses import replace
 from typing import Any
 
 import cv2
@@ -17,6 +19,7 @@ import pytest
 
 from testigo.domain.layout import SheetLayout
 from testigo.profiles import get_profile
+from testigo.read.printed import font as font_module
 from testigo.read.printed import reading as reading_module
 from testigo.read.printed.cells import word_quad
 from testigo.read.printed.figures import cross_check, rescue
@@ -175,6 +178,39 @@ def test_a_key_the_font_doubts_is_proven_by_both_readers_together(
     monkeypatch.setattr(FontModel, "log_likelihoods", doubting)
     check = cross_check(read_print(gray, _layout("qr"), header=False), _figures(entry))
     assert check.outcome == "confirmed", check.describe()
+
+
+def _font_reads(field: Any, texts: list[str], stretch: float) -> str:
+    """The string the sheet's font finds likeliest for `field` when its glyphs are taken `stretch` times as tall."""
+    upright = field._font.keywords["upright"]
+    scores = field._font.func(*field._font.args, texts, upright=replace(upright, height=stretch * upright.height))
+    return str(max(scores, key=scores.get))
+
+
+def test_a_figure_cut_too_small_is_cut_again_at_the_height_its_digits_fit(
+    sheets: list[tuple[np.ndarray, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blur grows the boxes glyph heights are measured on: figures cut as if 25 % taller are read all the same.
+
+    Without the second cut the font misreads most cards so (the test's
+    control); a figure that fits at the field's height is scored exactly as
+    it was, not cut again.
+    """
+    gray, entry = sheets[0]
+    printed = read_print(gray, _layout("qr"), header=False)
+    texts = sorted({str(n) for n in range(1000)})
+    cards = {name: str(value) for name, value in _figures(entry).items() if name.startswith("card_")}
+
+    def misread(stretch: float) -> list[str]:
+        return [name for name, value in cards.items() if _font_reads(printed.fields[name], texts, stretch) != value]
+
+    assert misread(1.25) == []
+    fitting = printed.fields["card_01"]._font
+    assert fitting is not None
+    as_found = fitting(texts)
+    monkeypatch.setattr(font_module, "RESCALE_MISFIT", math.inf)
+    assert len(misread(1.25)) > len(cards) / 2
+    assert fitting(texts) == as_found
 
 
 def test_a_dark_table_where_the_margin_was_cut_is_not_read_as_the_keys_ink(
