@@ -127,9 +127,9 @@ class FontModel:
         """
         count = max(count, round(word.width / (self.pitch * upright.height)) + 1)
         cells = _Cells.of(self, frame, line, word, count, upright)
-        if cells is None or cells.fit(noise) < RESCALE_MISFIT:
+        if cells is None or (first := cells.fit(noise)) < RESCALE_MISFIT:
             return cells
-        best, least = cells, RESCALE_GAIN * cells.fit(noise)
+        best, least = cells, RESCALE_GAIN * first
         for scale in SCALES:
             other = _Cells.of(self, frame, line, word, count, Upright(upright.lean, scale * upright.height))
             if other is not None and (fit := other.fit(noise)) < least:
