@@ -111,6 +111,36 @@ def test_rows_shifted_between_the_probed_keys_are_unclear_never_a_mismatch(
     assert {c.field for c in check.unclear} == {"card_32", "card_33", "card_34", "card_35", "card_36"}
 
 
+def test_a_heading_shaped_like_a_row_costs_no_key_read_twice(
+    sheets: list[tuple[np.ndarray, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The column heading makes a second candidate table; both share their lines, and each is read once.
+
+    The probes of both candidates fall on the same lines, so choosing
+    between them costs `PROBE_KEYS` PP-OCR runs in all, not one set each.
+    """
+    gray, entry = sheets[0]
+    found = PageFrames(gray).plain
+    assert found is not None
+    counts = []
+    for turn in (found, found.turned):
+        with contextlib.suppress(NotFound):
+            counts.append(len(locate(turn.lines, _layout("qr"), turn.text_height)))
+    assert max(counts) == 2  # the heading and 37 rows, or 38 rows
+    recognise = reading_module.ocr.recognise
+    runs: list[int] = []
+
+    def counted(fields: Any, *args: Any, **kwargs: Any) -> Any:
+        runs.append(len(fields))
+        return recognise(fields, *args, **kwargs)
+
+    monkeypatch.setattr(reading_module.ocr, "recognise", counted)
+    printed = read_print(gray, _layout("qr"), code_up=(0.0, -1.0), header=False)  # the scan is upright
+    check = cross_check(printed, _figures(entry))
+    assert check.outcome == "confirmed", check.describe()
+    assert sum(runs) == reading_module.PROBE_KEYS
+
+
 def _table(gray: np.ndarray, entry: dict[str, Any]) -> tuple[Frame, Located]:
     """The upright frame of a scan and its table: the rows whose first holds card 01's figure where it was printed."""
     found = PageFrames(gray).plain
