@@ -362,7 +362,7 @@ def _upright_score(frame: Frame, code_up: tuple[float, float]) -> float:
 
 
 class _Tables:
-    """The ways one turn of the page matches the layout's table (`locate`), and its glyphs (fitted to the first).
+    """The ways one turn of the page matches the layout's table (`locate`), and its glyphs (fitted to the last).
 
     Candidates are runs of consecutive row-like lines (a column heading can
     look like a row), so most of their lines are in every one of them. Each
@@ -373,25 +373,29 @@ class _Tables:
     now (a sheet's whole reading: 0.78 to 0.72 s of CPU on scans, 0.90 to
     0.78 s on photos).
 
-    The glyph field is fitted to the first candidate's rows, and a table
-    chosen among the others is fitted again to its own (`fitted_to`): which
-    lines a field is fitted to moves its lean by a few hundredths on a hard
-    photo, enough to change readings: fitted once to every line the
-    candidates hold, it read 3 more sheets of one set of 40 simulated hard
-    photos and 5 fewer of three others (wrong figures 56 to 69, 30 to 15,
-    39 to 48, 1 to 3), no better, so the field stays the chosen table's own.
+    The glyph field is fitted to the last candidate's rows, and a table
+    chosen among the others is fitted again to its own (`fitted_to`). The
+    last, the lowest run of lines, because what looks like a row beside a
+    table is its column heading, above it: on the simulated sheets the
+    table is the last candidate, and fitting the first cost a second fit
+    (0.04 s of CPU a sheet). Which lines a field is fitted to moves its lean
+    by a few hundredths on a hard photo, enough to change readings: fitted
+    once to every line the candidates hold, it read 3 more sheets of one
+    set of 40 simulated hard photos and 5 fewer of three others (wrong
+    figures 56 to 69, 30 to 15, 39 to 48, 1 to 3), no better, so the field
+    stays the chosen table's own.
     """
 
     def __init__(self, frame: Frame, candidates: list[Located]) -> None:
         self.frame = frame
         self.candidates = candidates
-        self.glyphs = measure(frame, candidates[0].rows)
+        self.glyphs = measure(frame, candidates[-1].rows)
         self._shared = set.intersection(*({id(row) for row in located.rows} for located in candidates))
         self._readings: dict[int, ocr.Reading] = {}
 
     def fitted_to(self, located: Located) -> _Tables:
         """These tables with their glyph field fitted to `located`'s rows (itself when it already is)."""
-        return self if located is self.candidates[0] else _Tables(self.frame, [located])
+        return self if located is self.candidates[-1] else _Tables(self.frame, [located])
 
     def key_reading(self, row: TextLine) -> ocr.Reading:
         """PP-OCR's reading of a row's key, cut upright (read once, whichever candidates share the row)."""
