@@ -24,6 +24,7 @@ from testigo.read.printed import reading as reading_module
 from testigo.read.printed.cells import word_quad
 from testigo.read.printed.figures import cross_check, rescue
 from testigo.read.printed.font import FontModel
+from testigo.read.printed.glyphs import GlyphField, Plane
 from testigo.read.printed.lines import Frame, TextLine
 from testigo.read.printed.reading import PageFrames, PrintNotRead, read_print
 from testigo.read.printed.structure import Located, NotFound, locate
@@ -241,6 +242,37 @@ def test_a_figure_cut_too_small_is_cut_again_at_the_height_its_digits_fit(
     monkeypatch.setattr(font_module, "RESCALE_MISFIT", math.inf)
     assert len(misread(1.25)) > len(cards) / 2
     assert fitting(texts) == as_found
+
+
+def test_glyphs_whose_boxes_blur_overstates_down_the_table_are_cut_at_the_height_the_rows_pitch_gives(
+    sheets: list[tuple[np.ndarray, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Glyph heights overstated from nothing at the table's top to 30 % at its end (blur grows the boxes they are
+    measured on there): the rows' own pitch sets the height every key and figure is cut at, and the font reads
+    every card, without the second cut. Cut at the overstated heights (the control), the lone zeros at the end
+    shrink in their cells and read as 8 or 9, as on hard photos."""
+    gray, entry = sheets[0]
+    measured = reading_module.measure
+
+    def overstated(frame: Frame, lines: list[TextLine]) -> GlyphField:
+        field = measured(frame, lines)
+        top, bottom = min(line.cy for line in lines), max(line.cy for line in lines)
+        growth = 0.3 * field.height.c0 / (bottom - top)
+        height = Plane(field.height.c0 - growth * top, field.height.cx, field.height.cy + growth)
+        return GlyphField(field.lean, height, (field.heights[0], 1.3 * field.heights[1]))
+
+    monkeypatch.setattr(reading_module, "measure", overstated)
+    monkeypatch.setattr(font_module, "RESCALE_MISFIT", math.inf)
+    texts = sorted({str(n) for n in range(1000)})
+    cards = {name: str(value) for name, value in _figures(entry).items() if name.startswith("card_")}
+
+    def misread() -> list[str]:
+        printed = read_print(gray, _layout("qr"), header=False)
+        return [name for name, value in cards.items() if _font_reads(printed.fields[name], texts, 1.0) != value]
+
+    assert misread() == []
+    monkeypatch.setattr(font_module, "_scale", lambda *args: None)
+    assert len(misread()) >= 5
 
 
 def test_a_dark_table_where_the_margin_was_cut_is_not_read_as_the_keys_ink(

@@ -12,8 +12,12 @@ adds both log-likelihoods.
 
 Templates fit only glyphs cut at their own size, and a figure's size comes
 from the glyph field (`testigo.read.printed.glyphs`), measured on boxes that
-blur grows: a figure the templates fit poorly is cut again a little smaller,
-and the cut its best digits fit best is scored (`FontModel._fitted`).
+blur grows. Blur does not move the pitch, though: each row's characters
+repeat as far apart however blurred, so the rows' own pitch says how much
+the boxes overstate the glyphs down the table (`FontModel.scale`), and
+keys and figures are cut at the height it implies. A figure the templates
+still fit poorly is cut again a little smaller, and the cut its best
+digits fit best is scored (`FontModel._fitted`).
 
 How a figure is scored: the figure is right-aligned, so its cells are laid
 from its last ink leftwards, one pitch apart (the whole row of cells may
@@ -44,6 +48,7 @@ import cv2
 import numpy as np
 
 from testigo.read.printed.cells import BAND_HEIGHTS, Upright, frame_band, paper
+from testigo.read.printed.glyphs import Plane
 from testigo.read.printed.lines import Frame, TextLine, Word
 
 DIGITS = "0123456789"
@@ -65,6 +70,14 @@ RESCALE_MISFIT = 1.5
 SCALES = (0.85, 0.9, 0.95)
 #: Another height is kept only when its best digits leave at most this share of what the field's height leaves.
 RESCALE_GAIN = 0.9
+#: A row's pitch is looked for between these shares of the sheet's (`_scale`).
+SCALE_RANGE = (0.75, 1.25)
+#: A row's ink must repeat at its pitch with at least this correlation for its pitch to count.
+MIN_REPEAT = 0.2
+#: Rows whose pitch is measured needed for a scale down the table; with fewer, the glyph field's heights stand.
+MIN_SCALED_ROWS = 8
+#: Lags a row's repeats are computed for, in cells of the widest pitch of `PITCH_RANGE`: `SCALE_RANGE` beyond it.
+REPEAT_REACH = 1.25
 
 
 @dataclass(frozen=True)
@@ -79,6 +92,14 @@ class FontModel:
     """Character pitch, in band pixels (bands are `ROWS` high for `BAND_HEIGHTS` text heights)."""
     noise: float
     """What a right template leaves unexplained of a key's glyph, per pixel (leave-one-out mean)."""
+    scale: Plane | None = None
+    """How tall the glyphs are relative to the glyph field's height, down the table (None: as tall)."""
+
+    def upright_at(self, line: TextLine, x: float, upright: Upright) -> Upright:
+        """`upright` (the glyph field's, at column `x` of `line`) as tall as the rows' pitch says (`scale`)."""
+        if self.scale is None:
+            return upright
+        return Upright(upright.lean, upright.height * self.scale.at(0.0, line.y_at(x)))
 
     @cached_property
     def strengths(self) -> np.ndarray:
@@ -125,6 +146,7 @@ class FontModel:
         whatever `count` is, so it does not depend on how many digits the
         strings asked have either.
         """
+        upright = self.upright_at(line, word.cx, upright)
         count = max(count, round(word.width / (self.pitch * upright.height)) + 1)
         cells = _Cells.of(self, frame, line, word, count, upright)
         if cells is None or (first := cells.fit(noise)) < RESCALE_MISFIT:
@@ -222,12 +244,19 @@ class _Cells:
 def learn(frame: Frame, rows: Sequence[TextLine], keys: Sequence[str], uprights: Sequence[Upright]) -> FontModel | None:
     """The font model of a sheet from its table rows and their keys, or None when the print is not fixed-pitch.
 
-    `uprights` are how the glyphs stand at each row's key.
+    `uprights` are how the glyphs stand at each row's key (the glyph field's).
     """
-    pitch = _pitch(frame, rows, uprights)
+    repeats = _repeats(frame, rows, uprights)
+    pitch = _pitch(repeats)
     if pitch is None:
         return None
     cell = max(4, round(pitch * ROWS / BAND_HEIGHTS))
+    scale = _scale(rows, repeats, pitch * ROWS / BAND_HEIGHTS)
+    if scale is not None:
+        uprights = [
+            Upright(upright.lean, upright.height * scale.at(0.0, row.y_at(row.words[0].cx)))
+            for row, upright in zip(rows, uprights, strict=True)
+        ]
     samples: dict[str, list[np.ndarray]] = {d: [] for d in DIGITS}
     for row, key, upright in zip(rows, keys, uprights, strict=True):
         word = row.words[0]
@@ -245,32 +274,80 @@ def learn(frame: Frame, rows: Sequence[TextLine], keys: Sequence[str], uprights:
         return None
     aligned = {d: _aligned(found) for d, found in samples.items()}
     templates = {d: np.mean(found, axis=0).astype(np.float32) for d, found in aligned.items()}
-    return FontModel(templates, pitch, cell, _noise(aligned))
+    return FontModel(templates, pitch, cell, _noise(aligned), scale)
 
 
-def _pitch(frame: Frame, rows: Sequence[TextLine], uprights: Sequence[Upright]) -> float | None:
-    """The lag at which the rows' ink profiles repeat (fixed-pitch text), in text heights, within `PITCH_RANGE`.
+def _repeats(frame: Frame, rows: Sequence[TextLine], uprights: Sequence[Upright]) -> list[np.ndarray | None]:
+    """Each row's ink profile correlated with itself at every lag up to `REPEAT_REACH` times the widest pitch of
+    `PITCH_RANGE` (None for a row too short or blank).
 
     Measured on each row's key and name (the figure, across the row, may be
     printed at another scale in a photo), cut as the glyphs stand at the key.
     """
-    low, high = (int(r * ROWS / BAND_HEIGHTS) for r in PITCH_RANGE)
-    total = np.zeros(high + 2)
+    shortest = 2 * int(PITCH_RANGE[1] * ROWS / BAND_HEIGHTS)
+    reach = math.ceil(REPEAT_REACH * PITCH_RANGE[1] * ROWS / BAND_HEIGHTS)
+    found: list[np.ndarray | None] = []
     for row, upright in zip(rows, uprights, strict=True):
         end = row.words[-2].x1 if len(row.words) > 1 else row.right
         profile = _band(frame, row, row.left, end, upright).sum(axis=0)
         centred = profile - profile.mean()
         energy = float(centred @ centred)
-        if energy > 0 and len(centred) > 2 * high:
-            total += np.array([centred[: len(centred) - k] @ centred[k:] for k in range(high + 2)]) / energy
-    window = total[low : high + 1]
+        if energy <= 0 or len(centred) <= shortest:
+            found.append(None)
+            continue
+        found.append(np.array([centred[: len(centred) - k] @ centred[k:] for k in range(reach + 2)]) / energy)
+    return found
+
+
+def _peak(window: np.ndarray) -> float | None:
+    """Where in `window` its highest inner value lies, to a fraction of a step (None: at an end, or not above 0)."""
     peak = int(np.argmax(window))
     if window[peak] <= 0 or peak in (0, len(window) - 1):
         return None
     left, centre, right = window[peak - 1], window[peak], window[peak + 1]
     curvature = left - 2 * centre + right
-    offset = 0.5 * (left - right) / curvature if curvature else 0.0
-    return (low + peak + offset) * BAND_HEIGHTS / ROWS
+    return peak + (0.5 * (left - right) / curvature if curvature else 0.0)
+
+
+def _pitch(repeats: Sequence[np.ndarray | None]) -> float | None:
+    """The lag at which the rows' ink profiles repeat (fixed-pitch text), in text heights, within `PITCH_RANGE`."""
+    low, high = (int(r * ROWS / BAND_HEIGHTS) for r in PITCH_RANGE)
+    total = np.zeros(high + 2)
+    for repeat in repeats:
+        if repeat is not None:
+            total += repeat[: high + 2]
+    peak = _peak(total[low : high + 1])
+    return None if peak is None else (low + peak) * BAND_HEIGHTS / ROWS
+
+
+def _scale(rows: Sequence[TextLine], repeats: Sequence[np.ndarray | None], lag: float) -> Plane | None:
+    """How tall the glyphs are relative to the glyph field, down the table: each row's pitch over the sheet's
+    (`lag`, in band pixels).
+
+    The rows were cut at the glyph field's heights, measured on word boxes
+    that blur grows; a row's characters repeat every pitch however blurred,
+    so a row whose pitch in the band is shorter than the sheet's was cut as
+    if its glyphs were taller than they are. On a simulated hard photo the
+    boxes grew by a tenth towards the blurred end of the table while the
+    pitch in frame pixels stayed the same, and the lone zeros there, shrunk
+    in their cells, read as 8 or 9: such zeros were three in five of the
+    figures the readers got wrong on hard photos. Fitted along the table
+    only (each point at column 0, so the plane has no slope across it): a
+    row's pitch is measured where its key and name lie, a narrow span of
+    columns, and a slope across it would be extrapolated to the figures.
+    None with too few rows measured (`MIN_SCALED_ROWS`).
+    """
+    low, high = int(SCALE_RANGE[0] * lag), math.ceil(SCALE_RANGE[1] * lag)
+    points = []
+    for row, repeat in zip(rows, repeats, strict=True):
+        if repeat is None or len(repeat) < high + 2 or repeat[low : high + 1].max() < MIN_REPEAT:
+            continue
+        peak = _peak(repeat[low : high + 1])
+        if peak is not None:
+            points.append((0.0, row.y_at(row.words[0].cx), (low + peak) / lag))
+    if len(points) < MIN_SCALED_ROWS:
+        return None
+    return Plane.fit(np.array(points), 1.0, 0.01)
 
 
 def _span(line: TextLine, word: Word, pitch: float) -> tuple[float, float]:
