@@ -76,8 +76,6 @@ SCALE_RANGE = (0.75, 1.25)
 MIN_REPEAT = 0.2
 #: Rows whose pitch is measured needed for a scale down the table; with fewer, the glyph field's heights stand.
 MIN_SCALED_ROWS = 8
-#: Lags a row's repeats are computed for, in cells of the widest pitch of `PITCH_RANGE`: `SCALE_RANGE` beyond it.
-REPEAT_REACH = 1.25
 
 
 @dataclass(frozen=True)
@@ -97,9 +95,7 @@ class FontModel:
 
     def upright_at(self, line: TextLine, x: float, upright: Upright) -> Upright:
         """`upright` (the glyph field's, at column `x` of `line`) as tall as the rows' pitch says (`scale`)."""
-        if self.scale is None:
-            return upright
-        return Upright(upright.lean, upright.height * self.scale.at(0.0, line.y_at(x)))
+        return _scaled(self.scale, line, x, upright)
 
     @cached_property
     def strengths(self) -> np.ndarray:
@@ -252,11 +248,7 @@ def learn(frame: Frame, rows: Sequence[TextLine], keys: Sequence[str], uprights:
         return None
     cell = max(4, round(pitch * ROWS / BAND_HEIGHTS))
     scale = _scale(rows, repeats, pitch * ROWS / BAND_HEIGHTS)
-    if scale is not None:
-        uprights = [
-            Upright(upright.lean, upright.height * scale.at(0.0, row.y_at(row.words[0].cx)))
-            for row, upright in zip(rows, uprights, strict=True)
-        ]
+    uprights = [_scaled(scale, row, row.words[0].cx, upright) for row, upright in zip(rows, uprights, strict=True)]
     samples: dict[str, list[np.ndarray]] = {d: [] for d in DIGITS}
     for row, key, upright in zip(rows, keys, uprights, strict=True):
         word = row.words[0]
@@ -278,14 +270,14 @@ def learn(frame: Frame, rows: Sequence[TextLine], keys: Sequence[str], uprights:
 
 
 def _repeats(frame: Frame, rows: Sequence[TextLine], uprights: Sequence[Upright]) -> list[np.ndarray | None]:
-    """Each row's ink profile correlated with itself at every lag up to `REPEAT_REACH` times the widest pitch of
-    `PITCH_RANGE` (None for a row too short or blank).
+    """Each row's ink profile correlated with itself at every lag up to the widest pitch of `PITCH_RANGE` times
+    the most of `SCALE_RANGE` (None for a row too short or blank).
 
     Measured on each row's key and name (the figure, across the row, may be
     printed at another scale in a photo), cut as the glyphs stand at the key.
     """
     shortest = 2 * int(PITCH_RANGE[1] * ROWS / BAND_HEIGHTS)
-    reach = math.ceil(REPEAT_REACH * PITCH_RANGE[1] * ROWS / BAND_HEIGHTS)
+    reach = math.ceil(SCALE_RANGE[1] * PITCH_RANGE[1] * ROWS / BAND_HEIGHTS)
     found: list[np.ndarray | None] = []
     for row, upright in zip(rows, uprights, strict=True):
         end = row.words[-2].x1 if len(row.words) > 1 else row.right
@@ -348,6 +340,13 @@ def _scale(rows: Sequence[TextLine], repeats: Sequence[np.ndarray | None], lag: 
     if len(points) < MIN_SCALED_ROWS:
         return None
     return Plane.fit(np.array(points), 1.0, 0.01)
+
+
+def _scaled(scale: Plane | None, line: TextLine, x: float, upright: Upright) -> Upright:
+    """`upright` at column `x` of `line` with its height times `scale` there (unchanged without a scale)."""
+    if scale is None:
+        return upright
+    return Upright(upright.lean, upright.height * scale.at(0.0, line.y_at(x)))
 
 
 def _span(line: TextLine, word: Word, pitch: float) -> tuple[float, float]:
