@@ -275,6 +275,47 @@ def test_glyphs_whose_boxes_blur_overstates_down_the_table_are_cut_at_the_height
     assert len(misread()) >= 5
 
 
+def test_figures_whose_lean_the_glyph_field_misses_are_cut_at_the_lean_their_column_fits(
+    sheets: list[tuple[np.ndarray, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A glyph field whose lean is right at the keys but 0.2 columns a row off at the figures (blur flattens the
+    shear it is measured by, as on hard photos): the column's lean is found again from how its figures fit the
+    templates, and the font reads every card. Cut at the field's lean (the control), the lone zeros read as
+    other digits."""
+    gray, entry = sheets[0]
+    measured = reading_module.measure
+    error = 0.2
+
+    def askew(frame: Frame, lines: list[TextLine]) -> GlyphField:
+        field = measured(frame, lines)
+        keys, figures = min(line.left for line in lines), max(line.right for line in lines)
+        slope = error / (figures - keys)
+        lean = Plane(field.lean.c0 - slope * keys, field.lean.cx + slope, field.lean.cy)
+        return GlyphField(lean, field.height, field.heights)
+
+    monkeypatch.setattr(reading_module, "measure", askew)
+    texts = sorted({str(n) for n in range(1000)})
+    cards = {name: str(value) for name, value in _figures(entry).items() if name.startswith("card_")}
+
+    def misread() -> list[str]:
+        printed = read_print(gray, _layout("qr"), header=False)
+        return [name for name, value in cards.items() if _font_reads(printed.fields[name], texts, 1.0) != value]
+
+    assert misread() == []
+    found: list[float] = []
+    column_lean = FontModel.column_lean
+
+    def recorded(model: FontModel, *args: Any) -> float:
+        found.append(column_lean(model, *args))
+        return found[-1]
+
+    monkeypatch.setattr(FontModel, "column_lean", recorded)
+    misread()
+    assert found and abs(found[0] + error) < 0.05
+    monkeypatch.setattr(FontModel, "column_lean", lambda *args: 0.0)
+    assert len(misread()) >= 3
+
+
 def test_a_dark_table_where_the_margin_was_cut_is_not_read_as_the_keys_ink(
     sheets: list[tuple[np.ndarray, dict[str, Any]]],
 ) -> None:

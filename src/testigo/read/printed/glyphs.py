@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -87,6 +87,10 @@ class GlyphField:
         """How to cut the glyphs at column `x` of `line` upright (`cells.frame_band`)."""
         y = line.y_at(x)
         return Upright(self.lean.at(x, y), float(np.clip(self.height.at(x, y), *self.heights)))
+
+    def leaning(self, more: float) -> GlyphField:
+        """This field with `more` added to its lean everywhere."""
+        return replace(self, lean=replace(self.lean, c0=self.lean.c0 + more))
 
 
 def measure(frame: Frame, lines: Sequence[TextLine]) -> GlyphField:

@@ -339,12 +339,13 @@ def _read_frame(
     keyed = _keyed_rows(table, located, layout, font)
     if keyed.count(False) > MAX_UNKEYED * len(keyed):
         raise PrintNotRead(f"the table's card numbers do not read as {layout.name}'s (another form, or rows lost)")
-    fields = _figures(turn, located, layout, font, glyphs, keyed)
-    labelled = partial(_labelled_totals, turn, located, layout, font, glyphs)
+    column = _column_glyphs(turn, located, font, glyphs)
+    fields = _figures(turn, located, layout, font, column, keyed)
+    labelled = partial(_labelled_totals, turn, located, layout, font, glyphs, column)
     if labels:
         fields |= labelled()
     else:
-        fields |= _total_fields(turn, layout, font, glyphs, located.total_lines[: len(layout.totals)])
+        fields |= _total_fields(turn, layout, font, column, located.total_lines[: len(layout.totals)])
     codes, missing = _header(turn, located, layout, font, glyphs) if header else ({}, [])
     positional = () if labels else tuple(spec.field for spec in layout.totals)
     return PrintReading(
@@ -554,10 +555,25 @@ def _total_fields(
 
 
 def _labelled_totals(
-    frame: Frame, located: Located, layout: SheetLayout, font: FontModel | None, glyphs: GlyphField
+    frame: Frame,
+    located: Located,
+    layout: SheetLayout,
+    font: FontModel | None,
+    glyphs: GlyphField,
+    column: GlyphField,
 ) -> dict[str, FieldReading]:
-    """The totals, each on the line whose label reads as its own (`_totals`)."""
-    return _total_fields(frame, layout, font, glyphs, list(_totals(frame, located, layout, glyphs).values()))
+    """The totals, each on the line whose label (cut by `glyphs`) reads as its own (`_totals`), read as the
+    figures' `column` stands."""
+    return _total_fields(frame, layout, font, column, list(_totals(frame, located, layout, glyphs).values()))
+
+
+def _column_glyphs(frame: Frame, located: Located, font: FontModel | None, glyphs: GlyphField) -> GlyphField:
+    """The glyph field as the figures' column stands: its lean corrected by the font (`FontModel.column_lean`),
+    measured on the table's figures (unchanged without a font)."""
+    if font is None:
+        return glyphs
+    words = [(row, row.words[-1], glyphs.at(row, row.words[-1].cx)) for row in located.rows]
+    return glyphs.leaning(font.column_lean(frame, words))
 
 
 def _totals(frame: Frame, located: Located, layout: SheetLayout, glyphs: GlyphField) -> dict[str, TextLine]:
