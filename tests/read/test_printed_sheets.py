@@ -218,6 +218,14 @@ def _font_reads(field: Any, texts: list[str], stretch: float) -> str:
     return str(max(scores, key=scores.get))
 
 
+def _font_misreads(gray: np.ndarray, entry: dict[str, Any]) -> list[str]:
+    """The cards of a sheet with a code whose value the sheet's font alone does not find likeliest."""
+    printed = read_print(gray, _layout("qr"), header=False)
+    texts = sorted({str(n) for n in range(1000)})
+    cards = {name: str(value) for name, value in _figures(entry).items() if name.startswith("card_")}
+    return [name for name, value in cards.items() if _font_reads(printed.fields[name], texts, 1.0) != value]
+
+
 def test_a_figure_cut_too_small_is_cut_again_at_the_height_its_digits_fit(
     sheets: list[tuple[np.ndarray, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -263,57 +271,48 @@ def test_glyphs_whose_boxes_blur_overstates_down_the_table_are_cut_at_the_height
 
     monkeypatch.setattr(reading_module, "measure", overstated)
     monkeypatch.setattr(font_module, "RESCALE_MISFIT", math.inf)
-    texts = sorted({str(n) for n in range(1000)})
-    cards = {name: str(value) for name, value in _figures(entry).items() if name.startswith("card_")}
-
-    def misread() -> list[str]:
-        printed = read_print(gray, _layout("qr"), header=False)
-        return [name for name, value in cards.items() if _font_reads(printed.fields[name], texts, 1.0) != value]
-
-    assert misread() == []
+    assert _font_misreads(gray, entry) == []
     monkeypatch.setattr(font_module, "_scale", lambda *args: None)
-    assert len(misread()) >= 5
+    assert len(_font_misreads(gray, entry)) >= 5
 
 
-def test_figures_whose_lean_the_glyph_field_misses_are_cut_at_the_lean_their_column_fits(
-    sheets: list[tuple[np.ndarray, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(("lean", "stretch"), [(0.2, 1.0), (0.0, 1.2)])
+def test_figures_whose_glyphs_the_field_misses_are_cut_as_their_column_fits(
+    sheets: list[tuple[np.ndarray, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch, lean: float, stretch: float
 ) -> None:
-    """A glyph field whose lean is right at the keys but 0.2 columns a row off at the figures (blur flattens the
-    shear it is measured by, as on hard photos): the column's lean is found again from how its figures fit the
-    templates, and the font reads every card. Cut at the field's lean (the control), the lone zeros read as
-    other digits."""
+    """A glyph field right at the keys but off at the figures, by `lean` columns a row or `stretch` times their
+    height (blur flattens the shears the lean is measured on and grows the boxes heights are measured on, as on
+    hard photos): the column's lean and height are found again, as far as the search reaches, from how its
+    figures fit the templates, and the font reads every card. Cut as the field says (the control), 3 and 6 cards
+    read as other digits."""
     gray, entry = sheets[0]
     measured = reading_module.measure
-    error = 0.2
 
     def askew(frame: Frame, lines: list[TextLine]) -> GlyphField:
         field = measured(frame, lines)
         keys, figures = min(line.left for line in lines), max(line.right for line in lines)
-        slope = error / (figures - keys)
-        lean = Plane(field.lean.c0 - slope * keys, field.lean.cx + slope, field.lean.cy)
-        return GlyphField(lean, field.height, field.heights)
+        slope = lean / (figures - keys)
+        leaning = Plane(field.lean.c0 - slope * keys, field.lean.cx + slope, field.lean.cy)
+        growth = (stretch - 1) * field.height.c0 / (figures - keys)
+        height = Plane(field.height.c0 - growth * keys, field.height.cx + growth, field.height.cy)
+        return GlyphField(leaning, height, (field.heights[0], stretch * field.heights[1]))
 
     monkeypatch.setattr(reading_module, "measure", askew)
-    texts = sorted({str(n) for n in range(1000)})
-    cards = {name: str(value) for name, value in _figures(entry).items() if name.startswith("card_")}
+    monkeypatch.setattr(font_module, "RESCALE_MISFIT", math.inf)  # no second cut: the column alone
+    assert _font_misreads(gray, entry) == []
+    found: list[tuple[float, float]] = []
+    column = FontModel.column
 
-    def misread() -> list[str]:
-        printed = read_print(gray, _layout("qr"), header=False)
-        return [name for name, value in cards.items() if _font_reads(printed.fields[name], texts, 1.0) != value]
-
-    assert misread() == []
-    found: list[float] = []
-    column_lean = FontModel.column_lean
-
-    def recorded(model: FontModel, *args: Any) -> float:
-        found.append(column_lean(model, *args))
+    def recorded(model: FontModel, *args: Any) -> tuple[float, float]:
+        found.append(column(model, *args))
         return found[-1]
 
-    monkeypatch.setattr(FontModel, "column_lean", recorded)
-    misread()
-    assert found and abs(found[0] + error) < 0.05
-    monkeypatch.setattr(FontModel, "column_lean", lambda *args: 0.0)
-    assert len(misread()) >= 3
+    monkeypatch.setattr(FontModel, "column", recorded)
+    _font_misreads(gray, entry)
+    reached = (-min(lean, font_module.LEAN_REACH), max(1 / stretch, 1 - font_module.SCALE_REACH))
+    assert found and np.allclose(found[0], reached, atol=0.03)
+    monkeypatch.setattr(FontModel, "column", lambda *args: (0.0, 1.0))
+    assert len(_font_misreads(gray, entry)) >= 3
 
 
 def test_a_dark_table_where_the_margin_was_cut_is_not_read_as_the_keys_ink(

@@ -19,8 +19,9 @@ keys and figures are cut at the height it implies. A figure the templates
 still fit poorly is cut again a little smaller, and the cut its best
 digits fit best is scored (`FontModel._fitted`). Nor do they fit glyphs
 cut at another lean, and the glyph field's lean, measured on shears that
-blur flattens, can miss the figures' column on a hard photo: the column is
-cut at the lean its figures fit best together (`FontModel.column_lean`).
+blur flattens, can miss the figures' column on a hard photo, as its height
+can: the column is cut at the lean and height its figures fit best
+together (`FontModel.column`).
 
 How a figure is scored: the figure is right-aligned, so its cells are laid
 from its last ink leftwards, one pitch apart (the whole row of cells may
@@ -43,9 +44,9 @@ between `PITCH_RANGE` text heights, or no model is made.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property, partial
 
 import cv2
 import numpy as np
@@ -80,10 +81,12 @@ MIN_REPEAT = 0.2
 #: Rows whose pitch is measured needed for a scale down the table; with fewer, the glyph field's heights stand.
 MIN_SCALED_ROWS = 8
 #: The steps by which a column of figures' lean is searched, and how far, in frame columns per row
-#: (`FontModel.column_lean`).
+#: (`FontModel.column`).
 LEAN_STEP, LEAN_REACH = 0.1, 0.2
-#: A column's lean is measured on every this many of its figures.
-COLUMN_SAMPLE = 2
+#: The steps by which its height is searched, and how far, as shares of the glyph field's.
+SCALE_STEP, SCALE_REACH = 0.05, 0.1
+#: A column's lean and height are measured on every this many of its figures.
+COLUMN_SAMPLE = 3
 
 
 @dataclass(frozen=True)
@@ -105,54 +108,42 @@ class FontModel:
         """`upright` (the glyph field's, at column `x` of `line`) as tall as the rows' pitch says (`scale`)."""
         return _scaled(self.scale, line, x, upright)
 
-    def column_lean(self, frame: Frame, words: Sequence[tuple[TextLine, Word, Upright]]) -> float:
-        """The lean to add to the glyph field's at a column of figures: the one its words' best digits fit best.
+    def column(self, frame: Frame, words: Sequence[tuple[TextLine, Word, Upright]]) -> tuple[float, float]:
+        """How to cut a column of figures: the lean to add to the glyph field's and the factor of its height, those
+        its words' best digits fit best.
 
-        The glyph field's lean comes from every word's peakiest shear, a
-        measure that blur flattens: on hard photos its plane missed the
-        figures' column by a tenth of a column per row or more, and a lone
-        zero sheared that much fitted the templates as 8 or 9 by up to 30
-        nats (12 of one sheet's 41 figures read wrong; none at the lean
-        found here). A lean is scored by the median, over every
-        `COLUMN_SAMPLE`-th word, of what their best digits leave unexplained
-        (`_Cells.fit`); the median, over a column, is what makes it safe: a
-        wrong digit can fit one sheared glyph best, not most of a column.
-
-        The field's lean stands unless one `LEAN_STEP` either way fits
-        better; then the search walks on that way (up to `LEAN_REACH`) and
-        the best step is refined between its neighbours by a parabola. On a
-        sharp photo the fit falls off so steeply either side of the right
-        lean that a parabola through steps a tenth apart misplaces it: there,
-        refined without that rule, a 6 read as 8 (photo; 40 sheets).
+        The glyph field is measured on shears that blur flattens and on boxes
+        that blur grows, over the whole sheet: on hard photos its plane missed
+        the figures' column by a tenth of a column per row or more, and a
+        lone zero sheared so fitted the templates as 8 or 9 by up to 30 nats
+        (12 of one sheet's 41 figures read wrong; none at the lean found
+        here); on another the lone zeros at the table's end, a few percent
+        too small in their cells, read as 8 (9 figures; 2 at the height
+        found here). The lean is searched first, at the field's height, then
+        the height at that lean (`_search`), each scored by the median,
+        over every `COLUMN_SAMPLE`-th word, of what their best digits leave
+        unexplained (`_Cells.fit`). The median over a column is what makes it
+        safe: a wrong digit can fit one misshapen glyph best, not most of a
+        column.
         """
-        sample = words[::COLUMN_SAMPLE]
+        fit = cache(partial(self._column_fit, frame, words[::COLUMN_SAMPLE]))  # the two searches share a point
+        lean = _search(lambda more: fit(more, 1.0), 0.0, LEAN_STEP, LEAN_REACH)
+        factor = _search(lambda times: fit(lean, times), 1.0, SCALE_STEP, SCALE_REACH)
+        return lean, factor
+
+    def _column_fit(
+        self, frame: Frame, words: Sequence[tuple[TextLine, Word, Upright]], lean: float, factor: float
+    ) -> float:
+        """The median fit of `words`' best digits cut `lean` more leant and `factor` times as tall (inf: none cut)."""
         noise = max(self.noise, 1e-6)
-
-        def median_at(step: float) -> float:
-            fits = []
-            for line, word, upright in sample:
-                at = self.upright_at(line, word.cx, upright)
-                count = round(word.width / (self.pitch * at.height)) + 2
-                cells = _Cells.of(self, frame, line, word, count, Upright(at.lean + step, at.height))
-                if cells is not None:
-                    fits.append(cells.fit(noise))
-            return float(np.median(fits)) if fits else math.inf
-
-        medians = {step: median_at(step) for step in (-LEAN_STEP, 0.0, LEAN_STEP)}
-        best = min(medians, key=lambda step: medians[step])
-        if best == 0.0 or not math.isfinite(medians[best]):
-            return 0.0
-        way = math.copysign(LEAN_STEP, best)
-        while abs(best) < LEAN_REACH - 1e-9:
-            medians[best + way] = median_at(best + way)
-            if medians[best + way] >= medians[best]:
-                break
-            best += way
-        if best + way not in medians:
-            return best
-        before, at, after = medians[best - way], medians[best], medians[best + way]
-        curvature = before - 2 * at + after
-        return best + 0.5 * (before - after) / curvature * way if curvature > 0 else best
+        fits = []
+        for line, word, upright in words:
+            at = self.upright_at(line, word.cx, upright)
+            count = round(word.width / (self.pitch * at.height)) + 2
+            cells = _Cells.of(self, frame, line, word, count, Upright(at.lean + lean, factor * at.height))
+            if cells is not None:
+                fits.append(cells.fit(noise))
+        return float(np.median(fits)) if fits else math.inf
 
     @cached_property
     def strengths(self) -> np.ndarray:
@@ -292,6 +283,34 @@ class _Cells:
                 total = total - self.energy[None, :, j] + self.fits[indices[:, j], :, j]
             found.update(zip(group, total.min(axis=1).tolist(), strict=True))
         return [found[text] for text in texts]
+
+
+def _search(score: Callable[[float], float], origin: float, step: float, reach: float) -> float:
+    """The value within `reach` of `origin` that `score` finds least.
+
+    `origin` stands unless one `step` either way scores less; then the
+    search walks on that way while it improves, and the best step is refined
+    between its neighbours by a parabola. On a sharp photo the fit falls off
+    so steeply either side of the right lean that a parabola through steps a
+    tenth apart misplaces it: refined without that rule, a 6 read as 8 (40
+    photos).
+    """
+    scores = {k: score(origin + k * step) for k in (-1, 0, 1)}  # by whole steps: no float keys to miss
+    best = min(scores, key=lambda k: scores[k])
+    if best == 0 or not math.isfinite(scores[best]):
+        return origin
+    way = best
+    while abs(best + way) * step <= reach + 1e-9:
+        scores[best + way] = score(origin + (best + way) * step)
+        if scores[best + way] >= scores[best]:
+            break
+        best += way
+    if best + way not in scores:
+        return origin + best * step
+    before, at, after = scores[best - way], scores[best], scores[best + way]
+    curvature = before - 2 * at + after
+    shift = 0.5 * (before - after) / curvature * way if curvature > 0 else 0.0
+    return origin + (best + shift) * step
 
 
 def learn(frame: Frame, rows: Sequence[TextLine], keys: Sequence[str], uprights: Sequence[Upright]) -> FontModel | None:

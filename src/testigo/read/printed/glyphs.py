@@ -88,9 +88,11 @@ class GlyphField:
         y = line.y_at(x)
         return Upright(self.lean.at(x, y), float(np.clip(self.height.at(x, y), *self.heights)))
 
-    def leaning(self, more: float) -> GlyphField:
-        """This field with `more` added to its lean everywhere."""
-        return replace(self, lean=replace(self.lean, c0=self.lean.c0 + more))
+    def adjusted(self, lean: float, factor: float) -> GlyphField:
+        """This field with `lean` added to its lean and its heights `factor` times as tall, everywhere."""
+        height = Plane(factor * self.height.c0, factor * self.height.cx, factor * self.height.cy)
+        heights = (factor * self.heights[0], factor * self.heights[1])
+        return replace(self, lean=replace(self.lean, c0=self.lean.c0 + lean), height=height, heights=heights)
 
 
 def measure(frame: Frame, lines: Sequence[TextLine]) -> GlyphField:

@@ -568,12 +568,12 @@ def _labelled_totals(
 
 
 def _column_glyphs(frame: Frame, located: Located, font: FontModel | None, glyphs: GlyphField) -> GlyphField:
-    """The glyph field as the figures' column stands: its lean corrected by the font (`FontModel.column_lean`),
-    measured on the table's figures (unchanged without a font)."""
+    """The glyph field as the figures' column stands: its lean and height corrected by the font
+    (`FontModel.column`), measured on the table's figures (unchanged without a font)."""
     if font is None:
         return glyphs
     words = [(row, row.words[-1], glyphs.at(row, row.words[-1].cx)) for row in located.rows]
-    return glyphs.leaning(font.column_lean(frame, words))
+    return glyphs.adjusted(*font.column(frame, words))
 
 
 def _totals(frame: Frame, located: Located, layout: SheetLayout, glyphs: GlyphField) -> dict[str, TextLine]:
