@@ -335,6 +335,26 @@ def test_a_dark_table_where_the_margin_was_cut_is_not_read_as_the_keys_ink(
     assert check.outcome == "confirmed", check.describe()
 
 
+@pytest.mark.parametrize("gap", [0.4, 0.7])
+def test_the_dark_beyond_a_sheet_printed_close_to_its_edge_is_not_read_as_one_more_digit(
+    sheets: list[tuple[np.ndarray, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch, gap: float
+) -> None:
+    """A sheet printed a character's width from its right edge, on a dark table: the figures' bands reach past
+    the edge, and without `_past_the_paper` the dark was read as a last digit ("01" for "0")."""
+    gray, entry = sheets[0]
+    frame, located = _table(gray, entry)
+    rights = [frame.to_page @ np.array([row.words[-1].x1, row.y_at(row.words[-1].x1), 1.0]) for row in located.rows]
+    height = frame.text_height * float(np.hypot(*frame.to_page[:2, 0]))
+    edge = int(max(x / w for x, _, w in rights) + gap * height)
+    page = gray.copy()
+    page[:, edge:] = 60
+    check = cross_check(read_print(page, _layout("qr"), header=False), _figures(entry))
+    assert check.outcome == "confirmed", check.describe()
+    monkeypatch.setattr(font_module, "_past_the_paper", lambda ink, start: ink.shape[1])
+    check = cross_check(read_print(page, _layout("qr"), header=False), _figures(entry))
+    assert check.outcome != "confirmed", check.describe()  # 24 and 8 figures were unclear
+
+
 def test_rows_glare_left_at_a_quarter_of_the_contrast_are_read_on_the_second_try(
     sheets: list[tuple[np.ndarray, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -90,6 +90,9 @@ LEAN_STEP, LEAN_REACH = 0.1, 0.2
 SCALE_STEP, SCALE_REACH = 0.05, 0.1
 #: A column's lean and height are measured on every this many of its figures.
 COLUMN_SAMPLE = 3
+#: Rows at each end of a band, and the share of its darkest ink either reaches, where past a word's box there is
+#: no more paper; a blank column holds at most `EDGE_GAP` of the inkiest one's ink (`_past_the_paper`).
+EDGE_ROWS, EDGE_INK, EDGE_GAP = 2, 0.15, 0.1
 
 
 @dataclass(frozen=True)
@@ -208,7 +211,9 @@ class FontModel:
         best, least, previous = cells, RESCALE_GAIN * first, first
         for scale in SCALES:
             other = _Cells.of(self, frame, line, word, count, Upright(upright.lean, scale * upright.height))
-            fit = math.inf if other is None else other.fit(noise)
+            if other is None:  # no ink at all: nor at any smaller height
+                break
+            fit = other.fit(noise)
             if fit < least:
                 best, least = other, fit
             if fit >= RESCALE_RISE * previous:
@@ -237,7 +242,7 @@ class _Cells:
         cell = model.cell
         pitch = model.pitch * upright.height
         left, right = _span(line, word, pitch)
-        band = _band(frame, line, word.x1 - (count + 1) * pitch, right, upright, inked_from=left)
+        band = _band(frame, line, word.x1 - (count + 1) * pitch, right, upright, inked_from=left, inked_to=word.x1)
         profile = band.sum(axis=0)
         if profile.max() <= 0:
             return None
@@ -459,23 +464,60 @@ def _span(line: TextLine, word: Word, pitch: float) -> tuple[float, float]:
 
 
 def _band(
-    frame: Frame, line: TextLine, x0: float, x1: float, upright: Upright, *, inked_from: float | None = None
+    frame: Frame,
+    line: TextLine,
+    x0: float,
+    x1: float,
+    upright: Upright,
+    *,
+    inked_from: float | None = None,
+    inked_to: float | None = None,
 ) -> np.ndarray:
     """The line between frame columns `x0` and `x1`, `ROWS` high, ink positive in [0, 1], paper at 0.
 
     Left of frame column `inked_from` the band is blank paper, whatever it
-    shows, and its paper and ink levels are those of the rest.
+    shows, and its paper and ink levels are those of the rest. Right of
+    frame column `inked_to` (a word's last ink) it is blank from the first
+    column inked at the band's top or bottom past a blank one
+    (`_past_the_paper`).
     """
     gray = frame_band(frame, line, x0, x1, ROWS, upright=upright)
-    blank = (
-        0
-        if inked_from is None
-        else int(np.clip(round((inked_from - x0) * gray.shape[1] / (x1 - x0)), 0, gray.shape[1] - 1))
-    )
+    width = gray.shape[1]
+    blank = 0 if inked_from is None else int(np.clip(round((inked_from - x0) * width / (x1 - x0)), 0, width - 1))
     ink: np.ndarray = np.clip(paper(gray[:, blank:]) - gray.astype(np.float32), 0.0, None)
     ink[:, :blank] = 0.0
+    if inked_to is not None:
+        ink[:, _past_the_paper(ink, round((inked_to - x0) * width / (x1 - x0))) :] = 0.0
     peak = float(ink.max())
     return ink / peak if peak > 0 else ink
+
+
+def _past_the_paper(ink: np.ndarray, start: int) -> int:
+    """Where, from column `start` on, the paper ends: the first column inked at the band's top or bottom rows
+    past a blank column (the band's width when there is none).
+
+    A band is `BAND_HEIGHTS` text heights high and no digit is taller than
+    the text: ink past a word's box, and apart from it, that reaches an end
+    of the band is no glyph of the line's, but the sheet's edge with what
+    lies under it (slanted across the band as often as not). Printed a
+    character's width from the edge (a printer with a loose paper guide, or
+    a photo cut close), the figures' bands reached past the edge, the dark
+    table under the sheet was read as one more digit, and most figures of
+    the sheet read wrong ("01" for "0"). The blank column before it is what
+    tells it from a digit cut a little too small for its band, whose
+    blurred strokes past the box reach the band's ends too (hard photos
+    read 9s for 0s when that was not asked).
+    """
+    width = int(ink.shape[1])
+    columns = ink.sum(axis=0)
+    ends = np.maximum(ink[:EDGE_ROWS].mean(axis=0), ink[-EDGE_ROWS:].mean(axis=0))
+    start = max(start, 0)
+    blank = np.nonzero(columns[start:] <= EDGE_GAP * max(float(columns.max()), 1e-6))[0]
+    if len(blank) == 0:
+        return width
+    start += int(blank[0])
+    dark = np.nonzero(ends[start:] > EDGE_INK * max(float(ink.max()), 1e-6))[0]
+    return width if len(dark) == 0 else start + int(dark[0])
 
 
 def _cell_energies(band: np.ndarray, cell: int) -> np.ndarray:
