@@ -224,6 +224,11 @@ def test_a_key_joined_to_a_name_of_several_words_is_split_at_its_space() -> None
     split = _key_split(joined, 24.0)
     assert split is not None
     assert [(word.x0, word.x1) for word in split.words] == [(0.0, 24.0), (42.0, 130.0), (600.0, 612.0)]
+    # DejaVu Sans Mono on a hard photo: its spaces half a key wide, its glyphs narrow in their cells
+    narrow = TextLine((_word(0.0, 140.0, ((0.0, 25.0), (37.0, 59.0), (72.0, 140.0))), figure))
+    split = _key_split(narrow, 24.0)
+    assert split is not None
+    assert [(word.x0, word.x1) for word in split.words] == [(0.0, 25.0), (37.0, 140.0), (600.0, 612.0)]
 
 
 def test_the_keys_width_is_found_when_most_keys_are_joined_to_their_names() -> None:

@@ -46,9 +46,11 @@ KEY_WIDTH_TOLERANCE = 0.35
 #: The gap that splits a key off the word blur joined it to is this many times as wide as the word's other gaps,
 SPACE_RATIO = 1.5
 #: ... or this many key widths wide whatever they are: blur joins a name of several words too, and the spaces
-#: between them are as wide as the key's (0.71 and 0.67 letter heights, a key being about one); the gaps
-#: between two letters are a quarter of a key's width.
-SPACE_KEYS = 0.55
+#: between them are as wide as the key's; the gaps between two letters are a quarter of a key's width. The
+#: spaces of Pillow's built-in font are 0.67 to 0.71 key widths, those of DejaVu Sans Mono on hard photos 0.5
+#: (its glyphs narrower in their cells): 0.55 left 2 of 24 such tables short of rows, each key joined to a
+#: name of several words; 0.42 lies as far from a letter gap as from the narrow space, in ratio.
+SPACE_KEYS = 0.42
 
 
 @dataclass(frozen=True)
