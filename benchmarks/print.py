@@ -27,9 +27,13 @@ What it reports, per quality and variant:
 * CPU per sheet (one core's process time, in the worker) for the QR code
   alone and for the whole reading, and their ratio.
 
-Simulating the files comes first, in a process pool, and is not timed.
+`--printers` names the printers the genuine actas take in turn
+(`testigo.simulate.PRINTERS`: another font, resolution or paper width, a
+print near the paper's edge), for the reader is checked on actas rendered by
+other means than the standard printer. Simulating the files comes first,
+in a process pool, and is not timed.
 
-    python benchmarks/print.py --n 100 --altered 10 --seed 2024 [--json]
+    python benchmarks/print.py --n 100 --altered 10 --seed 2024 [--printers standard,dejavu,offset] [--json]
 """
 
 from __future__ import annotations
@@ -58,7 +62,8 @@ from testigo.pipeline.decode import accepts, decode_blob
 from testigo.pipeline.printed import accepted_alone
 from testigo.profiles import get_profile
 from testigo.read import read_file
-from testigo.simulate import simulate
+from testigo.simulate import PRINTERS, PrintStyle, simulate
+from testigo.simulate.style import STANDARD
 
 PROFILE = "ve2024"
 QUALITIES = ("scan", "photo", "hard", "hardest")
@@ -191,12 +196,22 @@ def _reason(text: str | None) -> str:
     return (text or "unknown").split(":")[0][:80]
 
 
-def measure(quality: str, variant: str, n: int, altered: int, seed: int, workers: int, folder: Path) -> Figures:
+def measure(
+    quality: str,
+    variant: str,
+    n: int,
+    altered: int,
+    seed: int,
+    workers: int,
+    folder: Path,
+    printers: Sequence[PrintStyle] = (STANDARD,),
+) -> Figures:
     out = folder / f"{quality}-{variant}"
+    altered = altered if variant == "qr" else 0
     truth = json.loads(
-        simulate(
-            out, n, seed, quality, altered=altered if variant == "qr" else 0, variant=variant, workers=workers
-        ).read_text(encoding="utf-8")
+        simulate(out, n, seed, quality, altered=altered, variant=variant, printers=printers, workers=workers).read_text(
+            encoding="utf-8"
+        )
     )
     jobs = [
         (str(out / entry["file"]), entry)
@@ -257,19 +272,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--qualities", default=",".join(QUALITIES), help=f"subset of {', '.join(QUALITIES)}")
     parser.add_argument("--variants", default=",".join(VARIANTS), help=f"subset of {', '.join(VARIANTS)}")
+    parser.add_argument(
+        "--printers",
+        default="standard",
+        help=f"printers the genuine actas take in turn, of {', '.join(PRINTERS)} (altered ones: standard)",
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (CPU is per sheet)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     qualities = [q for q in args.qualities.split(",") if q]
     variants = [v for v in args.variants.split(",") if v]
-    if set(qualities) - set(QUALITIES) or set(variants) - set(VARIANTS):
-        parser.error("unknown quality or variant")
+    printers = [p for p in args.printers.split(",") if p]
+    if set(qualities) - set(QUALITIES) or set(variants) - set(VARIANTS) or set(printers) - set(PRINTERS):
+        parser.error("unknown quality, variant or printer")
     results: dict[str, Figures] = {}
     with tempfile.TemporaryDirectory(prefix="testigo-print-") as tmp:
         for quality in qualities:
             for variant in variants:
                 results[f"{quality} {variant}"] = measure(
-                    quality, variant, args.n, args.altered, args.seed, args.workers, Path(tmp)
+                    quality,
+                    variant,
+                    args.n,
+                    args.altered,
+                    args.seed,
+                    args.workers,
+                    Path(tmp),
+                    [PRINTERS[name] for name in printers],
                 )
     if args.json:
         json.dump({name: f.summary() for name, f in results.items()}, sys.stdout, indent=1)

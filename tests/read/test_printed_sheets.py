@@ -11,6 +11,7 @@ import contextlib
 import json
 import math
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import cv2
@@ -353,6 +354,23 @@ def test_the_dark_beyond_a_sheet_printed_close_to_its_edge_is_not_read_as_one_mo
     monkeypatch.setattr(font_module, "_past_the_paper", lambda ink, start: ink.shape[1])
     check = cross_check(read_print(page, _layout("qr"), header=False), _figures(entry))
     assert check.outcome != "confirmed", check.describe()  # 24 and 8 figures were unclear
+
+
+def test_a_photo_of_a_sheet_printed_near_its_edge_is_confirmed_figure_by_figure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The simulator's ``offset`` printer ends the figures a character's width from the paper's edge, and the
+    photo shows the table under the sheet past them: every figure is read (half not, without the edge rule)."""
+    truth = json.loads(
+        simulate(tmp_path, 1, seed=3, quality="photo", printers=(PRINTERS["offset"],), workers=1).read_text()
+    )
+    [entry] = [entry for entry in truth["files"] if entry["kind"] == "acta"]
+    gray = cv2.imread(str(tmp_path / entry["file"]), cv2.IMREAD_GRAYSCALE)
+    check = cross_check(read_print(gray, _layout("qr"), header=False), _figures(entry))
+    assert check.outcome == "confirmed", check.describe()
+    monkeypatch.setattr(font_module, "_past_the_paper", lambda ink, start: ink.shape[1])
+    check = cross_check(read_print(gray, _layout("qr"), header=False), _figures(entry))
+    assert len(check.unclear) + len(check.differing) >= 10, check.describe()  # 20 of 41 unclear
 
 
 def test_rows_glare_left_at_a_quarter_of_the_contrast_are_read_on_the_second_try(

@@ -31,7 +31,13 @@ def simulate(
     variant: Annotated[
         str, typer.Option(help="qr (2024 actas), sin_qr (printed without a QR code) or mixed (alternate)")
     ] = "qr",
-    printer: Annotated[str, typer.Option(help="standard, hires (300 dpi), narrow (58 mm) or mixed")] = "standard",
+    printer: Annotated[
+        str,
+        typer.Option(
+            help="standard, hires (300 dpi), narrow (58 mm), dejavu (DejaVu Sans Mono), offset (printed 3 mm "
+            "off centre, near the paper's edge) or mixed (each in turn)"
+        ),
+    ] = "standard",
     bad_files: Annotated[bool, typer.Option("--bad-files", help="Also write malformed and hostile files.")] = False,
     forgeries: Annotated[int, typer.Option(min=0, help="Also write this many forged actas.")] = 0,
     altered: Annotated[

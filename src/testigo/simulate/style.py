@@ -116,5 +116,10 @@ STANDARD = PrintStyle()
 HIRES = PrintStyle(dots_per_mm=12)
 #: A 58 mm printer: 432 printable dots in 32 columns, so long lines wrap.
 NARROW = PrintStyle(paper_mm=58.0, print_mm=54.0, columns=32)
+#: The standard printer in Debian's monospaced TrueType font: narrower glyphs in their cells, a dotted zero.
+DEJAVU = PrintStyle(font=DEJAVU_SANS_MONO)
+#: A 300-dpi head whose loose paper guide let the print drift 3 mm right: the figures end a character's width
+#: from the paper's edge, and a photo shows what lies under the sheet just past them.
+OFFSET = PrintStyle(dots_per_mm=12, offset_mm=3.0)
 #: Named printers for the command line.
-PRINTERS = {"standard": STANDARD, "hires": HIRES, "narrow": NARROW}
+PRINTERS = {"standard": STANDARD, "hires": HIRES, "narrow": NARROW, "dejavu": DEJAVU, "offset": OFFSET}
