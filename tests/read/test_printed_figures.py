@@ -56,6 +56,16 @@ def test_one_reader_alone_never_makes_a_mismatch() -> None:
     )
 
 
+def test_two_readers_that_each_barely_read_another_value_do_not_accuse_the_sheet() -> None:
+    # DejaVu's dotted zero, blurred: both readers call it an 8 (11.5 and 8.5 nats, as on a genuine hard photo)
+    printed = reading(card_1=Field({"8": -0.01, "0": -8.5}, -200.0, font={"8": -1.0, "0": -12.5}))
+    check = cross_check(printed, {"card_1": 0})
+    assert check.outcome == "partial" and check.comparisons[0].verdict == "unclear"
+    # about as far apart as the weakest altered sheet caught (53 nats together): the print differs
+    printed = reading(card_1=Field({"8": -0.01, "0": -9.7}, -200.0, font={"8": -1.0, "0": -44.0}))
+    assert cross_check(printed, {"card_1": 0}).outcome == "mismatch"
+
+
 def test_readers_that_reject_the_code_but_read_different_values_leave_the_figure_unclear() -> None:
     # a blurred 3: PP-OCR sees a 1, the font a 5, both reject the 3 (a genuine simulated photo did this)
     printed = reading(card_1=Field({"1": -0.1, "3": -9.5, "5": -12.0}, font={"5": -70.0, "3": -150.0, "1": -130.0}))
