@@ -7,6 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
+from testigo.cli import app
+from testigo.errors import UserError
+from testigo.simulate import PRINTERS, PrintStyle
+
 
 def _simulate(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "testigo", "simulate", *args], capture_output=True, text=True)
@@ -28,3 +35,13 @@ def test_unknown_choices_are_one_line_usage_errors(tmp_path: Path) -> None:
     for option, value in (("--variant", "pdf"), ("--printer", "laser"), ("--quality", "blurry")):
         done = _simulate("--mesas", "1", option, value, "--out", str(tmp_path / option.strip("-")))
         assert done.returncode == 2 and value in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+def test_a_printer_whose_font_is_not_installed_is_a_one_line_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(PRINTERS, "dejavu", PrintStyle(font=tmp_path / "NoSuchMono.ttf"))
+    result = CliRunner().invoke(app, ["simulate", "--mesas", "1", "--printer", "dejavu", "--out", str(tmp_path)])
+    # a UserError: the command line prints it as one line (tests/test_cli.py)
+    assert isinstance(result.exception, UserError) and "NoSuchMono.ttf is not installed" in str(result.exception)
+    assert not (tmp_path / "truth.json").exists()

@@ -73,6 +73,9 @@ def simulate(
     if printer != "mixed" and printer not in PRINTERS:
         raise UserError(f"unknown printer {printer!r}; one of {', '.join(PRINTERS)} or mixed")
     printers = tuple(PRINTERS.values()) if printer == "mixed" else (PRINTERS[printer],)
+    for style in printers:
+        if style.font is not None and not style.font.exists():
+            raise UserError(f"the font {style.font} is not installed (Debian: apt-get install fonts-dejavu-core)")
     with RichProgress(enabled=not as_json) as progress:
         progress.phase("render", None)  # bad files and forgeries add to the mesas
         truth = run_simulate(
