@@ -231,6 +231,23 @@ def test_a_key_joined_to_a_name_of_several_words_is_split_at_its_space() -> None
     assert [(word.x0, word.x1) for word in split.words] == [(0.0, 25.0), (37.0, 140.0), (600.0, 612.0)]
 
 
+def test_a_speck_stuck_before_a_key_is_left_out_and_a_narrow_one_is_not_a_speck() -> None:
+    """The paper's edge, a few pixels left of a key, joined its word on hard photos: a 2-pixel first piece."""
+    figure = _word(600.0, 612.0)
+    specked = TextLine((_word(0.0, 60.0, ((0.0, 2.0), (8.0, 32.0), (45.0, 60.0))), figure))
+    split = _key_split(specked, 25.0)
+    assert split is not None
+    assert [(word.x0, word.x1) for word in split.words] == [(8.0, 32.0), (45.0, 60.0), (600.0, 612.0)]
+    alone = TextLine((_word(0.0, 34.0, ((0.0, 2.0), (8.0, 34.0))), figure))
+    split = _key_split(alone, 25.0)
+    assert split is not None and [(word.x0, word.x1) for word in split.words] == [(8.0, 34.0), (600.0, 612.0)]
+    # the first 1 of "11", joined to its name: a digit, a third of a key wide, is kept
+    eleven = TextLine((_word(0.0, 80.0, ((0.0, 8.0), (14.0, 24.0), (36.0, 80.0))), figure))
+    split = _key_split(eleven, 24.0)
+    assert split is not None
+    assert [(word.x0, word.x1) for word in split.words] == [(0.0, 24.0), (36.0, 80.0), (600.0, 612.0)]
+
+
 def test_the_keys_width_is_found_when_most_keys_are_joined_to_their_names() -> None:
     """Five keys joined to short names outnumber three alone: their first pieces still say how wide a key is."""
     figure = _word(600.0, 612.0)
