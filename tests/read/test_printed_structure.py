@@ -203,6 +203,12 @@ def _word(x0: float, x1: float, pieces: tuple[tuple[float, float], ...] = ()) ->
     return Word(x0, 0.0, x1, 20.0, 10.0, None, pieces)
 
 
+def _spans(line: TextLine, key_width: float) -> list[tuple[float, float]] | None:
+    """Where the words of `line` lie once its key is split off (None: `_key_split` split nothing)."""
+    split = _key_split(line, key_width)
+    return None if split is None else [(word.x0, word.x1) for word in split.words]
+
+
 def test_a_key_is_split_off_only_at_a_space() -> None:
     """Split at the gap after the key's width only when it is wider than every gap between letters."""
     figure = _word(600.0, 612.0)
@@ -221,31 +227,22 @@ def test_a_key_joined_to_a_name_of_several_words_is_split_at_its_space() -> None
     """Blur joins every word of a long name too: the spaces between them are as wide as the key's."""
     figure = _word(600.0, 612.0)
     joined = TextLine((_word(0.0, 130.0, ((0.0, 24.0), (42.0, 80.0), (97.0, 130.0))), figure))
-    split = _key_split(joined, 24.0)
-    assert split is not None
-    assert [(word.x0, word.x1) for word in split.words] == [(0.0, 24.0), (42.0, 130.0), (600.0, 612.0)]
+    assert _spans(joined, 24.0) == [(0.0, 24.0), (42.0, 130.0), (600.0, 612.0)]
     # DejaVu Sans Mono on a hard photo: its spaces half a key wide, its glyphs narrow in their cells
     narrow = TextLine((_word(0.0, 140.0, ((0.0, 25.0), (37.0, 59.0), (72.0, 140.0))), figure))
-    split = _key_split(narrow, 24.0)
-    assert split is not None
-    assert [(word.x0, word.x1) for word in split.words] == [(0.0, 25.0), (37.0, 140.0), (600.0, 612.0)]
+    assert _spans(narrow, 24.0) == [(0.0, 25.0), (37.0, 140.0), (600.0, 612.0)]
 
 
 def test_a_speck_stuck_before_a_key_is_left_out_and_a_narrow_one_is_not_a_speck() -> None:
     """The paper's edge, a few pixels left of a key, joined its word on hard photos: a 2-pixel first piece."""
     figure = _word(600.0, 612.0)
     specked = TextLine((_word(0.0, 60.0, ((0.0, 2.0), (8.0, 32.0), (45.0, 60.0))), figure))
-    split = _key_split(specked, 25.0)
-    assert split is not None
-    assert [(word.x0, word.x1) for word in split.words] == [(8.0, 32.0), (45.0, 60.0), (600.0, 612.0)]
+    assert _spans(specked, 25.0) == [(8.0, 32.0), (45.0, 60.0), (600.0, 612.0)]
     alone = TextLine((_word(0.0, 34.0, ((0.0, 2.0), (8.0, 34.0))), figure))
-    split = _key_split(alone, 25.0)
-    assert split is not None and [(word.x0, word.x1) for word in split.words] == [(8.0, 34.0), (600.0, 612.0)]
+    assert _spans(alone, 25.0) == [(8.0, 34.0), (600.0, 612.0)]
     # the first 1 of "11", joined to its name: a digit, a third of a key wide, is kept
     eleven = TextLine((_word(0.0, 80.0, ((0.0, 8.0), (14.0, 24.0), (36.0, 80.0))), figure))
-    split = _key_split(eleven, 24.0)
-    assert split is not None
-    assert [(word.x0, word.x1) for word in split.words] == [(0.0, 24.0), (36.0, 80.0), (600.0, 612.0)]
+    assert _spans(eleven, 24.0) == [(0.0, 24.0), (36.0, 80.0), (600.0, 612.0)]
 
 
 def test_the_keys_width_is_found_when_most_keys_are_joined_to_their_names() -> None:

@@ -145,11 +145,15 @@ class FontModel:
         fits = []
         for line, word, upright in words:
             at = self.upright_at(line, word.cx, upright)
-            count = round(word.width / (self.pitch * at.height)) + 2
+            count = self._glyphs_in(word, at) + 2
             cells = _Cells.of(self, frame, line, word, count, Upright(at.lean + lean, factor * at.height))
             if cells is not None:
                 fits.append(cells.fit(noise))
         return float(np.median(fits)) if fits else math.inf
+
+    def _glyphs_in(self, word: Word, upright: Upright) -> int:
+        """How many characters the word's box holds at this font's pitch, its glyphs `upright`'s height."""
+        return round(word.width / (self.pitch * upright.height))
 
     @cached_property
     def strengths(self) -> np.ndarray:
@@ -203,7 +207,7 @@ class FontModel:
         depend on how many digits the strings asked have either.
         """
         upright = self.upright_at(line, word.cx, upright)
-        count = max(count, round(word.width / (self.pitch * upright.height)) + 1)
+        count = max(count, self._glyphs_in(word, upright) + 1)
         cells = _Cells.of(self, frame, line, word, count, upright)
         if cells is None or (first := cells.fit(noise)) < RESCALE_MISFIT:
             return cells
@@ -481,12 +485,16 @@ def _band(
     (`_past_the_paper`).
     """
     gray = frame_band(frame, line, x0, x1, ROWS, upright=upright)
-    width = gray.shape[1]
-    blank = 0 if inked_from is None else int(np.clip(round((inked_from - x0) * width / (x1 - x0)), 0, width - 1))
+    width = int(gray.shape[1])
+
+    def band_column(x: float) -> int:
+        return round((x - x0) * width / (x1 - x0))
+
+    blank = 0 if inked_from is None else int(np.clip(band_column(inked_from), 0, width - 1))
     ink: np.ndarray = np.clip(paper(gray[:, blank:]) - gray.astype(np.float32), 0.0, None)
     ink[:, :blank] = 0.0
     if inked_to is not None:
-        ink[:, _past_the_paper(ink, round((inked_to - x0) * width / (x1 - x0))) :] = 0.0
+        ink[:, _past_the_paper(ink, band_column(inked_to)) :] = 0.0
     peak = float(ink.max())
     return ink / peak if peak > 0 else ink
 

@@ -210,8 +210,10 @@ def _key_split(line: TextLine, key_width: float) -> TextLine | None:
     if first.pieces[0][1] - first.pieces[0][0] <= SPECK_KEYS * key_width:
         first = first.split(1)[1]  # a speck before the key: the paper's edge, or dirt, is no glyph
         line = TextLine((first, *line.words[1:]))
-        if _is_key(first.width, key_width) or len(first.pieces) < 2:
-            return line if _is_key(first.width, key_width) else None
+        if _is_key(first.width, key_width):
+            return line
+        if len(first.pieces) < 2:
+            return None
     gaps = [after[0] - before[1] for before, after in itertools.pairwise(first.pieces)]
     for at in range(1, len(first.pieces)):
         wide = gaps[at - 1] >= SPACE_KEYS * key_width
