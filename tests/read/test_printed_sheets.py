@@ -21,6 +21,7 @@ import pytest
 from testigo.domain.layout import SheetLayout
 from testigo.profiles import get_profile
 from testigo.read.printed import font as font_module
+from testigo.read.printed import lines as lines_module
 from testigo.read.printed import reading as reading_module
 from testigo.read.printed.cells import word_quad
 from testigo.read.printed.figures import cross_check, rescue
@@ -354,6 +355,46 @@ def test_the_dark_beyond_a_sheet_printed_close_to_its_edge_is_not_read_as_one_mo
     monkeypatch.setattr(font_module, "_past_the_paper", lambda ink, start: ink.shape[1])
     check = cross_check(read_print(page, _layout("qr"), header=False), _figures(entry))
     assert check.outcome != "confirmed", check.describe()  # 24 and 8 figures were unclear
+
+
+def test_the_blurred_rise_to_the_dark_past_the_paper_is_not_read_as_a_digit() -> None:
+    """Between the last blank column past a figure and the first one dark at the band's ends lies the edge's
+    blurred rise: too faint at the ends to be the edge, too inked to be blank; it belongs to the edge."""
+    ink = np.zeros((32, 60))
+    ink[4:28, 10:20] = 1.0  # the figure's last glyph
+    ink[:, 30:33] = 0.12  # the rise, past the blank columns 20 to 29
+    ink[:, 33:] = 1.0  # the table under the sheet
+    assert font_module._past_the_paper(ink, 20) == 30
+    ink[:, 30:33] = 0.0  # a sharp edge: the paper ends where the dark begins
+    assert font_module._past_the_paper(ink, 20) == 33
+
+
+@pytest.mark.parametrize("gap", [0.2, 0.4])
+def test_figures_printed_beside_the_line_of_the_papers_edge_are_read(
+    sheets: list[tuple[np.ndarray, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch, gap: float
+) -> None:
+    """A sheet on a lighter cloth shows its edge as a thin dark line, which a photo breaks into strokes and bits;
+    printed a space or less from it, figures were joined to the strokes into runs too tall for words and lost
+    (9 to 15 rows found of 38), or to the bits and read with a last "1"."""
+    gray, entry = sheets[0]
+    frame, located = _table(gray, entry)
+    rights = [frame.to_page @ np.array([row.words[-1].x1, row.y_at(row.words[-1].x1), 1.0]) for row in located.rows]
+    height = frame.text_height * float(np.hypot(*frame.to_page[:2, 0]))
+    edge = int(max(x / w for x, _, w in rights) + gap * height)
+    page = gray.copy()
+    stroke, bit, space = (int(k * height) for k in (5.0, 1.0, 0.3))
+    for top in range(0, page.shape[0], stroke + bit + 2 * space):  # a stroke, a space, a bit, a space
+        for begin, length in ((top, stroke), (top + stroke + space, bit)):
+            page[begin : begin + length, edge : edge + max(2, int(0.15 * height))] = 90
+    check = cross_check(read_print(page, _layout("qr"), header=False), _figures(entry))
+    assert check.outcome == "confirmed", check.describe()
+    with monkeypatch.context() as patched:
+        patched.setattr(lines_module, "RULE_PAST", 0.0)
+        check = cross_check(read_print(page, _layout("qr"), header=False), _figures(entry))
+        assert check.outcome != "confirmed", check.describe()
+    monkeypatch.setattr(lines_module, "_rules", lambda *args: [])
+    with pytest.raises(PrintNotRead, match="table rows"):
+        read_print(page, _layout("qr"), header=False)
 
 
 def test_a_photo_of_a_sheet_printed_near_its_edge_is_confirmed_figure_by_figure(

@@ -17,7 +17,9 @@ desk has none) or on the QR code (a sheet may have none):
 3. *Frame*: the page turned so that lines run left to right, at a scale that
    gives characters about `TARGET_HEIGHT` pixels (never enlarged).
 4. *Words*: characters joined by a closing of half a character's width, so
-   that a space still separates words.
+   that a space still separates words. Long straight thin strokes (the
+   paper's edge where a photo shows it as a line, a ruling) are rules, not
+   words: they are erased from the ink and from the frame's image.
 5. *Lines*: words chained to the right, each next word predicted by the local
    slope of the long words around it, then chained again along the slopes of
    the lines found (a line's chord is not tilted by slanted letters, a word's
@@ -34,6 +36,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -69,6 +72,13 @@ MAX_GAP_HEIGHTS = 45.0
 PIECE_JOIN = 0.4
 #: Ink shorter than this many text heights is no word (a speck, a rule's dash).
 MIN_WORD_HEIGHT = 0.45
+#: Ink taller than this many text heights, its rise along a slanted line taken off, is no word.
+RULE_HEIGHTS = 2.2
+#: A rule is a straight stroke at least `RULE_LENGTH` text heights long and at most `RULE_WIDTH` thick (`_rules`).
+RULE_LENGTH, RULE_WIDTH = 3.0, 0.4
+#: A rule is erased this many text heights past each of its ends too, and this many pixels either side of its
+#: ink (the blur of its edges; `_erased`).
+RULE_PAST, RULE_BLUR = 2.0, 1.5
 #: Slope samples (long words, or long lines) a `SlopeField` is fitted to at the least.
 FIELD_SAMPLES = 6
 #: A chained line measures the slope field when its first and last words are this many text heights apart.
@@ -231,8 +241,9 @@ def frame_in(image: np.ndarray, to_page: np.ndarray, *, faint: bool = False) -> 
     text_height = _text_height(ink) or TARGET_HEIGHT
     # the lines' ink is the same mask when the letters came out near the target height (the same stroke size)
     same = _stroke_size(text_height) == _stroke_size(TARGET_HEIGHT)
-    lines = find_lines(image, text_height, ink if same else _ink(image, _stroke_size(text_height), faint=faint))
-    return Frame(image, to_page, text_height, lines) if lines else None
+    lines, rules = find_lines(image, text_height, ink if same else _ink(image, _stroke_size(text_height), faint=faint))
+    # the readers cut their crops from the image: a bit of a rule beside a figure must not show there either
+    return Frame(_erased(image, rules, text_height, 255), to_page, text_height, lines) if lines else None
 
 
 def text_angle(gray: np.ndarray) -> tuple[float, np.ndarray] | None:
@@ -272,8 +283,9 @@ def text_angle(gray: np.ndarray) -> tuple[float, np.ndarray] | None:
     return best % 180.0, points / scale
 
 
-def find_lines(image: np.ndarray, text_height: float, ink: np.ndarray) -> list[TextLine]:
-    """The text lines of a frame image, top to bottom (`ink`: its ink at `_stroke_size(text_height)`).
+def find_lines(image: np.ndarray, text_height: float, ink: np.ndarray) -> tuple[list[TextLine], list[_Rule]]:
+    """The text lines of a frame image, top to bottom, and the rules found among them (`_words`); `ink` is the
+    image's ink at `_stroke_size(text_height)`.
 
     Lines are chained twice: first along the slopes of the long words, then
     along the slopes of the lines that chaining found. A word's own slope
@@ -282,13 +294,13 @@ def find_lines(image: np.ndarray, text_height: float, ink: np.ndarray) -> list[T
     its last across the sheet, is not, so the second chaining joins the
     figures that the first left apart from their rows.
     """
-    words = _words(ink, text_height)
+    words, rules = _words(ink, text_height)
     chains = _chains(words, text_height, SlopeField.of_words(words, text_height))
     refined = SlopeField.of_chains(words, chains, text_height)
     if refined is not None:
         chains = _chains(words, text_height, refined)
     lines = [TextLine(tuple(words[i] for i in chain)) for chain in chains]
-    return sorted(lines, key=lambda line: line.cy)
+    return sorted(lines, key=lambda line: line.cy), rules
 
 
 def _ink(gray: np.ndarray, size: int, *, faint: bool = False) -> np.ndarray:
@@ -380,18 +392,51 @@ def _turn(
     return image, np.linalg.inv(forward)
 
 
-def _words(mask: np.ndarray, text_height: float) -> list[Word]:
-    """Runs of ink joined across the gaps between letters, not across spaces.
+def _words(mask: np.ndarray, text_height: float) -> tuple[list[Word], list[_Rule]]:
+    """Runs of ink joined across the gaps between letters, not across spaces, and the rules found among them.
 
     In a fixed-pitch font a narrow glyph ('1') leaves gaps within a figure of
     about half a character; a space leaves more than a whole one. Three
     quarters of a letter's height (about one character) tells them apart.
+
+    A run too tall to be a word is dropped. When rules lie in runs as tall
+    as they are (`_rules`), they are erased from the mask along their whole
+    length and the words are found again, once: the paper's edge, which a
+    photo shows as a thin dark line where the sheet lies on a lighter cloth,
+    had joined the figures printed a space from it into runs dropped as too
+    tall (a sheet printed 3 mm off-centre, its figures 6 pixels from the
+    edge: two rows lost their figures and the table was not found), bits of
+    the line that the photo broke off it had been read as a last digit "1",
+    and a line's figure joined by it to the rule under the line was lost in
+    a "word" of two lines.
     """
+    words, rules, joined = _joined_words(mask, text_height)
+    if not joined and not any(rule.crosses(word, text_height) for rule in rules for word in words):
+        return words, rules  # every rule stands alone (the paper's edge on most photos): no word changes
+    return _joined_words(_erased(mask, rules, text_height, 0), text_height)[0], rules
+
+
+def _erased(image: np.ndarray, rules: list[_Rule], text_height: float, value: int) -> np.ndarray:
+    """`image` with `rules` painted over in `value` (`image` itself when there are none)."""
+    if not rules:
+        return image
+    erased = image.copy()
+    for rule in rules:
+        ends = [(round(rule.slope * row + rule.offset), round(row)) for row in rule.rows(text_height)]
+        cv2.line(erased, ends[0], ends[1], value, thickness=2 * math.ceil(rule.reach) + 1)
+    return erased
+
+
+def _joined_words(mask: np.ndarray, text_height: float) -> tuple[list[Word], list[_Rule], bool]:
+    """`_words` in one pass, with the rules in the runs as tall as one (`_rules`), and whether any of those runs
+    joined a rule to other ink."""
     width = max(2, int(round(text_height * 0.75)))
     joined = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (width, 1)))
     count, labels, stats, centroids = _components(joined)
     rows, columns = mask.shape
     words = []
+    rules: list[_Rule] = []
+    joined_to_rule = False
     for i in range(1, count):
         x, y, w, h, area = (int(v) for v in stats[i])
         if h < MIN_WORD_HEIGHT * text_height or area < 0.05 * text_height**2:
@@ -406,12 +451,72 @@ def _words(mask: np.ndarray, text_height: float) -> list[Word]:
             slope = math.tan(0.5 * math.atan2(2 * moments["mu11"], moments["mu20"] - moments["mu02"]))
         if own is not None and w > 1.5 * text_height:  # wider than a key: maybe one joined to a name
             pieces = _pieces(own & (mask[y : y + h, x : x + w] > 0), x, text_height)
+        if h > RULE_HEIGHTS * text_height:  # as tall as a rule: one may be in it, even joining two lines
+            ink = (labels[y : y + h, x : x + w] == i) & (mask[y : y + h, x : x + w] > 0)
+            found = _rules(ink, x, y, text_height)
+            joined_to_rule |= bool(found) and int(np.count_nonzero(ink)) > sum(rule.pixels for rule in found)
+            rules += found
         # a slanted word's box is taller than its letters by the rise along it
-        upright_height = h - abs(slope or 0.0) * w
-        if upright_height > 2.2 * text_height:
+        if h - abs(slope or 0.0) * w > RULE_HEIGHTS * text_height:
             continue
-        words.append(Word(float(x), float(y), float(x + w), float(y + h), float(centroids[i][1]), slope, pieces))
-    return words
+        words.append(Word(x, y, x + w, y + h, float(centroids[i][1]), slope, pieces))
+    return words, rules, joined_to_rule
+
+
+def _rules(ink: np.ndarray, x: int, y: int, text_height: float) -> list[_Rule]:
+    """The rules among the strokes of a run too tall to be a word (`ink` begins at column `x`, row `y`).
+
+    A rule is a stroke `RULE_LENGTH` text heights tall or more, less than
+    half as wide, at most `RULE_WIDTH` thick, and straight: nine in ten of
+    its pixels within its own half-thickness and `RULE_WIDTH` / 2 text
+    heights (2 pixels at least) of its line. The paper's edge measured 4 to
+    6 text heights between breaks, 0.3 thick; the straightest strokes of
+    the signatures on simulated photos were 2.3 tall and 0.45 to 0.75 thick
+    (4 frames of 6 found such "rules" and split their words twice).
+    """
+    count, labels, stats, _ = _components(ink.astype(np.uint8))
+    found = []
+    for i in range(1, count):
+        left, top, w, h, _ = (int(v) for v in stats[i])
+        if h <= RULE_LENGTH * text_height or w >= 0.5 * h:
+            continue
+        rows, cols = np.nonzero(labels[top : top + h, left : left + w] == i)
+        # half its thickness, its rows' median: a rule of the sheet crossing it adds to a few rows only
+        half = float(np.median(np.bincount(rows))) / 2
+        if 2 * half > RULE_WIDTH * text_height:
+            continue
+        slope, offset = np.polyfit(rows, cols, 1)
+        if np.percentile(np.abs(cols - (slope * rows + offset)), 90) <= half + max(2.0, RULE_WIDTH * text_height / 2):
+            shift = x + left - slope * (y + top)  # the line in the mask's own columns and rows
+            found.append(_Rule(float(slope), float(offset + shift), y + top, y + top + h, half + RULE_BLUR, len(rows)))
+    return found
+
+
+class _Rule(NamedTuple):
+    """A rule on a frame: the line column = slope * row + offset from row `top` to `bottom`; `reach`: the pixels
+    to erase either side of that line."""
+
+    slope: float
+    offset: float
+    top: int
+    bottom: int
+    reach: float
+    pixels: int
+    """Its ink's pixels."""
+
+    def rows(self, text_height: float) -> tuple[float, float]:
+        """The rows it is erased over: `RULE_PAST` text heights past its ends, where the photo broke it into bits
+        too short to be rules themselves."""
+        return self.top - RULE_PAST * text_height, self.bottom + RULE_PAST * text_height
+
+    def crosses(self, word: Word, text_height: float) -> bool:
+        """Whether erasing it erases some of `word`'s box."""
+        top, bottom = self.rows(text_height)
+        low, high = max(word.y0, top), min(word.y1, bottom)
+        if low > high:
+            return False
+        columns = (self.slope * low + self.offset, self.slope * high + self.offset)
+        return min(columns) - self.reach <= word.x1 and word.x0 <= max(columns) + self.reach
 
 
 def _pieces(ink: np.ndarray, x: int, text_height: float) -> tuple[tuple[float, float], ...]:
