@@ -253,6 +253,17 @@ def test_the_keys_width_is_found_when_most_keys_are_joined_to_their_names() -> N
     assert _key_width(alone + joined, 20.0) == 24.0
 
 
+def test_the_keys_width_is_a_keys_when_its_digits_stand_apart_as_pieces() -> None:
+    """A proportional font in a printer's cells sets a key's two digits apart: each a piece of the key's word,
+    on wider keys only (narrower ones have no pieces). The digit's width must not win over the key's."""
+    figure = _word(600.0, 612.0)
+    wide = [
+        TextLine((_word(0.0, w, ((0.0, 13.0), (21.0, w))), _word(50.0, 90.0), figure)) for w in (31, 32, 33, 34, 34)
+    ]
+    narrow = [TextLine((_word(0.0, width), _word(50.0, 90.0), figure)) for width in (27, 28, 29)]
+    assert 27.0 <= (_key_width(wide + narrow, 19.0) or 0.0) <= 34.0  # 13 when a piece counted for its word
+
+
 def _at(x0: float, x1: float, y: float, pieces: tuple[tuple[float, float], ...] = ()) -> Word:
     return Word(x0, y - 10.0, x1, y + 10.0, y, None, pieces)
 
