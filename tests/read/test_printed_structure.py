@@ -18,6 +18,7 @@ import pytest
 
 from testigo.domain.layout import SheetLayout
 from testigo.profiles import get_profile
+from testigo.read.printed import structure as structure_module
 from testigo.read.printed.cells import word_quad
 from testigo.read.printed.lines import (
     MAX_INK_SHARE,
@@ -27,6 +28,7 @@ from testigo.read.printed.lines import (
     TextLine,
     Word,
     _chains,
+    _words,
 )
 from testigo.read.printed.reading import PageFrames, PrintNotRead, read_print
 from testigo.read.printed.structure import KEY_WIDTH_TOLERANCE, Located, NotFound, _key_split, _key_width, locate
@@ -181,6 +183,37 @@ def test_a_left_margin_cut_off_at_the_keys_still_finds_the_table(
     left = int(min(corner[0] / corner[2] for corner in corners)) - 2
     cut = np.ascontiguousarray(gray[:, left:])
     assert _found(cut, entry, np.array([[1.0, 0.0, -left], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]))
+
+
+def test_specks_just_left_of_the_keys_leave_their_rows_at_the_margin(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bits of the paper's edge a little left of the keys (a sheet printed left of centre) join the keys' words:
+    measured from the speck, four rows in a row began past the margin's tolerance, and the table broke there."""
+
+    def row(y: float, speck: bool) -> TextLine:
+        key = _at(82.0, 124.0, y, ((82.0, 84.0), (100.0, 124.0))) if speck else _at(100.0, 124.0, y)
+        return TextLine((key, _at(140.0, 200.0, y), _at(600.0, 612.0, y)))
+
+    rows = [row(40.0 * n, 10 <= n < 14) for n in range(LAYOUT.table.rows)]
+    totals = [TextLine((_at(100.0, 300.0, 40.0 * n), _at(590.0, 612.0, 40.0 * n))) for n in range(38, 41)]
+    [located] = locate(rows + totals, LAYOUT, 20.0)
+    assert [line.words[0].x0 for line in located.rows[10:14]] == [100.0] * 4  # the specks left out
+    monkeypatch.setattr(structure_module, "_start", lambda line, text_height: line.left)
+    with pytest.raises(NotFound, match="found 24 table rows"):
+        locate(rows + totals, LAYOUT, 20.0)
+
+
+def test_a_word_bridged_to_a_speck_it_leaves_out_is_boxed_on_its_own_ink() -> None:
+    """Closing the gaps between letters can bridge a word to a one-pixel speck a space to its left and leave the
+    speck itself out (its kernel is even): the word's box then began 13 pixels left of its ink, and a key so
+    boxed was no key's width (three rows of a hard photo lost)."""
+    mask = np.zeros((40, 320), np.uint8)
+    for left in (194, 214, 234, 254):  # four letters a letter gap apart: one word
+        mask[12:32, left : left + 14] = 255
+    [alone] = _words(mask, 19.0)[0]
+    mask[13, 180] = 255
+    [word] = _words(mask, 19.0)[0]
+    assert (word.x0, word.x1) == (alone.x0, alone.x1)
+    assert abs(word.x0 - 194) <= 1
 
 
 def test_a_row_whose_figure_is_lost_is_refused_with_a_one_line_reason(

@@ -450,7 +450,10 @@ def _joined_words(mask: np.ndarray, text_height: float) -> tuple[list[Word], lis
             moments = cv2.moments(own.astype(np.uint8), binaryImage=True)
             slope = math.tan(0.5 * math.atan2(2 * moments["mu11"], moments["mu20"] - moments["mu02"]))
         if own is not None and w > 1.5 * text_height:  # wider than a key: maybe one joined to a name
-            pieces = _pieces(own & (mask[y : y + h, x : x + w] > 0), x, text_height)
+            spans = _pieces(own & (mask[y : y + h, x : x + w] > 0), x, text_height)
+            pieces = spans if len(spans) > 1 else ()
+            if spans:  # the closing can bridge a word to a speck it leaves out: the box is the word's own ink's
+                x, w = int(spans[0][0]), int(spans[-1][1] - spans[0][0])
         if h > RULE_HEIGHTS * text_height:  # as tall as a rule: one may be in it, even joining two lines
             ink = (labels[y : y + h, x : x + w] == i) & (mask[y : y + h, x : x + w] > 0)
             found = _rules(ink, x, y, text_height)
@@ -523,7 +526,7 @@ def _pieces(ink: np.ndarray, x: int, text_height: float) -> tuple[tuple[float, f
     """The column spans of a word's parts (its ink joined across `PIECE_JOIN` heights); `ink` begins at column `x`.
 
     Parts whose columns overlap (a slanted letter over its neighbour, an
-    accent over its letter) are one. Empty when the word is one part.
+    accent over its letter) are one. One span when the word is one part.
     """
     width = max(2, int(round(PIECE_JOIN * text_height)))
     joined = cv2.morphologyEx(
@@ -536,7 +539,7 @@ def _pieces(ink: np.ndarray, x: int, text_height: float) -> tuple[tuple[float, f
             spans[-1][1] = max(spans[-1][1], left + span)
         else:
             spans.append([left, left + span])
-    return tuple((float(x + a), float(x + b)) for a, b in spans) if len(spans) > 1 else ()
+    return tuple((float(x + a), float(x + b)) for a, b in spans)
 
 
 def _chains(words: list[Word], text_height: float, field: SlopeField) -> list[list[int]]:
