@@ -72,10 +72,9 @@ MAX_GAP_HEIGHTS = 45.0
 PIECE_JOIN = 0.4
 #: Ink shorter than this many text heights is no word (a speck, a rule's dash).
 MIN_WORD_HEIGHT = 0.45
-#: Ink taller than this many text heights, its rise along a slanted line taken off, is no word.
-RULE_HEIGHTS = 2.2
-#: A rule is a straight stroke at least `RULE_LENGTH` text heights long and at most `RULE_WIDTH` thick (`_rules`).
-RULE_LENGTH, RULE_WIDTH = 3.0, 0.4
+#: Ink taller than this many text heights, its rise along a slanted line taken off, is no word; a straight
+#: stroke as tall and at most `RULE_WIDTH` text heights thick is a rule (`_rules`).
+RULE_HEIGHTS, RULE_WIDTH = 2.2, 0.4
 #: A rule is erased this many text heights past each of its ends too, and this many pixels either side of its
 #: ink (the blur of its edges; `_erased`).
 RULE_PAST, RULE_BLUR = 2.0, 1.5
@@ -469,19 +468,20 @@ def _joined_words(mask: np.ndarray, text_height: float) -> tuple[list[Word], lis
 def _rules(ink: np.ndarray, x: int, y: int, text_height: float) -> list[_Rule]:
     """The rules among the strokes of a run too tall to be a word (`ink` begins at column `x`, row `y`).
 
-    A rule is a stroke `RULE_LENGTH` text heights tall or more, less than
+    A rule is a stroke `RULE_HEIGHTS` text heights tall or more, less than
     half as wide, at most `RULE_WIDTH` thick, and straight: nine in ten of
     its pixels within its own half-thickness and `RULE_WIDTH` / 2 text
-    heights (2 pixels at least) of its line. The paper's edge measured 4 to
-    6 text heights between breaks, 0.3 thick; the straightest strokes of
-    the signatures on simulated photos were 2.3 tall and 0.45 to 0.75 thick
-    (4 frames of 6 found such "rules" and split their words twice).
+    heights (2 pixels at least) of its line. The paper's edge measured 2.2
+    to 8 text heights between breaks, 0.1 to 0.3 thick; the straightest
+    strokes of the signatures on simulated photos were 2.3 tall and 0.45 to
+    0.75 thick (when they passed for rules, 4 frames of 6 split their words
+    twice).
     """
     count, labels, stats, _ = _components(ink.astype(np.uint8))
     found = []
     for i in range(1, count):
         left, top, w, h, _ = (int(v) for v in stats[i])
-        if h <= RULE_LENGTH * text_height or w >= 0.5 * h:
+        if h <= RULE_HEIGHTS * text_height or w >= 0.5 * h:
             continue
         rows, cols = np.nonzero(labels[top : top + h, left : left + w] == i)
         # half its thickness, its rows' median: a rule of the sheet crossing it adds to a few rows only
