@@ -337,6 +337,14 @@ def test_a_dark_table_where_the_margin_was_cut_is_not_read_as_the_keys_ink(
     assert check.outcome == "confirmed", check.describe()
 
 
+def _past_the_figures(gray: np.ndarray, entry: dict[str, Any], gap: float) -> tuple[int, float]:
+    """The page column `gap` letters right of the figures' right ends, and a letter's height on the page."""
+    frame, located = _table(gray, entry)
+    rights = [frame.to_page @ np.array([row.words[-1].x1, row.y_at(row.words[-1].x1), 1.0]) for row in located.rows]
+    height = frame.text_height * float(np.hypot(*frame.to_page[:2, 0]))
+    return int(max(x / w for x, _, w in rights) + gap * height), height
+
+
 @pytest.mark.parametrize("gap", [0.4, 0.7])
 def test_the_dark_beyond_a_sheet_printed_close_to_its_edge_is_not_read_as_one_more_digit(
     sheets: list[tuple[np.ndarray, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch, gap: float
@@ -344,10 +352,7 @@ def test_the_dark_beyond_a_sheet_printed_close_to_its_edge_is_not_read_as_one_mo
     """A sheet printed a character's width from its right edge, on a dark table: the figures' bands reach past
     the edge, and without `_past_the_paper` the dark was read as a last digit ("01" for "0")."""
     gray, entry = sheets[0]
-    frame, located = _table(gray, entry)
-    rights = [frame.to_page @ np.array([row.words[-1].x1, row.y_at(row.words[-1].x1), 1.0]) for row in located.rows]
-    height = frame.text_height * float(np.hypot(*frame.to_page[:2, 0]))
-    edge = int(max(x / w for x, _, w in rights) + gap * height)
+    edge, _ = _past_the_figures(gray, entry, gap)
     page = gray.copy()
     page[:, edge:] = 60
     check = cross_check(read_print(page, _layout("qr"), header=False), _figures(entry))
@@ -377,10 +382,7 @@ def test_figures_printed_beside_the_line_of_the_papers_edge_are_read(
     printed a space or less from it, figures were joined to the strokes into runs too tall for words and lost
     (9 to 15 rows found of 38), or to the bits and read with a last "1"."""
     gray, entry = sheets[0]
-    frame, located = _table(gray, entry)
-    rights = [frame.to_page @ np.array([row.words[-1].x1, row.y_at(row.words[-1].x1), 1.0]) for row in located.rows]
-    height = frame.text_height * float(np.hypot(*frame.to_page[:2, 0]))
-    edge = int(max(x / w for x, _, w in rights) + gap * height)
+    edge, height = _past_the_figures(gray, entry, gap)
     page = gray.copy()
     stroke, bit, space = (int(k * height) for k in (5.0, 1.0, 0.3))
     for top in range(0, page.shape[0], stroke + bit + 2 * space):  # a stroke, a space, a bit, a space
