@@ -23,11 +23,11 @@ from testigo.profiles import get_profile
 from testigo.read.printed import font as font_module
 from testigo.read.printed import lines as lines_module
 from testigo.read.printed import reading as reading_module
-from testigo.read.printed.cells import word_quad
+from testigo.read.printed.cells import Upright, word_quad
 from testigo.read.printed.figures import cross_check, rescue
 from testigo.read.printed.font import FontModel
 from testigo.read.printed.glyphs import GlyphField, Plane
-from testigo.read.printed.lines import Frame, TextLine
+from testigo.read.printed.lines import Frame, TextLine, Word
 from testigo.read.printed.reading import PageFrames, PrintNotRead, read_print
 from testigo.read.printed.structure import Located, NotFound, locate
 from testigo.simulate import PRINTERS, simulate
@@ -372,6 +372,19 @@ def test_the_blurred_rise_to_the_dark_past_the_paper_is_not_read_as_a_digit() ->
     assert font_module._past_the_paper(ink, 20) == 30
     ink[:, 30:33] = 0.0  # a sharp edge: the paper ends where the dark begins
     assert font_module._past_the_paper(ink, 20) == 33
+
+
+def test_paper_darker_past_a_figure_is_no_ink_of_its_band() -> None:
+    """Past a figure's last ink lies paper; a shadow there, too faint at the band's ends to be the paper's edge,
+    was ink the font laid one more digit over ("4056" for 405 on a hard photo in DejaVu Sans Mono)."""
+    image = np.full((60, 200), 200, np.uint8)
+    image[20:40, 40:60] = 40  # the figure's last glyph
+    image[:, 65:] = 181  # a shadow past it: a tenth of the glyph's contrast
+    line = TextLine((Word(40.0, 20.0, 60.0, 40.0, 30.0, None, ()),))
+    band = font_module._band(Frame(image, np.eye(3), 20.0, [line]), line, 20.0, 75.0, Upright(0.0, 20.0), inked_to=60.0)
+    shadow = round((65 - 20) * band.shape[1] / (75 - 20)) + 1
+    assert band[:, 25:45].max(axis=0).min() == 1.0  # the glyph, whole
+    assert band[:, shadow:].max() == 0.0  # 0.07 when the band's one paper level held past the figure too
 
 
 @pytest.mark.parametrize("gap", [0.2, 0.4])
