@@ -500,7 +500,7 @@ def _band(
         if after < width:
             beyond = np.clip(paper(gray[:, after:]) - gray[:, after:].astype(np.float32), 0.0, None)
             ink[:, after:] = np.minimum(ink[:, after:], beyond)
-        ink[:, _past_the_paper(ink, band_column(inked_to)) :] = 0.0
+        ink[:, _past_the_paper(ink, after) :] = 0.0
     peak = float(ink.max())
     return ink / peak if peak > 0 else ink
 
