@@ -536,8 +536,10 @@ def _past_the_paper(ink: np.ndarray, start: int) -> int:
     dark = np.nonzero(ends[start:] > EDGE_INK * max(float(ink.max()), 1e-6))[0]
     if len(dark) == 0:
         return width
+    edge = start + int(dark[0])
     # the edge's blurred rise, from the last blank column before it, is the edge's too
-    return start + int(np.nonzero(blanks[start : start + int(dark[0])])[0][-1]) + 1 if dark[0] else start
+    rise = np.flatnonzero(blanks[start:edge])
+    return start + int(rise[-1]) + 1 if len(rise) else edge
 
 
 def _cell_energies(band: np.ndarray, cell: int) -> np.ndarray:
