@@ -27,7 +27,7 @@ How a figure is scored: the figure is right-aligned, so its cells are laid
 from its last ink leftwards, one pitch apart (the whole row of cells may
 slide by up to a third of a cell to fit). Each cell is compared with each
 template by normalised correlation r, each glyph free to sit a few pixels off
-its cell (``cv2.matchTemplate``): what a template leaves unexplained of a
+its cell (`testigo.read.printed.correlation`): what a template leaves unexplained of a
 cell is E(1 - r^2), E the cell's contrast energy, and a cell the string
 leaves blank leaves all of it. The keys measure what a right template leaves
 unexplained (`FontModel.noise`, per pixel), so a string's log-likelihood is
@@ -52,6 +52,7 @@ import cv2
 import numpy as np
 
 from testigo.read.printed.cells import BAND_HEIGHTS, Upright, frame_band, paper
+from testigo.read.printed.correlation import Correlator
 from testigo.read.printed.glyphs import Plane
 from testigo.read.printed.lines import Frame, TextLine, Word
 
@@ -154,6 +155,11 @@ class FontModel:
     def _glyphs_in(self, word: Word, upright: Upright) -> int:
         """How many characters the word's box holds at this font's pitch, its glyphs `upright`'s height."""
         return round(word.width / (self.pitch * upright.height))
+
+    @cached_property
+    def correlator(self) -> Correlator:
+        """The templates, in the order of `templates`, ready to be correlated with a figure's band."""
+        return Correlator(np.stack(list(self.templates.values())))
 
     @cached_property
     def strengths(self) -> np.ndarray:
@@ -259,11 +265,7 @@ class _Cells:
         starts = np.clip(lefts, 0, None)
         energy = np.where(inside, _cell_energies(band, cell)[np.minimum(starts, band.shape[1] - cell)], 0.0)
         # every digit's correlation at every place, once; a cell's is the best within its shifts
-        scores = [
-            cv2.matchTemplate(padded, template, cv2.TM_CCOEFF_NORMED).max(axis=0)
-            for template in model.templates.values()
-        ]
-        best = _running_max(np.stack(scores), 2 * SHIFT_X + 1)
+        best = _running_max(model.correlator.best_over_rows(padded), 2 * SHIFT_X + 1)
         r = best[:, np.minimum(starts, best.shape[1] - 1)]
         fits = np.where(inside, _residuals(energy, model.strengths[:, None, None], r), 0.0)
         return cls(energy, "".join(model.templates), fits, ROWS * cell)
