@@ -449,6 +449,32 @@ def test_rows_glare_left_at_a_quarter_of_the_contrast_are_read_on_the_second_try
     assert len(check.comparisons) == 41
 
 
+def test_a_photo_grainy_with_sensor_noise_is_smoothed_before_its_lines_are_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Noise of 18 grey levels over a phone photo (low light): its specks broke the table's rows apart until the
+    frame was smoothed; smoothed, every figure reads as printed."""
+    truth = json.loads(simulate(tmp_path, 1, seed=2, quality="photo", workers=1).read_text())
+    [entry] = [entry for entry in truth["files"] if entry["kind"] == "acta"]
+    gray = cv2.imread(str(tmp_path / entry["file"]), cv2.IMREAD_GRAYSCALE)
+    noise = np.random.default_rng(0).normal(0.0, 18.0, gray.shape)
+    page = np.clip(gray + noise, 0, 255).astype(np.uint8)
+    check = cross_check(read_print(page, _layout("qr"), header=False), _figures(entry))
+    assert check.outcome == "confirmed", check.describe()
+    monkeypatch.setattr(lines_module, "GRAIN_FLOOR", math.inf)
+    with pytest.raises(PrintNotRead, match="table rows"):
+        read_print(page, _layout("qr"), header=False)
+
+
+@pytest.mark.parametrize("sigma", [0.0, 4.0, 10.0, 25.0])
+def test_a_frame_s_grain_is_its_noise_whatever_the_letters_on_it(sigma: float) -> None:
+    page = np.full((600, 800), 200.0)
+    for row in range(40, 560, 40):  # lines of letter-like strokes: edges the estimate must not count as noise
+        page[row : row + 20, 60:740:14] = 30.0
+    noisy = np.clip(page + np.random.default_rng(1).normal(0.0, sigma, page.shape), 0, 255).astype(np.uint8)
+    assert lines_module._grain(noisy) == pytest.approx(sigma, abs=0.1 * sigma + 0.3)
+
+
 def _other_form() -> np.ndarray:
     """A form of another kind: twelve numbered rows with a name and a figure, then two totals."""
     page = np.full((1400, 1000), 240, np.uint8)
