@@ -449,6 +449,25 @@ def test_rows_glare_left_at_a_quarter_of_the_contrast_are_read_on_the_second_try
     assert len(check.comparisons) == 41
 
 
+def test_a_scan_of_a_folded_sheet_is_read_through_the_crease_across_its_table(
+    sheets: list[tuple[np.ndarray, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A faint crease 3 degrees off the lines through the middle of the table, as a sheet folded to be carried
+    shows: every figure reads as printed; left in its run, it took a row's key and the table was not found."""
+    gray, entry = sheets[0]
+    middle = (min(y for _, y in entry["fields"]["card_19"]) + max(y for _, y in entry["fields"]["card_19"])) / 2
+    width = gray.shape[1]
+    page = gray.copy()
+    rise = width * math.tan(math.radians(3))
+    cv2.line(page, (0, round(middle - rise / 2)), (width, round(middle + rise / 2)), 150, max(2, width // 400))
+    check = cross_check(read_print(page, _layout("qr"), header=False), _figures(entry))
+    assert check.outcome == "confirmed", check.describe()
+    assert len(check.comparisons) == 41
+    monkeypatch.setattr(lines_module, "CREASE_LENGTH", math.inf)
+    with pytest.raises(PrintNotRead, match="table rows|card numbers"):
+        read_print(page, _layout("qr"), header=False)
+
+
 def test_a_photo_grainy_with_sensor_noise_is_smoothed_before_its_lines_are_found(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -9,6 +9,7 @@ in its last word; what the figures read is tests/read/test_printed_sheets.py's.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import pytest
 
 from testigo.domain.layout import SheetLayout
 from testigo.profiles import get_profile
+from testigo.read.printed import lines as lines_module
 from testigo.read.printed import structure as structure_module
 from testigo.read.printed.cells import word_quad
 from testigo.read.printed.lines import (
@@ -214,6 +216,24 @@ def test_a_word_bridged_to_a_speck_it_leaves_out_is_boxed_on_its_own_ink() -> No
     [word] = _words(mask, 19.0)[0]
     assert (word.x0, word.x1) == (alone.x0, alone.x1)
     assert abs(word.x0 - 194) <= 1
+
+
+@pytest.mark.parametrize("across", [28, 44])
+def test_a_crease_through_a_line_s_letters_is_erased_and_its_words_found_apart(
+    across: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fold's crease, 3 pixels thick and 2 degrees off the line, through the tops or the feet of a key's and a
+    name's letters: one long slanted run until the crease is erased; then the three words, as without it."""
+    mask = np.zeros((80, 900), np.uint8)
+    for left, letters in ((40, 2), (110, 6), (820, 2)):  # a key, a name and a figure, 14-pixel letters
+        for k in range(letters):
+            mask[30:50, left + 20 * k : left + 20 * k + 14] = 255
+    clean = _words(mask, 20.0)[0]
+    cv2.line(mask, (0, across), (899, across + round(899 * math.tan(math.radians(2)))), 255, 3)
+    words = _words(mask, 20.0)[0]
+    assert sorted((w.x0, w.x1) for w in words) == sorted((w.x0, w.x1) for w in clean)
+    monkeypatch.setattr(lines_module, "CREASE_LENGTH", math.inf)
+    assert any(w.x1 - w.x0 > 800 for w in _words(mask, 20.0)[0])  # the key and the name lost in the crease's run
 
 
 def test_a_row_whose_figure_is_lost_is_refused_with_a_one_line_reason(
