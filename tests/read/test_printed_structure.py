@@ -218,12 +218,15 @@ def test_a_word_bridged_to_a_speck_it_leaves_out_is_boxed_on_its_own_ink() -> No
     assert abs(word.x0 - 194) <= 1
 
 
-@pytest.mark.parametrize("across", [28, 44])
+@pytest.mark.parametrize(("across", "strip"), [(28, True), (44, True), (28, False)])
 def test_a_crease_through_a_line_s_letters_is_erased_and_its_words_found_apart(
-    across: int, monkeypatch: pytest.MonkeyPatch
+    across: int, strip: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A fold's crease, 3 pixels thick and 2 degrees off the line, through the tops or the feet of a key's and a
-    name's letters: one long slanted run until the crease is erased; then the three words, as without it."""
+    name's letters: one long slanted run until the crease is erased; then the three words, as without it (found
+    again between the blank rows around the crease, or in the whole frame when there are none)."""
+    if not strip:
+        monkeypatch.setattr(lines_module, "_strip", lambda mask, creases, text_height: None)
     mask = np.zeros((80, 900), np.uint8)
     for left, letters in ((40, 2), (110, 6), (820, 2)):  # a key, a name and a figure, 14-pixel letters
         for k in range(letters):
