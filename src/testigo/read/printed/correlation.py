@@ -36,8 +36,8 @@ class Correlator:
     def best_over_rows(self, band: np.ndarray) -> np.ndarray:
         """(template, place) each template's best ``TM_CCOEFF_NORMED`` correlation with `band` over the vertical
         places, at each horizontal place of its left edge (``band.shape[1] - columns + 1`` of them)."""
-        count, rows, columns = self._centred.shape
-        height, width = band.shape
+        _, rows, columns = self._centred.shape
+        width = band.shape[1]
         pixels = np.asarray(band, dtype=np.float64)
         length = -(-width // WIDTH_STEP) * WIDTH_STEP
         spectra = self._spectrum(length)

@@ -465,7 +465,8 @@ def _words(mask: np.ndarray, text_height: float) -> tuple[list[Word], list[_Rule
     the line that the photo broke off it had been read as a last digit "1",
     and a line's figure joined by it to the rule under the line was lost in
     a "word" of two lines. A crease through a line's letters (`_crease`) is
-    erased first, and the words found again.
+    erased first, and the words found again between the blank rows around
+    it (`_strip`).
     """
     words, rules, joined, creases = _joined_words(mask, text_height)
     if creases:
