@@ -611,7 +611,8 @@ def _joined_words(mask: np.ndarray, text_height: float) -> tuple[list[Word], lis
         if own is not None and w > 1.5 * h:  # long enough for its own direction to mean something
             moments = cv2.moments(own.astype(np.uint8), binaryImage=True)
             slope = math.tan(0.5 * math.atan2(2 * moments["mu11"], moments["mu20"] - moments["mu02"]))
-        inked = own & (mask[y : y + h, x : x + w] > 0) if own is not None else None
+        # the run's own ink, for what long runs are searched for (a crease is longer than a key)
+        inked = own & (mask[y : y + h, x : x + w] > 0) if own is not None and w > 1.5 * text_height else None
         if inked is not None and w >= CREASE_LENGTH * text_height:
             crease = _crease(inked, x, y, text_height)
             creases += [crease] if crease is not None else []
