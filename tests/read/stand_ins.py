@@ -6,10 +6,13 @@ tested on its own; the whole reader is tested on rendered sheets.
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
 from testigo.read.printed.reading import BOTH, FONT, OCR, PrintReading
+
+_PLACES = itertools.count()
 
 
 class Field:
@@ -23,6 +26,8 @@ class Field:
         self, ocr: dict[str, float], floor: float = -40.0, font: dict[str, float] | None = None, placed: bool = True
     ) -> None:
         self.ocr, self.floor, self.font, self.placed = ocr, floor, font, placed
+        place = float(next(_PLACES))  # each stand-in on a place of its own, as no two fields of a page share one
+        self.quad = ((place, 0.0), (place + 1, 0.0), (place + 1, 1.0), (place, 1.0))
         self.has_font = font is not None
         pool = set(ocr) | set(font or {})
         ranked = sorted(((text, self._score(text, BOTH)) for text in pool), key=lambda item: -item[1])

@@ -91,6 +91,54 @@ def test_a_sheet_without_a_code_is_rescued_exactly_with_its_header(
     assert printed.fields["center"].text == center and printed.fields["mesa"].text == str(int(number))
 
 
+def _counting_line_reads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, ...]]:
+    """The crops PP-OCR reads whole lines of (labels) from now on, by shape."""
+    runs: list[tuple[int, ...]] = []
+    real = reading_module.ocr.read_line
+
+    def counted(crop: np.ndarray) -> Any:
+        runs.append(crop.shape)
+        return real(crop)
+
+    monkeypatch.setattr(reading_module.ocr, "read_line", counted)
+    return runs
+
+
+def test_a_sheet_without_a_code_keeps_its_totals_where_its_own_sums_prove_them(
+    sheets: list[tuple[np.ndarray, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The totals' labels are read only for a reading the sums do not prove."""
+    [(gray, entry)] = [(gray, entry) for gray, entry in sheets if entry["variant"] == "sin_qr"]
+    layout = _layout("none")
+    runs = _counting_line_reads(monkeypatch)
+    proven = read_print(gray, layout, labels=lambda reading: rescue(reading, layout).certain)
+    assert proven.positional == ("valid_votes", "null_votes", "total_votes")
+    assert rescue(proven, layout).values == _figures(entry)
+    header = len(runs)
+    refused = read_print(gray, layout, labels=lambda reading: False)
+    assert not refused.positional and len(runs) == 2 * header + 3, "the header again, and the three totals' labels"
+    assert rescue(refused, layout).values == _figures(entry)
+
+
+def test_totals_listed_in_another_order_than_printed_are_never_read_from_each_other_s_lines(
+    sheets: list[tuple[np.ndarray, dict[str, Any]]],
+) -> None:
+    """By position the valid votes would be read on the null votes' line: the sums refuse it, then the labels."""
+    [(gray, _)] = [(gray, entry) for gray, entry in sheets if entry["variant"] == "sin_qr"]
+    layout = _layout("none")
+    valid, null, total = layout.totals
+    swapped = replace(layout, totals=(null, valid, total))
+    proofs: list[bool] = []
+
+    def proof(reading: Any) -> bool:
+        proofs.append(rescue(reading, swapped).certain)
+        return proofs[-1]
+
+    with pytest.raises(PrintNotRead, match="VOTOS VÁLIDOS"):
+        read_print(gray, swapped, labels=proof)
+    assert proofs and not any(proofs)
+
+
 def test_rows_shifted_between_the_probed_keys_are_unclear_never_a_mismatch(
     sheets: list[tuple[np.ndarray, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 
@@ -12,7 +13,8 @@ from testigo.read.decode import PageReading, read_page
 from testigo.read.errors import UnusableInput
 from testigo.read.images import load_pages
 from testigo.read.ocr import OcrModelError
-from testigo.read.printed.reading import PageFrames, PrintNotRead, read_print
+from testigo.read.printed.figures import rescue
+from testigo.read.printed.reading import PageFrames, PrintNotRead, PrintReading, read_print
 from testigo.read.sniff import describe_unsupported, sniff
 
 #: Images above this many pixels are refused before decoding (a phone photo is 12-50).
@@ -64,6 +66,11 @@ def read_file(
     return FileReading(media_type, tuple(readings))
 
 
+def _sums_hold(layout: SheetLayout, reading: PrintReading) -> bool:
+    """Whether the sheet's figures, read alone, are certain and keep every sum of `layout` (`rescue`)."""
+    return rescue(reading, layout).certain
+
+
 def _with_print(page: PageReading, gray: np.ndarray, layouts: Sequence[SheetLayout]) -> PageReading:
     """The page with its printed figures read (or the reason they could not be).
 
@@ -74,12 +81,13 @@ def _with_print(page: PageReading, gray: np.ndarray, layouts: Sequence[SheetLayo
         return replace(page, print_problem="several codes on one page: the print was not read")
     coded = [layout for layout in layouts if layout.code != "none"]
     tried = coded[:1] if page.payloads else list(layouts)
-    alone = not page.payloads  # no code to cross-check with: the header and the totals' labels are read now
     problems = []
     frames = PageFrames(gray)
     for layout in tried:
+        # the totals by position: the code's values prove them in the cross-check, or else the sheet's own sums
+        proof = False if page.payloads else partial(_sums_hold, layout)
         try:
-            printed = read_print(frames, layout, code_up=page.code_up, header=alone, labels=alone)
+            printed = read_print(frames, layout, code_up=page.code_up, header=not page.payloads, labels=proof)
         except PrintNotRead as error:
             problems.append(str(error))
             continue

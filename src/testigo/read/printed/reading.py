@@ -211,7 +211,18 @@ class PrintReading:
         """This reading with its totals found by their labels (itself when they were); raises `PrintNotRead`."""
         if self.labelled is None:
             return self
-        return replace(self, fields={**self.fields, **self.labelled()}, positional=(), labelled=None)
+        return replace(
+            self, fields={**self.fields, **_kept(self.labelled(), self.fields)}, positional=(), labelled=None
+        )
+
+
+def _kept(found: dict[str, FieldReading], before: dict[str, FieldReading]) -> dict[str, FieldReading]:
+    """`found`, with each field that `before` holds at the same place taken from `before`: a total its label
+    puts on the line its position did is the same crop, and what the readers made of it is not made again."""
+    return {
+        name: before[name] if name in before and before[name].quad == field.quad else field
+        for name, field in found.items()
+    }
 
 
 class PageFrames:
@@ -264,7 +275,7 @@ def read_print(
     *,
     code_up: tuple[float, float] | None = None,
     header: bool = True,
-    labels: bool = True,
+    labels: bool | Callable[[PrintReading], bool] = True,
 ) -> PrintReading:
     """Read `layout`'s fields on a grayscale page (or its `PageFrames`); raises `PrintNotRead` with the reason
     when it cannot.
@@ -295,6 +306,14 @@ def read_print(
     (`PrintReading.by_labels`). Reading the three labels of ve2024 took
     three PP-OCR runs on crops some 450 columns wide, 0.24 s of the
     0.8 s a cross-check cost on simulated photos.
+
+    `labels` may instead be a proof: a reading it accepts with the totals
+    where they stand by position is returned so, and one it does not is
+    read by the labels on the spot, as with `labels` True (a label that
+    reads nowhere then fails this framing, and the next is tried). A page
+    without a code is proven by its own sums (`testigo.read.reader`): each
+    total equal to the sum it must equal, every figure sure, is on its line,
+    for another total's line would not add up.
     """
     frames = page if isinstance(page, PageFrames) else PageFrames(page)
     errors: list[PrintNotRead] = []
@@ -307,7 +326,12 @@ def read_print(
 
 
 def _read_frame(
-    frame: Frame | None, layout: SheetLayout, code_up: tuple[float, float] | None, *, header: bool, labels: bool
+    frame: Frame | None,
+    layout: SheetLayout,
+    code_up: tuple[float, float] | None,
+    *,
+    header: bool,
+    labels: bool | Callable[[PrintReading], bool],
 ) -> PrintReading:
     """`read_print` on one framing of the page (None: no text lines were found in it)."""
     if frame is None:
@@ -342,14 +366,22 @@ def _read_frame(
     column = _column_glyphs(turn, located, font, glyphs)
     fields = _figures(turn, located, layout, font, column, keyed)
     labelled = partial(_labelled_totals, turn, located, layout, font, glyphs, column)
-    if labels:
-        fields |= labelled()
-    else:
+    positional: tuple[str, ...] = ()
+    if labels is not True:
         fields |= _total_fields(turn, layout, font, column, located.total_lines[: len(layout.totals)])
+        positional = tuple(spec.field for spec in layout.totals)
+    if callable(labels) and not labels(PrintReading(layout.name, fields, turn is not frame, (), positional)):
+        positional = ()
+    if not positional:
+        fields |= _kept(labelled(), fields)
     codes, missing = _header(turn, located, layout, font, glyphs) if header else ({}, [])
-    positional = () if labels else tuple(spec.field for spec in layout.totals)
     return PrintReading(
-        layout.name, {**fields, **codes}, turn is not frame, tuple(missing), positional, None if labels else labelled
+        layout.name,
+        {**fields, **codes},
+        turn is not frame,
+        tuple(missing),
+        positional,
+        labelled if positional else None,
     )
 
 
