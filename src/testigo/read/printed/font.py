@@ -142,15 +142,27 @@ class FontModel:
         self, frame: Frame, words: Sequence[tuple[TextLine, Word, Upright]], lean: float, factor: float
     ) -> float:
         """The median fit of `words`' best digits cut `lean` more leant and `factor` times as tall (inf: none cut)."""
-        noise = max(self.noise, 1e-6)
         fits = []
         for line, word, upright in words:
             at = self.upright_at(line, word.cx, upright)
-            count = self._glyphs_in(word, at) + 2
-            cells = _Cells.of(self, frame, line, word, count, Upright(at.lean + lean, factor * at.height))
-            if cells is not None:
-                fits.append(cells.fit(noise))
+            fit = self._fit(
+                frame, line, word, self._glyphs_in(word, at) + 2, Upright(at.lean + lean, factor * at.height)
+            )
+            if math.isfinite(fit):
+                fits.append(fit)
         return float(np.median(fits)) if fits else math.inf
+
+    def digit_misfit(self, frame: Frame, line: TextLine, word: Word, upright: Upright) -> float:
+        """How much worse than the keys this sheet's digits explain `word`'s glyphs (`upright` the glyph field's
+        at the word): about 1 for a figure, more for a word of letters, inf for one without ink."""
+        at = self.upright_at(line, word.cx, upright)
+        return self._fit(frame, line, word, self._glyphs_in(word, at) + 2, at)
+
+    def _fit(self, frame: Frame, line: TextLine, word: Word, count: int, upright: Upright) -> float:
+        """What the best digits of `count` cells ending at the word, cut `upright`, leave unexplained over the
+        keys' noise (`_Cells.fit`)."""
+        cells = _Cells.of(self, frame, line, word, count, upright)
+        return math.inf if cells is None else cells.fit(max(self.noise, 1e-6))
 
     def _glyphs_in(self, word: Word, upright: Upright) -> int:
         """How many characters the word's box holds at this font's pitch, its glyphs `upright`'s height."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property, partial
+from functools import cache, cached_property, partial
 
 import numpy as np
 
@@ -51,8 +51,12 @@ LABEL_FLOOR = -1.5
 #: character: a short label ("MESA:") read at -1.5 to -2.1 on 4 of 40 simulated photos was lost to a
 #: fixed floor, and a word taken for the wrong label gives a code the registry check then refuses.
 HEADER_LABEL_FLOOR = -0.6
-#: A crop reading as a label with this log-likelihood or better ends the search for it (`_Labels`).
-LABEL_SURE = -1.0
+#: A crop reading as a label with this log-likelihood per character or better ends the search for it
+#: (`_Labels`). A header word is read only when its value word looks like a figure to the sheet's font
+#: (`_header`), and no other header word read above -8.3 as a header label on 340 simulated photos, hard
+#: and hardest (the label itself down to -2.8): -2.0 stops there. Below the table two lines share "VOTOS",
+#: and "VOTOS VÁLIDOS" read -3.5 on the null votes' line: -1.0.
+LABEL_SURE, HEADER_LABEL_SURE = -1.0, -2.0
 #: Characters a header word's width (in pitches) may differ from its label's length and still be read as one.
 LABEL_SLACK = 3.0
 #: Pitches a label's value word may be narrower than its fewest digits, or wider than its most.
@@ -636,7 +640,7 @@ class _Labels:
     """Crops where labels are looked for, each read by PP-OCR once, when first needed.
 
     A label is the crop that reads best as it, but the search stops at a
-    crop that reads as it with `LABEL_SURE` per character or better: two
+    crop that reads as it plainly enough (`LABEL_SURE`) per character: two
     crops reading as plainly as one label do not occur on a sheet, and
     reading every candidate made most of the cost of finding the totals and
     the header codes.
@@ -646,18 +650,20 @@ class _Labels:
         self._crop = crop
         self._readings: dict[int, ocr.LineReading] = {}
 
-    def best(self, label: str, order: Iterable[int], floor: float = LABEL_FLOOR) -> int | None:
+    def best(
+        self, label: str, order: Iterable[int], floor: float = LABEL_FLOOR, sure: float = LABEL_SURE
+    ) -> int | None:
         """The crop, of those in `order`, that reads best as `label` (None when none reads `floor` or better).
 
-        Crops are read in `order` until one reads as the label with
-        `LABEL_SURE` or better; ties go to the crop listed first.
+        Crops are read in `order` until one reads as the label with `sure`
+        or better; ties go to the crop listed first.
         """
         scores: dict[int, float] = {}
         for k in order:
             if k not in self._readings:
                 self._readings[k] = ocr.read_line(self._crop(k))
             scores[k] = self._readings[k].log_likelihood(label)
-            if scores[k] >= LABEL_SURE:
+            if scores[k] >= sure:
                 break
         best = max(scores, key=lambda k: scores[k], default=None)
         return None if best is None or scores[best] < floor else best
@@ -691,7 +697,13 @@ def _header(
 
     A label is the header word that reads best as it (`_Labels`), among
     the words followed by another on their line (a label is never a line's
-    last word) that could hold it (`_misfit`), read best-fitting first.
+    last word) that could hold it (`_misfit`). They are read first where
+    the word the value would be looks most like a figure to the sheet's
+    font (`FontModel.digit_misfit`: a code's digits fit the keys' templates,
+    a place name's letters do not), then best-fitting: by width alone a
+    codeless photo's three labels took 6.9 PP-OCR runs (14 ms each), 3.3
+    so, and hard and hardest photos 7.8 and 8.6, 3.7 and 3.9 (with
+    `HEADER_LABEL_SURE`).
 
     PP-OCR alone reads the codes: the sheet's font, learned on the table's
     two-digit keys, misread the first digits of 9 of 30 nine-digit center
@@ -707,13 +719,20 @@ def _header(
         line, i = options[k]
         return word_crop(frame, line, line.words[i], upright=glyphs.at(line, line.words[i].cx))
 
+    @cache
+    def figure_misfit(k: int, spec: LabelledField) -> float:
+        line, i = options[k]
+        value = _value_word(line, i, spec)
+        return 0.0 if font is None else font.digit_misfit(frame, line, value, glyphs.at(line, value.cx))
+
     labels = _Labels(crop)
     places: list[tuple[str, TextLine, Word, tuple[int, int]]] = []
     missing = []
     for spec in layout.header:
         misfits = [_misfit(line, i, spec, font, glyphs) for line, i in options]
-        order = sorted((k for k, m in enumerate(misfits) if m <= 1), key=lambda k: misfits[k])
-        best = labels.best(spec.label, order, floor=HEADER_LABEL_FLOOR * len(spec.label))
+        fitting = [k for k, m in enumerate(misfits) if m <= 1]
+        order = sorted(fitting, key=lambda k: (figure_misfit(k, spec), misfits[k]))
+        best = labels.best(spec.label, order, floor=HEADER_LABEL_FLOOR * len(spec.label), sure=HEADER_LABEL_SURE)
         if best is None:
             missing.append(spec.field)
         else:
