@@ -134,10 +134,9 @@ class Word:
         left, right = self.pieces[:at], self.pieces[at:]
         return self._part(left), self._part(right)
 
-    def moved(self, dx: float, dy: float) -> Word:
-        """The word `dx` columns right and `dy` rows down."""
-        pieces = tuple((a + dx, b + dx) for a, b in self.pieces)
-        return Word(self.x0 + dx, self.y0 + dy, self.x1 + dx, self.y1 + dy, self.cy + dy, self.slope, pieces)
+    def moved(self, dy: float) -> Word:
+        """The word `dy` rows down (found in a strip of the frame, placed back in the frame)."""
+        return Word(self.x0, self.y0 + dy, self.x1, self.y1 + dy, self.cy + dy, self.slope, self.pieces)
 
     def _part(self, pieces: tuple[tuple[float, float], ...]) -> Word:
         x0, x1 = pieces[0][0], pieces[-1][1]
@@ -479,7 +478,7 @@ def _words(mask: np.ndarray, text_height: float) -> tuple[list[Word], list[_Rule
             mask = mask.copy()
             mask[top:bottom] = _uncreased(mask[top:bottom], creases, top)
             found, found_rules, found_joined, _ = _joined_words(mask[top:bottom], text_height)
-            words = [word for word in words if not top <= word.cy < bottom] + [word.moved(0, top) for word in found]
+            words = [word for word in words if not top <= word.cy < bottom] + [word.moved(top) for word in found]
             rules = [rule for rule in rules if not top <= rule.top < bottom] + [rule.moved(top) for rule in found_rules]
             joined = joined or found_joined
     if not joined and not any(rule.crosses(word, text_height) for rule in rules for word in words):

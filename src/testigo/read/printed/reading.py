@@ -47,9 +47,12 @@ KEY_MARGIN = 5.0
 MAX_UNKEYED = 0.25
 #: Log-likelihood under which no line below the table is taken for a total's label.
 LABEL_FLOOR = -1.5
-#: Log-likelihood per character of its label under which no header word is taken for that label. Per
-#: character: a short label ("MESA:") read at -1.5 to -2.1 on 4 of 40 simulated photos was lost to a
-#: fixed floor, and a word taken for the wrong label gives a code the registry check then refuses.
+#: No header word is taken for a label it reads as below this many nats per character times the label's
+#: length (`_Labels` scores per character already: the floor is -3.0 for "MESA:", -6.0 for "ELECTORES:").
+#: A short label ("MESA:") read at -1.5 to -2.1 a character on 4 of 40 simulated photos was lost to
+#: `LABEL_FLOOR`; a longer label's floor is lower still, which is safe only because the best-reading word
+#: is taken (other header words read -8.3 a character or worse, `HEADER_LABEL_SURE`) and a word taken for
+#: the wrong label gives a code the registry check then refuses.
 HEADER_LABEL_FLOOR = -0.6
 #: A crop reading as a label with this log-likelihood per character or better ends the search for it
 #: (`_Labels`). A header word is read only when its value word looks like a figure to the sheet's font
