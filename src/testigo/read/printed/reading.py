@@ -55,7 +55,7 @@ LABEL_FLOOR = -1.5
 #: the wrong label gives a code the registry check then refuses.
 HEADER_LABEL_FLOOR = -0.6
 #: A crop reading as a label with this log-likelihood per character or better ends the search for it
-#: (`_Labels`). A header word is read only when its value word looks like a figure to the sheet's font
+#: (`_Labels`). Header words are read first where their value word looks like a figure to the sheet's font
 #: (`_header`), and no other header word read above -8.3 as a header label on 340 simulated photos, hard
 #: and hardest (the label itself down to -2.8): -2.0 stops there. Below the table two lines share "VOTOS",
 #: and "VOTOS VÁLIDOS" read -3.5 on the null votes' line: -1.0.
@@ -703,10 +703,10 @@ def _header(
     last word) that could hold it (`_misfit`). They are read first where
     the word the value would be looks most like a figure to the sheet's
     font (`FontModel.digit_misfit`: a code's digits fit the keys' templates,
-    a place name's letters do not), then best-fitting: by width alone a
-    codeless photo's three labels took 6.9 PP-OCR runs (14 ms each), 3.3
-    so, and hard and hardest photos 7.8 and 8.6, 3.7 and 3.9 (with
-    `HEADER_LABEL_SURE`).
+    a place name's letters do not), then best-fitting. Ordered by width
+    alone, a codeless photo's three labels took 6.9 PP-OCR runs (14 ms
+    each), and hard and hardest photos 7.8 and 8.6; ordered so (and with
+    `HEADER_LABEL_SURE`), 3.3, 3.7 and 3.9.
 
     PP-OCR alone reads the codes: the sheet's font, learned on the table's
     two-digit keys, misread the first digits of 9 of 30 nine-digit center
