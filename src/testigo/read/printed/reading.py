@@ -47,13 +47,14 @@ KEY_MARGIN = 5.0
 MAX_UNKEYED = 0.25
 #: Log-likelihood under which no line below the table is taken for a total's label.
 LABEL_FLOOR = -1.5
-#: No header word is taken for a label it reads as below this many nats per character times the label's
-#: length (`_Labels` scores per character already: the floor is -3.0 for "MESA:", -6.0 for "ELECTORES:").
-#: A short label ("MESA:") read at -1.5 to -2.1 a character on 4 of 40 simulated photos was lost to
-#: `LABEL_FLOOR`; a longer label's floor is lower still, which is safe only because the best-reading word
-#: is taken (other header words read -8.3 a character or worse, `HEADER_LABEL_SURE`) and a word taken for
-#: the wrong label gives a code the registry check then refuses.
-HEADER_LABEL_FLOOR = -0.6
+#: Log-likelihood per character of its label under which no header word is taken for that label. The short
+#: "MESA:" reads worst: on 109 simulated codeless photos, hard and hardest, the three labels read at -2.3
+#: ("CENTRO:"), -3.2 ("MESA:") and -1.5 ("ELECTORES:") at the lowest, and no other header word above -8.3
+#: as a header label. A word taken for the wrong label gives a code the registry check then refuses. (Until
+#: December 2026 the floor was -0.6 times the label's length, on scores already per character: -3.0 for
+#: "MESA:", which lost the mesa of 4 of those 109 sheets and of one sheet on two other printers, -6.0 for
+#: "ELECTORES:".)
+HEADER_LABEL_FLOOR = -4.0
 #: A crop reading as a label with this log-likelihood per character or better ends the search for it
 #: (`_Labels`). Header words are read first where their value word looks like a figure to the sheet's font
 #: (`_header`), and no other header word read above -8.3 as a header label on 340 simulated photos, hard
@@ -735,7 +736,7 @@ def _header(
         misfits = [_misfit(line, i, spec, font, glyphs) for line, i in options]
         fitting = [k for k, m in enumerate(misfits) if m <= 1]
         order = sorted(fitting, key=lambda k: (figure_misfit(k, spec), misfits[k]))
-        best = labels.best(spec.label, order, floor=HEADER_LABEL_FLOOR * len(spec.label), sure=HEADER_LABEL_SURE)
+        best = labels.best(spec.label, order, floor=HEADER_LABEL_FLOOR, sure=HEADER_LABEL_SURE)
         if best is None:
             missing.append(spec.field)
         else:
