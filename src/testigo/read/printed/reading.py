@@ -52,7 +52,7 @@ LABEL_FLOOR = -1.5
 #: ("CENTRO:"), -3.2 ("MESA:") and -1.5 ("ELECTORES:") at the lowest, and no other header word above -8.3
 #: as a header label. A word taken for the wrong label gives a code the registry check then refuses. (Until
 #: December 2026 the floor was -0.6 times the label's length, on scores already per character: -3.0 for
-#: "MESA:", which lost the mesa of 4 of those 109 sheets and of one sheet on two other printers, -6.0 for
+#: "MESA:", which lost the mesa of 3 of those 109 sheets and of one sheet on two other printers, -6.0 for
 #: "ELECTORES:".)
 HEADER_LABEL_FLOOR = -4.0
 #: A crop reading as a label with this log-likelihood per character or better ends the search for it
