@@ -615,7 +615,7 @@ def _joined_words(mask: np.ndarray, text_height: float) -> tuple[list[Word], lis
         if inked is not None and w >= CREASE_LENGTH * text_height:
             crease = _crease(inked, x, y, text_height)
             creases += [crease] if crease is not None else []
-        if inked is not None and w > 1.5 * text_height:  # wider than a key: maybe one joined to a name
+        if inked is not None:  # wider than a key: maybe one joined to a name
             spans = _pieces(inked, x, text_height)
             pieces = spans if len(spans) > 1 else ()
             if spans:  # the closing can bridge a word to a speck it leaves out: the box is the word's own ink's
