@@ -199,6 +199,47 @@ def test_digit_likelihoods_renormalise_without_the_other_class_and_the_beam_find
         assert math.isclose(margin(reading, text), expected, rel_tol=1e-7, abs_tol=1e-9)
 
 
+def _plain_beam(logprobs: ctc.LogProbs, width: int, prune: float = 12.0) -> list[tuple[int, ...]]:
+    """The prefix beam search written prefix by prefix, as it is usually stated: what `prefix_beam_search` does
+    for the whole beam at once."""
+    beams: dict[tuple[int, ...], tuple[float, float]] = {(): (0.0, -math.inf)}
+    for row in logprobs:
+        floor = float(row.max()) - prune
+        classes = [c for c in range(1, len(row)) if row[c] >= floor]
+        grown: dict[tuple[int, ...], list[float]] = {}
+        for prefix, (ends_blank, ends_label) in beams.items():
+            total = float(np.logaddexp(ends_blank, ends_label))
+            if row[ctc.BLANK] >= floor:
+                slot = grown.setdefault(prefix, [-math.inf, -math.inf])
+                slot[0] = float(np.logaddexp(slot[0], total + row[ctc.BLANK]))
+            for c in classes:
+                slot = grown.setdefault((*prefix, c), [-math.inf, -math.inf])
+                if prefix and prefix[-1] == c:
+                    slot[1] = float(np.logaddexp(slot[1], ends_blank + row[c]))
+                    same = grown.setdefault(prefix, [-math.inf, -math.inf])
+                    same[1] = float(np.logaddexp(same[1], ends_label + row[c]))
+                else:
+                    slot[1] = float(np.logaddexp(slot[1], total + row[c]))
+        ranked = sorted(grown.items(), key=lambda item: (-float(np.logaddexp(*item[1])), item[0]))[:width]
+        beams = {prefix: (scores[0], scores[1]) for prefix, scores in ranked}
+    return list(beams)
+
+
+def test_the_beam_keeps_the_prefixes_a_plain_prefix_by_prefix_search_keeps() -> None:
+    """Merging a grown prefix into one the beam holds, the pruning and the ties (broken by the prefix) are those
+    of the textbook search, on sharp and flat steps, with probabilities rounded so that scores tie."""
+    rng = np.random.default_rng(11)
+    for trial in range(120):
+        steps, classes = int(rng.integers(1, 30)), int(rng.integers(2, 12))
+        logprobs = _random_logprobs(rng, steps, classes, peak=float(rng.choice([0.5, 1.5, 4.0])))
+        if trial % 4 == 0:
+            logprobs = np.round(logprobs, 1)
+        for width in (1, 3, 16, 64):
+            assert ctc.prefix_beam_search(logprobs, width) == _plain_beam(logprobs, width), (trial, width)
+    flat = np.full((6, 4), -math.log(4))  # every score ties with others at every step
+    assert ctc.prefix_beam_search(flat, 5) == _plain_beam(flat, 5)
+
+
 def test_figures_are_digit_strings() -> None:
     reading = _readings("builtin")[("42", 24, 0.0)]
     with pytest.raises(ValueError, match="digits"):
