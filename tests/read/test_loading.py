@@ -106,6 +106,23 @@ def test_a_large_jpeg_is_turned_as_pillow_turns_it_at_full_and_half_size(orienta
     assert page.pixels.half.shape == half.shape and np.abs(page.pixels.half.astype(int) - half).mean() < 4
 
 
+def test_a_caller_that_needs_the_full_page_gets_a_large_jpeg_decoded_once_in_full() -> None:
+    """`half_first` False: the full page as the default gives it, and the half averaged down from it (a reader
+    of the print needs the full page whatever the QR code shows: the half-size decode would be a second one)."""
+    stored = np.kron(np.random.default_rng(3).integers(0, 2, (17, 24)).astype(np.uint8) * 255, np.ones((100, 100)))
+    buffer = io.BytesIO()
+    Image.fromarray(stored.astype(np.uint8)).save(buffer, "JPEG", quality=90)
+    data = buffer.getvalue()
+    [halved] = load_pages(data, "image/jpeg", max_pixels=50_000_000)
+    [whole] = load_pages(data, "image/jpeg", max_pixels=50_000_000, half_first=False)
+    assert halved.pixels is not None and whole.pixels is not None
+    assert "half" not in vars(whole.pixels)  # nothing decoded at half size, nor halved before it is asked for
+    assert np.array_equal(whole.pixels.full, halved.pixels.full)
+    averaged = cv2.resize(whole.pixels.full, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    assert np.array_equal(whole.pixels.half, averaged)
+    assert np.abs(halved.pixels.half.astype(int) - averaged[: halved.pixels.half.shape[0]]).mean() < 2
+
+
 @cache
 def _mode_variants() -> dict[str, Image.Image]:
     code = qr(PAYLOAD)

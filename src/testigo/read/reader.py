@@ -54,7 +54,7 @@ def read_file(
         raise UnusableInput(describe_unsupported(data))
     readings: list[PageReading] = []
     unloaded = 0
-    for page in load_pages(data, media_type, max_pixels):
+    for page in load_pages(data, media_type, max_pixels, half_first=not layouts):
         if page.pixels is None:
             unloaded += 1
             readings.append(PageReading(page.index, reason=page.problem))

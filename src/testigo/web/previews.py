@@ -61,7 +61,12 @@ def cell_jpegs(data: bytes, page: int, quads: Mapping[str, Quad], max_pixels: in
         return {}
     try:
         gray = next(
-            (p.pixels.full for p in load_pages(data, media_type, max_pixels) if p.index == page and p.pixels), None
+            (
+                p.pixels.full
+                for p in load_pages(data, media_type, max_pixels, half_first=False)
+                if p.index == page and p.pixels
+            ),
+            None,
         )
     except UnusableInput:
         return {}
