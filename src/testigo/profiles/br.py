@@ -40,6 +40,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import repeat
 
 from testigo.domain import Area, Candidate, Card, Election, Mesa, Record, Registry
 from testigo.profiles.base import CheckContext, PayloadError, Profile
@@ -278,10 +279,10 @@ class Brazil(Profile):
         ballot = self.ballots.get(sheet.contest)
         if ballot is None:
             raise PayloadError(f"contest {sheet.contest} has no ballot in this workspace")
-        unknown = sorted(set(sheet.votes) - set(ballot.options))
-        if unknown:
+        if not ballot.known.issuperset(sheet.votes):
+            unknown = sorted(set(sheet.votes) - ballot.known)
             raise PayloadError(f"options {', '.join(unknown)} are not on the ballot of contest {sheet.contest}")
-        counts = tuple(sheet.votes.get(option, 0) for option in ballot.options)
+        counts = tuple(map(sheet.votes.get, ballot.options, repeat(0)))  # a state's ballot: hundreds of options
         extra: dict[str, int | str] = {"blank": sheet.blank, "null": sheet.null}
         if sheet.eligible is not None:
             extra["eligible"] = sheet.eligible

@@ -33,6 +33,11 @@ TSE_SIGNED_FORMATS = ("1.4", "1.5")
 _EMPTY: Mapping[int, int] = MappingProxyType({})
 
 
+def _first_values(fields: Fields) -> Mapping[str, str]:
+    """Each key's first value among `fields`, read-only (a later token of the same key is not looked at)."""
+    return MappingProxyType(dict(reversed(fields)))
+
+
 def frozen_votes(votes: Mapping[int, int]) -> Mapping[int, int]:
     """A read-only copy of ``{number: votes}`` in the given order, for the frozen classes below."""
     return MappingProxyType(dict(votes))
@@ -126,15 +131,25 @@ class ContestResult:
     null: int | None = None
     total: int | None = None
 
-    def field(self, key: str) -> str | None:
-        """The value of the block's first `key` field, or None."""
-        return next((value for name, value in self.fields if name == key), None)
+    @cached_property
+    def _field_index(self) -> Mapping[str, str]:
+        return _first_values(self.fields)
 
-    def all_candidates(self) -> Mapping[int, int]:
-        """Every candidate's votes, whatever the kind (a proportional contest's from its parties)."""
+    def field(self, key: str) -> str | None:
+        """The value of the block's first `key` field, or None (the block is indexed once: the sums ask for
+        several fields of every contest)."""
+        return self._field_index.get(key)
+
+    @cached_property
+    def _all_candidates(self) -> Mapping[int, int]:
         if not self.parties:
             return self.candidates
         return frozen_votes({n: v for party in self.parties for n, v in party.candidates.items()})
+
+    def all_candidates(self) -> Mapping[int, int]:
+        """Every candidate's votes, whatever the kind (a proportional contest's from its parties), gathered
+        once: the sums, the ceilings and the records each ask for them."""
+        return self._all_candidates
 
 
 @dataclass(frozen=True, order=True)
@@ -171,10 +186,7 @@ class Boletim:
 
     @cached_property
     def _header_index(self) -> Mapping[str, str]:
-        index: dict[str, str] = {}
-        for key, value in self.header:
-            index.setdefault(key, value)
-        return MappingProxyType(index)
+        return _first_values(self.header)
 
     def field(self, key: str) -> str | None:
         """The value of the header's first `key` field, or None."""
