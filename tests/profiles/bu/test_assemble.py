@@ -165,3 +165,21 @@ def test_a_complete_chain_that_is_no_bu_is_reported_malformed() -> None:
     assert begun.section_key is None and str(begun) == "BU: parts 1 of 2 received, lacks 2"
     result = collector.add(texts[1])
     assert result.completed == () and result.malformed[0].startswith("the BU header lacks DTPL, PLEI")
+    assert [tuple(p.text for p in chain) for chain in result.chains] == [tuple(texts)]  # reported all the same
+
+
+def test_a_collector_that_does_not_parse_reports_the_same_chains_and_no_bu() -> None:
+    """Ingest's writer gathers parts without parsing what they complete (its readers read most BUs): the
+    chains it is given are those a parsing collector completes, in the same order."""
+    other = _another_four_part_bu()
+    photos = [[FOUR[2], other[3]], [FOUR[0], other[0], other[1]], [FOUR[1], FOUR[3], other[2]]]
+    parsing, bare = Collector(), Collector.restore(CollectorState(), parse=False)
+    chains = []
+    for photo in photos:
+        for full, light in zip(parsing.add_photo(photo), bare.add_photo(photo), strict=True):
+            assert light.completed == () and light.malformed == ()
+            assert [b.parts for b in full.completed] == list(full.chains) == list(light.chains)
+            assert (light.outcome, light.reason) == (full.outcome, full.reason)
+            chains += [tuple(p.text for p in chain) for chain in light.chains]
+    assert sorted(chains) == sorted([tuple(FOUR), tuple(other)])
+    assert bare.incomplete() == parsing.incomplete() == () and bare.state() == parsing.state()

@@ -78,6 +78,9 @@ class Added:
     certificates: tuple[tuple[CertificatePart, ...], ...] = ()
     #: complete chains whose contents do not read as a BU, each the reason
     malformed: tuple[str, ...] = ()
+    #: the parts of every BU this text completed, in the order found, whether they read as one or not (a
+    #: collector that does not parse leaves `completed` and `malformed` empty for its caller: `Collector`)
+    chains: tuple[tuple[BuPart, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -150,9 +153,15 @@ def _slot(part: BuPart, index: int) -> _Slot:
 
 
 class Collector:
-    """Gathers BU parts into whole BUs; see the module's docstring for the rules."""
+    """Gathers BU parts into whole BUs; see the module's docstring for the rules.
 
-    def __init__(self) -> None:
+    Without `parse`, a completed BU is reported by its parts alone (`Added.chains`): ingest's writer takes
+    most BUs read already by the process that read their file (`testigo.pipeline.bu_read`), and parses
+    only the others.
+    """
+
+    def __init__(self, *, parse: bool = True) -> None:
+        self._parse = parse
         self._accepted: dict[str, BuPart | CertificatePart] = {}
         # prefixes by the slot of the part they await, and by the text of their last part
         self._prefixes: dict[_Slot, dict[str, _Prefix]] = {}
@@ -162,9 +171,9 @@ class Collector:
         self._certificates: dict[tuple[str, str, int], list[CertificatePart]] = {}
 
     @classmethod
-    def restore(cls, state: CollectorState) -> Collector:
+    def restore(cls, state: CollectorState, *, parse: bool = True) -> Collector:
         """The collector that `state` was taken from (what it completed is not reported again)."""
-        collector = cls()
+        collector = cls(parse=parse)
         for text in state.texts:
             collector._add(text, report=False)
         return collector
@@ -217,6 +226,7 @@ class Collector:
         """Record a new verified prefix, then every waiting part it (and what follows) lets in."""
         completed: list[Boletim] = []
         malformed: list[str] = []
+        chains: list[tuple[BuPart, ...]] = []
         work = [start]
         while work:
             prefix = work.pop()
@@ -224,6 +234,9 @@ class Collector:
             if last.index == last.count:
                 self._retire(prefix.parent)
                 if not report:
+                    continue
+                chains.append(prefix.parts)
+                if not self._parse:
                     continue
                 try:
                     completed.append(parse_boletim(prefix.parts))
@@ -238,7 +251,7 @@ class Collector:
                     del waiting[text]
                     work.append(prefix.child(part))
         reason = f"part {start.parts[-1].index} of {start.parts[-1].count} verified"
-        return Added(Outcome.ADDED, reason, tuple(completed), malformed=tuple(malformed))
+        return Added(Outcome.ADDED, reason, tuple(completed), malformed=tuple(malformed), chains=tuple(chains))
 
     def _retire(self, prefix: _Prefix | None) -> None:
         """Move a completed BU's prefixes out of the open ones, into the window of recent completed ones."""
