@@ -30,7 +30,7 @@ Nothing is stored: the checker keeps no state between runs, so the parts of
 one BU must come in one batch. Counting BUs into a workspace, one record per
 contest, with parts gathered across uploads, is ``testigo ingest`` in a
 workspace of profile ``br`` (`testigo.pipeline.bu_ingest`, which judges each
-BU with `judge`).
+BU with `verdict`, as `judge` does here).
 
 A decoded-text file (one code per line, as a phone's QR reader app shares
 them, or the TSE's examples) is taken as it is; anything else goes through
@@ -40,7 +40,7 @@ the image reader.
 from __future__ import annotations
 
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -49,16 +49,16 @@ from pathlib import Path
 from typing import Any
 
 from testigo.capture.sources import Incoming, iter_inputs
+from testigo.pipeline.bu_read import BoletimFacts, facts_of
 from testigo.pipeline.bu_totals import ContestTotal, Totals
 from testigo.pipeline.executors import IN_FLIGHT_PER_WORKER
 from testigo.profiles.base import PayloadError
-from testigo.profiles.bu.arithmetic import check_arithmetic
 from testigo.profiles.bu.assemble import Collector, Incomplete, Outcome
 from testigo.profiles.bu.certificate import CertificatePart, CertificateParts, UrnaCertificate, check_signature
 from testigo.profiles.bu.certificate import Outcome as CheckOutcome
 from testigo.profiles.bu.chain import Verdict, check, signature
 from testigo.profiles.bu.keys import KeyName, KeyRefused, KeyRing
-from testigo.profiles.bu.model import TSE_SIGNED_FORMATS, Boletim, SectionKey
+from testigo.profiles.bu.model import TSE_SIGNED_FORMATS, Boletim, BuPart, SectionKey
 from testigo.profiles.bu.text import is_code, listed_codes, parse_boletim, parse_part
 from testigo.progress import Progress, Silent
 from testigo.read import read_file
@@ -323,10 +323,9 @@ def certificates_of(texts: Iterable[str]) -> dict[str, list[str]]:
     return found
 
 
-def _urna_signature(boletim: Boletim, certificates: dict[str, list[str]]) -> tuple[bool | None, str]:
+def _urna_signature(urna: str, parts: Sequence[BuPart], certificates: dict[str, list[str]]) -> tuple[bool | None, str]:
     """A format 6.0 BU's signature under its urna's certificate: (True: trusted, False: invalid, None: not
     established) and what was and was not checked, in one line."""
-    urna = boletim.field("IDUE") or ""
     codes = certificates.get(urna)
     if not codes:
         return None, f"the certificate of urna {urna or '(unnamed)'} (its QRCE codes) was not read"
@@ -334,42 +333,53 @@ def _urna_signature(boletim: Boletim, certificates: dict[str, list[str]]) -> tup
         certificate = UrnaCertificate.load(CertificateParts.assemble(codes))
     except PayloadError as error:
         return None, f"urna certificate: {error}"
-    report = check_signature(certificate, bytes.fromhex(boletim.parts[-1].hash_hex), signature(boletim.parts))
+    report = check_signature(certificate, bytes.fromhex(parts[-1].hash_hex), signature(parts))
     if report.signature.outcome is CheckOutcome.INVALID:
         return False, f"invalid: {report.signature}"
     return (True if report.trusted else None), f"urna certificate: {report.signature}; {report.chain}"
 
 
 def judge_found(keys: KeyLookup, boletim: Boletim, certificates: dict[str, list[str]]) -> CheckedBoletim:
-    """`judge` with the TSE key `keys` find by the BU's name, or (format 6.0) its urna's certificate among
-    `certificates`: how an ingest, and a verifier reading a bundle's images again, judge one whole BU."""
-    if boletim.format_version in TSE_SIGNED_FORMATS:
-        return judge(boletim, keys.find(boletim.signing_key_name or ""), {})
-    return judge(boletim, (None, None), certificates)
+    """`verdict_found` on a parsed BU: how a verifier reading a bundle's images again judges one."""
+    return verdict_found(keys, boletim.parts, facts_of(boletim), certificates)
+
+
+def verdict_found(
+    keys: KeyLookup, parts: Sequence[BuPart], facts: BoletimFacts, certificates: dict[str, list[str]]
+) -> CheckedBoletim:
+    """`verdict` with the TSE key `keys` find by the BU's name, or (format 6.0) its urna's certificate among
+    `certificates`: how an ingest judges one whole BU."""
+    if facts.signing_key_name is not None:
+        return verdict(parts, facts, keys.find(facts.signing_key_name), {})
+    return verdict(parts, facts, (None, None), certificates)
 
 
 def judge(boletim: Boletim, key: Key, certificates: dict[str, list[str]]) -> CheckedBoletim:
+    """`verdict` on a parsed BU."""
+    return verdict(boletim.parts, facts_of(boletim), key, certificates)
+
+
+def verdict(
+    parts: Sequence[BuPart], facts: BoletimFacts, key: Key, certificates: dict[str, list[str]]
+) -> CheckedBoletim:
     """One whole BU's verdict: its chain and signature under `key` (or, format 6.0, its urna's certificate
-    among `certificates`), then its sums."""
-    key_name = boletim.signing_key_name or ""
+    among `certificates`), then its sums (`facts`, `testigo.pipeline.bu_read`)."""
     public_key, key_problem = key
-    chain = check(boletim.parts, public_key, key_name)
-    texts = tuple(part.text for part in boletim.parts)
-    sums = check_arithmetic(boletim)
-    invalid = tuple(str(finding) for finding in sums.invalid)
-    flags = tuple(str(finding) for finding in sums.flags)
+    chain = check(parts, public_key, facts.signing_key_name or "")
+    texts = tuple(part.text for part in parts)
+    section, invalid, flags = facts.section, facts.invalid, facts.flags
     if chain.verdict is Verdict.INVALID:
-        return CheckedBoletim(boletim.section_key, BoletimStatus.INVALID, chain.reason, invalid, flags, texts)
+        return CheckedBoletim(section, BoletimStatus.INVALID, chain.reason, invalid, flags, texts)
     if invalid:
         reason = f"sums that no urna prints: {'; '.join(invalid)}"
-        return CheckedBoletim(boletim.section_key, BoletimStatus.INVALID, reason, invalid, flags, texts)
+        return CheckedBoletim(section, BoletimStatus.INVALID, reason, invalid, flags, texts)
     if chain.verdict is Verdict.URNA_SIGNED:
-        trusted, detail = _urna_signature(boletim, certificates)
+        trusted, detail = _urna_signature(facts.urna, parts, certificates)
         if trusted is False:
-            return CheckedBoletim(boletim.section_key, BoletimStatus.INVALID, detail, invalid, flags, texts)
+            return CheckedBoletim(section, BoletimStatus.INVALID, detail, invalid, flags, texts)
         status = BoletimStatus.COUNTED if trusted else BoletimStatus.UNVERIFIED
-        return CheckedBoletim(boletim.section_key, status, f"{chain.reason}; {detail}", invalid, flags, texts)
+        return CheckedBoletim(section, status, f"{chain.reason}; {detail}", invalid, flags, texts)
     if chain.verdict is not Verdict.VERIFIED:
         reason = f"{chain.reason} ({key_problem})" if key_problem else chain.reason
-        return CheckedBoletim(boletim.section_key, BoletimStatus.UNVERIFIED, reason, invalid, flags, texts)
-    return CheckedBoletim(boletim.section_key, BoletimStatus.COUNTED, chain.reason, invalid, flags, texts)
+        return CheckedBoletim(section, BoletimStatus.UNVERIFIED, reason, invalid, flags, texts)
+    return CheckedBoletim(section, BoletimStatus.COUNTED, chain.reason, invalid, flags, texts)

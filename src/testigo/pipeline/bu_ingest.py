@@ -8,8 +8,11 @@ What `testigo ingest` does with a file in a workspace of profile `br`
    collector (`testigo.profiles.bu.assemble`), so a BU whose parts come in
    several photos and uploads completes when its last part arrives.
 2. Each BU completed is judged as `testigo bu check` judges it
-   (`testigo.pipeline.boletins.judge`): chain, signature with the
-   workspace's trusted keys, sums.
+   (`testigo.pipeline.boletins.verdict`): chain, signature with the
+   workspace's trusted keys, sums. What its texts alone tell (contents,
+   sums, section, contests) was mostly worked out by the process that read
+   the file (`testigo.pipeline.bu_read`), and is taken by the parts' exact
+   texts; a BU completed by parts from earlier uploads is read here.
 3. An *invalid* BU (broken chain, bad signature, impossible sums) is one
    ``invalid`` outcome with the reason: nothing of it counts. A verified BU,
    and one whose chain holds but whose key is missing (*unverified*: flagged
@@ -36,21 +39,23 @@ not that of the BUs counted, sets the cost of one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from testigo.domain import Registry, Status
-from testigo.pipeline.boletins import BoletimStatus, CheckedBoletim, KeyLookup, certificates_of, judge_found
+from testigo.pipeline.boletins import BoletimStatus, CheckedBoletim, KeyLookup, certificates_of, verdict_found
+from testigo.pipeline.bu_read import BoletimRead, read_boletim
 from testigo.pipeline.decode import LISTED
 from testigo.pipeline.reconcile import CHUNK, Placed, settle_records
 from testigo.profiles import PayloadError
-from testigo.profiles.br import BALLOT_FACT, Ballot, Brazil, ContestSheet, contest_sheets, section_id, section_places
+from testigo.profiles.br import BALLOT_FACT, Ballot, Brazil, ContestSheet
 from testigo.profiles.bu.assemble import Added, Collector, CollectorState, Outcome
 from testigo.profiles.bu.keys import KeyRing
-from testigo.profiles.bu.model import TSE_SIGNED_FORMATS, Boletim
+from testigo.profiles.bu.model import BuPart
+from testigo.profiles.bu.text import MalformedBoletim, parse_boletim
 from testigo.read import FileReading
 from testigo.store import unverified, waiting
 from testigo.store.schema import AreaRow, MesaRow, Meta
@@ -61,8 +66,11 @@ from testigo.store.workspace import Store, add_to_registry, set_fact
 NOT_VERIFIED = "signature not verified: "
 
 
-def settle_boletins(store: Store, session: Session, reading: FileReading) -> list[ItemOutcome]:
-    """The outcomes of one file's codes, in the caller's transaction (see the module's docstring).
+def settle_boletins(
+    store: Store, session: Session, reading: FileReading, read: Sequence[BoletimRead] = ()
+) -> list[ItemOutcome]:
+    """The outcomes of one file's codes, in the caller's transaction (see the module's docstring); `read` are
+    the file's BUs its reader read already (`testigo.pipeline.bu_read`), the others are read here.
 
     The contests' ballots are this transaction's own (`_stored_ballots`): what the database holds as it
     begins, and what it appends. The store's profile takes them in as it goes (longer ones win), for the
@@ -73,7 +81,8 @@ def settle_boletins(store: Store, session: Session, reading: FileReading) -> lis
     if not isinstance(shared, Brazil):
         raise TypeError(f"BU codes are gathered in a workspace of profile br, not {shared.name}")
     profile = Brazil(_stored_ballots(session, shared))
-    collector = Collector.restore(CollectorState(tuple(waiting.waiting_texts(session))))
+    collector = Collector.restore(CollectorState(tuple(waiting.waiting_texts(session))), parse=False)
+    ahead = {boletim.parts: boletim for boletim in read}
     keys = KeyLookup(KeyRing(store.workspace.trusted_keys_dir))  # per file: a key added meanwhile serves the next
     outcomes: list[ItemOutcome] = []
     for page in reading.pages:
@@ -83,32 +92,52 @@ def settle_boletins(store: Store, session: Session, reading: FileReading) -> lis
             outcomes.append(ItemOutcome(status=Status.UNREADABLE, reason=reason, page=page.page))
             continue
         answers = [collector.add(t) for t in texts] if page.strategy == LISTED else collector.add_photo(texts)
+        readings = [_read_chains(added, ahead) for added in answers]
         certificates = certificates_of(texts)
-        completed = [boletim for added in answers for boletim in added.completed]
-        done = {part.text for boletim in completed for part in boletim.parts}
-        checked = [(boletim, judge_found(keys, boletim, certificates)) for boletim in completed]
+        whole = [item for items, _ in readings for item in items]
+        done = {text for _, boletim in whole for text in boletim.parts}
+        checked = [(b, verdict_found(keys, chain, b.facts, certificates)) for chain, b in whole]
         _ensure_sections(session, store.registry, [b for b, c in checked if c.status is not BoletimStatus.INVALID])
         judged = [item for b, c in checked for item in _records(session, profile, b, c, page=page.page)]
         outcomes.extend(_settled(profile, store.registry, session, judged))
-        left = [(t, a) for t, a in zip(texts, answers, strict=True) if t not in done]
+        left = [(t, a, m) for t, a, (_, m) in zip(texts, answers, readings, strict=True) if t not in done]
         outcomes.extend(_unsettled(collector, left, page=page.page))
         waiting.stop_waiting(session, done)
-        waiting.keep_waiting(session, (t for t, a in left if _waits(t, a)))
+        waiting.keep_waiting(session, (t for t, a, m in left if _waits(t, a, m)))
     shared.take(profile.ballots)
     return [replace(outcome, part=part) for part, outcome in enumerate(outcomes)]
+
+
+def _read_chains(
+    added: Added, ahead: Mapping[tuple[str, ...], BoletimRead]
+) -> tuple[list[tuple[tuple[BuPart, ...], BoletimRead]], list[str]]:
+    """The BUs a code completed, each its parts and what they read as (from `ahead`, the reader's, when it
+    has them), and why those that read as no BU do not."""
+    whole: list[tuple[tuple[BuPart, ...], BoletimRead]] = []
+    malformed: list[str] = []
+    for chain in added.chains:
+        boletim = ahead.get(tuple(part.text for part in chain))
+        if boletim is None:
+            try:
+                boletim = read_boletim(parse_boletim(chain))
+            except MalformedBoletim as error:
+                malformed.append(str(error))
+                continue
+        whole.append((chain, boletim))
+    return whole, malformed
 
 
 def _records(
     session: Session,
     profile: Brazil,
-    boletim: Boletim,
+    boletim: BoletimRead,
     checked: CheckedBoletim,
     *,
     page: int,
 ) -> Iterator[ItemOutcome | Placed]:
     """A judged BU's records to settle, one per contest, its ballots ready for them (one ``invalid`` outcome
     for a BU that is). Its section is in the registry already (`_ensure_sections`)."""
-    mesa_id = section_id(boletim)
+    mesa_id = boletim.mesa.id
     if checked.status is BoletimStatus.INVALID:
         payload = "\n".join(checked.parts)
         yield ItemOutcome(status=Status.INVALID, reason=checked.reason, page=page, payload=payload, mesa_id=mesa_id)
@@ -116,9 +145,10 @@ def _records(
     flags = checked.flags
     if checked.status is BoletimStatus.UNVERIFIED:
         flags = (f"{NOT_VERIFIED}{checked.reason}", *flags)
-        if boletim.format_version in TSE_SIGNED_FORMATS:  # a TSE key added later verifies it (`bu_keys`)
-            unverified.keep(session, boletim.signing_key_name or "", [part.text for part in boletim.parts])
-    for sheet in contest_sheets(boletim):
+        key_name = boletim.facts.signing_key_name
+        if key_name is not None:  # a TSE key added later verifies it (`bu_keys`)
+            unverified.keep(session, key_name, list(boletim.parts))
+    for sheet in boletim.sheets:
         _ensure_ballot(session, profile, sheet)
         try:
             record = profile.record_of(sheet)
@@ -138,27 +168,30 @@ def _settled(
     return [next(settled) if isinstance(item, Placed) else item for item in judged]
 
 
-def _unsettled(collector: Collector, left: Sequence[tuple[str, Added]], *, page: int) -> Iterator[ItemOutcome]:
-    """Outcomes of the codes that completed no BU: refused ones invalid, the rest incomplete with what lacks."""
+def _unsettled(
+    collector: Collector, left: Sequence[tuple[str, Added, list[str]]], *, page: int
+) -> Iterator[ItemOutcome]:
+    """Outcomes of the codes that completed no BU: refused ones invalid, the rest incomplete with what lacks
+    (a code is given with the reasons its completed parts read as no BU: `_read_chains`)."""
     lacking = {part.text: str(missing) for missing in collector.incomplete() for part in missing.parts}
-    for text, added in left:
+    for text, added, malformed in left:
         if added.outcome is Outcome.REJECTED:
             status, reason = Status.INVALID, added.reason
         elif added.outcome is Outcome.DUPLICATE:
             status, reason = Status.DUPLICATE, "the same code as one received before, in this upload or an earlier one"
         else:
             status, reason = Status.INCOMPLETE, lacking.get(text, added.reason)
-        if added.malformed:
-            status, reason = Status.INVALID, f"the parts make no BU: {'; '.join(added.malformed)}"
+        if malformed:
+            status, reason = Status.INVALID, f"the parts make no BU: {'; '.join(malformed)}"
         yield ItemOutcome(status=status, reason=reason, page=page, payload=text)
 
 
-def _waits(text: str, added: Added) -> bool:
+def _waits(text: str, added: Added, malformed: list[str]) -> bool:
     """Whether a code that completed nothing is kept for later uploads (a BU part that was taken)."""
-    return added.outcome is Outcome.ADDED and text.startswith("QRBU:") and not added.malformed
+    return added.outcome is Outcome.ADDED and text.startswith("QRBU:") and not malformed
 
 
-def _ensure_sections(session: Session, registry: Registry, boletins: Sequence[Boletim]) -> None:
+def _ensure_sections(session: Session, registry: Registry, boletins: Sequence[BoletimRead]) -> None:
     """Add the BUs' sections, and the areas above them, to the registry the first time one of their BUs counts.
 
     The database says which are there (another process may have added
@@ -172,7 +205,7 @@ def _ensure_sections(session: Session, registry: Registry, boletins: Sequence[Bo
         for start in range(0, len(boletins), CHUNK):
             _ensure_sections(session, registry, boletins[start : start + CHUNK])
         return
-    places = {mesa.id: (areas, mesa) for areas, mesa in map(section_places, boletins)}
+    places = {boletim.mesa.id: (boletim.areas, boletim.mesa) for boletim in boletins}
     stored = set(session.execute(select(MesaRow.id).where(MesaRow.id.in_(sorted(places)))).scalars())
     new_areas = {a.id: a for m, (areas, _) in places.items() if m not in stored for a in areas}
     if len(stored) < len(places):

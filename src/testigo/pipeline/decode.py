@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from testigo.domain.printed import PrintedSheet
+from testigo.pipeline.bu_read import BoletimRead, read_ahead
 from testigo.pipeline.printed import examine
 from testigo.profiles import get_profile
 from testigo.read import FileReading, PageReading, UnusableInput, read_file
@@ -25,12 +26,15 @@ class Decoded:
     `printed` holds, page by page, what the page's print said
     (`testigo.pipeline.printed.examine`); the raw print readings are left in
     the worker, as they are large and nothing after this step needs them.
+    `boletins` are the BUs whose parts all lie in the file, read in the
+    worker (`testigo.pipeline.bu_read`, profile br only).
     """
 
     sha256: str
     reading: FileReading | None
     reject: str | None = None
     printed: tuple[PrintedSheet | None, ...] = ()
+    boletins: tuple[BoletimRead, ...] = ()
 
 
 #: The strategy of a page that is a file of decoded texts, in the order they were read (`Profile.listed_codes`).
@@ -63,12 +67,16 @@ def _decode(sha256: str, load: Callable[[], bytes], profile_name: str) -> Decode
     profile = get_profile(profile_name)
     listed = profile.listed_codes(data)
     if listed is not None:
-        return Decoded(sha256, FileReading("text/plain", (PageReading(0, tuple(listed), strategy=LISTED),)))
+        boletins = read_ahead([listed], listed=True) if profile.codes_span_uploads else ()
+        reading = FileReading("text/plain", (PageReading(0, tuple(listed), strategy=LISTED),))
+        return Decoded(sha256, reading, boletins=boletins)
     try:
         reading = read_file(data, functools.partial(accepts, profile_name), layouts=profile.layouts())
         printed = tuple(examine(profile, page) for page in reading.pages)
         pages = tuple(replace(page, printed=None) for page in reading.pages)
-        return Decoded(sha256, replace(reading, pages=pages), printed=printed)
+        codes = [page.payloads for page in pages]
+        boletins = read_ahead(codes, listed=False) if profile.codes_span_uploads else ()
+        return Decoded(sha256, replace(reading, pages=pages), printed=printed, boletins=boletins)
     except UnusableInput as error:
         return Decoded(sha256, None, str(error))
     except MemoryError:

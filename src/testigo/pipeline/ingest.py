@@ -204,7 +204,7 @@ def settle_decoded(store: Store, session: Session, row: SubmissionRow, decoded: 
     if decoded.reading is None:
         outcomes = [subs.ItemOutcome(status=Status.REJECTED, reason=decoded.reject)]
     elif store.profile.codes_span_uploads:
-        outcomes = settle_boletins(store, session, decoded.reading)
+        outcomes = settle_boletins(store, session, decoded.reading, decoded.boletins)
     else:
         outcomes = list(_page_outcomes(store, session, decoded.reading, decoded.printed))
     finish_logged(session, store, row, outcomes)
