@@ -68,7 +68,7 @@ def _settle(store: Store, decoded: list[Decoded], *, ahead: bool) -> list[list[I
 
 def test_a_file_settles_alike_whether_its_reader_read_its_boletins_or_not(tmp_path: Path) -> None:
     files = _files(tmp_path / "in")
-    decoded = [decode_blob(f"{k:064x}", str(path), "br") for k, path in enumerate(files)]
+    decoded = [decode_blob(f"{k:064x}", str(path), "br", for_ingest=True) for k, path in enumerate(files)]
     read = [[b.parts for b in item.boletins] for item in decoded]
     # the reader completes what lies whole in a file: two BUs, one, a forgery (its signature is the writer's to
     # judge), not a BU whose changed count breaks its chain, nor parts split over uploads; the strip in a photo
@@ -94,7 +94,8 @@ def test_a_file_settles_alike_whether_its_reader_read_its_boletins_or_not(tmp_pa
 
 def test_the_writer_parses_no_boletim_its_reader_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = _write_texts(tmp_path / "whole.txt", qr_texts(ELECTION, draw_boletim(ELECTION, 60)))
-    decoded = decode_blob("0" * 64, str(path), "br")
+    decoded = decode_blob("0" * 64, str(path), "br", for_ingest=True)
+    assert decode_blob("0" * 64, str(path), "br").boletins == ()  # a verifier's reading has no use for them
 
     def refuse(*_: object) -> None:
         raise AssertionError("the writer parsed a BU")

@@ -27,7 +27,7 @@ class Decoded:
     (`testigo.pipeline.printed.examine`); the raw print readings are left in
     the worker, as they are large and nothing after this step needs them.
     `boletins` are the BUs whose parts all lie in the file, read in the
-    worker (`testigo.pipeline.bu_read`, profile br only).
+    worker for ingest (`testigo.pipeline.bu_read`, profile br only).
     """
 
     sha256: str
@@ -46,28 +46,34 @@ def accepts(profile_name: str, text: str) -> bool:
     return get_profile(profile_name).is_code(text)
 
 
-def decode_blob(sha256: str, path: str, profile_name: str) -> Decoded:
-    """Read every page of the file at `path`. Never raises for a bad file: its failure becomes a reason."""
-    return _decode(sha256, lambda: Path(path).read_bytes(), profile_name)
+def decode_blob(sha256: str, path: str, profile_name: str, *, for_ingest: bool = False) -> Decoded:
+    """Read every page of the file at `path`. Never raises for a bad file: its failure becomes a reason.
+
+    `for_ingest` also reads the file's whole BUs for ingest's writer, as a job does (`decode_stored`); a
+    verifier reading a bundle again has no use for them.
+    """
+    return _decode(sha256, lambda: Path(path).read_bytes(), profile_name, for_ingest=for_ingest)
 
 
 def decode_stored(sha256: str, blobs_url: str, profile_name: str) -> Decoded:
     """Read the blob from the store at `blobs_url` (a shared folder or S3): what a job names.
 
     Jobs carry the store's URL, not a local path, so a worker on any machine
-    that can reach the store can decode them.
+    that can reach the store can decode them. The reading is for ingest: a
+    file's whole BUs are read too (`Decoded.boletins`).
     """
-    return _decode(sha256, lambda: open_blobs(blobs_url).get(sha256), profile_name)
+    return _decode(sha256, lambda: open_blobs(blobs_url).get(sha256), profile_name, for_ingest=True)
 
 
-def _decode(sha256: str, load: Callable[[], bytes], profile_name: str) -> Decoded:
+def _decode(sha256: str, load: Callable[[], bytes], profile_name: str, *, for_ingest: bool) -> Decoded:
     # a blob that cannot be fetched (store unreachable) is not a bad file: raise, so
     # the job is retried or its submission stays pending, never settled as rejected
     data = load()
     profile = get_profile(profile_name)
+    ahead = for_ingest and profile.codes_span_uploads
     listed = profile.listed_codes(data)
     if listed is not None:
-        boletins = read_ahead([listed], listed=True) if profile.codes_span_uploads else ()
+        boletins = read_ahead([listed], listed=True) if ahead else ()
         reading = FileReading("text/plain", (PageReading(0, tuple(listed), strategy=LISTED),))
         return Decoded(sha256, reading, boletins=boletins)
     try:
@@ -75,7 +81,7 @@ def _decode(sha256: str, load: Callable[[], bytes], profile_name: str) -> Decode
         printed = tuple(examine(profile, page) for page in reading.pages)
         pages = tuple(replace(page, printed=None) for page in reading.pages)
         codes = [page.payloads for page in pages]
-        boletins = read_ahead(codes, listed=False) if profile.codes_span_uploads else ()
+        boletins = read_ahead(codes, listed=False) if ahead else ()
         return Decoded(sha256, replace(reading, pages=pages), printed=printed, boletins=boletins)
     except UnusableInput as error:
         return Decoded(sha256, None, str(error))
