@@ -91,7 +91,7 @@ def settle_boletins(
             reason = page.reason or "no BU code found"
             outcomes.append(ItemOutcome(status=Status.UNREADABLE, reason=reason, page=page.page))
             continue
-        answers = [collector.add(t) for t in texts] if page.strategy == LISTED else collector.add_photo(texts)
+        answers = collector.add_page(texts, listed=page.strategy == LISTED)
         readings = [_read_chains(added, ahead) for added in answers]
         certificates = certificates_of(texts)
         whole = [item for items, _ in readings for item in items]

@@ -93,8 +93,7 @@ def read_ahead(pages: Iterable[Sequence[str]], *, listed: bool) -> tuple[Boletim
     collector = Collector()
     found: list[BoletimRead] = []
     for texts in pages:
-        answers = [collector.add(text) for text in texts] if listed else collector.add_photo(texts)
-        for boletim in (boletim for added in answers for boletim in added.completed):
+        for boletim in (boletim for added in collector.add_page(texts, listed=listed) for boletim in added.completed):
             try:
                 found.append(read_boletim(boletim))
             except Exception:  # noqa: BLE001 - the writer reads it again, and says what is wrong

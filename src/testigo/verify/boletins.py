@@ -73,7 +73,7 @@ def read_boletins_again(
             read.setdefault(sha, set()).update(texts)
             for text in texts:
                 by_part.setdefault(text, set()).add(sha)
-            answers = [collector.add(t) for t in texts] if page.strategy == LISTED else collector.add_photo(texts)
+            answers = collector.add_page(texts, listed=page.strategy == LISTED)
             for added in answers:
                 if added.outcome is Outcome.REJECTED or added.malformed:
                     refused.setdefault(sha, "; ".join(added.malformed) or added.reason)

@@ -192,6 +192,11 @@ class Collector:
         answers = {k: self.add(texts[k]) for k in order}
         return tuple(answers[k] for k in range(len(texts)))
 
+    def add_page(self, texts: Sequence[str], *, listed: bool) -> tuple[Added, ...]:
+        """A page's codes, answered in its order: a list of decoded codes (a text file) added in the order
+        given, a photo's codes lowest part first (`add_photo`)."""
+        return tuple(self.add(text) for text in texts) if listed else self.add_photo(texts)
+
     def add(self, text: str) -> Added:
         """One decoded QR text: a BU part, a certificate part, or something refused with its reason."""
         return self._add(text, report=True)
