@@ -178,6 +178,20 @@ def test_ctc_likelihood_equals_the_sum_over_every_alignment(steps: int, classes:
             assert value == -math.inf, labels
 
 
+def test_a_labellings_likelihood_is_the_same_to_the_bit_whatever_is_asked_with_it() -> None:
+    """Labellings sharing prefixes share the trie's states: a figure's margin must not depend on its rivals."""
+    rng = np.random.default_rng(11)
+    logprobs = _random_logprobs(rng, 14, 8, peak=2.0)
+    stems = [tuple(int(c) for c in rng.integers(1, 8, 6)) for _ in range(20)]
+    labellings = [stem[:k] for stem in stems for k in range(7)] + [(3, 3, 3), (3, 3), (2, 5, 2, 5)]
+    together = ctc.log_likelihoods(logprobs, labellings)
+    alone = [float(ctc.log_likelihoods(logprobs, [labels])[0]) for labels in labellings]
+    assert together.tolist() == alone
+    assert ctc.log_likelihoods(logprobs, labellings[::-1]).tolist() == alone[::-1]
+    with pytest.raises(ValueError, match="outside"):
+        ctc.log_likelihoods(logprobs, [(1, 2), (0, 1)])
+
+
 def test_digit_likelihoods_renormalise_without_the_other_class_and_the_beam_finds_the_k_best() -> None:
     rng = np.random.default_rng(7)
     for _ in range(3):
