@@ -15,10 +15,12 @@ from testigo.read import PageReading, read_file
 from testigo.read.decode import read_page
 from testigo.read.images import Pixels
 from testigo.read.strategies import (
+    ADAPTIVE_OFFSET,
     FAST,
     Attempt,
     Strategy,
     Views,
+    _local_threshold,
     adaptive,
     bands,
     contrast,
@@ -174,3 +176,25 @@ def test_a_code_first_seen_damaged_is_read_by_looking_closer() -> None:
     assert first.reason == "QR code found but could not be decoded"
     reading = read_page(0, page, accept, cascade=(downscaled, full, upscaled, bands, zoomed, rectified))
     assert reading.payloads == (PAYLOAD,) and reading.strategy in ("zoomed", "rectified")
+
+
+def test_a_faded_code_is_read_by_the_adaptive_threshold_alone() -> None:
+    page = _faded(strip(PAYLOAD))
+    assert read_page(0, page, accept, cascade=(downscaled, full, upscaled, bands)).payloads == ()
+    assert read_page(0, page, accept, cascade=(adaptive,)).payloads == (PAYLOAD,)
+
+
+def test_the_adaptive_threshold_is_opencvs_to_within_a_grey_level() -> None:
+    """The mean is taken on a shrunk page (`_local_threshold`): only pixels at the threshold may differ."""
+    rng = np.random.default_rng(7)
+    page = rotate(strip(PAYLOAD, SECOND), 30).astype(np.float32)
+    height, width = page.shape
+    light = np.linspace(0.45, 1.0, width, dtype=np.float32)[None, :]  # a shadow across the page
+    page = np.clip(page * light + rng.normal(0, 3, page.shape), 0, 255).astype(np.uint8)
+    block = max(31, (min(page.shape) // 12) | 1)
+    ours = _local_threshold(page, block, ADAPTIVE_OFFSET)
+    theirs = cv2.adaptiveThreshold(page, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, block, ADAPTIVE_OFFSET)
+    mean = cv2.GaussianBlur(page, (block, block), 0, borderType=cv2.BORDER_REPLICATE).astype(np.int16)
+    differ = ours != theirs
+    assert differ.mean() < 0.01
+    assert np.abs(page.astype(np.int16)[differ] - (mean[differ] - ADAPTIVE_OFFSET)).max() <= 2

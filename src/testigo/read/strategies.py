@@ -56,6 +56,8 @@ DOWNSCALE_ABOVE = HALF_FIRST_ABOVE
 MAX_ENLARGED_PIXELS = 16_000_000
 #: Fraction of the long side that each end band covers.
 BAND_FRACTION = 0.4
+#: How far below its neighbourhood's mean a pixel must be to count as ink in ``adaptive`` (grey levels).
+ADAPTIVE_OFFSET = 4
 #: Angles tried by the rotation strategy (zxing already covers 90° steps).
 ROTATIONS = (45, 22, -22)
 
@@ -197,8 +199,30 @@ def adaptive(views: Views) -> Iterator[Attempt]:
     """A Gaussian adaptive threshold whose window spans several modules, so finder centres stay solid."""
     image = views.working
     block = max(31, (min(image.shape) // 12) | 1)
-    binary = cv2.adaptiveThreshold(image, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, block, 4)
-    yield Attempt("adaptive", binary, views.working_to_page, BINARY)
+    yield Attempt("adaptive", _local_threshold(image, block, ADAPTIVE_OFFSET), views.working_to_page, BINARY)
+
+
+def _local_threshold(image: np.ndarray, block: int, offset: int) -> np.ndarray:
+    """OpenCV's Gaussian adaptive threshold (white where a pixel is above its `block`-wide Gaussian mean less
+    `offset`), with the mean taken on the page shrunk by a third of the Gaussian's width.
+
+    A window of a twelfth of the page is wide (sigma 19 to 60 pixels): the
+    mean it gives is so smooth that on the page shrunk `sigma / 3` times and
+    enlarged back it is the same to within a grey level (0.1 to 0.7 % of a
+    photo's pixels then fall the other side of the threshold, all within a
+    grey level of it). OpenCV's own filter runs the full window over every
+    pixel: 40 to 300 ms on a photo, the costliest attempt of a page without
+    a code, against 13 to 50 ms this way. The mean is rounded to a grey
+    level as OpenCV's is; compared unrounded, 2 % of a photo's pixels (its
+    flat paper's grain) flip.
+    """
+    sigma = 0.3 * ((block - 1) * 0.5 - 1) + 0.8  # what OpenCV takes for a window of `block`
+    shrink = max(1, int(sigma // 3))
+    height, width = image.shape
+    small = cv2.resize(image, (-(-width // shrink), -(-height // shrink)), interpolation=cv2.INTER_AREA)
+    mean = cv2.GaussianBlur(small.astype(np.float32), (0, 0), sigma / shrink, borderType=cv2.BORDER_REPLICATE)
+    level = np.rint(cv2.resize(mean, (width, height), interpolation=cv2.INTER_LINEAR)).astype(np.int16)
+    return np.where(image.astype(np.int16) > level - offset, 255, 0).astype(np.uint8)
 
 
 def contrast(views: Views) -> Iterator[Attempt]:
