@@ -33,6 +33,7 @@ from testigo.read.ocr import (
     crop_field,
     ctc,
     log_likelihood,
+    log_likelihoods,
     margin,
     model,
     neighbours,
@@ -256,8 +257,12 @@ def test_the_beam_keeps_the_prefixes_a_plain_prefix_by_prefix_search_keeps() -> 
 
 def test_figures_are_digit_strings() -> None:
     reading = _readings("builtin")[("42", 24, 0.0)]
-    with pytest.raises(ValueError, match="digits"):
-        log_likelihood(reading, "4a")
+    for text in ("4a", "4²", "٤2", " 42"):  # superscripts and Arabic-Indic digits are digits to str.isdigit
+        with pytest.raises(ValueError, match="digits"):
+            log_likelihood(reading, text)
+    with pytest.raises(ValueError, match="'4-'"):
+        log_likelihoods(reading, ["42", "", "4-"])
+    assert log_likelihoods(reading, ["42", "", "7"]) == [log_likelihood(reading, t) for t in ("42", "", "7")]
     # 18 substitutions, 2 deletions, 30 insertions less the two that repeat a digit ("442", "422")
     assert len(neighbours("42")) == 18 + 2 + 28 and "42" not in neighbours("42")
 
