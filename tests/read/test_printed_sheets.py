@@ -477,6 +477,27 @@ def test_a_photo_of_a_sheet_printed_near_its_edge_is_confirmed_figure_by_figure(
     assert len(check.unclear) + len(check.differing) >= 10, check.describe()  # 20 of 41 unclear
 
 
+def test_a_figure_split_at_its_narrow_glyphs_is_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wide-pitch printer (48 columns on 80 mm) leaves the two ones of "11" 0.57 pitches apart on this hard
+    photo, past the width words are joined at: read as the row's last word alone, the figure was 1 to both
+    readers (161 nats), and the genuine sheet was held as altered."""
+    printers = tuple(PRINTERS[name] for name in ("standard", "hires", "narrow", "dejavu", "offset"))
+    truth = json.loads(
+        simulate(
+            tmp_path, 8, seed=77, quality="hard", altered=0, variant="qr", printers=printers, workers=1
+        ).read_text()
+    )
+    [entry] = [entry for entry in truth["files"] if entry["file"].endswith("acta_00007.jpg")]
+    assert entry["printed"]["cards"][6] == 11
+    gray = cv2.imread(str(tmp_path / entry["file"]), cv2.IMREAD_GRAYSCALE)
+    check = cross_check(read_print(gray, _layout("qr"), header=False), _figures(entry))
+    assert not check.differing, check.describe()
+    assert "card_07" not in {c.field for c in check.unclear}
+    monkeypatch.setattr(reading_module, "FIGURE_GAP", 0.0)
+    check = cross_check(read_print(gray, _layout("qr"), header=False), _figures(entry))
+    assert [c.field for c in check.differing] == ["card_07"], check.describe()
+
+
 def test_rows_glare_left_at_a_quarter_of_the_contrast_are_read_on_the_second_try(
     sheets: list[tuple[np.ndarray, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
 ) -> None:

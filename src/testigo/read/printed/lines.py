@@ -138,6 +138,16 @@ class Word:
         """The word `dy` rows down (found in a strip of the frame, placed back in the frame)."""
         return Word(self.x0, self.y0 + dy, self.x1, self.y1 + dy, self.cy + dy, self.slope, self.pieces)
 
+    def joined(self, after: Word) -> Word:
+        """This word and `after`, the next on its line, as one (a figure whose narrow glyphs left a gap).
+
+        The box is both boxes', the centre row their widths' mean, the parts each word's; the slope is
+        dropped (it was measured on one part).
+        """
+        parts = (self.pieces or ((self.x0, self.x1),)) + (after.pieces or ((after.x0, after.x1),))
+        cy = (self.cy * self.width + after.cy * after.width) / max(self.width + after.width, 1e-9)
+        return Word(self.x0, min(self.y0, after.y0), after.x1, max(self.y1, after.y1), cy, None, parts)
+
     def _part(self, pieces: tuple[tuple[float, float], ...]) -> Word:
         x0, x1 = pieces[0][0], pieces[-1][1]
         cy = self.cy + (self.slope or 0.0) * ((x0 + x1) / 2 - self.cx)
