@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 import pytest
 
-from testigo.domain.layout import SheetLayout
+from testigo.domain.layout import VALUE_LAST, LabelledField, SheetLayout
 from testigo.profiles import get_profile
 from testigo.read.printed import font as font_module
 from testigo.read.printed import lines as lines_module
@@ -496,6 +496,33 @@ def test_a_figure_split_at_its_narrow_glyphs_is_read_whole(tmp_path: Path, monke
     monkeypatch.setattr(reading_module, "FIGURE_GAP", 0.0)
     check = cross_check(read_print(gray, _layout("qr"), header=False), _figures(entry))
     assert [c.field for c in check.differing] == ["card_07"], check.describe()
+
+
+def test_a_figure_s_words_join_across_a_narrow_glyph_s_gap_never_across_a_space_nor_into_its_label() -> None:
+    """`FIGURE_GAP` at a pitch of 20 pixels: 11 pixels apart is one figure, a space (20) is not; a value
+    joins within its digits and stops at its label."""
+    glyphs = GlyphField(Plane(0.0), Plane(20.0), (20.0, 20.0))
+    font = FontModel({}, pitch=1.0, cell=20, noise=1.0)
+
+    def line(*spans: tuple[float, float]) -> TextLine:
+        return TextLine(tuple(Word(x0, 0.0, x1, 20.0, 10.0, None) for x0, x1 in spans))
+
+    def span(word: Word) -> tuple[float, float]:
+        return word.x0, word.x1
+
+    row = line((0, 40), (60, 200), (220, 228), (239, 247))  # key, name, then "1" "1"
+    assert span(reading_module._last_figure(row, font, glyphs, (1, 4))) == (220, 247)
+    assert span(reading_module._last_figure(row, None, glyphs, (1, 4))) == (239, 247)  # no pitch known
+    assert span(reading_module._last_figure(line((200, 208), (228, 236)), font, glyphs, (1, 4))) == (228, 236)
+    assert span(reading_module._last_figure(row, font, glyphs, (1, 1))) == (239, 247)  # one digit at most
+    mesa = LabelledField("mesa", "MESA:", "next", (1, 2))
+    header = line((0, 100), (111, 119), (130, 138), (160, 300))  # "MESA:" "1" "1", a space, a name
+    assert span(reading_module._value_word(header, 0, mesa, font, glyphs)) == (111, 138)
+    last = replace(mesa, value=VALUE_LAST, digits=(1, 9))
+    assert span(reading_module._value_word(line((0, 95), (105, 113), (124, 132)), 0, last, font, glyphs)) == (
+        105,
+        132,
+    )
 
 
 def test_rows_glare_left_at_a_quarter_of_the_contrast_are_read_on_the_second_try(

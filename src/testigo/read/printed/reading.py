@@ -595,22 +595,37 @@ def _figures(
 
 
 def _last_figure(line: TextLine, font: FontModel | None, glyphs: GlyphField, digits: tuple[int, int]) -> Word:
-    """The figure that ends `line`: its last word, joined with the words before it that stand less than
-    `FIGURE_GAP` pitches apart, while the figure stays as narrow as `digits` allow.
+    """The figure that ends `line` (`_figure_from` its last word, leftwards)."""
+    return _figure_from(line, len(line.words) - 1, -1, font, glyphs, digits)
 
-    Without a font (no pitch known) the last word. A figure split at a narrow
-    glyph was read as its last part: "11" as 1, by both readers with a margin
-    of 161 nats (a genuine sheet held as altered), for each reader sees only
-    the word's own ink.
+
+def _figure_from(
+    line: TextLine,
+    index: int,
+    way: int,
+    font: FontModel | None,
+    glyphs: GlyphField,
+    digits: tuple[int, int],
+    stop: int = 0,
+) -> Word:
+    """Word `index` of `line`, joined with the words next to it on the side `way` (-1: before it, 1: after it)
+    that stand less than `FIGURE_GAP` pitches apart, while the figure's ink spans no more pitches than it may
+    have digits (its glyphs' side bearings leave room for blur) and reaches no word before `stop`.
+
+    Without a font (no pitch known) the word alone. A figure split at a
+    narrow glyph was read as one part: "11" as 1, by both readers with a
+    margin of 161 nats (a genuine sheet held as altered), for each reader
+    sees only its word's own ink.
     """
-    words = list(line.words)
-    figure = words.pop()
-    while font is not None and words:
+    figure = line.words[index]
+    k = index + way
+    while font is not None and stop <= k < len(line.words):
+        left, right = (line.words[k], figure) if way < 0 else (figure, line.words[k])
         pitch = font.pitch * glyphs.at(line, figure.cx).height
-        before = words.pop()
-        if figure.x0 - before.x1 >= FIGURE_GAP * pitch or figure.x1 - before.x0 > (digits[1] + 0.5) * pitch:
+        if right.x0 - left.x1 >= FIGURE_GAP * pitch or right.x1 - left.x0 > digits[1] * pitch:
             break
-        figure = before.joined(figure)
+        figure = left.joined(right)
+        k += way
     return figure
 
 
@@ -759,7 +774,7 @@ def _header(
     @cache
     def figure_misfit(k: int, spec: LabelledField) -> float:
         line, i = options[k]
-        value = _value_word(line, i, spec)
+        value = _value_word(line, i, spec, font, glyphs)
         return 0.0 if font is None else font.digit_misfit(frame, line, value, glyphs.at(line, value.cx))
 
     labels = _Labels(crop)
@@ -774,13 +789,16 @@ def _header(
             missing.append(spec.field)
         else:
             line, i = options[best]
-            places.append((spec.field, line, _value_word(line, i, spec), spec.digits))
+            places.append((spec.field, line, _value_word(line, i, spec, font, glyphs), spec.digits))
     return _read_fields(frame, glyphs, places, None), missing
 
 
-def _value_word(line: TextLine, index: int, spec: LabelledField) -> Word:
-    """The word holding `spec`'s value when its label is word `index` of `line`."""
-    return line.words[-1] if spec.value == VALUE_LAST else line.words[index + 1]
+def _value_word(line: TextLine, index: int, spec: LabelledField, font: FontModel | None, glyphs: GlyphField) -> Word:
+    """The word holding `spec`'s value when its label is word `index` of `line` (`_figure_from`: the word
+    after the label, or the line's last, joined with the words of its figure; never with the label)."""
+    if spec.value == VALUE_LAST:
+        return _figure_from(line, len(line.words) - 1, -1, font, glyphs, spec.digits, stop=index + 1)
+    return _figure_from(line, index + 1, 1, font, glyphs, spec.digits)
 
 
 def _misfit(line: TextLine, index: int, spec: LabelledField, font: FontModel | None, glyphs: GlyphField) -> float:
@@ -795,7 +813,7 @@ def _misfit(line: TextLine, index: int, spec: LabelledField, font: FontModel | N
     """
     if font is None:
         return 0.0
-    label, value = line.words[index], _value_word(line, index, spec)
+    label, value = line.words[index], _value_word(line, index, spec, font, glyphs)
     label_pitches = label.width / (font.pitch * glyphs.at(line, label.cx).height)
     value_pitches = value.width / (font.pitch * glyphs.at(line, value.cx).height)
     low, high = spec.digits
