@@ -141,8 +141,8 @@ class Word:
     def joined(self, after: Word) -> Word:
         """This word and `after`, the next on its line, as one (a figure whose narrow glyphs left a gap).
 
-        The box is both boxes', the centre row their widths' mean, the parts each word's; the slope is
-        dropped (it was measured on one part).
+        The box is both boxes', the centre row the mean of theirs weighted by their widths, the parts each
+        word's; the slope is dropped (it was measured on one part).
         """
         parts = (self.pieces or ((self.x0, self.x1),)) + (after.pieces or ((after.x0, after.x1),))
         cy = (self.cy * self.width + after.cy * after.width) / max(self.width + after.width, 1e-9)

@@ -65,7 +65,7 @@ LABEL_SURE, HEADER_LABEL_SURE = -1.0, -2.0
 LABEL_SLACK = 3.0
 #: Pitches a label's value word may be narrower than its fewest digits, or wider than its most.
 VALUE_SLACK = 2.0
-#: Blank, in pitches, under which the words ending a line are one figure (`_last_figure`). In a fixed-pitch
+#: Blank, in pitches, under which neighbouring words are one figure (`_figure_from`). In a fixed-pitch
 #: font a figure's glyphs stand at most a pitch less its narrowest glyph apart, words a space apart at least
 #: about a pitch: on a simulated hard photo of a wide-pitch printer (48 columns on 80 mm, 0.95 text heights a
 #: pitch) the two ones of "11" stood 0.57 pitches apart, wider than the words are joined at (0.75 text
