@@ -580,7 +580,7 @@ def _figures(
     glyphs: GlyphField,
     keyed: Sequence[bool],
 ) -> dict[str, FieldReading]:
-    """The table's figures (each row's last word).
+    """The table's figures (each the figure ending its row, `_last_figure`).
 
     A row not `keyed` is read all the same (a reviewer is shown its cell),
     but its figure is not `FieldReading.placed`.
@@ -632,7 +632,7 @@ def _figure_from(
 def _total_fields(
     frame: Frame, layout: SheetLayout, font: FontModel | None, glyphs: GlyphField, lines: Sequence[TextLine]
 ) -> dict[str, FieldReading]:
-    """The totals, each the last word of its line in `lines` (one per total, in the layout's order)."""
+    """The totals, each the figure ending its line in `lines` (one per total, in the layout's order)."""
     places = [
         (spec.field, line, _last_figure(line, font, glyphs, spec.digits), spec.digits)
         for spec, line in zip(layout.totals, lines, strict=True)
@@ -745,7 +745,7 @@ def _read_fields(
 def _header(
     frame: Frame, located: Located, layout: SheetLayout, font: FontModel | None, glyphs: GlyphField
 ) -> tuple[dict[str, FieldReading], list[str]]:
-    """The header codes: each the word after (or the last word of the line of) its label, above the table.
+    """The header codes: each the figure after (or ending the line of) its label, above the table (`_value_word`).
 
     A label is the header word that reads best as it (`_Labels`), among
     the words followed by another on their line (a label is never a line's
