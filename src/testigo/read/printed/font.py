@@ -37,8 +37,9 @@ cell keeps a long code (nine digits) aligned where one drawn string would
 drift by the error of the pitch.
 
 Only for fixed-pitch printing (a receipt printer's fonts are): the pitch is
-measured from the rows (their ink repeats every character) and must lie
-between `PITCH_RANGE` text heights, or no model is made.
+measured from the rows (their ink repeats every character), must lie
+between `PITCH_RANGE` text heights and leave each key its pitches and one
+glyph (`KEY_GLYPH`), or no model is made.
 """
 
 from __future__ import annotations
@@ -59,8 +60,14 @@ from testigo.read.printed.lines import Frame, TextLine, Word
 DIGITS = "0123456789"
 #: Rows of every band and template.
 ROWS = 32
-#: Pitch over text height of the fixed-pitch fonts considered (monospaced fonts lie near 0.8).
-PITCH_RANGE = (0.6, 1.1)
+#: Pitch over text height of the fixed-pitch fonts considered: monospaced fonts lie near 0.8, but the heights are
+#: the glyph field's, measured on word boxes that blur grows, and on small blurred print (hard photos, 12-pixel
+#: letters) the pitch measured 0.53-0.58 of them, the keys two digits 1.6-1.8 pitches wide as they should be.
+#: From 0.6 no model was made there, and PP-OCR alone read a DejaVu sheet's dotted zeros as 8 (20 of 41 figures).
+PITCH_RANGE = (0.5, 1.1)
+#: What a key's width leaves after its pitches (n - 1 for n characters), in pitches: its last glyph, which blur
+#: widens (0.6-1.0 measured on hard photos); a half or a double pitch leaves about 2.6 or -0.1 (`_pitch`).
+KEY_GLYPH = (0.3, 1.5)
 #: Every digit needs this many samples among the keys, or no model is made.
 MIN_SAMPLES = 2
 #: Pixels (of a band) a drawing may be shifted to fit, each way, across and along the line.
@@ -87,8 +94,11 @@ MIN_SCALED_ROWS = 8
 #: The steps by which a column of figures' lean is searched, and how far, in frame columns per row
 #: (`FontModel.column`).
 LEAN_STEP, LEAN_REACH = 0.1, 0.2
-#: The steps by which its height is searched, and how far, as shares of the glyph field's.
-SCALE_STEP, SCALE_REACH = 0.05, 0.1
+#: The steps by which its height is searched, and how far, as shares of the glyph field's: where the field's
+#: heights are a third off (see `PITCH_RANGE`) they can be off by as much across the row, and a reach of a tenth
+#: left a column of 479 read as 4739 (its figures 1.35 times as wide, in pitches, as the keys); the walk stops
+#: where the fit stops improving, so a column the field fits costs no more.
+SCALE_STEP, SCALE_REACH = 0.05, 0.4
 #: A column's lean and height are measured on every this many of its figures.
 COLUMN_SAMPLE = 3
 #: Rows at each end of a band, and the share of its darkest ink either reaches, where past a word's box there is
@@ -355,7 +365,13 @@ def learn(frame: Frame, rows: Sequence[TextLine], keys: Sequence[str], uprights:
     `uprights` are how the glyphs stand at each row's key (the glyph field's).
     """
     repeats = _repeats(frame, rows, uprights)
-    pitch = _pitch(repeats)
+    pitch = _pitch(
+        repeats,
+        [
+            (row.words[0].width / upright.height, len(key))
+            for row, key, upright in zip(rows, keys, uprights, strict=True)
+        ],
+    )
     if pitch is None:
         return None
     cell = max(4, round(pitch * ROWS / BAND_HEIGHTS))
@@ -408,20 +424,40 @@ def _peak(window: np.ndarray) -> float | None:
     peak = int(np.argmax(window))
     if window[peak] <= 0 or peak in (0, len(window) - 1):
         return None
-    left, centre, right = window[peak - 1], window[peak], window[peak + 1]
+    return _vertex(window, peak)
+
+
+def _vertex(values: np.ndarray, at: int) -> float:
+    """`at`, moved to the top of the parabola through `values` at it and its two neighbours."""
+    left, centre, right = values[at - 1], values[at], values[at + 1]
     curvature = left - 2 * centre + right
-    return peak + (0.5 * (left - right) / curvature if curvature else 0.0)
+    return at + (0.5 * (left - right) / curvature if curvature else 0.0)
 
 
-def _pitch(repeats: Sequence[np.ndarray | None]) -> float | None:
-    """The lag at which the rows' ink profiles repeat (fixed-pitch text), in text heights, within `PITCH_RANGE`."""
+def _pitch(repeats: Sequence[np.ndarray | None], keys: Sequence[tuple[float, int]]) -> float | None:
+    """The lag at which the rows' ink profiles repeat (fixed-pitch text), in text heights, within `PITCH_RANGE`:
+    the highest peak of their sum there that the `keys` (each key word's width, in text heights, and its
+    characters) bear out.
+
+    A key of n characters spans n - 1 pitches and a glyph, which a multiple
+    or a fraction of the pitch does not (`KEY_GLYPH`). A glyph's own strokes
+    repeat too: on a simulated hard photo in DejaVu, its glyph field's
+    heights grown by blur, half the pitch lay just inside the range and
+    peaked higher than the pitch, and a font read by half cells would be
+    worse than none; elsewhere the pitch itself lay just inside it.
+    """
     low, high = (int(r * ROWS / BAND_HEIGHTS) for r in PITCH_RANGE)
     total = np.zeros(high + 2)
     for repeat in repeats:
         if repeat is not None:
             total += repeat[: high + 2]
-    peak = _peak(total[low : high + 1])
-    return None if peak is None else (low + peak) * BAND_HEIGHTS / ROWS
+    peaks = [k for k in range(max(low, 1), high + 1) if 0 < total[k] >= total[k + 1] and total[k] > total[k - 1]]
+    for peak in sorted(peaks, key=lambda k: -total[k]):
+        pitch = _vertex(total, peak) * BAND_HEIGHTS / ROWS
+        glyph = float(np.median([width / pitch - (length - 1) for width, length in keys]))
+        if PITCH_RANGE[0] <= pitch <= PITCH_RANGE[1] and KEY_GLYPH[0] <= glyph <= KEY_GLYPH[1]:
+            return pitch
+    return None
 
 
 def _scale(rows: Sequence[TextLine], repeats: Sequence[np.ndarray | None], lag: float) -> Plane | None:
