@@ -441,10 +441,11 @@ def _pitch(repeats: Sequence[np.ndarray | None], keys: Sequence[tuple[float, int
 
     A key of n characters spans n - 1 pitches and a glyph, which a multiple
     or a fraction of the pitch does not (`KEY_GLYPH`). A glyph's own strokes
-    repeat too: on a simulated hard photo in DejaVu, its glyph field's
-    heights grown by blur, half the pitch lay just inside the range and
-    peaked higher than the pitch, and a font read by half cells would be
-    worse than none; elsewhere the pitch itself lay just inside it.
+    repeat too: on a simulated hard photo in DejaVu half the pitch (0.51
+    glyph heights) lay inside the range and peaked higher than the pitch
+    (1.03), and a font read by half cells is worse than none. A peak may lie
+    at the range's first lag (the lag before it, outside, tells it from the
+    slope down from lag 0), as long as its refined top lies within it.
     """
     low, high = (int(r * ROWS / BAND_HEIGHTS) for r in PITCH_RANGE)
     total = np.zeros(high + 2)
