@@ -594,9 +594,11 @@ def _figures(
     return _read_fields(frame, glyphs, places, font, unplaced)
 
 
-def _last_figure(line: TextLine, font: FontModel | None, glyphs: GlyphField, digits: tuple[int, int]) -> Word:
-    """The figure that ends `line` (`_figure_from` its last word, leftwards)."""
-    return _figure_from(line, len(line.words) - 1, -1, font, glyphs, digits)
+def _last_figure(
+    line: TextLine, font: FontModel | None, glyphs: GlyphField, digits: tuple[int, int], stop: int = 0
+) -> Word:
+    """The figure that ends `line` (`_figure_from` its last word, leftwards, to no word before `stop`)."""
+    return _figure_from(line, len(line.words) - 1, -1, font, glyphs, digits, stop)
 
 
 def _figure_from(
@@ -797,7 +799,7 @@ def _value_word(line: TextLine, index: int, spec: LabelledField, font: FontModel
     """The word holding `spec`'s value when its label is word `index` of `line` (`_figure_from`: the word
     after the label, or the line's last, joined with the words of its figure; never with the label)."""
     if spec.value == VALUE_LAST:
-        return _figure_from(line, len(line.words) - 1, -1, font, glyphs, spec.digits, stop=index + 1)
+        return _last_figure(line, font, glyphs, spec.digits, stop=index + 1)
     return _figure_from(line, index + 1, 1, font, glyphs, spec.digits)
 
 
