@@ -23,9 +23,15 @@ class Field:
     """
 
     def __init__(
-        self, ocr: dict[str, float], floor: float = -40.0, font: dict[str, float] | None = None, placed: bool = True
+        self,
+        ocr: dict[str, float],
+        floor: float = -40.0,
+        font: dict[str, float] | None = None,
+        *,
+        placed: bool = True,
+        whole: bool = True,
     ) -> None:
-        self.ocr, self.floor, self.font, self.placed = ocr, floor, font, placed
+        self.ocr, self.floor, self.font, self.placed, self.whole = ocr, floor, font, placed, whole
         place = float(next(_PLACES))  # each stand-in on a place of its own, as no two fields of a page share one
         self.quad = ((place, 0.0), (place + 1, 0.0), (place + 1, 1.0), (place, 1.0))
         self.has_font = font is not None

@@ -73,6 +73,27 @@ def test_readers_that_reject_the_code_but_read_different_values_leave_the_figure
     assert check.outcome == "partial" and check.comparisons[0].verdict == "unclear"
 
 
+def test_a_figure_the_photos_edge_may_cut_is_neither_a_mismatch_nor_agreement() -> None:
+    # a 171 whose last digit the frame's edge cut off reads as 17, sharply, to both readers
+    cut = Field({"17": -0.01, "171": -60.0}, font={"17": -1.0, "171": -90.0}, whole=False)
+    check = cross_check(reading(card_1=sure(5), card_2=cut), {"card_1": 5, "card_2": 171})
+    assert check.outcome == "partial" and not check.differing
+    assert check.describe().endswith("at the photo's edge, a digit may be cut off: card_2")
+    # one that reads as the code says does not confirm the sheet either: a digit past the edge is unseen
+    check = cross_check(reading(card_1=Field({"171": -0.01}, font={"171": -0.01}, whole=False)), {"card_1": 171})
+    assert check.outcome == "partial"
+    # read alone, the sums are its witness: a sheet whose figures all add up is certain
+    printed = reading(
+        card_1=sure(5),
+        card_2=sure(3),
+        card_3=Field({"2": -0.01}, font={"2": -0.01}, whole=False),
+        valid_votes=sure(10),
+        null_votes=sure(1),
+        total_votes=sure(11),
+    )
+    assert rescue(printed, LAYOUT).certain
+
+
 def test_a_figure_not_proven_on_its_own_row_is_neither_a_mismatch_nor_certain() -> None:
     # a lost line shifted the row: it reads as another card's figure, sharply, to both readers
     shifted = Field({"1105": -0.01, "74": -60.0}, font={"1105": -1.0, "74": -90.0}, placed=False)

@@ -23,7 +23,7 @@ from testigo.profiles import get_profile
 from testigo.read.printed import font as font_module
 from testigo.read.printed import lines as lines_module
 from testigo.read.printed import reading as reading_module
-from testigo.read.printed.cells import BAND_HEIGHTS, Upright, word_quad
+from testigo.read.printed.cells import BAND_HEIGHTS, Upright, cut_by_edge, word_quad
 from testigo.read.printed.figures import cross_check, rescue
 from testigo.read.printed.font import FontModel
 from testigo.read.printed.glyphs import GlyphField, Plane
@@ -89,6 +89,37 @@ def test_a_sheet_without_a_code_is_rescued_exactly_with_its_header(
     assert rescued.values == _figures(entry)
     center, number = entry["mesa_id"].split(".")
     assert printed.fields["center"].text == center and printed.fields["mesa"].text == str(int(number))
+
+
+def test_figures_the_frames_edge_cuts_through_never_accuse_the_sheet(
+    sheets: list[tuple[np.ndarray, dict[str, Any]]],
+) -> None:
+    """A scan cut three pixels inside its figures' ends: its total of 437 lost its 7 and read as 43 to both
+    readers, and the genuine sheet was held as a mismatch. Figures ending at the edge are unclear now."""
+    [(gray, entry)] = [(gray, entry) for gray, entry in sheets if entry["file"].endswith("acta_00003.jpg")]
+    layout = _layout("qr")
+    whole = read_print(gray, layout, header=False)
+    end = max(x for field in whole.fields.values() for x, _ in field.quad)
+    printed = read_print(gray[:, : round(end) - 3], layout, header=False)
+    check = cross_check(printed, _figures(entry), layout.checks)
+    assert check.outcome == "partial", check.describe()
+    at_edge = {name for name, field in printed.fields.items() if not field.whole}
+    assert "total_votes" in at_edge and at_edge == {c.field for c in check.unclear}
+    # a figure clear of the edge is still read against the code
+    assert len(check.comparisons) - len(at_edge) >= 20
+
+
+def test_a_word_runs_past_the_edge_where_its_end_leaves_no_room_for_a_digit_not_where_its_band_reaches() -> None:
+    half = BAND_HEIGHTS * 10 / 2  # 10-pixel letters, on a page of 100 by 100 pixels
+
+    def cut(x0: float, x1: float, y: float) -> bool:
+        return cut_by_edge(((x0, y - half), (x1, y - half), (x1, y + half), (x0, y + half)), (100, 100))
+
+    assert not cut(20, 60, 50)
+    assert cut(20, 95, 50) and not cut(20, 91, 50)  # a next digit would show in 8 pixels of paper, not in 4
+    assert not cut(20, 60, 92.8)  # the band reaches past the page's foot, the letters end 1.2 pixels above it
+    assert cut(20, 60, 93.6)
+    assert not cut_by_edge(((20, 0), (95, 0), (95, 13), (20, 13)), None)  # no page size known: nothing to tell
 
 
 def _counting_line_reads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, ...]]:
@@ -480,7 +511,8 @@ def test_a_photo_of_a_sheet_printed_near_its_edge_is_confirmed_figure_by_figure(
 def test_a_figure_split_at_its_narrow_glyphs_is_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A wide-pitch printer (48 columns on 80 mm) leaves the two ones of "11" 0.57 pitches apart on this hard
     photo, past the width words are joined at: read as the row's last word alone, the figure was 1 to both
-    readers (161 nats), and the genuine sheet was held as altered."""
+    readers (161 nats), and the genuine sheet was held as altered. (Its figures run along the photo's edge,
+    so the cross-check now leaves them unclear whatever they read: the reading itself is what is tested.)"""
     printers = tuple(PRINTERS[name] for name in ("standard", "hires", "narrow", "dejavu", "offset"))
     truth = json.loads(
         simulate(
@@ -490,12 +522,9 @@ def test_a_figure_split_at_its_narrow_glyphs_is_read_whole(tmp_path: Path, monke
     [entry] = [entry for entry in truth["files"] if entry["file"].endswith("acta_00007.jpg")]
     assert entry["printed"]["cards"][6] == 11
     gray = cv2.imread(str(tmp_path / entry["file"]), cv2.IMREAD_GRAYSCALE)
-    check = cross_check(read_print(gray, _layout("qr"), header=False), _figures(entry))
-    assert not check.differing, check.describe()
-    assert "card_07" not in {c.field for c in check.unclear}
+    assert read_print(gray, _layout("qr"), header=False).fields["card_07"].text == "11"
     monkeypatch.setattr(reading_module, "FIGURE_GAP", 0.0)
-    check = cross_check(read_print(gray, _layout("qr"), header=False), _figures(entry))
-    assert [c.field for c in check.differing] == ["card_07"], check.describe()
+    assert read_print(gray, _layout("qr"), header=False).fields["card_07"].text == "1"
 
 
 def test_small_blurred_print_is_read_by_its_own_digits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

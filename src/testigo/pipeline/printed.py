@@ -88,6 +88,10 @@ def _read_alone(profile: Profile, printed: PrintReading, layout: SheetLayout) ->
         if rescued.corrected:
             why.append("changed from what was read to make the sums hold: " + ", ".join(rescued.corrected))
         unsure_only = [name for name in doubtful if name not in rescued.corrected]
+        at_edge = [name for name in unsure_only if not printed.fields[name].whole]
+        if at_edge:
+            why.append("at the photo's edge, a digit may be cut off: " + ", ".join(at_edge))
+        unsure_only = [name for name in unsure_only if name not in at_edge]
         if unsure_only:
             why.append("not certain: " + ", ".join(unsure_only))
         if printed.missing:

@@ -14,6 +14,7 @@ line's band, half of it on each side of the word.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -23,6 +24,15 @@ from testigo.read.printed.lines import Frame, TextLine, Word
 
 #: The band of a line a crop spans, in text heights (the recogniser wants some paper above and below).
 BAND_HEIGHTS = 1.3
+#: A word whose glyphs come within this many text heights of the page's edge may be cut by it (`cut_by_edge`):
+#: a pixel where letters are 10 pixels tall.
+EDGE_HEIGHTS = 0.1
+#: ... or whose end comes within this many text heights of it: room for a hidden next digit's first ink to
+#: show past the gap. The gaps between a figure's digits, as the frame's ink shows them on simulated scans,
+#: measure 0.26 to 0.47 text heights (the median of each printer's font), 0.35 to 0.61 at the 90th
+#: percentile and 0.74 at most (the built-in font's, widely spaced). At 0.8 one simulated photo in 40,
+#: its figures whole and 0.67 text heights from the frame's edge, was no longer confirmed.
+EDGE_ROOM = 0.6
 #: Paper kept on each side of a word, in text heights.
 SIDE_HEIGHTS = 0.5
 #: Rows of a crop: the recogniser's input height, so it is never resampled twice.
@@ -92,6 +102,37 @@ def word_quad(
         px, py, pw = frame.to_page @ np.array([*point, 1.0])
         corners.append((round(float(px / pw), 1), round(float(py / pw), 1)))
     return tuple(corners)
+
+
+def cut_by_edge(quad: Sequence[tuple[float, float]], page_size: tuple[int, int] | None) -> bool:
+    """Whether a word (its box from `word_quad`) may run past the page's edge: its glyphs come within
+    `EDGE_HEIGHTS` text heights of the edge, or its end within `EDGE_ROOM`.
+
+    Past the page the frame is paper-white, so a figure the photo's edge
+    cuts through reads as the digits left on the page: on a simulated hard
+    photo of a sheet running off the frame's bottom, one-digit figures cut
+    there read as 81 (a 0), 17 (a 1) and nothing (two 0s); on a scan cut
+    three pixels inside its figures, a total of 437 read as 43 to both
+    readers, and the genuine sheet was held as a mismatch. A digit cut off
+    whole leaves the figure ending a digit's gap or more before the edge,
+    so its end needs room for the next digit to show: the gap and a
+    stroke. The glyphs, not the band, are measured across the line: a
+    row's band reaches past its letters, and on whole rows a pixel from a
+    photo's edge it reached past the page.
+    """
+    if page_size is None:
+        return False
+    corners = np.asarray(quad, dtype=np.float64)
+    top, bottom = corners[[0, 1]], corners[[3, 2]]
+    inset = 0.5 * (1 - 1 / BAND_HEIGHTS) * (bottom - top)
+    glyphs = np.vstack([top + inset, bottom - inset])  # top-left, top-right, bottom-left, bottom-right
+    height = float(np.linalg.norm(bottom[0] - top[0])) / BAND_HEIGHTS
+    along = top[1] - top[0]
+    length = float(np.linalg.norm(along))
+    ends = glyphs[[1, 3]] + (along / length * EDGE_ROOM * height if length else 0.0)
+    width, page_height = page_size
+    low, high = EDGE_HEIGHTS * height, np.array([width - 1, page_height - 1]) - EDGE_HEIGHTS * height
+    return bool((glyphs < low).any() or (glyphs > high).any() or (ends < 0).any() or (ends > high).any())
 
 
 def _across(line: TextLine, upright: Upright | None) -> tuple[float, float]:

@@ -114,8 +114,12 @@ class CrossCheck:
             return "printed figures differ from the QR code: " + "; ".join(parts)
         agreeing = len(self.comparisons) - len(self.unclear)
         text = f"printed figures agree with the QR code ({agreeing} of {len(self.comparisons)} read)"
-        if self.unclear:
-            text += "; not legible: " + ", ".join(c.field for c in self.unclear)
+        at_edge = [c.field for c in self.unclear if not self.reading.fields[c.field].whole]
+        if at_edge:
+            text += "; at the photo's edge, a digit may be cut off: " + ", ".join(at_edge)
+        others = [c.field for c in self.unclear if c.field not in at_edge]
+        if others:
+            text += "; not legible: " + ", ".join(others)
         return text
 
 
@@ -206,7 +210,13 @@ def _verdict(field: FieldReading, text: str) -> tuple[str, float]:
 
     A field not proven to be on its own row (`FieldReading.placed`) is
     unclear whatever it reads, with no margin counted: it may be another
-    card's figure.
+    card's figure. So is one the photo's edge may cut (`FieldReading.whole`):
+    a digit cut off leaves another number, as sharp to both readers as a
+    printed one. 200 crops of 10 simulated scans and 240 of 12 photos,
+    each cut by the frame 2 to 20 pixels inside its figures on one side,
+    held 3 and 5 genuine sheets as mismatches ("card_01 print 17, QR 171")
+    before, none since; 30 and 46 were confirmed before, 1 and 3 since (the
+    rest partial, or their table not found).
 
     A figure differs when each reader alone favours the same other value
     by `DIFFER_MARGIN`, and, where the sheet's font is a reader, both
@@ -220,7 +230,7 @@ def _verdict(field: FieldReading, text: str) -> tuple[str, float]:
     the font read was 53 nats together, the next 73, and every one is
     caught as before.
     """
-    if not field.placed:
+    if not (field.placed and field.whole):
         return UNCLEAR, 0.0
     font = field.margin(text, FONT)
     if field.has_font and font >= FONT_AGREE_MARGIN:
@@ -293,6 +303,14 @@ def rescue(reading: PrintReading, layout: SheetLayout) -> Rescued:
     belongs to has every other figure certain, placed and undisputed: that
     sum then fixes it whatever its cell shows, so the dissenting reader is
     outvoted by the other reader and the arithmetic.
+
+    A figure the photo's edge may cut (`FieldReading.whole`) counts here as
+    any other, unlike in `cross_check`: a digit cut off is one more misread
+    for the sums to refuse, and a sheet cut off along its figures loses its
+    table first. Of 240 crops of 12 simulated photos without a code, cut by
+    the frame as in `_verdict`, none was certain with a wrong figure either
+    way; making such figures doubtful (then with half a text height of
+    room, `cells.EDGE_ROOM`) left 32 certain instead of 49.
     """
     names = [name for name in layout.figure_fields() if name in reading.fields]
     options = {name: _numeric(reading.fields[name]) for name in names}

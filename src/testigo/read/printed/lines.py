@@ -196,13 +196,17 @@ class Frame:
     """The page turned so that its text runs left to right, with its lines top to bottom.
 
     `to_page` maps frame pixels to page pixels (3x3). `text_height` is the
-    typical height of a capital letter in the frame.
+    typical height of a capital letter in the frame. `page_size` is the
+    page's width and height in pixels, where known: the frame is paper-white
+    past the page's edge, so a figure the photo cuts there looks whole, and
+    only where it lies on the page tells (`testigo.read.printed.cells.cut_by_edge`).
     """
 
     image: np.ndarray
     to_page: np.ndarray
     text_height: float
     lines: list[TextLine] = field(default_factory=list)
+    page_size: tuple[int, int] | None = None
 
     @property
     def turned(self) -> Frame:
@@ -211,7 +215,7 @@ class Frame:
         turn = np.array([[-1.0, 0.0, width - 1.0], [0.0, -1.0, height - 1.0], [0.0, 0.0, 1.0]])
         image = np.ascontiguousarray(self.image[::-1, ::-1])
         lines = [TextLine(tuple(_turned(word, width, height) for word in reversed(line.words))) for line in self.lines]
-        return Frame(image, self.to_page @ turn, self.text_height, lines[::-1])
+        return Frame(image, self.to_page @ turn, self.text_height, lines[::-1], self.page_size)
 
 
 def _turned(word: Word, width: int, height: int) -> Word:
@@ -291,7 +295,9 @@ def _grain(image: np.ndarray) -> float:
     return 1.4826 * middle / 6  # a normal variable's MAD is 1 / 1.4826 of its standard deviation
 
 
-def frame_in(image: np.ndarray, to_page: np.ndarray, *, faint: bool = False) -> Frame | None:
+def frame_in(
+    image: np.ndarray, to_page: np.ndarray, *, faint: bool = False, page_size: tuple[int, int] | None = None
+) -> Frame | None:
     """The text lines of `image`, a page's text turned by `turn_text`, as a `Frame` (None: no lines found).
 
     `faint` finds the lines in ink taken relative to the ink around it
@@ -300,6 +306,7 @@ def frame_in(image: np.ndarray, to_page: np.ndarray, *, faint: bool = False) -> 
     threshold of the frame. It also raises blur and speckle, so it is the
     second try, for a page whose print the first could not match to a layout
     (`testigo.read.printed.reading.read_print`), on the same turned image.
+    `page_size` (width, height) is the page's that `to_page` maps onto (`Frame`).
     """
     # measured again on the frame: the survey's copy is too coarse to measure small letters well
     ink = _ink(image, _stroke_size(TARGET_HEIGHT), faint=faint)
@@ -308,7 +315,9 @@ def frame_in(image: np.ndarray, to_page: np.ndarray, *, faint: bool = False) -> 
     same = _stroke_size(text_height) == _stroke_size(TARGET_HEIGHT)
     lines, rules = find_lines(image, text_height, ink if same else _ink(image, _stroke_size(text_height), faint=faint))
     # the readers cut their crops from the image: a bit of a rule beside a figure must not show there either
-    return Frame(_erased(image, rules, text_height, 255), to_page, text_height, lines) if lines else None
+    if not lines:
+        return None
+    return Frame(_erased(image, rules, text_height, 255), to_page, text_height, lines, page_size)
 
 
 def text_angle(gray: np.ndarray) -> tuple[float, np.ndarray] | None:

@@ -27,7 +27,7 @@ import numpy as np
 from testigo.domain.layout import VALUE_LAST, LabelledField, SheetLayout
 from testigo.errors import TestigoError
 from testigo.read import ocr
-from testigo.read.printed.cells import word_crop, word_quad
+from testigo.read.printed.cells import cut_by_edge, word_crop, word_quad
 from testigo.read.printed.font import FontModel, learn
 from testigo.read.printed.glyphs import GlyphField, measure
 from testigo.read.printed.lines import Frame, TextLine, Word, frame_in, turn_text
@@ -107,10 +107,13 @@ class FieldReading:
         font: Callable[[Sequence[str]], dict[str, float]] | None = None,
         *,
         placed: bool = True,
+        whole: bool = True,
     ) -> None:
         self.name = name
         self.placed = placed
         """Whether the field is proven to be where it was read (its table row's key read as that row's key)."""
+        self.whole = whole
+        """Whether the field lies clear of the page's edge (`cells.cut_by_edge`): else a digit may be past it."""
         self.quad = quad
         """The field's corners on the page (top-left, top-right, bottom-right, bottom-left), in pixels."""
         self._crop = crop
@@ -261,12 +264,12 @@ class PageFrames:
     @cached_property
     def plain(self) -> Frame | None:
         """The page's lines as its ink shows them."""
-        return None if self.turned is None else frame_in(*self.turned)
+        return None if self.turned is None else frame_in(*self.turned, page_size=self._size)
 
     @cached_property
     def faint(self) -> Frame | None:
         """The page's lines with ink taken relative to the ink around it: glare or fading brought up."""
-        return None if self.turned is None else frame_in(*self.turned, faint=True)
+        return None if self.turned is None else frame_in(*self.turned, faint=True, page_size=self._size)
 
     @cached_property
     def flat(self) -> Frame | None:
@@ -275,7 +278,12 @@ class PageFrames:
         turned = None if found is None else turn_text(found[0])
         if found is None or turned is None:
             return None
-        return frame_in(turned[0], found[1] @ turned[1])
+        return frame_in(turned[0], found[1] @ turned[1], page_size=self._size)
+
+    @property
+    def _size(self) -> tuple[int, int]:
+        height, width = self.gray.shape[:2]
+        return width, height
 
     def ways(self) -> Iterator[Frame | None]:
         """The framings to read the page in, in the order `read_print` tries them, each made when reached."""
@@ -733,13 +741,15 @@ def _read_fields(
     fields = {}
     for name, line, word, digits in places:
         upright = glyphs.at(line, word.cx)
+        quad = word_quad(frame, line, word, upright=upright)
         fields[name] = FieldReading(
             name,
-            word_quad(frame, line, word, upright=upright),
+            quad,
             partial(word_crop, frame, line, word, upright=upright),
             digits,
             partial(font.log_likelihoods, frame, line, word, upright=upright) if font is not None else None,
             placed=name not in unplaced,
+            whole=not cut_by_edge(quad, frame.page_size),
         )
     return fields
 
