@@ -104,9 +104,11 @@ def word_quad(
     return tuple(corners)
 
 
-def cut_by_edge(quad: Sequence[tuple[float, float]], page_size: tuple[int, int] | None) -> bool:
+def cut_by_edge(
+    quad: Sequence[tuple[float, float]], page_size: tuple[int, int] | None, room: float = EDGE_ROOM
+) -> bool:
     """Whether a word (its box from `word_quad`) may run past the page's edge: its glyphs come within
-    `EDGE_HEIGHTS` text heights of the edge, or its end within `EDGE_ROOM`.
+    `EDGE_HEIGHTS` text heights of the edge, or its end within `room` text heights.
 
     Past the page the frame is paper-white, so a figure the photo's edge
     cuts through reads as the digits left on the page: on a simulated hard
@@ -115,10 +117,11 @@ def cut_by_edge(quad: Sequence[tuple[float, float]], page_size: tuple[int, int] 
     three pixels inside its figures, a total of 437 read as 43 to both
     readers, and the genuine sheet was held as a mismatch. A digit cut off
     whole leaves the figure ending a digit's gap or more before the edge,
-    so its end needs room for the next digit to show: the gap and a
-    stroke. The glyphs, not the band, are measured across the line: a
-    row's band reaches past its letters, and on whole rows a pixel from a
-    photo's edge it reached past the page.
+    so its end needs `room` for the next digit to show: the gap and a
+    stroke (none where the figure ends where its column does: see
+    `reading._read_fields`). The glyphs, not the band, are measured
+    across the line: a row's band reaches past its letters, and on whole
+    rows a pixel from a photo's edge it reached past the page.
     """
     if page_size is None:
         return False
@@ -129,7 +132,7 @@ def cut_by_edge(quad: Sequence[tuple[float, float]], page_size: tuple[int, int] 
     height = float(np.linalg.norm(bottom[0] - top[0])) / BAND_HEIGHTS
     along = top[1] - top[0]
     length = float(np.linalg.norm(along))
-    ends = glyphs[[1, 3]] + (along / length * EDGE_ROOM * height if length else 0.0)
+    ends = glyphs[[1, 3]] + (along / length * room * height if length else 0.0)
     width, page_height = page_size
     low, high = EDGE_HEIGHTS * height, np.array([width - 1, page_height - 1]) - EDGE_HEIGHTS * height
     return bool((glyphs < low).any() or (glyphs > high).any() or (ends < 0).any() or (ends > high).any())
