@@ -757,7 +757,7 @@ def _read_fields(
     other unless its end also leaves room for another digit before the edge (`FLUSH_HEIGHTS`): a photo that
     cuts off the paper's margin just past the figures cuts no figure. Six of the 270 sheets with a code of
     the 300-mesa demo are photographed so, the frame's edge 0.35 to 0.5 text heights past their figures;
-    asked for room, each lost its print's confirmation.
+    asked for room, five lost their print's confirmation (the sixth had none).
     """
     fields = {}
     for name, line, word, digits in places:
