@@ -121,6 +121,8 @@ def test_a_word_runs_past_the_edge_where_its_end_leaves_no_room_for_a_digit_not_
 
     assert not cut(20, 60, 50)
     assert cut(20, 95, 50) and not cut(20, 91, 50)  # a next digit would show in 8 pixels of paper, not in 4
+    flush = ((20, 50 - half), (95, 50 - half), (95, 50 + half), (20, 50 + half))
+    assert not cut_by_edge(flush, (100, 100), room=0.0)  # ending where its column ends, it needs no room
     assert not cut(20, 60, 92.8)  # the band reaches past the page's foot, the letters end 1.2 pixels above it
     assert cut(20, 60, 93.6)
     assert not cut_by_edge(((20, 0), (95, 0), (95, 13), (20, 13)), None)  # no page size known: nothing to tell
