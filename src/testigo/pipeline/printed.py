@@ -24,7 +24,7 @@ from testigo.pipeline.reconcile import settle_record, validate
 from testigo.profiles import PayloadError, Profile
 from testigo.read import PageReading
 from testigo.read.ocr import MODEL_SHA256
-from testigo.read.printed.figures import ACCEPT_CONFIDENCE, cross_check, rescue
+from testigo.read.printed.figures import ACCEPT_CONFIDENCE, AT_EDGE, cross_check, edge_split, rescue
 from testigo.read.printed.reading import PrintReading
 from testigo.store.submissions import ItemOutcome
 
@@ -87,11 +87,9 @@ def _read_alone(profile: Profile, printed: PrintReading, layout: SheetLayout) ->
             why.append("the figures read do not add up")
         if rescued.corrected:
             why.append("changed from what was read to make the sums hold: " + ", ".join(rescued.corrected))
-        unsure_only = [name for name in doubtful if name not in rescued.corrected]
-        at_edge = [name for name in unsure_only if not printed.fields[name].whole]
+        at_edge, unsure_only = edge_split(printed, [name for name in doubtful if name not in rescued.corrected])
         if at_edge:
-            why.append("at the photo's edge, a digit may be cut off: " + ", ".join(at_edge))
-        unsure_only = [name for name in unsure_only if name not in at_edge]
+            why.append(f"{AT_EDGE}: " + ", ".join(at_edge))
         if unsure_only:
             why.append("not certain: " + ", ".join(unsure_only))
         if printed.missing:

@@ -114,13 +114,22 @@ class CrossCheck:
             return "printed figures differ from the QR code: " + "; ".join(parts)
         agreeing = len(self.comparisons) - len(self.unclear)
         text = f"printed figures agree with the QR code ({agreeing} of {len(self.comparisons)} read)"
-        at_edge = [c.field for c in self.unclear if not self.reading.fields[c.field].whole]
+        at_edge, others = edge_split(self.reading, [c.field for c in self.unclear])
         if at_edge:
-            text += "; at the photo's edge, a digit may be cut off: " + ", ".join(at_edge)
-        others = [c.field for c in self.unclear if c.field not in at_edge]
+            text += f"; {AT_EDGE}: " + ", ".join(at_edge)
         if others:
             text += "; not legible: " + ", ".join(others)
         return text
+
+
+#: What a reviewer is told of the fields the photo's edge may cut (`FieldReading.whole`).
+AT_EDGE = "at the photo's edge, a digit may be cut off"
+
+
+def edge_split(reading: PrintReading, names: Sequence[str]) -> tuple[list[str], list[str]]:
+    """`names` (fields of `reading`) parted into those the photo's edge may cut and the others, in order."""
+    at_edge = [name for name in names if not reading.fields[name].whole]
+    return at_edge, [name for name in names if name not in at_edge]
 
 
 def cross_check(reading: PrintReading, expected: Mapping[str, int], checks: Sequence[Check] = ()) -> CrossCheck:
