@@ -643,8 +643,9 @@ def test_a_photo_grainy_with_sensor_noise_is_smoothed_before_its_lines_are_found
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Noise of 18 grey levels over a phone photo (low light): its specks broke the table's rows apart until the
-    frame was smoothed; smoothed, every figure reads as printed."""
-    truth = json.loads(simulate(tmp_path, 1, seed=2, quality="photo", workers=1).read_text())
+    frame was smoothed; smoothed, every figure reads as printed. (Seed 2's photo showed it until the noise along
+    the photo's border stopped stretching its frame, `lines.BORDER_INK`; seed 8's still does.)"""
+    truth = json.loads(simulate(tmp_path, 1, seed=8, quality="photo", workers=1).read_text())
     [entry] = [entry for entry in truth["files"] if entry["kind"] == "acta"]
     gray = cv2.imread(str(tmp_path / entry["file"]), cv2.IMREAD_GRAYSCALE)
     noise = np.random.default_rng(0).normal(0.0, 18.0, gray.shape)

@@ -175,6 +175,26 @@ def test_a_small_sheet_on_noisy_wood_grain_is_framed_on_its_own_text(tmp_path: P
     assert _found(gray, entry, IDENTITY)
 
 
+def test_a_cloth_s_squares_cut_by_the_photo_s_edge_are_not_framed_as_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The simulator's fourth photo of seed 2024 lies on a checked cloth whose dark squares the photo's edge cuts
+    to slivers as thin as letters' strokes: taken for text, they stretched the frame over the whole cloth
+    (3,952 x 2,560 pixels instead of 3,685 x 1,029)."""
+    truth = json.loads(simulate(tmp_path, 4, seed=2024, quality="photo", workers=1).read_text())
+    entry = truth["files"][3]
+    gray = cv2.imread(str(tmp_path / entry["file"]), cv2.IMREAD_GRAYSCALE)
+    assert gray is not None
+    turned = PageFrames(gray).turned
+    assert turned is not None
+    area = turned[0].size
+    assert area < 4.5e6
+    assert _found(gray, entry, IDENTITY)
+    monkeypatch.setattr(lines_module, "BORDER_INK", 0)
+    stretched = PageFrames(gray).turned
+    assert stretched is not None and stretched[0].size > 2 * area
+
+
 def test_a_left_margin_cut_off_at_the_keys_still_finds_the_table(
     sheets: dict[str, tuple[np.ndarray, dict[str, Any]]],
 ) -> None:
