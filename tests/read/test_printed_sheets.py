@@ -691,3 +691,45 @@ def test_a_page_without_the_layout_gets_a_one_line_reason(sheets: list[tuple[np.
         with pytest.raises(PrintNotRead) as raised:
             read_print(page, _layout("qr"))
         assert reason in str(raised.value) and "\n" not in str(raised.value)
+
+
+def _side_by_side(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Two scans laid side by side on one page (as two receipts on one A4 scan), a little paper between."""
+    return np.hstack([left, np.full((left.shape[0], 40), 235, np.uint8), right])
+
+
+def test_two_sheets_side_by_side_are_refused_with_their_reason(
+    sheets: list[tuple[np.ndarray, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Which of two sheets a page is cannot be told, and filing it as one would lose the other silently."""
+    gray, _ = sheets[1]  # without a code
+    page = _side_by_side(gray, np.roll(gray, gray.shape[0] // 60, axis=0))
+    for turned in (page, cv2.rotate(page, cv2.ROTATE_90_CLOCKWISE)):
+        with pytest.raises(PrintNotRead, match="several sheets side by side"):
+            read_print(turned, _layout("none"))
+    # taken across the block's long side, the lines ran down both receipts: no table, and no reason given
+    monkeypatch.setattr(lines_module, "AXIS_RATIO", 0.0)
+    with pytest.raises(PrintNotRead) as raised:
+        read_print(page, _layout("none"))
+    assert "several sheets" not in str(raised.value)
+
+
+def test_a_sheet_beside_another_s_figures_is_read_on_its_own(
+    sheets: list[tuple[np.ndarray, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The figures of another receipt beside the sheet stand at the heights of its rows: followed across the
+    blank between them, its rows ran on into them and its table was not found."""
+    for gray, entry in sheets:
+        layout = _layout("none" if entry["variant"] == "sin_qr" else "qr")
+        page = _side_by_side(np.roll(gray[:, gray.shape[1] // 2 :], gray.shape[0] // 150, axis=0), gray)
+        check = cross_check(read_print(page, layout, header=False), _figures(entry))
+        assert check.outcome == "confirmed", (entry["file"], check.describe())
+    monkeypatch.setattr(lines_module, "GUTTER_HEIGHTS", math.inf)
+    failed = 0
+    for gray, entry in sheets:
+        page = _side_by_side(np.roll(gray[:, gray.shape[1] // 2 :], gray.shape[0] // 150, axis=0), gray)
+        with contextlib.suppress(PrintNotRead):
+            read_print(page, _layout("none" if entry["variant"] == "sin_qr" else "qr"), header=False)
+            continue
+        failed += 1
+    assert failed >= 1

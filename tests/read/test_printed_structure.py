@@ -387,3 +387,24 @@ def test_a_long_slanted_word_is_as_tall_as_its_letters_when_chained() -> None:
     ]
     assert words[1].height == 80.0
     assert _chains(words, 20.0, SlopeField(slope, 0.0, 0.0)) == [[0, 1, 2], [3, 4, 5]]
+
+
+def test_blocks_part_at_blank_columns_down_the_whole_frame_and_leave_specks_out() -> None:
+    height = 20.0
+
+    def row(y: float, *spans: tuple[float, float]) -> list[Word]:
+        return [Word(x0, y, x1, y + height, y + height / 2, None) for x0, x1 in spans]
+
+    # a sheet (its title across it; keys, names, figures), another's figures 2 text heights to its right, a
+    # speck past them
+    words = row(-40.0, (0, 540))
+    for k in range(10):
+        y = 40.0 * k
+        words += row(y, (0, 40), (60, 300), (500, 540)) + row(y + 5, (580, 640))
+    words += row(100.0, (700, 704))
+    blocks = lines_module._blocks(words, height)
+    assert [len(block) for block in blocks] == [31, 10]
+    assert max(word.x1 for word in blocks[0]) == 540 and min(word.x0 for word in blocks[1]) == 580
+    # a blank column that a line crosses anywhere down the frame parts nothing
+    crossing = [*words, *row(400.0, (10, 600))]
+    assert [len(block) for block in lines_module._blocks(crossing, height)] == [42]

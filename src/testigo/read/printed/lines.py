@@ -35,8 +35,9 @@ other one, and the caller decides which is right (from the sheet's layout).
 
 from __future__ import annotations
 
+import bisect
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import NamedTuple
 
@@ -76,6 +77,10 @@ GRAIN_BLUR = 0.8
 _GRAIN_KERNEL = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float32)
 #: Lines run within this many degrees of the estimate from the text block's long axis.
 ANGLE_WINDOW = 12.0
+#: The text's ink spreads at least this many times as far along its long axis as across it (its variances) for
+#: that axis to tell the lines' direction: 14.8 to 114 on 280 simulated photos of one receipt each, 1.03 to 1.3
+#: for two receipts side by side; below it every direction is searched (`text_angle`).
+AXIS_RATIO = 4.0
 #: A word is joined to the next on its line across at most this many character heights of blank paper.
 MAX_GAP_HEIGHTS = 45.0
 #: Letters are joined across this many text heights into a word's pieces (`Word.pieces`): less than a space
@@ -94,6 +99,15 @@ RULE_PAST, RULE_BLUR = 2.0, 1.5
 #: crosses the whole sheet, but a photo breaks its line into runs: on 60 creased scans, runs from 20 text heights
 #: confirmed 34 tables, from 8, 12 or 15 45 (and a signature over its line, 16-19, passes for one).
 CREASE_LENGTH, CREASE_WIDTH, CREASE_COVER = 12.0, 0.5, 0.9
+#: A column of blank paper at least this many text heights wide down the whole frame parts its text into
+#: blocks whose lines are followed apart (`_blocks`): sheets laid side by side. None was found within a
+#: simulated sheet (280 photos, 80 of them in all five printers' styles, and 12 scans; the columns found
+#: parted specks past the paper from it): its title, rules and header cross the blank between the table's
+#: names and figures. Between two receipts lie both their margins (8 mm on 80 mm paper, 4 mm on 58 mm).
+GUTTER_HEIGHTS = 1.5
+#: A block holding less than this share of the frame's words (by their widths) is not another sheet: specks
+#: of the table or the cloth past the paper (at most 0.8 % on the simulated photos above).
+BLOCK_SHARE = 0.1
 #: Slope samples (long words, or long lines) a `SlopeField` is fitted to at the least.
 FIELD_SAMPLES = 6
 #: A chained line measures the slope field when its first and last words are this many text heights apart.
@@ -209,6 +223,8 @@ class Frame:
     text_height: float
     lines: list[TextLine] = field(default_factory=list)
     page_size: tuple[int, int] | None = None
+    beside: tuple[Frame, ...] = ()
+    """The same image's other blocks of text (`_blocks`), largest first: sheets beside this one, or parts of them."""
 
     @property
     def turned(self) -> Frame:
@@ -233,9 +249,16 @@ def _turned(word: Word, width: int, height: int) -> Word:
     )
 
 
-def turn_text(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def turn_text(gray: np.ndarray, *, quarter: bool = False) -> tuple[np.ndarray, np.ndarray] | None:
     """The page's text turned so that its lines run across, at `TARGET_HEIGHT` (smoothed when grainy:
     `_quieted`), and the map back to the page (3x3); None when the page shows no text.
+
+    The lines are taken to run across the long side of the text's ink
+    (`text_angle`), as on one receipt or one upright page; where the ink
+    has no long side to tell (two receipts side by side), the direction
+    whose lines stand out most. `quarter` turns the text a quarter more
+    than that, only where the ink has no long side (None otherwise: the
+    long side told the lines' direction).
 
     The page is turned and scaled in one warp, at the scale that brings its
     letters to `TARGET_HEIGHT` (measured on a copy of at most `SURVEY_SIDE`
@@ -249,9 +272,9 @@ def turn_text(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     survey = min(1.0, SURVEY_SIDE / max(gray.shape))
     small = cv2.resize(gray, None, fx=survey, fy=survey, interpolation=cv2.INTER_AREA) if survey < 1 else gray
     found = text_angle(small)
-    if found is None:
+    if found is None or (quarter and found[2]):
         return None
-    angle, text = found[0], found[1] / survey
+    angle, text = found[0] + (90.0 if quarter else 0.0), found[1] / survey
     # letters are measured upright: a page turned a quarter would give their widths as their heights
     upright, _ = _turn(small, angle, 1.0, found[1], margin=SURVEY_MARGIN)
     height = _text_height(_ink(upright, 7)) / survey
@@ -309,21 +332,26 @@ def frame_in(
     second try, for a page whose print the first could not match to a layout
     (`testigo.read.printed.reading.read_print`), on the same turned image.
     `page_size` (width, height) is the page's that `to_page` maps onto (`Frame`).
+    The frame's lines are those of the largest block of text (`_blocks`);
+    the other blocks are its `Frame.beside`.
     """
     # measured again on the frame: the survey's copy is too coarse to measure small letters well
     ink = _ink(image, _stroke_size(TARGET_HEIGHT), faint=faint)
     text_height = _text_height(ink) or TARGET_HEIGHT
     # the lines' ink is the same mask when the letters came out near the target height (the same stroke size)
     same = _stroke_size(text_height) == _stroke_size(TARGET_HEIGHT)
-    lines, rules = find_lines(image, text_height, ink if same else _ink(image, _stroke_size(text_height), faint=faint))
-    # the readers cut their crops from the image: a bit of a rule beside a figure must not show there either
-    if not lines:
+    blocks, rules = find_lines(image, text_height, ink if same else _ink(image, _stroke_size(text_height), faint=faint))
+    if not blocks:
         return None
-    return Frame(_erased(image, rules, text_height, 255), to_page, text_height, lines, page_size)
+    # the readers cut their crops from the image: a bit of a rule beside a figure must not show there either
+    erased = _erased(image, rules, text_height, 255)
+    frames = [Frame(erased, to_page, text_height, lines, page_size) for lines in blocks]
+    return replace(frames[0], beside=tuple(frames[1:]))
 
 
-def text_angle(gray: np.ndarray) -> tuple[float, np.ndarray] | None:
-    """The direction of the text lines in degrees, in [0, 180), and the text's ink points (page pixels).
+def text_angle(gray: np.ndarray) -> tuple[float, np.ndarray, bool] | None:
+    """The direction of the text lines in degrees, in [0, 180), the text's ink points (page pixels), and
+    whether the ink's long side told that direction (`AXIS_RATIO`; else every direction was searched).
 
     None for a page without text.
 
@@ -353,9 +381,12 @@ def text_angle(gray: np.ndarray) -> tuple[float, np.ndarray] | None:
         return None
     points = np.column_stack([xs, ys]).astype(np.float64)
     centred = points - points.mean(axis=0)
-    _, vectors = np.linalg.eigh(centred.T @ centred)
+    spread, vectors = np.linalg.eigh(centred.T @ centred)
     long_axis = math.degrees(math.atan2(vectors[1, 1], vectors[0, 1]))
     guess = (long_axis + 90.0) % 180.0
+    # no long side to go by (sheets side by side): every direction is searched
+    elongated = bool(spread[1] >= AXIS_RATIO * spread[0])
+    stages = ((0.5, ANGLE_WINDOW), (0.1, 0.5)) if elongated else ((1.0, 90.0), (0.1, 1.0))
     fx, fy = xs.astype(np.float32), ys.astype(np.float32)
 
     def peakiness(degrees: float) -> float:
@@ -365,15 +396,52 @@ def text_angle(gray: np.ndarray) -> tuple[float, np.ndarray] | None:
         return float((counts**2).sum())
 
     best = guess
-    for step, span in ((0.5, ANGLE_WINDOW), (0.1, 0.5)):
+    for step, span in stages:
         angles = np.arange(best - span, best + span + step / 2, step)
         best = float(angles[int(np.argmax([peakiness(a) for a in angles]))])
-    return best % 180.0, points / scale
+    return best % 180.0, points / scale, elongated
 
 
-def find_lines(image: np.ndarray, text_height: float, ink: np.ndarray) -> tuple[list[TextLine], list[_Rule]]:
-    """The text lines of a frame image, top to bottom, and the rules found among them (`_words`); `ink` is the
-    image's ink at `_stroke_size(text_height)`.
+def find_lines(image: np.ndarray, text_height: float, ink: np.ndarray) -> tuple[list[list[TextLine]], list[_Rule]]:
+    """The text lines of a frame image, top to bottom, in each block of text (`_blocks`, largest first; none
+    when the image shows no words), and the rules found among them (`_words`); `ink` is the image's ink at
+    `_stroke_size(text_height)`.
+    """
+    words, rules = _words(ink, text_height)
+    return [_lines(block, text_height) for block in _blocks(words, text_height)], rules
+
+
+def _blocks(words: list[Word], text_height: float) -> list[list[Word]]:
+    """`words` parted wherever a blank column `GUTTER_HEIGHTS` wide runs down the whole frame, the blocks
+    holding `BLOCK_SHARE` of the words or more, largest first (by the words' widths).
+
+    A sheet photographed or scanned beside another, or beside part of one,
+    shows rows of text on both at about the same heights: followed across
+    the blank between them, each of its rows ran on into the other's and
+    its table was not found ("found 1 table rows"). Blocks keep each
+    sheet's lines its own, and which block is the sheet is for the reader
+    to find (`testigo.read.printed.reading.read_print`).
+    """
+    if not words:
+        return []
+    cuts = []
+    spans = sorted((word.x0, word.x1) for word in words)
+    reach = spans[0][1]
+    for left, right in spans[1:]:
+        if left - reach >= GUTTER_HEIGHTS * text_height:
+            cuts.append((reach + left) / 2)
+        reach = max(reach, right)
+    parts: list[list[Word]] = [[] for _ in range(len(cuts) + 1)]
+    for word in words:
+        parts[bisect.bisect(cuts, word.cx)].append(word)
+    sizes = [sum(word.x1 - word.x0 for word in part) for part in parts]
+    total = sum(sizes)
+    ranked = sorted(range(len(parts)), key=lambda k: -sizes[k])
+    return [parts[k] for k in ranked if k == ranked[0] or sizes[k] >= BLOCK_SHARE * total]
+
+
+def _lines(words: list[Word], text_height: float) -> list[TextLine]:
+    """The text lines of one block of `words`, top to bottom.
 
     Lines are chained twice: first along the slopes of the long words, then
     along the slopes of the lines that chaining found. A word's own slope
@@ -382,13 +450,12 @@ def find_lines(image: np.ndarray, text_height: float, ink: np.ndarray) -> tuple[
     its last across the sheet, is not, so the second chaining joins the
     figures that the first left apart from their rows.
     """
-    words, rules = _words(ink, text_height)
     chains = _chains(words, text_height, SlopeField.of_words(words, text_height))
     refined = SlopeField.of_chains(words, chains, text_height)
     if refined is not None:
         chains = _chains(words, text_height, refined)
     lines = [TextLine(tuple(words[i] for i in chain)) for chain in chains]
-    return sorted(lines, key=lambda line: line.cy), rules
+    return sorted(lines, key=lambda line: line.cy)
 
 
 def _ink(gray: np.ndarray, size: int, *, faint: bool = False) -> np.ndarray:

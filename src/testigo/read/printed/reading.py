@@ -79,6 +79,9 @@ FIGURE_GAP = 0.8
 FLUSH_HEIGHTS = 0.3
 
 
+#: Why a page showing two sheets of one form side by side is not read (`read_print`).
+SEVERAL_SHEETS = "several sheets side by side on the page: photograph or scan each on its own"
+
 #: The readers a `FieldReading` answers for: PP-OCR, the sheet's font, or both (log-likelihoods added).
 OCR, FONT, BOTH = "ocr", "font", "both"
 
@@ -290,11 +293,19 @@ class PageFrames:
         height, width = self.gray.shape[:2]
         return width, height
 
+    @cached_property
+    def quarter(self) -> Frame | None:
+        """The page's lines with its text turned a quarter from the direction found, when its ink has no long
+        side to tell it (`lines.turn_text`: sheets laid side by side); None otherwise."""
+        turned = turn_text(self.gray, quarter=True)
+        return None if turned is None else frame_in(*turned, page_size=self._size)
+
     def ways(self) -> Iterator[Frame | None]:
         """The framings to read the page in, in the order `read_print` tries them, each made when reached."""
         yield self.plain
         yield self.faint
         yield self.flat
+        yield self.quarter
 
 
 def read_print(
@@ -317,9 +328,17 @@ def read_print(
     and it must not change a reading the first way gives. Last, on the
     sheet flattened (`paper.flattened`), when its outline is a trapezoid: a
     sheet photographed from low down converges too strongly for the lines
-    to be followed one by one. Every check the first way makes (the rows'
-    keys, the sums) holds the others too. The reason given when none reads
-    is the first way's.
+    to be followed one by one. And after those, where the text's ink has
+    no long side to tell its direction, with the text turned a quarter from
+    the direction found (`PageFrames.quarter`).
+    Every check the first way makes (the rows' keys, the sums) holds the
+    others too. The reason given when none reads is the first way's.
+
+    Each framing holds one block of text or more (`lines.frame_in`: sheets
+    side by side), the largest first; the first block that reads is the
+    sheet, unless another block of the framing holds the layout's table too:
+    then the page shows two sheets, which one it is cannot be told, and
+    filing it as either would lose the other unseen (`SEVERAL_SHEETS`).
 
     `code_up`, when a QR code was decoded on the page, is the direction (in
     page pixels) from the code's bottom edge to its top edge: text is printed
@@ -346,22 +365,31 @@ def read_print(
     frames = page if isinstance(page, PageFrames) else PageFrames(page)
     errors: list[PrintNotRead] = []
     for frame in frames.ways():
-        try:
-            return _read_frame(frame, layout, code_up, header=header, labels=labels)
-        except PrintNotRead as error:
-            errors.append(error)
+        blocks = [None] if frame is None else [frame, *frame.beside]
+        for block in blocks:
+            try:
+                reading = _read_frame(block, layout, code_up, header=header, labels=labels)
+            except PrintNotRead as error:
+                errors.append(error)
+                continue
+            if any(_holds_table(other, layout, code_up) for other in blocks if other is not block):
+                raise PrintNotRead(SEVERAL_SHEETS)
+            return reading
     raise errors[0]
 
 
-def _read_frame(
-    frame: Frame | None,
-    layout: SheetLayout,
-    code_up: tuple[float, float] | None,
-    *,
-    header: bool,
-    labels: bool | Callable[[PrintReading], bool],
-) -> PrintReading:
-    """`read_print` on one framing of the page (None: no text lines were found in it)."""
+def _holds_table(frame: Frame | None, layout: SheetLayout, code_up: tuple[float, float] | None) -> bool:
+    """Whether `layout`'s table, its keys read, is on `frame` (`_table`): only the table, not its figures."""
+    try:
+        _table(frame, layout, code_up)
+    except PrintNotRead:
+        return False
+    return True
+
+
+def _table(frame: Frame | None, layout: SheetLayout, code_up: tuple[float, float] | None) -> tuple[_Tables, Located]:
+    """`layout`'s table on one framing of the page (None: no text lines were found in it), its keys read
+    (`_probed`), and its glyphs fitted to its rows; raises `PrintNotRead`."""
     if frame is None:
         raise PrintNotRead("no printed text found on the page")
     turns = [frame, frame.turned]
@@ -385,7 +413,19 @@ def _read_frame(
     score, table, located = best
     if score < KEY_FLOOR:
         raise PrintNotRead(f"the table's card numbers do not read as {layout.name}'s (another form, or rows lost)")
-    table = table.fitted_to(located)  # the glyphs the probes were cut with may be another candidate's
+    return table.fitted_to(located), located  # the glyphs the probes were cut with may be another candidate's
+
+
+def _read_frame(
+    frame: Frame | None,
+    layout: SheetLayout,
+    code_up: tuple[float, float] | None,
+    *,
+    header: bool,
+    labels: bool | Callable[[PrintReading], bool],
+) -> PrintReading:
+    """`read_print` on one framing of the page (None: no text lines were found in it)."""
+    table, located = _table(frame, layout, code_up)
     turn, glyphs = table.frame, table.glyphs
     font = learn(turn, located.rows, layout.table.keys(), [glyphs.at(row, row.words[0].cx) for row in located.rows])
     keyed = _keyed_rows(table, located, layout, font)
