@@ -733,3 +733,31 @@ def test_a_sheet_beside_another_s_figures_is_read_on_its_own(
             continue
         failed += 1
     assert failed >= 1
+
+
+def test_a_sheet_parted_into_blocks_none_a_table_alone_is_read_as_one(
+    sheets: list[tuple[np.ndarray, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A form or printer whose sheet leaves a blank column down it (none simulated does) is parted into blocks
+    that are no table on their own: the blocks are then read as one, as before they were parted."""
+    gray, entry = sheets[0]
+    layout = _layout("qr")
+    plain = PageFrames(gray).plain
+    assert plain is not None and not plain.beside
+    table, located = reading_module._table(plain, layout, None)
+    rows = located.rows
+    cut = (max(row.words[-2].x1 for row in rows) + min(row.words[-1].x0 for row in rows)) / 2
+    if table.frame is not plain:  # the sheet lay upside down in its frame
+        cut = plain.image.shape[1] - 1 - cut
+
+    def at_the_figures(words: list[Word], text_height: float) -> list[list[Word]]:
+        return [[word for word in words if word.cx < cut], [word for word in words if word.cx >= cut]]
+
+    monkeypatch.setattr(lines_module, "_blocks", at_the_figures)
+    frame = PageFrames(gray).plain
+    assert frame is not None and len(frame.beside) == 1 and frame.together is not None
+    for block in (frame, *frame.beside):
+        with pytest.raises(PrintNotRead):
+            reading_module._read_frame(block, layout, None, header=False, labels=True)
+    check = cross_check(read_print(gray, layout, header=False), _figures(entry))
+    assert check.outcome == "confirmed", check.describe()

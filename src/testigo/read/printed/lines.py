@@ -225,6 +225,9 @@ class Frame:
     page_size: tuple[int, int] | None = None
     beside: tuple[Frame, ...] = ()
     """The same image's other blocks of text (`_blocks`), largest first: sheets beside this one, or parts of them."""
+    together: Frame | None = None
+    """When there are `beside` blocks, the image's lines as if it held one block (the last try: a sheet whose
+    own layout leaves a blank column down it)."""
 
     @property
     def turned(self) -> Frame:
@@ -333,20 +336,23 @@ def frame_in(
     (`testigo.read.printed.reading.read_print`), on the same turned image.
     `page_size` (width, height) is the page's that `to_page` maps onto (`Frame`).
     The frame's lines are those of the largest block of text (`_blocks`);
-    the other blocks are its `Frame.beside`.
+    the other blocks are its `Frame.beside`, and, when there are any, the
+    lines of all its words are its `Frame.together`.
     """
     # measured again on the frame: the survey's copy is too coarse to measure small letters well
     ink = _ink(image, _stroke_size(TARGET_HEIGHT), faint=faint)
     text_height = _text_height(ink) or TARGET_HEIGHT
     # the lines' ink is the same mask when the letters came out near the target height (the same stroke size)
     same = _stroke_size(text_height) == _stroke_size(TARGET_HEIGHT)
-    blocks, rules = find_lines(image, text_height, ink if same else _ink(image, _stroke_size(text_height), faint=faint))
+    words, rules = _words(ink if same else _ink(image, _stroke_size(text_height), faint=faint), text_height)
+    blocks = _blocks(words, text_height)
     if not blocks:
         return None
     # the readers cut their crops from the image: a bit of a rule beside a figure must not show there either
     erased = _erased(image, rules, text_height, 255)
-    frames = [Frame(erased, to_page, text_height, lines, page_size) for lines in blocks]
-    return replace(frames[0], beside=tuple(frames[1:]))
+    frames = [Frame(erased, to_page, text_height, _lines(block, text_height), page_size) for block in blocks]
+    together = replace(frames[0], lines=_lines(words, text_height)) if len(frames) > 1 else None
+    return replace(frames[0], beside=tuple(frames[1:]), together=together)
 
 
 def text_angle(gray: np.ndarray) -> tuple[float, np.ndarray, bool] | None:
@@ -400,15 +406,6 @@ def text_angle(gray: np.ndarray) -> tuple[float, np.ndarray, bool] | None:
         angles = np.arange(best - span, best + span + step / 2, step)
         best = float(angles[int(np.argmax([peakiness(a) for a in angles]))])
     return best % 180.0, points / scale, elongated
-
-
-def find_lines(image: np.ndarray, text_height: float, ink: np.ndarray) -> tuple[list[list[TextLine]], list[_Rule]]:
-    """The text lines of a frame image, top to bottom, in each block of text (`_blocks`, largest first; none
-    when the image shows no words), and the rules found among them (`_words`); `ink` is the image's ink at
-    `_stroke_size(text_height)`.
-    """
-    words, rules = _words(ink, text_height)
-    return [_lines(block, text_height) for block in _blocks(words, text_height)], rules
 
 
 def _blocks(words: list[Word], text_height: float) -> list[list[Word]]:

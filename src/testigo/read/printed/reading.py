@@ -339,6 +339,9 @@ def read_print(
     sheet, unless another block of the framing holds the layout's table too:
     then the page shows two sheets, which one it is cannot be told, and
     filing it as either would lose the other unseen (`SEVERAL_SHEETS`).
+    When no block reads, the blocks are read as one (`Frame.together`), as
+    before they were parted: a blank column down a sheet of another form or
+    printer must not lose a sheet that was read whole.
 
     `code_up`, when a QR code was decoded on the page, is the direction (in
     page pixels) from the code's bottom edge to its top edge: text is printed
@@ -366,13 +369,15 @@ def read_print(
     errors: list[PrintNotRead] = []
     for frame in frames.ways():
         blocks = [None] if frame is None else [frame, *frame.beside]
-        for block in blocks:
+        # the parted text read as one comes last: a sheet whose own layout leaves a blank column down it
+        together = [frame.together] if frame is not None and frame.together is not None else []
+        for k, block in enumerate([*blocks, *together]):
             try:
                 reading = _read_frame(block, layout, code_up, header=header, labels=labels)
             except PrintNotRead as error:
                 errors.append(error)
                 continue
-            if any(_holds_table(other, layout, code_up) for other in blocks if other is not block):
+            if k < len(blocks) and any(_holds_table(other, layout, code_up) for other in blocks if other is not block):
                 raise PrintNotRead(SEVERAL_SHEETS)
             return reading
     raise errors[0]
