@@ -704,9 +704,17 @@ def test_two_sheets_side_by_side_are_refused_with_their_reason(
     """Which of two sheets a page is cannot be told, and filing it as one would lose the other silently."""
     gray, _ = sheets[1]  # without a code
     page = _side_by_side(gray, np.roll(gray, gray.shape[0] // 60, axis=0))
-    for turned in (page, cv2.rotate(page, cv2.ROTATE_90_CLOCKWISE)):
+    # and beside one scanned at half the resolution, whose table the frame's scale (the sheet's) does not find
+    half = cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    smaller = _side_by_side(
+        gray, np.vstack([half, np.full((gray.shape[0] - half.shape[0], half.shape[1]), 235, np.uint8)])
+    )
+    for turned in (page, cv2.rotate(page, cv2.ROTATE_90_CLOCKWISE), smaller):
         with pytest.raises(PrintNotRead, match="several sheets side by side"):
             read_print(turned, _layout("none"))
+    # sought as a table alone, the smaller sheet was not found, and the page was read as the larger one
+    monkeypatch.setattr(reading_module, "SHEET_SHARE", math.inf)
+    read_print(smaller, _layout("none"))
     # taken across the block's long side, the lines ran down both receipts: no table, and no reason given
     monkeypatch.setattr(lines_module, "AXIS_RATIO", 0.0)
     with pytest.raises(PrintNotRead) as raised:

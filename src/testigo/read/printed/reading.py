@@ -81,6 +81,10 @@ FLUSH_HEIGHTS = 0.3
 
 #: Why a page showing two sheets of one form side by side is not read (`read_print`).
 SEVERAL_SHEETS = "several sheets side by side on the page: photograph or scan each on its own"
+#: A block of text beside the sheet read is another sheet when its words are this share of the sheet's (by
+#: width) or more (`_another_sheet`); the figures of another receipt (its right half) measured under a
+#: tenth, its card numbers and names (its left half) 0.97 to 0.99, a whole receipt 0.97 to 1.0.
+SHEET_SHARE = 0.5
 
 #: The readers a `FieldReading` answers for: PP-OCR, the sheet's font, or both (log-likelihoods added).
 OCR, FONT, BOTH = "ocr", "font", "both"
@@ -377,19 +381,39 @@ def read_print(
             except PrintNotRead as error:
                 errors.append(error)
                 continue
-            if k < len(blocks) and any(_holds_table(other, layout, code_up) for other in blocks if other is not block):
+            if k < len(blocks) and any(
+                _another_sheet(other, block, layout, code_up) for other in blocks if other is not block
+            ):
                 raise PrintNotRead(SEVERAL_SHEETS)
             return reading
     raise errors[0]
 
 
-def _holds_table(frame: Frame | None, layout: SheetLayout, code_up: tuple[float, float] | None) -> bool:
-    """Whether `layout`'s table, its keys read, is on `frame` (`_table`): only the table, not its figures."""
+def _another_sheet(
+    other: Frame | None, read: Frame | None, layout: SheetLayout, code_up: tuple[float, float] | None
+) -> bool:
+    """Whether `other`, a block of text beside the sheet `read`, is another sheet: it holds `layout`'s table
+    (`_table`: its keys read, not its figures), or half as much text as the sheet at least (`SHEET_SHARE`).
+
+    The table is sought at the frame's scale, the sheet's: a second sheet
+    printed or photographed at another scale showed no table there (two
+    codeless scans side by side, one at twice the other's resolution,
+    were read as the one), but shows its text.
+    """
+    if other is None or read is None:
+        return False
+    if _text_width(other) >= SHEET_SHARE * _text_width(read):
+        return True
     try:
-        _table(frame, layout, code_up)
+        _table(other, layout, code_up)
     except PrintNotRead:
         return False
     return True
+
+
+def _text_width(frame: Frame) -> float:
+    """The summed widths of the frame's words."""
+    return sum(word.x1 - word.x0 for line in frame.lines for word in line.words)
 
 
 def _table(frame: Frame | None, layout: SheetLayout, code_up: tuple[float, float] | None) -> tuple[_Tables, Located]:
