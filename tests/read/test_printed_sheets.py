@@ -727,15 +727,17 @@ def test_a_sheet_beside_another_s_figures_is_read_on_its_own(
 ) -> None:
     """The figures of another receipt beside the sheet stand at the heights of its rows: followed across the
     blank between them, its rows ran on into them and its table was not found."""
-    for gray, entry in sheets:
+    pages = [
+        (_side_by_side(np.roll(gray[:, gray.shape[1] // 2 :], gray.shape[0] // 150, axis=0), gray), entry)
+        for gray, entry in sheets
+    ]
+    for page, entry in pages:
         layout = _layout("none" if entry["variant"] == "sin_qr" else "qr")
-        page = _side_by_side(np.roll(gray[:, gray.shape[1] // 2 :], gray.shape[0] // 150, axis=0), gray)
         check = cross_check(read_print(page, layout, header=False), _figures(entry))
         assert check.outcome == "confirmed", (entry["file"], check.describe())
     monkeypatch.setattr(lines_module, "GUTTER_HEIGHTS", math.inf)
     failed = 0
-    for gray, entry in sheets:
-        page = _side_by_side(np.roll(gray[:, gray.shape[1] // 2 :], gray.shape[0] // 150, axis=0), gray)
+    for page, entry in pages:
         with contextlib.suppress(PrintNotRead):
             read_print(page, _layout("none" if entry["variant"] == "sin_qr" else "qr"), header=False)
             continue

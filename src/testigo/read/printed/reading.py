@@ -372,9 +372,12 @@ def read_print(
     frames = page if isinstance(page, PageFrames) else PageFrames(page)
     errors: list[PrintNotRead] = []
     for frame in frames.ways():
-        blocks = [None] if frame is None else [frame, *frame.beside]
+        if frame is None:
+            errors.append(PrintNotRead("no printed text found on the page"))
+            continue
+        blocks = [frame, *frame.beside]
         # the parted text read as one comes last: a sheet whose own layout leaves a blank column down it
-        together = [frame.together] if frame is not None and frame.together is not None else []
+        together = [] if frame.together is None else [frame.together]
         for k, block in enumerate([*blocks, *together]):
             try:
                 reading = _read_frame(block, layout, code_up, header=header, labels=labels)
@@ -389,9 +392,7 @@ def read_print(
     raise errors[0]
 
 
-def _another_sheet(
-    other: Frame | None, read: Frame | None, layout: SheetLayout, code_up: tuple[float, float] | None
-) -> bool:
+def _another_sheet(other: Frame, read: Frame, layout: SheetLayout, code_up: tuple[float, float] | None) -> bool:
     """Whether `other`, a block of text beside the sheet `read`, is another sheet: it holds `layout`'s table
     (`_table`: its keys read, not its figures), or half as much text as the sheet at least (`SHEET_SHARE`).
 
@@ -400,8 +401,6 @@ def _another_sheet(
     codeless scans side by side, one at twice the other's resolution,
     were read as the one), but shows its text.
     """
-    if other is None or read is None:
-        return False
     if _text_width(other) >= SHEET_SHARE * _text_width(read):
         return True
     try:
@@ -416,11 +415,9 @@ def _text_width(frame: Frame) -> float:
     return sum(word.x1 - word.x0 for line in frame.lines for word in line.words)
 
 
-def _table(frame: Frame | None, layout: SheetLayout, code_up: tuple[float, float] | None) -> tuple[_Tables, Located]:
-    """`layout`'s table on one framing of the page (None: no text lines were found in it), its keys read
-    (`_probed`), and its glyphs fitted to its rows; raises `PrintNotRead`."""
-    if frame is None:
-        raise PrintNotRead("no printed text found on the page")
+def _table(frame: Frame, layout: SheetLayout, code_up: tuple[float, float] | None) -> tuple[_Tables, Located]:
+    """`layout`'s table on one framing of the page, its keys read (`_probed`), and its glyphs fitted to its
+    rows; raises `PrintNotRead`."""
     turns = [frame, frame.turned]
     if code_up is not None:
         turns.sort(key=lambda f: -_upright_score(f, code_up))
@@ -446,14 +443,14 @@ def _table(frame: Frame | None, layout: SheetLayout, code_up: tuple[float, float
 
 
 def _read_frame(
-    frame: Frame | None,
+    frame: Frame,
     layout: SheetLayout,
     code_up: tuple[float, float] | None,
     *,
     header: bool,
     labels: bool | Callable[[PrintReading], bool],
 ) -> PrintReading:
-    """`read_print` on one framing of the page (None: no text lines were found in it)."""
+    """`read_print` on one framing of the page."""
     table, located = _table(frame, layout, code_up)
     turn, glyphs = table.frame, table.glyphs
     font = learn(turn, located.rows, layout.table.keys(), [glyphs.at(row, row.words[0].cx) for row in located.rows])
