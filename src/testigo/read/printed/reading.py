@@ -17,6 +17,7 @@ as expected.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -32,6 +33,7 @@ from testigo.read.printed.font import FontModel, learn
 from testigo.read.printed.glyphs import GlyphField, measure
 from testigo.read.printed.lines import Frame, TextLine, Word, frame_in, turn_text
 from testigo.read.printed.paper import flattened
+from testigo.read.printed.perspective import squared
 from testigo.read.printed.structure import Located, Margin, NotFound, locate
 
 #: Candidate strings kept per field.
@@ -335,6 +337,9 @@ def read_print(
     to be followed one by one. And after those, where the text's ink has
     no long side to tell its direction, with the text turned a quarter from
     the direction found (`PageFrames.quarter`).
+    In any framing, a table seen at a strong slant is squared by its rows
+    and margins and read so (`perspective.squared`), the framing as it is
+    where the squared one does not read.
     Every check the first way makes (the rows' keys, the sums) holds the
     others too. The reason given when none reads is the first way's.
 
@@ -449,10 +454,16 @@ def _read_frame(
     *,
     header: bool,
     labels: bool | Callable[[PrintReading], bool],
+    square: bool = True,
 ) -> PrintReading:
-    """`read_print` on one framing of the page."""
+    """`read_print` on one framing of the page: on the frame squared by its table when the table is slanted
+    (`perspective.squared`) and that reads, else on the frame itself (`square` False: only on the frame)."""
     table, located = _table(frame, layout, code_up)
     turn, glyphs = table.frame, table.glyphs
+    slanted = squared(turn, located.rows) if square else None
+    if slanted is not None:
+        with contextlib.suppress(PrintNotRead):  # the sheet as framed still reads
+            return _read_frame(slanted, layout, code_up, header=header, labels=labels, square=False)
     font = learn(turn, located.rows, layout.table.keys(), [glyphs.at(row, row.words[0].cx) for row in located.rows])
     keyed = _keyed_rows(table, located, layout, font)
     if keyed.count(False) > MAX_UNKEYED * len(keyed):
