@@ -537,6 +537,38 @@ def test_a_figure_split_at_its_narrow_glyphs_is_read_whole(tmp_path: Path, monke
     assert [c.field for c in check.differing] == ["card_07"], check.describe()
 
 
+def test_a_column_blurrier_than_the_keys_is_matched_with_blurred_digits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On this hard photo the figures' column is blurrier than the card numbers the sheet's digits are learned
+    from: a lone zero fitted the sharp templates' 8 best, and reads as 0 once they are blurred as the column
+    is (`FontModel.column`); nothing reads worse for it."""
+    truth = json.loads(simulate(tmp_path, 8, seed=2024, quality="hard", variant="sin_qr", workers=1).read_text())
+    entry = truth["files"][7]
+    gray = cv2.imread(str(tmp_path / entry["file"]), cv2.IMREAD_GRAYSCALE)
+
+    def wrong() -> set[str]:
+        fields = read_print(gray, _layout("none"), header=False).fields
+        return {name for name, value in _figures(entry).items() if fields[name].text != str(value)}
+
+    matched = wrong()
+    monkeypatch.setattr(font_module, "BLUR_STEP", 0.0)
+    sharp = wrong()
+    assert "card_28" in sharp and "card_28" not in matched
+    assert matched < sharp
+
+
+def test_blurred_templates_keep_their_order_and_lose_contrast() -> None:
+    rng = np.random.default_rng(0)
+    templates = {digit: rng.random((32, 20)).astype(np.float32) for digit in "0123456789"}
+    font = FontModel(templates, pitch=0.8, cell=20, noise=0.01)
+    _, sharp = font.blurred(0.0)
+    _, soft = font.blurred(1.2)
+    assert np.allclose(sharp, [((t - t.mean()) ** 2).sum() for t in templates.values()])
+    assert (soft < 0.5 * sharp).all()
+    assert font.blurred(1.2)[0] is font.blurred(1.2000001)[0]
+
+
 def test_small_blurred_print_is_read_by_its_own_digits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """On this hard photo in DejaVu Sans Mono blur grew the boxes the glyph field's heights are measured on, and the
     rows' pitch measured 0.55 of them: below the 0.6 the range began at, no digits were learned, PP-OCR alone read

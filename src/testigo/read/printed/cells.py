@@ -47,6 +47,9 @@ class Upright:
     """Frame columns gained per row along the glyphs' verticals."""
     height: float
     """Height of a capital letter, in frame pixels."""
+    blur: float = 0.0
+    """How much blurrier than the sheet's keys the glyphs are here: the sigma of the Gaussian the sheet's digit
+    templates are blurred by to match them (`testigo.read.printed.font`), in band pixels."""
 
 
 def word_crop(

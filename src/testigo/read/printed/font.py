@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, cached_property, partial
 
 import cv2
@@ -99,6 +99,9 @@ LEAN_STEP, LEAN_REACH = 0.1, 0.2
 #: left a column of 479 read as 4739 (its figures 1.35 times as wide, in pitches, as the keys); the walk stops
 #: where the fit stops improving, so a column the field fits costs no more.
 SCALE_STEP, SCALE_REACH = 0.05, 0.4
+#: The steps by which the blur the templates are matched at is searched, and how far (a Gaussian's sigma, in band
+#: pixels: a glyph is about 24 band pixels tall).
+BLUR_STEP, BLUR_REACH = 0.4, 3.0
 #: A column's lean and height are measured on every this many of its figures.
 COLUMN_SAMPLE = 3
 #: Rows at each end of a band, and the share of its darkest ink either reaches, where past a word's box there is
@@ -125,9 +128,9 @@ class FontModel:
         """`upright` (the glyph field's, at column `x` of `line`) as tall as the rows' pitch says (`scale`)."""
         return _scaled(self.scale, line, x, upright)
 
-    def column(self, frame: Frame, words: Sequence[tuple[TextLine, Word, Upright]]) -> tuple[float, float]:
-        """How to cut a column of figures: the lean to add to the glyph field's and the factor of its height, those
-        its words' best digits fit best.
+    def column(self, frame: Frame, words: Sequence[tuple[TextLine, Word, Upright]]) -> tuple[float, float, float]:
+        """How to cut and match a column of figures: the lean to add to the glyph field's, the factor of its
+        height, and how much to blur the templates (`Upright.blur`), those its words' best digits fit best.
 
         The glyph field is measured on shears that blur flattens and on boxes
         that blur grows, over the whole sheet: on hard photos its plane missed
@@ -137,26 +140,33 @@ class FontModel:
         here); on another the lone zeros at the table's end, a few percent
         too small in their cells, read as 8 (9 figures; 2 at the height
         found here). The lean is searched first, at the field's height, then
-        the height at that lean (`_search`), each scored by the median,
+        the height at that lean, then the blur at both (`_search`): a column
+        farther from the lens than the keys, or less in focus, is blurrier
+        than the templates its keys made, and a blurred lone zero fits an 8
+        better than a sharp 0 (on 120 simulated hard photos, figures exact
+        97.86 -> 98.15 %, one more sheet confirmed, none read otherwise
+        elsewhere). Each is scored by the median,
         over every `COLUMN_SAMPLE`-th word, of what their best digits leave
         unexplained (`_Cells.fit`). The median over a column is what makes it
         safe: a wrong digit can fit one misshapen glyph best, not most of a
         column.
         """
-        fit = cache(partial(self._column_fit, frame, words[::COLUMN_SAMPLE]))  # the two searches share a point
-        lean = _search(lambda more: fit(more, 1.0), 0.0, LEAN_STEP, LEAN_REACH)
-        factor = _search(lambda times: fit(lean, times), 1.0, SCALE_STEP, SCALE_REACH)
-        return lean, factor
+        fit = cache(partial(self._column_fit, frame, words[::COLUMN_SAMPLE]))  # the searches share their points
+        lean = _search(lambda more: fit(more, 1.0, 0.0), 0.0, LEAN_STEP, LEAN_REACH)
+        factor = _search(lambda times: fit(lean, times, 0.0), 1.0, SCALE_STEP, SCALE_REACH)
+        blur = _search(lambda sigma: fit(lean, factor, sigma) if sigma >= 0 else math.inf, 0.0, BLUR_STEP, BLUR_REACH)
+        return lean, factor, blur
 
     def _column_fit(
-        self, frame: Frame, words: Sequence[tuple[TextLine, Word, Upright]], lean: float, factor: float
+        self, frame: Frame, words: Sequence[tuple[TextLine, Word, Upright]], lean: float, factor: float, blur: float
     ) -> float:
-        """The median fit of `words`' best digits cut `lean` more leant and `factor` times as tall (inf: none cut)."""
+        """The median fit of `words`' best digits cut `lean` more leant and `factor` times as tall, the templates
+        blurred by `blur` (inf: none cut)."""
         fits = []
         for line, word, upright in words:
             at = self.upright_at(line, word.cx, upright)
             fit = self._fit(
-                frame, line, word, self._glyphs_in(word, at) + 2, Upright(at.lean + lean, factor * at.height)
+                frame, line, word, self._glyphs_in(word, at) + 2, Upright(at.lean + lean, factor * at.height, blur)
             )
             if math.isfinite(fit):
                 fits.append(fit)
@@ -179,14 +189,23 @@ class FontModel:
         return round(word.width / (self.pitch * upright.height))
 
     @cached_property
-    def correlator(self) -> Correlator:
-        """The templates, in the order of `templates`, ready to be correlated with a figure's band."""
-        return Correlator(np.stack(list(self.templates.values())))
+    def _blurred(self) -> dict[float, tuple[Correlator, np.ndarray]]:
+        """`blurred`'s answers by sigma (a column's blur is asked for every figure of it)."""
+        return {}
 
-    @cached_property
-    def strengths(self) -> np.ndarray:
-        """Each template's contrast energy (sum of squares about its mean), in the order of `templates`."""
-        return np.array([float(((template - template.mean()) ** 2).sum()) for template in self.templates.values()])
+    def blurred(self, sigma: float) -> tuple[Correlator, np.ndarray]:
+        """The templates blurred by `sigma` band pixels, ready to be correlated with a figure's band, and each
+        one's contrast energy (sum of squares about its mean), in the order of `templates`."""
+        key = round(sigma, 3)
+        if key not in self._blurred:
+            shown = [
+                cv2.GaussianBlur(template, (0, 0), key) if key > 0 else template for template in self.templates.values()
+            ]
+            self._blurred[key] = (
+                Correlator(np.stack(shown)),
+                np.array([float(((template - template.mean()) ** 2).sum()) for template in shown]),
+            )
+        return self._blurred[key]
 
     def log_likelihoods(
         self, frame: Frame, line: TextLine, word: Word, texts: Sequence[str], *, upright: Upright
@@ -241,7 +260,7 @@ class FontModel:
             return cells
         best, least, previous = cells, RESCALE_GAIN * first, first
         for scale in SCALES:
-            other = _Cells.of(self, frame, line, word, count, Upright(upright.lean, scale * upright.height))
+            other = _Cells.of(self, frame, line, word, count, replace(upright, height=scale * upright.height))
             if other is None:  # no ink at all: nor at any smaller height
                 break
             fit = other.fit(noise)
@@ -287,9 +306,10 @@ class _Cells:
         starts = np.clip(lefts, 0, None)
         energy = np.where(inside, _cell_energies(band, cell)[np.minimum(starts, band.shape[1] - cell)], 0.0)
         # every digit's correlation at every place, once; a cell's is the best within its shifts
-        best = _running_max(model.correlator.best_over_rows(padded), 2 * SHIFT_X + 1)
+        correlator, strengths = model.blurred(upright.blur)
+        best = _running_max(correlator.best_over_rows(padded), 2 * SHIFT_X + 1)
         r = best[:, np.minimum(starts, best.shape[1] - 1)]
-        fits = np.where(inside, _residuals(energy, model.strengths[:, None, None], r), 0.0)
+        fits = np.where(inside, _residuals(energy, strengths[:, None, None], r), 0.0)
         return cls(energy, "".join(model.templates), fits, ROWS * cell)
 
     def misfit(self, noise: float) -> float:
@@ -495,7 +515,7 @@ def _scaled(scale: Plane | None, line: TextLine, x: float, upright: Upright) -> 
     """`upright` at column `x` of `line` with its height times `scale` there (unchanged without a scale)."""
     if scale is None:
         return upright
-    return Upright(upright.lean, upright.height * scale.at(0.0, line.y_at(x)))
+    return replace(upright, height=upright.height * scale.at(0.0, line.y_at(x)))
 
 
 def _span(line: TextLine, word: Word, pitch: float) -> tuple[float, float]:

@@ -82,17 +82,20 @@ class GlyphField:
     """Height of a capital letter, in frame pixels."""
     heights: tuple[float, float]
     """The least and most height the field gives anywhere (beyond the table it extrapolates)."""
+    blur: float = 0.0
+    """How much blurrier than the keys the glyphs are (`Upright.blur`): the same everywhere, 0 but for a column."""
 
     def at(self, line: TextLine, x: float) -> Upright:
         """How to cut the glyphs at column `x` of `line` upright (`cells.frame_band`)."""
         y = line.y_at(x)
-        return Upright(self.lean.at(x, y), float(np.clip(self.height.at(x, y), *self.heights)))
+        return Upright(self.lean.at(x, y), float(np.clip(self.height.at(x, y), *self.heights)), self.blur)
 
-    def adjusted(self, lean: float, factor: float) -> GlyphField:
-        """This field with `lean` added to its lean and its heights `factor` times as tall, everywhere."""
+    def adjusted(self, lean: float, factor: float, blur: float = 0.0) -> GlyphField:
+        """This field with `lean` added to its lean, its heights `factor` times as tall and glyphs `blur` blurrier
+        than the keys, everywhere."""
         height = Plane(factor * self.height.c0, factor * self.height.cx, factor * self.height.cy)
         heights = (factor * self.heights[0], factor * self.heights[1])
-        return replace(self, lean=replace(self.lean, c0=self.lean.c0 + lean), height=height, heights=heights)
+        return replace(self, lean=replace(self.lean, c0=self.lean.c0 + lean), height=height, heights=heights, blur=blur)
 
 
 def measure(frame: Frame, lines: Sequence[TextLine]) -> GlyphField:
