@@ -105,9 +105,10 @@ def test_a_sheet_typed_by_two_reviewers_is_published_with_its_image_and_verifies
 @pytest.fixture(scope="module")
 def print_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A photo of an acta printed without a QR code whose print the reader reads, but not certainly, with every
-    figure of an entry (seed 25 of the hard quality: the reader is uncertain of four cards)."""
+    figure of an entry (seed 29 of the hard quality: the reader is uncertain of three cards; seed 25's, tilted,
+    is read certainly since a slanted sheet is squared by its table)."""
     out = tmp_path_factory.mktemp("sin_qr")
-    truth = json.loads(simulate(out, 1, seed=25, quality="hard", variant="sin_qr", workers=1).read_text())
+    truth = json.loads(simulate(out, 1, seed=29, quality="hard", variant="sin_qr", workers=1).read_text())
     return out / truth["files"][0]["file"]
 
 
