@@ -6,6 +6,7 @@ import functools
 import io
 import struct
 import zlib
+from typing import Any
 
 import cv2
 import numpy as np
@@ -21,6 +22,15 @@ URL = "https://example.org/acta/123"
 
 #: What the pipeline counts as read: a payload the ve2024 profile recognises and parses.
 accept = functools.partial(accepts, "ve2024")
+
+
+def printed_figures(entry: dict[str, Any]) -> dict[str, int]:
+    """What a simulated acta's print truly shows (its `truth.json` entry), by the layout's field names, the header
+    codes left out."""
+    printed = entry["printed"]
+    figures = {f"card_{i:02d}": value for i, value in enumerate(printed["cards"], start=1)}
+    figures.update({name: printed[name] for name in ("valid_votes", "null_votes", "total_votes")})
+    return figures
 
 
 def payloads(count: int) -> list[str]:

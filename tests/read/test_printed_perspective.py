@@ -18,15 +18,9 @@ from testigo.read.printed.lines import Frame, TextLine
 from testigo.read.printed.reading import PageFrames, read_print
 from testigo.read.printed.structure import NotFound, locate
 from testigo.simulate import simulate
+from tests.read.samples import printed_figures
 
 LAYOUT = next(layout for layout in get_profile("ve2024").layouts() if layout.code != "none")
-
-
-def _figures(entry: dict[str, Any]) -> dict[str, int]:
-    printed = entry["printed"]
-    figures = {f"card_{i:02d}": value for i, value in enumerate(printed["cards"], start=1)}
-    figures.update({name: printed[name] for name in ("valid_votes", "null_votes", "total_votes")})
-    return figures
 
 
 def _rows(frame: Frame) -> tuple[Frame, list[TextLine]]:
@@ -74,7 +68,7 @@ def test_a_slanted_sheet_is_squared_and_read_where_it_lies(scan: tuple[np.ndarra
     assert _spread(square_rows) < 1.03
     assert all(abs(row.slope) < 0.01 for row in square_rows)
     reading = read_print(page, LAYOUT, header=False)
-    check = cross_check(reading, _figures(entry))
+    check = cross_check(reading, printed_figures(entry))
     assert check.outcome == "confirmed", check.describe()
     for name, quad in entry["fields"].items():
         if name in reading.fields:
@@ -98,8 +92,8 @@ def test_a_hard_photo_tilted_is_confirmed_once_squared(tmp_path: Path, monkeypat
     entry = truth["files"][5]
     gray = cv2.imread(str(tmp_path / entry["file"]), cv2.IMREAD_GRAYSCALE)
     assert gray is not None
-    check = cross_check(read_print(gray, LAYOUT, header=False), _figures(entry))
+    check = cross_check(read_print(gray, LAYOUT, header=False), printed_figures(entry))
     assert check.outcome == "confirmed", check.describe()
     monkeypatch.setattr(perspective, "SLANT", math.inf)
-    check = cross_check(read_print(gray, LAYOUT, header=False), _figures(entry))
+    check = cross_check(read_print(gray, LAYOUT, header=False), printed_figures(entry))
     assert check.outcome == "partial", check.describe()

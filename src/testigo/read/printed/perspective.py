@@ -39,8 +39,8 @@ import numpy as np
 
 from testigo.read.printed.lines import Frame, TextLine, frame_in
 
-#: How much larger, by area, the table's corner nearest the camera is than the farthest (the squaring's scale
-#: there over here) for the sheet to be squared; a fifth of simulated photos (tilted up to 20 degrees) reach it.
+#: How many times, by area, the table's nearest corner must be as large as its farthest (as the squaring
+#: measures them) for the sheet to be squared; a fifth of simulated photos (tilted up to 20 degrees) reach it.
 SLANT = 1.3
 #: Text heights of margin kept around the lines in the squared frame.
 MARGIN_HEIGHTS = 3.0
