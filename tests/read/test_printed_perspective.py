@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import pytest
 from testigo.profiles import get_profile
 from testigo.read.printed import perspective
 from testigo.read.printed.figures import cross_check
-from testigo.read.printed.lines import Frame, TextLine
+from testigo.read.printed.lines import Frame, TextLine, Word
 from testigo.read.printed.reading import PageFrames, read_print
 from testigo.read.printed.structure import NotFound, locate
 from testigo.simulate import simulate
@@ -75,6 +76,24 @@ def test_a_slanted_sheet_is_squared_and_read_where_it_lies(scan: tuple[np.ndarra
             truth = cv2.perspectiveTransform(np.array([quad], np.float64), to_page)[0].mean(axis=0)
             found = np.array(reading.fields[name].quad).mean(axis=0)
             assert math.dist(truth, found) < 0.02 * width, name
+
+
+def test_text_past_the_table_s_horizon_leaves_the_frame_as_it_is(scan: tuple[np.ndarray, dict[str, Any]]) -> None:
+    """A word where the slanted rows would meet (a mark far off the sheet, a misfound line) is no point of the
+    sheet's plane: the frame is not squared, rather than sent to infinity."""
+    gray, _ = scan
+    height, width = gray.shape
+    corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32)
+    moved = np.array([[0.3 * width, 0], [0.7 * width, 0], [width, height], [0, height]], np.float32)
+    page = cv2.warpPerspective(gray, cv2.getPerspectiveTransform(corners, moved), (width, height), borderValue=90)
+    frame = PageFrames(page).plain
+    assert frame is not None
+    turn, rows = _rows(frame)
+    assert perspective.squared(turn, rows) is not None
+    # the rows converge upwards: far enough above the table lies its horizon, and past it this word
+    far = -1000.0 * turn.image.shape[0]
+    stray = TextLine((Word(100.0, far, 110.0, far + 10.0, far + 5.0, None),))
+    assert perspective.squared(replace(turn, lines=[stray, *turn.lines]), rows) is None
 
 
 def test_a_sheet_seen_square_on_is_read_as_framed(scan: tuple[np.ndarray, dict[str, Any]]) -> None:

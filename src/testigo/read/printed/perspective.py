@@ -79,13 +79,15 @@ def squared(frame: Frame, rows: Sequence[TextLine]) -> Frame | None:
     angle = -math.atan2(float(np.median(step[:, 1])), float(np.median(step[:, 0])))
     level = np.array([[math.cos(angle), -math.sin(angle), 0.0], [math.sin(angle), math.cos(angle), 0.0], [0, 0, 1]])
     homography = level @ homography
-    extent = np.array([(x, word.cy) for line in frame.lines for word in line.words for x in (word.x0, word.x1)])
-    moved = cv2.perspectiveTransform(extent[None].astype(np.float64), homography)[0]
+    extent = [(x, word.cy) for line in frame.lines for word in line.words for x in (word.x0, word.x1)]
+    if not np.all(_homogeneous(extent, to_unit) @ horizon > 0):
+        return None  # text beyond the table's horizon: no plane seen from one side holds it all
+    moved = cv2.perspectiveTransform(np.array([extent], np.float64), homography)[0]
     margin = MARGIN_HEIGHTS * frame.text_height
     low, high = moved.min(axis=0) - margin, moved.max(axis=0) + margin
-    size = (int(math.ceil(high[0] - low[0])), int(math.ceil(high[1] - low[1])))
-    if size[0] * size[1] > MAX_GROWTH * frame.image.size:
+    if not np.isfinite(high - low).all() or float(np.prod(high - low)) > MAX_GROWTH * frame.image.size:
         return None
+    size = (int(math.ceil(high[0] - low[0])), int(math.ceil(high[1] - low[1])))
     homography = np.array([[1.0, 0.0, -low[0]], [0.0, 1.0, -low[1]], [0.0, 0.0, 1.0]]) @ homography
     image = cv2.warpPerspective(frame.image, homography, size, flags=cv2.INTER_LINEAR, borderValue=255)
     return frame_in(image, frame.to_page @ np.linalg.inv(homography), page_size=frame.page_size)
