@@ -40,6 +40,15 @@ def _spread(rows: list[TextLine]) -> float:
     return max(widths) / min(widths)
 
 
+def _seen_from_below(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The page photographed from below its foot, its top 0.4 as wide as its foot, and the map onto it (3x3)."""
+    height, width = gray.shape
+    corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32)
+    moved = np.array([[0.3 * width, 0], [0.7 * width, 0], [width, height], [0, height]], np.float32)
+    to_page = cv2.getPerspectiveTransform(corners, moved)
+    return cv2.warpPerspective(gray, to_page, (width, height), borderValue=90), to_page
+
+
 @pytest.fixture(scope="module")
 def scan(tmp_path_factory: pytest.TempPathFactory) -> tuple[np.ndarray, dict[str, Any]]:
     out = tmp_path_factory.mktemp("slant")
@@ -54,11 +63,7 @@ def test_a_slanted_sheet_is_squared_and_read_where_it_lies(scan: tuple[np.ndarra
     """A scan seen from below: its rows, a third narrower at the far end, are made one width; every figure
     then reads as printed, and each field's place maps back onto the slanted page where the figure is."""
     gray, entry = scan
-    height, width = gray.shape
-    corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32)
-    moved = np.array([[0.3 * width, 0], [0.7 * width, 0], [width, height], [0, height]])
-    to_page = cv2.getPerspectiveTransform(corners, moved.astype(np.float32))
-    page = cv2.warpPerspective(gray, to_page, (width, height), borderValue=90)
+    page, to_page = _seen_from_below(gray)
     frame = PageFrames(page).plain
     assert frame is not None
     turn, rows = _rows(frame)
@@ -75,17 +80,13 @@ def test_a_slanted_sheet_is_squared_and_read_where_it_lies(scan: tuple[np.ndarra
         if name in reading.fields:
             truth = cv2.perspectiveTransform(np.array([quad], np.float64), to_page)[0].mean(axis=0)
             found = np.array(reading.fields[name].quad).mean(axis=0)
-            assert math.dist(truth, found) < 0.02 * width, name
+            assert math.dist(truth, found) < 0.02 * page.shape[1], name
 
 
 def test_text_past_the_table_s_horizon_leaves_the_frame_as_it_is(scan: tuple[np.ndarray, dict[str, Any]]) -> None:
     """A word where the slanted rows would meet (a mark far off the sheet, a misfound line) is no point of the
     sheet's plane: the frame is not squared, rather than sent to infinity."""
-    gray, _ = scan
-    height, width = gray.shape
-    corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32)
-    moved = np.array([[0.3 * width, 0], [0.7 * width, 0], [width, height], [0, height]], np.float32)
-    page = cv2.warpPerspective(gray, cv2.getPerspectiveTransform(corners, moved), (width, height), borderValue=90)
+    page, _ = _seen_from_below(scan[0])
     frame = PageFrames(page).plain
     assert frame is not None
     turn, rows = _rows(frame)

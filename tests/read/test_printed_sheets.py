@@ -687,7 +687,7 @@ def test_a_photo_grainy_with_sensor_noise_is_smoothed_before_its_lines_are_found
 def test_a_scan_speckled_with_dust_is_read_as_if_clean(
     sheets: list[tuple[np.ndarray, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """One pixel in 2,000 turned black, as dust on a scanner's glass or dead pixels leave: every figure reads as
+    """One pixel in 2,000 turned black, as dead pixels or the finest dust leave: every figure reads as
     printed; with the specks kept, those in the spaces joined keys to their names and the table was lost."""
     gray, entry = sheets[0]
     page = gray.copy()
