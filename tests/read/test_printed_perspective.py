@@ -76,6 +76,9 @@ def test_a_slanted_sheet_is_squared_and_read_where_it_lies(scan: tuple[np.ndarra
     reading = read_print(page, LAYOUT, header=False)
     check = cross_check(reading, printed_figures(entry))
     assert check.outcome == "confirmed", check.describe()
+    with pytest.MonkeyPatch.context() as patch:  # which way up the text ran in the frame, squared or not
+        patch.setattr(perspective, "SLANT", math.inf)
+        assert read_print(page, LAYOUT, header=False).upside_down == reading.upside_down
     for name, quad in entry["fields"].items():
         if name in reading.fields:
             truth = cv2.perspectiveTransform(np.array([quad], np.float64), to_page)[0].mean(axis=0)

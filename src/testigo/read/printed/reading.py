@@ -463,7 +463,9 @@ def _read_frame(
     slanted = squared(turn, located.rows) if square else None
     if slanted is not None:
         with contextlib.suppress(PrintNotRead):  # the sheet as framed still reads
-            return _read_frame(slanted, layout, code_up, header=header, labels=labels, square=False)
+            reading = _read_frame(slanted, layout, code_up, header=header, labels=labels, square=False)
+            # squared from the turn the table was found in: upside down in the frame if that turn was
+            return replace(reading, upside_down=reading.upside_down != (turn is not frame))
     font = learn(turn, located.rows, layout.table.keys(), [glyphs.at(row, row.words[0].cx) for row in located.rows])
     keyed = _keyed_rows(table, located, layout, font)
     if keyed.count(False) > MAX_UNKEYED * len(keyed):
