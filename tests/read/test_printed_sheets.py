@@ -709,7 +709,7 @@ def test_only_specks_alone_on_the_paper_are_left_out_of_the_ink() -> None:
     mask[28:30, 90:92] = 255  # a speck 58 pixels from anything
     mask[37:40, 120:123] = 255  # a period alone
     mask[20:40, 190:202] = 255  # another letter
-    cleaned = lines_module._despeckled(mask, 20.0)
+    cleaned = lines_module._despeckled(mask, lines_module._components(mask)[2], 20.0)
     assert not cleaned[28:30, 90:92].any()
     assert int(cv2.countNonZero(cleaned)) == int(cv2.countNonZero(mask)) - 4
 

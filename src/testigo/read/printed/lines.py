@@ -287,7 +287,7 @@ def turn_text(gray: np.ndarray, *, quarter: bool = False) -> tuple[np.ndarray, n
     angle, text = found[0] + (90.0 if quarter else 0.0), found[1] / survey
     # letters are measured upright: a page turned a quarter would give their widths as their heights
     upright, _ = _turn(small, angle, 1.0, found[1], margin=SURVEY_MARGIN)
-    height = _text_height(_ink(upright, 7)) / survey
+    height = _text_height(_components(_ink(upright, 7))[2]) / survey
     scale = min(MAX_ENLARGEMENT, TARGET_HEIGHT / height) if height else 1.0
     image, to_page = _turn(gray, angle, scale, text, margin=3 * (height or TARGET_HEIGHT))
     return _quieted(image), to_page
@@ -348,11 +348,13 @@ def frame_in(
     """
     # measured again on the frame: the survey's copy is too coarse to measure small letters well
     ink = _ink(image, _stroke_size(TARGET_HEIGHT), faint=faint)
-    text_height = _text_height(ink) or TARGET_HEIGHT
+    stats = _components(ink)[2]
+    text_height = _text_height(stats) or TARGET_HEIGHT
     # the lines' ink is the same mask when the letters came out near the target height (the same stroke size)
-    same = _stroke_size(text_height) == _stroke_size(TARGET_HEIGHT)
-    mask = ink if same else _ink(image, _stroke_size(text_height), faint=faint)
-    words, rules = _words(_despeckled(mask, text_height), text_height)
+    if _stroke_size(text_height) != _stroke_size(TARGET_HEIGHT):
+        ink = _ink(image, _stroke_size(text_height), faint=faint)
+        stats = _components(ink)[2]
+    words, rules = _words(_despeckled(ink, stats, text_height), text_height)
     blocks = _blocks(words, text_height)
     if not blocks:
         return None
@@ -508,8 +510,9 @@ def _components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, np.ndarr
     return count, labels, stats, centroids
 
 
-def _despeckled(mask: np.ndarray, text_height: float) -> np.ndarray:
-    """The ink mask without its specks: bits of ink too small for a letter, alone on the paper.
+def _despeckled(mask: np.ndarray, stats: np.ndarray, text_height: float) -> np.ndarray:
+    """The ink mask without its specks: bits of ink too small for a letter, alone on the paper (`stats`: its
+    components', as `_components` gives them).
 
     Dust on a scanner's glass, a dead pixel, a fleck in thermal paper: too
     small to be words themselves (`MIN_WORD_HEIGHT`), a speck in the space
@@ -524,7 +527,6 @@ def _despeckled(mask: np.ndarray, text_height: float) -> np.ndarray:
     letter. Specks a stroke wide or more (dust) stay: they cannot be told
     from those by size.
     """
-    count, _, stats, _ = _components(mask)
     size, room = SPECK_SIZE * text_height, int(math.ceil(SPECK_ROOM * text_height))
     small = np.flatnonzero((stats[1:, cv2.CC_STAT_WIDTH] <= size) & (stats[1:, cv2.CC_STAT_HEIGHT] <= size)) + 1
     if not len(small):
@@ -544,13 +546,13 @@ def _stroke_size(text_height: float) -> int:
     return max(5, int(text_height * 0.8)) | 1
 
 
-def _text_height(mask: np.ndarray) -> float:
-    """The height of a capital letter: the median height of letter-shaped blobs (0: none).
+def _text_height(stats: np.ndarray) -> float:
+    """The height of a capital letter: the median height of letter-shaped blobs (0: none), from the ink mask's
+    components (`stats`, as `_components` gives them: measured once for this and `_despeckled`).
 
     The median follows the font most of the sheet's letters are printed in
     (the table's), not the larger title's.
     """
-    _, _, stats, _ = _components(mask)
     heights, widths = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
     letters = (heights >= 4) & (heights <= 200) & (widths <= 2 * heights) & (widths >= 0.2 * heights)
     return float(np.median(heights[letters])) if letters.sum() >= 20 else 0.0
