@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import NamedTuple
@@ -441,10 +442,16 @@ def _blocks(words: list[Word], text_height: float) -> list[list[Word]]:
     parts: list[list[Word]] = [[] for _ in range(len(cuts) + 1)]
     for word in words:
         parts[bisect.bisect(cuts, word.cx)].append(word)
-    sizes = [sum(word.x1 - word.x0 for word in part) for part in parts]
+    sizes = [text_width(part) for part in parts]
     total = sum(sizes)
     ranked = sorted(range(len(parts)), key=lambda k: -sizes[k])
     return [parts[k] for k in ranked if k == ranked[0] or sizes[k] >= BLOCK_SHARE * total]
+
+
+def text_width(words: Iterable[Word]) -> float:
+    """The summed widths of `words`: how much text a block of them holds (`_blocks`, and the reader's test of
+    whether a block beside the sheet is another sheet)."""
+    return sum(word.width for word in words)
 
 
 def _lines(words: list[Word], text_height: float) -> list[TextLine]:

@@ -31,7 +31,7 @@ from testigo.read import ocr
 from testigo.read.printed.cells import EDGE_ROOM, cut_by_edge, word_crop, word_quad
 from testigo.read.printed.font import FontModel, learn
 from testigo.read.printed.glyphs import GlyphField, measure
-from testigo.read.printed.lines import Frame, TextLine, Word, frame_in, turn_text
+from testigo.read.printed.lines import Frame, TextLine, Word, frame_in, text_width, turn_text
 from testigo.read.printed.paper import flattened
 from testigo.read.printed.perspective import squared
 from testigo.read.printed.structure import Located, Margin, NotFound, locate
@@ -416,8 +416,8 @@ def _another_sheet(other: Frame, read: Frame, layout: SheetLayout, code_up: tupl
 
 
 def _text_width(frame: Frame) -> float:
-    """The summed widths of the frame's words."""
-    return sum(word.x1 - word.x0 for line in frame.lines for word in line.words)
+    """The summed widths of the frame's words (`lines.text_width`)."""
+    return text_width(word for line in frame.lines for word in line.words)
 
 
 def _table(frame: Frame, layout: SheetLayout, code_up: tuple[float, float] | None) -> tuple[_Tables, Located]:
