@@ -80,6 +80,9 @@ FIGURE_GAP = 0.8
 #: text heights in the simulated printers' fonts.
 FLUSH_HEIGHTS = 0.3
 
+#: The turns of a framing that hold rows shaped as a layout's table, each with its candidate tables (`_located`).
+_Turns = list[tuple[Frame, list[Located]]]
+
 
 #: Why a page showing two sheets of one form side by side is not read (`read_print`).
 SEVERAL_SHEETS = "several sheets side by side on the page: photograph or scan each on its own"
@@ -420,24 +423,37 @@ def _text_width(frame: Frame) -> float:
     return text_width(word for line in frame.lines for word in line.words)
 
 
-def _table(frame: Frame, layout: SheetLayout, code_up: tuple[float, float] | None) -> tuple[_Tables, Located]:
-    """`layout`'s table on one framing of the page, its keys read (`_probed`), and its glyphs fitted to its
-    rows; raises `PrintNotRead`."""
+def _located(
+    frame: Frame, layout: SheetLayout, code_up: tuple[float, float] | None
+) -> list[tuple[Frame, list[Located]]]:
+    """The turns of one framing of the page that hold rows shaped as `layout`'s table, each with its candidate
+    tables (`locate`: the lines alone, no key read yet); raises `PrintNotRead` when none does."""
     turns = [frame, frame.turned]
     if code_up is not None:
         turns.sort(key=lambda f: -_upright_score(f, code_up))
         turns = turns[:1]
     reasons = []
-    tables: list[_Tables] = []
+    found = []
     for turn in turns:
         try:
-            candidates = locate(turn.lines, layout, turn.text_height)
+            found.append((turn, locate(turn.lines, layout, turn.text_height)))
         except NotFound as error:
             reasons.append(str(error))
-            continue
-        tables.append(_Tables(turn, candidates))
-    if not tables:
+    if not found:
         raise PrintNotRead(f"the layout {layout.name} does not match the page: {reasons[0]}")
+    return found
+
+
+def _table(
+    frame: Frame,
+    layout: SheetLayout,
+    code_up: tuple[float, float] | None,
+    found: _Turns | None = None,
+) -> tuple[_Tables, Located]:
+    """`layout`'s table on one framing of the page (`found`: its `_located` turns, when already known), its keys
+    read (`_probed`), and its glyphs fitted to its rows; raises `PrintNotRead`."""
+    found = _located(frame, layout, code_up) if found is None else found
+    tables = [_Tables(turn, candidates) for turn, candidates in found]
     best = _probed(tables, layout)
     if best[0] < KEY_FLOOR:
         best = _every_key(tables, layout)
@@ -458,14 +474,17 @@ def _read_frame(
 ) -> PrintReading:
     """`read_print` on one framing of the page: on the frame squared by its table when the table is slanted
     (`perspective.squared`) and that reads, else on the frame itself (`square` False: only on the frame)."""
-    table, located = _table(frame, layout, code_up)
-    turn, glyphs = table.frame, table.glyphs
-    slanted = squared(turn, located.rows) if square else None
+    found = _located(frame, layout, code_up)
+    # squared by the rows before any key is read: a sheet the squared frame reads costs no probing of this one
+    first_turn, candidates = found[0]
+    slanted = squared(first_turn, candidates[-1].rows) if square else None
     if slanted is not None:
         with contextlib.suppress(PrintNotRead):  # the sheet as framed still reads
             reading = _read_frame(slanted, layout, code_up, header=header, labels=labels, square=False)
-            # squared from the turn the table was found in: upside down in the frame if that turn was
-            return replace(reading, upside_down=reading.upside_down != (turn is not frame))
+            # squared from a turn of the frame: upside down in the frame if that turn is
+            return replace(reading, upside_down=reading.upside_down != (first_turn is not frame))
+    table, located = _table(frame, layout, code_up, found)
+    turn, glyphs = table.frame, table.glyphs
     font = learn(turn, located.rows, layout.table.keys(), [glyphs.at(row, row.words[0].cx) for row in located.rows])
     keyed = _keyed_rows(table, located, layout, font)
     if keyed.count(False) > MAX_UNKEYED * len(keyed):
@@ -537,6 +556,10 @@ class _Tables:
         """These tables with their glyph field fitted to `located`'s rows (itself when it already is)."""
         return self if located is self.candidates[-1] else _Tables(self.frame, [located])
 
+    def has_read(self, row: TextLine) -> bool:
+        """Whether the row's key has been read (`key_reading` costs nothing more)."""
+        return id(row) in self._readings
+
     def key_reading(self, row: TextLine) -> ocr.Reading:
         """PP-OCR's reading of a row's key, cut upright (read once, whichever candidates share the row)."""
         if id(row) not in self._readings:
@@ -599,20 +622,45 @@ def _every_key(tables: Sequence[_Tables], layout: SheetLayout) -> tuple[float, _
     (a median of -1.5 per character where the probes' mean was -2.04). A
     shifted table reads its neighbours' keys on most rows, and its median
     stays far below the floor (-3.4 to -5.9 on the same photos). Each row
-    is read once, whichever candidate tables share it.
+    is read once, whichever candidate tables share it, and only until the
+    median is settled (`_median_from`).
     """
     keys = layout.table.keys()
+    candidates = [(turn, located) for turn in tables for located in turn.candidates]
     best = (-math.inf, tables[0], tables[0].candidates[0])
-    for tables_of_turn in tables:
-        for located in tables_of_turn.candidates:
-            scores = [
-                ocr.log_likelihood(tables_of_turn.key_reading(row), key) / len(key)
-                for row, key in zip(located.rows, keys, strict=True)
-            ]
-            score = float(np.median(scores))
-            if score > best[0]:
-                best = (score, tables_of_turn, located)
+    for k, (tables_of_turn, located) in enumerate(candidates):
+        # the rows already read first (the probes'): they settle the median for nothing
+        rows = sorted(zip(located.rows, keys, strict=True), key=lambda pair: not tables_of_turn.has_read(pair[0]))
+        scores = (ocr.log_likelihood(tables_of_turn.key_reading(row), key) / len(key) for row, key in rows)
+        score = _median_from(scores, len(rows), max(KEY_FLOOR, best[0]), exact=k < len(candidates) - 1)
+        if score > best[0]:
+            best = (score, tables_of_turn, located)
     return best
+
+
+def _median_from(scores: Iterator[float], count: int, beat: float, *, exact: bool) -> float:
+    """The median of the `count` `scores`, each drawn only while needed: minus infinity as soon as it can no
+    longer reach `beat`, and, unless `exact`, a value at least `beat` and at most the median as soon as it
+    cannot fall short of it.
+
+    Either is settled once more than half the scores lie on one side of
+    `beat` (the middle two of an even count are then both on it). The
+    last table a page offers only has to clear the floor, and most keys of
+    a table that does read plainly: on simulated hard photos such a table
+    took some 20 PP-OCR runs instead of 38 (0.1 s of CPU).
+    """
+    drawn: list[float] = []
+    settles = count // 2 + 1
+    for score in scores:
+        drawn.append(score)
+        below = sum(1 for value in drawn if value < beat)
+        if below >= settles:
+            return -math.inf
+        if not exact and len(drawn) - below >= settles:
+            # the median were every score not drawn minus infinity: the top `settles`, all drawn, clear `beat`
+            return float(np.median(drawn + [-math.inf] * (count - len(drawn))))
+    median = float(np.median(drawn))
+    return median if median >= beat else -math.inf
 
 
 def _keyed_rows(table: _Tables, located: Located, layout: SheetLayout, font: FontModel | None) -> list[bool]:
