@@ -321,6 +321,21 @@ def test_a_speck_stuck_before_a_key_is_left_out_and_a_narrow_one_is_not_a_speck(
     assert _spans(eleven, 24.0) == [(0.0, 24.0), (36.0, 80.0), (600.0, 612.0)]
 
 
+def test_a_speck_a_letter_lost_between_key_and_name_does_not_hide_the_space() -> None:
+    """Blur broke the left of COPEI's C off it (a 3-pixel piece 7 pixels past the key "15"): the space is from the
+    key to the name's first solid piece, and the speck goes with the name.
+
+    From a simulated hard photo seen from low down: the row was lost, and
+    the table with it ("no 3 total lines after the table's 38 rows").
+    """
+    figure = _word(600.0, 612.0)
+    copei = TextLine((_word(103.0, 210.0, ((103.0, 128.0), (135.0, 138.0), (143.0, 198.0), (203.0, 210.0))), figure))
+    assert _spans(copei, 25.0) == [(103.0, 128.0), (135.0, 210.0), (600.0, 612.0)]
+    # without the speck the gap, 7 pixels, is no space: a letter's gap, as in TO|TAL
+    letters = TextLine((_word(103.0, 210.0, ((103.0, 128.0), (135.0, 198.0), (203.0, 210.0))), figure))
+    assert _spans(letters, 25.0) is None
+
+
 def test_the_keys_width_is_found_when_most_keys_are_joined_to_their_names() -> None:
     """Five keys joined to short names outnumber three alone: their first pieces still say how wide a key is."""
     figure = _word(600.0, 612.0)

@@ -25,10 +25,11 @@ Only where the slant is strong (`SLANT`): the squared frame's lines are
 found again, and a scan gains nothing. The rows it is squared by are the
 table's as the lines alone place it (`structure.locate`), before any key
 is read: a squared frame that reads then costs no key read on the first
-(on 80 simulated hard photos, 3 PP-OCR runs a sheet fewer, 20 ms of CPU). On 120 simulated hard photos, squared from a slant of
-1.3: 97.9 % of figures read exactly (96.5 % before), 7 more sheets whose
-every figure the code confirms, for 11 ms more a sheet (7 ms on photos);
-from 1.45, 3 fewer; from 1.15, 2 more, for 27 ms (39 ms on photos).
+(on 80 simulated hard photos, 3 PP-OCR runs a sheet fewer, 20 ms of CPU).
+On 120 simulated hard photos, squared from a slant of 1.3: 97.9 % of
+figures read exactly (96.5 % before), 7 more sheets whose every figure
+the code confirms, for 11 ms more a sheet (7 ms on photos); from 1.45,
+3 fewer; from 1.15, 2 more, for 27 ms (39 ms on photos).
 """
 
 from __future__ import annotations
