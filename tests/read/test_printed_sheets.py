@@ -194,6 +194,19 @@ def test_rows_shifted_between_the_probed_keys_are_unclear_never_a_mismatch(
     assert {c.field for c in check.unclear} == {"card_32", "card_33", "card_34", "card_35", "card_36"}
 
 
+def _counted_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The fields of each PP-OCR run the reading makes from now on, one count a run."""
+    recognise = reading_module.ocr.recognise
+    runs: list[int] = []
+
+    def counted(fields: Any, *args: Any, **kwargs: Any) -> Any:
+        runs.append(len(fields))
+        return recognise(fields, *args, **kwargs)
+
+    monkeypatch.setattr(reading_module.ocr, "recognise", counted)
+    return runs
+
+
 def test_a_heading_shaped_like_a_row_costs_no_key_read_twice(
     sheets: list[tuple[np.ndarray, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -210,14 +223,7 @@ def test_a_heading_shaped_like_a_row_costs_no_key_read_twice(
         with contextlib.suppress(NotFound):
             counts.append(len(locate(turn.lines, _layout("qr"), turn.text_height)))
     assert max(counts) == 2  # the heading and 37 rows, or 38 rows
-    recognise = reading_module.ocr.recognise
-    runs: list[int] = []
-
-    def counted(fields: Any, *args: Any, **kwargs: Any) -> Any:
-        runs.append(len(fields))
-        return recognise(fields, *args, **kwargs)
-
-    monkeypatch.setattr(reading_module.ocr, "recognise", counted)
+    runs = _counted_runs(monkeypatch)
     printed = read_print(gray, _layout("qr"), code_up=(0.0, -1.0), header=False)  # the scan is upright
     check = cross_check(printed, printed_figures(entry))
     assert check.outcome == "confirmed", check.describe()
@@ -258,14 +264,7 @@ def test_a_table_whose_probed_keys_read_as_others_is_read_by_every_key(
     Its keys are read only until their median clears the floor: the page's
     one table need not be weighed against another.
     """
-    recognise = reading_module.ocr.recognise
-    runs: list[int] = []
-
-    def counted(fields: Any, *args: Any, **kwargs: Any) -> Any:
-        runs.append(len(fields))
-        return recognise(fields, *args, **kwargs)
-
-    monkeypatch.setattr(reading_module.ocr, "recognise", counted)
+    runs = _counted_runs(monkeypatch)
     gray, entry = sheets[0]
     frame, located = _table(gray, entry)
     page = gray.copy()
