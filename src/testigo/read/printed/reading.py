@@ -423,9 +423,7 @@ def _text_width(frame: Frame) -> float:
     return text_width(word for line in frame.lines for word in line.words)
 
 
-def _located(
-    frame: Frame, layout: SheetLayout, code_up: tuple[float, float] | None
-) -> list[tuple[Frame, list[Located]]]:
+def _located(frame: Frame, layout: SheetLayout, code_up: tuple[float, float] | None) -> _Turns:
     """The turns of one framing of the page that hold rows shaped as `layout`'s table, each with its candidate
     tables (`locate`: the lines alone, no key read yet); raises `PrintNotRead` when none does."""
     turns = [frame, frame.turned]
@@ -433,7 +431,7 @@ def _located(
         turns.sort(key=lambda f: -_upright_score(f, code_up))
         turns = turns[:1]
     reasons = []
-    found = []
+    found: _Turns = []
     for turn in turns:
         try:
             found.append((turn, locate(turn.lines, layout, turn.text_height)))
