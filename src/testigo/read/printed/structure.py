@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -94,6 +94,16 @@ def locate(lines: Sequence[TextLine], layout: SheetLayout, text_height: float) -
     column heading such as "TJ ... VOTOS" has the shape of a row): each run of
     the right number of consecutive rows is a candidate, and the caller keeps
     the one whose keys read as the layout's keys.
+
+    Among the rows, a line at both margins whose first word is wider than a
+    key and cannot be split at a space (`_key_split`) is a row whose key
+    blur joined to its name with no gap left: its key is cut off at the
+    keys' width (`_key_cut`), and whether it is that row's key is for the
+    key readers to say, as for every row. On 333 simulated photos of five
+    printers: a hard photo whose row "23 UVV" was one word had lost it,
+    taken the column heading for a row and failed its keys (print not
+    read), now confirmed; two more sheets confirmed, 43 more figures read
+    exactly, none accepted wrong.
     """
     usable = [line for line in lines if len(line.words) >= 2]
     if len(usable) < layout.table.rows:
@@ -118,6 +128,20 @@ def locate(lines: Sequence[TextLine], layout: SheetLayout, text_height: float) -
     lines = [split.get(id(line), line) for line in lines]
     is_row = {id(line) for line in split.values() if _is_key(line.words[0].width, key_width)}
     run = _longest_run(lines, is_row)
+    # within the table, a line at both margins whose first word is wider than a key is a row whose key blur
+    # joined to its name with no gap left to split at: its key is cut off at the keys' width
+    inside = lines[lines.index(run[0]) : lines.index(run[-1]) + 1] if run else []
+    unsplit = {id(line) for line in keyed if split[id(line)] is line}
+    cut = {
+        id(line): _key_cut(line, key_width)
+        for line in inside
+        if id(line) in unsplit and id(line) not in is_row and line.words[0].width > key_width
+    }
+    if cut:
+        whole |= {id(parted_cut): line for line in inside if (parted_cut := cut.get(id(line))) is not None}
+        lines = [cut.get(id(line), line) for line in lines]
+        is_row |= {id(line) for line in cut.values()}
+        run = _longest_run(lines, is_row)
     wanted = layout.table.rows
     if len(run) < wanted:
         raise NotFound(f"found {len(run)} table rows, the layout has {wanted}")
@@ -248,6 +272,13 @@ def _key_split(line: TextLine, key_width: float) -> TextLine | None:
         if space and _is_key(first.pieces[solid[k - 1]][1] - first.x0, key_width):
             return TextLine((*first.split(solid[k - 1] + 1), *line.words[1:]))
     return None
+
+
+def _key_cut(line: TextLine, key_width: float) -> TextLine:
+    """The line with its first word cut in two at the keys' width: its key, and the name blur joined to it."""
+    first = line.words[0]
+    parts = ((first.x0, first.x0 + key_width), (first.x0 + key_width, first.x1))
+    return TextLine((*replace(first, pieces=parts).split(1), *line.words[1:]))
 
 
 def _longest_run(lines: Sequence[TextLine], is_row: set[int]) -> list[TextLine]:
