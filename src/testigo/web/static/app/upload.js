@@ -82,6 +82,13 @@
   const save = (item) => transaction("readwrite", (store) => store.put(item));
   const load = (id) => transaction("readonly", (store) => store.get(id));
   const remove = (id) => transaction("readwrite", (store) => store.delete(id));
+  /** Change a stored photo in one transaction, and only while it is stored (resolves to it, or undefined): a
+   * load and a save apart let the sender remove a confirmed photo between them, and the save put it back. */
+  const update = (id, change) => transaction("readwrite", (store) => {
+    const request = store.get(id);
+    request.onsuccess = () => { if (request.result) store.put(change(request.result)); };
+    return request;
+  });
   const everything = () => transaction("readonly", (store) => store.getAll());
 
   // --- reading the QR code in the phone ---------------------------------------------------------------------------
@@ -213,13 +220,9 @@
     await render();
     pump();
     item.qr = await readQr(item.blob);
-    const current = await load(item.id);  // the sender may have moved it on meanwhile
-    if (current) {
-      current.qr = item.qr;
-      await save(current);
-    } else if (done.has(item.id)) {
-      done.get(item.id).qr = item.qr;
-    }
+    // the sender may have moved it on meanwhile, even out of the queue while this was being written
+    const stored = await update(item.id, (current) => Object.assign(current, { qr: item.qr }));
+    if (!stored && done.has(item.id)) done.get(item.id).qr = item.qr;
     showReading(item, url);
     await render();
   }
