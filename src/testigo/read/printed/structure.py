@@ -99,11 +99,11 @@ def locate(lines: Sequence[TextLine], layout: SheetLayout, text_height: float) -
     key and cannot be split at a space (`_key_split`) is a row whose key
     blur joined to its name with no gap left: its key is cut off at the
     keys' width (`_key_cut`), and whether it is that row's key is for the
-    key readers to say, as for every row. On 333 simulated photos of five
-    printers: a hard photo whose row "23 UVV" was one word had lost it,
-    taken the column heading for a row and failed its keys (print not
-    read), now confirmed; two more sheets confirmed, 43 more figures read
-    exactly, none accepted wrong.
+    key readers to say, as for every row. On 333 simulated sheets (twelve
+    sets, three of them in all five printers): a hard photo whose row "23
+    UVV" was one word had lost it, taken the column heading for a row and
+    failed its keys (print not read), now confirmed; two more sheets
+    confirmed, 43 more figures read exactly, none accepted wrong.
     """
     usable = [line for line in lines if len(line.words) >= 2]
     if len(usable) < layout.table.rows:
