@@ -239,6 +239,27 @@ def test_a_confident_dissent_the_sums_cannot_settle_holds_the_sheet_for_a_person
     assert set(rescued.doubtful()) == {"card_3", "valid_votes"}
 
 
+def test_zeros_a_sum_is_already_made_without_are_settled_however_many_and_wherever_read() -> None:
+    def rescued_with(valid: Field | None = None, total: int = 6, **cards: Field) -> Rescued:
+        totals = {"valid_votes": valid or sure(5), "null_votes": sure(1), "total_votes": sure(total)}
+        return rescue(reading(**{"card_1": sure(5), **cards, **totals}), LAYOUT)
+
+    zero = Field({"8": -1.0, "0": -11.0}, font={"0": -1.0, "8": -31.0})  # PP-OCR rejects the 0, the font reads it
+    # card_1 alone makes the valid votes: the other two cards are 0, whatever PP-OCR says of either
+    rescued = rescued_with(card_2=zero, card_3=zero)
+    assert rescued.values == {**rescued.values, "card_2": 0, "card_3": 0} and rescued.certain
+    # zeros whose rows' keys did not read: the sum leaves them 0 wherever their cells were
+    unkeyed = Field({"0": -0.01}, font={"0": -0.01}, placed=False)
+    assert rescued_with(card_2=unkeyed, card_3=unkeyed).certain
+    # the same two rows unkeyed but reading 1 and 2 against a total of 8: the sum fixes only that they make 3
+    one, two = (Field({n: -0.01}, font={n: -0.01}, placed=False) for n in "12")
+    rescued = rescued_with(sure(8), 9, card_2=one, card_3=two)
+    assert rescued.arithmetic and set(rescued.doubtful()) == {"card_2", "card_3"}
+    # the total itself in doubt (not proven on its line): nothing is made without the zeros, nothing settles them
+    rescued = rescued_with(Field({"5": -0.01}, font={"5": -0.01}, placed=False), card_2=zero, card_3=zero)
+    assert {"card_2", "card_3"} <= set(rescued.doubtful())
+
+
 def test_a_sheet_read_alone_is_certain_when_every_figure_is_and_the_sums_hold() -> None:
     printed = reading(
         card_1=sure(5), card_2=sure(3), card_3=sure(2), valid_votes=sure(10), null_votes=sure(1), total_votes=sure(11)
