@@ -351,6 +351,9 @@ def test_a_key_split_off_a_slanted_word_is_as_tall_as_its_own_letters() -> None:
     assert key.cy == pytest.approx(508.8) and key.height == pytest.approx(20.0 + 0.1 * 24.0)
     assert key.y0 < key.cy < key.y1
     assert name.cy == pytest.approx(498.0) and name.height == pytest.approx(20.0 + 0.1 * 160.0)
+    # a slope that claims more rise than the box holds (odd ink) leaves the key the whole box, never an empty one
+    steep, _ = Word(run.x0, run.y0, run.x1, run.y1, run.cy, 0.5, ((0.0, 24.0), (40.0, 200.0))).split(1)
+    assert (steep.y0, steep.y1) == (run.y0, run.y1)
 
 
 def test_a_speck_stuck_before_a_key_is_left_out_and_a_narrow_one_is_not_a_speck() -> None:

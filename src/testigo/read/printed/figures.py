@@ -265,8 +265,8 @@ class Rescued:
     corrected: tuple[str, ...]
     """Fields whose value is not the recogniser's first reading (changed to make the arithmetic hold)."""
     split: tuple[str, ...] = ()
-    """Fields not proven on their own row, or whose value one reader alone rejects (`dissents`) and the sums do
-    not settle (see `rescue`)."""
+    """Fields not proven on their own row, or whose value one reader alone rejects (`dissents`), that the sums
+    do not settle (see `rescue`)."""
 
     @property
     def certain(self) -> bool:

@@ -186,7 +186,7 @@ class Word:
         cy = self.cy + slope * ((x0 + x1) / 2 - self.cx)
         # the whole word's box rose by the slope along all of it, the part's only along its own width
         half = (self.height - abs(slope) * (self.width - (x1 - x0))) / 2
-        y0, y1 = max(self.y0, cy - half), min(self.y1, cy + half)
+        y0, y1 = (max(self.y0, cy - half), min(self.y1, cy + half)) if half > 0 else (self.y0, self.y1)
         return Word(x0, y0, x1, y1, cy, self.slope, pieces if len(pieces) > 1 else ())
 
 
