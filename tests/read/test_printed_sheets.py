@@ -280,6 +280,29 @@ def test_a_table_whose_probed_keys_read_as_others_is_read_by_every_key(
     assert sum(runs) < len(located.rows)
 
 
+def test_a_key_another_row_proves_its_own_is_no_rival_where_the_readers_split() -> None:
+    """Keys are printed once each: row 36 reads 36 against every rival, so row 30, whose dotted 0 the font reads
+    as a 6 by 18 nats while PP-OCR reads 30 (Liberation Mono Bold, blurred), is proven against the rest. Where
+    PP-OCR too reads 36, or no other row proves 36, or the likelier rival is the next key (a line lost: the row
+    holds it, and the next row the one after), the row stays unproven."""
+    margin = reading_module.KEY_MARGIN
+
+    def row(key: str, by_ocr: dict[str, float] | None = None, **scores: float) -> reading_module._KeyRead:
+        together = {key: 0.0, "39": -40.0, **scores}
+        return reading_module._KeyRead(
+            key, together, None if by_ocr is None else {text: 0.0 for text in together} | by_ocr
+        )
+
+    thirty = row("30", {"36": -3.0}, **{"36": 18.0, "31": -30.0})
+    thirty_six = row("36", **{"30": -25.0, "38": -12.0})
+    assert reading_module._keys_proven([thirty, thirty_six]) == [True, True]
+    both_read_36 = row("30", {"36": 3.0}, **{"36": 18.0, "31": -30.0})
+    assert reading_module._keys_proven([both_read_36, thirty_six]) == [False, True]
+    assert reading_module._keys_proven([thirty, row("36", **{"30": margin + 1.0})]) == [False, False]
+    shifted = row("31", {"32": -3.0}, **{"32": margin + 1.0})
+    assert reading_module._keys_proven([shifted, row("32", {"33": -3.0}, **{"33": margin + 1.0})]) == [False, False]
+
+
 def test_every_key_s_median_is_drawn_only_until_it_is_settled() -> None:
     """The median of the keys' scores stops drawing once more than half lie on one side of the bar to beat."""
     drawn: list[float] = []

@@ -22,6 +22,7 @@ import math
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property, partial
+from typing import NamedTuple
 
 import numpy as np
 
@@ -672,7 +673,8 @@ def _keyed_rows(table: _Tables, located: Located, layout: SheetLayout, font: Fon
     ("card_01 print 1105, QR 74"). Every key is read by the sheet's font
     (cheap: no PP-OCR run), or by PP-OCR when the print is not fixed-pitch;
     a key less likely than another key or a one-edit neighbour by
-    `KEY_MARGIN` nats leaves its row unproven. The font is learned from these
+    `KEY_MARGIN` nats leaves its row unproven (unless that key is one
+    another row proves its own: `_keys_proven`). The font is learned from these
     same keys, but from all of them, so a few shifted rows barely move its
     templates while failing their own key.
 
@@ -687,16 +689,54 @@ def _keyed_rows(table: _Tables, located: Located, layout: SheetLayout, font: Fon
         return _beside_unkeyed(
             [ocr.margin(table.key_reading(row), key) > -KEY_MARGIN for row, key in zip(located.rows, keys, strict=True)]
         )
-    keyed = []
+    read = []
     for row, key in zip(located.rows, keys, strict=True):
         rivals = sorted((ocr.neighbours(key) | set(keys)) - {key})
         word = row.words[0]
         scores = font.log_likelihoods(table.frame, row, word, [key, *rivals], upright=table.glyphs.at(row, word.cx))
-        if scores[key] - max(scores[rival] for rival in rivals) <= -KEY_MARGIN:
-            both = ocr.log_likelihoods(table.key_reading(row), [key, *rivals])
-            scores = {text: scores[text] + read for text, read in zip([key, *rivals], both, strict=True)}
-        keyed.append(scores[key] - max(scores[rival] for rival in rivals) > -KEY_MARGIN)
-    return _beside_unkeyed(keyed)
+        by_ocr = None
+        if _key_margin(scores, key, rivals) <= -KEY_MARGIN:
+            by_ocr = dict(zip([key, *rivals], ocr.log_likelihoods(table.key_reading(row), [key, *rivals]), strict=True))
+            scores = {text: score + by_ocr[text] for text, score in scores.items()}
+        read.append(_KeyRead(key, scores, by_ocr))
+    return _beside_unkeyed(_keys_proven(read))
+
+
+class _KeyRead(NamedTuple):
+    """A row's key as read: its log-likelihood and its rivals' (the readers' together), and PP-OCR's alone (None
+    when the font alone proved the key, and PP-OCR was not run)."""
+
+    key: str
+    scores: dict[str, float]
+    by_ocr: dict[str, float] | None
+
+
+def _keys_proven(read: Sequence[_KeyRead]) -> list[bool]:
+    """Whether each row's key is proven: no rival likelier than it by `KEY_MARGIN` nats or more, leaving out the
+    rivals that other rows prove their own and PP-OCR reads as less likely than this row's key.
+
+    Keys are printed once each, so a key another row reads as its own
+    against every rival, this row's key included, is not what this row
+    holds when the readers split on it: in a font whose 0, 6 and 8 differ
+    by a few dots (Liberation Mono Bold, a dot inside its 0), blur made key
+    30 fit the font's 36 better by 18 nats while PP-OCR read 30, and rows
+    29 to 31 were left unproven though row 36 read as 36 by its own margin.
+    Where both readers read another row's key (a key overprinted, a line
+    taken twice), the row stays unproven; so does a row that holds another
+    key because lines were lost or added: its neighbours do not prove it.
+    """
+    proven = {row.key for row in read if _key_margin(row.scores, row.key, row.scores) > -KEY_MARGIN}
+
+    def outread(row: _KeyRead) -> set[str]:
+        by_ocr = row.by_ocr
+        return set() if by_ocr is None else {key for key in proven if by_ocr[key] < by_ocr[row.key]}
+
+    return [_key_margin(row.scores, row.key, set(row.scores) - outread(row)) > -KEY_MARGIN for row in read]
+
+
+def _key_margin(scores: dict[str, float], key: str, rivals: Iterable[str]) -> float:
+    """How much likelier `key` is than the likeliest of `rivals` (all scored in `scores`; `key` among them or not)."""
+    return scores[key] - max((scores[rival] for rival in rivals if rival != key), default=-math.inf)
 
 
 def _beside_unkeyed(keyed: Sequence[bool]) -> list[bool]:
