@@ -341,21 +341,6 @@ def test_a_key_joined_to_a_name_of_several_words_is_split_at_its_space() -> None
     assert _spans(narrow, 24.0) == [(0.0, 25.0), (37.0, 140.0), (600.0, 612.0)]
 
 
-def test_a_key_split_off_a_slanted_word_is_as_tall_as_its_own_letters() -> None:
-    """The rise along a whole run is not its key's: on a photo printed in Liberation Mono Bold, keys split off
-    their sloping names kept the names' boxes, reaching into the row above; the glyph field measured the letters
-    a fifth too tall there, the font read key 30 as 36, and three rows were left unproven."""
-    slope = -0.1
-    run = _slanted(0.0, 200.0, 100.0, 500.0, slope)  # 20-pixel letters, 40 pixels of box
-    key, name = Word(run.x0, run.y0, run.x1, run.y1, run.cy, slope, ((0.0, 24.0), (40.0, 200.0))).split(1)
-    assert key.cy == pytest.approx(508.8) and key.height == pytest.approx(20.0 + 0.1 * 24.0)
-    assert key.y0 < key.cy < key.y1
-    assert name.cy == pytest.approx(498.0) and name.height == pytest.approx(20.0 + 0.1 * 160.0)
-    # a slope that claims more rise than the box holds (odd ink) leaves the key the whole box, never an empty one
-    steep, _ = Word(run.x0, run.y0, run.x1, run.y1, run.cy, 0.5, ((0.0, 24.0), (40.0, 200.0))).split(1)
-    assert (steep.y0, steep.y1) == (run.y0, run.y1)
-
-
 def test_a_speck_stuck_before_a_key_is_left_out_and_a_narrow_one_is_not_a_speck() -> None:
     """The paper's edge, a few pixels left of a key, joined its word on hard photos: a 2-pixel first piece."""
     figure = _word(600.0, 612.0)

@@ -154,15 +154,7 @@ class Word:
         return (self.x0 + self.x1) / 2
 
     def split(self, at: int) -> tuple[Word, Word]:
-        """The word as two: its first `at` pieces, and the rest, each centred on the word's own slope.
-
-        Each part's box is as tall as the letters rise along its own width,
-        not the whole word's: a key split off a long sloping name kept the
-        name's box, reaching into the row above, and the glyph field that
-        word boxes measure took the letters there for a fifth taller than
-        they were (a photo printed in Liberation Mono Bold: the font then
-        read key 30 as 36, and three rows were left unproven).
-        """
+        """The word as two: its first `at` pieces, and the rest (each centred on the word's own slope)."""
         left, right = self.pieces[:at], self.pieces[at:]
         return self._part(left), self._part(right)
 
@@ -182,12 +174,8 @@ class Word:
 
     def _part(self, pieces: tuple[tuple[float, float], ...]) -> Word:
         x0, x1 = pieces[0][0], pieces[-1][1]
-        slope = self.slope or 0.0
-        cy = self.cy + slope * ((x0 + x1) / 2 - self.cx)
-        # the whole word's box rose by the slope along all of it, the part's only along its own width
-        half = (self.height - abs(slope) * (self.width - (x1 - x0))) / 2
-        y0, y1 = (max(self.y0, cy - half), min(self.y1, cy + half)) if half > 0 else (self.y0, self.y1)
-        return Word(x0, y0, x1, y1, cy, self.slope, pieces if len(pieces) > 1 else ())
+        cy = self.cy + (self.slope or 0.0) * ((x0 + x1) / 2 - self.cx)
+        return Word(x0, self.y0, x1, self.y1, cy, self.slope, pieces if len(pieces) > 1 else ())
 
 
 @dataclass(frozen=True)
