@@ -674,9 +674,9 @@ def _keyed_rows(table: _Tables, located: Located, layout: SheetLayout, font: Fon
     (cheap: no PP-OCR run), or by PP-OCR when the print is not fixed-pitch;
     a key less likely than another key or a one-edit neighbour by
     `KEY_MARGIN` nats leaves its row unproven (unless that key is one
-    another row proves its own: `_keys_proven`). The font is learned from these
-    same keys, but from all of them, so a few shifted rows barely move its
-    templates while failing their own key.
+    another row proves its own: `_keys_proven`). The font is learned from
+    these same keys, but from all of them, so a few shifted rows barely
+    move its templates while failing their own key.
 
     A key the font alone leaves unproven is read by PP-OCR too, and the two
     readers' log-likelihoods added (as for a figure): at the small, blurred
