@@ -17,9 +17,12 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/sbin/nginx ]; then
     apt-get update -qq && apt-get install -y -qq chromium nginx-light >/dev/null
 fi
 export TESTIGO_REQUIRE_BROWSER=1 TESTIGO_REQUIRE_NGINX=1
-# the simulator's printer tests also print with Debian's DejaVu Sans Mono (they skip without it)
-if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null
+# the simulator's printer tests also print with Debian's DejaVu Sans Mono, and the reader's with Liberation Mono
+# (a font the simulator's printers never use); they skip without them
+if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ] \
+    || [ ! -f /usr/share/fonts/truetype/liberation/LiberationMono-Bold.ttf ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core fonts-liberation >/dev/null
 fi
 
 pg_dir=$(mktemp -d /tmp/testigo-pg.XXXXXX)

@@ -33,6 +33,7 @@ from testigo.read.printed.lines import Frame, TextLine, Word
 from testigo.read.printed.reading import PageFrames, PrintNotRead, read_print
 from testigo.read.printed.structure import Located, NotFound, locate
 from testigo.simulate import PRINTERS, simulate
+from testigo.simulate.style import PrintStyle
 from tests.read.samples import printed_figures
 
 PROFILE = get_profile("ve2024")
@@ -641,6 +642,28 @@ def test_small_blurred_print_is_read_by_its_own_digits(tmp_path: Path, monkeypat
     monkeypatch.setattr(font_module, "PITCH_RANGE", (0.6, 1.1))
     monkeypatch.setattr(font_module, "SCALE_REACH", 0.1)
     assert len(wrong()) >= 10
+
+
+#: A monospaced font none of the simulator's printers use (Debian's fonts-liberation), whose 0 has a dot inside.
+LIBERATION_MONO_BOLD = Path("/usr/share/fonts/truetype/liberation/LiberationMono-Bold.ttf")
+
+
+def test_card_numbers_in_a_font_whose_0_looks_like_its_6_are_proven_by_being_printed_once(tmp_path: Path) -> None:
+    """On this photo printed in Liberation Mono Bold the sheet's font reads key 30 as 36 by 18 nats, PP-OCR reads
+    30; row 36 reads as 36 against every rival, so 36 is no rival for row 30, and every row is proven (rows 29 to
+    31 were not, their figures unplaced) and every figure reads as printed."""
+    if not LIBERATION_MONO_BOLD.exists():
+        pytest.skip(f"{LIBERATION_MONO_BOLD} is absent (Debian: apt-get install fonts-liberation)")
+    printer = PrintStyle(font=LIBERATION_MONO_BOLD)
+    truth = json.loads(
+        simulate(tmp_path, 1, seed=8, quality="photo", variant="sin_qr", printers=(printer,), workers=1).read_text()
+    )
+    [entry] = [entry for entry in truth["files"] if entry["kind"] == "acta"]
+    fields = read_print(cv2.imread(str(tmp_path / entry["file"]), cv2.IMREAD_GRAYSCALE), _layout("none")).fields
+    assert [name for name, field in fields.items() if not field.placed] == []
+    assert {name: fields[name].text for name in printed_figures(entry)} == {
+        name: str(value) for name, value in printed_figures(entry).items()
+    }
 
 
 def test_the_pitch_is_the_repeat_that_the_keys_widths_bear_out() -> None:
