@@ -335,7 +335,8 @@ def rescue(reading: PrintReading, layout: SheetLayout) -> Rescued:
         for name, opts in options.items()
         if opts
     }
-    solution = solve(likelihoods, [(check.total, check.part_fields(names)) for check in layout.checks])
+    sums = [(check.total, check.part_fields(names)) for check in layout.checks]
+    solution = solve(likelihoods, sums)
     if solution is None:
         return Rescued(best, {name: _alone(options[name]) for name in names}, False, ())
     chosen: dict[str, int | None] = {name: solution.values.get(name) for name in names}
@@ -350,7 +351,7 @@ def rescue(reading: PrintReading, layout: SheetLayout) -> Rescued:
         name
         for name in read
         if (name in zeros or name not in unplaced)
-        and any(_pinned(name, check.total, check.part_fields(names), vouched, zeros) for check in layout.checks)
+        and any(_pinned(name, total, parts, vouched, zeros) for total, parts in sums)
     }
     split = tuple(name for name in names if name in (unplaced | dissented) - settled)
     return Rescued(chosen, confidence, True, corrected, split)
