@@ -341,6 +341,61 @@ def test_a_key_joined_to_a_name_of_several_words_is_split_at_its_space() -> None
     assert _spans(narrow, 24.0) == [(0.0, 25.0), (37.0, 140.0), (600.0, 612.0)]
 
 
+def test_a_key_a_proportional_font_sets_a_words_space_from_its_name_is_split_only_where_the_table_needs_it() -> None:
+    """In a proportional font (a sheet laid out by a browser in DejaVu Sans or Liberation Sans) the space after a
+    key is the font's word space, as narrow as the ones between the name's words: "20 EL CAMBIO", blurred into
+    one word, has three pieces a word space apart, and only the key's width tells where the key ends.
+
+    Split so on every sheet, the first pieces of a header line at both margins could pass for a key; so only
+    where the table is not found otherwise (`locate`). Scans of ten such sheets laid out by Chromium in each
+    of the two fonts: every table lost (20 rows found, the run broken at "20 EL CAMBIO"); now every one found.
+    """
+    name = TextLine((_word(0.0, 140.0, ((0.0, 27.0), (36.0, 58.0), (66.0, 140.0))), _word(600.0, 612.0)))
+    assert _spans(name, 27.0) is None  # its key's gap no wider than its name's: no space by the strict rule
+    loose = _key_split(name, 27.0, loose=True)
+    assert loose is not None
+    assert [(word.x0, word.x1) for word in loose.words] == [(0.0, 27.0), (36.0, 140.0), (600.0, 612.0)]
+    lone = TextLine((_word(0.0, 71.0, ((0.0, 27.0), (35.0, 71.0))), _word(600.0, 612.0)))
+    assert _spans(lone, 27.0) == [(0.0, 27.0), (35.0, 71.0), (600.0, 612.0)]  # its only gap: a space either way
+
+    located = locate(_proportional_table(), LAYOUT, 20.0)
+    assert len(located) == 1
+    assert [round(row.words[0].width) for row in located[0].rows] == [27] * LAYOUT.table.rows
+    assert len(located[0].total_lines) == len(LAYOUT.totals)
+
+
+def test_a_table_whose_keys_no_space_parts_from_their_names_is_still_lost_without_the_loose_split(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same table with keys split only at a space wider than the name's: the run of rows breaks where a
+    candidate's name stands on each side of such a row, and the table is not found."""
+    strict = structure_module._ways
+    monkeypatch.setattr(structure_module, "_ways", lambda *args, loose: strict(*args, loose=False))
+    with pytest.raises(NotFound, match="table rows"):
+        locate(_proportional_table(), LAYOUT, 20.0)
+
+
+def _proportional_table() -> list[TextLine]:
+    """`LAYOUT`'s table as a proportional font lays it out, and its totals: every sixth row has a name of several
+    words, joined to its key by blur, with a candidate's name on the lines above and below it."""
+    lines: list[TextLine] = []
+
+    def line(*spans: tuple[float, float, tuple[tuple[float, float], ...]]) -> None:
+        y = 30.0 * len(lines)
+        lines.append(TextLine(tuple(Word(x0, y, x1, y + 20.0, y + 10.0, None, pieces) for x0, x1, pieces in spans)))
+
+    for n in range(LAYOUT.table.rows):
+        if n % 6 == 5:
+            line((0.0, 90.0, ()), (100.0, 200.0, ()))  # a candidate's name
+            line((0.0, 140.0, ((0.0, 27.0), (36.0, 58.0), (66.0, 140.0))), (600.0, 612.0, ()))
+            line((0.0, 120.0, ()), (130.0, 210.0, ()))
+        else:
+            line((0.0, 27.0, ()), (36.0, 90.0, ()), (600.0, 612.0, ()))
+    for _ in LAYOUT.totals:
+        line((0.0, 150.0, ()), (580.0, 612.0, ()))
+    return lines
+
+
 def test_a_speck_stuck_before_a_key_is_left_out_and_a_narrow_one_is_not_a_speck() -> None:
     """The paper's edge, a few pixels left of a key, joined its word on hard photos: a 2-pixel first piece."""
     figure = _word(600.0, 612.0)
