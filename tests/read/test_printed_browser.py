@@ -1,0 +1,111 @@
+"""The print reader on actas a browser laid out in proportional fonts: rendered independently of the simulator.
+
+The simulator's printer sets every character in a fixed cell, whatever its
+font. Chromium sets a key its font's word space from its name and each
+letter as wide as itself (tests/read/html_acta.py); only the digits keep
+one width, as tabular figures do in most fonts. The sheets are then
+scanned by `testigo.simulate.degrade`, as the simulator's are.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import pytest
+
+from testigo.domain.layout import SheetLayout
+from testigo.profiles import get_profile
+from testigo.read.printed import font as font_module
+from testigo.read.printed import structure as structure_module
+from testigo.read.printed.figures import cross_check, rescue
+from testigo.read.printed.reading import PrintNotRead, read_print
+from testigo.simulate.degrade import degrade_image
+from testigo.simulate.election import draw_sheets
+from testigo.simulate.render import card_field
+from testigo.simulate.sheet import ActaSheet
+from tests.read.html_acta import html_acta
+from tests.web.test_browser import chromium  # noqa: F401 - a fixture, used by name
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+LIBERATION_SANS = Path("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf")
+DEJAVU_SANS = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+PROFILE = get_profile("ve2024")
+
+
+def _layout(code: str) -> SheetLayout:
+    return next(layout for layout in PROFILE.layouts() if layout.code == code)
+
+
+@pytest.fixture(scope="module")
+def page(chromium: Any) -> Iterator[Any]:  # noqa: F811 - the fixture imported above
+    for font in (LIBERATION_SANS, DEJAVU_SANS):
+        if not font.exists():
+            pytest.fail(f"{font} is missing: the test command installs fonts-liberation and fonts-dejavu-core")
+    context = chromium.new_context(viewport={"width": 700, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
+def _scan(page: Any, sheet: ActaSheet, font: Path, variant: str, seed: int) -> np.ndarray:
+    image = degrade_image(html_acta(page, sheet, font, variant=variant), "scan", np.random.default_rng(seed))
+    gray = cv2.imdecode(np.frombuffer(image.data, np.uint8), cv2.IMREAD_GRAYSCALE)
+    assert gray is not None
+    return gray
+
+
+def _figures(sheet: ActaSheet) -> dict[str, int]:
+    printed = sheet.printed
+    cards = {card_field(card.number): card.votes for card in sheet.cards}
+    return cards | {
+        "valid_votes": printed.valid_votes,
+        "null_votes": printed.null_votes,
+        "total_votes": printed.total_votes,
+    }
+
+
+@pytest.mark.parametrize("font", [LIBERATION_SANS, DEJAVU_SANS], ids=["liberation-sans", "dejavu-sans"])
+def test_a_sheet_a_browser_set_in_a_proportional_font_is_confirmed_figure_by_figure(page: Any, font: Path) -> None:
+    for number, sheet in enumerate(draw_sheets(2, seed=31)):
+        reading = read_print(_scan(page, sheet, font, "qr", number), _layout("qr"), header=False)
+        check = cross_check(reading, _figures(sheet))
+        assert check.outcome == "confirmed", check.describe()
+        assert len(check.comparisons) == 41
+
+
+def test_a_sheet_a_browser_set_in_liberation_sans_without_a_code_is_rescued_exactly(page: Any) -> None:
+    [sheet] = draw_sheets(1, seed=32)
+    layout = _layout("none")
+    reading = read_print(_scan(page, sheet, LIBERATION_SANS, "sin_qr", 0), layout)
+    rescued = rescue(reading, layout)
+    assert rescued.certain, rescued.doubtful()
+    assert rescued.values == _figures(sheet)
+    assert reading.fields["center"].text == sheet.center_code
+    assert reading.fields["mesa"].text == str(sheet.mesa_number)
+
+
+def test_liberation_sans_needs_its_keys_split_at_a_word_space_and_its_digits_own_pitch(
+    page: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Liberation Sans's letters are wider than its digits (the rows repeat at 0.9 text heights, its digits at
+    0.7): cut at the rows' pitch, figures read 13 for 131 and 105 for 195. Its keys stand a word space from
+    their names, no wider than the names' own spaces: split only at wider gaps, the table is not found."""
+    sheets = draw_sheets(2, seed=31)
+    grays = [_scan(page, sheet, LIBERATION_SANS, "qr", number) for number, sheet in enumerate(sheets)]
+    monkeypatch.setattr(font_module, "PROPORTIONAL", math.inf)
+    checks = [
+        cross_check(read_print(gray, _layout("qr"), header=False), _figures(sheet))
+        for gray, sheet in zip(grays, sheets, strict=True)
+    ]
+    assert any(check.outcome != "confirmed" for check in checks)
+    monkeypatch.undo()
+    strict = structure_module._ways
+    monkeypatch.setattr(structure_module, "_ways", lambda *args, loose: strict(*args, loose=False))
+    for gray in grays:
+        with pytest.raises(PrintNotRead, match="table rows"):
+            read_print(gray, _layout("qr"), header=False)
