@@ -21,6 +21,8 @@ import pytest
 from testigo.domain.layout import SheetLayout
 from testigo.profiles import get_profile
 from testigo.read.printed import font as font_module
+from testigo.read.printed import lines as lines_module
+from testigo.read.printed import reading as reading_module
 from testigo.read.printed import structure as structure_module
 from testigo.read.printed.figures import cross_check, rescue
 from testigo.read.printed.reading import PrintNotRead, read_print
@@ -52,8 +54,8 @@ def page(chromium: Any) -> Iterator[Any]:  # noqa: F811 - the fixture imported a
     context.close()
 
 
-def _scan(page: Any, sheet: ActaSheet, font: Path, variant: str, seed: int) -> np.ndarray:
-    image = degrade_image(html_acta(page, sheet, font, variant=variant), "scan", np.random.default_rng(seed))
+def _scan(page: Any, sheet: ActaSheet, font: Path, variant: str, seed: int, quality: str = "scan") -> np.ndarray:
+    image = degrade_image(html_acta(page, sheet, font, variant=variant), quality, np.random.default_rng(seed))
     gray = cv2.imdecode(np.frombuffer(image.data, np.uint8), cv2.IMREAD_GRAYSCALE)
     assert gray is not None
     return gray
@@ -109,3 +111,35 @@ def test_liberation_sans_needs_its_keys_split_at_a_word_space_and_its_digits_own
     for gray in grays:
         with pytest.raises(PrintNotRead, match="table rows"):
             read_print(gray, _layout("qr"), header=False)
+
+
+def test_a_codeless_photo_in_liberation_sans_is_rescued_exactly_its_capitals_no_crease_its_label_split(
+    page: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A phone photo blurs a proportional font's close-set capitals into runs inked in nearly every column:
+    none is a crease, for no line runs unbroken through one. "ELECTORES:" and its value, a word space apart,
+    are one word: the label is found where the word is split between its pieces."""
+    [sheet] = draw_sheets(1, seed=33)
+    gray = _scan(page, sheet, LIBERATION_SANS, "sin_qr", 33, quality="photo")
+    layout = _layout("none")
+    creases: list[object] = []
+    real = lines_module._crease
+
+    def crease(*args: Any) -> object:
+        creases.append(real(*args))
+        return creases[-1]
+
+    monkeypatch.setattr(lines_module, "_crease", crease)
+    reading = read_print(gray, layout)
+    rescued = rescue(reading, layout)
+    assert rescued.certain, rescued.doubtful()
+    assert rescued.values == _figures(sheet)
+    assert reading.fields["registered"].text == str(sheet.registered)
+    assert creases and not any(creases)
+    monkeypatch.setattr(lines_module, "CREASE_LINE", 0.5)  # the line may run anywhere within the letters
+    creases.clear()
+    read_print(gray, layout, header=False)
+    assert any(creases)
+    monkeypatch.undo()
+    monkeypatch.setattr(reading_module, "_split_at_pieces", lambda lines: [])
+    assert "registered" in read_print(gray, layout).missing
