@@ -87,7 +87,9 @@ class NotFound(Exception):
     """The layout's table could not be found among the lines; str() says what was missing."""
 
 
-def locate(lines: Sequence[TextLine], layout: SheetLayout, text_height: float) -> list[Located]:
+def locate(
+    lines: Sequence[TextLine], layout: SheetLayout, text_height: float, *, everywhere: bool = False
+) -> list[Located]:
     """The ways `lines` (top to bottom) can match `layout`; raises `NotFound` with the reason when none does.
 
     More than one way when more lines look like rows than the table has (a
@@ -121,6 +123,17 @@ def locate(lines: Sequence[TextLine], layout: SheetLayout, text_height: float) -
     confirmed (1 before), 20 photos in DejaVu Sans Bold (5); 10 scans and
     20 photos in Liberation Sans all read (1 before), 8 of them confirmed,
     the rest partial, none a mismatch.
+
+    `everywhere` (the caller's last resort, where no framing of the page
+    reads otherwise) cuts the key off every line at both margins whose
+    first word is wider than a key, not only within a run of rows: a
+    narrow proportional font's word space, a few pixels, is gone in a
+    photo, and most rows are key and name in one piece. Chromium-laid
+    photos in Liberation Sans Narrow: 17 of 20 tables lost (2 to 31 rows
+    found), now every one read, 16 confirmed, every figure as printed; in
+    Liberation Sans, hard photos 17 of 20 confirmed (6); Liberation Serif
+    photos all read (18), 19 confirmed. Cut so on every page, the turn the
+    wrong way up offered tables of cut figures (`reading.read_print`).
     """
     usable = [line for line in lines if len(line.words) >= 2]
     if len(usable) < layout.table.rows:
@@ -145,13 +158,19 @@ def locate(lines: Sequence[TextLine], layout: SheetLayout, text_height: float) -
     ways = _ways(lines, keyed, key_width, whole, loose=False)
     if max(len(run) for _, run in ways) < wanted:
         ways += _ways(lines, keyed, key_width, whole, loose=True)
+    if everywhere:
+        ways += _ways(lines, keyed, key_width, whole, loose=True, everywhere=True)
     longest = max(len(run) for _, run in ways)
     if longest < wanted:
         raise NotFound(f"found {longest} table rows, the layout has {wanted}")
     candidates = []
+    seen: set[tuple[int, ...]] = set()
     for lines_of_way, run_of_way in ways:
         for start in range(len(run_of_way) - wanted + 1):
             rows = run_of_way[start : start + wanted]
+            if (same := tuple(id(row) for row in rows)) in seen:
+                continue  # two ways that differ only outside these rows (a total line cut, say)
+            seen.add(same)
             # only the rows keep a key split off: a header line at both margins whose first word is a label
             # (``MESA:``, its S and A a letter gap apart, the word's only gap) must keep it whole to read as it
             below = [whole.get(id(line), line) for line in lines_of_way[lines_of_way.index(rows[-1]) + 1 :]]
@@ -165,11 +184,18 @@ def locate(lines: Sequence[TextLine], layout: SheetLayout, text_height: float) -
 
 
 def _ways(
-    lines: list[TextLine], keyed: list[TextLine], key_width: float, whole: dict[int, TextLine], *, loose: bool
+    lines: list[TextLine],
+    keyed: list[TextLine],
+    key_width: float,
+    whole: dict[int, TextLine],
+    *,
+    loose: bool,
+    everywhere: bool = False,
 ) -> list[tuple[list[TextLine], list[TextLine]]]:
     """The lines with the keys of `keyed` split off (`_key_split`), and their longest run of rows; then, when
     some line within it may be a row whose key was joined to its name with no gap left, the lines with those
-    keys cut off too (`_key_cut`), and their run. `whole` gets each split or cut line's line before.
+    keys cut off too (`_key_cut`), and their run; `everywhere`: such a line anywhere on the page, not only
+    within the run. `whole` gets each split or cut line's line before.
     """
     split = {id(line): _key_split(line, key_width, loose=loose) or line for line in keyed}
     whole |= {id(parted): line for line in keyed if (parted := split[id(line)]) is not line}
@@ -179,7 +205,8 @@ def _ways(
     ways = [(lines, run)]
     # within the table, a line at both margins whose first word is wider than a key may be a row whose key blur
     # joined to its name with no gap left to split at: the rows with its key cut off are candidates too
-    inside = lines[lines.index(run[0]) : lines.index(run[-1]) + 1] if run else []
+    # (`everywhere`: such lines anywhere, a narrow font's word space, joined, leaving most rows so and no run)
+    inside = lines if everywhere else lines[lines.index(run[0]) : lines.index(run[-1]) + 1] if run else []
     unsplit = {id(line) for line in keyed if split[id(line)] is line}
     cut = {
         id(line): _key_cut(line, key_width)
