@@ -925,3 +925,27 @@ def test_a_sheet_parted_into_blocks_none_a_table_alone_is_read_as_one(
             reading_module._read_frame(block, layout, None, header=False, labels=True)
     check = cross_check(read_print(gray, layout, header=False), printed_figures(entry))
     assert check.outcome == "confirmed", check.describe()
+
+
+def test_a_sheet_whose_total_s_label_reads_nowhere_is_not_cut_into_other_tables(
+    sheets: list[tuple[np.ndarray, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The keys are cut off every line (`structure.locate`'s `everywhere`) only where no framing found the
+    table: a table found whose total's label reads nowhere is no narrow font's, and cutting its keys finds no
+    other table, only other readings (on simulated hard photos, partial sheets read otherwise)."""
+    gray, entry = sheets[0]
+    quad = np.array(entry["fields"]["valid_votes"], np.float64)
+    top, bottom, figure = int(quad[:, 1].min()), int(quad[:, 1].max()), int(quad[:, 0].min())
+    page = gray.copy()
+    page[top:bottom, figure // 4 : figure // 2] = 0  # the label "VOTOS VÁLIDOS" under a bar of ink
+    asked: list[bool] = []
+    real = reading_module.locate
+
+    def locate(lines: Any, layout: SheetLayout, height: float, *, everywhere: bool = False) -> list[Located]:
+        asked.append(everywhere)
+        return real(lines, layout, height, everywhere=everywhere)
+
+    monkeypatch.setattr(reading_module, "locate", locate)
+    with pytest.raises(PrintNotRead, match="VOTOS VÁLIDOS"):
+        read_print(page, _layout("qr"), header=False)
+    assert asked and not any(asked)

@@ -164,13 +164,9 @@ def locate(
     if longest < wanted:
         raise NotFound(f"found {longest} table rows, the layout has {wanted}")
     candidates = []
-    seen: set[tuple[int, ...]] = set()
     for lines_of_way, run_of_way in ways:
         for start in range(len(run_of_way) - wanted + 1):
             rows = run_of_way[start : start + wanted]
-            if (same := tuple(id(row) for row in rows)) in seen:
-                continue  # two ways that differ only outside these rows (a total line cut, say)
-            seen.add(same)
             # only the rows keep a key split off: a header line at both margins whose first word is a label
             # (``MESA:``, its S and A a letter gap apart, the word's only gap) must keep it whole to read as it
             below = [whole.get(id(line), line) for line in lines_of_way[lines_of_way.index(rows[-1]) + 1 :]]
