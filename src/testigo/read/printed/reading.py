@@ -450,7 +450,7 @@ def _located(
     frame: Frame, layout: SheetLayout, code_up: tuple[float, float] | None, *, everywhere: bool = False
 ) -> _Turns:
     """The turns of one framing of the page that hold rows shaped as `layout`'s table, each with its candidate
-    tables (`locate`, `everywhere` as asked: the lines alone, no key read yet); raises `PrintNotRead` when none
+    tables (`locate`, `everywhere` as asked: the lines alone, no key read yet); raises `TableNotFound` when none
     does."""
     turns = [frame, frame.turned]
     if code_up is not None:
@@ -478,7 +478,7 @@ def _table(
 ) -> tuple[_Tables, Located]:
     """`layout`'s table on one framing of the page (`found`: its `_located` turns, when already known), its keys
     read (`_probed`, then `_every_key` where those fail and `every_key` asks), and its glyphs fitted to its rows;
-    raises `PrintNotRead`."""
+    raises `TableNotFound` where no candidate's keys read."""
     found = _located(frame, layout, code_up) if found is None else found
     tables = [_Tables(turn, candidates) for turn, candidates in found]
     best = _probed(tables, layout)

@@ -125,7 +125,7 @@ def locate(
     the rest partial, none a mismatch.
 
     `everywhere` (the caller's last resort, where no framing of the page
-    reads otherwise) cuts the key off every line at both margins whose
+    finds the table otherwise) cuts the key off every line at both margins whose
     first word is wider than a key, not only within a run of rows: a
     narrow proportional font's word space, a few pixels, is gone in a
     photo, and most rows are key and name in one piece. Chromium-laid
