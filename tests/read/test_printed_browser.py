@@ -55,7 +55,8 @@ def page(chromium: Any) -> Iterator[Any]:  # noqa: F811 - the fixture imported a
     context.close()
 
 
-def _scan(page: Any, sheet: ActaSheet, font: Path, variant: str, seed: int, quality: str = "scan") -> np.ndarray:
+def _degraded(page: Any, sheet: ActaSheet, font: Path, variant: str, seed: int, quality: str = "scan") -> np.ndarray:
+    """`sheet` laid out by the browser in `font`, scanned or photographed (`quality`) by the simulator, in gray."""
     image = degrade_image(html_acta(page, sheet, font, variant=variant), quality, np.random.default_rng(seed))
     gray = cv2.imdecode(np.frombuffer(image.data, np.uint8), cv2.IMREAD_GRAYSCALE)
     assert gray is not None
@@ -75,7 +76,7 @@ def _figures(sheet: ActaSheet) -> dict[str, int]:
 @pytest.mark.parametrize("font", [LIBERATION_SANS, DEJAVU_SANS], ids=["liberation-sans", "dejavu-sans"])
 def test_a_sheet_a_browser_set_in_a_proportional_font_is_confirmed_figure_by_figure(page: Any, font: Path) -> None:
     for number, sheet in enumerate(draw_sheets(2, seed=31)):
-        reading = read_print(_scan(page, sheet, font, "qr", number), _layout("qr"), header=False)
+        reading = read_print(_degraded(page, sheet, font, "qr", number), _layout("qr"), header=False)
         check = cross_check(reading, _figures(sheet))
         assert check.outcome == "confirmed", check.describe()
         assert len(check.comparisons) == 41
@@ -84,7 +85,7 @@ def test_a_sheet_a_browser_set_in_a_proportional_font_is_confirmed_figure_by_fig
 def test_a_sheet_a_browser_set_in_liberation_sans_without_a_code_is_rescued_exactly(page: Any) -> None:
     [sheet] = draw_sheets(1, seed=32)
     layout = _layout("none")
-    reading = read_print(_scan(page, sheet, LIBERATION_SANS, "sin_qr", 0), layout)
+    reading = read_print(_degraded(page, sheet, LIBERATION_SANS, "sin_qr", 0), layout)
     rescued = rescue(reading, layout)
     assert rescued.certain, rescued.doubtful()
     assert rescued.values == _figures(sheet)
@@ -99,7 +100,7 @@ def test_liberation_sans_needs_its_keys_split_at_a_word_space_and_its_digits_own
     0.7): cut at the rows' pitch, figures read 13 for 131 and 105 for 195. Its keys stand a word space from
     their names, no wider than the names' own spaces: split only at wider gaps, the table is not found."""
     sheets = draw_sheets(2, seed=31)
-    grays = [_scan(page, sheet, LIBERATION_SANS, "qr", number) for number, sheet in enumerate(sheets)]
+    grays = [_degraded(page, sheet, LIBERATION_SANS, "qr", number) for number, sheet in enumerate(sheets)]
     monkeypatch.setattr(font_module, "PROPORTIONAL", math.inf)
     checks = [
         cross_check(read_print(gray, _layout("qr"), header=False), _figures(sheet))
@@ -121,7 +122,7 @@ def test_a_codeless_photo_in_liberation_sans_is_rescued_exactly_its_capitals_no_
     none is a crease, for no line runs unbroken through one. "ELECTORES:" and its value, a word space apart,
     are one word: the label is found where the word is split between its pieces."""
     [sheet] = draw_sheets(1, seed=33)
-    gray = _scan(page, sheet, LIBERATION_SANS, "sin_qr", 33, quality="photo")
+    gray = _degraded(page, sheet, LIBERATION_SANS, "sin_qr", 33, quality="photo")
     layout = _layout("none")
     creases: list[object] = []
     real = lines_module._crease
@@ -152,7 +153,7 @@ def test_a_photo_in_a_narrow_font_is_confirmed_with_its_keys_cut_off_at_their_wi
     """Liberation Sans Narrow's word space is a few pixels, gone in a photo: most rows are key and name in one
     piece, and the table is found only with every key cut off at the keys' width (`locate`'s `everywhere`)."""
     [sheet] = draw_sheets(1, seed=34)
-    gray = _scan(page, sheet, LIBERATION_SANS_NARROW, "qr", 34, quality="photo")
+    gray = _degraded(page, sheet, LIBERATION_SANS_NARROW, "qr", 34, quality="photo")
     check = cross_check(read_print(gray, _layout("qr"), header=False), _figures(sheet))
     assert check.outcome == "confirmed", check.describe()
     assert len(check.comparisons) == 41
