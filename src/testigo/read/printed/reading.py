@@ -399,7 +399,7 @@ def read_print(
     errors: list[PrintNotRead] = []
     table_found = False  # by some way, whose reading then failed for another reason
     # the first way again with the keys cut off everywhere (`structure.locate`'s last resort): a page none reads
-    for everywhere, frame in itertools.chain(zip(itertools.repeat(False), frames.ways()), [(True, frames.plain)]):
+    for everywhere, frame in itertools.chain(((False, way) for way in frames.ways()), [(True, frames.plain)]):
         if everywhere and table_found:
             break  # cutting keys finds no other table, only other readings of the one found
         if frame is None:

@@ -131,7 +131,7 @@ def locate(
     photo, and most rows are key and name in one piece. Chromium-laid
     photos in Liberation Sans Narrow: 17 of 20 tables lost (2 to 31 rows
     found), now every one read, 16 confirmed, every figure as printed; in
-    Liberation Sans, hard photos 17 of 20 confirmed (6); Liberation Serif
+    Liberation Sans, hard photos 16 of 20 confirmed (6), 1 partial; Liberation Serif
     photos all read (18), 19 confirmed. Cut so on every page, the turn the
     wrong way up offered tables of cut figures (`reading.read_print`).
     """
