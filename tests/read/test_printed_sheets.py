@@ -534,12 +534,7 @@ def test_figures_printed_beside_the_line_of_the_papers_edge_are_read(
     printed a space or less from it, figures were joined to the strokes into runs too tall for words and lost
     (9 to 15 rows found of 38), or to the bits and read with a last "1"."""
     gray, entry = sheets[0]
-    edge, height = _past_the_figures(gray, entry, gap)
-    page = gray.copy()
-    stroke, bit, space = (int(k * height) for k in (5.0, 1.0, 0.3))
-    for top in range(0, page.shape[0], stroke + bit + 2 * space):  # a stroke, a space, a bit, a space
-        for begin, length in ((top, stroke), (top + stroke + space, bit)):
-            page[begin : begin + length, edge : edge + max(2, int(0.15 * height))] = 90
+    page = _broken_edge(gray, entry, gap)
     check = cross_check(read_print(page, _layout("qr"), header=False), printed_figures(entry))
     assert check.outcome == "confirmed", check.describe()
     with monkeypatch.context() as patched:
@@ -549,6 +544,40 @@ def test_figures_printed_beside_the_line_of_the_papers_edge_are_read(
     monkeypatch.setattr(lines_module, "_rules", lambda *args: [])
     with pytest.raises(PrintNotRead, match="table rows"):
         read_print(page, _layout("qr"), header=False)
+
+
+def test_words_are_found_again_only_near_the_rules_and_are_those_the_whole_frame_gives(
+    sheets: list[tuple[np.ndarray, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the paper's edge joined to the figures is erased, only the runs near it are measured again
+    (`lines._without_rules`): the words are the ones finding every word of the frame again gives."""
+    page = _broken_edge(*sheets[0], 0.2)
+    masks: list[tuple[np.ndarray, float]] = []
+    found = lines_module._words
+    monkeypatch.setattr(lines_module, "_words", lambda mask, size: masks.append((mask, size)) or found(mask, size))
+    assert PageFrames(page).plain is not None
+    [(mask, height)] = masks
+    first, rules, joined, _ = lines_module._joined_words(mask, height)
+    assert joined and rules  # the edge's strokes joined to figures: the rules are erased and the words found again
+    again = lines_module._in_order(lines_module._without_rules(mask, first, rules, height))
+    whole = lines_module._in_order(lines_module._joined_words(lines_module._erased(mask, rules, height, 0), height)[0])
+    assert [(w.x0, w.y0, w.x1, w.y1, w.slope, w.pieces) for w in again] == [
+        (w.x0, w.y0, w.x1, w.y1, w.slope, w.pieces) for w in whole
+    ]
+    assert [w.cy for w in again] == pytest.approx([w.cy for w in whole], abs=1e-9)  # OpenCV's sums, in its order
+    assert len(set(again) & set(first)) > 0.75 * len(again)  # most words stand as found the first time (84 %)
+    assert len(set(again) - set(first)) > 0  # and the figures the edge had joined are found apart
+
+
+def _broken_edge(gray: np.ndarray, entry: dict[str, Any], gap: float) -> np.ndarray:
+    """The page with the paper's edge `gap` letters past its figures as a photo breaks it: strokes and bits."""
+    edge, height = _past_the_figures(gray, entry, gap)
+    page = gray.copy()
+    stroke, bit, space = (int(k * height) for k in (5.0, 1.0, 0.3))
+    for top in range(0, page.shape[0], stroke + bit + 2 * space):  # a stroke, a space, a bit, a space
+        for begin, length in ((top, stroke), (top + stroke + space, bit)):
+            page[begin : begin + length, edge : edge + max(2, int(0.15 * height))] = 90
+    return page
 
 
 def test_a_photo_of_a_sheet_printed_near_its_edge_is_confirmed_figure_by_figure(
