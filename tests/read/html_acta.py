@@ -41,9 +41,14 @@ _GEOMETRY = """() => {
 }"""
 
 
-def html_acta(page: Any, sheet: ActaSheet, font: Path, *, variant: str = "qr", size: float = 19.5) -> Image.Image:
+def html_acta(
+    page: Any, sheet: ActaSheet, font: Path, *, variant: str = "qr", size: float = 19.5, leaders: bool = False
+) -> Image.Image:
     """`sheet` laid out by the Playwright `page` in the TrueType `font` at `size` CSS pixels, as an RGB image
-    whose info is `testigo.simulate.render.render_acta`'s (for `testigo.simulate.degrade.degrade_image`)."""
+    whose info is `testigo.simulate.render.render_acta`'s (for `testigo.simulate.degrade.degrade_image`).
+
+    `leaders`: a dotted leader from each party's name to its figure, drawn as a dotted border (as web pages
+    and many printed forms lead the eye along a row)."""
     modules = 0
     code = ""
     if variant == "qr":
@@ -57,7 +62,7 @@ def html_acta(page: Any, sheet: ActaSheet, font: Path, *, variant: str = "qr", s
             f'<img id="code" src="{source}" width="{side}" height="{side}"><div class="c small">{sheet.acta_id}</div>'
         )
     face = base64.b64encode(font.read_bytes()).decode()
-    page.set_content(_document(sheet, face, size, code))
+    page.set_content(_document(sheet, face, size, code, leaders))
     page.evaluate("document.fonts.ready")
     geometry = page.evaluate(_GEOMETRY)
     image = Image.open(io.BytesIO(page.locator("#paper").screenshot())).convert("RGB")
@@ -76,7 +81,7 @@ def html_acta(page: Any, sheet: ActaSheet, font: Path, *, variant: str = "qr", s
     return image
 
 
-def _document(sheet: ActaSheet, face: str, size: float, code: str) -> str:
+def _document(sheet: ActaSheet, face: str, size: float, code: str, leaders: bool) -> str:
     """The acta as one HTML page: the simulator's text, laid out by CSS."""
     style = f"""
     @font-face {{ font-family: acta; src: url(data:font/ttf;base64,{face}); }}
@@ -92,16 +97,19 @@ def _document(sheet: ActaSheet, face: str, size: float, code: str) -> str:
     hr {{ border: 0; border-top: 2px dashed #111; margin: 6px 0; }}
     hr.double {{ border-top: 3px double #111; }}
     #code {{ display: block; margin: 24px auto 8px; image-rendering: pixelated; }}
+    .leader {{ flex: 1; border-bottom: 2px dotted #111; margin: 0 6px 6px; }}
     """
-    return f"<html><head><style>{style}</style></head><body><div id='paper'>{_body(sheet)}{code}</div></body></html>"
+    body = _body(sheet, leaders)
+    return f"<html><head><style>{style}</style></head><body><div id='paper'>{body}{code}</div></body></html>"
 
 
-def _body(sheet: ActaSheet) -> str:
+def _body(sheet: ActaSheet, leaders: bool) -> str:
     def field(name: str, value: object) -> str:
         return f'<span data-field="{name}">{value}</span>'
 
-    def row(left: str, right: str) -> str:
-        return f'<div class="row"><span>{left}</span><span>{right}</span></div>'
+    def row(left: str, right: str, *, led: bool = False) -> str:
+        leader = '<span class="leader"></span>' if led else ""
+        return f'<div class="row"><span>{left}</span>{leader}<span>{right}</span></div>'
 
     parts = [
         '<div class="c">REPÚBLICA BOLIVARIANA DE VENEZUELA</div><div class="c">CONSEJO NACIONAL ELECTORAL</div>',
@@ -119,7 +127,7 @@ def _body(sheet: ActaSheet) -> str:
     for candidate, cards in itertools.groupby(sheet.cards, key=lambda card: card.candidate):
         parts.append(f'<div class="line">{html.escape(candidate)}</div>')
         parts += [
-            row(f"{card.number:02d} {html.escape(card.party)}", field(card_field(card.number), card.votes))
+            row(f"{card.number:02d} {html.escape(card.party)}", field(card_field(card.number), card.votes), led=leaders)
             for card in cards
         ]
     parts.append("</div><hr>")

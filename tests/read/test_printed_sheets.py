@@ -550,17 +550,20 @@ def test_words_are_found_again_only_near_the_rules_and_are_those_the_whole_frame
     sheets: list[tuple[np.ndarray, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Once the paper's edge joined to the figures is erased, only the runs near it are measured again
-    (`lines._without_rules`): the words are the ones finding every word of the frame again gives."""
+    (`lines._found_again`): the words are the ones finding every word of the frame again gives."""
     page = _broken_edge(*sheets[0], 0.2)
     masks: list[tuple[np.ndarray, float]] = []
     found = lines_module._words
     monkeypatch.setattr(lines_module, "_words", lambda mask, size: masks.append((mask, size)) or found(mask, size))
     assert PageFrames(page).plain is not None
     [(mask, height)] = masks
-    first, rules, joined, _ = lines_module._joined_words(mask, height)
-    assert joined and rules  # the edge's strokes joined to figures: the rules are erased and the words found again
-    again = lines_module._in_order(lines_module._without_rules(mask, first, rules, height))
-    whole = lines_module._in_order(lines_module._joined_words(lines_module._erased(mask, rules, height, 0), height)[0])
+    runs = lines_module._joined_words(mask, height)
+    first, rules = runs.words, runs.rules
+    assert runs.joined and rules  # the edge's strokes joined to figures: the rules are erased and the words found again
+    erased = lines_module._erased(mask, rules, [], height, 0)
+    near = [rule.box(height, lines_module._join_width(height) + 4) for rule in rules]
+    again = lines_module._in_order(lines_module._found_again(erased, first, near, height))
+    whole = lines_module._in_order(lines_module._joined_words(erased, height).words)
     assert [(w.x0, w.y0, w.x1, w.y1, w.slope, w.pieces) for w in again] == [
         (w.x0, w.y0, w.x1, w.y1, w.slope, w.pieces) for w in whole
     ]

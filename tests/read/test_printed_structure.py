@@ -256,7 +256,56 @@ def test_a_crease_through_a_line_s_letters_is_erased_and_its_words_found_apart(
     words = _words(mask, 20.0)[0]
     assert sorted((w.x0, w.x1) for w in words) == sorted((w.x0, w.x1) for w in clean)
     monkeypatch.setattr(lines_module, "CREASE_LENGTH", math.inf)
+    monkeypatch.setattr(lines_module, "_leaders", lambda *args: [])  # its stretches between words pass for leaders
     assert any(w.x1 - w.x0 > 800 for w in _words(mask, 20.0)[0])  # the key and the name lost in the crease's run
+
+
+def _row(mask: np.ndarray, dots: int) -> None:
+    """A table row on `mask` (rows 30-50): a key, a name, `dots` dots 3 pixels wide and 4 tall every 6 pixels on
+    the letters' feet from 6 pixels past the name, and a "1" whose foot reaches 8 pixels left of its stem at
+    column 820."""
+    for left, letters in ((40, 2), (110, 6)):  # a key and a name, 14-pixel letters
+        for k in range(letters):
+            mask[30:50, left + 20 * k : left + 20 * k + 14] = 255
+    for k in range(dots):
+        mask[46:50, 230 + 6 * k : 233 + 6 * k] = 255
+    mask[30:50, 820:824] = 255  # the stem
+    mask[47:50, 812:830] = 255  # the foot, on the leader's line
+
+
+@pytest.mark.parametrize("joined", [True, False], ids=["dots-to-the-figure", "dots-short-of-it"])
+def test_a_dotted_leader_from_a_name_to_its_figure_is_erased_and_the_figure_keeps_its_foot(joined: bool) -> None:
+    """Dots on the letters' feet join a key, a name and a figure into one run (or the name alone, when they stop
+    short of the figure); as a leader they are erased, the three words found apart, the figure's foot kept, and
+    the image the readers cut the figure from shows no dot."""
+    mask = np.zeros((80, 900), np.uint8)
+    _row(mask, 97 if joined else 91)  # the last dot ends 3 or 39 pixels short of the foot
+    words, _, leaders = _words(mask, 20.0)
+    assert [(w.x0, w.x1) for w in words] == [(40, 74), (110, 224), (812, 830)]
+    [leader] = leaders
+    erased = lines_module._erased(mask, [], leaders, 20.0, 0)
+    assert not erased[:, 225:805].any()  # every dot, its blur's margin too
+    assert (erased[:, 812:830] == mask[:, 812:830]).all()  # the foot, as printed
+    assert leader.dotted
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(lines_module, "_leaders", lambda *args: [])
+        assert any(w.x0 == 110 and w.x1 > 700 for w in _words(mask, 20.0)[0])  # the name runs on through the dots
+
+
+def test_the_dots_of_leaders_that_outnumber_the_letters_are_not_taken_for_letters() -> None:
+    """38 rows of some 90 dots each: the blobs' median height is a dot's (4 pixels); over the blobs half a frame's
+    letter tall or more, the letters' (20), as on a sheet without leaders."""
+    mask = np.zeros((38 * 40, 900), np.uint8)
+    for row in range(38):
+        _row(mask[row * 40 : row * 40 + 80], 90)
+    stats = lines_module._components(mask)[2]
+    floor = lines_module.DOTS_SHARE * lines_module.TARGET_HEIGHT
+    assert lines_module._text_height(stats) == 4.0
+    assert lines_module._text_height(stats, floor) == 20.0
+    plain = np.zeros_like(mask)
+    for row in range(38):
+        _row(plain[row * 40 : row * 40 + 80], 0)
+    assert lines_module._text_height(lines_module._components(plain)[2], floor) == 20.0
 
 
 def test_a_key_joined_to_its_name_with_no_gap_is_cut_off_at_the_keys_width(

@@ -109,6 +109,19 @@ RULE_PAST, RULE_BLUR = 2.0, 1.5
 CREASE_LENGTH, CREASE_WIDTH, CREASE_COVER = 12.0, 0.5, 0.9
 #: ... and its own line, this many text heights either side of it, runs through `CREASE_COVER` of them too.
 CREASE_LINE = 0.1
+#: A stretch of a long run at least `LEADER_LENGTH` text heights long whose columns hold at most `LEADER_THICK`
+#: text heights of ink each, `LEADER_INK` of them inked at least and all of it along one line, is a leader: the
+#: dots, dashes or rule that lead the eye from a name to its figure ("PSUV ........ 177"; `_leaders`).
+LEADER_LENGTH, LEADER_THICK, LEADER_INK = 2.0, 0.4, 0.2
+#: A leader is left as it is this many text heights from either end of its stretch (`_Leader.of`).
+LEADER_END = 0.25
+#: A leader whose ink fills less than this share of its columns is dotted: its run holds no crease (`_crease`),
+#: for a crease is a line drawn unbroken along a fold, and dots along the letters' feet blurred into a line passed
+#: for one, whose erasing took the feet off the letters (figures' boxes 11 pixels tall for 20; 12 photos).
+LEADER_DOTTED = 0.9
+#: Blobs less than this share of `TARGET_HEIGHT` are no letters where they outnumber the letters of a frame
+#: (`_text_height`): the dots of dotted leaders, some 90 a row.
+DOTS_SHARE = 0.5
 #: A column of blank paper at least this many text heights wide down the whole frame parts its text into
 #: blocks whose lines are followed apart (`_blocks`): sheets laid side by side. None was found within a
 #: simulated sheet (280 photos, 80 of them in all five printers' styles, and 12 scans; the columns found
@@ -352,17 +365,17 @@ def frame_in(
     # measured again on the frame: the survey's copy is too coarse to measure small letters well
     ink = _ink(image, _stroke_size(TARGET_HEIGHT), faint=faint)
     stats = _components(ink)[2]
-    text_height = _text_height(stats) or TARGET_HEIGHT
+    text_height = _text_height(stats, DOTS_SHARE * TARGET_HEIGHT) or TARGET_HEIGHT
     # the lines' ink is the same mask when the letters came out near the target height (the same stroke size)
     if _stroke_size(text_height) != _stroke_size(TARGET_HEIGHT):
         ink = _ink(image, _stroke_size(text_height), faint=faint)
         stats = _components(ink)[2]
-    words, rules = _words(_despeckled(ink, stats, text_height), text_height)
+    words, rules, leaders = _words(_despeckled(ink, stats, text_height), text_height)
     blocks = _blocks(words, text_height)
     if not blocks:
         return None
     # the readers cut their crops from the image: a bit of a rule beside a figure must not show there either
-    erased = _erased(image, rules, text_height, 255)
+    erased = _erased(image, rules, leaders, text_height, 255)
     frames = [Frame(erased, to_page, text_height, _lines(block, text_height), page_size) for block in blocks]
     together = replace(frames[0], lines=_lines(words, text_height)) if len(frames) > 1 else None
     return replace(frames[0], beside=tuple(frames[1:]), together=together)
@@ -555,16 +568,27 @@ def _stroke_size(text_height: float) -> int:
     return max(5, int(text_height * 0.8)) | 1
 
 
-def _text_height(stats: np.ndarray) -> float:
+def _text_height(stats: np.ndarray, floor: float = 0.0) -> float:
     """The height of a capital letter: the median height of letter-shaped blobs (0: none), from the ink mask's
     components (`stats`, as `_components` gives them: measured once for this and `_despeckled`).
 
     The median follows the font most of the sheet's letters are printed in
-    (the table's), not the larger title's.
+    (the table's), not the larger title's. Where it falls below `floor`
+    (a frame's, whose letters were brought near `TARGET_HEIGHT`), it is
+    taken again over the blobs `floor` tall or more when 20 are: dotted
+    leaders from names to figures ("PSUV ....... 177") put some 90 dots on
+    a row, and their median was a dot's, 4 pixels (12 Chromium-laid
+    photos). Weighting the blobs by their ink instead moved the height of
+    a page seen from below, whose title and code outweigh its small far
+    rows (16 to 13 pixels: its table was lost).
     """
     heights, widths = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
     letters = (heights >= 4) & (heights <= 200) & (widths <= 2 * heights) & (widths >= 0.2 * heights)
-    return float(np.median(heights[letters])) if letters.sum() >= 20 else 0.0
+    if letters.sum() < 20:
+        return 0.0
+    median = float(np.median(heights[letters]))
+    tall = letters & (heights >= floor)
+    return float(np.median(heights[tall])) if median < floor and tall.sum() >= 20 else median
 
 
 def _turn(
@@ -594,8 +618,9 @@ def _turn(
     return image, np.linalg.inv(forward)
 
 
-def _words(mask: np.ndarray, text_height: float) -> tuple[list[Word], list[_Rule]]:
-    """Runs of ink joined across the gaps between letters, not across spaces, and the rules found among them.
+def _words(mask: np.ndarray, text_height: float) -> tuple[list[Word], list[_Rule], list[_Leader]]:
+    """Runs of ink joined across the gaps between letters, not across spaces, and the rules and leaders found
+    among them.
 
     In a fixed-pitch font a narrow glyph ('1') leaves gaps within a figure of
     about half a character; a space leaves more than a whole one. Three
@@ -612,25 +637,38 @@ def _words(mask: np.ndarray, text_height: float) -> tuple[list[Word], list[_Rule
     and a line's figure joined by it to the rule under the line was lost in
     a "word" of two lines. A crease through a line's letters (`_crease`) is
     erased first, and the words found again between the blank rows around
-    it (`_strip`).
+    it (`_strip`); then the leaders that join names to their figures
+    (`_leaders`), whose runs are found again apart. Dots a photo blurred
+    into an unbroken line along the letters' feet still pass for a crease,
+    and are erased as one (between the letters, `_uncreased`); as a leader
+    they are erased from the image the figures are cut from too, which a
+    crease is not, and a figure's cells show no dots (read "4130" for 430).
     """
-    words, rules, joined, creases = _joined_words(mask, text_height)
-    if creases:
-        strip = _strip(mask, creases, text_height)
+    runs = _joined_words(mask, text_height)
+    words, rules, joined, leaders = runs.words, runs.rules, runs.joined, runs.leaders
+    if runs.creases:
+        strip = _strip(mask, runs.creases, text_height)
         if strip is None:
-            mask = _uncreased(mask, creases)
-            words, rules, joined, _ = _joined_words(mask, text_height)
+            mask = _uncreased(mask, runs.creases)
+            words, rules, joined, _, found_leaders = _joined_words(mask, text_height)
+            leaders = leaders + found_leaders
         else:  # only the rows between blank rows around the creases: no run crosses a blank row
             top, bottom = strip
             mask = mask.copy()
-            mask[top:bottom] = _uncreased(mask[top:bottom], creases, top)
-            found, found_rules, found_joined, _ = _joined_words(mask[top:bottom], text_height)
-            words = [word for word in words if not top <= word.cy < bottom] + [word.moved(top) for word in found]
-            rules = [rule for rule in rules if not top <= rule.top < bottom] + [rule.moved(top) for rule in found_rules]
-            joined = joined or found_joined
+            mask[top:bottom] = _uncreased(mask[top:bottom], runs.creases, top)
+            found = _joined_words(mask[top:bottom], text_height)
+            words = [word for word in words if not top <= word.cy < bottom] + [word.moved(top) for word in found.words]
+            rules = [rule for rule in rules if not top <= rule.top < bottom] + [rule.moved(top) for rule in found.rules]
+            leaders = leaders + [leader.moved(top) for leader in found.leaders]
+            joined = joined or found.joined
+    reach = _join_width(text_height) + 4
+    if joining := [leader for leader in leaders if leader.joins]:
+        mask = _erased(mask, [], joining, text_height, 0)
+        words = _found_again(mask, words, [leader.box(reach) for leader in joining], text_height)
     if not joined and not any(rule.crosses(word, text_height) for rule in rules for word in words):
-        return _in_order(words), rules  # every rule stands alone (the paper's edge on most photos): no word changes
-    return _in_order(_without_rules(mask, words, rules, text_height)), rules
+        return _in_order(words), rules, leaders  # every rule stands alone (the paper's edge on most photos)
+    near = [rule.box(text_height, reach) for rule in rules]
+    return _in_order(_found_again(_erased(mask, rules, [], text_height, 0), words, near, text_height)), rules, leaders
 
 
 def _in_order(words: list[Word]) -> list[Word]:
@@ -638,27 +676,29 @@ def _in_order(words: list[Word]) -> list[Word]:
     return sorted(words, key=lambda word: (word.y0, word.x0, word.y1, word.x1, word.cy))
 
 
-def _without_rules(mask: np.ndarray, words: list[Word], rules: list[_Rule], text_height: float) -> list[Word]:
-    """The words of `mask` (`words` as found on it) with `rules` erased: found again only near the rules.
+def _found_again(
+    erased: np.ndarray, words: list[Word], near: list[tuple[float, float, float, float]], text_height: float
+) -> list[Word]:
+    """The words of `erased`, a mask `words` were found on with ink taken away only within the boxes `near`
+    (x0, y0, x1, y1; widened by the joining closing's reach and more): found again only near them.
 
-    Erasing a rule only takes ink away, and the closing that joins letters
+    Taking ink away cannot join runs, and the closing that joins letters
     (`_joined_words`) reaches its width along a row: a run none of whose
-    pixels, nor their neighbours, lie within that reach of an erased band
+    pixels, nor their neighbours, lie within that reach of the ink taken
     is the same run before and after, and gives the same word, whose box is
-    its ink's. So the words whose boxes keep clear of every rule's band so
-    widened (`_Rule.box`) stand, and only the runs that meet a band are
-    measured again: the rules are the paper's edges and a few long strokes,
-    and finding every word of the frame again for them took 18 ms of CPU a
-    frame, as long as finding them the first time (25 frames of simulated
-    photos and hard photos), against 11 ms now, most of it the closing and
-    the components of the whole frame. The result is the words the whole
-    frame would give (`_in_order` puts them in one order; the centroids
-    OpenCV sums may differ in their last bits).
+    its ink's. So the words whose boxes keep clear of every box `near`
+    stand, and only the runs that meet one are measured again: rules are
+    the paper's edges and a few long strokes, and finding every word of the
+    frame again for them took 18 ms of CPU a frame, as long as finding them
+    the first time (25 frames of simulated photos and hard photos), against
+    11 ms now, most of it the closing and the components of the whole
+    frame. The result is the words the whole frame would give (`_in_order`
+    puts them in one order; the centroids OpenCV sums may differ in their
+    last bits).
     """
-    reach = _join_width(text_height) + 4
-    near = np.array([rule.box(text_height, reach) for rule in rules], dtype=np.float64)
-    kept = [word for word in words if not _meets(near, word.x0, word.y0, word.x1, word.y1).any()]
-    return kept + _joined_words(_erased(mask, rules, text_height, 0), text_height, near=near)[0]
+    boxes = np.array(near, dtype=np.float64).reshape(-1, 4)
+    kept = [word for word in words if not _meets(boxes, word.x0, word.y0, word.x1, word.y1)]
+    return kept + _joined_words(erased, text_height, near=boxes).words
 
 
 def _meets(
@@ -755,46 +795,73 @@ def _crease(ink: np.ndarray, x: int, y: int, text_height: float) -> _Crease | No
 
 
 def _uncreased(mask: np.ndarray, creases: list[_Crease], top: int = 0) -> np.ndarray:
-    """`mask` (the frame's rows from `top` on) with `creases` erased, and the strokes crossing one closed again
-    across its own width.
+    """`mask` (the frame's rows from `top` on) with `creases` erased between the letters.
 
-    Where ink lies above and below a crease within its measured width and a
-    pixel (`_Crease.reach`: a letter's stroke crossing a thin crease), the
-    gap is filled again by a vertical closing that tall. The band erased
-    is drawn a pixel or two wider (OpenCV's thick lines are), and closing
-    across all of it confirmed fewer creased scans (35 of 60 against 45,
-    the five creases of `_crease`'s figures); a crease through the middle
-    of a short key can still take the key with it.
+    A crease is erased only in the columns where no ink touches it from
+    above or below (the band erased, `_Crease.reach`, and a pixel more):
+    between letters and words, which is what it joined. Erased through the
+    letters too, it took the feet off every letter it ran along: dots
+    leading from names to figures, blurred into a line along the letters'
+    feet, passed for a crease, and the figures' boxes came out 11 pixels
+    tall for 20 (two Chromium-laid photos: 13 of 41 figures read). Before,
+    the strokes a crease cut were closed again across it, but not a foot
+    it ran along. A crease through a short key's letters still joins them,
+    as the letters' own gaps do.
     """
-    band = np.zeros_like(mask)
+    erased = mask.copy()
     for crease in creases:
+        reach = math.ceil(crease.reach)
         ends = [(column, round(crease.slope * column + crease.offset) - top) for column in (crease.left, crease.right)]
-        cv2.line(band, ends[0], ends[1], 255, thickness=2 * math.ceil(crease.reach) + 1)
-    erased = cv2.bitwise_and(mask, cv2.bitwise_not(band))
-    across = 2 * math.ceil(max(crease.reach for crease in creases)) + 3
-    strokes = cv2.morphologyEx(erased, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, across)))
-    return cv2.bitwise_or(erased, cv2.bitwise_and(strokes, band))
+        # the window around the crease: its band and the rows touching it
+        low = max(min(row for _, row in ends) - 2 * reach - 2, 0)
+        high = min(max(row for _, row in ends) + 2 * reach + 3, mask.shape[0])
+        left, right = max(crease.left - reach - 1, 0), min(crease.right + reach + 1, mask.shape[1])
+        if low >= high or left >= right:
+            continue
+        window = mask[low:high, left:right]
+        line = np.zeros_like(window)
+        start, end = ((column - left, row - low) for column, row in ends)
+        cv2.line(line, start, end, 255, thickness=2 * reach + 1)
+        near = cv2.dilate(line, np.ones((2 * reach + 3, 1), np.uint8))
+        line[:, np.any((window > 0) & (near > 0) & (line == 0), axis=0)] = 0  # letters touch it there
+        erased[low:high, left:right] &= ~line
+    return erased
 
 
-def _erased(image: np.ndarray, rules: list[_Rule], text_height: float, value: int) -> np.ndarray:
-    """`image` with `rules` painted over in `value` (`image` itself when there are none)."""
-    if not rules:
+def _erased(
+    image: np.ndarray, rules: list[_Rule], leaders: list[_Leader], text_height: float, value: int
+) -> np.ndarray:
+    """`image` with `rules` and `leaders` painted over in `value` (`image` itself when there are none)."""
+    if not rules and not leaders:
         return image
     erased = image.copy()
     for rule in rules:
         ends = [(round(rule.slope * row + rule.offset), round(row)) for row in rule.rows(text_height)]
         cv2.line(erased, ends[0], ends[1], value, thickness=2 * math.ceil(rule.reach) + 1)
+    for leader in leaders:
+        erased[leader.y0 : leader.y1, leader.x0 : leader.x1][leader.cover] = value
     return erased
 
 
-def _joined_words(
-    mask: np.ndarray, text_height: float, *, near: np.ndarray | None = None
-) -> tuple[list[Word], list[_Rule], bool, list[_Crease]]:
-    """`_words` in one pass, with the rules in the runs as tall as one (`_rules`), whether any of those runs
-    joined a rule to other ink, and the creases in the long runs (`_crease`).
+class _Runs(NamedTuple):
+    """What one pass over a mask finds (`_joined_words`)."""
+
+    words: list[Word]
+    rules: list[_Rule]
+    """The rules in the runs as tall as one (`_rules`)."""
+    joined: bool
+    """Whether any of those runs joined a rule to other ink."""
+    creases: list[_Crease]
+    """The creases in the long runs (`_crease`)."""
+    leaders: list[_Leader]
+    """The leaders in the long runs (`_leaders`)."""
+
+
+def _joined_words(mask: np.ndarray, text_height: float, *, near: np.ndarray | None = None) -> _Runs:
+    """`_words` in one pass, with what else the runs hold.
 
     `near` (boxes, as `_meets` takes them): only the runs whose boxes meet one, and of their words only those
-    whose boxes do (`_without_rules`)."""
+    whose boxes do (`_found_again`)."""
     width = _join_width(text_height)
     joined = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (width, 1)))
     count, labels, stats, centroids = _components(joined)
@@ -802,6 +869,7 @@ def _joined_words(
     words = []
     rules: list[_Rule] = []
     creases: list[_Crease] = []
+    leaders: list[_Leader] = []
     joined_to_rule = False
     runs: list[int] = list(range(1, count))
     if near is not None:
@@ -821,7 +889,10 @@ def _joined_words(
             slope = math.tan(0.5 * math.atan2(2 * moments["mu11"], moments["mu20"] - moments["mu02"]))
         # the run's own ink, for what long runs are searched for (a crease is longer than a key)
         inked = own & (mask[y : y + h, x : x + w] > 0) if own is not None and w > 1.5 * text_height else None
-        if inked is not None and w >= CREASE_LENGTH * text_height:
+        led = _leaders(inked, x, y, text_height) if inked is not None and w >= LEADER_LENGTH * text_height else []
+        leaders += led
+        # dots along the letters' feet, blurred into a line but for gaps, are a leader, not a crease through them
+        if inked is not None and w >= CREASE_LENGTH * text_height and not any(leader.dotted for leader in led):
             crease = _crease(inked, x, y, text_height)
             creases += [crease] if crease is not None else []
         if inked is not None:  # wider than a key: maybe one joined to a name
@@ -839,7 +910,121 @@ def _joined_words(
             continue
         if near is None or bool(_meets(near, x, y, x + w, y + h)):
             words.append(Word(x, y, x + w, y + h, float(centroids[i][1]), slope, pieces))
-    return words, rules, joined_to_rule, creases
+    return _Runs(words, rules, joined_to_rule, creases, leaders)
+
+
+def _leaders(inked: np.ndarray, x: int, y: int, text_height: float) -> list[_Leader]:
+    """The leaders in a long run's ink (`inked` begins at column `x`, row `y`).
+
+    A dotted, dashed or ruled leader from a party's name to its figure is
+    thin and straight; letters are a text height tall in most of their
+    columns, and the thin parts of a word (a T's bar, a hyphen and the gaps
+    beside it) span less than a text height. The closing that joins letters
+    joins the dots too, and the name, its leader and its figure were one
+    word: no row of a sheet printed so was found (12 Chromium-laid photos).
+    A leader joins words (the closing joins it to the name and the figure),
+    or, dotted, a word to nothing or nothing to a word (dots that stop
+    short of the name or the figure); a solid line from a word to nothing
+    (a signature's, or dots blurred into one that stop short of a figure)
+    is erased from the image only (`_Leader.joins`): erased from the ink,
+    a signature's line took its long slanted words from the slope field
+    the lines are followed along, and moved a photo's figures a row. A run
+    thin all through (a rule under the header) is none. The thin columns
+    of the glyphs either side (a 1's flag, a 7's bar) lie off the leader's
+    line and bound it. What is erased is the leader's own blobs
+    (`_Leader.cover`), not its box: a glyph's thin edge lies on the line
+    too, and a box cut it off ("16" read for 18).
+    """
+    width = inked.shape[1]
+    thin = np.concatenate([[False], np.count_nonzero(inked, axis=0) <= LEADER_THICK * text_height, [False]])
+    edges = np.flatnonzero(np.diff(thin.astype(np.int8)))
+    found = []
+    for start, end in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
+        if (start == 0 and end == width) or end - start < LEADER_LENGTH * text_height:
+            continue
+        rows, cols = np.nonzero(inked[:, start:end])
+        on = np.ones(len(rows), dtype=bool)
+        for _ in range(3):  # fitted to the ink on the line: the glyphs' thin parts at its ends pull it off
+            if np.count_nonzero(on) < 2:
+                break
+            slope, offset = _line_through(cols[on], rows[on])
+            on = np.abs(rows - (slope * cols + offset)) <= LEADER_THICK * text_height / 2
+        off = np.zeros(end - start + 2, dtype=bool)
+        off[[0, -1]] = True
+        off[cols[~on] + 1] = True
+        for low, high, fill in _leader_spans(off, cols[on], LEADER_LENGTH * text_height):
+            ends = (start + low > 0, start + high < width)  # glyphs beyond, not the run's own ends
+            leader = _Leader.of(inked[:, start + low : start + high], x + start + low, y, text_height, ends)
+            if leader is not None:
+                dotted = fill < LEADER_DOTTED
+                found.append(leader._replace(dotted=dotted, joins=dotted or all(ends)))
+    return found
+
+
+def _leader_spans(off: np.ndarray, on: np.ndarray, length: float) -> list[tuple[int, int, float]]:
+    """The stretches between the columns `off` marks (ink off the line; one column of padding each side) whose
+    inked columns (`on`, the line's ink's columns) span `length` or more and fill `LEADER_INK` of that span, as
+    (first, last + 1) columns and the share of the span they fill."""
+    bounds = np.flatnonzero(off) - 1  # `off` is padded by one column
+    spans = []
+    for left, right in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        inside = np.unique(on[(on > left) & (on < right)])
+        if len(inside) == 0 or inside[-1] - inside[0] + 1 < length:
+            continue
+        fill = len(inside) / (inside[-1] - inside[0] + 1)
+        if fill >= LEADER_INK:
+            spans.append((left + 1, right, float(fill)))
+    return spans
+
+
+class _Leader(NamedTuple):
+    """A leader on a frame: the box of what is erased of it (x0, y0, x1, y1; right and bottom edges excluded)."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    cover: np.ndarray
+    """The box's pixels to erase: its blobs, `RULE_BLUR` pixels wider, but never within a pixel of other ink."""
+    dotted: bool = False
+    """Whether gaps break it (`LEADER_DOTTED`): dots, even blurred, not a line."""
+    joins: bool = True
+    """Whether it is erased from the ink the words are found in too, not only from the image (`_leaders`)."""
+
+    @classmethod
+    def of(cls, ink: np.ndarray, x: int, y: int, text_height: float, bounded: tuple[bool, bool]) -> _Leader | None:
+        """The leader on a stretch of a run's ink (`ink`, from column `x`, row `y`; every column thin, every
+        pixel on the leader's line): its ink but for `LEADER_END` text heights at either end `bounded` by a
+        glyph (left, right), and for the short blobs that reach into those ends, where the glyph's thin edge may
+        lie on the line too (a 1's foot); None when it does not reach `LEADER_LENGTH` text heights."""
+        end = math.ceil(LEADER_END * text_height)
+        low, high = (end if bounded[0] else 0), ink.shape[1] - (end if bounded[1] else 0)
+        _, labels, stats, _ = _components(ink.astype(np.uint8))
+        left, wide = stats[1:, cv2.CC_STAT_LEFT], stats[1:, cv2.CC_STAT_WIDTH]
+        edges = (wide <= 2 * end) & ((left < low) | (left + wide > high))  # a foot: kept whole
+        dots = ink & ~np.isin(labels, 1 + np.flatnonzero(edges))
+        dots[:, :low] = dots[:, high:] = False
+        columns = np.flatnonzero(dots.any(axis=0))
+        if len(columns) == 0 or columns[-1] - columns[0] < LEADER_LENGTH * text_height:
+            return None
+        blur = math.ceil(RULE_BLUR)
+        grown = cv2.dilate(dots.astype(np.uint8), np.ones((2 * blur + 1, 2 * blur + 1), np.uint8)) > 0
+        rest = cv2.dilate((ink & ~dots).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        cover = grown & ~rest
+        if not cover.any():
+            return None
+        rows = np.flatnonzero(cover.any(axis=1))
+        columns = np.flatnonzero(cover.any(axis=0))
+        box = (x + int(columns[0]), y + int(rows[0]), x + int(columns[-1]) + 1, y + int(rows[-1]) + 1)
+        return cls(*box, cover[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1])
+
+    def box(self, reach: float) -> tuple[float, float, float, float]:
+        """Its box, `reach` pixels wider all round."""
+        return self.x0 - reach, self.y0 - reach, self.x1 + reach, self.y1 + reach
+
+    def moved(self, dy: int) -> _Leader:
+        """The leader `dy` rows down."""
+        return self._replace(y0=self.y0 + dy, y1=self.y1 + dy)
 
 
 def _rules(ink: np.ndarray, x: int, y: int, text_height: float) -> list[_Rule]:
