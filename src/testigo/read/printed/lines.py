@@ -113,6 +113,8 @@ CREASE_LINE = 0.1
 #: text heights of ink each, `LEADER_INK` of them inked at least and all of it along one line, is a leader: the
 #: dots, dashes or rule that lead the eye from a name to its figure ("PSUV ........ 177"; `_leaders`).
 LEADER_LENGTH, LEADER_THICK, LEADER_INK = 2.0, 0.4, 0.2
+#: The letters a leader leads from or to have columns whose ink spans this many text heights at least.
+LEADER_GLYPH = 0.6
 #: A leader is left as it is this many text heights from either end of its stretch (`_Leader.of`).
 LEADER_END = 0.25
 #: A leader whose ink fills less than this share of its columns is dotted: its run holds no crease (`_crease`),
@@ -928,20 +930,28 @@ def _leaders(inked: np.ndarray, x: int, y: int, text_height: float) -> list[_Lea
     (a signature's, or dots blurred into one that stop short of a figure)
     is erased from the image only (`_Leader.joins`): erased from the ink,
     a signature's line took its long slanted words from the slope field
-    the lines are followed along, and moved a photo's figures a row. A run
-    thin all through (a rule under the header) is none. The thin columns
-    of the glyphs either side (a 1's flag, a 7's bar) lie off the leader's
-    line and bound it. What is erased is the leader's own blobs
+    the lines are followed along, and moved a photo's figures a row. A
+    stretch with no letter beyond either end (`LEADER_GLYPH`: a rule, or a
+    dashed rule whose "=" marks are thick but not tall) is none. The thin
+    columns of the glyphs either side (a 1's flag, a 7's bar) lie off the
+    leader's line and bound it. What is erased is the leader's own blobs
     (`_Leader.cover`), not its box: a glyph's thin edge lies on the line
     too, and a box cut it off ("16" read for 18).
     """
     width = inked.shape[1]
     thin = np.concatenate([[False], np.count_nonzero(inked, axis=0) <= LEADER_THICK * text_height, [False]])
     edges = np.flatnonzero(np.diff(thin.astype(np.int8)))
+    if len(edges) == 0:
+        return []
+    # a letter's column: ink over LEADER_GLYPH text heights (a dashed rule's "=" is thick, not tall)
+    spans = inked.shape[0] - np.argmax(inked[::-1], axis=0) - np.argmax(inked, axis=0)
+    tall = inked.any(axis=0) & (spans >= LEADER_GLYPH * text_height)
     found = []
     for start, end in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
-        if (start == 0 and end == width) or end - start < LEADER_LENGTH * text_height:
-            continue
+        # what lies beyond each end of the stretch: a letter (True), other ink (False), the run's end (None)
+        sides = (bool(tall[:start].any()) if start > 0 else None, bool(tall[end:].any()) if end < width else None)
+        if end - start < LEADER_LENGTH * text_height or sides == (None, None) or False in sides:
+            continue  # no leader from a letter or to one: a rule, a dashed rule's marks
         rows, cols = np.nonzero(inked[:, start:end])
         on = np.ones(len(rows), dtype=bool)
         for _ in range(3):  # fitted to the ink on the line: the glyphs' thin parts at its ends pull it off
