@@ -292,6 +292,21 @@ def test_a_dotted_leader_from_a_name_to_its_figure_is_erased_and_the_figure_keep
         assert any(w.x0 == 110 and w.x1 > 700 for w in _words(mask, 20.0)[0])  # the name runs on through the dots
 
 
+@pytest.mark.parametrize("tall", [True, False], ids=["to-a-letter", "to-a-dashed-rule-s-mark"])
+def test_dots_are_a_leader_only_where_they_lead_to_a_letter(tall: bool) -> None:
+    """Dots that run into a letter's stem are a leader; into a dashed rule's "=" mark, thick but not tall, they
+    are the rule's own: erased from the ink, such a rule's pieces moved a hard photo's table."""
+    mask = np.zeros((80, 900), np.uint8)
+    for k in range(96):
+        mask[46:50, 230 + 6 * k : 233 + 6 * k] = 255
+    if tall:
+        mask[30:50, 810:814] = 255
+    else:
+        mask[40:50, 810:824] = 255  # a blurred "=": 10 pixels of ink a column, no letter's height
+    leaders = _words(mask, 20.0)[2]
+    assert len(leaders) == (1 if tall else 0)
+
+
 def test_the_dots_of_leaders_that_outnumber_the_letters_are_not_taken_for_letters() -> None:
     """38 rows of some 90 dots each: the blobs' median height is a dot's (4 pixels); over the blobs half a frame's
     letter tall or more, the letters' (20), as on a sheet without leaders."""
