@@ -973,8 +973,8 @@ def _leaders(inked: np.ndarray, x: int, y: int, text_height: float) -> list[_Lea
 
 def _leader_spans(off: np.ndarray, on: np.ndarray, length: float) -> list[tuple[int, int, float]]:
     """The stretches between the columns `off` marks (ink off the line; one column of padding each side) whose
-    inked columns (`on`, the line's ink's columns) span `length` or more and fill `LEADER_INK` of that span, as
-    (first, last + 1) columns and the share of the span they fill."""
+    inked columns (`on`, the line's ink's columns) span `length` or more and fill `LEADER_INK` of that span: each
+    as its columns free of ink off the line (first, last + 1) and the share of its inked span they fill."""
     bounds = np.flatnonzero(off) - 1  # `off` is padded by one column
     spans = []
     for left, right in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
