@@ -21,6 +21,7 @@ from testigo.domain.printed import CERTAIN, CONFIRMED, MISMATCH, PrintedSheet
 from testigo.pipeline.decode import decode_blob
 from testigo.pipeline.printed import accepted_alone
 from testigo.profiles import get_profile
+from testigo.read import reader
 from testigo.simulate import simulate
 
 pytestmark = pytest.mark.slow
@@ -64,3 +65,21 @@ def test_altered_photos_are_caught_naming_the_changed_card(tmp_path: Path) -> No
         card = f"card_{entry['alteration']['card']:02d}"
         assert sheet is not None and sheet.outcome == MISMATCH, entry["file"]
         assert card in sheet.detail, (card, sheet.detail)
+
+
+def test_a_fault_in_the_print_reader_costs_the_page_its_print_never_its_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    truth = json.loads(simulate(tmp_path, 1, 33, "scan", workers=1).read_text())
+    [entry] = [entry for entry in truth["files"] if entry["kind"] == "acta"]
+
+    def faulty(*args: object, **kinds: object) -> None:
+        raise ValueError("zero-size array to reduction operation minimum which has no identity")
+
+    monkeypatch.setattr(reader, "read_print", faulty)
+    decoded = decode_blob(entry["acta_id"], str(tmp_path / entry["file"]), PROFILE.name)
+    assert decoded.reject is None and decoded.reading is not None
+    [page] = decoded.reading.pages
+    assert page.payloads == (entry["payload"],)
+    assert page.print_problem is not None and "ValueError: zero-size array" in page.print_problem
+    assert decoded.printed == (None,)

@@ -75,7 +75,11 @@ def _with_print(page: PageReading, gray: np.ndarray, layouts: Sequence[SheetLayo
     """The page with its printed figures read (or the reason they could not be).
 
     A page showing more than one code (two actas photographed together) is
-    not read: which print belongs to which code cannot be told.
+    not read: which print belongs to which code cannot be told. The print is
+    a second witness: a fault in its reader (an exception other than a
+    reason it could not read) is the page's print problem, named, and the
+    code read stands. Caught only further up, it rejected the whole file,
+    code and all (a bug met in development: an empty run of ink, December 2026).
     """
     if len(page.payloads) > 1:
         return replace(page, print_problem="several codes on one page: the print was not read")
@@ -93,5 +97,7 @@ def _with_print(page: PageReading, gray: np.ndarray, layouts: Sequence[SheetLayo
             continue
         except OcrModelError as error:
             return replace(page, print_problem=f"the print could not be read: {error}")
+        except Exception as error:  # noqa: BLE001 - a fault of the print's reader must not cost the page its code
+            return replace(page, print_problem=f"the print could not be read ({type(error).__name__}: {error})")
         return replace(page, printed=printed)
     return replace(page, print_problem=problems[0] if problems else "no layout to read the print with")
