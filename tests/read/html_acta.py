@@ -42,13 +42,22 @@ _GEOMETRY = """() => {
 
 
 def html_acta(
-    page: Any, sheet: ActaSheet, font: Path, *, variant: str = "qr", size: float = 19.5, leaders: bool = False
+    page: Any,
+    sheet: ActaSheet,
+    font: Path,
+    *,
+    variant: str = "qr",
+    size: float = 19.5,
+    leaders: bool = False,
+    ruled: bool = False,
+    leading: float = 1.25,
 ) -> Image.Image:
     """`sheet` laid out by the Playwright `page` in the TrueType `font` at `size` CSS pixels, as an RGB image
     whose info is `testigo.simulate.render.render_acta`'s (for `testigo.simulate.degrade.degrade_image`).
 
     `leaders`: a dotted leader from each party's name to its figure, drawn as a dotted border (as web pages
-    and many printed forms lead the eye along a row)."""
+    and many printed forms lead the eye along a row). `ruled`: a rule under each row of the table, as a
+    form ruled as a grid has. `leading`: the lines' pitch, in font sizes."""
     modules = 0
     code = ""
     if variant == "qr":
@@ -62,7 +71,7 @@ def html_acta(
             f'<img id="code" src="{source}" width="{side}" height="{side}"><div class="c small">{sheet.acta_id}</div>'
         )
     face = base64.b64encode(font.read_bytes()).decode()
-    page.set_content(_document(sheet, face, size, code, leaders))
+    page.set_content(_document(sheet, face, (size, leading), code, leaders, ruled))
     page.evaluate("document.fonts.ready")
     geometry = page.evaluate(_GEOMETRY)
     image = Image.open(io.BytesIO(page.locator("#paper").screenshot())).convert("RGB")
@@ -81,13 +90,14 @@ def html_acta(
     return image
 
 
-def _document(sheet: ActaSheet, face: str, size: float, code: str, leaders: bool) -> str:
-    """The acta as one HTML page: the simulator's text, laid out by CSS."""
+def _document(sheet: ActaSheet, face: str, font: tuple[float, float], code: str, leaders: bool, ruled: bool) -> str:
+    """The acta as one HTML page: the simulator's text, laid out by CSS (`font`: its size and leading)."""
+    size, leading = font
     style = f"""
     @font-face {{ font-family: acta; src: url(data:font/ttf;base64,{face}); }}
     body {{ margin: 0; background: #fff; }}
     #paper {{ width: {WIDTH}px; padding: 40px {MARGIN}px 120px; background: #fff; color: #111;
-              font: {size}px/1.25 acta; }}
+              font: {size}px/{leading} acta; }}
     .c {{ text-align: center; }}
     .title {{ font-size: {1.8 * size}px; font-weight: bold; letter-spacing: 0.12em; margin: 6px 0; }}
     .row {{ display: flex; justify-content: space-between; white-space: pre; }}
@@ -99,6 +109,8 @@ def _document(sheet: ActaSheet, face: str, size: float, code: str, leaders: bool
     #code {{ display: block; margin: 24px auto 8px; image-rendering: pixelated; }}
     .leader {{ flex: 1; border-bottom: 2px dotted #111; margin: 0 6px 6px; }}
     """
+    if ruled:
+        style += "#table .row { border-bottom: 1px solid #111; }"
     body = _body(sheet, leaders)
     return f"<html><head><style>{style}</style></head><body><div id='paper'>{body}{code}</div></body></html>"
 

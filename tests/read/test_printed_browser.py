@@ -56,11 +56,19 @@ def page(chromium: Any) -> Iterator[Any]:  # noqa: F811 - the fixture imported a
 
 
 def _degraded(
-    page: Any, sheet: ActaSheet, font: Path, variant: str, seed: int, quality: str = "scan", *, leaders: bool = False
+    page: Any,
+    sheet: ActaSheet,
+    font: Path,
+    variant: str,
+    seed: int,
+    quality: str = "scan",
+    *,
+    leaders: bool = False,
+    leading: float = 1.25,
 ) -> np.ndarray:
-    """`sheet` laid out by the browser in `font` (`leaders`: dotted from names to figures), scanned or
-    photographed (`quality`) by the simulator, in gray."""
-    acta = html_acta(page, sheet, font, variant=variant, leaders=leaders)
+    """`sheet` laid out by the browser in `font` (`leaders`: dotted from names to figures; `leading`: the lines'
+    pitch in font sizes), scanned or photographed (`quality`) by the simulator, in gray."""
+    acta = html_acta(page, sheet, font, variant=variant, leaders=leaders, leading=leading)
     image = degrade_image(acta, quality, np.random.default_rng(seed))
     gray = cv2.imdecode(np.frombuffer(image.data, np.uint8), cv2.IMREAD_GRAYSCALE)
     assert gray is not None
@@ -184,3 +192,19 @@ def test_a_photo_of_a_sheet_with_dotted_leaders_from_names_to_figures_is_confirm
     monkeypatch.setattr(lines_module, "_leaders", lambda *args: [])
     with pytest.raises(PrintNotRead, match="table rows"):
         read_print(grays[0], _layout("qr"), header=False)
+
+
+def test_a_hard_photo_of_a_sheet_set_close_is_confirmed_with_its_touching_lines_cut_apart(
+    page: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lines 1.05 font sizes apart, photographed small and blurred: a name's accent or tail touches the row
+    above or below, and the two lines were one run, a "word" two lines tall or none. Cut at their seam
+    (`lines._seam`), every figure reads as printed; not cut, the table is not found."""
+    sheet = draw_sheets(19, seed=300)[18]
+    gray = _degraded(page, sheet, LIBERATION_SANS, "qr", 318, "hard", leading=1.05)
+    check = cross_check(read_print(gray, _layout("qr"), header=False), _figures(sheet))
+    assert check.outcome == "confirmed", check.describe()
+    assert len(check.comparisons) == 41
+    monkeypatch.setattr(lines_module, "SEAM_HEIGHTS", 0.0)
+    with pytest.raises(PrintNotRead, match="table rows|card numbers"):
+        read_print(gray, _layout("qr"), header=False)

@@ -260,6 +260,90 @@ def test_a_crease_through_a_line_s_letters_is_erased_and_its_words_found_apart(
     assert any(w.x1 - w.x0 > 800 for w in _words(mask, 20.0)[0])  # the key and the name lost in the crease's run
 
 
+def _letters(mask: np.ndarray, top: int, words: tuple[tuple[int, int], ...]) -> None:
+    """Words of 14-pixel letters 20 tall from row `top`, each (left, letters), a letter every 20 pixels."""
+    for left, letters in words:
+        for k in range(letters):
+            mask[top : top + 20, left + 20 * k : left + 20 * k + 14] = 255
+
+
+ROW = ((40, 2), (110, 6), (820, 2))  # a key, a name and a figure
+NAME = ((40, 12),)  # a candidate's name on a line of its own
+
+
+def _boxes(words: list[Word]) -> list[tuple[float, float, float, float]]:
+    return sorted((w.x0, w.y0, w.x1, w.y1) for w in words)
+
+
+def test_two_lines_a_tail_joins_are_cut_apart_at_their_seam(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tail (a Q's) blurred into the line below joins a name and the row under it into one run two lines tall:
+    cut at the level between them, both lines' words are found as without the tail; not cut, both are lost."""
+    mask = np.zeros((110, 900), np.uint8)
+    _letters(mask, 30, NAME)
+    _letters(mask, 56, ROW)
+    clean = _boxes(_words(mask, 20.0)[0])
+    mask[50:56, 128:131] = 255  # the tail, from the name's feet to the key's top
+    words = _words(mask, 20.0)[0]
+    assert len(words) == len(clean) == 4
+    for found, alone in zip(_boxes(words), clean, strict=True):  # what the cut leaves of the tail stays on
+        assert np.allclose(found, alone, atol=4), (found, alone)
+    monkeypatch.setattr(lines_module, "SEAM_HEIGHTS", 0.0)
+    assert any(w.y0 == 30 and w.y1 == 76 for w in _words(mask, 20.0)[0])  # the name and the row in one "word"
+
+
+def test_a_run_as_tall_as_two_lines_but_fullest_in_its_middle_is_not_cut() -> None:
+    """A blot two lines tall, its ink fullest in its middle (a stamp, a smudge), has no seam: it stays whole."""
+    mask = np.zeros((110, 900), np.uint8)
+    cv2.ellipse(mask, (160, 52), (120, 20), 0, 0, 360, 255, -1)
+    assert lines_module._seam(mask > 0, 0.0, 20.0) is None
+    [blot] = _words(mask, 20.0)[0]
+    assert (blot.y0, blot.y1) == (32, 73)
+
+
+def test_a_rule_between_two_rows_is_a_crease_fitted_to_its_thin_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ruled table's rule, blurred onto a row's feet and the tops of the row under it (a key and a figure), the
+    letters within the band a crease may be thick: fitted to its thin columns, between the letters, it is the
+    rule's own line; fitted to all the ink, the letters pulled it off the rule and it passed for a rule alone.
+    A rule with letters on one side only is a leader's business (`_leaders`), and a rule alone no crease."""
+    ink = np.zeros((60, 900), np.uint8)
+    _letters(ink, 10, ROW)
+    ink[30:33] = 255  # the rule, 3 pixels thick
+    _letters(ink, 33, ((40, 2), (820, 2)))
+    crease = lines_module._crease(ink > 0, 0, 0, 22.0)
+    assert crease is not None and abs(crease.slope) < 0.002 and abs(crease.offset - 31) < 1
+    monkeypatch.setattr(lines_module, "RULED_LENGTH", math.inf)
+    assert lines_module._crease(ink > 0, 0, 0, 22.0) is None
+    monkeypatch.undo()
+    alone = np.zeros_like(ink)
+    alone[30:33] = 255
+    assert lines_module._crease(alone > 0, 0, 0, 22.0) is None
+    above = ink.copy()
+    above[33:] = 0
+    assert (
+        lines_module._crease_line(*np.nonzero(above), np.ones(np.count_nonzero(above), bool), 900, 22.0, ruled=True)
+        is None
+    )
+
+
+def test_a_rule_between_two_rows_is_erased_through_their_letters(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Set close, a ruled table's rows touch the rule between them from both sides: erased only between the
+    letters, it joined each letter of one row to the one under it; erased along its whole length, each row's
+    key, name and figure are found apart, as without it, but for what the rule's band takes off their feet and
+    tops."""
+    mask = np.zeros((120, 900), np.uint8)
+    _letters(mask, 30, ROW)
+    _letters(mask, 54, ROW)
+    clean = _boxes(_words(mask, 20.0)[0])
+    cv2.line(mask, (0, 51), (899, 52), 255, 3)
+    words = _words(mask, 20.0)[0]
+    assert len(words) == len(clean) == 6
+    for found, alone in zip(_boxes(words), clean, strict=True):
+        assert (found[0], found[2]) == (alone[0], alone[2]), (found, alone)
+        assert abs(found[1] - alone[1]) <= 5 and abs(found[3] - alone[3]) <= 5, (found, alone)
+    monkeypatch.setattr(lines_module, "_between_lines", lambda *args: False)
+    assert all(w.y0 < 50 < 54 < w.y1 for w in _words(mask, 20.0)[0])  # every word holds both rows
+
+
 def _row(mask: np.ndarray, dots: int) -> None:
     """A table row on `mask` (rows 30-50): a key, a name, `dots` dots 3 pixels wide and 4 tall every 6 pixels on
     the letters' feet from 6 pixels past the name, and a "1" whose foot reaches 8 pixels left of its stem at

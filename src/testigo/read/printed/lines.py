@@ -89,6 +89,10 @@ MAX_GAP_HEIGHTS = 45.0
 PIECE_JOIN = 0.4
 #: Ink shorter than this many text heights is no word (a speck, a rule's dash).
 MIN_WORD_HEIGHT = 0.45
+#: A long run `SEAM_FROM` to `SEAM_HEIGHTS` text heights thick (two lines and the room between them; a line with its
+#: accents and tails is 1.4 at most) is cut in two at a level at least `SEAM_PART` from its top and bottom whose
+#: ink is at most `SEAM_INK` of the fullest level's on either side of it (`_seam`).
+SEAM_FROM, SEAM_HEIGHTS, SEAM_PART, SEAM_INK = 1.6, 3.6, 0.6, 0.5
 #: Ink no wider nor taller than `SPECK_SIZE` text heights with no other ink within `SPECK_ROOM` of it is a speck
 #: (`_despeckled`). The room is what a speck in the space between a key and its name (a text height) must leave
 #: on both sides for the closing that joins letters (0.75 text heights) not to bridge the two words through it.
@@ -109,6 +113,16 @@ RULE_PAST, RULE_BLUR = 2.0, 1.5
 CREASE_LENGTH, CREASE_WIDTH, CREASE_COVER = 12.0, 0.5, 0.9
 #: ... and its own line, this many text heights either side of it, runs through `CREASE_COVER` of them too.
 CREASE_LINE = 0.1
+#: A run `RULED_LENGTH` text heights long or more may be a ruled table's rule with its row's letters touching it:
+#: its line is fitted to the ink of its thin columns (at most `CREASE_WIDTH` text heights of ink) where
+#: `CREASE_THIN` of its columns are so, and it holds letters, not a rule alone, when `CREASE_OTHER` text heights
+#: squared of its ink lie `CREASE_APART` text heights or more past the line's own thickness (`_crease`).
+CREASE_THIN, RULED_LENGTH, CREASE_OTHER, CREASE_APART = 0.3, 24.0, 0.2, 0.3
+#: A crease lies between two lines (`_uncreased`) where letters touch it from both sides in `CREASE_BOTH` of the
+#: columns they touch it in, and reach `CREASE_ROWS` text heights from it on both sides there. Between a ruled
+#: table's rows, 39 to 58 % of the columns and 0.85 text heights or more (7 rules of two hard photos); along a
+#: photographed scan's leaders blurred into lines, 3 to 37 % and 0.76 at most (the letters of the row below).
+CREASE_BOTH, CREASE_ROWS = 0.3, 0.8
 #: A stretch of a long run at least `LEADER_LENGTH` text heights long whose columns hold at most `LEADER_THICK`
 #: text heights of ink each, `LEADER_INK` of them inked at least and all of it along one line, is a leader: the
 #: dots, dashes or rule that lead the eye from a name to its figure ("PSUV ........ 177"; `_leaders`).
@@ -175,9 +189,11 @@ class Word:
         left, right = self.pieces[:at], self.pieces[at:]
         return self._part(left), self._part(right)
 
-    def moved(self, dy: float) -> Word:
-        """The word `dy` rows down (found in a strip of the frame, placed back in the frame)."""
-        return Word(self.x0, self.y0 + dy, self.x1, self.y1 + dy, self.cy + dy, self.slope, self.pieces)
+    def moved(self, dy: float, dx: float = 0.0) -> Word:
+        """The word `dy` rows down and `dx` columns right (found in a strip or box of the frame, placed back in
+        the frame)."""
+        pieces = tuple((x0 + dx, x1 + dx) for x0, x1 in self.pieces)
+        return Word(self.x0 + dx, self.y0 + dy, self.x1 + dx, self.y1 + dy, self.cy + dy, self.slope, pieces)
 
     def joined(self, after: Word) -> Word:
         """This word and `after`, the next on its line, as one (a figure whose narrow glyphs left a gap).
@@ -645,19 +661,22 @@ def _words(mask: np.ndarray, text_height: float) -> tuple[list[Word], list[_Rule
     and are erased as one (between the letters, `_uncreased`); as a leader
     they are erased from the image the figures are cut from too, which a
     crease is not, and a figure's cells show no dots (read "4130" for 430).
+    A ruled table's rule between two rows that touch it is a crease erased
+    through their letters (`_crease`, `_uncreased`), and a run of two lines
+    whose letters touch is cut at its seam as it is found (`_seam`).
     """
     runs = _joined_words(mask, text_height)
     words, rules, joined, leaders = runs.words, runs.rules, runs.joined, runs.leaders
     if runs.creases:
         strip = _strip(mask, runs.creases, text_height)
         if strip is None:
-            mask = _uncreased(mask, runs.creases)
+            mask = _uncreased(mask, runs.creases, text_height)
             words, rules, joined, _, found_leaders = _joined_words(mask, text_height)
             leaders = leaders + found_leaders
         else:  # only the rows between blank rows around the creases: no run crosses a blank row
             top, bottom = strip
             mask = mask.copy()
-            mask[top:bottom] = _uncreased(mask[top:bottom], runs.creases, top)
+            mask[top:bottom] = _uncreased(mask[top:bottom], runs.creases, text_height, top)
             found = _joined_words(mask[top:bottom], text_height)
             words = [word for word in words if not top <= word.cy < bottom] + [word.moved(top) for word in found.words]
             rules = [rule for rule in rules if not top <= rule.top < bottom] + [rule.moved(top) for rule in found.rules]
@@ -769,20 +788,57 @@ def _crease(ink: np.ndarray, x: int, y: int, text_height: float) -> _Crease | No
     Liberation Sans; the label lost, a table was taken with its heading
     for a row). On those runs the line ran through 41 to 62 % of the
     columns; through the creases of the tests, 97 % or more.
+
+    A form ruled under each row of its table, photographed small and
+    blurred, shows each rule touching its row's letters (and, set close,
+    the next row's): the run of a row and its rule, or of two rows and the
+    rule between them, runs the table's width. Its line, fitted to all its
+    ink, was pulled off the rule by the letters on one side, and a rule
+    whose letters lay within the band around it passed for a rule alone:
+    the rows were lost, and the table ("found 1 table rows"). A run at
+    least `RULED_LENGTH` text heights long is fitted first to the ink of
+    its thin columns (the rule alone, between letters and words), and is
+    a crease when letters lie `CREASE_APART` past the rule's thickness on
+    both sides of it; else it is fitted as before. A rule under one row
+    is left to the leaders (`_leaders`): taken for a crease too, it read
+    2 more of 12 Chromium-laid hard photos ruled under each row but lost
+    3 of 12 photos ruled and dotted from names to figures. Shorter runs
+    are not fitted so: a signature over its line (16 to 19 text heights)
+    passed for a crease, its scribble became words, and a scan's table was
+    lost.
     """
     if np.count_nonzero(ink.any(axis=0)) < CREASE_COVER * ink.shape[1]:
         return None  # a run of letters, gaps between them: no line through it (most runs; cheap to tell)
     rows, cols = np.nonzero(ink)
-    near = np.ones(len(rows), dtype=bool)
+    line = None
+    thin = np.count_nonzero(ink, axis=0) <= CREASE_WIDTH * text_height
+    if ink.shape[1] >= RULED_LENGTH * text_height and thin.mean() >= CREASE_THIN:
+        line = _crease_line(rows, cols, thin[cols], ink.shape[1], text_height, ruled=True)
+    line = line or _crease_line(rows, cols, np.ones(len(rows), dtype=bool), ink.shape[1], text_height)
+    if line is None:
+        return None
+    slope, offset, reach = line
+    return _Crease(slope, offset + y - slope * x, x, x + ink.shape[1], reach, y, y + ink.shape[0])
+
+
+def _crease_line(
+    rows: np.ndarray, cols: np.ndarray, use: np.ndarray, width: int, text_height: float, *, ruled: bool = False
+) -> tuple[float, float, float] | None:
+    """The crease's line through a run's ink (`rows`, `cols`; `width` columns), fitted first to the pixels `use`
+    marks, as (slope, offset, reach), or None when there is none (`_crease`). `ruled`: a ruled table's rule
+    between two rows, letters `CREASE_APART` past it on both sides, not a crease through one line's letters."""
+    band = CREASE_WIDTH * text_height
+    near = use
     slope = offset = 0.0
     for _ in range(3):
         if np.count_nonzero(near) < 2:
             return None
         slope, offset = _line_through(cols[near], rows[near])
-        near = np.abs(rows - (slope * cols + offset)) <= CREASE_WIDTH * text_height
-    counts = np.bincount(cols[near], minlength=ink.shape[1])
+        near = use & (np.abs(rows - (slope * cols + offset)) <= band)
+    near = np.abs(rows - (slope * cols + offset)) <= band
+    counts = np.bincount(cols[near], minlength=width)
     covered = counts > 0
-    if near.all() or covered.mean() < CREASE_COVER:
+    if (near.all() and not ruled) or covered.mean() < CREASE_COVER:
         return None
     half = float(np.median(counts[covered])) / 2
     if 2 * half > CREASE_WIDTH * text_height:
@@ -790,13 +846,22 @@ def _crease(ink: np.ndarray, x: int, y: int, text_height: float) -> _Crease | No
     # fitted once more to the crease's own thickness: letters the line grazes pulled it off the crease
     on = np.abs(rows - (slope * cols + offset)) <= half + 2
     slope, offset = _line_through(cols[on], rows[on])
-    line = np.abs(rows - (slope * cols + offset)) <= max(1.5, CREASE_LINE * text_height)
-    if np.count_nonzero(np.bincount(cols[line], minlength=ink.shape[1])) < CREASE_COVER * ink.shape[1]:
+    distance = rows - (slope * cols + offset)
+    apart = half + CREASE_APART * text_height
+    if (
+        ruled
+        and min(np.count_nonzero(distance < -apart), np.count_nonzero(distance > apart)) < CREASE_OTHER * text_height**2
+    ):
+        return None  # a rule with letters on one side at most: a leader's or a rule's own run (`_leaders`)
+    if (
+        np.count_nonzero(np.bincount(cols[np.abs(distance) <= max(1.5, CREASE_LINE * text_height)], minlength=width))
+        < CREASE_COVER * width
+    ):
         return None  # no line runs unbroken through the run: letters set close, their middles at one height
-    return _Crease(slope, offset + y - slope * x, x, x + ink.shape[1], half + RULE_BLUR, y, y + ink.shape[0])
+    return slope, offset, half + RULE_BLUR
 
 
-def _uncreased(mask: np.ndarray, creases: list[_Crease], top: int = 0) -> np.ndarray:
+def _uncreased(mask: np.ndarray, creases: list[_Crease], text_height: float, top: int = 0) -> np.ndarray:
     """`mask` (the frame's rows from `top` on) with `creases` erased between the letters.
 
     A crease is erased only in the columns where no ink touches it from
@@ -809,14 +874,21 @@ def _uncreased(mask: np.ndarray, creases: list[_Crease], top: int = 0) -> np.nda
     the strokes a crease cut were closed again across it, but not a foot
     it ran along. A crease through a short key's letters still joins them,
     as the letters' own gaps do.
+
+    A crease between two lines (a ruled table's rule, its row's letters
+    above and the next row's below: the ink it touches reaches
+    `CREASE_ROWS` text heights from it on both sides in most columns) is
+    erased along its whole length: kept where letters touch it, it joined
+    each letter of one row to the one under it.
     """
     erased = mask.copy()
+    span = math.ceil(CREASE_ROWS * text_height)
     for crease in creases:
         reach = math.ceil(crease.reach)
         ends = [(column, round(crease.slope * column + crease.offset) - top) for column in (crease.left, crease.right)]
-        # the window around the crease: its band and the rows touching it
-        low = max(min(row for _, row in ends) - 2 * reach - 2, 0)
-        high = min(max(row for _, row in ends) + 2 * reach + 3, mask.shape[0])
+        # the window around the crease: its band and the rows a line's letters span either side
+        low = max(min(row for _, row in ends) - reach - span, 0)
+        high = min(max(row for _, row in ends) + reach + span + 1, mask.shape[0])
         left, right = max(crease.left - reach - 1, 0), min(crease.right + reach + 1, mask.shape[1])
         if low >= high or left >= right:
             continue
@@ -825,9 +897,31 @@ def _uncreased(mask: np.ndarray, creases: list[_Crease], top: int = 0) -> np.nda
         start, end = ((column - left, row - low) for column, row in ends)
         cv2.line(line, start, end, 255, thickness=2 * reach + 1)
         near = cv2.dilate(line, np.ones((2 * reach + 3, 1), np.uint8))
-        line[:, np.any((window > 0) & (near > 0) & (line == 0), axis=0)] = 0  # letters touch it there
+        off = (window > 0) & (line == 0)
+        touching = off & (near > 0)
+        if not _between_lines(off, touching, crease, (low + top, left), text_height):
+            line[:, touching.any(axis=0)] = 0  # letters touch it there
         erased[low:high, left:right] &= ~line
     return erased
+
+
+def _between_lines(
+    off: np.ndarray, touching: np.ndarray, crease: _Crease, corner: tuple[int, int], text_height: float
+) -> bool:
+    """Whether a crease lies between two lines: ink touches it from both sides (`touching`, of the ink `off` it
+    in the window from frame row and column `corner`) in `CREASE_BOTH` of the columns ink touches it in, and in
+    most of those reaches `CREASE_ROWS` text heights from it on both sides. A letter it crosses reaches about
+    half as far either side; a leader along a row's feet is touched from above, and seldom from below."""
+    row, column = corner
+    distance = np.arange(row, row + off.shape[0])[:, None] - (
+        crease.slope * (column + np.arange(off.shape[1])) + crease.offset
+    )
+    both = np.any(touching & (distance < 0), axis=0) & np.any(touching & (distance > 0), axis=0)
+    if not both.any() or np.count_nonzero(both) < CREASE_BOTH * np.count_nonzero(touching.any(axis=0)):
+        return False
+    above = np.where(off[:, both] & (distance[:, both] < 0), -distance[:, both], 0.0).max(axis=0)
+    below = np.where(off[:, both] & (distance[:, both] > 0), distance[:, both], 0.0).max(axis=0)
+    return bool(min(np.median(above), np.median(below)) >= CREASE_ROWS * text_height)
 
 
 def _erased(
@@ -859,11 +953,13 @@ class _Runs(NamedTuple):
     """The leaders in the long runs (`_leaders`)."""
 
 
-def _joined_words(mask: np.ndarray, text_height: float, *, near: np.ndarray | None = None) -> _Runs:
+def _joined_words(mask: np.ndarray, text_height: float, *, near: np.ndarray | None = None, seams: bool = True) -> _Runs:
     """`_words` in one pass, with what else the runs hold.
 
     `near` (boxes, as `_meets` takes them): only the runs whose boxes meet one, and of their words only those
-    whose boxes do (`_found_again`)."""
+    whose boxes do (`_found_again`). `seams`: a run two lines thick is cut at its seam (`_seam`); not
+    again within the parts of one so cut (where the seam runs steeply, the closing that joins letters along
+    a row can join the parts again across it)."""
     width = _join_width(text_height)
     joined = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (width, 1)))
     count, labels, stats, centroids = _components(joined)
@@ -879,6 +975,7 @@ def _joined_words(mask: np.ndarray, text_height: float, *, near: np.ndarray | No
         runs = (1 + np.flatnonzero(_meets(near, left, top, left + wide, top + high))).tolist()
     for i in runs:
         x, y, w, h, area = (int(v) for v in stats[i])
+        start = x  # the run's first column, where its word's may begin further right (`_pieces`)
         if h < MIN_WORD_HEIGHT * text_height or area < 0.05 * text_height**2:
             continue
         if w < 0.2 * text_height and (x == 0 or y == 0 or x + w == columns or y + h == rows):
@@ -902,17 +999,61 @@ def _joined_words(mask: np.ndarray, text_height: float, *, near: np.ndarray | No
             pieces = spans if len(spans) > 1 else ()
             if spans:  # the closing can bridge a word to a speck it leaves out: the box is the word's own ink's
                 x, w = int(spans[0][0]), int(spans[-1][1] - spans[0][0])
+        found: list[_Rule] = []
         if h > RULE_HEIGHTS * text_height:  # as tall as a rule: one may be in it, even joining two lines
             ink = (labels[y : y + h, x : x + w] == i) & (mask[y : y + h, x : x + w] > 0)
             found = _rules(ink, x, y, text_height)
             joined_to_rule |= bool(found) and int(np.count_nonzero(ink)) > sum(rule.pixels for rule in found)
             rules += found
         # a slanted word's box is taller than its letters by the rise along it
-        if h - abs(slope or 0.0) * w > RULE_HEIGHTS * text_height:
+        thickness = h - abs(slope or 0.0) * w
+        two = seams and not found and SEAM_FROM * text_height < thickness <= SEAM_HEIGHTS * text_height
+        parted = _seam(inked, slope, text_height) if two and inked is not None and slope is not None else None
+        if parted is not None:  # two lines that touch (an accent on the line below, a tail of the line above)
+            parts = [word.moved(y, start) for word in _joined_words(parted, text_height, seams=False).words]
+            words += [word for word in parts if near is None or _meets(near, word.x0, word.y0, word.x1, word.y1)]
+            continue
+        if thickness > RULE_HEIGHTS * text_height:
             continue
         if near is None or bool(_meets(near, x, y, x + w, y + h)):
             words.append(Word(x, y, x + w, y + h, float(centroids[i][1]), slope, pieces))
     return _Runs(words, rules, joined_to_rule, creases, leaders)
+
+
+def _seam(ink: np.ndarray, slope: float, text_height: float) -> np.ndarray | None:
+    """A run's ink (`ink`, as a mask) cut in two along its seam, or None when it has none: the run is two lines
+    of letters that touch.
+
+    A photo of a sheet set with little room between its lines blurs an
+    accent (the É of a name) or a tail (a Q's, a J's) into the line above
+    or below, and the two lines' run was taken for one word, or, too tall
+    for one, lost with both lines (a row, and with it its table:
+    Chromium-laid hard photos set at 1.05 times the font's size). The seam
+    is the level (along the run's own slope) with the least ink, at least
+    `SEAM_PART` text heights from the run's top and bottom, holding at most
+    `SEAM_INK` of the ink of the fullest level on either side of it: the
+    two lines' letters touch there, blurred, but fill less of it than of
+    their own middles (a blot or a stamp fullest in its middle has no
+    seam). Three levels are cut there (8-connected ink steps at most one
+    level and a slope's fraction of another from column to column: none
+    crosses three).
+    """
+    rows, cols = np.nonzero(ink)
+    if len(rows) == 0:
+        return None
+    levels = rows - slope * (cols - ink.shape[1] / 2)
+    index = np.round(levels - levels.min()).astype(np.int64)
+    profile = np.bincount(index)
+    part = math.ceil(SEAM_PART * text_height)
+    if len(profile) <= 2 * part:
+        return None
+    seam = part + int(np.argmin(profile[part : len(profile) - part]))
+    if profile[seam] > SEAM_INK * min(profile[:seam].max(), profile[seam:].max()):
+        return None  # no valley between two lines
+    cut = np.abs(index - seam) <= 1
+    parted = (ink > 0).astype(np.uint8) * 255
+    parted[rows[cut], cols[cut]] = 0
+    return parted
 
 
 def _leaders(inked: np.ndarray, x: int, y: int, text_height: float) -> list[_Leader]:
