@@ -277,7 +277,8 @@ def _boxes(words: list[Word]) -> list[tuple[float, float, float, float]]:
 
 def test_two_lines_a_tail_joins_are_cut_apart_at_their_seam(monkeypatch: pytest.MonkeyPatch) -> None:
     """A tail (a Q's) blurred into the line below joins a name and the row under it into one run two lines tall:
-    cut at the level between them, both lines' words are found as without the tail; not cut, both are lost."""
+    cut at the level between them, both lines' words are found as without the tail; not cut, the name and the
+    key are one "word" two lines tall."""
     mask = np.zeros((110, 900), np.uint8)
     _letters(mask, 30, NAME)
     _letters(mask, 56, ROW)
