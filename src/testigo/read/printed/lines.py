@@ -811,9 +811,10 @@ def _crease(ink: np.ndarray, x: int, y: int, text_height: float) -> _Crease | No
         return None  # a run of letters, gaps between them: no line through it (most runs; cheap to tell)
     rows, cols = np.nonzero(ink)
     line = None
-    thin = np.count_nonzero(ink, axis=0) <= CREASE_WIDTH * text_height
-    if ink.shape[1] >= RULED_LENGTH * text_height and thin.mean() >= CREASE_THIN:
-        line = _crease_line(rows, cols, thin[cols], ink.shape[1], text_height, ruled=True)
+    if ink.shape[1] >= RULED_LENGTH * text_height:  # long enough to be a ruled table's rule: its thin columns
+        thin = np.count_nonzero(ink, axis=0) <= CREASE_WIDTH * text_height
+        if thin.mean() >= CREASE_THIN:
+            line = _crease_line(rows, cols, thin[cols], ink.shape[1], text_height, ruled=True)
     line = line or _crease_line(rows, cols, np.ones(len(rows), dtype=bool), ink.shape[1], text_height)
     if line is None:
         return None
@@ -1051,7 +1052,7 @@ def _seam(ink: np.ndarray, slope: float, text_height: float) -> np.ndarray | Non
     if profile[seam] > SEAM_INK * min(profile[:seam].max(), profile[seam:].max()):
         return None  # no valley between two lines
     cut = np.abs(index - seam) <= 1
-    parted = (ink > 0).astype(np.uint8) * 255
+    parted = ink.astype(np.uint8) * 255
     parted[rows[cut], cols[cut]] = 0
     return parted
 
