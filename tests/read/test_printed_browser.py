@@ -65,14 +65,22 @@ def _degraded(
     *,
     leaders: bool = False,
     leading: float = 1.25,
+    ruled: bool = False,
 ) -> np.ndarray:
     """`sheet` laid out by the browser in `font` (`leaders`: dotted from names to figures; `leading`: the lines'
-    pitch in font sizes), scanned or photographed (`quality`) by the simulator, in gray."""
-    acta = html_acta(page, sheet, font, variant=variant, leaders=leaders, leading=leading)
+    pitch in font sizes; `ruled`: a rule under each row), scanned or photographed (`quality`) by the simulator,
+    in gray."""
+    acta = html_acta(page, sheet, font, variant=variant, leaders=leaders, leading=leading, ruled=ruled)
     image = degrade_image(acta, quality, np.random.default_rng(seed))
     gray = cv2.imdecode(np.frombuffer(image.data, np.uint8), cv2.IMREAD_GRAYSCALE)
     assert gray is not None
     return gray
+
+
+def _without_the_ruled_framing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`read_print` without its last resort for ruled tables (`PageFrames.ruled`)."""
+    tries = reading_module._tries
+    monkeypatch.setattr(reading_module, "_tries", lambda frames: (t for t in tries(frames) if t[2] is not frames.ruled))
 
 
 def _figures(sheet: ActaSheet) -> dict[str, int]:
@@ -139,8 +147,8 @@ def test_a_codeless_photo_in_liberation_sans_is_rescued_exactly_its_capitals_no_
     creases: list[object] = []
     real = lines_module._crease
 
-    def crease(*args: Any) -> object:
-        creases.append(real(*args))
+    def crease(*args: Any, **kinds: Any) -> object:
+        creases.append(real(*args, **kinds))
         return creases[-1]
 
     monkeypatch.setattr(lines_module, "_crease", crease)
@@ -180,7 +188,8 @@ def test_a_photo_of_a_sheet_with_dotted_leaders_from_names_to_figures_is_confirm
 ) -> None:
     """Dots from each party's name to its figure outnumber the letters (a median "text height" of 4 pixels) and
     join name, dots and figure into one word: no row was found. With the letters measured by their ink and the
-    leaders erased, every figure reads as printed; left in, the table is not found."""
+    leaders erased, every figure reads as printed; left in, the table is not found (but by the last resort that
+    takes a line along one row's letters for a rule, `PageFrames.ruled`)."""
     sheets = draw_sheets(2, seed=33)
     grays = [
         _degraded(page, sheet, LIBERATION_SANS, "qr", 40 + n, "photo", leaders=True) for n, sheet in enumerate(sheets)
@@ -190,8 +199,26 @@ def test_a_photo_of_a_sheet_with_dotted_leaders_from_names_to_figures_is_confirm
         assert check.outcome == "confirmed", check.describe()
         assert len(check.comparisons) == 41
     monkeypatch.setattr(lines_module, "_leaders", lambda *args: [])
+    _without_the_ruled_framing(monkeypatch)
     with pytest.raises(PrintNotRead, match="table rows"):
         read_print(grays[0], _layout("qr"), header=False)
+
+
+def test_a_hard_photo_of_a_table_ruled_under_each_row_is_confirmed_in_the_ruled_framing(
+    page: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A table ruled under each row, photographed small and blurred: rows touch the rules above and below them,
+    several rows are one run with their rules, and a rule under one row joins its name to the table's edge. In
+    the ruled framing (`PageFrames.ruled`, a last resort) every figure reads as printed; without it, no way
+    finds the table."""
+    sheet = draw_sheets(9, seed=400)[8]
+    gray = _degraded(page, sheet, LIBERATION_SANS, "qr", 408, "hard", ruled=True)
+    check = cross_check(read_print(gray, _layout("qr"), header=False), _figures(sheet))
+    assert check.outcome == "confirmed", check.describe()
+    assert len(check.comparisons) == 41
+    _without_the_ruled_framing(monkeypatch)
+    with pytest.raises(PrintNotRead, match="table rows|card numbers"):
+        read_print(gray, _layout("qr"), header=False)
 
 
 def test_a_hard_photo_of_a_sheet_set_close_is_confirmed_with_its_touching_lines_cut_apart(

@@ -554,7 +554,9 @@ def test_words_are_found_again_only_near_the_rules_and_are_those_the_whole_frame
     page = _broken_edge(*sheets[0], 0.2)
     masks: list[tuple[np.ndarray, float]] = []
     found = lines_module._words
-    monkeypatch.setattr(lines_module, "_words", lambda mask, size: masks.append((mask, size)) or found(mask, size))
+    monkeypatch.setattr(
+        lines_module, "_words", lambda mask, size, **kinds: masks.append((mask, size)) or found(mask, size, **kinds)
+    )
     assert PageFrames(page).plain is not None
     [(mask, height)] = masks
     runs = lines_module._joined_words(mask, height)

@@ -18,7 +18,6 @@ as expected.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import math
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -309,6 +308,12 @@ class PageFrames:
         return width, height
 
     @cached_property
+    def ruled(self) -> Frame | None:
+        """The page's lines with a rule under or over a row taken off it even where only that row's letters touch
+        it (`lines.frame_in`'s `ruled`): a table ruled under each row, photographed small and blurred."""
+        return None if self.turned is None else frame_in(*self.turned, ruled=True, page_size=self._size)
+
+    @cached_property
     def quarter(self) -> Frame | None:
         """The page's lines with its text turned a quarter from the direction found, when its ink has no long
         side to tell it (`lines.turn_text`: sheets laid side by side); None otherwise."""
@@ -362,7 +367,10 @@ def read_print(
     hard photo not read 100 PP-OCR runs; tried where a total's label was
     not found, it read partial sheets otherwise. As it is, on 941 simulated
     sheets: one hard photo more read (partial), nothing else read
-    otherwise, 0.3 PP-OCR runs a hard photo more.
+    otherwise, 0.3 PP-OCR runs a hard photo more. Where that too finds no
+    table, the page is framed as a table ruled under each row shows it
+    (`PageFrames.ruled`) and read so, then with the keys cut off
+    everywhere: a sheet any earlier way reads is read as before.
 
     Each framing holds one block of text or more (`lines.frame_in`: sheets
     side by side), the largest first; the first block that reads is the
@@ -398,10 +406,9 @@ def read_print(
     frames = page if isinstance(page, PageFrames) else PageFrames(page)
     errors: list[PrintNotRead] = []
     table_found = False  # by some way, whose reading then failed for another reason
-    # the first way again with the keys cut off everywhere (`structure.locate`'s last resort): a page none reads
-    for everywhere, frame in itertools.chain(((False, way) for way in frames.ways()), [(True, frames.plain)]):
-        if everywhere and table_found:
-            break  # cutting keys finds no other table, only other readings of the one found
+    for last, everywhere, frame in _tries(frames):
+        if last and table_found:
+            break  # the last resorts find no other table, only other readings of the one found
         if frame is None:
             errors.append(PrintNotRead("no printed text found on the page"))
             continue
@@ -421,6 +428,17 @@ def read_print(
                 raise PrintNotRead(SEVERAL_SHEETS)
             return reading
     raise errors[0]
+
+
+def _tries(frames: PageFrames) -> Iterator[tuple[bool, bool, Frame | None]]:
+    """The framings `read_print` reads a page in, in order, each as (a last resort, `structure.locate`'s
+    `everywhere`, the frame): the ways (`PageFrames.ways`), then, where none finds the table, the first way with
+    the keys cut off everywhere, and last the ruled framing (`PageFrames.ruled`)."""
+    for way in frames.ways():
+        yield False, False, way
+    yield True, True, frames.plain
+    yield True, False, frames.ruled
+    yield True, True, frames.ruled
 
 
 def _another_sheet(other: Frame, read: Frame, layout: SheetLayout, code_up: tuple[float, float] | None) -> bool:
