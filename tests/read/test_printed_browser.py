@@ -78,9 +78,13 @@ def _degraded(
 
 
 def _without_the_ruled_framing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`read_print` without its last resort for ruled tables (`PageFrames.ruled`)."""
+    """`read_print` without its last resorts for ruled tables (`PageFrames.ruled` and `faint_ruled`)."""
     tries = reading_module._tries
-    monkeypatch.setattr(reading_module, "_tries", lambda frames: (t for t in tries(frames) if t[2] is not frames.ruled))
+
+    def unruled(frames: reading_module.PageFrames) -> Iterator[tuple[bool, bool, Any]]:
+        return (t for t in tries(frames) if t[2] is not frames.ruled and t[2] is not frames.faint_ruled)
+
+    monkeypatch.setattr(reading_module, "_tries", unruled)
 
 
 def _figures(sheet: ActaSheet) -> dict[str, int]:
