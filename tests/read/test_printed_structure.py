@@ -368,12 +368,12 @@ def test_the_ruled_framing_finds_a_rule_among_several_a_run_of_ruled_rows_holds(
     assert crease is not None and abs(crease.slope) < 0.002
     assert min(abs(crease.offset - (rule + 1)) for rule in (27, 50, 73, 96)) < 1.5, crease
     assert lines_module._crease(ink, 0, 0, 20.0) is None
-    one = np.zeros((60, 900), bool)
-    _letters(one.view(np.uint8), 10, ROW)
-    one[30:33] = True  # a rule under one row only
-    crease = lines_module._crease(one, 0, 0, 20.0, ruled=True)
+    one = np.zeros((60, 900), np.uint8)
+    _letters(one, 10, ROW)
+    one[30:33] = 255  # a rule under one row only
+    crease = lines_module._crease(one > 0, 0, 0, 20.0, ruled=True)
     assert crease is not None and abs(crease.offset - 31) < 1
-    assert lines_module._crease(one, 0, 0, 20.0) is None
+    assert lines_module._crease(one > 0, 0, 0, 20.0) is None
 
 
 def test_the_ruled_framing_parts_every_row_of_a_ruled_table_and_the_name_under_it() -> None:

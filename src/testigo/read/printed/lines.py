@@ -390,10 +390,10 @@ def frame_in(
     (`testigo.read.printed.reading.read_print`), on the same turned image.
     `ruled` finds them as a table ruled under each row shows them, small
     and blurred, its rows touching the rules (`_crease`, `_uncreased`,
-    `_without_creases`): a last try, for it takes a rule along one row's
-    letters for a crease, where on a sheet with leaders along its rules
-    the leaders did better (two photos of 12 lost, of a table ruled and
-    dotted from names to figures, tried first).
+    `_without_creases`): a last try, for it takes a line along one row's
+    letters for a crease, and tried first it lost 2 of 12 photos of a
+    table ruled and dotted from names to figures, whose dots the leaders
+    (`_leaders`) read.
     `page_size` (width, height) is the page's that `to_page` maps onto (`Frame`).
     The frame's lines are those of the largest block of text (`_blocks`);
     the other blocks are its `Frame.beside`, and, when there are any, the
@@ -685,6 +685,8 @@ def _words(
     A ruled table's rule between two rows that touch it is a crease erased
     through their letters (`_crease`, `_uncreased`), and a run of two lines
     whose letters touch is cut at its seam as it is found (`_seam`).
+    `ruled`: `frame_in`'s (the rules of a table ruled under each row, as
+    creases, one by one; `_without_creases`).
     """
     runs = _joined_words(mask, text_height, ruled=ruled)
     mask, (words, rules, joined, _, leaders) = _without_creases(mask, runs, text_height, ruled=ruled)
