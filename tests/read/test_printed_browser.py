@@ -78,13 +78,10 @@ def _degraded(
 
 
 def _without_the_ruled_framing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`read_print` without its last resorts for ruled tables (`PageFrames.ruled` and `faint_ruled`)."""
-    tries = reading_module._tries
-
-    def unruled(frames: reading_module.PageFrames) -> Iterator[tuple[bool, bool, Any]]:
-        return (t for t in tries(frames) if t[2] is not frames.ruled and t[2] is not frames.faint_ruled)
-
-    monkeypatch.setattr(reading_module, "_tries", unruled)
+    """`read_print` without its last resorts for ruled tables (`PageFrames.ruled` and `faint_ruled`), as a page
+    with no text to frame so (neither is made)."""
+    monkeypatch.setattr(reading_module.PageFrames, "ruled", None)
+    monkeypatch.setattr(reading_module.PageFrames, "faint_ruled", None)
 
 
 def _figures(sheet: ActaSheet) -> dict[str, int]:
