@@ -882,6 +882,59 @@ def test_a_page_without_the_layout_gets_a_one_line_reason(sheets: list[tuple[np.
         assert reason in str(raised.value) and "\n" not in str(raised.value)
 
 
+@pytest.mark.parametrize("sigma", [0.0, 1.5])
+def test_a_photo_of_noise_or_a_texture_is_refused_once_not_framed_every_way(
+    sigma: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its marks are too many for lines of print: the first framing says so before its lines are sought, and the
+    framings made from the same image are not made (each cost 2 to 15 s of CPU on a photo of noise)."""
+    noise = np.random.default_rng(7).integers(0, 256, (1100, 800)).astype(np.float32)
+    page = (cv2.GaussianBlur(noise, (0, 0), sigma) if sigma else noise).astype(np.uint8)
+    framed: list[bool] = []
+    real_words = lines_module._words
+
+    def words(mask: np.ndarray, text_height: float, *, ruled: bool = False) -> Any:
+        framed.append(ruled)
+        return real_words(mask, text_height, ruled=ruled)
+
+    monkeypatch.setattr(lines_module, "_words", words)
+    frames = PageFrames(page)
+    with pytest.raises(PrintNotRead, match="no lines of print on the page") as raised:
+        read_print(frames, _layout("none"))
+    assert "\n" not in str(raised.value) and frames.refused == str(raised.value)
+    assert len(framed) <= 1 and frames.faint is None and frames.ruled is None and frames.quarter is None
+
+
+def test_a_framing_the_same_as_one_read_already_is_not_read_again(
+    sheets: list[tuple[np.ndarray, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ruled framing of a page without rules is the first framing over again (Frame.same_as): read again the
+    same way it fails alike, and cost a hard photo no way reads 0.7 s of its 2 s."""
+    gray, _ = sheets[0]
+    frames = PageFrames(gray[: gray.shape[0] // 4])  # the header alone: lines, no table
+    plain = frames.plain
+    assert plain is not None
+    copy = replace(plain, lines=list(plain.lines), image=plain.image.copy())
+    other = replace(plain, image=np.roll(plain.image, 1, axis=0))
+    assert copy.same_as(plain) and not other.same_as(plain)
+    monkeypatch.setattr(
+        reading_module,
+        "_tries",
+        lambda _: iter([(False, False, plain), (True, False, copy), (True, True, copy), (True, False, other)]),
+    )
+    located: list[bool] = []
+    real_located = reading_module._located
+
+    def spy(frame: Frame, *args: Any, everywhere: bool = False) -> Any:
+        located.append(everywhere)
+        return real_located(frame, *args, everywhere=everywhere)
+
+    monkeypatch.setattr(reading_module, "_located", spy)
+    with pytest.raises(PrintNotRead, match="does not match"):
+        read_print(frames, _layout("qr"))
+    assert located == [False, True, False]
+
+
 def _side_by_side(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Two scans laid side by side on one page (as two receipts on one A4 scan), a little paper between."""
     return np.hstack([left, np.full((left.shape[0], 40), 235, np.uint8), right])

@@ -41,7 +41,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from testigo.read.printed.lines import Frame, TextLine, frame_in
+from testigo.read.printed.lines import Frame, NotPrint, TextLine, frame_in
 
 #: How many times, by area, the table's nearest corner must be as large as its farthest (as the squaring
 #: measures them) for the sheet to be squared; a fifth of simulated photos (tilted up to 20 degrees) reach it.
@@ -94,7 +94,10 @@ def squared(frame: Frame, rows: Sequence[TextLine]) -> Frame | None:
     size = (int(math.ceil(high[0] - low[0])), int(math.ceil(high[1] - low[1])))
     homography = np.array([[1.0, 0.0, -low[0]], [0.0, 1.0, -low[1]], [0.0, 0.0, 1.0]]) @ homography
     image = cv2.warpPerspective(frame.image, homography, size, flags=cv2.INTER_LINEAR, borderValue=255)
-    return frame_in(image, frame.to_page @ np.linalg.inv(homography), page_size=frame.page_size)
+    try:
+        return frame_in(image, frame.to_page @ np.linalg.inv(homography), page_size=frame.page_size)
+    except NotPrint:  # a frame that held print, squared: grown past what print holds, it is no plane's
+        return None
 
 
 def _homogeneous(points: Sequence[tuple[float, float]], to_unit: np.ndarray) -> np.ndarray:
