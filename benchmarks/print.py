@@ -30,10 +30,17 @@ What it reports, per quality and variant:
 `--printers` names the printers the genuine actas take in turn
 (`testigo.simulate.PRINTERS`: another font, resolution or paper width, a
 print near the paper's edge), for the reader is checked on actas rendered by
-other means than the standard printer. Simulating the files comes first,
-in a process pool, and is not timed.
+other means than the standard printer. `--fonts` goes further: Chromium lays
+the same actas out as a web page in those fonts in turn
+(`testigo.simulate.browser`: a proportional font sets a key a word space
+from its name, rules are borders, the font's own hinting), and the simulator
+scans or photographs them as it does its own; no altered actas are made
+then. It needs Playwright (the ``test`` extra) and Debian's chromium, which
+the test command installs. Simulating the files comes first, in a process
+pool (with Chromium, in this process), and is not timed.
 
     python benchmarks/print.py --n 100 --altered 10 --seed 2024 [--printers standard,dejavu,offset] [--json]
+    python benchmarks/print.py --n 24 --fonts LiberationMono-Regular,DejaVuSansMono,LiberationSans-Regular,DejaVuSans
 """
 
 from __future__ import annotations
@@ -55,6 +62,7 @@ from pathlib import Path
 from typing import Any
 
 import cv2
+import numpy as np
 
 from testigo.domain import Registry
 from testigo.domain.printed import CERTAIN, MISMATCH, PrintedSheet
@@ -63,11 +71,17 @@ from testigo.pipeline.printed import accepted_alone
 from testigo.profiles import get_profile
 from testigo.read import read_file
 from testigo.simulate import PRINTERS, PrintStyle, simulate
+from testigo.simulate.browser import html_acta
+from testigo.simulate.degrade import degrade_image
+from testigo.simulate.election import draw_sheets
 from testigo.simulate.style import STANDARD
 
 PROFILE = "ve2024"
 QUALITIES = ("scan", "photo", "hard", "hardest")
 VARIANTS = ("qr", "sin_qr")
+#: Where `--fonts` are looked for (file name without ".ttf"), and the browser that lays the actas out.
+FONT_FOLDER = Path("/usr/share/fonts")
+CHROMIUM = "/usr/bin/chromium"
 
 
 @dataclass
@@ -205,14 +219,20 @@ def measure(
     workers: int,
     folder: Path,
     printers: Sequence[PrintStyle] = (STANDARD,),
+    fonts: Sequence[Path] = (),
 ) -> Figures:
+    """One quality and variant: its actas simulated (by the `printers`, or laid out by Chromium in the `fonts`)
+    and read in `workers` processes."""
     out = folder / f"{quality}-{variant}"
     altered = altered if variant == "qr" else 0
-    truth = json.loads(
-        simulate(out, n, seed, quality, altered=altered, variant=variant, printers=printers, workers=workers).read_text(
-            encoding="utf-8"
+    if fonts:
+        truth = browser_actas(out, n, seed, quality, variant, fonts)
+    else:
+        truth = json.loads(
+            simulate(
+                out, n, seed, quality, altered=altered, variant=variant, printers=printers, workers=workers
+            ).read_text(encoding="utf-8")
         )
-    )
     jobs = [
         (str(out / entry["file"]), entry)
         for entry in truth["files"]
@@ -226,6 +246,49 @@ def measure(
         for result in pool.map(examine_file, jobs):
             score(figures, result)
     return figures
+
+
+def browser_actas(out: Path, n: int, seed: int, quality: str, variant: str, fonts: Sequence[Path]) -> dict[str, Any]:
+    """`n` actas of the election `seed` draws, laid out by Chromium in `fonts` in turn and degraded to `quality`
+    (as the simulator's own), written under `out`; their truth, as `simulate` writes it (what `score` reads)."""
+    from playwright.sync_api import sync_playwright  # the test extra's: only this path needs it
+
+    (out / "actas").mkdir(parents=True)
+    files = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_context(viewport={"width": 700, "height": 900}).new_page()
+        for i, sheet in enumerate(draw_sheets(n, seed)):
+            font = fonts[i % len(fonts)]
+            acta = html_acta(page, sheet, font, variant="qr" if variant == "qr" else "none")
+            image = degrade_image(acta, quality, np.random.default_rng([seed, i]))
+            name = f"actas/acta_{i:05d}.{'jpg' if image.format == 'jpeg' else image.format}"
+            (out / name).write_bytes(image.data)
+            files.append(
+                {
+                    "file": name,
+                    "kind": "acta",
+                    "font": font.stem,
+                    "acta_id": sheet.acta_id,
+                    "payload": sheet.payload if variant == "qr" else None,
+                    "printed": {
+                        **sheet.printed.to_json(),
+                        "center": sheet.center_code,
+                        "mesa": sheet.mesa_number,
+                        "registered": sheet.registered,
+                    },
+                }
+            )
+        browser.close()
+    return {"files": files}
+
+
+def font_file(name: str) -> Path:
+    """The TrueType file `name` (without ".ttf") under `FONT_FOLDER`; exits with a reason when there is none."""
+    found = sorted(FONT_FOLDER.rglob(f"{name}.ttf"))
+    if not found:
+        sys.exit(f"no font {name}.ttf under {FONT_FOLDER} (apt-get install fonts-liberation fonts-dejavu-core)")
+    return found[0]
 
 
 def report(results: dict[str, Figures]) -> str:
@@ -277,6 +340,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="standard",
         help=f"printers the genuine actas take in turn, of {', '.join(PRINTERS)} (altered ones: standard)",
     )
+    parser.add_argument(
+        "--fonts",
+        default="",
+        help="lay the actas out with Chromium in these fonts in turn (TrueType file names without .ttf) instead",
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (CPU is per sheet)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
@@ -285,6 +353,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     printers = [p for p in args.printers.split(",") if p]
     if set(qualities) - set(QUALITIES) or set(variants) - set(VARIANTS) or set(printers) - set(PRINTERS):
         parser.error("unknown quality, variant or printer")
+    fonts = [font_file(name) for name in args.fonts.split(",") if name]
     results: dict[str, Figures] = {}
     with tempfile.TemporaryDirectory(prefix="testigo-print-") as tmp:
         for quality in qualities:
@@ -298,6 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     args.workers,
                     Path(tmp),
                     [PRINTERS[name] for name in printers],
+                    fonts,
                 )
     if args.json:
         json.dump({name: f.summary() for name, f in results.items()}, sys.stdout, indent=1)

@@ -26,11 +26,11 @@ from testigo.read.printed import reading as reading_module
 from testigo.read.printed import structure as structure_module
 from testigo.read.printed.figures import cross_check, rescue
 from testigo.read.printed.reading import PrintNotRead, read_print
+from testigo.simulate.browser import html_acta
 from testigo.simulate.degrade import degrade_image
 from testigo.simulate.election import draw_sheets
 from testigo.simulate.render import card_field
 from testigo.simulate.sheet import ActaSheet
-from tests.read.html_acta import html_acta
 from tests.web.test_browser import chromium  # noqa: F401 - a fixture, used by name
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

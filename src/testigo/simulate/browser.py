@@ -1,4 +1,4 @@
-"""Actas laid out by a browser: HTML and CSS in a font of the test's choosing, as another renderer would make them.
+"""Actas laid out by a browser: HTML and CSS in a font of the caller's choosing, as another renderer would make them.
 
 The reader is checked on actas rendered independently of the project's
 simulator, whose printer lays every character in a fixed cell. Chromium
@@ -8,6 +8,11 @@ flush right by CSS, rules drawn as borders, the font's own hinting and
 anti-aliasing. The image carries the geometry `testigo.simulate.degrade`
 needs (where the figures, the table and the code are), so it is scanned or
 photographed exactly as the simulator's strips are.
+
+The tests (tests/read/test_printed_browser.py) and the print benchmark
+(`benchmarks/print.py --fonts`) lay actas out so. The caller brings the
+Playwright page (Debian's chromium, which the test command installs): this
+module imports no browser, so the package needs none.
 """
 
 from __future__ import annotations
@@ -144,12 +149,12 @@ def _body(sheet: ActaSheet, leaders: bool) -> str:
         ]
     parts.append("</div><hr>")
     printed = sheet.printed
-    for label, name, value in (
+    for label, name, figure in (
         ("VOTOS VÁLIDOS", "valid_votes", printed.valid_votes),
         ("VOTOS NULOS", "null_votes", printed.null_votes),
         ("TOTAL VOTOS ESCRUTADOS", "total_votes", printed.total_votes),
     ):
-        parts.append(row(label, field(name, value)))
+        parts.append(row(label, field(name, figure)))
     digest = hashlib.sha256(sheet.payload.encode("utf-8")).hexdigest().upper()
     parts.append(f'<hr class="double"><div class="line">MÁQUINA: {int(digest[:6], 16) % 10_000_000:07d}</div>')
     parts.append(f'<div class="line small">CÓDIGO: {" ".join(digest[i : i + 4] for i in range(0, 32, 4))}</div><hr>')
