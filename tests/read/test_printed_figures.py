@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from testigo.domain.layout import SheetLayout
+from testigo.read.printed import figures as figures_module
 from testigo.read.printed.figures import ACCEPT_CONFIDENCE, Rescued, cross_check, rescue
 from testigo.read.printed.reading import PrintNotRead, PrintReading
 from tests.read.stand_ins import Field, reading, sure
@@ -219,6 +222,31 @@ def test_a_reader_that_only_prefers_another_figure_does_not_hold_the_sheet() -> 
     # them certain, leave no other value; two witnesses against one settle it
     rescued = rescued_with(Field({"8": -1.0, "0": -11.0}, font={"0": -1.0, "8": -31.0}))
     assert rescued.values["card_3"] == 0 and rescued.certain
+
+
+def test_figures_the_readers_split_on_that_the_sums_bear_out_are_not_certain_unless_their_cells_settle_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A font learned from a dotted zero it saw blurred reads every 0 of the sheet as 8 where PP-OCR reads 0: a
+    card's 0 and the totals' last 0 read as 8 keep every sum (a browser-laid hard photo: 420 read as 428). Each
+    cell barely favours the font (by 6.9, 0.4 and 4.4 nats together): no cell settles its own figure, and the sums,
+    bent by the same confusion, are no witness. A person checks them."""
+    card_3 = Field({"0": -0.1, "8": -5.2}, font={"8": -40.0, "0": -52.0})
+    valid = Field({"14": -0.5, "8": -1.2, "16": -2.9}, font={"16": -10.0, "14": -12.8, "8": -19.4})
+    total = Field({"9": -0.01, "17": -5.7}, font={"17": -10.0, "9": -20.1})
+    printed = reading(
+        card_1=sure(5), card_2=sure(3), card_3=card_3, valid_votes=valid, null_votes=sure(1), total_votes=total
+    )
+    rescued = rescue(printed, LAYOUT)
+    assert (rescued.values["card_3"], rescued.values["valid_votes"], rescued.values["total_votes"]) == (8, 16, 17)
+    assert not rescued.certain and {"valid_votes", "total_votes"} <= set(rescued.doubtful())
+    monkeypatch.setattr(figures_module, "CONTESTED_MARGIN", 0.0)
+    assert rescue(printed, LAYOUT).certain  # the sums alone would have accepted the three misreads
+    # a split the cell settles (the font reads 0 by 40 nats, PP-OCR 8 by 5): certain as before
+    monkeypatch.undo()
+    settled = Field({"8": -0.1, "0": -5.1}, font={"0": -10.0, "8": -50.0})
+    totals = {"valid_votes": sure(8), "null_votes": sure(1), "total_votes": sure(9)}
+    assert rescue(reading(card_1=sure(5), card_2=sure(3), card_3=settled, **totals), LAYOUT).certain
 
 
 def test_a_confident_dissent_the_sums_cannot_settle_holds_the_sheet_for_a_person() -> None:
