@@ -74,6 +74,7 @@ from testigo.simulate import PRINTERS, PrintStyle, simulate
 from testigo.simulate.browser import html_acta
 from testigo.simulate.degrade import degrade_image
 from testigo.simulate.election import draw_sheets
+from testigo.simulate.plan import printed_fields
 from testigo.simulate.style import STANDARD
 
 PROFILE = "ve2024"
@@ -271,12 +272,7 @@ def browser_actas(out: Path, n: int, seed: int, quality: str, variant: str, font
                     "font": font.stem,
                     "acta_id": sheet.acta_id,
                     "payload": sheet.payload if variant == "qr" else None,
-                    "printed": {
-                        **sheet.printed.to_json(),
-                        "center": sheet.center_code,
-                        "mesa": sheet.mesa_number,
-                        "registered": sheet.registered,
-                    },
+                    "printed": printed_fields(sheet),
                 }
             )
         browser.close()

@@ -75,7 +75,7 @@ class Planned:
             "payload": self.sheet.payload if self.sheet and with_qr else None,
             "counts": list(sheet.counts) if sheet else None,
             "null_votes": sheet.null_votes if sheet else None,
-            "printed": _printed(rendered) if rendered else None,
+            "printed": printed_fields(rendered) if rendered else None,
             "qr": sheet.qr.to_json() if sheet and with_qr and not self.foreign_code else None,
             "alteration": self.alteration.to_json() if self.alteration else None,
             "expected": self.expected.value,
@@ -88,7 +88,7 @@ class Planned:
         }
 
 
-def _printed(sheet: ActaSheet) -> dict[str, Any]:
+def printed_fields(sheet: ActaSheet) -> dict[str, Any]:
     """The figures printed on the sheet, header codes included."""
     return {
         **sheet.printed.to_json(),

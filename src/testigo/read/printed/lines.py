@@ -727,7 +727,7 @@ def _words(
     """
     runs = _joined_words(mask, text_height, ruled=ruled)
     mask, (words, rules, joined, _, leaders) = _without_creases(mask, runs, text_height, ruled=ruled)
-    reach = _join_width(text_height) + 4
+    reach = _near_reach(text_height)
     if joining := [leader for leader in leaders if leader.joins]:
         mask = _erased(mask, [], joining, text_height, 0)
         words = _found_again(mask, words, [leader.box(reach) for leader in joining], text_height)
@@ -767,7 +767,7 @@ def _without_creases(mask: np.ndarray, runs: _Runs, text_height: float, *, ruled
         leaders = leaders + [leader.moved(top) for leader in found.leaders]
         joined = joined or found.joined
         creases = [crease.moved(top) for crease in found.creases]
-    reach = _join_width(text_height) + 4
+    reach = _near_reach(text_height)
     for _ in range(CREASE_PASSES if ruled else 0):
         if not creases:
             break
@@ -826,6 +826,12 @@ def _meets(
 def _join_width(text_height: float) -> int:
     """The width of the closing that joins letters into words across the gaps within them (`_words`)."""
     return max(2, int(round(text_height * 0.75)))
+
+
+def _near_reach(text_height: float) -> int:
+    """How far around what was erased (a rule, a leader, a crease) words are found again (`_found_again`): the
+    closing's width, and a few pixels for the erased ink's blurred edge."""
+    return _join_width(text_height) + 4
 
 
 class _Crease(NamedTuple):
@@ -1097,9 +1103,9 @@ def _between_lines(
     above_it, below_it = np.any(touching & (distance < 0), axis=0), np.any(touching & (distance > 0), axis=0)
     both = above_it & below_it
     # a ruled table's row touches its rule along its own length, which the line under it (a name) may pass
-    touched = np.count_nonzero(touching.any(axis=0))
-    if ruled:
-        touched = min(np.count_nonzero(above_it), np.count_nonzero(below_it))
+    touched = (
+        min(np.count_nonzero(above_it), np.count_nonzero(below_it)) if ruled else np.count_nonzero(touching.any(axis=0))
+    )
     if not both.any() or np.count_nonzero(both) < (RULED_BOTH if ruled else CREASE_BOTH) * touched:
         return False
     above = np.where(off[:, both] & (distance[:, both] < 0), -distance[:, both], 0.0).max(axis=0)
