@@ -37,6 +37,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 LIBERATION_SANS = Path("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf")
 LIBERATION_SANS_NARROW = Path("/usr/share/fonts/truetype/liberation/LiberationSansNarrow-Regular.ttf")
+LIBERATION_SERIF_BOLD = Path("/usr/share/fonts/truetype/liberation/LiberationSerif-Bold.ttf")
 DEJAVU_SANS = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 PROFILE = get_profile("ve2024")
 
@@ -47,7 +48,7 @@ def _layout(code: str) -> SheetLayout:
 
 @pytest.fixture(scope="module")
 def page(chromium: Any) -> Iterator[Any]:  # noqa: F811 - the fixture imported above
-    for font in (LIBERATION_SANS, LIBERATION_SANS_NARROW, DEJAVU_SANS):
+    for font in (LIBERATION_SANS, LIBERATION_SANS_NARROW, LIBERATION_SERIF_BOLD, DEJAVU_SANS):
         if not font.exists():
             pytest.fail(f"{font} is missing: the test command installs fonts-liberation and fonts-dejavu-core")
     context = chromium.new_context(viewport={"width": 700, "height": 900})
@@ -182,6 +183,24 @@ def test_a_photo_in_a_narrow_font_is_confirmed_with_its_keys_cut_off_at_their_wi
     monkeypatch.setattr(reading_module, "locate", lambda lines, layout, height, everywhere: real(lines, layout, height))
     with pytest.raises(PrintNotRead, match="table rows|card numbers"):
         read_print(gray, _layout("qr"), header=False)
+
+
+def test_a_codeless_photo_in_liberation_serif_bold_finds_the_label_its_wide_capitals_print(
+    page: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Liberation Serif Bold's capitals are 1.3 digits wide: "ELECTORES:" spans 12.9 of the keys' pitch, more
+    than `LABEL_SLACK` past its ten letters, and every such photo lost its registered voters. Counted up to
+    `CAPS_WIDEST` digits a letter, the label is found and the sheet is rescued."""
+    [sheet] = draw_sheets(1, seed=35)
+    gray = _degraded(page, sheet, LIBERATION_SERIF_BOLD, "sin_qr", 35, quality="photo")
+    layout = _layout("none")
+    reading = read_print(gray, layout)
+    rescued = rescue(reading, layout)
+    assert rescued.certain, rescued.doubtful()
+    assert rescued.values == _figures(sheet)
+    assert reading.fields["registered"].text == str(sheet.registered)
+    monkeypatch.setattr(reading_module, "CAPS_WIDEST", 1.0)
+    assert "registered" in read_print(gray, layout).missing
 
 
 def test_a_photo_of_a_sheet_with_dotted_leaders_from_names_to_figures_is_confirmed(
