@@ -185,6 +185,34 @@ def test_a_photo_in_a_narrow_font_is_confirmed_with_its_keys_cut_off_at_their_wi
         read_print(gray, _layout("qr"), header=False)
 
 
+def test_a_codeless_photo_in_a_narrow_font_is_rescued_its_keys_split_off_at_its_narrow_spaces(
+    page: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Liberation Sans Narrow's word space is narrower than `PIECE_JOIN`: a key and its name were one piece
+    ("07MEP"), no font model was learned from the keys, and some rows' keys went unproven. Split into pieces
+    at a space among letters where no gap is a space wide (`NARROW_JOIN`), the keys teach the font and the
+    sheet is read for certain."""
+    [sheet] = draw_sheets(1, seed=36)
+    gray = _degraded(page, sheet, LIBERATION_SANS_NARROW, "sin_qr", 36, quality="photo")
+    layout = _layout("none")
+    learned: list[object] = []
+    real = reading_module.learn
+
+    def learn(*args: Any) -> object:
+        learned.append(real(*args))
+        return learned[-1]
+
+    monkeypatch.setattr(reading_module, "learn", learn)
+    rescued = rescue(read_print(gray, layout), layout)
+    assert rescued.certain, rescued.doubtful()
+    assert rescued.values == _figures(sheet)
+    assert learned and learned[-1] is not None
+    monkeypatch.setattr(lines_module, "NARROW_JOIN", lines_module.PIECE_JOIN)
+    learned.clear()
+    assert not rescue(read_print(gray, layout), layout).certain
+    assert learned and all(font is None for font in learned)
+
+
 def test_a_codeless_photo_in_liberation_serif_bold_finds_the_label_its_wide_capitals_print(
     page: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

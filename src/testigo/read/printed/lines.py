@@ -36,6 +36,7 @@ other one, and the caller decides which is right (from the sheet's layout).
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -93,6 +94,18 @@ MAX_GAP_HEIGHTS = 45.0
 #: Letters are joined across this many text heights into a word's pieces (`Word.pieces`): less than a space
 #: narrowed by blur, more than the gap within a key's two digits.
 PIECE_JOIN = 0.4
+#: ... and across this many where no gap in a word is that wide (`_narrow_pieces`). A narrow font's space is
+#: not: Liberation Sans Narrow's is 0.31 of its capitals' height, and on Chromium-laid photos the gaps in its
+#: words spread from 0.05 to 0.45 heights, the letters' under 0.15, so its keys stayed joined to their names
+#: (``07MEP``), no font model was learned from them, and PP-OCR left some rows' keys unproven.
+NARROW_JOIN = 0.17
+#: ... and split there only where one gap is this many times as wide as any other, a space among letters (or
+#: there is one gap): in a fixed-pitch font the narrower closing cuts a name at its letters, and pieces so cut
+#: offered keys and tables that were not (on simulated hard photos with a code, 10.8 PP-OCR runs a sheet
+#: instead of 8.9; so, 9.3). Of 22 codeless Chromium-laid photos in Liberation Sans Narrow (photos, hard and
+#: hardest) 3 were read for certain, and 10 with these pieces; of 432 in 12 fonts, 277 and 295, none wrong,
+#: the print refused on 38 instead of 42. On 1,300 simulated sheets, 3 more were confirmed by their QR codes.
+NARROW_SPACE = 1.5
 #: Ink shorter than this many text heights is no word (a speck, a rule's dash).
 MIN_WORD_HEIGHT = 0.45
 #: A long run `SEAM_FROM` to `SEAM_HEIGHTS` text heights thick (two lines and the room between them; a line with its
@@ -178,7 +191,8 @@ class Word:
     cy: float
     slope: float | None
     pieces: tuple[tuple[float, float], ...] = ()
-    """A long word's parts, left to right, when letters are joined only across `PIECE_JOIN` (their columns).
+    """A long word's parts, left to right, when letters are joined only across `PIECE_JOIN` (their columns),
+    or, where that leaves the word whole, across `NARROW_JOIN` at a space among letters (`_narrow_pieces`).
 
     Blur and a narrow font can join a table row's key to the name after it
     (``01 PSUV`` as one word); the gap between them is still the widest in
@@ -1187,7 +1201,9 @@ def _joined_words(
             creases += [crease] if crease is not None else []
         if inked is not None:  # wider than a key: maybe one joined to a name
             spans = _pieces(inked, x, text_height)
-            pieces = spans if len(spans) > 1 else ()
+            # no gap a space wide: a narrow font's spaces are narrower (the word's box stays the wider closing's)
+            cut = spans if len(spans) > 1 else _narrow_pieces(inked, x, text_height)
+            pieces = cut if len(cut) > 1 else ()
             if spans:  # the closing can bridge a word to a speck it leaves out: the box is the word's own ink's
                 x, w = int(spans[0][0]), int(spans[-1][1] - spans[0][0])
         found: list[_Rule] = []
@@ -1453,13 +1469,24 @@ class _Rule(NamedTuple):
         return min(columns) - self.reach <= word.x1 and word.x0 <= max(columns) + self.reach
 
 
-def _pieces(ink: np.ndarray, x: int, text_height: float) -> tuple[tuple[float, float], ...]:
-    """The column spans of a word's parts (its ink joined across `PIECE_JOIN` heights); `ink` begins at column `x`.
+def _narrow_pieces(ink: np.ndarray, x: int, text_height: float) -> tuple[tuple[float, float], ...]:
+    """`_pieces` joined across `NARROW_JOIN`, where one gap between them is `NARROW_SPACE` times as wide as any
+    other (a space among letters, as a narrow font's key and its name); else the word whole: its letters are
+    no key and name (see `NARROW_SPACE`)."""
+    spans = _pieces(ink, x, text_height, NARROW_JOIN)
+    gaps = sorted(after[0] - before[1] for before, after in itertools.pairwise(spans))
+    if gaps and (len(gaps) == 1 or gaps[-1] >= NARROW_SPACE * gaps[-2]):
+        return spans
+    return ((spans[0][0], spans[-1][1]),) if spans else ()
+
+
+def _pieces(ink: np.ndarray, x: int, text_height: float, join: float = PIECE_JOIN) -> tuple[tuple[float, float], ...]:
+    """The column spans of a word's parts (its ink joined across `join` text heights); `ink` begins at column `x`.
 
     Parts whose columns overlap (a slanted letter over its neighbour, an
     accent over its letter) are one. One span when the word is one part.
     """
-    width = max(2, int(round(PIECE_JOIN * text_height)))
+    width = max(2, int(round(join * text_height)))
     joined = cv2.morphologyEx(
         ink.astype(np.uint8), cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (width, 1))
     )
