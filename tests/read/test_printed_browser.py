@@ -190,7 +190,7 @@ def test_a_codeless_photo_in_a_narrow_font_is_rescued_its_keys_split_off_at_its_
 ) -> None:
     """Liberation Sans Narrow's word space is narrower than `PIECE_JOIN`: a key and its name were one piece
     ("07MEP"), no font model was learned from the keys, and some rows' keys went unproven. Split into pieces
-    at a space among letters where no gap is a space wide (`NARROW_JOIN`), the keys teach the font and the
+    at a space after the key where no gap is a space wide (`NARROW_JOIN`), the keys teach the font and the
     sheet is read for certain."""
     [sheet] = draw_sheets(1, seed=36)
     gray = _degraded(page, sheet, LIBERATION_SANS_NARROW, "sin_qr", 36, quality="photo")

@@ -238,6 +238,23 @@ def test_a_word_bridged_to_a_speck_it_leaves_out_is_boxed_on_its_own_ink() -> No
     assert abs(word.x0 - 194) <= 1
 
 
+def test_a_narrow_font_s_key_is_a_piece_of_its_word_a_fixed_pitch_name_is_not_cut_at_its_letters() -> None:
+    """A narrow font's space (6 pixels at 19-pixel letters) is narrower than `PIECE_JOIN` joins: a key and its
+    name are one word, whose first gap, wider than its letters', splits the key off (`_narrow_pieces`). A
+    name whose letters stand evenly apart is not cut into them."""
+    mask = np.zeros((40, 200), np.uint8)
+    for left, width in ((20, 10), (32, 10), (48, 12), (62, 12), (76, 12)):  # "07", a space, "MEP"
+        mask[10:29, left : left + width] = 255
+    [word] = _words(mask, 19.0)[0]
+    [key, name] = word.pieces  # where the word's box lies, to a pixel
+    assert abs(key[0] - 20) <= 1 and key[1] == 42 and name[0] == 48 and abs(name[1] - 88) <= 1
+    evenly = np.zeros((40, 200), np.uint8)
+    for left in range(20, 140, 17):  # seven 12-pixel letters 5 pixels apart
+        evenly[10:29, left : left + 12] = 255
+    [name] = _words(evenly, 19.0)[0]
+    assert name.pieces == ()
+
+
 @pytest.mark.parametrize(("across", "strip"), [(28, True), (44, True), (28, False)])
 def test_a_crease_through_a_line_s_letters_is_erased_and_its_words_found_apart(
     across: int, strip: bool, monkeypatch: pytest.MonkeyPatch

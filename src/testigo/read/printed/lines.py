@@ -99,12 +99,13 @@ PIECE_JOIN = 0.4
 #: words spread from 0.05 to 0.45 heights, the letters' under 0.15, so its keys stayed joined to their names
 #: (``07MEP``), no font model was learned from them, and PP-OCR left some rows' keys unproven.
 NARROW_JOIN = 0.17
-#: ... and split there only where one gap is this many times as wide as any other, a space among letters (or
-#: there is one gap): in a fixed-pitch font the narrower closing cuts a name at its letters, and pieces so cut
-#: offered keys and tables that were not (on simulated hard photos with a code, 10.8 PP-OCR runs a sheet
-#: instead of 8.9; so, 9.3). Of 22 codeless Chromium-laid photos in Liberation Sans Narrow (photos, hard and
-#: hardest) 3 were read for certain, and 10 with these pieces; of 432 in 12 fonts, 277 and 295, none wrong,
-#: the print refused on 38 instead of 42. On 1,300 simulated sheets, 3 more were confirmed by their QR codes.
+#: ... and split there only where its first gap is this many times as wide as any other: a key, a space
+#: before its name. In a fixed-pitch font the narrower closing cuts a name at its letters, and every piece so
+#: cut offered keys and tables that were not (on simulated hard photos with a code, 10.8 PP-OCR runs a sheet
+#: instead of 8.9; so, 9.2). Of 22 codeless Chromium-laid photos in Liberation Sans Narrow (photos, hard and
+#: hardest) 3 were read for certain, and 9 with these pieces; of 432 in 12 fonts, 277 and 293, none wrong,
+#: the print refused on 38 instead of 42; 48 hard photos with a code in four fonts read as before. On 1,300
+#: simulated sheets, 2 more confirmed by their QR codes and one fewer read for certain (blur moving frames).
 NARROW_SPACE = 1.5
 #: Ink shorter than this many text heights is no word (a speck, a rule's dash).
 MIN_WORD_HEIGHT = 0.45
@@ -192,7 +193,7 @@ class Word:
     slope: float | None
     pieces: tuple[tuple[float, float], ...] = ()
     """A long word's parts, left to right, when letters are joined only across `PIECE_JOIN` (their columns),
-    or, where that leaves the word whole, across `NARROW_JOIN` at a space among letters (`_narrow_pieces`).
+    or, where that leaves the word whole, its first piece across `NARROW_JOIN` and the rest (`_narrow_pieces`).
 
     Blur and a narrow font can join a table row's key to the name after it
     (``01 PSUV`` as one word); the gap between them is still the widest in
@@ -1470,13 +1471,16 @@ class _Rule(NamedTuple):
 
 
 def _narrow_pieces(ink: np.ndarray, x: int, text_height: float) -> tuple[tuple[float, float], ...]:
-    """`_pieces` joined across `NARROW_JOIN`, where one gap between them is `NARROW_SPACE` times as wide as any
-    other (a space among letters, as a narrow font's key and its name); else the word whole: its letters are
-    no key and name (see `NARROW_SPACE`)."""
+    """The word as two pieces, its first and the rest, where joined across `NARROW_JOIN` its first gap is
+    `NARROW_SPACE` times as wide as any other (a narrow font's key, a space before its name); else whole.
+
+    Only a key's split matters here: every other gap the narrower closing
+    opens may be a letter's (see `NARROW_SPACE`).
+    """
     spans = _pieces(ink, x, text_height, NARROW_JOIN)
-    gaps = sorted(after[0] - before[1] for before, after in itertools.pairwise(spans))
-    if gaps and (len(gaps) == 1 or gaps[-1] >= NARROW_SPACE * gaps[-2]):
-        return spans
+    gaps = [after[0] - before[1] for before, after in itertools.pairwise(spans)]
+    if gaps and gaps[0] >= NARROW_SPACE * max(gaps[1:], default=0.0):
+        return (spans[0], (spans[1][0], spans[-1][1]))
     return ((spans[0][0], spans[-1][1]),) if spans else ()
 
 
