@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 from collections import defaultdict
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
@@ -42,6 +43,8 @@ from testigo.read.ocr import (
     recognise,
     text_log_likelihood,
 )
+from testigo.read.printed import reading as reading_module
+from testigo.read.printed.reading import FieldReading
 
 DEJAVU_MONO = Path("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf")
 FONTS = ("builtin", "dejavu-mono")
@@ -265,6 +268,25 @@ def test_figures_are_digit_strings() -> None:
     assert log_likelihoods(reading, ["42", "", "7"]) == [log_likelihood(reading, t) for t in ("42", "", "7")]
     # 18 substitutions, 2 deletions, 30 insertions less the two that repeat a digit ("442", "422")
     assert len(neighbours("42")) == 18 + 2 + 28 and "42" not in neighbours("42")
+
+
+def test_a_fields_candidates_reach_the_string_its_font_reads_two_edits_from_ppocrs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PP-OCR reads "17" (then "77") where the sheet's font reads 427, two edits from either: the strings one
+    edit from PP-OCR's two best hold 417 and 127, not 427; one more edit from the most likely of them reaches
+    it."""
+    crop = _field("17", "builtin", 24, 0.0)
+
+    def font(texts: Sequence[str]) -> dict[str, float]:  # 25 nats a digit unlike 427's, 90 for another length
+        return {t: -25.0 * sum(a != b for a, b in zip(t, "427", strict=True)) if len(t) == 3 else -90.0 for t in texts}
+
+    def field() -> FieldReading:
+        return FieldReading("total_votes", ((0, 0), (1, 0), (1, 1), (0, 1)), lambda: crop, (1, 3), font)
+
+    assert field().text == "427" and field().margin("427") > 0
+    monkeypatch.setattr(reading_module, "CLIMBS", 0)
+    assert field().text != "427"
 
 
 # --- labels over the full character set ---------------------------------------------------------------
