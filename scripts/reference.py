@@ -57,6 +57,7 @@ COMMAND_MAPS = {
     "compare": {"verified": "<candidate>"},
     "publish": {"files": "<kind>"},
     "bu": {"candidates": "<candidate number>"},
+    "read": {"figures": "<field>", "scores": "<field>", "quads": "<field>"},
 }
 
 
@@ -168,6 +169,7 @@ def command_runs() -> Iterator[tuple[str, Any]]:
         sim = ["--mesas", "3", "--quality", "scan", "--bad-files", "--forgeries", "1", "--out", str(tmp / "sim")]
         yield _run("testigo simulate", "simulate", *sim)
         yield _run("testigo ingest PATH", "ingest", str(tmp / "sim" / "actas"), "--workers", "1", *ws)
+        yield _run("testigo read PATH", "read", str(tmp / "sim" / "actas"))
         with resultados.open("a", encoding="utf-8") as table:  # two rows that fail: an unknown mesa, a bad count
             table.write("1,X,1,X,1,X,999999999,1,100,10,0,5,5,0,0,0,0,0,0,0,0,\n")
             table.write("1,X,1,X,1,X,10113042,2,100,10,0,-5,5,0,0,0,0,0,0,0,0,\n")

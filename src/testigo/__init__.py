@@ -77,6 +77,8 @@ _EXPORTS: dict[str, str] = {
     "AuditStatus": "testigo.audit",
     "check_boletins": "testigo.api.boletins",
     "BoletimReport": "testigo.pipeline.boletins",
+    "read_sheets": "testigo.api.sheets",
+    "ReadReport": "testigo.pipeline.sheets",
 }
 
 __all__ = [
@@ -94,6 +96,7 @@ __all__ = [
     "Projection",
     "PublishReport",
     "PublishedResults",
+    "ReadReport",
     "TestResult",
     "TestigoError",
     "UserError",
@@ -117,6 +120,7 @@ __all__ = [
     "projection",
     "publish",
     "read_bundle",
+    "read_sheets",
     "records",
     "results",
     "status",
@@ -151,6 +155,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time `__getattr_
     from testigo.api.results import coverage as coverage
     from testigo.api.results import records as records
     from testigo.api.results import results as results
+    from testigo.api.sheets import read_sheets as read_sheets
     from testigo.api.workspace import Workspace as Workspace
     from testigo.api.workspace import init as init
     from testigo.api.workspace import open as open
@@ -161,6 +166,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time `__getattr_
     from testigo.forensics import TestResult as TestResult
     from testigo.pipeline.boletins import BoletimReport as BoletimReport
     from testigo.pipeline.overview import Overview as Overview
+    from testigo.pipeline.sheets import ReadReport as ReadReport
     from testigo.publish import PublishReport as PublishReport
     from testigo.tally import Coverage as Coverage
     from testigo.verify import VerifyReport as VerifyReport

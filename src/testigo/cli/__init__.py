@@ -27,6 +27,7 @@ from testigo.cli import (
     mirrors,
     registry,
     results,
+    sheets,
     simulate,
     tables,
     web,
@@ -45,6 +46,7 @@ app = typer.Typer(
 for group in (
     workspace,
     ingest,
+    sheets,
     results,
     tables,
     simulate,

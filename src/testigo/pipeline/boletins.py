@@ -39,19 +39,17 @@ the image reader.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict, deque
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 from testigo.capture.sources import Incoming, iter_inputs
 from testigo.pipeline.bu_read import BoletimFacts, facts_of
 from testigo.pipeline.bu_totals import ContestTotal, Totals
-from testigo.pipeline.executors import IN_FLIGHT_PER_WORKER
+from testigo.pipeline.executors import map_in_order
 from testigo.profiles.base import PayloadError
 from testigo.profiles.bu.assemble import Collector, Incomplete, Outcome
 from testigo.profiles.bu.certificate import CertificatePart, CertificateParts, UrnaCertificate, check_signature
@@ -162,7 +160,7 @@ def check_boletins(
     files: list[FileCodes] = []
     sources: dict[str, list[str]] = defaultdict(list)  # code text -> files it was read from
     judging = _Judging(keys)
-    for read in _read_all(inputs, workers):
+    for read in map_in_order(_codes_of, inputs, workers):
         display = read.incoming.display
         refused = []
         for group in read.groups:
@@ -269,22 +267,6 @@ class _Read:
     incoming: Incoming
     groups: tuple[tuple[str, ...], ...] = ()
     reason: str | None = None
-
-
-def _read_all(inputs: Iterable[Incoming], workers: int) -> Iterator[_Read]:
-    """Each input's codes, in the order given; at most a few files per worker in memory at once."""
-    if workers <= 1:
-        yield from map(_codes_of, inputs)
-        return
-    # spawn, as ingest does: OpenCV and a progress thread do not survive a fork
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        pending: deque[Future[_Read]] = deque()
-        for incoming in inputs:
-            pending.append(pool.submit(_codes_of, incoming))
-            if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
 
 
 def _codes_of(incoming: Incoming) -> _Read:

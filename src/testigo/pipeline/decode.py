@@ -7,6 +7,7 @@ parent process, so a crashed or killed worker can never leave partial state.
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -53,6 +54,11 @@ def decode_blob(sha256: str, path: str, profile_name: str, *, for_ingest: bool =
     verifier reading a bundle again has no use for them.
     """
     return _decode(sha256, lambda: Path(path).read_bytes(), profile_name, for_ingest=for_ingest)
+
+
+def decode_data(data: bytes, profile_name: str) -> Decoded:
+    """`decode_blob` of bytes in hand (a file read without a workspace: `testigo.pipeline.sheets`)."""
+    return _decode(hashlib.sha256(data).hexdigest(), lambda: data, profile_name, for_ingest=False)
 
 
 def decode_stored(sha256: str, blobs_url: str, profile_name: str) -> Decoded:

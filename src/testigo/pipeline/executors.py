@@ -10,18 +10,43 @@ already settled is refused by the database.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from itertools import islice
 from multiprocessing import get_context
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import cv2
 
 from testigo.pipeline.decode import Decoded, decode_stored
 
 IN_FLIGHT_PER_WORKER = 4  # enough queued work to keep a worker busy, little to redo after a crash
+
+_In = TypeVar("_In")
+_Out = TypeVar("_Out")
+
+
+def map_in_order(function: Callable[[_In], _Out], items: Iterable[_In], workers: int) -> Iterator[_Out]:
+    """`function` of each item, in the order given, in `workers` processes; a few items per worker at a time.
+
+    For commands that read files without a workspace (`bu check`, `read`):
+    only a few files' bytes are in memory at once, never the whole batch.
+    `function` must be module-level (the workers import it by name).
+    """
+    if workers <= 1:
+        yield from map(function, items)
+        return
+    # spawn, as ingest does: OpenCV and a progress thread do not survive a fork
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        pending: deque[Future[_Out]] = deque()
+        for item in items:
+            pending.append(pool.submit(function, item))
+            if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 @dataclass(frozen=True)
