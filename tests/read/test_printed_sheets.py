@@ -20,7 +20,10 @@ import numpy as np
 import pytest
 
 from testigo.domain.layout import VALUE_LAST, LabelledField, SheetLayout
+from testigo.domain.printed import UNCERTAIN
+from testigo.pipeline.printed import examine
 from testigo.profiles import get_profile
+from testigo.read import PageReading
 from testigo.read.printed import font as font_module
 from testigo.read.printed import lines as lines_module
 from testigo.read.printed import perspective
@@ -167,9 +170,38 @@ def test_totals_listed_in_another_order_than_printed_are_never_read_from_each_ot
         proofs.append(rescue(reading, swapped).certain)
         return proofs[-1]
 
-    with pytest.raises(PrintNotRead, match="VOTOS VÁLIDOS"):
-        read_print(gray, swapped, labels=proof)
+    read = read_print(gray, swapped, labels=proof)  # "VOTOS VÁLIDOS" is not below "VOTOS NULOS"
     assert proofs and not any(proofs)
+    assert read.unlabelled == ("null_votes", "valid_votes", "total_votes")
+    assert not any(read.fields[name].placed for name in read.unlabelled)
+    assert not rescue(read, swapped).certain
+
+
+def test_a_sheet_whose_totals_labels_read_nowhere_is_read_for_a_person_its_totals_where_they_stand(
+    sheets: list[tuple[np.ndarray, dict[str, Any]]],
+) -> None:
+    """Where the sums do not prove the totals by position and no label reads (each under a bar of ink), the
+    sheet is read all the same, never certain: its totals where the layout puts them, not proven there."""
+    [(gray, entry)] = [(gray, entry) for gray, entry in sheets if entry["variant"] == "sin_qr"]
+    page = gray.copy()
+    for name in ("valid_votes", "null_votes", "total_votes"):
+        quad = np.array(entry["fields"][name], np.float64)
+        top, bottom, figure = int(quad[:, 1].min()), int(quad[:, 1].max()), int(quad[:, 0].min())
+        page[top:bottom, figure // 4 : figure // 2] = 0
+    layout = _layout("none")
+    with pytest.raises(PrintNotRead, match="VOTOS VÁLIDOS"):
+        read_print(page, layout, labels=True)
+    read = read_print(page, layout, labels=lambda reading: False)
+    assert read.unlabelled == ("valid_votes", "null_votes", "total_votes")
+    assert not any(read.fields[name].placed for name in read.unlabelled)
+    truth = printed_figures(entry)
+    assert {name: read.fields[name].text for name in read.unlabelled} == {
+        name: str(truth[name]) for name in read.unlabelled
+    }
+    assert not rescue(read, layout).certain
+    sheet = examine(PROFILE, PageReading(0, printed=read))
+    assert sheet is not None and sheet.outcome == UNCERTAIN
+    assert "labels read nowhere, read where the layout puts them: valid_votes, null_votes, total_votes" in sheet.detail
 
 
 def test_rows_shifted_between_the_probed_keys_are_unclear_never_a_mismatch(

@@ -78,7 +78,7 @@ def _read_alone(profile: Profile, printed: PrintReading, layout: SheetLayout) ->
     for name, (code, score) in codes.items():
         figures[name], scores[name] = code, score
     doubtful += unsure
-    certain = rescued.arithmetic and not doubtful and not printed.missing
+    certain = rescued.arithmetic and not doubtful and not printed.missing and not printed.unlabelled
     if certain:
         detail = "read from the print: every figure certain, the sheet's sums hold"
     else:
@@ -87,7 +87,10 @@ def _read_alone(profile: Profile, printed: PrintReading, layout: SheetLayout) ->
             why.append("the figures read do not add up")
         if rescued.corrected:
             why.append("changed from what was read to make the sums hold: " + ", ".join(rescued.corrected))
-        at_edge, unsure_only = edge_split(printed, [name for name in doubtful if name not in rescued.corrected])
+        if printed.unlabelled:
+            why.append("labels read nowhere, read where the layout puts them: " + ", ".join(printed.unlabelled))
+        shown = {*rescued.corrected, *printed.unlabelled}
+        at_edge, unsure_only = edge_split(printed, [name for name in doubtful if name not in shown])
         if at_edge:
             why.append(f"{AT_EDGE}: " + ", ".join(at_edge))
         if unsure_only:

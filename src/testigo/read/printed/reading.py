@@ -114,6 +114,20 @@ class TableNotFound(PrintNotRead):
     """The layout's table is not on the page: its lines match it nowhere, or no candidate's card numbers read."""
 
 
+class TotalsUnread(PrintNotRead):
+    """A total's label reads nowhere on a sheet whose own sums did not prove its totals where they stand.
+
+    `reading` is the sheet read all the same, its totals where the layout
+    puts them, unproven (`PrintReading.unlabelled`): `read_print` returns it
+    when no framing reads the sheet better, so that a person still gets the
+    machine's reading and every figure's place, never a certain sheet.
+    """
+
+    def __init__(self, reason: str, reading: PrintReading) -> None:
+        super().__init__(reason)
+        self.reading = reading
+
+
 class FieldReading:
     """What the two readers make of one field of the layout: PP-OCR, and the sheet's own font when it has one.
 
@@ -271,6 +285,9 @@ class PrintReading:
     """Fields placed by position alone, not by their labels (the totals, when `read_print`'s `labels` is False)."""
     labelled: Callable[[], dict[str, FieldReading]] | None = field(default=None, repr=False, compare=False)
     """Finds the `positional` fields by their labels (raises `PrintNotRead` when a label reads nowhere)."""
+    unlabelled: tuple[str, ...] = ()
+    """Totals read where the layout puts them because a label read nowhere and the sums did not prove them
+    there (`TotalsUnread`): not `FieldReading.placed`, so the sheet is never certain."""
 
     def by_labels(self) -> PrintReading:
         """This reading with its totals found by their labels (itself when they were); raises `PrintNotRead`."""
@@ -463,7 +480,13 @@ def read_print(
     reads nowhere then fails this framing, and the next is tried). A page
     without a code is proven by its own sums (`testigo.read.reader`): each
     total equal to the sum it must equal, every figure sure, is on its line,
-    for another total's line would not add up.
+    for another total's line would not add up. When no framing reads the
+    sheet, one whose totals' labels read nowhere is returned as read, its
+    totals where the layout puts them and not `FieldReading.placed`
+    (`PrintReading.unlabelled`): never certain, but a person is shown every
+    figure's cell and gets the machine's reading as one entry, where the
+    page was "not read" before (a simulated hard photo without a code in 40,
+    its labels' line blurred past reading).
     """
     frames = page if isinstance(page, PageFrames) else PageFrames(page)
     errors: list[PrintNotRead] = []
@@ -493,6 +516,10 @@ def read_print(
             ):
                 raise PrintNotRead(SEVERAL_SHEETS)
             return reading
+    # no framing read the sheet: one whose totals' labels read nowhere, read all the same
+    unread = [failed.reading for failed in errors if isinstance(failed, TotalsUnread)]
+    if unread:
+        return unread[0]
     raise errors[0]
 
 
@@ -616,9 +643,20 @@ def _read_frame(
         positional = tuple(spec.field for spec in layout.totals)
     if callable(labels) and not labels(PrintReading(layout.name, fields, turn is not frame, (), positional)):
         positional = ()
+    read_header = partial(_header, turn, located, layout, font, glyphs)
     if not positional:
-        fields |= _kept(labelled(), fields)
-    codes, missing = _header(turn, located, layout, font, glyphs) if header else ({}, [])
+        try:
+            fields |= _kept(labelled(), fields)
+        except PrintNotRead as error:
+            if not callable(labels):
+                raise
+            # the sheet as it stands, for a person: its totals where the layout puts them, unproven
+            lines = located.total_lines[: len(layout.totals)]
+            unplaced = _total_fields(turn, layout, font, column, lines, located.right, placed=False)
+            codes, missing = read_header() if header else ({}, [])
+            read = PrintReading(layout.name, {**fields, **unplaced, **codes}, turn is not frame, tuple(missing))
+            raise TotalsUnread(str(error), replace(read, unlabelled=tuple(unplaced))) from None
+    codes, missing = read_header() if header else ({}, [])
     return PrintReading(
         layout.name,
         {**fields, **codes},
@@ -936,14 +974,17 @@ def _total_fields(
     glyphs: GlyphField,
     lines: Sequence[TextLine],
     right: Margin,
+    *,
+    placed: bool = True,
 ) -> dict[str, FieldReading]:
     """The totals, each the figure ending its line in `lines` (one per total, in the layout's order), whose
-    column ends at `right`."""
+    column ends at `right`; not `FieldReading.placed` unless `placed`."""
     places = [
         (spec.field, line, _last_figure(line, font, glyphs, spec.digits), spec.digits)
         for spec, line in zip(layout.totals, lines, strict=True)
     ]
-    return _read_fields(frame, glyphs, places, font, right=right)
+    unplaced = () if placed else [spec.field for spec in layout.totals]
+    return _read_fields(frame, glyphs, places, font, unplaced, right=right)
 
 
 def _labelled_totals(
