@@ -24,6 +24,16 @@ pytestmark = pytest.mark.browser
 LOADED = "(image) => image.complete && image.naturalWidth > 0"
 
 
+def _assert_loads(image: Any, what: str) -> None:
+    """`image` loads with pixels: scrolled into view (cells load lazily) and waited for until it has loaded or
+    failed, for it loads after the page does (looked at at once, on a busy CI machine, it had not yet)."""
+    from playwright.sync_api import expect
+
+    image.scroll_into_view_if_needed()
+    expect(image).to_have_js_property("complete", True)
+    assert image.evaluate(LOADED), f"{what} did not load"
+
+
 def test_a_reviewer_finds_a_mismatched_print_altered_with_the_differing_cell_in_view(
     open_page: Any,  # noqa: F811
     web_store: Store,
@@ -43,8 +53,8 @@ def test_a_reviewer_finds_a_mismatched_print_altered_with_the_differing_cell_in_
     expect(differing.locator(".printed")).to_have_text("290")
     cell = differing.locator("img")
     expect(cell).to_have_count(1)
-    assert cell.evaluate(LOADED), "the printed cell did not load"
-    assert page.locator(".sheet-view img").evaluate(LOADED)
+    _assert_loads(cell, "the printed cell")
+    _assert_loads(page.locator(".sheet-view img"), "the sheet's photo")
     page.click("details summary")  # every figure, the differing one marked among them
     expect(page.locator("#all-figures tr.differs")).to_have_count(1)
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
@@ -75,9 +85,7 @@ def test_the_entry_form_shows_printed_cells_and_warns_live_when_the_cards_do_not
     for field in ("mesa", "card_1", "card_36", "null_votes", "valid_votes"):
         images = page.locator(f"label[for=f-{field}] .cells img")
         expect(images).to_have_count(2 if field == "mesa" else 1)
-        images.first.scroll_into_view_if_needed()
-        expect(images.first).to_have_js_property("complete", True)
-        assert images.first.evaluate(LOADED), f"the printed cell of {field} did not load"
+        _assert_loads(images.first, f"the printed cell of {field}")
     warning = page.locator("#total-warning")
     page.fill("input[name=mesa]", mesa)
     for card, votes in enumerate(counts, start=1):
