@@ -45,7 +45,7 @@ def test_every_sheet_is_named_by_its_code_or_by_its_print_alone_with_the_truths_
         [file] = files[Path(entry["file"]).name]
         [sheet] = file.sheets
         coded = entry["variant"] == "qr" and entry["kind"] != "bad"  # the bad one's code is a web address
-        assert sheet.source == ("qr" if coded else "print"), (entry["file"], sheet.reason)
+        assert sheet.source == ("image+print" if coded else "print"), (entry["file"], sheet.reason)
         assert sheet.reason is None and sheet.record is not None and sheet.printed is not None
         assert sheet.record.acta_id == entry["acta_id"]
         assert (list(sheet.record.counts), sheet.record.null_votes) == (entry["counts"], entry["null_votes"])

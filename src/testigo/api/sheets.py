@@ -17,17 +17,19 @@ def read_sheets(
 
     Photos, scans, PDFs, folders and zip archives are read as ingest reads
     them, in `workers` processes. Each sheet is judged alone against the
-    registry shipped with `profile`: its `source` is ``"qr"`` (a valid code
-    whose print does not differ), ``"print"`` (no code read, every printed
-    figure and the mesa certain) or None (a person must read it; `reason`
-    says why), its `record` the figures that source gives, its `printed`
+    registry shipped with `profile`: its `source` is the evidence the tally
+    and the bundle name, ``"image+print"`` (a valid code its print
+    confirms), ``"image"`` (a valid code, its print not differing but not
+    confirming every figure), ``"print"`` (no code read, every printed
+    figure and the mesa certain), or None (a person must read it; `reason`
+    says why); its `record` the figures that source gives, its `printed`
     what the print says figure by figure. Nothing is stored. The same as
     ``testigo read`` (`ReadReport.to_json()` is its ``--json``).
 
         >>> report = testigo.read_sheets(["./actas"])
-        >>> report.summary()["qr"], report.summary()["print"], report.summary()["person"]
+        >>> report.summary()["image+print"], report.summary()["print"], report.summary()["person"]
         (2, 0, 0)
         >>> [(sheet.source, sheet.printed.outcome) for file in report.files for sheet in file.sheets]
-        [('qr', 'confirmed'), ('qr', 'confirmed')]
+        [('image+print', 'confirmed'), ('image+print', 'confirmed')]
     """
     return run_read([os.fspath(path) for path in paths], profile, workers=workers)

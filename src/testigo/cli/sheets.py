@@ -28,10 +28,11 @@ def read(
     """Read each sheet's QR code and print, and say which names its figures with certainty; nothing is stored.
 
     Each sheet is judged alone, against the registry shipped with the
-    profile: `qr` (a valid code, its print not differing), `print` (no code
-    read, every printed figure and the mesa certain) or a person, with the
-    reason. Ingest judges the same way, and also against the workspace's
-    other sheets.
+    profile, and named by the evidence the tally names: `image+print` (a
+    valid code its print confirms), `image` (a valid code, its print not
+    differing), `print` (no code read, every printed figure and the mesa
+    certain) or a person, with the reason. Ingest judges the same way, and
+    also against the workspace's other sheets.
     """
     from testigo.pipeline.sheets import read_sheets
 

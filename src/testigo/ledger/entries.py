@@ -193,8 +193,13 @@ class Entry:
         if self.is_decision:
             return "image"
         printed = self.get(PRINT_READING)
-        outcome = printed.get("outcome") if isinstance(printed, dict) else None
-        return {CONFIRMED: "image+print", CERTAIN: "print"}.get(str(outcome), "image")
+        return machine_evidence(printed.get("outcome") if isinstance(printed, dict) else None)
+
+
+def machine_evidence(outcome: object) -> str:
+    """What backs a sheet the machine read (one of `EVIDENCE`), by its print's outcome (None: no print read):
+    ``image+print`` a code its print confirms, ``print`` the print alone, ``image`` the code alone."""
+    return {CONFIRMED: "image+print", CERTAIN: "print"}.get(str(outcome), "image")
 
 
 def read_entries(bodies: Sequence[bytes]) -> tuple[list[Entry], list[str]]:

@@ -8,11 +8,15 @@ exactly as an ingest worker reads it (`testigo.pipeline.decode`), then
 judged as ingest would judge it alone, against the registry shipped with
 the profile:
 
-* a valid QR code whose print does not differ: ``qr`` (a print that
-  differs holds the sheet for a person, as in ingest);
+* a valid QR code whose print does not differ: ``image+print`` where the
+  print confirms every figure, ``image`` otherwise (a print that differs
+  holds the sheet for a person, as in ingest);
 * no code read, a print read with certainty that the registry bears out
   (`testigo.pipeline.printed.accepted_alone`): ``print``;
 * anything else: no source, and the reason a person must read it.
+
+The sources are the evidence the tally and the published bundle name
+(`testigo.ledger.entries.EVIDENCE`).
 
 What only a workspace knows is not judged: other sheets of the same mesa
 or center (duplicates, conflicts, a center's ceiling over several mesas)
@@ -32,17 +36,17 @@ from testigo.capture.sources import Incoming, iter_inputs
 from testigo.domain import Record, Registry
 from testigo.domain.printed import MISMATCH, PrintedSheet
 from testigo.errors import UserError
+from testigo.ledger.entries import machine_evidence
 from testigo.pipeline.decode import decode_data
 from testigo.pipeline.executors import map_in_order
-from testigo.pipeline.printed import PRINT_SOURCE, accepted_alone
+from testigo.pipeline.printed import accepted_alone
 from testigo.profiles import PayloadError, Profile, get_profile
 from testigo.profiles.base import CheckContext
 from testigo.progress import Progress, Silent
 from testigo.read import PageReading
 
-#: The source of figures read from a valid QR code (as ingest names it: `testigo.pipeline.printed.PRINT_SOURCE`
-#: is the print's).
-QR_SOURCE = "qr"
+#: The sources a sheet judged alone may have (`testigo.ledger.entries.machine_evidence`).
+SOURCES = ("image+print", "image", "print")
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,8 @@ class SheetReport:
     code: str | None
     """The sheet's code as read (its QR code's text), if one was."""
     source: str | None
-    """``qr``, ``print``, or None: a person must read the sheet (`reason` says why)."""
+    """``image+print``, ``image``, ``print`` (`machine_evidence`), or None: a person must read the sheet (`reason`
+    says why)."""
     record: Record | None
     """The sheet's figures as its code, or its print alone, give them (None when neither gives them)."""
     printed: PrintedSheet | None
@@ -99,14 +104,13 @@ class ReadReport:
     files: tuple[FileReport, ...]
 
     def summary(self) -> dict[str, int]:
-        """Files, sheets, sheets by source (``qr``, ``print``, ``person``), mismatches, unusable files."""
+        """Files, sheets, sheets by source (each of `SOURCES`, and ``person``), mismatches, unusable files."""
         sheets = [sheet for file in self.files for sheet in file.sheets]
         sources = Counter(sheet.source or "person" for sheet in sheets)
         return {
             "files": len(self.files),
             "sheets": len(sheets),
-            QR_SOURCE: sources[QR_SOURCE],
-            PRINT_SOURCE: sources[PRINT_SOURCE],
+            **{source: sources[source] for source in SOURCES},
             "person": sources["person"],
             "mismatch": sum(1 for sheet in sheets if sheet.printed and sheet.printed.outcome == MISMATCH),
             "unusable": sum(1 for file in self.files if file.reason),
@@ -180,7 +184,7 @@ def _sheets(
         if isinstance(found, str):
             yield replace(sheet, reason=f"no QR code read; {found}")
         else:
-            yield _checked(profile, registry, replace(sheet, source=PRINT_SOURCE, record=found))
+            yield _checked(profile, registry, replace(sheet, source=machine_evidence(printed.outcome), record=found))
     else:
         reason = page.reason or "no acta QR code found"
         yield replace(bare, reason=reason + (f"; print not read: {page.print_problem}" if page.print_problem else ""))
@@ -195,7 +199,8 @@ def _coded(profile: Profile, registry: Registry, sheet: SheetReport, printed: Pr
         return replace(sheet, reason=str(error))
     if printed is not None and printed.outcome == MISMATCH:
         return replace(sheet, record=record, reason=printed.detail)
-    return _checked(profile, registry, replace(sheet, source=QR_SOURCE, record=record))
+    source = machine_evidence(printed.outcome if printed is not None else None)
+    return _checked(profile, registry, replace(sheet, source=source, record=record))
 
 
 def _checked(profile: Profile, registry: Registry, sheet: SheetReport) -> SheetReport:
