@@ -171,41 +171,43 @@ def _sheets(
     print with the first; a page without a code is its print's, or an unparsable acta code's."""
     bare = SheetReport(page.page, None, None, None, None, print_problem=page.print_problem)
     for part, payload in enumerate(page.payloads):
-        examined = printed if part == 0 else None
-        yield _coded(profile, registry, replace(bare, code=payload, printed=examined), examined)
+        yield _coded(profile, registry, bare, payload, printed if part == 0 else None)
     if page.payloads:
         return
     meant = [text for text in page.foreign if profile.recognises(text)]
     if meant:
-        yield _coded(profile, registry, replace(bare, code=meant[0]), None)
+        yield _coded(profile, registry, bare, meant[0], None)
     elif printed is not None:
         found = accepted_alone(profile, registry, printed)
         sheet = replace(bare, printed=printed)
         if isinstance(found, str):
             yield replace(sheet, reason=f"no QR code read; {found}")
         else:
-            yield _checked(profile, registry, replace(sheet, source=machine_evidence(printed.outcome), record=found))
+            yield _checked(profile, registry, sheet, found, machine_evidence(printed.outcome))
     else:
         reason = page.reason or "no acta QR code found"
         yield replace(bare, reason=reason + (f"; print not read: {page.print_problem}" if page.print_problem else ""))
 
 
-def _coded(profile: Profile, registry: Registry, sheet: SheetReport, printed: PrintedSheet | None) -> SheetReport:
-    """A sheet with a code: its record, unless the code is invalid or its print differs (held for a person)."""
-    assert sheet.code is not None
+def _coded(
+    profile: Profile, registry: Registry, bare: SheetReport, code: str, printed: PrintedSheet | None
+) -> SheetReport:
+    """A sheet with a code, as ingest settles it: an invalid code first, then a print that differs (held for a
+    person, its figures not counted), else the code's figures."""
+    sheet = replace(bare, code=code, printed=printed)
     try:
-        record = profile.parse(sheet.code)
+        record = profile.parse(code)
     except PayloadError as error:
         return replace(sheet, reason=str(error))
-    if printed is not None and printed.outcome == MISMATCH:
+    if printed is not None and printed.outcome == MISMATCH and not profile.check(record, CheckContext(registry)):
         return replace(sheet, record=record, reason=printed.detail)
-    source = machine_evidence(printed.outcome if printed is not None else None)
-    return _checked(profile, registry, replace(sheet, source=source, record=record))
+    return _checked(profile, registry, sheet, record, machine_evidence(printed.outcome if printed else None))
 
 
-def _checked(profile: Profile, registry: Registry, sheet: SheetReport) -> SheetReport:
-    """The sheet, without its source when its record fails the profile's checks against the registry (a sheet
-    alone: no other sheet of its center counted)."""
-    assert sheet.record is not None
-    problems = profile.check(sheet.record, CheckContext(registry))
-    return replace(sheet, source=None, reason="; ".join(problems)) if problems else sheet
+def _checked(profile: Profile, registry: Registry, sheet: SheetReport, record: Record, source: str) -> SheetReport:
+    """The sheet with `record` from `source`, or without a source when the record fails the profile's checks
+    against the registry (a sheet alone: no other sheet of its center counted)."""
+    problems = profile.check(record, CheckContext(registry))
+    if problems:
+        return replace(sheet, record=record, reason="; ".join(problems))
+    return replace(sheet, source=source, record=record)

@@ -485,8 +485,8 @@ def read_print(
     totals where the layout puts them and not `FieldReading.placed`
     (`PrintReading.unlabelled`): never certain, but a person is shown every
     figure's cell and gets the machine's reading as one entry, where the
-    page was "not read" before (a simulated hard photo without a code in 40,
-    its labels' line blurred past reading).
+    page was "not read" before (2 sheets of the print benchmark's 80 hard
+    and hardest photos without a code).
     """
     frames = page if isinstance(page, PageFrames) else PageFrames(page)
     errors: list[PrintNotRead] = []
