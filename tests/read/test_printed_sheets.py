@@ -156,10 +156,11 @@ def test_a_sheet_without_a_code_keeps_its_totals_where_its_own_sums_prove_them(
     assert rescue(refused, layout).values == printed_figures(entry)
 
 
-def test_totals_listed_in_another_order_than_printed_are_never_read_from_each_other_s_lines(
+def test_totals_listed_in_another_order_than_printed_are_never_taken_from_each_other_s_lines(
     sheets: list[tuple[np.ndarray, dict[str, Any]]],
 ) -> None:
-    """By position the valid votes would be read on the null votes' line: the sums refuse it, then the labels."""
+    """By position the valid votes would be read on the null votes' line: the sums refuse it, then the labels
+    (one reads nowhere below the other), and the sheet is read for a person, its totals not placed there."""
     [(gray, _)] = [(gray, entry) for gray, entry in sheets if entry["variant"] == "sin_qr"]
     layout = _layout("none")
     valid, null, total = layout.totals
