@@ -199,14 +199,16 @@ def _coded(
         record = profile.parse(code)
     except PayloadError as error:
         return replace(sheet, reason=str(error))
-    if printed is not None and printed.outcome == MISMATCH and not profile.check(record, CheckContext(registry)):
-        return replace(sheet, record=record, reason=printed.detail)
+    if printed is not None and printed.outcome == MISMATCH:  # held for a person, unless the code is invalid
+        return _checked(profile, registry, replace(sheet, reason=printed.detail), record, None)
     return _checked(profile, registry, sheet, record, machine_evidence(printed.outcome if printed else None))
 
 
-def _checked(profile: Profile, registry: Registry, sheet: SheetReport, record: Record, source: str) -> SheetReport:
-    """The sheet with `record` from `source`, or without a source when the record fails the profile's checks
-    against the registry (a sheet alone: no other sheet of its center counted)."""
+def _checked(
+    profile: Profile, registry: Registry, sheet: SheetReport, record: Record, source: str | None
+) -> SheetReport:
+    """The sheet with `record` from `source`, or with the reason instead when the record fails the profile's
+    checks against the registry (a sheet alone: no other sheet of its center counted)."""
     problems = profile.check(record, CheckContext(registry))
     if problems:
         return replace(sheet, record=record, reason="; ".join(problems))
