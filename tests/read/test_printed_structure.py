@@ -23,6 +23,7 @@ from testigo.read.printed import lines as lines_module
 from testigo.read.printed import structure as structure_module
 from testigo.read.printed.cells import word_quad
 from testigo.read.printed.lines import (
+    MAX_GAP_HEIGHTS,
     MAX_INK_SHARE,
     OVERVIEW_SIDE,
     Frame,
@@ -729,6 +730,22 @@ def test_a_long_slanted_word_is_as_tall_as_its_letters_when_chained() -> None:
     ]
     assert words[1].height == 80.0
     assert _chains(words, 20.0, SlopeField(slope, 0.0, 0.0)) == [[0, 1, 2], [3, 4, 5]]
+
+
+@pytest.mark.parametrize(("gap_heights", "joined"), [(55.0, True), (MAX_GAP_HEIGHTS + 5.0, False)])
+def test_a_figure_a_form_s_width_past_a_short_name_is_on_its_row(gap_heights: float, joined: bool) -> None:
+    """A row's figure 55 text heights past its short name (a hard photo of a sheet Chromium set wider than a
+    receipt measured 46 to 48) is chained to its key and name; past `MAX_GAP_HEIGHTS` it is a line of its own."""
+    height, gap = 20.0, gap_heights * 20.0
+    words = []
+    for y in (500.0, 540.0):
+        words += [
+            _slanted(100.0, 124.0, 112.0, y, 0.0),  # key
+            _slanted(140.0, 180.0, 160.0, y, 0.0),  # a short name
+            _slanted(180.0 + gap, 204.0 + gap, 192.0 + gap, y, 0.0),  # the figure
+        ]
+    chains = sorted(_chains(words, height, SlopeField(0.0, 0.0, 0.0)))
+    assert chains == ([[0, 1, 2], [3, 4, 5]] if joined else [[0, 1], [2], [3, 4], [5]])
 
 
 def test_blocks_part_at_blank_columns_down_the_whole_frame_and_leave_specks_out() -> None:

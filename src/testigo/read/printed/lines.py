@@ -89,8 +89,15 @@ ANGLE_WINDOW = 12.0
 #: that axis to tell the lines' direction: 14.8 to 114 on 280 simulated photos of one receipt each, 1.03 to 1.3
 #: for two receipts side by side; below it every direction is searched (`text_angle`).
 AXIS_RATIO = 4.0
-#: A word is joined to the next on its line across at most this many character heights of blank paper.
-MAX_GAP_HEIGHTS = 45.0
+#: A word is joined to the next on its line across at most this many character heights of blank paper: a
+#: line as wide as a form's (one set in 10-point type across A4 paper is some 70 capital heights wide), for
+#: a table row's figure lies across all of it from a short name. At 45, a hard photo of a sheet Chromium set
+#: in Liberation Mono, wider for its letters than a receipt's 48 columns, had its short rows' figures 46 to 48
+#: heights past their names: each was a line of its own, 16 rows of 38 were found and the print was not read.
+#: At 70: that sheet read (partial), a codeless one in DejaVu Sans read for certain (uncertain before), and no
+#: other of 64 such photos, nor of 150 simulated scans and photos, read otherwise. Sheets side by side are
+#: parted into blocks before lines are chained (`_blocks`), so the longer reach joins no line across them.
+MAX_GAP_HEIGHTS = 70.0
 #: Letters are joined across this many text heights into a word's pieces (`Word.pieces`): less than a space
 #: narrowed by blur, more than the gap within a key's two digits.
 PIECE_JOIN = 0.4
