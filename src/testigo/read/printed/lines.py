@@ -95,7 +95,7 @@ AXIS_RATIO = 4.0
 #: in Liberation Mono, wider for its letters than a receipt's 48 columns, had its short rows' figures 46 to 48
 #: heights past their names: each was a line of its own, 16 rows of 38 were found and the print was not read.
 #: At 70: that sheet read (partial), a codeless one in DejaVu Sans read for certain (uncertain before), and no
-#: other of 64 such photos, nor of 150 simulated scans and photos, read otherwise. Sheets side by side are
+#: other of 64 such photos, nor of 150 simulated photos (hard and hardest), read otherwise. Sheets side by side are
 #: parted into blocks before lines are chained (`_blocks`), so the longer reach joins no line across them.
 MAX_GAP_HEIGHTS = 70.0
 #: Letters are joined across this many text heights into a word's pieces (`Word.pieces`): less than a space
