@@ -310,6 +310,58 @@ def test_two_lines_a_tail_joins_are_cut_apart_at_their_seam(monkeypatch: pytest.
     assert any(w.y0 == 30 and w.y1 == 76 for w in _words(mask, 20.0)[0])  # the name and the row in one "word"
 
 
+def _sloped_letters(mask: np.ndarray, top: int, left: int, letters: int, slope: float) -> None:
+    """A word of 14-pixel letters 20 tall from row `top` at column 0, rising `slope` rows a column (a photo's
+    perspective), a letter every 20 pixels from column `left`."""
+    for k in range(letters):
+        x = left + 20 * k
+        y = top + round(slope * x)
+        mask[y : y + 20, x : x + 14] = 255
+
+
+def test_two_sloped_lines_whose_run_leans_otherwise_are_cut_at_their_seam(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A short line over the end of a long one, both 4 degrees off the frame's level (a photo in perspective),
+    joined by a tail: the run's own slope (its moments', 0.02) crosses both lines and finds no seam, and both
+    lines were lost with it; the seam sought along other slopes parts them, and both words are found as without
+    the tail."""
+    mask = np.zeros((160, 900), np.uint8)
+    _sloped_letters(mask, 20, 560, 8, 0.07)  # "38 CONDE"
+    _sloped_letters(mask, 46, 300, 21, 0.07)  # "BENJAMIN RAUSSEO", the line under it
+    clean = _boxes(_words(mask, 20.0)[0])
+    assert len(clean) == 2
+    top = 20 + round(0.07 * 700) + 20
+    mask[top : top + 6, 705:708] = 255  # the tail, from a letter's feet to the top of the letter under it
+    moments = cv2.moments(mask, binaryImage=True)
+    own = math.tan(0.5 * math.atan2(2 * moments["mu11"], moments["mu20"] - moments["mu02"]))
+    assert abs(own - 0.07) > 0.04
+    assert _boxes(_words(mask, 20.0)[0]) == clean
+    monkeypatch.setattr(lines_module, "SEAM_SLOPE", 0.0)  # the run's own slope, and level
+    assert _words(mask, 20.0)[0] == []  # two lines thick, no seam: no word
+
+
+def test_a_seam_sought_along_other_slopes_is_deep_and_has_a_line_on_each_side(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Along a slope other than the run's own, a level holding 40 % of the fullest level's ink (a line of tall
+    glyphs at their waist) is no seam, though it would be along the run's own; nor is a clear level between a
+    line's letters and a rule under it (a line on one side only)."""
+    waist = np.zeros((120, 600), np.uint8)
+    _sloped_letters(waist, 20, 100, 20, 0.07)
+    _sloped_letters(waist, 46, 100, 20, 0.07)
+    for x in range(100, 500, 10):  # strokes across the gap in 4 columns of 10
+        top = 40 + round(0.07 * x)
+        waist[top : top + 6, x : x + 4] = 255
+    assert lines_module._seam(waist > 0, 0.0, 20.0) is None
+    monkeypatch.setattr(lines_module, "SEAM_SEARCHED_INK", lines_module.SEAM_INK)
+    assert lines_module._seam(waist > 0, 0.0, 20.0) is not None
+    ruled = np.zeros((120, 600), np.uint8)
+    _sloped_letters(ruled, 20, 100, 20, 0.07)
+    for x in range(100, 500):
+        top = 52 + round(0.07 * x)
+        ruled[top : top + 3, x] = 255  # the rule, 12 pixels under the letters' feet
+    assert lines_module._seam(ruled > 0, 0.0, 20.0) is None
+    monkeypatch.setattr(lines_module, "SEAM_LETTERS", 0.0)
+    assert lines_module._seam(ruled > 0, 0.0, 20.0) is not None
+
+
 def test_a_run_as_tall_as_two_lines_but_fullest_in_its_middle_is_not_cut() -> None:
     """A blot two lines tall, its ink fullest in its middle (a stamp, a smudge), has no seam: it stays whole."""
     mask = np.zeros((110, 900), np.uint8)

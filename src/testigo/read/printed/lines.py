@@ -120,6 +120,15 @@ MIN_WORD_HEIGHT = 0.45
 #: accents and tails is 1.4 at most) is cut in two at a level at least `SEAM_PART` from its top and bottom whose
 #: ink is at most `SEAM_INK` of the fullest level's on either side of it (`_seam`).
 SEAM_FROM, SEAM_HEIGHTS, SEAM_PART, SEAM_INK = 1.6, 3.6, 0.6, 0.5
+#: Where the run's own slope finds no seam, it is sought along slopes up to `SEAM_SLOPE` either way (rows a column:
+#: what a photo's perspective leaves of the lines' slope in a frame, as `RULED_SLOPE`), `SEAM_SLOPE_STEP` apart (a
+#: level 0.01 off the lines' slope drifts a pixel from the seam every 100 columns, a long name's length). A seam so
+#: found holds at most `SEAM_SEARCHED_INK` of the fuller side's fullest level, and each side holds letters: ink
+#: whose median column spans `SEAM_LETTERS` text heights or more (a rule's spans its thickness, 0.1 to 0.3). Between
+#: two lines a J's tail or an accent touches, 0 to 5 % (15 runs of five Chromium-laid photos set solid); across
+#: one line of tall glyphs at their waist (a title's "ACT", figures "69", "30"), some slope finds 40 to 48 %.
+SEAM_SLOPE, SEAM_SLOPE_STEP = 0.1, 0.01
+SEAM_SEARCHED_INK, SEAM_LETTERS = 0.15, 0.5
 #: Ink no wider nor taller than `SPECK_SIZE` text heights with no other ink within `SPECK_ROOM` of it is a speck
 #: (`_despeckled`). The room is what a speck in the space between a key and its name (a text height) must leave
 #: on both sides for the closing that joins letters (0.75 text heights) not to bridge the two words through it.
@@ -1252,23 +1261,71 @@ def _seam(ink: np.ndarray, slope: float, text_height: float) -> np.ndarray | Non
     seam). Three levels are cut there (8-connected ink steps at most one
     level and a slope's fraction of another from column to column: none
     crosses three).
+
+    The run's own slope (its moments') is its lines' only when they span
+    the same columns: a short line over a long one's end ("38 CONDE" over
+    "BENJAMIN RAUSSEO", set at one font size a line) tilts the run's axis
+    away from theirs, and on a photo in perspective, its lines 4 degrees
+    off the frame's, the run's slope was level, its levels crossed both
+    lines, and no seam was found: both lines were lost, with the row and
+    the table (Chromium-laid photos set so, 3 of 16). Where the run's own
+    slope finds none, the deepest seam along the slopes within
+    `SEAM_SLOPE` is cut (`SEAM_SLOPE_STEP` apart), held to a deeper valley
+    (`SEAM_SEARCHED_INK`) and a line of letters on each side of it
+    (`SEAM_LETTERS`): so many slopes find a waist in one line of tall
+    glyphs, or a level between a row's letters and the rule under them,
+    and cut there, a ruled hard photo was read with 7 figures wrong (left
+    for a person; none before).
     """
     rows, cols = np.nonzero(ink)
     if len(rows) == 0:
         return None
-    levels = rows - slope * (cols - ink.shape[1] / 2)
+    found = _valley(rows, cols, slope, ink.shape[1], text_height)
+    if found is None:
+        others = np.arange(-SEAM_SLOPE, SEAM_SLOPE + SEAM_SLOPE_STEP / 2, SEAM_SLOPE_STEP)
+        valleys = [_valley(rows, cols, float(other), ink.shape[1], text_height, searched=True) for other in others]
+        found = min((valley for valley in valleys if valley is not None), key=lambda valley: valley[0], default=None)
+    if found is None:
+        return None
+    _, index, seam = found
+    cut = np.abs(index - seam) <= 1
+    parted = ink.astype(np.uint8) * 255
+    parted[rows[cut], cols[cut]] = 0
+    return parted
+
+
+def _valley(
+    rows: np.ndarray, cols: np.ndarray, slope: float, width: int, text_height: float, *, searched: bool = False
+) -> tuple[float, np.ndarray, int] | None:
+    """The seam of a run's ink (its pixels `rows`, `cols`; `width` columns) along `slope` (`_seam`): its ink's
+    share of the fuller side's fullest level's, each pixel's level, and the seam's level; None when the least
+    level is no seam."""
+    levels = rows - slope * (cols - width / 2)
     index = np.round(levels - levels.min()).astype(np.int64)
     profile = np.bincount(index)
     part = math.ceil(SEAM_PART * text_height)
     if len(profile) <= 2 * part:
         return None
     seam = part + int(np.argmin(profile[part : len(profile) - part]))
-    if profile[seam] > SEAM_INK * min(profile[:seam].max(), profile[seam:].max()):
+    share = float(profile[seam]) / min(profile[:seam].max(), profile[seam:].max())
+    if share > (SEAM_SEARCHED_INK if searched else SEAM_INK):
         return None  # no valley between two lines
-    cut = np.abs(index - seam) <= 1
-    parted = ink.astype(np.uint8) * 255
-    parted[rows[cut], cols[cut]] = 0
-    return parted
+    if searched and not all(_letters(rows[side], cols[side], text_height) for side in (index < seam, index > seam)):
+        return None  # a rule on one side, not a line of letters
+    return share, index, seam
+
+
+def _letters(rows: np.ndarray, cols: np.ndarray, text_height: float) -> bool:
+    """Whether ink (its pixels `rows`, `cols`) is a line of letters, not a rule: its median column's ink spans
+    `SEAM_LETTERS` text heights or more (a column crosses a letter's height, or its bars; a rule's thickness)."""
+    if len(rows) == 0:
+        return False
+    width = int(cols.max()) + 1
+    low, high = np.full(width, np.iinfo(np.int64).max), np.full(width, -1)
+    np.minimum.at(low, cols, rows)
+    np.maximum.at(high, cols, rows)
+    inked = high >= 0
+    return bool(np.median(high[inked] - low[inked] + 1) >= SEAM_LETTERS * text_height)
 
 
 def _leaders(inked: np.ndarray, x: int, y: int, text_height: float) -> list[_Leader]:
