@@ -35,12 +35,16 @@ the same actas out as a web page in those fonts in turn
 (`testigo.simulate.browser`: a proportional font sets a key a word space
 from its name, rules are borders, the font's own hinting), and the simulator
 scans or photographs them as it does its own; no altered actas are made
-then. It needs Playwright (the ``test`` extra) and Debian's chromium, which
-the test command installs. Simulating the files comes first, in a process
-pool (with Chromium, in this process), and is not timed.
+then. `--leading` sets the page's lines that many font sizes apart (1.0:
+set solid), `--ruled` rules the table under each row and `--leaders` dots
+each party's name to its figure, as other forms are laid out. It needs
+Playwright (the ``test`` extra) and Debian's chromium, which the test
+command installs. Simulating the files comes first, in a process pool (with
+Chromium, in this process), and is not timed.
 
     python benchmarks/print.py --n 100 --altered 10 --seed 2024 [--printers standard,dejavu,offset] [--json]
-    python benchmarks/print.py --n 24 --fonts LiberationMono-Regular,DejaVuSansMono,LiberationSans-Regular,DejaVuSans
+    python benchmarks/print.py --n 24 --fonts LiberationMono-Regular,DejaVuSansMono,LiberationSans-Regular,DejaVuSans \
+        [--leading 1.0] [--ruled] [--leaders]
 """
 
 from __future__ import annotations
@@ -220,14 +224,14 @@ def measure(
     workers: int,
     folder: Path,
     printers: Sequence[PrintStyle] = (STANDARD,),
-    fonts: Sequence[Path] = (),
+    laid_out: BrowserLayout | None = None,
 ) -> Figures:
-    """One quality and variant: its actas simulated (by the `printers`, or laid out by Chromium in the `fonts`)
-    and read in `workers` processes."""
+    """One quality and variant: its actas simulated (by the `printers`, or laid out by Chromium as `laid_out`
+    says) and read in `workers` processes."""
     out = folder / f"{quality}-{variant}"
     altered = altered if variant == "qr" else 0
-    if fonts:
-        truth = browser_actas(out, n, seed, quality, variant, fonts)
+    if laid_out is not None:
+        truth = browser_actas(out, n, seed, quality, variant, laid_out)
     else:
         truth = json.loads(
             simulate(
@@ -249,8 +253,19 @@ def measure(
     return figures
 
 
-def browser_actas(out: Path, n: int, seed: int, quality: str, variant: str, fonts: Sequence[Path]) -> dict[str, Any]:
-    """`n` actas of the election `seed` draws, laid out by Chromium in `fonts` in turn and degraded to `quality`
+@dataclass(frozen=True)
+class BrowserLayout:
+    """How Chromium lays the actas out (`--fonts` and the options after it; `html_acta`'s): the fonts taken in
+    turn, the lines' pitch in font sizes, a rule under each row of the table, dots from names to figures."""
+
+    fonts: tuple[Path, ...]
+    leading: float
+    ruled: bool = False
+    leaders: bool = False
+
+
+def browser_actas(out: Path, n: int, seed: int, quality: str, variant: str, laid_out: BrowserLayout) -> dict[str, Any]:
+    """`n` actas of the election `seed` draws, laid out by Chromium as `laid_out` says and degraded to `quality`
     (as the simulator's own), written under `out`; their truth, as `simulate` writes it (what `score` reads)."""
     from playwright.sync_api import sync_playwright  # the test extra's: only this path needs it
 
@@ -260,8 +275,16 @@ def browser_actas(out: Path, n: int, seed: int, quality: str, variant: str, font
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_context(viewport={"width": 700, "height": 900}).new_page()
         for i, sheet in enumerate(draw_sheets(n, seed)):
-            font = fonts[i % len(fonts)]
-            acta = html_acta(page, sheet, font, variant="qr" if variant == "qr" else "none")
+            font = laid_out.fonts[i % len(laid_out.fonts)]
+            acta = html_acta(
+                page,
+                sheet,
+                font,
+                variant="qr" if variant == "qr" else "none",
+                leading=laid_out.leading,
+                ruled=laid_out.ruled,
+                leaders=laid_out.leaders,
+            )
             image = degrade_image(acta, quality, np.random.default_rng([seed, i]))
             name = f"actas/acta_{i:05d}.{'jpg' if image.format == 'jpeg' else image.format}"
             (out / name).write_bytes(image.data)
@@ -341,6 +364,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="",
         help="lay the actas out with Chromium in these fonts in turn (TrueType file names without .ttf) instead",
     )
+    parser.add_argument(
+        "--leading", type=float, default=1.25, help="with --fonts: the lines' pitch in font sizes (default 1.25)"
+    )
+    parser.add_argument("--ruled", action="store_true", help="with --fonts: a rule under each row of the table")
+    parser.add_argument(
+        "--leaders", action="store_true", help="with --fonts: dots from each party's name to its figure"
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (CPU is per sheet)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
@@ -349,7 +379,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     printers = [p for p in args.printers.split(",") if p]
     if set(qualities) - set(QUALITIES) or set(variants) - set(VARIANTS) or set(printers) - set(PRINTERS):
         parser.error("unknown quality, variant or printer")
-    fonts = [font_file(name) for name in args.fonts.split(",") if name]
+    fonts = tuple(font_file(name) for name in args.fonts.split(",") if name)
+    laid_out = BrowserLayout(fonts, args.leading, args.ruled, args.leaders) if fonts else None
     results: dict[str, Figures] = {}
     with tempfile.TemporaryDirectory(prefix="testigo-print-") as tmp:
         for quality in qualities:
@@ -363,7 +394,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     args.workers,
                     Path(tmp),
                     [PRINTERS[name] for name in printers],
-                    fonts,
+                    laid_out,
                 )
     if args.json:
         json.dump({name: f.summary() for name, f in results.items()}, sys.stdout, indent=1)
