@@ -277,12 +277,7 @@ def test_a_hard_photo_of_a_sheet_set_close_is_confirmed_with_its_touching_lines_
     (`lines._seam`), every figure reads as printed; not cut, the table is not found."""
     sheet = draw_sheets(19, seed=300)[18]
     gray = _degraded(page, sheet, LIBERATION_SANS, "qr", 318, "hard", leading=1.05)
-    check = cross_check(read_print(gray, _layout("qr"), header=False), _figures(sheet))
-    assert check.outcome == "confirmed", check.describe()
-    assert len(check.comparisons) == 41
-    monkeypatch.setattr(lines_module, "SEAM_HEIGHTS", 0.0)
-    with pytest.raises(PrintNotRead, match="table rows|card numbers"):
-        read_print(gray, _layout("qr"), header=False)
+    _confirmed_but_lost_without(gray, sheet, monkeypatch, "SEAM_HEIGHTS", 0.0)
 
 
 def test_a_photo_of_a_sheet_set_solid_in_perspective_is_confirmed_with_its_lines_cut_along_their_slope(
@@ -294,9 +289,17 @@ def test_a_photo_of_a_sheet_set_solid_in_perspective_is_confirmed_with_its_lines
     its own slope and level only, both lines were lost, and the table with them."""
     sheet = draw_sheets(40, seed=500)[28]
     gray = _degraded(page, sheet, DEJAVU_SANS, "qr", 628, "photo", leading=1.0)
+    _confirmed_but_lost_without(gray, sheet, monkeypatch, "SEAM_SLOPE", 0.0)
+
+
+def _confirmed_but_lost_without(
+    gray: np.ndarray, sheet: ActaSheet, monkeypatch: pytest.MonkeyPatch, name: str, value: float
+) -> None:
+    """`sheet`'s photo `gray` confirmed figure by figure, all 41; with `lines.<name>` set to `value`, its
+    table lost (the rows or their keys)."""
     check = cross_check(read_print(gray, _layout("qr"), header=False), _figures(sheet))
     assert check.outcome == "confirmed", check.describe()
     assert len(check.comparisons) == 41
-    monkeypatch.setattr(lines_module, "SEAM_SLOPE", 0.0)
+    monkeypatch.setattr(lines_module, name, value)
     with pytest.raises(PrintNotRead, match="table rows|card numbers"):
         read_print(gray, _layout("qr"), header=False)
