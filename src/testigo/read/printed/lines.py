@@ -1271,11 +1271,12 @@ def _seam(ink: np.ndarray, slope: float, text_height: float) -> np.ndarray | Non
     the table (Chromium-laid photos set so, 3 of 16). Where the run's own
     slope finds none, the deepest seam along the slopes within
     `SEAM_SLOPE` is cut (`SEAM_SLOPE_STEP` apart), held to a deeper valley
-    (`SEAM_SEARCHED_INK`) and a line of letters on each side of it
-    (`SEAM_LETTERS`): so many slopes find a waist in one line of tall
-    glyphs, or a level between a row's letters and the rule under them,
-    and cut there, a ruled hard photo was read with 7 figures wrong (left
-    for a person; none before).
+    (`SEAM_SEARCHED_INK`): of so many slopes, one finds a waist in a line
+    of tall glyphs (a title's "ACT", figures "69"), and cut there at the
+    own slope's 50%, a ruled hard photo was read with 7 figures wrong
+    (left for a person; none before). A line of letters must lie on each
+    side too (`SEAM_LETTERS`): a rule under a row's letters is a crease's
+    or a leader's business (`_crease`, `_leaders`), not a line's.
     """
     rows, cols = np.nonzero(ink)
     if len(rows) == 0:
