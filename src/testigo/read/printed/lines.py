@@ -1321,12 +1321,16 @@ def _letters(rows: np.ndarray, cols: np.ndarray, text_height: float) -> bool:
     `SEAM_LETTERS` text heights or more (a column crosses a letter's height, or its bars; a rule's thickness)."""
     if len(rows) == 0:
         return False
-    width = int(cols.max()) + 1
-    low, high = np.full(width, np.iinfo(np.int64).max), np.full(width, -1)
-    np.minimum.at(low, cols, rows)
-    np.maximum.at(high, cols, rows)
-    inked = high >= 0
-    return bool(np.median(high[inked] - low[inked] + 1) >= SEAM_LETTERS * text_height)
+    mask = np.zeros((int(rows.max()) + 1, int(cols.max()) + 1), dtype=bool)
+    mask[rows, cols] = True
+    spans = _column_spans(mask)
+    return bool(np.median(spans[spans > 0]) >= SEAM_LETTERS * text_height)
+
+
+def _column_spans(mask: np.ndarray) -> np.ndarray:
+    """Each column's ink span in `mask`: the rows from its first inked one to its last (0 where it holds none)."""
+    spans = mask.shape[0] - np.argmax(mask[::-1], axis=0) - np.argmax(mask, axis=0)
+    return np.where(mask.any(axis=0), spans, 0)
 
 
 def _leaders(inked: np.ndarray, x: int, y: int, text_height: float) -> list[_Leader]:
@@ -1358,8 +1362,7 @@ def _leaders(inked: np.ndarray, x: int, y: int, text_height: float) -> list[_Lea
     if len(edges) == 0:
         return []
     # a letter's column: ink over LEADER_GLYPH text heights (a dashed rule's "=" is thick, not tall)
-    spans = inked.shape[0] - np.argmax(inked[::-1], axis=0) - np.argmax(inked, axis=0)
-    tall = inked.any(axis=0) & (spans >= LEADER_GLYPH * text_height)
+    tall = _column_spans(inked) >= LEADER_GLYPH * text_height
     found = []
     for start, end in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
         # what lies beyond each end of the stretch: a letter (True), other ink (False), the run's end (None)
