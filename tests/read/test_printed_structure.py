@@ -281,8 +281,16 @@ def test_a_crease_through_a_line_s_letters_is_erased_and_its_words_found_apart(
 def _letters(mask: np.ndarray, top: int, words: tuple[tuple[int, int], ...]) -> None:
     """Words of 14-pixel letters 20 tall from row `top`, each (left, letters), a letter every 20 pixels."""
     for left, letters in words:
-        for k in range(letters):
-            mask[top : top + 20, left + 20 * k : left + 20 * k + 14] = 255
+        _sloped_letters(mask, top, left, letters, 0.0)
+
+
+def _sloped_letters(mask: np.ndarray, top: int, left: int, letters: int, slope: float) -> None:
+    """A word of 14-pixel letters 20 tall, rising `slope` rows a column (a photo's perspective) from row `top`
+    at column 0, a letter every 20 pixels from column `left`."""
+    for k in range(letters):
+        x = left + 20 * k
+        y = top + round(slope * x)
+        mask[y : y + 20, x : x + 14] = 255
 
 
 ROW = ((40, 2), (110, 6), (820, 2))  # a key, a name and a figure
@@ -308,15 +316,6 @@ def test_two_lines_a_tail_joins_are_cut_apart_at_their_seam(monkeypatch: pytest.
         assert np.allclose(found, alone, atol=4), (found, alone)
     monkeypatch.setattr(lines_module, "SEAM_HEIGHTS", 0.0)
     assert any(w.y0 == 30 and w.y1 == 76 for w in _words(mask, 20.0)[0])  # the name and the row in one "word"
-
-
-def _sloped_letters(mask: np.ndarray, top: int, left: int, letters: int, slope: float) -> None:
-    """A word of 14-pixel letters 20 tall from row `top` at column 0, rising `slope` rows a column (a photo's
-    perspective), a letter every 20 pixels from column `left`."""
-    for k in range(letters):
-        x = left + 20 * k
-        y = top + round(slope * x)
-        mask[y : y + 20, x : x + 14] = 255
 
 
 def test_two_sloped_lines_whose_run_leans_otherwise_are_cut_at_their_seam(monkeypatch: pytest.MonkeyPatch) -> None:
