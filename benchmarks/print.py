@@ -36,15 +36,17 @@ the same actas out as a web page in those fonts in turn
 from its name, rules are borders, the font's own hinting), and the simulator
 scans or photographs them as it does its own; no altered actas are made
 then. `--leading` sets the page's lines that many font sizes apart (1.0:
-set solid), `--ruled` rules the table under each row and `--leaders` dots
-each party's name to its figure, as other forms are laid out. It needs
+set solid), `--ruled` rules the table under each row, `--leaders` dots
+each party's name to its figure and `--figures left` (or `centre`) sets the
+figures in a column as a table cell or a tab stop does, as other forms are
+laid out. It needs
 Playwright (the ``test`` extra) and Debian's chromium, which the test
 command installs. Simulating the files comes first, in a process pool (with
 Chromium, in this process), and is not timed.
 
     python benchmarks/print.py --n 100 --altered 10 --seed 2024 [--printers standard,dejavu,offset] [--json]
     python benchmarks/print.py --n 24 --fonts LiberationMono-Regular,DejaVuSansMono,LiberationSans-Regular,DejaVuSans \
-        [--leading 1.0] [--ruled] [--leaders]
+        [--leading 1.0] [--ruled] [--leaders] [--figures left]
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ from testigo.pipeline.printed import accepted_alone
 from testigo.profiles import get_profile
 from testigo.read import read_file
 from testigo.simulate import PRINTERS, PrintStyle, simulate
-from testigo.simulate.browser import html_acta
+from testigo.simulate.browser import FIGURE_ALIGNS, html_acta
 from testigo.simulate.degrade import degrade_image
 from testigo.simulate.election import draw_sheets
 from testigo.simulate.plan import printed_fields
@@ -256,12 +258,14 @@ def measure(
 @dataclass(frozen=True)
 class BrowserLayout:
     """How Chromium lays the actas out (`--fonts` and the options after it; `html_acta`'s): the fonts taken in
-    turn, the lines' pitch in font sizes, a rule under each row of the table, dots from names to figures."""
+    turn, the lines' pitch in font sizes, a rule under each row of the table, dots from names to figures, and
+    how the figures stand in their column."""
 
     fonts: tuple[Path, ...]
     leading: float
     ruled: bool = False
     leaders: bool = False
+    figures: str = "right"
 
 
 def browser_actas(out: Path, n: int, seed: int, quality: str, variant: str, laid_out: BrowserLayout) -> dict[str, Any]:
@@ -284,6 +288,7 @@ def browser_actas(out: Path, n: int, seed: int, quality: str, variant: str, laid
                 leading=laid_out.leading,
                 ruled=laid_out.ruled,
                 leaders=laid_out.leaders,
+                figures=laid_out.figures,
             )
             image = degrade_image(acta, quality, np.random.default_rng([seed, i]))
             name = f"actas/acta_{i:05d}.{'jpg' if image.format == 'jpeg' else image.format}"
@@ -371,6 +376,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--leaders", action="store_true", help="with --fonts: dots from each party's name to its figure"
     )
+    parser.add_argument(
+        "--figures",
+        choices=sorted(FIGURE_ALIGNS),
+        default="right",
+        help="with --fonts: the figures flush right (default), or left-aligned or centred in a column",
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (CPU is per sheet)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
@@ -380,7 +391,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if set(qualities) - set(QUALITIES) or set(variants) - set(VARIANTS) or set(printers) - set(PRINTERS):
         parser.error("unknown quality, variant or printer")
     fonts = tuple(font_file(name) for name in args.fonts.split(",") if name)
-    laid_out = BrowserLayout(fonts, args.leading, args.ruled, args.leaders) if fonts else None
+    laid_out = BrowserLayout(fonts, args.leading, args.ruled, args.leaders, args.figures) if fonts else None
     results: dict[str, Figures] = {}
     with tempfile.TemporaryDirectory(prefix="testigo-print-") as tmp:
         for quality in qualities:

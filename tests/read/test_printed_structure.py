@@ -753,6 +753,41 @@ def test_a_header_label_keeps_its_word_whole_when_only_rows_keep_keys_split() ->
     assert [line.words[0].x1 for line in table.rows] == [24.0] * LAYOUT.table.rows
 
 
+def _column_table(anchor: str) -> list[TextLine]:
+    """`LAYOUT`'s table and totals with figures of one to three digits (16 pixels each, letters 20 tall) standing
+    in a column at `anchor`: flush right at 612, left-aligned at 500 or centred on 530."""
+    lines = []
+    for n in range(LAYOUT.table.rows + len(LAYOUT.totals)):
+        y, width = 30.0 * n, 16.0 * (n % 3 + 1)
+        x0 = {"right": 612.0 - width, "left": 500.0, "centre": 530.0 - width / 2}[anchor]
+        start = (_at(0.0, 27.0, y), _at(36.0, 90.0, y)) if n < LAYOUT.table.rows else (_at(0.0, 150.0, y),)
+        lines.append(TextLine((*start, _at(x0, x0 + width, y))))
+    return lines
+
+
+@pytest.mark.parametrize("anchor", ["right", "left", "centre"])
+def test_figures_left_aligned_or_centred_in_their_column_hold_the_rows_as_flush_right_ones_do(
+    anchor: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The figures' column is found at the anchor they are set by (their right ends, left ends or centres on a
+    line), and only a right-aligned column says where a figure ends (`FigureColumn.flush`). Sought flush right
+    only, left-aligned figures of one, two and three digits end a digit apart: a row in three stands at the
+    margin, and the table is lost (centred ones end half a digit apart, within the margin's tolerance)."""
+    lines = _column_table(anchor)
+    [located] = locate(lines, LAYOUT, 20.0)
+    assert located.figure_column.anchor == anchor
+    assert located.rows == lines[: LAYOUT.table.rows]
+    assert located.total_lines == lines[LAYOUT.table.rows :]
+    flush = [located.figure_column.flush(row.words[-1], row.cy, 6.0) for row in located.rows]
+    assert flush == [anchor == "right"] * LAYOUT.table.rows
+    monkeypatch.setattr(structure_module, "ANCHORS", ("right",))
+    if anchor == "left":
+        with pytest.raises(NotFound, match="table rows"):
+            locate(lines, LAYOUT, 20.0)
+    else:
+        assert locate(lines, LAYOUT, 20.0)[0].rows == located.rows
+
+
 def _slanted(x0: float, x1: float, cx: float, cy: float, slope: float) -> Word:
     """A word 20 pixels tall whose line rises `slope` rows per column: its box is taller by the rise along it."""
     rise = abs(slope) * (x1 - x0)

@@ -4,7 +4,8 @@ The reader is checked on actas rendered independently of the project's
 simulator, whose printer lays every character in a fixed cell. Chromium
 lays the same acta out as a web page does: in a proportional font if asked
 (each letter as wide as itself, a word space between key and name), figures
-flush right by CSS, rules drawn as borders, the font's own hinting and
+flush right by CSS or, if asked, left-aligned or centred in a column as a
+table cell or a tab stop sets them, rules drawn as borders, the font's own hinting and
 anti-aliasing. The image carries the geometry `testigo.simulate.degrade`
 needs (where the figures, the table and the code are), so it is scanned or
 photographed exactly as the simulator's strips are.
@@ -36,6 +37,10 @@ from testigo.simulate.sheet import ActaSheet
 WIDTH, MARGIN = 576, 32
 #: Pixels of one QR module, as the printer's 4 dots.
 MODULE = 4
+#: How `html_acta`'s `figures` set the figures in their column, as CSS's text-align.
+FIGURE_ALIGNS = {"right": "right", "left": "left", "centre": "center"}
+#: The share of the line the figures' column takes where they are not flush right (`html_acta`'s `figures`).
+FIGURE_COLUMN = "30%"
 _GEOMETRY = """() => {
   const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
   const fields = {};
@@ -56,13 +61,18 @@ def html_acta(
     leaders: bool = False,
     ruled: bool = False,
     leading: float = 1.25,
+    figures: str = "right",
 ) -> Image.Image:
     """`sheet` laid out by the Playwright `page` in the TrueType `font` at `size` CSS pixels, as an RGB image
     whose info is `testigo.simulate.render.render_acta`'s (for `testigo.simulate.degrade.degrade_image`).
 
     `leaders`: a dotted leader from each party's name to its figure, drawn as a dotted border (as web pages
     and many printed forms lead the eye along a row). `ruled`: a rule under each row of the table, as a
-    form ruled as a grid has. `leading`: the lines' pitch, in font sizes."""
+    form ruled as a grid has. `leading`: the lines' pitch, in font sizes. `figures`: how the table's and the
+    totals' figures stand in their column, the last `FIGURE_COLUMN` of the line: flush "right" (as a
+    receipt prints them), "left" (a table cell's default, or a tab stop) or "centre"."""
+    if figures not in FIGURE_ALIGNS:
+        raise ValueError(f"figures must be one of {', '.join(FIGURE_ALIGNS)}, not {figures!r}")
     modules = 0
     code = ""
     if variant == "qr":
@@ -76,7 +86,7 @@ def html_acta(
             f'<img id="code" src="{source}" width="{side}" height="{side}"><div class="c small">{sheet.acta_id}</div>'
         )
     face = base64.b64encode(font.read_bytes()).decode()
-    page.set_content(_document(sheet, face, (size, leading), code, leaders, ruled))
+    page.set_content(_document(sheet, face, (size, leading), code, leaders, ruled, figures))
     page.evaluate("document.fonts.ready")
     geometry = page.evaluate(_GEOMETRY)
     image = Image.open(io.BytesIO(page.locator("#paper").screenshot())).convert("RGB")
@@ -95,7 +105,9 @@ def html_acta(
     return image
 
 
-def _document(sheet: ActaSheet, face: str, font: tuple[float, float], code: str, leaders: bool, ruled: bool) -> str:
+def _document(
+    sheet: ActaSheet, face: str, font: tuple[float, float], code: str, leaders: bool, ruled: bool, figures: str
+) -> str:
     """The acta as one HTML page: the simulator's text, laid out by CSS (`font`: its size and leading)."""
     size, leading = font
     style = f"""
@@ -116,6 +128,8 @@ def _document(sheet: ActaSheet, face: str, font: tuple[float, float], code: str,
     """
     if ruled:
         style += "#table .row { border-bottom: 1px solid #111; }"
+    if figures != "right":
+        style += f".figures > span:last-child {{ flex: 0 0 {FIGURE_COLUMN}; text-align: {FIGURE_ALIGNS[figures]}; }}"
     body = _body(sheet, leaders)
     return f"<html><head><style>{style}</style></head><body><div id='paper'>{body}{code}</div></body></html>"
 
@@ -124,9 +138,10 @@ def _body(sheet: ActaSheet, leaders: bool) -> str:
     def field(name: str, value: object) -> str:
         return f'<span data-field="{name}">{value}</span>'
 
-    def row(left: str, right: str, *, led: bool = False) -> str:
+    def row(left: str, right: str, *, led: bool = False, figure: bool = False) -> str:
         leader = '<span class="leader"></span>' if led else ""
-        return f'<div class="row"><span>{left}</span>{leader}<span>{right}</span></div>'
+        kind = "row figures" if figure else "row"
+        return f'<div class="{kind}"><span>{left}</span>{leader}<span>{right}</span></div>'
 
     parts = [
         '<div class="c">REPÚBLICA BOLIVARIANA DE VENEZUELA</div><div class="c">CONSEJO NACIONAL ELECTORAL</div>',
@@ -140,11 +155,16 @@ def _body(sheet: ActaSheet, leaders: bool) -> str:
     registered = "" if sheet.registered is None else f"ELECTORES: {field('registered', sheet.registered)}"
     parts.append(row(f"{'MESA:':<11}{field('mesa', sheet.mesa_number)}", registered))
     parts.append(row("FECHA: 28/07/2024", "HORA: 20:15:42") + "<hr>")
-    parts.append('<div id="table">' + row("TJ ORGANIZACIÓN", "VOTOS"))
+    parts.append('<div id="table">' + row("TJ ORGANIZACIÓN", "VOTOS", figure=True))
     for candidate, cards in itertools.groupby(sheet.cards, key=lambda card: card.candidate):
         parts.append(f'<div class="line">{html.escape(candidate)}</div>')
         parts += [
-            row(f"{card.number:02d} {html.escape(card.party)}", field(card_field(card.number), card.votes), led=leaders)
+            row(
+                f"{card.number:02d} {html.escape(card.party)}",
+                field(card_field(card.number), card.votes),
+                led=leaders,
+                figure=True,
+            )
             for card in cards
         ]
     parts.append("</div><hr>")
@@ -154,7 +174,7 @@ def _body(sheet: ActaSheet, leaders: bool) -> str:
         ("VOTOS NULOS", "null_votes", printed.null_votes),
         ("TOTAL VOTOS ESCRUTADOS", "total_votes", printed.total_votes),
     ):
-        parts.append(row(label, field(name, figure)))
+        parts.append(row(label, field(name, figure), figure=True))
     digest = hashlib.sha256(sheet.payload.encode("utf-8")).hexdigest().upper()
     parts.append(f'<hr class="double"><div class="line">MÁQUINA: {int(digest[:6], 16) % 10_000_000:07d}</div>')
     parts.append(f'<div class="line small">CÓDIGO: {" ".join(digest[i : i + 4] for i in range(0, 32, 4))}</div><hr>')

@@ -35,7 +35,7 @@ from testigo.read.printed.glyphs import GlyphField, measure
 from testigo.read.printed.lines import Frame, NotPrint, TextLine, Word, frame_in, text_width, turn_text
 from testigo.read.printed.paper import flattened
 from testigo.read.printed.perspective import squared
-from testigo.read.printed.structure import Located, Margin, NotFound, locate
+from testigo.read.printed.structure import FigureColumn, Located, NotFound, locate
 
 #: Candidate strings kept per field.
 CANDIDATES = 6
@@ -85,7 +85,7 @@ VALUE_SLACK = 2.0
 #: heights), and the key and the name 0.99 to 1.16. Only a pitch wider than the letters are tall brings
 #: 0.8 pitches past the joining width; the narrower fonts of the other printers never reach it.
 FIGURE_GAP = 0.8
-#: A figure whose end is within this many text heights of the column's right margin (or past it) ends where
+#: A figure whose end is within this many text heights of a right-aligned column's margin (or past it) ends where
 #: the column's figures end, so no digit of it lies past the photo's edge however close that is
 #: (`cells.cut_by_edge` asks it no room): one that lost its last digit there ends a pitch short, 0.6 to 0.95
 #: text heights in the simulated printers' fonts.
@@ -466,7 +466,7 @@ def read_print(
     cross-check with a QR code, which names the mesa, does not need them).
 
     `labels` False places the totals by position (the first lines below the
-    table that end at its right margin, in the layout's order) instead of
+    table that end with a figure in its column, in the layout's order) instead of
     reading their labels, for a caller with another witness of them: a
     cross-check whose totals all agree with the QR code's has proven them
     where they are, and only one that does not needs their labels
@@ -639,7 +639,9 @@ def _read_frame(
     labelled = partial(_labelled_totals, turn, located, layout, font, glyphs, column)
     positional: tuple[str, ...] = ()
     if labels is not True:
-        fields |= _total_fields(turn, layout, font, column, located.total_lines[: len(layout.totals)], located.right)
+        fields |= _total_fields(
+            turn, layout, font, column, located.total_lines[: len(layout.totals)], located.figure_column
+        )
         positional = tuple(spec.field for spec in layout.totals)
     if callable(labels) and not labels(PrintReading(layout.name, fields, turn is not frame, (), positional)):
         positional = ()
@@ -652,7 +654,7 @@ def _read_frame(
                 raise
             # the sheet as it stands, for a person: its totals where the layout puts them, unproven
             lines = located.total_lines[: len(layout.totals)]
-            unplaced = _total_fields(turn, layout, font, column, lines, located.right, placed=False)
+            unplaced = _total_fields(turn, layout, font, column, lines, located.figure_column, placed=False)
             codes, missing = read_header() if header else ({}, [])
             read = PrintReading(layout.name, {**fields, **unplaced, **codes}, turn is not frame, tuple(missing))
             raise TotalsUnread(str(error), replace(read, unlabelled=tuple(unplaced))) from None
@@ -927,7 +929,7 @@ def _figures(
         for name, row in zip(table.fields(), located.rows, strict=True)
     ]
     unplaced = {name for name, ok in zip(table.fields(), keyed, strict=True) if not ok}
-    return _read_fields(frame, glyphs, places, font, unplaced, located.right)
+    return _read_fields(frame, glyphs, places, font, unplaced, located.figure_column)
 
 
 def _last_figure(
@@ -973,18 +975,18 @@ def _total_fields(
     font: FontModel | None,
     glyphs: GlyphField,
     lines: Sequence[TextLine],
-    right: Margin,
+    figure_column: FigureColumn,
     *,
     placed: bool = True,
 ) -> dict[str, FieldReading]:
-    """The totals, each the figure ending its line in `lines` (one per total, in the layout's order), whose
-    column ends at `right`; not `FieldReading.placed` unless `placed`."""
+    """The totals, each the figure ending its line in `lines` (one per total, in the layout's order), standing
+    in `figure_column`; not `FieldReading.placed` unless `placed`."""
     places = [
         (spec.field, line, _last_figure(line, font, glyphs, spec.digits), spec.digits)
         for spec, line in zip(layout.totals, lines, strict=True)
     ]
     unplaced = () if placed else [spec.field for spec in layout.totals]
-    return _read_fields(frame, glyphs, places, font, unplaced, right=right)
+    return _read_fields(frame, glyphs, places, font, unplaced, figure_column)
 
 
 def _labelled_totals(
@@ -998,7 +1000,7 @@ def _labelled_totals(
     """The totals, each on the line whose label (cut by `glyphs`) reads as its own (`_totals`), read as the
     figures' `column` stands."""
     lines = list(_totals(frame, located, layout, glyphs).values())
-    return _total_fields(frame, layout, font, column, lines, located.right)
+    return _total_fields(frame, layout, font, column, lines, located.figure_column)
 
 
 def _column_glyphs(
@@ -1075,21 +1077,22 @@ def _read_fields(
     places: Sequence[tuple[str, TextLine, Word, tuple[int, int]]],
     font: FontModel | None,
     unplaced: Container[str] = (),
-    right: Margin | None = None,
+    figure_column: FigureColumn | None = None,
 ) -> dict[str, FieldReading]:
-    """Each place's `FieldReading`; `right` is the margin the places' figures end at, where they are a column.
+    """Each place's `FieldReading`; `figure_column` is the column the places' figures stand in, where they do.
 
-    A figure flush with that margin is `FieldReading.whole` unless its glyphs reach the photo's edge; any
-    other unless its end also leaves room for another digit before the edge (`FLUSH_HEIGHTS`): a photo that
-    cuts off the paper's margin just past the figures cuts no figure. Six of the 270 sheets with a code of
-    the 300-mesa demo are photographed so, the frame's edge 0.35 to 0.5 text heights past their figures;
-    asked for room, five lost their print's confirmation (the sixth had none).
+    A figure flush with a right-aligned column's margin (`FigureColumn.flush`) is `FieldReading.whole`
+    unless its glyphs reach the photo's edge; any other unless its end also leaves room for another digit
+    before the edge (`FLUSH_HEIGHTS`): a photo that cuts off the paper's margin just past the figures cuts
+    no figure. Six of the 270 sheets with a code of the 300-mesa demo are photographed so, the frame's edge
+    0.35 to 0.5 text heights past their figures; asked for room, five lost their print's confirmation (the
+    sixth had none). A left-aligned or centred figure's end says nothing of digits lost past the edge.
     """
     fields = {}
     for name, line, word, digits in places:
         upright = glyphs.at(line, word.cx)
         quad = word_quad(frame, line, word, upright=upright)
-        flush = right is not None and word.x1 >= right.at(line.cy) - FLUSH_HEIGHTS * frame.text_height
+        flush = figure_column is not None and figure_column.flush(word, line.cy, FLUSH_HEIGHTS * frame.text_height)
         fields[name] = FieldReading(
             name,
             quad,
