@@ -5,10 +5,11 @@ simulator, whose printer lays every character in a fixed cell. Chromium
 lays the same acta out as a web page does: in a proportional font if asked
 (each letter as wide as itself, a word space between key and name), figures
 flush right by CSS or, if asked, left-aligned or centred in a column as a
-table cell or a tab stop sets them, rules drawn as borders, the font's own hinting and
-anti-aliasing. The image carries the geometry `testigo.simulate.degrade`
-needs (where the figures, the table and the code are), so it is scanned or
-photographed exactly as the simulator's strips are.
+table cell or a tab stop sets them, rules drawn as borders, the font's own
+hinting and anti-aliasing. The image carries the geometry
+`testigo.simulate.degrade` needs (where the figures, the table and the code
+are), so it is scanned or photographed exactly as the simulator's strips
+are.
 
 The tests (tests/read/test_printed_browser.py) and the print benchmark
 (`benchmarks/print.py --fonts`) lay actas out so. The caller brings the

@@ -50,7 +50,7 @@ RANSAC_TRIES = 200
 Anchor = Literal["right", "left", "centre"]
 #: The anchors a figures' column is tried at (`FigureColumn.anchor`), in this order.
 ANCHORS: tuple[Anchor, ...] = ("right", "left", "centre")
-#: The tolerance, in text heights, of the margins the anchors are chosen by (`_figure_column`): tighter than
+#: The tolerance, in text heights, of the margins the anchors are chosen by (`_figure_columns`): tighter than
 #: `MARGIN_TOLERANCE`, under which figures a digit wider or narrower than most still stand on the wrong
 #: anchor's margin (a digit is 0.76 to 0.82 text heights wide in the simulated printers' fonts).
 ANCHOR_TOLERANCE = 0.3
@@ -92,7 +92,7 @@ class FigureColumn:
     ends lie on the margin. An HTML table cell left-aligns them by default, a
     tab stop does too, and some forms centre them: where the figures' left
     ends (or centres) lie on a straight line, and their right ends by one
-    digit or another, that line is the column's margin (`_figure_column`).
+    digit or another, that line is the column's margin (`_figure_columns`).
     """
 
     margin: Margin
