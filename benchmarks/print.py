@@ -37,12 +37,12 @@ from its name, rules are borders, the font's own hinting), and the simulator
 scans or photographs them as it does its own; no altered actas are made
 then. `--leading` sets the page's lines that many font sizes apart (1.0:
 set solid), `--ruled` rules the table under each row, `--leaders` dots
-each party's name to its figure and `--figures left` (or `centre`) sets the
-figures in a column as a table cell or a tab stop does, as other forms are
-laid out. It needs
-Playwright (the ``test`` extra) and Debian's chromium, which the test
-command installs. Simulating the files comes first, in a process pool (with
-Chromium, in this process), and is not timed.
+each party's name to its figure and `--figures left` (or `centre`) sets
+the figures in a column as a table cell or a tab stop does, as other
+forms are laid out. It needs Playwright (the ``test`` extra) and Debian's
+chromium, which the test command installs. Simulating the files comes
+first, in a process pool (with Chromium, in this process), and is not
+timed.
 
     python benchmarks/print.py --n 100 --altered 10 --seed 2024 [--printers standard,dejavu,offset] [--json]
     python benchmarks/print.py --n 24 --fonts LiberationMono-Regular,DejaVuSansMono,LiberationSans-Regular,DejaVuSans \
