@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -311,9 +311,9 @@ def _inside(line: TextLine, left: Margin, column: FigureColumn, tolerance: float
     return TextLine(words) if words else None
 
 
-def _figure_columns(lines: Sequence[TextLine], text_height: float) -> list[FigureColumn]:
+def _figure_columns(lines: Sequence[TextLine], text_height: float) -> Iterator[FigureColumn]:
     """The columns the lines' last words may stand in: at each anchor, the one whose margin the most of them lie
-    on first (`locate` tries the others in turn where it finds no table).
+    on first (`locate` tries the others in turn where it finds no table, and only then are their margins fitted).
 
     Counted within `ANCHOR_TOLERANCE`, the anchor the figures are set by
     stands out: on simulated photos right-aligned, 44 to 48 lines end on the
@@ -334,7 +334,8 @@ def _figure_columns(lines: Sequence[TextLine], text_height: float) -> list[Figur
     ends = {anchor: [(line.cy, _place(line.words[-1], anchor)) for line in lines] for anchor in ANCHORS}
     counts = {anchor: sum(_margin(points, ANCHOR_TOLERANCE * text_height)[1]) for anchor, points in ends.items()}
     ranked = sorted(ANCHORS, key=lambda anchor: -counts[anchor])  # stable: a tie keeps `ANCHORS`' order
-    return [FigureColumn(_margin(ends[anchor], MARGIN_TOLERANCE * text_height)[0], anchor) for anchor in ranked]
+    for anchor in ranked:
+        yield FigureColumn(_margin(ends[anchor], MARGIN_TOLERANCE * text_height)[0], anchor)
 
 
 def _place(word: Word, anchor: Anchor) -> float:
