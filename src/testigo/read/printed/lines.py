@@ -352,9 +352,34 @@ def _turned(word: Word, width: int, height: int) -> Word:
     )
 
 
-def turn_text(gray: np.ndarray, *, quarter: bool = False) -> tuple[np.ndarray, np.ndarray] | None:
-    """The page's text turned so that its lines run across, at `TARGET_HEIGHT` (smoothed when grainy:
-    `_quieted`), and the map back to the page (3x3); None when the page shows no text.
+class TextSurvey(NamedTuple):
+    """Where a page's text runs, as a copy of at most `SURVEY_SIDE` pixels shows it (`survey_text`): made once
+    for a page that is turned both ways (`turn_text`'s `quarter`)."""
+
+    #: The page.
+    gray: np.ndarray
+    #: The copy's scale (at most 1) and the copy.
+    scale: float
+    small: np.ndarray
+    #: The copy's `text_angle`: the lines' direction in degrees, the text's ink points (the copy's pixels), and
+    #: whether the ink's long side told that direction.
+    angle: float
+    ink: np.ndarray
+    sided: bool
+
+
+def survey_text(gray: np.ndarray) -> TextSurvey | None:
+    """The page's `TextSurvey`; None when the page shows no text."""
+    scale = min(1.0, SURVEY_SIDE / max(gray.shape))
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    found = text_angle(small)
+    return None if found is None else TextSurvey(gray, scale, small, *found)
+
+
+def turn_text(page: np.ndarray | TextSurvey | None, *, quarter: bool = False) -> tuple[np.ndarray, np.ndarray] | None:
+    """The page's text (a grayscale page or its `survey_text`) turned so that its lines run across, at
+    `TARGET_HEIGHT` (smoothed when grainy: `_quieted`), and the map back to the page (3x3); None when the page
+    shows no text.
 
     The lines are taken to run across the long side of the text's ink
     (`text_angle`), as on one receipt or one upright page; where the ink
@@ -372,17 +397,15 @@ def turn_text(gray: np.ndarray, *, quarter: bool = False) -> tuple[np.ndarray, n
     frame was made twice as large each way as it should be (4x the pixels for
     every later step: 214 ms of a photo's 546 went to framing, 145 now).
     """
-    survey = min(1.0, SURVEY_SIDE / max(gray.shape))
-    small = cv2.resize(gray, None, fx=survey, fy=survey, interpolation=cv2.INTER_AREA) if survey < 1 else gray
-    found = text_angle(small)
-    if found is None or (quarter and found[2]):
+    survey = survey_text(page) if isinstance(page, np.ndarray) else page
+    if survey is None or (quarter and survey.sided):
         return None
-    angle, text = found[0] + (90.0 if quarter else 0.0), found[1] / survey
+    angle, text = survey.angle + (90.0 if quarter else 0.0), survey.ink / survey.scale
     # letters are measured upright: a page turned a quarter would give their widths as their heights
-    upright, _ = _turn(small, angle, 1.0, found[1], margin=SURVEY_MARGIN)
-    height = _text_height(_components(_ink(upright, 7))[2]) / survey
+    upright, _ = _turn(survey.small, angle, 1.0, survey.ink, margin=SURVEY_MARGIN)
+    height = _text_height(_components(_ink(upright, 7))[2]) / survey.scale
     scale = min(MAX_ENLARGEMENT, TARGET_HEIGHT / height) if height else 1.0
-    image, to_page = _turn(gray, angle, scale, text, margin=3 * (height or TARGET_HEIGHT))
+    image, to_page = _turn(survey.gray, angle, scale, text, margin=3 * (height or TARGET_HEIGHT))
     return _quieted(image), to_page
 
 
