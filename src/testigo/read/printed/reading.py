@@ -322,9 +322,11 @@ class PageFrames:
 
     One page may be read with several layouts (a page without a code, with
     each form it may be), and each reading may need the later ways, so the
-    frames are kept here rather than made by every `read_print`; the first
-    two find lines in the one turned image (`lines.turn_text`,
-    `lines.frame_in`), the third in the sheet flattened by its outline.
+    frames are kept here rather than made by every `read_print`; the plain
+    and faint ways find lines in the one turned image (`lines.turn_text`,
+    `lines.frame_in`), the quarter way in the text turned a quarter more
+    (only where the direction was a guess), the flat way in the sheet
+    flattened by its outline.
 
     A framing of more marks than any sheet's print holds (`lines.NotPrint`)
     is none. When the first is, so are the others made from the same
