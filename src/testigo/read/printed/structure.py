@@ -102,10 +102,16 @@ class FigureColumn:
         """Whether the line ends with a word in the column: its anchor within `tolerance` of the margin."""
         return abs(self.margin.at(line.cy) - _place(line.words[-1], self.anchor)) < tolerance
 
+    @property
+    def end(self) -> Margin | None:
+        """The margin the figures end on: a right-aligned column's own. A left-aligned or centred column says
+        where its figures begin or centre, never where they end (None)."""
+        return self.margin if self.anchor == "right" else None
+
     def flush(self, word: Word, y: float, slack: float) -> bool:
-        """Whether `word` (a figure at row `y`) ends within `slack` of where the column ends: only a
-        right-aligned column says where its figures end, so a left-aligned or centred one never does."""
-        return self.anchor == "right" and word.x1 >= self.margin.at(y) - slack
+        """Whether `word` (a figure at row `y`) ends within `slack` of where the column's figures end (`end`;
+        never in a column that does not say so)."""
+        return self.end is not None and word.x1 >= self.end.at(y) - slack
 
 
 @dataclass
@@ -297,14 +303,16 @@ def _start(line: TextLine, text_height: float) -> float:
 def _inside(line: TextLine, left: Margin, column: FigureColumn, tolerance: float) -> TextLine | None:
     """The line without its words that lie wholly outside the margins (None when none is left).
 
-    Only a right-aligned column is a margin on the right: past a left-aligned or centred one, a header's
-    value may stand further right than any figure (``ELECTORES: 422`` set at the figures' tab stop).
+    Only a column that says where its figures end (`FigureColumn.end`: a right-aligned one) is a margin on
+    the right: past a left-aligned or centred one, a header's value may stand further right than any figure
+    (``ELECTORES: 422`` set at the figures' tab stop).
     """
-    right = column.margin if column.anchor == "right" else Margin(0.0, np.inf)
+    right = column.end
     words = tuple(
         word
         for word in line.words
-        if word.x1 > left.at(line.y_at(word.cx)) - tolerance and word.x0 < right.at(line.y_at(word.cx)) + tolerance
+        if word.x1 > left.at(line.y_at(word.cx)) - tolerance
+        and (right is None or word.x0 < right.at(line.y_at(word.cx)) + tolerance)
     )
     if len(words) == len(line.words):
         return line
